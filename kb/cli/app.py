@@ -1,0 +1,47 @@
+"""The typer application and the options every command shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from kb.engines import EngineError
+from kb.knowledge_base import KnowledgeBase, connect
+
+app = typer.Typer(
+    name="kb",
+    help="incident-kb: turn post-incident reviews into a learning loop, in one graph.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+console = Console()
+err_console = Console(stderr=True)
+
+EngineOpt = Annotated[
+    str | None,
+    typer.Option("--engine", "-e", help="ladybug (embedded) or neo4j; default: neo4j if NEO4J_URI is set.",
+                 envvar="KB_ENGINE", show_default=False),
+]
+DbOpt = Annotated[
+    Path | None,
+    typer.Option("--db", help="Path of the embedded database (default: $KB_DB or ~/.local/share/incident-kb).",
+                 show_default=False),
+]
+
+
+def open_kb(engine: str | None, db: Path | None) -> KnowledgeBase:
+    """Connect, or exit with the engine's message (no traceback for a user error)."""
+    try:
+        return connect(engine=engine, db=db)
+    except EngineError as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code)

@@ -1,0 +1,101 @@
+"""Core commands: init, schema, ingest, stats, query, demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
+from kb.cli.output import Format, FormatOpt, print_frame
+from kb.graph import catalogue
+from kb.model import EventPacket
+from kb.packets import packet_files
+
+
+@app.command()
+def init(engine: EngineOpt = None, db: DbOpt = None) -> None:
+    """Create the graph schema (tables, constraints, indexes). Safe to run again."""
+    with open_kb(engine, db) as kbase:
+        console.print(f"schema ready on {kbase.engine.description}")
+
+
+@app.command()
+def schema() -> None:
+    """Print the Event Packet JSON Schema (for editors and validators)."""
+    typer.echo(json.dumps(EventPacket.model_json_schema(), indent=2))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Packet files (.yaml, .yml, .json) or folders of them.")],
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Validate and load Event Packets in batches. Re-ingesting a packet replaces what it said before.
+
+    Every file is validated first; rejected files are listed with the field and what
+    was expected, nothing from them is written, and the exit status is 1.
+    """
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise fail(f"no such file or folder: {', '.join(map(str, missing))}")
+    files = list(packet_files(paths))
+    with open_kb(engine, db) as kbase, Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err_console, transient=True,
+    ) as progress:
+        check = progress.add_task("validating", total=len(files))
+        write = progress.add_task("writing", total=None)
+        report = kbase.ingest_paths(
+            files,
+            on_file=lambda _: progress.advance(check),
+            on_batch=lambda n: progress.update(write, advance=n, total=len(files)),
+        )
+    for rejected in report.rejected:
+        err_console.print(f"[red]rejected[/red] {rejected.file}")
+        for problem in rejected.problems:
+            err_console.print(f"  {problem.field}: {problem.expected}", markup=False, highlight=False)
+    console.print(f"accepted {len(report.accepted)} file(s), rejected {len(report.rejected)}; "
+                  f"{report.rows} rows in {report.seconds:.1f} s")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def stats(engine: EngineOpt = None, db: DbOpt = None, fmt: Format = FormatOpt) -> None:
+    """Count nodes per label and relationships per type."""
+    with open_kb(engine, db) as kbase:
+        print_frame(kbase.stats(), fmt, title=kbase.engine.description)
+
+
+@app.command()
+def query(
+    name: Annotated[str | None, typer.Argument(help="A query of the catalogue (cypher/NAME.cypher).")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p",
+                                                    help="NAME=VALUE; VALUE is parsed as JSON when it can be.")] = None,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Run a named query from the catalogue; without a name, list the catalogue."""
+    if name is None:
+        for n in catalogue.names():
+            typer.echo(n)
+        return
+    params = {}
+    for item in param or []:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise fail(f"--param {item!r}: expected NAME=VALUE")
+        try:
+            params[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[key] = raw
+    if name not in catalogue.names():
+        raise fail(f"no query named {name!r}; `kb query` lists the catalogue")
+    with open_kb(engine, db) as kbase:
+        print_frame(kbase.query(name, **params), fmt)

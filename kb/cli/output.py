@@ -1,0 +1,75 @@
+"""Printing DataFrames for people (rich tables) and for programs (JSON, CSV)."""
+
+from __future__ import annotations
+
+import json
+import math
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from kb.cli.app import console
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+FormatOpt = typer.Option("--format", "-f", help="table for people; json or csv for programs.")
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        return value.tolist()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{c: _plain(v) for c, v in zip(df.columns, row, strict=True)} for row in df.itertuples(index=False)]
+
+
+def _cell(value: Any, width: int) -> str:
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        text = f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    elif isinstance(value, list):
+        text = ", ".join(map(str, value))
+    else:
+        text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_frame(df: pd.DataFrame, fmt: Format = Format.TABLE, title: str | None = None,
+                max_width: int = 80, empty: str = "nothing to show") -> None:
+    if fmt is Format.JSON:
+        typer.echo(json.dumps(records(df), indent=2, ensure_ascii=False))
+        return
+    if fmt is Format.CSV:
+        typer.echo(df.to_csv(index=False), nl=False)
+        return
+    if df.empty:
+        console.print(f"[dim]{empty}[/dim]")
+        return
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for col in df.columns:
+        table.add_column(str(col), overflow="fold")
+    for row in df.itertuples(index=False):
+        table.add_row(*(_cell(v, max_width) for v in row))
+    console.print(table)

@@ -1,0 +1,44 @@
+"""The only package that knows which graph databases exist.
+
+`open_engine` picks one from explicit arguments or the environment:
+NEO4J_URI (with NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE) selects Neo4j;
+otherwise the embedded Ladybug database at KB_DB or the default path.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from kb.engines.base import Engine, EngineError
+
+__all__ = ["Engine", "EngineError", "default_db_path", "open_engine"]
+
+
+def default_db_path() -> Path:
+    if os.environ.get("KB_DB"):
+        return Path(os.environ["KB_DB"]).expanduser()
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "incident-kb" / "graph.lbug"
+
+
+def open_engine(engine: str | None = None, db: str | Path | None = None) -> Engine:
+    """`engine` is "ladybug", "neo4j" or None (NEO4J_URI decides)."""
+    choice = engine or os.environ.get("KB_ENGINE") or ("neo4j" if os.environ.get("NEO4J_URI") else "ladybug")
+    if choice == "ladybug":
+        from kb.engines.ladybug_engine import LadybugEngine
+
+        return LadybugEngine(db or default_db_path())
+    if choice == "neo4j":
+        from kb.engines.neo4j_engine import Neo4jEngine, Neo4jSettings
+
+        uri = os.environ.get("NEO4J_URI")
+        if not uri:
+            raise EngineError("the neo4j engine needs NEO4J_URI (e.g. bolt://localhost:7687)")
+        return Neo4jEngine(Neo4jSettings(
+            uri=uri,
+            user=os.environ.get("NEO4J_USERNAME", "neo4j"),
+            password=os.environ.get("NEO4J_PASSWORD", ""),
+            database=os.environ.get("NEO4J_DATABASE", "neo4j"),
+        ))
+    raise EngineError(f"unknown engine {choice!r}: expected 'ladybug' or 'neo4j'")

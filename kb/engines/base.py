@@ -1,0 +1,66 @@
+"""The engine interface: everything the rest of kb may ask of a graph database."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from kb.graph.schema import NodeSpec, PropType, RelSpec
+
+Params = Mapping[str, Any]
+Statement = tuple[str, Params]
+
+
+class EngineError(RuntimeError):
+    """A database refused a query or could not be reached; the message says which."""
+
+
+class Engine(ABC):
+    """A graph database behind one Cypher dialect.
+
+    `name` doubles as the dialect name for cypher/<name>/ override files.
+    """
+
+    name: str
+    description: str
+
+    @abstractmethod
+    def apply_schema(self, nodes: Sequence[NodeSpec], rels: Sequence[RelSpec]) -> None:
+        """Create tables / constraints / indexes; safe to call on an existing database."""
+
+    @abstractmethod
+    def read(self, cypher: str, params: Params | None = None) -> pd.DataFrame:
+        """Run a read query (a read transaction, so a cluster can route it)."""
+
+    @abstractmethod
+    def write(self, statements: Sequence[Statement]) -> None:
+        """Run write statements in one transaction: all of them or none."""
+
+    def cast(self, expr: str, ptype: PropType) -> str:
+        """A Cypher expression that binds `expr` as `ptype` (Ladybug needs explicit casts)."""
+        return expr
+
+    def fresh_bulk_supported(self) -> bool:
+        """True when `bulk_insert` can load rows faster than UNWIND MERGE."""
+        return False
+
+    def bulk_insert(self, label_rows: Mapping[str, Sequence[Mapping[str, Any]]],
+                    rel_rows: Mapping[tuple[str, str, str], Sequence[Mapping[str, Any]]]) -> None:
+        """Insert rows known not to exist yet (a fresh load); only if fresh_bulk_supported."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Delete every node and relationship (keeps the schema)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,37 @@
+"""Make result frames from either engine look the same: UTC timestamps, None for null."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+
+def native(value: Any) -> Any:
+    """Driver-specific temporal values -> Python datetimes in UTC."""
+    to_native = getattr(value, "to_native", None)
+    if to_native is not None:
+        value = to_native()
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if isinstance(value, list):
+        return [native(v) for v in value]
+    return value
+
+
+def frame(columns: list[str], rows: list[list[Any]]) -> pd.DataFrame:
+    # from_records infers the same dtypes from the same Python values, whichever
+    # engine produced them (ints with nulls -> float, datetimes -> datetime64[UTC]).
+    return pd.DataFrame.from_records([[native(v) for v in row] for row in rows], columns=columns)
+
+
+def to_utc_naive(value: Any) -> Any:
+    """Parameters for an engine whose TIMESTAMP has no zone: aware -> naive UTC, recursively."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, dict):
+        return {k: to_utc_naive(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_utc_naive(v) for v in value]
+    return value

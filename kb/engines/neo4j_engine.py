@@ -1,0 +1,89 @@
+"""Neo4j 5.26 LTS through the official driver: the server engine (and, via neo4j:// URIs, clusters)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import neo4j
+import pandas as pd
+from neo4j.exceptions import Neo4jError, ServiceUnavailable
+
+from kb.engines.base import Engine, EngineError, Params, Statement
+from kb.engines.frames import frame
+from kb.graph.schema import NodeSpec, RelSpec
+
+
+@dataclass(frozen=True)
+class Neo4jSettings:
+    uri: str
+    user: str = "neo4j"
+    password: str = ""
+    database: str = "neo4j"
+
+
+class Neo4jEngine(Engine):
+    name = "neo4j"
+
+    def __init__(self, settings: Neo4jSettings) -> None:
+        self.settings = settings
+        self.description = f"neo4j at {settings.uri} (database {settings.database})"
+        self._driver = neo4j.GraphDatabase.driver(settings.uri, auth=(settings.user, settings.password))
+        try:
+            self._driver.verify_connectivity()
+        except (ServiceUnavailable, Neo4jError, OSError) as exc:
+            self._driver.close()
+            raise EngineError(f"cannot reach Neo4j at {settings.uri}: {exc}") from exc
+
+    def _session(self) -> neo4j.Session:
+        return self._driver.session(database=self.settings.database)
+
+    def apply_schema(self, nodes: Sequence[NodeSpec], rels: Sequence[RelSpec]) -> None:
+        ddl = []
+        for n in nodes:
+            ddl.append(f"CREATE CONSTRAINT {n.label}_{n.key} IF NOT EXISTS "
+                       f"FOR (n:{n.label}) REQUIRE n.{n.key} IS UNIQUE")
+            for prop in (("incident_key",) if n.owned else ()) + n.indexed:
+                ddl.append(f"CREATE INDEX {n.label}_{prop} IF NOT EXISTS FOR (n:{n.label}) ON (n.{prop})")
+        with self._session() as s:
+            for stmt in ddl:
+                self._run(s, stmt)
+            self._run(s, "CALL db.awaitIndexes(300)")
+
+    def _run(self, session: neo4j.Session, cypher: str, params: Params | None = None) -> None:
+        try:
+            session.run(cypher, dict(params or {})).consume()
+        except Neo4jError as exc:
+            raise EngineError(f"neo4j: {exc.message}\nquery: {cypher.strip()[:500]}") from exc
+
+    def read(self, cypher: str, params: Params | None = None) -> pd.DataFrame:
+        def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[list[Any]]]:
+            result = tx.run(cypher, dict(params or {}))
+            return list(result.keys()), [list(r.values()) for r in result]
+
+        try:
+            with self._session() as s:
+                columns, rows = s.execute_read(work)
+        except Neo4jError as exc:
+            raise EngineError(f"neo4j: {exc.message}\nquery: {cypher.strip()[:500]}") from exc
+        return frame(columns, rows)
+
+    def write(self, statements: Sequence[Statement]) -> None:
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            for cypher, params in statements:
+                tx.run(cypher, dict(params)).consume()
+
+        try:
+            with self._session() as s:
+                s.execute_write(work)
+        except Neo4jError as exc:
+            raise EngineError(f"neo4j: {exc.message}") from exc
+
+    def reset(self) -> None:
+        with self._session() as s:
+            # Batched so that a large graph does not need one huge transaction.
+            self._run(s, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+
+    def close(self) -> None:
+        self._driver.close()

@@ -1,0 +1,1 @@
+"""The graph layer: schema, packet -> rows, batched writes, the named-query catalogue."""

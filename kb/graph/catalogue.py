@@ -1,0 +1,40 @@
+"""The named-query catalogue: cypher/NAME.cypher, with cypher/<engine>/NAME.cypher overrides."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+_REPO_DIR = Path(__file__).resolve().parents[2] / "cypher"
+_PACKAGED_DIR = Path(__file__).resolve().parents[1] / "cypher_catalogue"
+
+
+class UnknownQuery(KeyError):
+    pass
+
+
+def catalogue_dir() -> Path:
+    # A source checkout keeps the queries at the top level (cypher/); a wheel ships
+    # them inside the package.
+    return _REPO_DIR if _REPO_DIR.is_dir() else _PACKAGED_DIR
+
+
+def names() -> list[str]:
+    return sorted(p.stem for p in catalogue_dir().glob("*.cypher"))
+
+
+@cache
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def query_text(name: str, dialect: str) -> str:
+    base = catalogue_dir()
+    for candidate in (base / dialect / f"{name}.cypher", base / f"{name}.cypher"):
+        if candidate.is_file():
+            return _read(candidate)
+    raise UnknownQuery(f"no query named {name!r} in {base} (known: {', '.join(names())})")
+
+
+def has_override(name: str, dialect: str) -> bool:
+    return (catalogue_dir() / dialect / f"{name}.cypher").is_file()

@@ -1,0 +1,157 @@
+"""Graph -> Event Packets: the inverse of kb.graph.rows, used by export, lint and advice.
+
+Reads many incidents with one query per part (not one per incident), so linting
+a whole corpus costs a fixed number of round trips.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kb.graph.schema import PACKET_ORIGIN
+from kb.model import EventPacket
+
+if TYPE_CHECKING:
+    from kb.knowledge_base import KnowledgeBase
+
+
+def _clean(value: Any) -> Any:
+    """pandas NaN/NaT -> None; Timestamps -> datetimes; everything else as is."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        return value.tolist()
+    return value
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    cols = list(df.columns)
+    return [{c: _clean(v) for c, v in zip(cols, row, strict=True)} for row in df.itertuples(index=False)]
+
+
+def _by_incident(df: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for rec in _records(df):
+        out[rec.pop("incident")].append(rec)
+    return out
+
+
+def _suffix(key: str) -> str:
+    return key.rsplit("/", 1)[-1]
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def read_packets(kbase: KnowledgeBase, keys: Sequence[str]) -> list[EventPacket]:
+    """Rebuild the Event Packets of the given incidents from the graph (missing keys are skipped)."""
+    if not keys:
+        return []
+    params = {"keys": list(keys)}
+    part = {name: _by_incident(kbase.query(f"packet_{name}", **params)) for name in (
+        "timeline", "metrics", "logs", "decisions", "impacts", "participants", "analyses", "factors",
+        "influences", "impact_edges", "barriers", "findings", "addresses", "work_items", "objectives",
+        "roadmap")}
+    packets = []
+    for inc in _records(kbase.query("packet_incidents", **params)):
+        k = inc["incident"]
+        data: dict[str, Any] = {
+            "incident": {
+                "id": k, "title": inc["title"], "severity": _int(inc["severity"]),
+                "services": sorted(inc["services"] or []), "teams": sorted(inc["teams"] or []),
+                **{f: inc[f] for f in ("started_at", "detected_at", "acknowledged_at", "mitigated_at",
+                                       "resolved_at", "customer_impact", "revenue_impact", "summary",
+                                       "compiled_at")},
+                "customers_affected": _int(inc["customers_affected"]),
+                "tags": inc["tags"] or [],
+            },
+            "provenance": {"source": inc["source"] or "manual", "file": inc["source_file"],
+                           "imported": bool(inc["imported"]), "reviewed": inc["reviewed"] is not False},
+            "timeline": [{"id": _suffix(e["key"]), "at": e["at"], "kind": e["kind"], "text": e["text"],
+                          "source": e["source"]} for e in part["timeline"][k]],
+            "metrics": [{"name": m["name"], "unit": m["unit"], "link": m["link"],
+                         "points": json.loads(m["points"] or "[]")}
+                        for m in sorted(part["metrics"][k], key=lambda m: int(_suffix(m["key"])))],
+            "logs": [{f: g[f] for f in ("at", "source", "level", "text")}
+                     for g in sorted(part["logs"][k], key=lambda g: int(_suffix(g["key"])))],
+            "decisions": [{"id": _suffix(d["key"]), "at": d["at"], "decision": d["decision"],
+                           "rationale": d["rationale"], "alternatives": d["alternatives"] or [],
+                           "made_by": d["made_by"]} for d in part["decisions"][k]],
+            "impacts": [{"stakeholder": m["stakeholder"], "statement": m["statement"],
+                         "customers_affected": _int(m["customers_affected"]),
+                         "revenue_impact": m["revenue_impact"]}
+                        for m in sorted(part["impacts"][k], key=lambda m: int(_suffix(m["key"])))],
+            "participants": [{"handle": p["handle"], "role": p["role"], "team": p["team"]}
+                             for p in part["participants"][k]],
+            "analyses": _analyses(k, part),
+            "roadmap": _roadmap(part["roadmap"][k]),
+        }
+        packets.append(EventPacket.model_validate(data))
+    return packets
+
+
+def _analyses(k: str, part: dict[str, dict[str, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    out = []
+    for a in part["analyses"][k]:
+        akey = a["key"]
+
+        def mine(rows: Iterable[dict[str, Any]], akey: str = akey) -> list[dict[str, Any]]:
+            return [r for r in rows if r["analysis"] == akey]
+
+        influences = [{"source": r["source"], "target": "impact"} for r in mine(part["impact_edges"][k])]
+        influences += [{"source": r["source"], "target": r["target"]} for r in mine(part["influences"][k])]
+        rc = ({"checked_at": a["related_checked_at"], "note": a["related_note"]}
+              if a["related_checked_at"] else None)
+        out.append({
+            "id": _suffix(akey), "method": a["method"], "facilitator": a["facilitator"],
+            "published_at": a["published_at"], "validated_at": a["validated_at"],
+            "factors": [{"id": f["local_id"], "statement": f["statement"], "category": f["category"],
+                         "category_guessed": bool(f["category_guessed"]), "themes": sorted(f["themes"] or [])}
+                        for f in mine(part["factors"][k])],
+            "influences": influences,
+            "barriers": [{"barrier": b["barrier"], "name": b["name"], "kind": b["kind"], "status": b["status"],
+                          "note": b["note"], "defeated_by": sorted(b["defeated_by"] or [])}
+                         for b in mine(part["barriers"][k])],
+            "findings": [_finding(f, part, k) for f in mine(part["findings"][k])],
+            "related_check": rc,
+        })
+    return out
+
+
+def _finding(f: dict[str, Any], part: dict[str, dict[str, list[dict[str, Any]]]], k: str) -> dict[str, Any]:
+    fkey = f["key"]
+    prefix = {"Factor": "", "Theme": "theme:", "Barrier": "barrier:"}
+    addresses = [prefix[r["kind"]] + r["target"] for r in part["addresses"][k] if r["finding"] == fkey]
+    work = [w for w in part["work_items"][k] if w["finding"] == fkey]
+    # Keys of packet-made items without an external id end in /work/N: keep that order.
+    work.sort(key=lambda w: (w["external_id"] is None, w["key"]))
+    okrs = [o for o in part["objectives"][k] if o["finding"] == fkey and o["origin"] == PACKET_ORIGIN]
+    return {
+        "id": f["local_id"], "statement": f["statement"], "owner": f["owner"], "tags": f["tags"] or [],
+        "impact": _int(f["impact"]), "effort": _int(f["effort"]), "status": f["status"],
+        "deferred_reason": f["deferred_reason"], "addresses": addresses,
+        "work_items": [{x: w[x] for x in ("system", "external_id", "title", "url", "status", "created_at",
+                                          "closed_at")} for w in work],
+        "okrs": [{"id": _suffix(o["key"]), "objective": o["objective"], "key_results": o["key_results"] or [],
+                  "quarter": o["quarter"]} for o in okrs],
+    }
+
+
+def _roadmap(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    items: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        item = items.setdefault(r["key"], {"key": r["key"], "title": r["title"], "quarter": r["quarter"],
+                                           "findings": []})
+        item["findings"].append(r["finding"])
+    return list(items.values())

@@ -1,0 +1,186 @@
+"""Packet -> rows: the flat node and relationship records that the writer batches."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from kb.graph.schema import NODE_BY_LABEL, PACKET_ORIGIN, REL_BY_TYPE
+from kb.model import IMPACT, EventPacket, TimelineEvent
+
+Row = dict[str, Any]
+
+
+@dataclass
+class GraphRows:
+    """Nodes per label and relationships per (type, from label, to label)."""
+
+    nodes: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
+    rels: dict[tuple[str, str, str], list[Row]] = field(default_factory=lambda: defaultdict(list))
+    incidents: list[str] = field(default_factory=list)
+
+    def node(self, label: str, **props: Any) -> None:
+        spec = NODE_BY_LABEL[label]
+        self.nodes[label].append({name: props.get(name) for name in spec.all_props})
+
+    def rel(self, rtype: str, src: tuple[str, str], dst: tuple[str, str], **props: Any) -> None:
+        spec = REL_BY_TYPE[rtype]
+        row: Row = {"src": src[1], "dst": dst[1]}
+        row.update({name: props.get(name) for name in spec.all_props})
+        if spec.enriched:
+            row["origin"] = PACKET_ORIGIN
+        self.rels[(rtype, src[0], dst[0])].append(row)
+
+    def extend(self, other: GraphRows) -> None:
+        for label, rows in other.nodes.items():
+            self.nodes[label].extend(rows)
+        for key, rows in other.rels.items():
+            self.rels[key].extend(rows)
+        self.incidents.extend(other.incidents)
+
+    def count(self) -> int:
+        return sum(map(len, self.nodes.values())) + sum(map(len, self.rels.values()))
+
+    def deduplicated(self) -> GraphRows:
+        """Shared nodes (services, themes...) appear once per packet; write each once."""
+        out = GraphRows(incidents=list(self.incidents))
+        for label, rows in self.nodes.items():
+            key = NODE_BY_LABEL[label].key
+            merged: dict[Any, Row] = {}
+            for r in rows:
+                # Later mentions fill in what earlier ones left null, never erase.
+                prev = merged.setdefault(r[key], dict(r))
+                prev.update({k: v for k, v in r.items() if v is not None})
+            out.nodes[label] = list(merged.values())
+        for rkey, rows in self.rels.items():
+            out.rels[rkey] = list({(r["src"], r["dst"]): r for r in rows}.values())
+        return out
+
+
+def event_key(incident: str, event: TimelineEvent) -> str:
+    """Stable key: the event's own id, else a digest of what it says, so merging the
+    same event from two sources (a packet and a PagerDuty log) does not duplicate it."""
+    if event.id:
+        return f"{incident}/ev/{event.id}"
+    digest = hashlib.sha1(f"{event.at.isoformat()}|{event.kind}|{event.text}".encode()).hexdigest()[:12]
+    return f"{incident}/ev/{digest}"
+
+
+def packet_rows(packet: EventPacket) -> GraphRows:
+    inc = packet.incident
+    k = inc.id
+    g = GraphRows(incidents=[k])
+    me = ("Incident", k)
+    g.node("Incident", key=k, title=inc.title, severity=inc.severity, started_at=inc.started_at,
+           detected_at=inc.detected_at, acknowledged_at=inc.acknowledged_at,
+           mitigated_at=inc.mitigated_at, resolved_at=inc.resolved_at,
+           customer_impact=inc.customer_impact, revenue_impact=inc.revenue_impact,
+           customers_affected=inc.customers_affected, summary=inc.summary, tags=list(inc.tags),
+           compiled_at=inc.compiled_at, source=packet.provenance.source,
+           source_file=packet.provenance.file, imported=packet.provenance.imported,
+           reviewed=packet.provenance.reviewed)
+    for name in inc.services:
+        g.node("Service", name=name)
+        g.rel("AFFECTED", me, ("Service", name))
+    for name in inc.teams:
+        g.node("Team", name=name)
+        g.rel("INVOLVED", me, ("Team", name))
+    for ev in packet.timeline:
+        key = event_key(k, ev)
+        g.node("TimelineEvent", key=key, incident_key=k, at=ev.at, kind=ev.kind.value, text=ev.text,
+               source=ev.source)
+        g.rel("HAS_EVENT", me, ("TimelineEvent", key))
+    for i, m in enumerate(packet.metrics):
+        key = f"{k}/metric/{i}"
+        points = json.dumps([{"at": p.at.isoformat(), "value": p.value} for p in m.points])
+        g.node("MetricSnapshot", key=key, incident_key=k, name=m.name, unit=m.unit, link=m.link, points=points)
+        g.rel("HAS_METRIC", me, ("MetricSnapshot", key))
+    for i, log in enumerate(packet.logs):
+        key = f"{k}/log/{i}"
+        g.node("LogSnippet", key=key, incident_key=k, at=log.at, source=log.source, level=log.level, text=log.text)
+        g.rel("HAS_LOG", me, ("LogSnippet", key))
+    for i, d in enumerate(packet.decisions):
+        key = f"{k}/decision/{d.id or i}"
+        g.node("Decision", key=key, incident_key=k, at=d.at, decision=d.decision, rationale=d.rationale,
+               alternatives=list(d.alternatives), made_by=d.made_by)
+        g.rel("HAS_DECISION", me, ("Decision", key))
+    for i, imp in enumerate(packet.impacts):
+        key = f"{k}/impact/{i}"
+        g.node("Impact", key=key, incident_key=k, stakeholder=imp.stakeholder, statement=imp.statement,
+               customers_affected=imp.customers_affected, revenue_impact=imp.revenue_impact)
+        g.rel("HAD_IMPACT", me, ("Impact", key))
+    for p in packet.participants:
+        g.node("Person", handle=p.handle)
+        g.rel("PARTICIPATED", ("Person", p.handle), me, role=p.role.value, team=p.team)
+    for a in packet.analyses:
+        _analysis_rows(g, packet, a)
+    findings = {f.id for a in packet.analyses for f in a.findings}
+    for item in packet.roadmap:
+        g.node("RoadmapItem", key=item.key, title=item.title, quarter=item.quarter)
+        for fid in item.findings:
+            if fid in findings:
+                g.rel("MOTIVATED_BY", ("RoadmapItem", item.key), ("Finding", f"{k}/finding/{fid}"))
+    return g
+
+
+def _analysis_rows(g: GraphRows, packet: EventPacket, a: Any) -> None:
+    k = packet.incident.id
+    akey = f"{k}/analysis/{a.id}"
+    rc = a.related_check
+    g.node("Analysis", key=akey, incident_key=k, method=a.method.value, facilitator=a.facilitator,
+           published_at=a.published_at, validated_at=a.validated_at,
+           related_checked_at=rc.checked_at if rc else None, related_note=rc.note if rc else None)
+    g.rel("ANALYZED_IN", ("Incident", k), ("Analysis", akey))
+
+    def fkey(local: str) -> tuple[str, str]:
+        return ("Factor", f"{k}/factor/{local}")
+
+    for f in a.factors:
+        g.node("Factor", key=fkey(f.id)[1], incident_key=k, local_id=f.id, analysis_key=akey,
+               statement=f.statement, category=f.category.value, category_guessed=f.category_guessed)
+        g.rel("IDENTIFIED", ("Analysis", akey), fkey(f.id))
+        for slug in f.themes:
+            g.node("Theme", slug=slug)
+            g.rel("INSTANCE_OF", fkey(f.id), ("Theme", slug), confidence=1.0)
+    for inf in a.influences:
+        if inf.target == IMPACT:
+            g.rel("CONTRIBUTED_TO_IMPACT", fkey(inf.source), ("Incident", k))
+        else:
+            g.rel("CONTRIBUTED_TO", fkey(inf.source), fkey(inf.target))
+    for b in a.barriers:
+        g.node("Barrier", slug=b.barrier, name=b.name, kind=b.kind.value if b.kind else None)
+        g.rel("CHALLENGED", ("Incident", k), ("Barrier", b.barrier), status=b.status.value,
+              analysis_key=akey, note=b.note)
+        for fid in b.defeated_by:
+            g.rel("DEFEATED", fkey(fid), ("Barrier", b.barrier))
+    for fnd in a.findings:
+        nkey = f"{k}/finding/{fnd.id}"
+        me = ("Finding", nkey)
+        g.node("Finding", key=nkey, incident_key=k, local_id=fnd.id, analysis_key=akey,
+               statement=fnd.statement, owner=fnd.owner, tags=list(fnd.tags), impact=fnd.impact,
+               effort=fnd.effort, status=fnd.status.value, deferred_reason=fnd.deferred_reason)
+        g.rel("PRODUCED", ("Analysis", akey), me)
+        for ref in fnd.addresses:
+            kind, _, rest = ref.partition(":")
+            if kind == "theme" and rest:
+                g.node("Theme", slug=rest)
+                g.rel("ADDRESSES", me, ("Theme", rest))
+            elif kind == "barrier" and rest:
+                g.node("Barrier", slug=rest)
+                g.rel("ADDRESSES", me, ("Barrier", rest))
+            else:
+                g.rel("ADDRESSES", me, fkey(ref))
+        for i, w in enumerate(fnd.work_items):
+            wkey = f"{w.system}:{w.external_id}" if w.external_id else f"{nkey}/work/{i}"
+            g.node("WorkItem", key=wkey, system=w.system, external_id=w.external_id, title=w.title,
+                   url=w.url, status=w.status, created_at=w.created_at, closed_at=w.closed_at,
+                   origin=PACKET_ORIGIN)
+            g.rel("TRACKED_BY", me, ("WorkItem", wkey))
+        for o in fnd.okrs:
+            okey = f"{k}/okr/{o.id}"
+            g.node("Objective", key=okey, objective=o.objective, key_results=list(o.key_results),
+                   quarter=o.quarter, status="proposed", origin=PACKET_ORIGIN)
+            g.rel("PROPOSED_AS", me, ("Objective", okey))

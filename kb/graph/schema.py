@@ -1,0 +1,127 @@
+"""The one definition of the graph: labels, key properties, typed properties, relationships.
+
+Both engines' DDL is generated from this, and so are the batched write statements.
+Ladybug needs every property declared and typed; Neo4j gets uniqueness constraints
+and indexes from the same lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class PropType(StrEnum):
+    STRING = "STRING"
+    INT = "INT64"
+    FLOAT = "DOUBLE"
+    BOOL = "BOOLEAN"
+    TIMESTAMP = "TIMESTAMP"
+    STRING_LIST = "STRING[]"
+
+
+S, I, F, B, T, SL = (PropType.STRING, PropType.INT, PropType.FLOAT, PropType.BOOL,
+                     PropType.TIMESTAMP, PropType.STRING_LIST)
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    label: str
+    key: str
+    props: dict[str, PropType]
+    owned: bool = False
+    """Owned nodes belong to one incident (property incident_key) and are replaced with its packet."""
+    indexed: tuple[str, ...] = ()
+
+    @property
+    def all_props(self) -> dict[str, PropType]:
+        extra = {"incident_key": S} if self.owned else {}
+        return {self.key: S, **extra, **self.props}
+
+
+@dataclass(frozen=True)
+class RelSpec:
+    type: str
+    pairs: tuple[tuple[str, str], ...]
+    props: dict[str, PropType] = field(default_factory=dict)
+    enriched: bool = False
+    """Enriched relationships are also written by tools (theme acceptance, Jira push,
+    similarity checks); they carry `origin` so a re-ingested packet replaces only its own."""
+
+    @property
+    def all_props(self) -> dict[str, PropType]:
+        return {**self.props, "origin": S} if self.enriched else dict(self.props)
+
+
+NODES: tuple[NodeSpec, ...] = (
+    NodeSpec("Incident", "key", {
+        "title": S, "severity": I, "started_at": T, "detected_at": T, "acknowledged_at": T,
+        "mitigated_at": T, "resolved_at": T, "customer_impact": S, "revenue_impact": F,
+        "customers_affected": I, "summary": S, "tags": SL, "compiled_at": T, "source": S,
+        "source_file": S, "imported": B, "reviewed": B,
+    }, indexed=("started_at",)),
+    NodeSpec("Service", "name", {}),
+    NodeSpec("Team", "name", {}),
+    NodeSpec("Person", "handle", {}),
+    NodeSpec("TimelineEvent", "key", {"at": T, "kind": S, "text": S, "source": S}, owned=True),
+    NodeSpec("MetricSnapshot", "key", {"name": S, "unit": S, "link": S, "points": S}, owned=True),
+    NodeSpec("LogSnippet", "key", {"at": T, "source": S, "level": S, "text": S}, owned=True),
+    NodeSpec("Decision", "key", {
+        "at": T, "decision": S, "rationale": S, "alternatives": SL, "made_by": S,
+    }, owned=True),
+    NodeSpec("Impact", "key", {
+        "stakeholder": S, "statement": S, "customers_affected": I, "revenue_impact": F,
+    }, owned=True),
+    NodeSpec("Analysis", "key", {
+        "method": S, "facilitator": S, "published_at": T, "validated_at": T,
+        "related_checked_at": T, "related_note": S,
+    }, owned=True),
+    NodeSpec("Factor", "key", {
+        "local_id": S, "analysis_key": S, "statement": S, "category": S, "category_guessed": B,
+    }, owned=True),
+    NodeSpec("Theme", "slug", {"name": S, "description": S}),
+    NodeSpec("Barrier", "slug", {"name": S, "kind": S}),
+    NodeSpec("Finding", "key", {
+        "local_id": S, "analysis_key": S, "statement": S, "owner": S, "tags": SL, "impact": I,
+        "effort": I, "status": S, "deferred_reason": S,
+    }, owned=True),
+    # Work items and objectives are shared: a Jira push or an OKR draft may create
+    # them outside any packet. Packet-made ones (origin "packet") that no finding
+    # links to any more are removed after a re-ingest.
+    NodeSpec("WorkItem", "key", {
+        "system": S, "external_id": S, "title": S, "url": S, "status": S, "created_at": T,
+        "closed_at": T, "resolution": S, "origin": S,
+    }),
+    NodeSpec("Objective", "key", {
+        "objective": S, "key_results": SL, "quarter": S, "status": S, "origin": S,
+    }),
+    NodeSpec("RoadmapItem", "key", {"title": S, "quarter": S, "status": S}),
+)
+
+RELS: tuple[RelSpec, ...] = (
+    RelSpec("AFFECTED", (("Incident", "Service"),)),
+    RelSpec("INVOLVED", (("Incident", "Team"),)),
+    RelSpec("HAS_EVENT", (("Incident", "TimelineEvent"),)),
+    RelSpec("HAS_METRIC", (("Incident", "MetricSnapshot"),)),
+    RelSpec("HAS_LOG", (("Incident", "LogSnippet"),)),
+    RelSpec("HAS_DECISION", (("Incident", "Decision"),)),
+    RelSpec("HAD_IMPACT", (("Incident", "Impact"),)),
+    RelSpec("PARTICIPATED", (("Person", "Incident"),), {"role": S, "team": S}),
+    RelSpec("ANALYZED_IN", (("Incident", "Analysis"),)),
+    RelSpec("IDENTIFIED", (("Analysis", "Factor"),)),
+    RelSpec("CONTRIBUTED_TO", (("Factor", "Factor"),)),
+    RelSpec("CONTRIBUTED_TO_IMPACT", (("Factor", "Incident"),)),
+    RelSpec("INSTANCE_OF", (("Factor", "Theme"),), {"confidence": F}, enriched=True),
+    RelSpec("CHALLENGED", (("Incident", "Barrier"),), {"status": S, "analysis_key": S, "note": S}),
+    RelSpec("DEFEATED", (("Factor", "Barrier"),)),
+    RelSpec("PRODUCED", (("Analysis", "Finding"),)),
+    RelSpec("ADDRESSES", (("Finding", "Factor"), ("Finding", "Theme"), ("Finding", "Barrier"))),
+    RelSpec("TRACKED_BY", (("Finding", "WorkItem"),), enriched=True),
+    RelSpec("PROPOSED_AS", (("Finding", "Objective"),), enriched=True),
+    RelSpec("MOTIVATED_BY", (("RoadmapItem", "Finding"),), enriched=True),
+    RelSpec("RELATED_TO", (("Incident", "Incident"),), {"score": F, "basis": S}, enriched=True),
+)
+
+NODE_BY_LABEL: dict[str, NodeSpec] = {n.label: n for n in NODES}
+REL_BY_TYPE: dict[str, RelSpec] = {r.type: r for r in RELS}
+PACKET_ORIGIN = "packet"

@@ -1,0 +1,133 @@
+"""The reasoning half of an Event Packet: analyses, factors, barriers, findings, follow-up."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from kb.model.common import LocalId, NonEmpty, Slug, Strict, UtcDatetime
+
+IMPACT = "impact"
+"""The influence target that stands for the observed impact (the root of a Contribution Factor Map)."""
+
+
+class Method(StrEnum):
+    FIVE_WHYS = "five_whys"
+    CONTRIBUTION_MAP = "contribution_map"
+    BARRIER_ANALYSIS = "barrier_analysis"
+
+
+class Category(StrEnum):
+    TECHNICAL = "technical"
+    PROCESS = "process"
+    ORGANIZATIONAL = "organizational"
+
+
+class BarrierKind(StrEnum):
+    PREVENTIVE = "preventive"
+    DETECTIVE = "detective"
+    MITIGATIVE = "mitigative"
+
+
+class BarrierStatus(StrEnum):
+    FAILED = "failed"
+    MISSING = "missing"
+    BYPASSED = "bypassed"
+    HELD = "held"
+
+
+class FindingStatus(StrEnum):
+    PROPOSED = "proposed"
+    AGREED = "agreed"
+    DEFERRED = "deferred"
+    REJECTED = "rejected"
+    DONE = "done"
+
+
+class Factor(Strict):
+    id: LocalId
+    statement: NonEmpty
+    category: Category
+    category_guessed: bool = False
+    themes: list[Slug] = Field(default_factory=list)
+
+
+class Influence(Strict):
+    """`source` contributed to `target`; a target of "impact" is the observed impact."""
+
+    source: LocalId
+    target: LocalId
+
+
+class BarrierAssessment(Strict):
+    barrier: Slug
+    name: str | None = None
+    kind: BarrierKind | None = None
+    status: BarrierStatus
+    defeated_by: list[LocalId] = Field(default_factory=list)
+    note: str | None = None
+
+
+class WorkItem(Strict):
+    system: NonEmpty = "jira"
+    external_id: str | None = None
+    title: str | None = None
+    url: str | None = None
+    status: str | None = None
+    created_at: UtcDatetime | None = None
+    closed_at: UtcDatetime | None = None
+
+
+class OkrProposal(Strict):
+    id: LocalId
+    objective: NonEmpty
+    key_results: list[NonEmpty] = Field(default_factory=list)
+    quarter: str | None = Field(default=None, pattern=r"^\d{4}Q[1-4]$")
+
+
+class Finding(Strict):
+    id: LocalId
+    statement: NonEmpty
+    owner: str | None = None
+    tags: list[NonEmpty] = Field(default_factory=list)
+    impact: int | None = Field(default=None, ge=1, le=5)
+    effort: int | None = Field(default=None, ge=1, le=5)
+    status: FindingStatus = FindingStatus.PROPOSED
+    deferred_reason: str | None = None
+    addresses: list[str] = Field(
+        default_factory=list,
+        description='factor ids of the same analysis, "theme:SLUG" or "barrier:SLUG"',
+    )
+    work_items: list[WorkItem] = Field(default_factory=list)
+    okrs: list[OkrProposal] = Field(default_factory=list)
+
+
+class RelatedCheck(Strict):
+    """The record that an analysis looked for similar past incidents."""
+
+    checked_at: UtcDatetime
+    related: list[LocalId] = Field(default_factory=list)
+    note: str | None = None
+
+
+class Analysis(Strict):
+    id: LocalId
+    method: Method
+    facilitator: str | None = None
+    published_at: UtcDatetime | None = None
+    validated_at: UtcDatetime | None = None
+    factors: list[Factor] = Field(default_factory=list)
+    influences: list[Influence] = Field(default_factory=list)
+    barriers: list[BarrierAssessment] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+    related_check: RelatedCheck | None = None
+
+
+class RoadmapLink(Strict):
+    """A roadmap item that this incident's findings motivated."""
+
+    key: LocalId
+    title: NonEmpty
+    quarter: str | None = Field(default=None, pattern=r"^\d{4}Q[1-4]$")
+    findings: list[LocalId] = Field(default_factory=list)
