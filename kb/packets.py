@@ -52,7 +52,12 @@ def parse_packet(data: Any, file: Path) -> EventPacket:
                 msg = msg.removeprefix("Value error, ")
             if "input" in err and err["type"] not in ("missing", "value_error"):
                 msg += f" (got {str(err['input'])[:80]!r})"
-            problems.append(PacketProblem(file, _field_path(err["loc"]), msg))
+            field = _field_path(err["loc"])
+            # Cross-reference checks run on the whole packet and name their field in the message.
+            where, sep, rest = msg.partition(": ")
+            if not err["loc"] and sep and " " not in where:
+                field, msg = where, rest
+            problems.append(PacketProblem(file, field, msg))
         raise PacketError(file, problems) from None
 
 

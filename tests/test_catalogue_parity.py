@@ -1,0 +1,94 @@
+"""Every catalogue query runs on both engines over the same data and gives the same answer."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import kb
+from kb.engines.neo4j_engine import Neo4jEngine
+from kb.graph import catalogue
+from kb.knowledge_base import KnowledgeBase
+from kb.model import EventPacket
+from kb.packets import read_packet
+
+from .conftest import EXAMPLES
+
+pytestmark = pytest.mark.neo4j
+
+# Values for parameters a query does not give an `// example: {...}` line for.
+DEFAULTS: dict[str, Any] = {"keys": None, "key": None, "incident": None, "limit": 10}
+_EXAMPLE = re.compile(r"^//\s*example:\s*(\{.*\})\s*$", re.MULTILINE)
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _corpus() -> list[EventPacket]:
+    packets = [read_packet(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    try:
+        from kb.demo import generate_corpus
+    except ImportError:
+        return packets
+    return packets + generate_corpus(n_incidents=120, seed=11).packets
+
+
+def _params(name: str, text: str, keys: list[str]) -> dict[str, Any]:
+    found = _EXAMPLE.search(text)
+    params: dict[str, Any] = json.loads(found.group(1)) if found else {}
+    for p in set(_PARAM.findall(text)) - params.keys():
+        if p not in DEFAULTS:
+            pytest.fail(f"cypher/{name}.cypher uses ${p}: add a line `// example: {{\"{p}\": ...}}`")
+        params[p] = {"keys": keys, "key": keys[0], "incident": keys[0]}.get(p, DEFAULTS[p])
+    return params
+
+
+def _canon(value: Any) -> Any:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 6)
+    if isinstance(value, pd.Timestamp | datetime):
+        return value.isoformat()
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        value = value.tolist()
+    if isinstance(value, list):
+        # Unordered collections (collect()) may come back in any order.
+        return sorted((_canon(v) for v in value), key=repr)
+    if hasattr(value, "item"):
+        return _canon(value.item())
+    return value
+
+
+def _rows(df: pd.DataFrame) -> list[tuple[Any, ...]]:
+    return sorted((tuple(_canon(v) for v in row) for row in df.itertuples(index=False)), key=repr)
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory, neo4j_engine: Neo4jEngine) -> Iterator[
+        tuple[KnowledgeBase, KnowledgeBase, list[str]]]:
+    packets = _corpus()
+    lb = kb.connect(engine="ladybug", db=Path(tmp_path_factory.mktemp("parity")) / "g.lbug")
+    neo4j_engine.reset()
+    neo = KnowledgeBase(neo4j_engine)
+    neo.init_schema()
+    for kbase in (lb, neo):
+        kbase.ingest_packets(packets)
+    yield lb, neo, [p.key for p in packets]
+    lb.close()
+
+
+@pytest.mark.parametrize("name", catalogue.names())
+def test_query_same_on_both_engines(name: str, both: tuple[KnowledgeBase, KnowledgeBase, list[str]]) -> None:
+    lb, neo, keys = both
+    params = _params(name, catalogue.query_text(name, "neo4j") + catalogue.query_text(name, "ladybug"), keys)
+    a, b = lb.query(name, **params), neo.query(name, **params)
+    assert list(a.columns) == list(b.columns)
+    assert _rows(a) == _rows(b)
+    assert len(a) > 0, f"{name} returned no rows on the test corpus: the comparison proves nothing"
