@@ -1,0 +1,16 @@
+// Findings with a status in $statuses and the themes/barriers they address, directly or through a factor.
+MATCH (e:Incident)-[:ANALYZED_IN]->(:Analysis)-[:PRODUCED]->(n:Finding)-[:ADDRESSES]->(t:Theme)
+WHERE n.status IN $statuses
+RETURN e.key AS incident, e.started_at AS started_at, n.key AS finding, 'theme' AS via_kind, t.slug AS via
+UNION
+MATCH (e:Incident)-[:ANALYZED_IN]->(:Analysis)-[:PRODUCED]->(n:Finding)-[:ADDRESSES]->(:Factor)-[:INSTANCE_OF]->(t:Theme)
+WHERE n.status IN $statuses
+RETURN e.key AS incident, e.started_at AS started_at, n.key AS finding, 'theme' AS via_kind, t.slug AS via
+UNION
+MATCH (e:Incident)-[:ANALYZED_IN]->(:Analysis)-[:PRODUCED]->(n:Finding)-[:ADDRESSES]->(b:Barrier)
+WHERE n.status IN $statuses
+RETURN e.key AS incident, e.started_at AS started_at, n.key AS finding, 'barrier' AS via_kind, b.slug AS via
+UNION
+MATCH (e:Incident)-[:ANALYZED_IN]->(:Analysis)-[:PRODUCED]->(n:Finding)-[:ADDRESSES]->(:Factor)-[:DEFEATED]->(b:Barrier)
+WHERE n.status IN $statuses
+RETURN e.key AS incident, e.started_at AS started_at, n.key AS finding, 'barrier' AS via_kind, b.slug AS via

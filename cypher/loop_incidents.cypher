@@ -1,0 +1,5 @@
+// Every incident with the timestamps the loop metrics need.
+MATCH (i:Incident)
+RETURN i.key AS incident, i.title AS title, i.severity AS severity, i.started_at AS started_at,
+       i.resolved_at AS resolved_at
+ORDER BY started_at, incident

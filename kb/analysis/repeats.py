@@ -1,0 +1,66 @@
+"""Repeat incidents: the same theme or defeated barrier again, after a finding agreed to address it.
+
+An incident is a *repeat* when one of its themes, or a barrier it challenged with
+status failed / missing / bypassed, already appeared in an EARLIER incident (started
+strictly before it) whose analysis produced an agreed finding (status agreed or done)
+addressing that theme or barrier: directly (ADDRESSES to the Theme / Barrier) or
+through a factor (ADDRESSES to a Factor that is INSTANCE_OF the theme or DEFEATED the
+barrier). That earlier finding is the one that did not prevent the repeat.
+
+The join is done in pandas with an as-of merge per theme/barrier, so the cost grows
+with the number of (incident, theme) pairs, never with pairs of incidents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import pandas as pd
+
+AGREED_STATUSES: tuple[str, ...] = ("agreed", "done")
+DEFEATED_STATUSES: tuple[str, ...] = ("failed", "missing", "bypassed")
+COLUMNS = ["incident", "started_at", "earlier_incident", "finding", "via_kind", "via"]
+
+
+class Queryable(Protocol):
+    def query(self, name: str, **params: object) -> pd.DataFrame: ...
+
+
+def find_repeats(kbase: Queryable, *, all_earlier: bool = False,
+                 finding_statuses: Sequence[str] = AGREED_STATUSES,
+                 barrier_statuses: Sequence[str] = DEFEATED_STATUSES) -> pd.DataFrame:
+    """One row per (repeat incident, theme/barrier, earlier finding).
+
+    By default only the most recent earlier incident with such a finding is reported
+    for each theme/barrier (the finding that most recently failed to prevent it);
+    `all_earlier=True` lists every earlier incident's findings.
+    Columns: incident, started_at, earlier_incident, finding, via_kind, via.
+    """
+    exposures = kbase.query("loop_incident_exposures", barrier_statuses=list(barrier_statuses))
+    targets = kbase.query("loop_finding_targets", statuses=list(finding_statuses))
+    if exposures.empty or targets.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    targets = targets.rename(columns={"incident": "earlier_incident", "started_at": "earlier_started_at"})
+    if all_earlier:
+        joined = exposures.merge(targets, on=["via_kind", "via"])
+        joined = joined[joined["earlier_started_at"] < joined["started_at"]]
+    else:
+        earlier = (targets[["earlier_incident", "earlier_started_at", "via_kind", "via"]]
+                   .drop_duplicates().sort_values("earlier_started_at", kind="stable"))
+        latest = pd.merge_asof(
+            exposures.sort_values("started_at", kind="stable"), earlier,
+            left_on="started_at", right_on="earlier_started_at", by=["via_kind", "via"],
+            allow_exact_matches=False, direction="backward",
+        ).dropna(subset=["earlier_incident"])
+        joined = latest.merge(targets, on=["earlier_incident", "earlier_started_at", "via_kind", "via"])
+    out = joined[COLUMNS].sort_values(["started_at", "incident", "via_kind", "via", "earlier_incident", "finding"])
+    return out.drop_duplicates().reset_index(drop=True)
+
+
+def repeat_incidents(kbase: Queryable) -> pd.DataFrame:
+    """Every incident with started_at and a boolean `repeat` column."""
+    incidents = kbase.query("loop_incidents")
+    repeats = set(find_repeats(kbase)["incident"])
+    incidents["repeat"] = incidents["incident"].isin(repeats)
+    return incidents
