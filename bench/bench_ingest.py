@@ -1,0 +1,90 @@
+"""Ingest throughput: the batched path against a naive one-transaction-per-row baseline.
+
+Both are measured in the same run on the same machine, and the ratio is what counts
+(machines here are shared and noisy). The baseline runs on a sample of rows and is
+reported as rows per second.
+
+    python bench/bench_ingest.py [--incidents 10000] [--baseline-rows 3000] [--engine both|ladybug|neo4j]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import fresh_ladybug, fresh_neo4j, neo4j_server, timed  # noqa: E402
+
+from kb.demo import generate_corpus  # noqa: E402
+from kb.graph import writer  # noqa: E402
+from kb.graph.rows import GraphRows  # noqa: E402
+from kb.graph.schema import NODE_BY_LABEL, REL_BY_TYPE  # noqa: E402
+from kb.knowledge_base import KnowledgeBase  # noqa: E402
+from kb.model import EventPacket  # noqa: E402
+
+
+def naive_rows_per_second(kbase: KnowledgeBase, rows: GraphRows, sample: int) -> tuple[float, int]:
+    """One MERGE statement per row, each in its own transaction (a common first implementation)."""
+    engine = kbase.engine
+    statements = []
+    for label, nodes in rows.nodes.items():
+        cypher = writer.node_merge(engine, NODE_BY_LABEL[label])
+        statements += [(cypher, {"rows": [r]}) for r in nodes]
+    for (rtype, src, dst), rels in rows.rels.items():
+        cypher = writer.rel_merge(engine, REL_BY_TYPE[rtype], src, dst)
+        statements += [(cypher, {"rows": [r]}) for r in rels]
+    # Nodes before relationships keeps MATCHes meaningful; sample across the whole range.
+    step = max(1, len(statements) // sample)
+    chosen = statements[::step][:sample]
+    seconds, _ = timed(lambda: [engine.write([s]) for s in chosen])
+    return len(chosen) / seconds, len(chosen)
+
+
+def measure(name: str, make: object, packets: list[EventPacket], baseline_rows: int, paths: dict[str, object]) -> None:
+    rows = writer.collect_rows(packets)
+    total = rows.count()
+    results = {}
+    for label, load in paths.items():
+        kbase = make()  # type: ignore[operator]
+        seconds, _ = timed(lambda: load(kbase))  # type: ignore[operator]
+        counts = kbase.stats()
+        kbase.close()
+        results[label] = (seconds, total / seconds)
+        print(f"{name:8} {label:24} {len(packets):>7} incidents {total:>9,} rows {seconds:8.1f} s "
+              f"{total / seconds:>10,.0f} rows/s   ({int(counts['count'].sum()):,} entities stored)")
+    kbase = make()  # type: ignore[operator]
+    rate, n = naive_rows_per_second(kbase, rows, baseline_rows)
+    kbase.close()
+    print(f"{name:8} {'naive, 1 tx per row':24} {'':>7} (sample of {n:,} rows) {'':>12} {rate:>10,.0f} rows/s")
+    for label, (_, r) in results.items():
+        print(f"{name:8} ratio {label} / naive = {r / rate:,.1f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--incidents", type=int, default=10_000)
+    parser.add_argument("--baseline-rows", type=int, default=3000)
+    parser.add_argument("--engine", choices=["both", "ladybug", "neo4j"], default="both")
+    args = parser.parse_args()
+    random.seed(0)
+    seconds, corpus = timed(lambda: generate_corpus(n_incidents=args.incidents))
+    print(f"generated {len(corpus.packets):,} incidents in {seconds:.1f} s")
+    packets = corpus.packets
+    if args.engine in ("both", "ladybug"):
+        measure("ladybug", fresh_ladybug, packets, args.baseline_rows, {
+            "bulk (COPY FROM)": lambda k: k.ingest_packets(packets, run_hooks=False),
+            "batched UNWIND MERGE": lambda k: writer.write_packets(k.engine, packets),
+        })
+    if args.engine in ("both", "neo4j"):
+        with neo4j_server() as settings:
+            if settings is not None:
+                measure("neo4j", lambda: fresh_neo4j(settings), packets, args.baseline_rows, {
+                    "batched UNWIND MERGE": lambda k: k.ingest_packets(packets, run_hooks=False),
+                })
+
+
+if __name__ == "__main__":
+    main()
