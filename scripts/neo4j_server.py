@@ -15,8 +15,8 @@ Environment: KB_NEO4J_VERSION (default below), KB_NEO4J_CACHE (jar cache dir,
 default ~/.cache/incident-kb/neo4j-<version>), JAVA_HOME (else `java` on PATH).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: with it, @dataclass needs this
+# module in sys.modules, which a bare importlib load (conftest) may skip.
 import argparse
 import atexit
 import contextlib
@@ -112,7 +112,7 @@ def ensure_jars(version: str | None = None) -> Path:
         return lib
     mvn = shutil.which("mvn")
     if mvn is None:
-        raise Neo4jServerError("Maven (mvn) is not on PATH; it is needed once to fetch the Neo4j jars")
+        raise Neo4jServerError("mvn is not on PATH; it is needed once to fetch the Neo4j jars")
     root.mkdir(parents=True, exist_ok=True)
     # A lock, a private staging dir and a rename keep parallel test workers
     # from seeing (or producing) a half-filled lib/.
@@ -252,7 +252,7 @@ class Neo4jServer:
         _LIVE.pop(id(self), None)
         shutil.rmtree(self.home, ignore_errors=True)
 
-    def __enter__(self) -> Neo4jServer:
+    def __enter__(self) -> "Neo4jServer":
         return self
 
     def __exit__(
@@ -276,7 +276,10 @@ def _stop_leftovers() -> None:
 
 
 def _terminate(pid: int, process: subprocess.Popen[bytes] | None, grace: float) -> None:
-    if pid <= 0 or not _is_our_server(pid):
+    if process is not None:  # our own child: trust it unless already reaped
+        if process.poll() is not None:
+            return
+    elif pid <= 0 or not _is_our_server(pid):
         return
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
@@ -377,41 +380,48 @@ def _launch(lib: Path, port: int, detach: bool) -> Neo4jServer:
 
 def _wait_ready(server: Neo4jServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    while not _port_open(server.port):
+    # A Bolt handshake rather than a bare TCP connect: a port held by some
+    # other process must not look ready (nor hang a driver until it times out).
+    while not _bolt_handshake(server.port):
         _check_running(server)
         if time.monotonic() > deadline:
-            raise Neo4jServerError(f"Bolt port {server.port} not open after {timeout:.0f}s")
+            raise Neo4jServerError(f"no Bolt answer on port {server.port} in {timeout:.0f}s")
         time.sleep(0.25)
+    _check_running(server)
     try:
         from neo4j import GraphDatabase
-    except ImportError:  # the port alone has to do
+    except ImportError:  # the handshake alone has to do
         return
     last: Exception | None = None
     while time.monotonic() < deadline:
         _check_running(server)
         try:
-            # A short timeout so a dead server (e.g. someone else holding the
-            # port and never answering) is noticed by _check_running quickly.
-            with GraphDatabase.driver(
-                server.uri, auth=(server.user, server.password), connection_timeout=3
-            ) as driver:
+            with GraphDatabase.driver(server.uri, auth=(server.user, server.password)) as driver:
                 driver.verify_connectivity()
             return
         except Exception as exc:  # the driver raises several types while booting
             last = exc
             time.sleep(0.5)
-    raise Neo4jServerError(f"Bolt did not accept the generated credentials within {timeout:.0f}s: {last!r}")
+    raise Neo4jServerError(f"Bolt refused the generated credentials for {timeout:.0f}s: {last!r}")
+
+
+def _bolt_handshake(port: int) -> bool:
+    """True once a Bolt server answers the version handshake on the port."""
+    magic = b"\x60\x60\xb0\x17"
+    # Proposals: 5.0-5.4 (range form), 4.4, then two empty slots.
+    versions = bytes([0, 4, 4, 5, 0, 0, 4, 4]) + bytes(8)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+            sock.sendall(magic + versions)
+            return len(sock.recv(4)) == 4
+    except OSError:
+        return False
 
 
 def _check_running(server: Neo4jServer) -> None:
     if server.process is not None and server.process.poll() is not None:
-        raise Neo4jServerError(f"Neo4j exited with status {server.process.returncode} during startup")
-
-
-def _port_open(port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-        return True
-    return False
+        code = server.process.returncode
+        raise Neo4jServerError(f"Neo4j exited with status {code} during startup")
 
 
 def _tail(text: str, n: int) -> str:
