@@ -101,9 +101,19 @@ def merge_statements(engine: Engine, rows: GraphRows, rows_per_statement: int) -
     return out
 
 
+def stored_incidents(engine: Engine, keys: list[str]) -> list[str]:
+    df = engine.read("MATCH (i:Incident) WHERE i.key IN $keys RETURN i.key AS key", {"keys": keys})
+    return [str(k) for k in df["key"]]
+
+
 def batch_statements(engine: Engine, rows: GraphRows, rows_per_statement: int) -> list[Statement]:
+    # Only incidents already in the graph have anything to replace; skipping the
+    # deletes for new ones keeps a first load from scanning owned tables per batch.
+    stored = stored_incidents(engine, rows.incidents)
+    if not stored:
+        return merge_statements(engine, rows, rows_per_statement)
     keep = {label: [r["key"] for r in rs] for label, rs in rows.nodes.items() if NODE_BY_LABEL[label].owned}
-    return (replacement_statements(rows.incidents, keep)
+    return (replacement_statements(stored, keep)
             + merge_statements(engine, rows, rows_per_statement)
             + orphan_cleanup_statements())
 
