@@ -127,6 +127,16 @@ class KnowledgeBase:
         return report
 
 
+def _related_check(kbase: KnowledgeBase, keys: list[str]) -> None:
+    """Check each fresh incident against earlier ones; store the best as RELATED_TO edges."""
+    from kb.analysis.similarity import record_related  # lazy: analysis sits above this module
+
+    record_related(kbase, keys)
+
+
+KnowledgeBase.after_ingest.append(_related_check)
+
+
 def connect(engine: str | None = None, db: str | Path | None = None, init: bool = True) -> KnowledgeBase:
     """Open the knowledge base: Neo4j if NEO4J_URI is set (or engine="neo4j"), else embedded Ladybug."""
     kbase = KnowledgeBase(open_engine(engine, db))

@@ -1,0 +1,87 @@
+"""A small TF-IDF text index on scipy.sparse, shared by similarity, theme suggestion and search.
+
+Written here rather than taken from scikit-learn because importing sklearn costs about a
+second, and the similarity check runs after every ingest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+_WORD = re.compile(r"[a-z0-9]+")
+STOPWORDS = frozenset("""
+a an the and or but nor of to in on at by for with from into onto over under as is are was were be been
+being it its this that these those there their them they we our us you your he she his her not no so
+than then too very can could would should will shall may might must do does did done has have had having
+which who whom whose what when where why how all any each every both few more most other some such only
+own same also just about after before during while because until again further once out up down off
+""".split())
+
+
+def _stem(word: str) -> str:
+    # Plural folding only: "pools" ~ "pool", "timeouts" ~ "timeout"; cheap and predictable.
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def tokens(text: str | None) -> list[str]:
+    """Lower-case word tokens without stop words, plurals folded."""
+    if not text:
+        return []
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
+
+
+class TfidfIndex:
+    """Sublinear TF-IDF, L2-normalised rows: the dot product of two rows is their cosine."""
+
+    def __init__(self, docs: Sequence[str | None], min_df: int = 1) -> None:
+        toks = [Counter(tokens(d)) for d in docs]
+        df: Counter[str] = Counter()
+        for t in toks:
+            df.update(t.keys())
+        self.vocab: dict[str, int] = {w: i for i, w in enumerate(sorted(w for w, n in df.items() if n >= min_df))}
+        self.terms = np.array(sorted(self.vocab, key=self.vocab.__getitem__), dtype=object)
+        n = len(docs)
+        counts = np.zeros(len(self.vocab))
+        for w, i in self.vocab.items():
+            counts[i] = df[w]
+        self.idf = np.log((1 + n) / (1 + counts)) + 1.0
+        self.matrix = self._encode(toks)
+
+    def _encode(self, toks: Iterable[Counter[str]]) -> sp.csr_matrix:
+        indptr, indices, data = [0], [], []
+        for t in toks:
+            for w, c in t.items():
+                j = self.vocab.get(w)
+                if j is not None:
+                    indices.append(j)
+                    data.append(1.0 + np.log(c))
+            indptr.append(len(indices))
+        m = sp.csr_matrix((np.array(data, dtype=np.float64), np.array(indices, dtype=np.int64),
+                           np.array(indptr, dtype=np.int64)), shape=(len(indptr) - 1, len(self.vocab)))
+        m = m.multiply(self.idf[np.newaxis, :]).tocsr() if m.nnz else m
+        return normalise_rows(m)
+
+    def transform(self, docs: Sequence[str | None]) -> sp.csr_matrix:
+        """Vectors for new text in this index's vocabulary (unknown words are ignored)."""
+        return self._encode(Counter(tokens(d)) for d in docs)
+
+    def shared_terms(self, a: sp.csr_matrix, b: sp.csr_matrix, limit: int = 4) -> list[str]:
+        """The words that contribute most to the cosine of two single-row vectors."""
+        prod = a.multiply(b).tocsr()
+        if prod.nnz == 0:
+            return []
+        order = np.argsort(-prod.data, kind="stable")[:limit]
+        return [str(self.terms[prod.indices[i]]) for i in order]
+
+
+def normalise_rows(m: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sp.csr_matrix(sp.diags(1.0 / norms) @ m)

@@ -1,0 +1,49 @@
+"""Tool-made enrichments of the graph: related-incident edges and accepted theme links.
+
+Built from the schema like the packet writer's statements (writer.rel_merge), so both
+engines get the same casts; each enrichment carries its `origin`, which a packet
+re-ingest leaves alone (it only replaces origin "packet").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from itertools import islice
+from typing import Any
+
+from kb.engines.base import Engine, Statement
+from kb.graph.schema import REL_BY_TYPE
+from kb.graph.writer import rel_merge
+
+SIMILARITY_ORIGIN = "similarity"
+SUGGESTED_ORIGIN = "suggested"
+ROWS_PER_STATEMENT = 5000
+
+
+def _chunks(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def replace_related(engine: Engine, incidents: Sequence[str], rows: Sequence[dict[str, Any]],
+                    origin: str = SIMILARITY_ORIGIN) -> None:
+    """Replace the RELATED_TO edges of `origin` from `incidents` with `rows`
+    ({src, dst, score, basis}), in one transaction."""
+    statements: list[Statement] = [(
+        "MATCH (a:Incident)-[e:RELATED_TO]->(b:Incident) WHERE a.key IN $keys AND e.origin = $origin DELETE e",
+        {"keys": list(incidents), "origin": origin},
+    )]
+    cypher = rel_merge(engine, REL_BY_TYPE["RELATED_TO"], "Incident", "Incident")
+    full = [{"src": r["src"], "dst": r["dst"], "score": float(r["score"]), "basis": r["basis"], "origin": origin}
+            for r in rows]
+    statements += [(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)]
+    engine.write(statements)
+
+
+def link_themes(engine: Engine, rows: Sequence[dict[str, Any]], origin: str = SUGGESTED_ORIGIN) -> None:
+    """Write INSTANCE_OF edges from rows of {factor, theme, confidence}, in one transaction."""
+    cypher = rel_merge(engine, REL_BY_TYPE["INSTANCE_OF"], "Factor", "Theme")
+    full = [{"src": r["factor"], "dst": r["theme"], "confidence": float(r["confidence"]), "origin": origin}
+            for r in rows]
+    engine.write([(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)])
