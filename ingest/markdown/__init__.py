@@ -1,0 +1,21 @@
+"""Post-mortem documents in markdown -> imported, unreviewed Event Packets.
+
+Understands Google SRE's, PagerDuty's and DFDS's templates and falls back to a
+heading-based reading of anything else; each file gets a report of what was
+recognised and what was not. Never touches an engine.
+"""
+
+from ingest.markdown.importer import (
+    CANDIDATE,
+    DEFAULT_SEVERITY,
+    FileReport,
+    ImportResult,
+    Stats,
+    import_file,
+    import_paths,
+    import_text,
+    markdown_files,
+)
+
+__all__ = ["CANDIDATE", "DEFAULT_SEVERITY", "FileReport", "ImportResult", "Stats", "import_file",
+           "import_paths", "import_text", "markdown_files"]

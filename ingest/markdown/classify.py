@@ -1,0 +1,100 @@
+"""Keyword guesses: the kind of a timeline entry, the category and themes of a factor.
+
+Guesses are marked as such (Factor.category_guessed) and the packet stays unreviewed;
+the taxonomy is small on purpose, a starting point for `kb themes` to refine.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kb.model import Category, EventKind
+
+_EVENT_WORDS: tuple[tuple[EventKind, tuple[str, ...]], ...] = (
+    (EventKind.DETECTION, ("alert", "paged", "page ", "detected", "detects", "noticed", "warning", "identified",
+                           "reported", "reporting", "first report", "customer report", "discovered", "observed")),
+    (EventKind.COMMUNICATION, ("notified", "announce", "status page", "statuspage", "communicat", "informed",
+                               "asking teams", "asked teams", "hand-over", "handover", "handed over", "email",
+                               "slack", "posted", "customers were told", "update sent")),
+    (EventKind.DECISION, ("decided", "decision", "agreed to", "chose", "opted")),
+    (EventKind.REPAIR, ("resolved", "restored", "fixed", "mitigat", "rolled back", "rollback", "roll back",
+                        "downgraded", "reverted", "recovered", "operational", "healthy", "killed", "restarted",
+                        "replaced", "replacing", "cleared", "deleted", "scaling", "scaled", "applied",
+                        "completed", "disable", "added", "generated", "re-queued", "rolled over", "failover")),
+    (EventKind.DIAGNOSIS, ("investigat", "troubleshoot", "root cause", "diagnos", "looking into", "analy",
+                           "working on", "started working")),
+)
+
+_NEGATED = re.compile(r"\b(not|un|never|no longer)\s*-?\s*(operational|healthy|scheduled|fixed|resolved)\b|"
+                      r"\bunhealthy\b", re.IGNORECASE)
+
+
+def event_kind(text: str, first: bool) -> EventKind:
+    """The first entry is the trigger unless it reads as a detection; the rest by keyword."""
+    low = _NEGATED.sub(" ", text.lower())
+    for kind, words in _EVENT_WORDS:
+        if any(w in low for w in words):
+            if first and kind is not EventKind.DETECTION:
+                return EventKind.TRIGGER
+            return kind
+    return EventKind.TRIGGER if first else EventKind.KEY_MOMENT
+
+
+_RESOLVED = re.compile(r"\b(resolved|restored|all (systems )?(verified )?(operational|healthy)|"
+                       r"verified (all systems )?operational|permanently fixed|issue (was )?fixed|recovered|"
+                       r"service restored|all healthy)\b", re.IGNORECASE)
+
+
+def reads_as_resolution(text: str) -> bool:
+    return bool(_RESOLVED.search(text))
+
+
+_ORGANIZATIONAL = ("team", "prioriti", "focus", "staff", "knowledge", "training", "ownership", "owner",
+                   "communication", "war room", "sunset", "encouraged", "budget", "roadmap", "culture",
+                   "hand-over", "handover", "responsibilit", "noise", "lunch", "on-call", "oncall")
+_PROCESS = ("process", "procedure", "playbook", "runbook", "documentation", "document", "notes", "review",
+            "test", "checklist", "guideline", "policy", "policies", "maintenance", "revision", "release notes",
+            "migration", "plan", "approval", "hands-on", "manual", "window", "rules", "remediation steps")
+
+
+def guess_category(text: str) -> Category:
+    """Organizational (people, priorities), process (how work is done), else technical."""
+    low = text.lower()
+    org = sum(w in low for w in _ORGANIZATIONAL)
+    proc = sum(w in low for w in _PROCESS)
+    if org and org >= proc:
+        return Category.ORGANIZATIONAL
+    if proc:
+        return Category.PROCESS
+    return Category.TECHNICAL
+
+
+THEMES: dict[str, tuple[str, ...]] = {
+    "monitoring-gap": ("monitoring", "no alert", "missing alert", "not monitored", "insufficient monitoring",
+                       "by proxy", "visibility", "observab", "in the dark"),
+    "alert-noise": ("noise", "noisy", "alert fatigue", "drowning"),
+    "capacity-exhaustion": ("capacity", "starvation", "exhaust", "out of memory", "memory usage", "ip address",
+                            "limit", "quota", "utilization", "disk full", "no space"),
+    "certificate-expiry": ("certificate", "cert", "expir", "tls"),
+    "missing-documentation": ("documentation", "no notes", "undocumented", "playbook", "runbook",
+                              "remediation steps unclear", "how to create"),
+    "change-management": ("upgrade", "maintenance", "manual change", "manually", "rollout", "roll over",
+                          "rollover", "release notes", "migration", "reverted"),
+    "ci-cd-pipeline": ("pipeline", "ci/cd", "terraform", "iac", "pull request", "deploy"),
+    "access-control": ("privilege", "permission", "access", "iam", "least-privilege", "credential"),
+    "vendor-dependency": ("vendor", "amazon", "aws", "third party", "third-party", "sdk", "library", "package"),
+    "testing-gap": ("test", "validate", "e2e", "verification"),
+    "workload-scheduling": ("priority-class", "priority class", "scheduling", "scheduled", "daemonset",
+                            "autoscaling"),
+    "prioritisation": ("prioriti", "focus on", "heavy focus", "new features", "sunset"),
+}
+
+
+_THEME_RE = {slug: re.compile("|".join(rf"\b{re.escape(w)}" for w in words)) for slug, words in THEMES.items()}
+
+
+def suggest_themes(text: str, limit: int = 2) -> list[str]:
+    """Up to `limit` theme slugs whose keywords begin words of `text`, most hits first."""
+    low = text.lower()
+    scored = [(len(rx.findall(low)), slug) for slug, rx in _THEME_RE.items()]
+    return [slug for n, slug in sorted(scored, key=lambda x: (-x[0], x[1])) if n > 0][:limit]
