@@ -1,4 +1,5 @@
 // Findings with a status in $statuses and the themes/barriers they address, directly or through a factor.
+// example: {"statuses": ["agreed", "done"]}
 MATCH (e:Incident)-[:ANALYZED_IN]->(:Analysis)-[:PRODUCED]->(n:Finding)-[:ADDRESSES]->(t:Theme)
 WHERE n.status IN $statuses
 RETURN e.key AS incident, e.started_at AS started_at, n.key AS finding, 'theme' AS via_kind, t.slug AS via

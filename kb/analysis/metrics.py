@@ -1,0 +1,158 @@
+"""Loop metrics: is the learning loop closing, and getting faster?
+
+One row per period (quarter or month, every period from the first to the last with
+data) plus a final "all" row over everything. Each measure is bucketed by the moment
+its clock starts: incidents by started_at, analyses and their findings by
+published_at, roadmap items by their quarter (its first month when by month).
+Durations are in days; medians and 90th percentiles interpolate linearly between
+the two nearest values (pandas' quantile). The README defines every column.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+import numpy as np
+import pandas as pd
+
+from kb.analysis.gate import COMPLETE, DEFAULT_RULES, GateRules, gate_status
+from kb.analysis.repeats import repeat_incidents
+
+Period = Literal["quarter", "month"]
+DAY = pd.Timedelta(days=1)
+OPEN_STATUSES = ("proposed", "agreed")
+ALL = "all"
+
+COLUMNS = [
+    "period", "incidents", "repeats", "repeat_rate", "tti_median_days", "tti_p90_days",
+    "remediated", "remediation_pending", "ttr_median_days", "roadmap_items", "roadmap_traced_share",
+    "gated_incidents", "gate_completion_rate", "open_findings", "open_finding_age_median_days",
+    "facilitators", "busiest_facilitator_share",
+]
+
+
+class Queryable(Protocol):
+    def query(self, name: str, **params: object) -> pd.DataFrame: ...
+
+
+def period_of(ts: pd.Series, by: Period) -> pd.Series:
+    """"2025Q1" or "2025-01" for each timestamp (None where the timestamp is missing)."""
+    ts = pd.to_datetime(ts, utc=True)
+    if by == "quarter":
+        out = ts.dt.year.astype("Int64").astype(str) + "Q" + ts.dt.quarter.astype("Int64").astype(str)
+    else:
+        out = ts.dt.year.astype("Int64").astype(str) + "-" + ts.dt.month.astype("Int64").map(
+            lambda m: f"{m:02d}" if pd.notna(m) else "")
+    return out.where(ts.notna(), None)
+
+
+def _quarter_period(quarter: object, by: Period) -> str | None:
+    if not isinstance(quarter, str) or len(quarter) != 6:
+        return None
+    if by == "quarter":
+        return quarter
+    return f"{quarter[:4]}-{(int(quarter[5]) - 1) * 3 + 1:02d}"
+
+
+def _all_periods(seen: pd.Series, by: Period) -> list[str]:
+    present = sorted({p for p in seen if isinstance(p, str)})
+    if not present:
+        return []
+    freq = "Q" if by == "quarter" else "M"
+    span = pd.period_range(pd.Period(present[0], freq), pd.Period(present[-1], freq), freq=freq)
+    return [str(p) for p in span]
+
+
+def _quantile(values: pd.Series, q: float) -> float:
+    values = values.dropna()
+    return float(values.quantile(q)) if len(values) else np.nan
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else np.nan
+
+
+def _frames(kbase: Queryable, as_of: datetime, rules: GateRules) -> dict[str, pd.DataFrame]:
+    incidents = repeat_incidents(kbase)
+    analyses = kbase.query("loop_analyses")
+    findings = kbase.query("loop_findings")
+    work = kbase.query("loop_work_items").dropna(subset=["finding"])
+
+    # Time to insight: incident resolved -> its first published analysis.
+    first = analyses.dropna(subset=["published_at"]).groupby("incident")["published_at"].min()
+    incidents["tti_days"] = (incidents["incident"].map(first) - incidents["resolved_at"]) / DAY
+
+    # Gate: only incidents with an analysis have a gate to pass.
+    gates = gate_status(kbase, rules=rules).set_index("incident")
+    incidents["gated"] = incidents["incident"].isin(set(analyses["incident"]))
+    incidents["gate_complete"] = incidents["incident"].map(gates["status"]) == COMPLETE
+
+    # Time to remediation: analysis published -> the last work item of its findings closed.
+    linked = work.merge(findings[["finding", "analysis"]], on="finding")
+    per_analysis = linked.groupby("analysis").agg(
+        items=("key", "nunique"), open_items=("closed_at", lambda s: int(s.isna().sum())),
+        last_closed=("closed_at", "max"))
+    analyses = analyses.join(per_analysis, on="analysis")
+    analyses["has_work"] = analyses["items"].fillna(0) > 0
+    analyses["remediated"] = analyses["has_work"] & (analyses["open_items"] == 0)
+    analyses["ttr_days"] = ((analyses["last_closed"] - analyses["published_at"]) / DAY).where(
+        analyses["remediated"])
+
+    # Open findings: proposed or agreed, and not settled by closed work (none linked, or one still open).
+    per_finding = work.groupby("finding")["closed_at"].agg(lambda s: bool(len(s)) and bool(s.notna().all()))
+    findings["closed_by_work"] = findings["finding"].map(per_finding).fillna(False).astype(bool)
+    findings = findings.dropna(subset=["published_at"])
+    findings = findings[findings["status"].isin(OPEN_STATUSES) & ~findings["closed_by_work"]].copy()
+    findings["age_days"] = (pd.Timestamp(as_of) - findings["published_at"]) / DAY
+
+    roadmap = kbase.query("loop_roadmap_trace")
+    roadmap = roadmap.groupby("item").agg(quarter=("quarter", "first"), findings=("finding", "count"))
+    return {"incidents": incidents, "analyses": analyses, "open_findings": findings,
+            "roadmap": roadmap.reset_index()}
+
+
+def _row(period: str, inc: pd.DataFrame, ana: pd.DataFrame, open_f: pd.DataFrame, road: pd.DataFrame
+         ) -> dict[str, object]:
+    published = ana.dropna(subset=["published_at"])
+    facilitated = published["facilitator"].dropna()
+    counts = facilitated.value_counts()
+    gated = inc[inc["gated"]]
+    return {
+        "period": period,
+        "incidents": len(inc),
+        "repeats": int(inc["repeat"].sum()),
+        "repeat_rate": _share(int(inc["repeat"].sum()), len(inc)),
+        "tti_median_days": _quantile(inc["tti_days"], 0.5),
+        "tti_p90_days": _quantile(inc["tti_days"], 0.9),
+        "remediated": int(published["remediated"].sum()),
+        "remediation_pending": int((published["has_work"] & ~published["remediated"]).sum()),
+        "ttr_median_days": _quantile(published["ttr_days"], 0.5),
+        "roadmap_items": len(road),
+        "roadmap_traced_share": _share(int((road["findings"] > 0).sum()), len(road)),
+        "gated_incidents": len(gated),
+        "gate_completion_rate": _share(int(gated["gate_complete"].sum()), len(gated)),
+        "open_findings": len(open_f),
+        "open_finding_age_median_days": _quantile(open_f["age_days"], 0.5),
+        "facilitators": int(facilitated.nunique()),
+        "busiest_facilitator_share": _share(int(counts.iloc[0]) if len(counts) else 0, len(facilitated)),
+    }
+
+
+def loop_metrics(kbase: Queryable, by: Period = "quarter", as_of: datetime | None = None,
+                 rules: GateRules = DEFAULT_RULES) -> pd.DataFrame:
+    """The loop metrics per period and overall (last row, period "all")."""
+    if by not in ("quarter", "month"):
+        raise ValueError(f"by={by!r}: expected quarter or month")
+    as_of = as_of or datetime.now(UTC)
+    f = _frames(kbase, as_of, rules)
+    inc, ana, open_f, road = f["incidents"], f["analyses"], f["open_findings"], f["roadmap"]
+    inc["period"] = period_of(inc["started_at"], by)
+    ana["period"] = period_of(ana["published_at"], by)
+    open_f["period"] = period_of(open_f["published_at"], by)
+    road["period"] = [_quarter_period(q, by) for q in road["quarter"]]
+    periods = _all_periods(pd.concat([inc["period"], ana["period"], road["period"]]), by)
+    rows = [_row(p, inc[inc["period"] == p], ana[ana["period"] == p], open_f[open_f["period"] == p],
+                 road[road["period"] == p]) for p in periods]
+    rows.append(_row(ALL, inc, ana, open_f, road))
+    return pd.DataFrame(rows, columns=COLUMNS)
