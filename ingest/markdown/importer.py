@@ -13,8 +13,12 @@ Rules (the README repeats them):
   provenance.notes.
 - Contributing factors and root causes (and a trigger) -> factors of one contribution
   map, each contributing to the impact, category guessed and themes suggested. Action
-  items -> agreed findings, each with one work-item candidate (status "candidate", no
-  external id) unless the document names a ticket.
+  items -> agreed findings. A ticket the document names (an Action Items table's Bug or
+  Ticket column) becomes the finding's work item; every other action item is reported
+  as a work-item candidate (its bold lead or first sentence as the title) and stays
+  untracked in the graph, so the integration gate shows it as open until `kb gate
+  --push` or a person creates the ticket. (A placeholder work item would count as
+  tracking and close the gate on paper.)
 """
 
 from __future__ import annotations
@@ -40,8 +44,6 @@ DEFAULT_SEVERITY = 3
 """SEV3 when a document gives none: the middle of the scale, neither hidden nor alarming."""
 SOURCE = "markdown"
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
-CANDIDATE = "candidate"
-"""Status of a work item proposed by import: not tracked yet, no external id."""
 _ADDRESS_MIN_SHARED = 2  # content words an action item must share with the factor it addresses
 
 
@@ -71,6 +73,8 @@ class FileReport:
     recognised: list[str] = field(default_factory=list)
     not_recognised: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    work_item_candidates: list[str] = field(default_factory=list)
+    """ "a1: title" for each action item without a ticket: what a ticket for it would be called."""
 
     @property
     def ok(self) -> bool:
@@ -86,6 +90,7 @@ class FileReport:
             "ttd_minutes": ttd.total_seconds() / 60 if ttd is not None else None,
             "ttr_minutes": ttr.total_seconds() / 60 if ttr is not None else None,
             "recognised": self.recognised, "not_recognised": self.not_recognised, "notes": self.notes,
+            "work_item_candidates": self.work_item_candidates,
         }
 
 
@@ -463,16 +468,19 @@ def _findings(doc: Document, factors: list[dict[str, Any]], report: FileReport) 
                 findings.append({"statement": item.full, "work_title": title, "match_text": title})
     out = []
     for i, f in enumerate((f for f in findings if f and f["statement"].strip(" -")), start=1):
-        work = f.pop("work") if "work" in f else {"system": "jira", "title": f["work_title"][:200],
-                                                  "status": CANDIDATE}
-        f.pop("work_title", None)
-        f.update({"id": f"a{i}", "work_items": [work]})
+        work = f.pop("work", None)
+        title = f.pop("work_title", None)
+        f.update({"id": f"a{i}", "work_items": [work] if work else []})
+        if title:
+            report.work_item_candidates.append(f"a{i}: {title[:200]}")
         f.setdefault("status", FindingStatus.AGREED.value)
         f["tags"] = ["imported", *f.get("tags", [])]
         f["addresses"] = _addresses(f.pop("match_text", f["statement"]), factors)
         out.append(f)
     if out:
-        report.recognised.append(f"action items: {len(out)} findings with work-item candidates")
+        tracked = sum(1 for f in out if f["work_items"])
+        report.recognised.append(f"action items: {len(out)} findings ({tracked} with a ticket named in the "
+                                 f"document, {len(out) - tracked} work-item candidates)")
     elif doc.by_role("action_items"):
         report.not_recognised.append("action items section without items")
     else:
@@ -585,5 +593,5 @@ def _list(value: str | None) -> list[str]:
 
 
 
-__all__ = ["CANDIDATE", "DEFAULT_SEVERITY", "HEADINGS", "FileReport", "ImportResult", "Section", "Stats",
+__all__ = ["DEFAULT_SEVERITY", "HEADINGS", "FileReport", "ImportResult", "Section", "Stats",
            "import_file", "import_paths", "import_text", "markdown_files"]
