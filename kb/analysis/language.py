@@ -1,0 +1,250 @@
+"""Reading review prose: blame language, vague actions, statements without a mechanism.
+
+Heuristics on purpose (no NLP model): every pattern is listed here, so a team can see
+why a sentence was flagged and the lint stays deterministic and fast. Precision is
+favoured over recall: a blameless systems sentence must never be flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# -- sentences ---------------------------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    """Split prose into sentences (and lines); each keeps its own wording for quoting."""
+    return [s.strip() for s in _SENTENCE_END.split(text or "") if s and s.strip()]
+
+
+# -- who is a person ---------------------------------------------------------------------------
+
+# Singular role nouns: "the on-call engineer forgot" blames one person. Plurals and teams
+# ("engineers", "the SRE team") describe a practice, and "we" is the blameless voice.
+_ROLE = (r"(?:on[- ]?call(?:\s+(?:engineer|person|developer|sre))?|engineer|developer|dev|operator|admin|"
+         r"administrator|sre|dba|intern|new\s+hire|contractor|team\s+lead|tech\s+lead|responder|"
+         r"incident\s+(?:commander|lead)|technician|employee|colleague|release\s+manager|reviewer|"
+         r"approver|deployer|person|individual|staff\s+member)")
+_DETERMINER = r"(?:the|an?|our|one|that|this|their|his|her)"
+_ROLE_REF = rf"(?<![\w-])(?:{_DETERMINER}\s+(?:[\w-]+\s+){{0,2}}?{_ROLE}|someone|somebody|he|she)(?![\w-])"
+
+# Pronouns and group nouns that make a counterfactual ("should have") about people.
+_HUMANISH = re.compile(
+    rf"\b(?:we|i|you|they|he|she|someone|somebody|nobody|no\s+one|everyone|team|teams|people|"
+    rf"engineers?|developers?|staff|{_ROLE})\b", re.IGNORECASE)
+
+# Past-tense verbs that make the subject the author of an act (irregular ones listed;
+# regular ones end in -ed). "was"/"had"/"needed" describe a state, not an act.
+_IRREGULAR = (r"ran|made|broke|took|forgot|did|chose|wrote|set|put|left|let|hit|gave|sent|went|kept|"
+              r"began|overrode|overwrote|misread|mistook|undid|shut|cut|built|brought|thought|knew|"
+              r"understood|misunderstood|saw|lost|read|rebuilt|threw|pushed|never|didn't|did\s+not|"
+              r"failed\s+to|neglected\s+to|chose\s+to|decided\s+to")
+_STATE_ED = r"(?:needed|seemed|appeared|wanted|tried|used|based|supposed|expected|required|allowed|unaware)"
+_ADVERB = r"(?:\w+ly|then|also|again|just|still|once|later|manually)"
+_PAST_VERB = rf"(?:(?!{_STATE_ED}\b)[a-z][a-z-]*ed|{_IRREGULAR}|had\s+(?:not\s+)?[a-z]+(?:ed|en)|hadn't\s+\w+)"
+
+# Verbs that carry a failing of the person even outside a cause statement.
+_BLAME_VERB = (r"(?:forgot|missed|ignored|overlooked|neglected|failed\s+to|did\s+not|didn't|never|"
+               r"mistakenly\s+\w+|accidentally\s+\w+|inadvertently\s+\w+|wrongly\s+\w+|incorrectly\s+\w+|"
+               r"carelessly\s+\w+|misconfigured|broke|caused|botched|fat-fingered|skipped)")
+
+_CLAUSE_START = (r"(?:^|[,:;(]\s*|\b(?:and|but|so|then|when|after|before|because|as|while|since|which|until|"
+                 r"once|where)\s+)")
+_LEADING = r"(?:(?:then|later|unfortunately|eventually|finally|meanwhile|here|at\s+[\d:]+)\s*,?\s+)?"
+
+_CAUSAL = re.compile(r"\b(?:caus(?:ed|es|ing)|led\s+to|leading\s+to|lead\s+to|result(?:ed|s|ing)?\s+in|"
+                     r"root\s+cause|because|due\s+to|responsible\s+for|trigger(?:ed|ing)|took\s+down|"
+                     r"brought\s+down|broke)\b", re.IGNORECASE)
+
+
+def _person_pattern(people: Iterable[str]) -> str:
+    handles = sorted({p.strip().lstrip("@") for p in people if p and p.strip()}, key=len, reverse=True)
+    alts = [rf"(?<![\w-])@?{re.escape(h)}(?![\w-])" for h in handles]
+    return "(?:" + "|".join([*alts, _ROLE_REF]) + ")"
+
+
+# -- blame language ----------------------------------------------------------------------------
+
+_NEGATION = re.compile(r"(?:\b(?:not|no|never|without|nor|rather\s+than|instead\s+of)|n't)\W+(?:\w+\W+){0,2}$",
+                       re.IGNORECASE)
+
+_BLAME_TERMS: tuple[tuple[str, str], ...] = (
+    (r"\b(?:human|user|operator|pilot|people)\s+errors?\b", "human error"),
+    (r"\bcareless(?:ly|ness)?\b", "careless"),
+    (r"\bnegligen(?:t|tly|ce)\b", "negligent"),
+    (r"\b(?:sloppy|reckless(?:ly)?|incompeten(?:t|ce)|lazy|laziness)\b", "judgement of a person"),
+    (r"\bforgot\b", "forgot"),
+    (r"\b(?:to\s+blame|at\s+fault|(?:was|is)\s+(?:the\s+)?fault\s+of|blamed?)\b", "blame"),
+    (r"\b(?:should\s+have\s+known|should've\s+known)\b", "should have"),
+)
+_COUNTERFACTUAL = re.compile(r"\b(?:should(?:\s+not|n't)?\s+have|should've|ought\s+to\s+have)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class BlameHit:
+    """One blaming sentence: what triggered it and a systems-framed question to ask instead."""
+
+    kind: str  # "term" | "counterfactual" | "person-subject"
+    trigger: str
+    sentence: str
+    rewrite: str
+
+
+def _area(text: str) -> str:
+    t = text.lower()
+    if re.search(r"deploy|release|push|merge|rollout|roll out|ship|review|approv|change", t):
+        return "deployment or review process"
+    if re.search(r"alert|page|dashboard|monitor|notice|detect|miss|ignor", t):
+        return "alerting and on-call setup"
+    if re.search(r"delet|drop|remov|terraform|migrat|script|command|config|edit|run|ran|execut", t):
+        return "tooling and change process"
+    if re.search(r"roll(?:ed)? back|restor|recover|escalat|respond|sooner", t):
+        return "incident response process"
+    return "tooling or process"
+
+
+def _rewrite(kind: str, trigger: str, sentence: str, rest: str) -> str:
+    area = _area(sentence)
+    rest = rest.strip().rstrip(".")
+    if kind == "term" and trigger == "forgot":
+        what = f" to {rest}" if rest else ""
+        return (f"What in our {area} relied on someone remembering{what}, and how could the system do it "
+                f"or prompt for it?")
+    if kind == "counterfactual":
+        what = f" ({rest})" if rest else ""
+        return (f"What made the better action{what} hard to see or do at the time, and what in our {area} "
+                f"would make it the default?")
+    if kind == "person-subject":
+        return (f"What in our {area} allowed this ('{rest}') to happen, and which check or signal "
+                f"was missing? Make the system, not the person, the subject.")
+    return (f"Name the conditions instead of the person: what in our {area} made this easy to get wrong, "
+            f"and what would have caught it?")
+
+
+def _negated(text: str, start: int) -> bool:
+    before = text[max(0, start - 40):start]
+    return bool(_NEGATION.search(before)) or before.rstrip().endswith(("'", '"', "“", "‘"))
+
+
+def blame_hits(text: str, people: Iterable[str] = (), causal: bool = False) -> list[BlameHit]:
+    """Blaming sentences in `text`.
+
+    `people` are participant handles (a handle as the subject is a person). `causal` says
+    the text is itself a cause (a factor): then any act by a person as subject is
+    flagged; elsewhere (timeline, summary) only a failing verb or a causal sentence is,
+    so "amira shed recommendation reads" in a timeline stays quiet.
+    """
+    person = _person_pattern(people)
+    subject = re.compile(rf"{_CLAUSE_START}{_LEADING}(?P<who>{person})\s+(?P<act>(?:{_ADVERB}\s+)?)"
+                         rf"(?P<verb>{_PAST_VERB})\b(?P<rest>[^;!?]*)", re.IGNORECASE)
+    failing = re.compile(rf"^(?:{_ADVERB}\s+)?{_BLAME_VERB}\b", re.IGNORECASE)
+    out: list[BlameHit] = []
+    for sentence in sentences(text):
+        hit = _term_hit(sentence) or _counterfactual_hit(sentence, person)
+        if hit is None:
+            for m in subject.finditer(sentence):
+                act = sentence[m.start("act"):]
+                if causal or failing.match(act) or _CAUSAL.search(sentence):
+                    rest = sentence[m.start("act"):m.end()].rstrip(". ")
+                    hit = BlameHit("person-subject", m.group("who").strip(), sentence,
+                                   _rewrite("person-subject", "", sentence, rest))
+                    break
+        if hit:
+            out.append(hit)
+    return out
+
+
+def _term_hit(sentence: str) -> BlameHit | None:
+    for pattern, label in _BLAME_TERMS:
+        for m in re.finditer(pattern, sentence, re.IGNORECASE):
+            if _negated(sentence, m.start()):
+                continue
+            rest = sentence[m.end():]
+            rest = re.sub(r"^\s*(?:to\s+)?", "", rest) if label == "forgot" else rest
+            kind = "counterfactual" if label == "should have" else "term"
+            return BlameHit(kind, m.group(0), sentence, _rewrite(kind, label, sentence, rest))
+    return None
+
+
+def _counterfactual_hit(sentence: str, person: str) -> BlameHit | None:
+    m = _COUNTERFACTUAL.search(sentence)
+    if not m:
+        return None
+    # "The alert should have fired" is a statement about a system: quiet. A person,
+    # a pronoun, a team or no subject at all ("Should have tested it") is hindsight blame.
+    clause = re.split(r"[,:;]|\b(?:and|but|because|so|when|which)\b", sentence[:m.start()])[-1]
+    if clause.strip() and not _HUMANISH.search(clause) and not re.search(person, clause, re.IGNORECASE):
+        return None
+    return BlameHit("counterfactual", m.group(0), sentence,
+                    _rewrite("counterfactual", "", sentence, sentence[m.end():]))
+
+
+_ERROR_AS_CAUSE = re.compile(r"\b(?:human|user|operator|pilot|people)\s+errors?\b|\bmistake\s+by\b|"
+                             r"\b(?:engineer|operator|developer|person)'s\s+(?:mistake|error|fault)\b",
+                             re.IGNORECASE)
+
+
+def names_a_person_as_cause(statement: str, people: Iterable[str] = ()) -> str | None:
+    """The words by which a cause statement stops at a person ("human error", "the engineer ran ..."), else None."""
+    m = _ERROR_AS_CAUSE.search(statement)
+    if m and not _negated(statement, m.start()):
+        return m.group(0)
+    hits = blame_hits(statement, people, causal=True)
+    return hits[0].trigger if hits else None
+
+
+# -- action items and findings -----------------------------------------------------------------
+
+_VAGUE = re.compile(
+    r"\b(?:improve|improving|improved|enhance|better|increase|optimi[sz]e|strengthen|revisit|look\s+into|"
+    r"investigate|consider|explore|evaluate|ensure|make\s+sure|be\s+more\s+careful|pay\s+(?:more\s+)?attention|"
+    r"(?:raise|more)\s+awareness|more\s+(?:monitoring|testing|tests|alerts|care|communication|documentation))\b",
+    re.IGNORECASE)
+_MEASURABLE = re.compile(
+    r"\d|%|\b(?:every|each|zero|no\s+more\s+than|at\s+least|at\s+most|within|below|above|under|by\s+(?:q[1-4]|"
+    r"the\s+end|end\s+of|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*)|slo|sla|p9\d|threshold|"
+    r"per\s+(?:day|week|month|quarter|release|deploy))\b",
+    re.IGNORECASE)
+
+
+def vague_action(statement: str) -> str | None:
+    """The vague phrase of an action with no measurable outcome ("Improve monitoring"), else None."""
+    m = _VAGUE.search(statement)
+    if m is None or _MEASURABLE.search(statement):
+        return None
+    return m.group(0)
+
+
+_MECHANISM = re.compile(
+    r"\b(?:because|since|so|so\s+that|which|when|whenever|while|if|unless|until|causing|caused|causes|led\s+to|"
+    r"leads\s+to|lead\s+to|result(?:ed|s|ing)?\s+in|due\s+to|meaning|therefore|thus|allow(?:ed|s|ing)?|"
+    r"let|without|by|through|via|after|before|prevent(?:ed|s)?|starv\w*|block(?:ed|s)?|saturat\w*|"
+    r"exhaust\w*|overload\w*|timed?\s+out)\b|->|→|=>|:\s",
+    re.IGNORECASE)
+_EVALUATIVE = re.compile(
+    r"\b(?:was|were|is|are|been|felt)\s+(?:(?:not|too|very|really|quite)\s+)?(?:bad|poor|insufficient|inadequate|"
+    r"lacking|weak|suboptimal|not\s+good\s+enough|terrible|awful|unclear|confusing|messy|subpar|immature|"
+    r"not\s+great|a\s+problem|an\s+issue)\b|^(?:bad|poor|insufficient|inadequate|weak|lack\s+of|"
+    r"not\s+enough|suboptimal)\s+\w+",
+    re.IGNORECASE)
+
+
+def has_mechanism(statement: str) -> bool:
+    return bool(_MECHANISM.search(statement))
+
+
+def indefensible(statement: str, min_words: int = 5) -> str | None:
+    """Why a finding is not a defensible statement (no mechanism), else None."""
+    if has_mechanism(statement):
+        return None
+    m = _EVALUATIVE.search(statement)
+    if m:
+        return f"a judgement ('{m.group(0)}') with no mechanism"
+    words = len(re.findall(r"[\w'-]+", statement))
+    if words < min_words:
+        return f"{words} word(s) and no mechanism (no 'because', 'so', 'which', 'when' ...)"
+    return None

@@ -1,0 +1,144 @@
+"""Review commands: `kb recommend` (which framework fits) and `kb check` (the review lint)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kb.analysis.recommend import NAMES, recommend_from_graph
+from kb.cli.app import DbOpt, EngineOpt, app, fail, open_kb
+from kb.lint import RULES, ConfigError, LintConfig, LintContext, LintReport, lint_graph, lint_packets, load_config
+from kb.model import EventPacket
+from kb.packets import PacketError, packet_files, read_packet
+
+
+class ReviewFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+FormatArg = Annotated[ReviewFormat, typer.Option("--format", "-f", help="text for people, json for programs.")]
+
+
+@app.command("recommend")
+def recommend_cmd(
+    incident: Annotated[str, typer.Argument(help="Incident id in the knowledge base.")],
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: FormatArg = ReviewFormat.TEXT,
+) -> None:
+    """Recommend an analysis framework for an incident, with reasons; warn when the recorded one under-fits."""
+    with open_kb(engine, db) as kbase:
+        try:
+            rec = recommend_from_graph(kbase, incident)
+        except KeyError:
+            raise fail(f"no incident {incident!r} in {kbase.engine.description}") from None
+    if fmt is ReviewFormat.JSON:
+        typer.echo(json.dumps(rec.as_dict(), indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"{incident}: recommended {' + '.join(NAMES[m] for m in rec.methods)}")
+    for reason in rec.reasons:
+        typer.echo(f"  - {reason}")
+    recorded = ", ".join(NAMES[m] for m in rec.recorded) or "none"
+    typer.echo(f"recorded: {recorded}")
+    for warning in rec.warnings:
+        typer.echo(f"warning: {warning}")
+
+
+def _parse_now(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise fail(f"--now {value!r}: expected an ISO 8601 date or timestamp, e.g. 2025-06-30T12:00:00Z") from None
+    # A bare date or a timestamp without offset is read as UTC.
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _print_rules() -> None:
+    for r in RULES.values():
+        opts = ", ".join(f"{k}={v!r}" for k, v in r.options.items())
+        typer.echo(f"{r.id:28} {r.level.value:8} {r.family:26} {r.summary}" + (f" [{opts}]" if opts else ""))
+
+
+def _print_text(report: LintReport) -> None:
+    for f in report.findings:
+        typer.echo(f"{f.incident}  {f.level.value}  {f.rule}  {f.location}")
+        typer.echo(f"  {f.message}")
+        typer.echo(f"  evidence: \"{f.evidence}\"")
+        typer.echo(f"  fix: {f.fix}")
+    counts = ", ".join(f"{rule} {n}" for rule, n in report.counts().items())
+    warnings = sum(f.level.value == "warning" for f in report.findings)
+    typer.echo(f"{len(report.findings)} finding(s) ({report.errors} error(s), {warnings} warning(s)) in "
+               f"{len(report.incidents)} incident(s)" + (f": {counts}" if counts else ""))
+
+
+def _from_files(targets: list[Path], config: LintConfig, now: datetime) -> LintReport:
+    packets: list[EventPacket] = []
+    for path in packet_files(targets):
+        try:
+            packets.append(read_packet(path))
+        except PacketError as exc:
+            raise fail(str(exc)) from None
+    return lint_packets(packets, config, LintContext(now=now))
+
+
+@app.command("check")
+def check_cmd(
+    targets: Annotated[list[str] | None, typer.Argument(
+        help="Incident ids in the knowledge base, or packet files/folders to lint before ingesting.",
+        show_default=False)] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Lint every incident in the knowledge base.")] = False,
+    fmt: FormatArg = ReviewFormat.TEXT,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="kb.toml or pyproject.toml with per-rule settings (default: the nearest one).",
+        show_default=False)] = None,
+    now: Annotated[str | None, typer.Option(
+        "--now", help="Judge ages (untracked findings) as of this ISO time (default: now).",
+        show_default=False)] = None,
+    list_rules: Annotated[bool, typer.Option("--rules", help="List the rules and their defaults, then exit.")] = False,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Lint post-incident reviews. Each finding names the rule, quotes the evidence and suggests a fix.
+
+    The exit status is 1 when an error-level rule fires (use it as a CI gate), 2 on bad input.
+    """
+    if list_rules:
+        _print_rules()
+        return
+    names = targets or []
+    if bool(names) == all_:
+        raise fail("give incident ids or packet files, or --all (not both)")
+    try:
+        cfg = load_config(config)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    when = _parse_now(now)
+    files = [Path(n) for n in names if Path(n).exists()]
+    keys = [n for n in names if not Path(n).exists()]
+    report = LintReport()
+    if files:
+        report = _from_files(files, cfg, when)
+    if keys or all_:
+        with open_kb(engine, db) as kbase:
+            graph_report = lint_graph(kbase, None if all_ else keys, cfg, when)
+        missing = sorted(set(keys) - set(graph_report.incidents))
+        if missing:
+            raise fail(f"no incident {', '.join(map(repr, missing))} in the knowledge base "
+                       "(and no such packet file)")
+        report.findings.extend(graph_report.findings)
+        report.incidents.extend(graph_report.incidents)
+    if fmt is ReviewFormat.JSON:
+        typer.echo(json.dumps({"incidents": len(report.incidents), "errors": report.errors,
+                               "counts": report.counts(), "config": str(cfg.source) if cfg.source else None,
+                               "findings": [f.as_dict() for f in report.findings]}, indent=2, ensure_ascii=False))
+    else:
+        _print_text(report)
+    raise typer.Exit(report.exit_code)

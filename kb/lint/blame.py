@@ -1,0 +1,28 @@
+"""Blame language anywhere in the text, with a systems-framed question to ask instead."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kb.analysis.language import blame_hits
+from kb.lint.model import Hit, Level, LintContext
+from kb.lint.registry import Options, rule
+from kb.lint.where import people, texts
+from kb.model import EventPacket
+
+FAMILY = "blame language"
+
+_MESSAGE = {
+    "term": "blaming word '{trigger}'",
+    "counterfactual": "hindsight about people ('{trigger}')",
+    "person-subject": "a person ('{trigger}') is the subject of a cause",
+}
+
+
+@rule("blame-language", FAMILY, Level.ERROR,
+      "'X forgot', 'should have', 'careless', 'human error', 'negligent' or a person as the subject of a cause")
+def blame_language(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
+    handles = people(packet)
+    for location, text, causal in texts(packet):
+        for hit in blame_hits(text, handles, causal=causal):
+            yield Hit(location, hit.sentence, _MESSAGE[hit.kind].format(trigger=hit.trigger), hit.rewrite)

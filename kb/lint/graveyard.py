@@ -1,0 +1,62 @@
+"""Documentation graveyard: findings nobody can find again, no look at the past, findings that never became work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from kb.lint.model import Hit, Level, LintContext
+from kb.lint.registry import Options, rule
+from kb.lint.where import findings
+from kb.model import Analysis, EventPacket, FindingStatus
+
+FAMILY = "documentation graveyard"
+
+
+@rule("missing-tags", FAMILY, Level.WARNING, "a finding without tags: no later search will find it")
+def missing_tags(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
+    for _, f, loc in findings(packet):
+        if not f.tags:
+            yield Hit(loc, f.statement, "no tags",
+                      "Tag it with the systems and failure modes it is about (tags: [database, capacity]).")
+
+
+@rule("no-related-check", FAMILY, Level.WARNING,
+      "no record that the review looked for similar past incidents (related_check or a RELATED_TO link)")
+def no_related_check(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
+    if not packet.analyses or any(a.related_check for a in packet.analyses):
+        return
+    links = ctx.related_links.get(packet.key, 0) if ctx.related_links is not None else 0
+    if links:
+        return
+    where = "no RELATED_TO link in the graph" if ctx.related_links is not None else "graph not consulted"
+    yield Hit("analyses.*.related_check", f"analyses {', '.join(a.id for a in packet.analyses)}: "
+              f"no related_check; {where}", "no related-incident check recorded",
+              "Search for similar incidents before closing the review and record it "
+              "(related_check: {checked_at: ..., related: [...], note: ...}).")
+
+
+def _since(a: Analysis, packet: EventPacket) -> datetime | None:
+    inc = packet.incident
+    return a.published_at or inc.compiled_at or inc.resolved_at or inc.started_at
+
+
+@rule("untracked-finding", FAMILY, Level.WARNING,
+      "a finding with no work item, no OKR proposal and no deferral reason `days` after the review", days=30)
+def untracked_finding(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
+    days = int(opts["days"])
+    for a, f, loc in findings(packet):
+        if f.status in (FindingStatus.DONE, FindingStatus.REJECTED):
+            continue
+        if f.work_items or f.okrs or f.deferred_reason:
+            continue
+        since = _since(a, packet)
+        if since is None:
+            continue
+        age = (ctx.now - since).days
+        if age > days:
+            yield Hit(loc, f.statement,
+                      f"status {f.status.value}, {age} days since {since.date().isoformat()} and no work item, "
+                      "OKR proposal or deferral reason",
+                      "Open a ticket for it, propose it as an OKR, or set status: deferred with a "
+                      "deferred_reason, so the finding either changes something or says why not.")

@@ -1,0 +1,61 @@
+"""What a lint rule reports, and the cross-incident facts it may consult."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Level(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule's check yields: where, the exact words, what is wrong, how to fix it."""
+
+    location: str
+    evidence: str
+    message: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    rule: str
+    level: Level
+    incident: str
+    location: str
+    evidence: str
+    message: str
+    fix: str
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["level"] = self.level.value
+        return out
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class LintContext:
+    """Facts beyond one packet. `related_links` is None when no graph was consulted."""
+
+    now: datetime = field(default_factory=_now)
+    related_links: Mapping[str, int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.now.tzinfo is None:
+            raise ValueError("LintContext.now must be timezone-aware (UTC)")

@@ -1,0 +1,56 @@
+"""Single root cause: one factor, one category, or a chain that stops at a person."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kb.analysis.frameworks import chains_stopping_at_person
+from kb.analysis.language import blame_hits
+from kb.lint.model import Hit, Level, LintContext
+from kb.lint.registry import Options, rule
+from kb.lint.where import clip, people
+from kb.model import EventPacket
+
+FAMILY = "single root cause"
+
+
+@rule("single-root-cause", FAMILY, Level.WARNING,
+      "an analysis with fewer than `min_factors` factors: one cause is never the whole story", min_factors=2)
+def single_root_cause(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
+    least = int(opts["min_factors"])
+    for a in packet.analyses:
+        if len(a.factors) < least:
+            evidence = "; ".join(f"{f.id}: {f.statement}" for f in a.factors) or "no factors recorded"
+            yield Hit(f"analyses.{a.id}.factors", clip(evidence),
+                      f"{len(a.factors)} factor(s) in a {a.method.value} analysis",
+                      "Ask what else had to be true for this to hurt: what let the fault in, what delayed "
+                      "detection, what made repair slow? Record each as a factor.")
+
+
+@rule("single-category", FAMILY, Level.WARNING,
+      "every factor of an analysis in one category (technical, process or organizational)", min_factors=2)
+def single_category(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
+    for a in packet.analyses:
+        cats = {f.category for f in a.factors}
+        if len(a.factors) >= int(opts["min_factors"]) and len(cats) == 1:
+            (cat,) = cats
+            evidence = "; ".join(f"{f.id}: {f.statement}" for f in a.factors)
+            others = " and ".join(sorted({"technical", "process", "organizational"} - {cat.value}))
+            yield Hit(f"analyses.{a.id}.factors", clip(evidence), f"all {len(a.factors)} factors are {cat.value}",
+                      f"Look for {others} factors: what in how we plan, review, staff or own this work "
+                      f"let the {cat.value} conditions turn into an incident?")
+
+
+@rule("chain-ends-at-person", FAMILY, Level.ERROR,
+      "a causal chain that stops at a person or at 'human error' instead of the conditions around them")
+def chain_ends_at_person(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
+    handles = people(packet)
+    for a in packet.analyses:
+        statements = {f.id: f.statement for f in a.factors}
+        for fid, words in chains_stopping_at_person(a, handles):
+            hits = blame_hits(statements[fid], handles, causal=True)
+            reframe = f" For example: {hits[0].rewrite}" if hits else ""
+            yield Hit(f"analyses.{a.id}.factors.{fid}", statements[fid],
+                      f"the chain stops at a person ('{words}')",
+                      "Keep asking why: what made that action possible, likely or undetected? Add those "
+                      f"conditions as factors behind this one.{reframe}")

@@ -1,0 +1,83 @@
+"""Running the rules over packets, or over incidents read back from the graph."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from kb.graph.reader import read_packets
+from kb.lint.config import LintConfig
+from kb.lint.model import Level, LintContext, LintFinding
+from kb.lint.registry import RULES
+from kb.model import EventPacket
+
+if TYPE_CHECKING:
+    from kb.knowledge_base import KnowledgeBase
+
+COLUMNS = ["incident", "level", "rule", "location", "message", "evidence", "fix"]
+
+
+@dataclass
+class LintReport:
+    findings: list[LintFinding] = field(default_factory=list)
+    incidents: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(f.level is Level.ERROR for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when an error-level rule fired (a CI gate fails), else 0."""
+        return 1 if self.errors else 0
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for f in self.findings:
+            out[f.rule] = out.get(f.rule, 0) + 1
+        return dict(sorted(out.items()))
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{c: f.as_dict()[c] for c in COLUMNS} for f in self.findings], columns=COLUMNS)
+
+
+def lint_packet(packet: EventPacket, config: LintConfig | None = None,
+                context: LintContext | None = None) -> list[LintFinding]:
+    """Every enabled rule on one packet, most severe first."""
+    cfg = config or LintConfig()
+    ctx = context or LintContext()
+    out: list[LintFinding] = []
+    for rule in RULES.values():
+        settings = cfg.settings(rule)
+        if settings.enabled:
+            out.extend(rule.run(packet, ctx, settings.options, settings.level))
+    out.sort(key=lambda f: (f.level.rank, f.rule, f.location))
+    return out
+
+
+def lint_packets(packets: Iterable[EventPacket], config: LintConfig | None = None,
+                 context: LintContext | None = None) -> LintReport:
+    report = LintReport()
+    for p in packets:
+        report.incidents.append(p.key)
+        report.findings.extend(lint_packet(p, config, context))
+    return report
+
+
+def related_links(kbase: KnowledgeBase, keys: Sequence[str]) -> dict[str, int]:
+    df = kbase.query("review_related_links", keys=list(keys))
+    return {str(k): int(n) for k, n in zip(df["incident"], df["related"], strict=True)}
+
+
+def lint_graph(kbase: KnowledgeBase, keys: Sequence[str] | None = None, config: LintConfig | None = None,
+               now: datetime | None = None) -> LintReport:
+    """Lint incidents in the graph (all of them when `keys` is None) with a fixed number of queries."""
+    if keys is None:
+        keys = [str(k) for k in kbase.query("incident_keys")["incident"]]
+    packets = read_packets(kbase, keys)
+    context = LintContext(now=now or datetime.now(UTC), related_links=related_links(kbase, keys))
+    return lint_packets(packets, config, context)
