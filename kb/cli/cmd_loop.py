@@ -1,0 +1,268 @@
+"""Learning-loop commands: gate, sync jira, okr propose, roadmap import, trace, metrics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+import typer
+
+from kb.analysis.gate import COMPLETE, GateRules, gate_findings, gate_status, matrix
+from kb.analysis.metrics import loop_metrics
+from kb.analysis.okr import OkrOptions, propose_okrs, save_proposals, to_csv, to_markdown
+from kb.analysis.trace import UnknownRoadmapItem, trace, untraced
+from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
+from kb.cli.output import Format, FormatOpt, print_frame
+from kb.integrations.jira import JiraClient, JiraError, JiraSettings, push_findings
+from kb.integrations.jira_csv import JiraCsvError, export_rows, sync_export, write_import_csv
+from kb.knowledge_base import KnowledgeBase
+from kb.roadmap import RoadmapError, import_roadmap
+
+sync_app = typer.Typer(help="Bring the state of outside systems back into the knowledge base.", no_args_is_help=True)
+okr_app = typer.Typer(help="OKR proposals for themes and barriers that keep coming back.", no_args_is_help=True)
+roadmap_app = typer.Typer(help="Roadmap items and the findings behind them.", no_args_is_help=True)
+app.add_typer(sync_app, name="sync")
+app.add_typer(okr_app, name="okr")
+app.add_typer(roadmap_app, name="roadmap")
+
+
+class Export(StrEnum):
+    JIRA_CSV = "jira-csv"
+
+
+class OkrFormat(StrEnum):
+    MARKDOWN = "markdown"
+    CSV = "csv"
+
+
+class By(StrEnum):
+    QUARTER = "quarter"
+    MONTH = "month"
+
+
+AsOfOpt = Annotated[str | None, typer.Option(
+    "--as-of", help="The moment to measure at, ISO 8601 (default: now, UTC).", show_default=False)]
+
+
+def _as_of(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise fail(f"--as-of {value!r}: expected an ISO 8601 date or timestamp like 2025-07-01") from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _require_incident(kbase: KnowledgeBase, incident: str) -> None:
+    known = kbase.query("loop_incidents")["incident"]
+    if incident not in set(known):
+        raise fail(f"no incident {incident!r} in the knowledge base ({len(known)} incidents)")
+
+
+@app.command()
+def gate(
+    incident: Annotated[str, typer.Argument(help="The incident whose findings to gate.")],
+    export: Annotated[Export | None, typer.Option("--export", help="Write the findings that need a work item "
+                                                  "as a file for Jira's CSV importer.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="File to write with --export.")] = None,
+    push: Annotated[bool, typer.Option("--push", help="Create the missing Jira issues through the REST API "
+                                       "(JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN, JIRA_PROJECT).")] = False,
+    high_impact: Annotated[int, typer.Option(min=1, max=5, help="Impact from which a finding is high-impact.")] = 4,
+    feasible_effort: Annotated[int, typer.Option(min=1, max=5, help="Effort up to which a finding is "
+                                                 "feasible (high-impact feasible findings must be work items).")] = 2,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: Annotated[Format, FormatOpt] = Format.TABLE,
+) -> None:
+    """Show an incident's findings on the impact/effort matrix and its gate status.
+
+    The gate is complete when every agreed finding is tracked by a work item, proposed
+    as an OKR, or deferred with a reason, and every high-impact, feasible finding is a
+    work item. The exit status is 1 while the gate is open.
+    """
+    if export is not None and out is None:
+        raise fail("--export jira-csv needs --out FILE")
+    rules = GateRules(high_impact=high_impact, feasible_effort=feasible_effort)
+    with open_kb(engine, db) as kbase:
+        _require_incident(kbase, incident)
+        if export is Export.JIRA_CSV and out is not None:
+            n = write_import_csv(export_rows(kbase, [incident], rules=rules), out)
+            err_console.print(f"wrote {n} issue(s) for Jira's CSV importer to {out}")
+        if push:
+            _push(kbase, incident, rules)
+        findings = gate_findings(kbase, [incident], rules)
+        status = gate_status(kbase, [incident], rules).iloc[0]
+    if fmt is Format.TABLE:
+        grid = matrix(findings).reset_index()
+        grid.columns = ["impact \\ effort", *[str(c) for c in grid.columns[1:]]]
+        print_frame(grid, fmt, title=f"{incident}: findings by impact (rows) and effort (columns)")
+    shown = findings[["local_id", "impact", "effort", "quadrant", "status", "disposition", "work_items",
+                      "objectives", "problem"]].rename(columns={"local_id": "finding"})
+    if fmt is Format.TABLE:
+        shown = shown.assign(tracked_by=[w + o for w, o in zip(shown["work_items"], shown["objectives"],
+                                                               strict=True)])
+        shown = shown[["finding", "impact", "effort", "quadrant", "status", "disposition", "tracked_by",
+                       "problem"]].rename(columns={"impact": "I", "effort": "E"})
+    print_frame(shown, fmt, title="findings", empty="no findings")
+    if status["status"] == COMPLETE:
+        err_console.print(f"[green]gate complete[/green] for {incident}")
+    else:
+        err_console.print(f"[red]gate open[/red] for {incident}: {status['reason']}")
+        raise typer.Exit(1)
+
+
+def _push(kbase: KnowledgeBase, incident: str, rules: GateRules) -> None:
+    try:
+        settings = JiraSettings.from_env()
+    except JiraError as exc:
+        raise fail(str(exc)) from None
+    with JiraClient(settings) as client:
+        report = push_findings(kbase, [incident], client, rules)
+    for finding, key in report.created:
+        err_console.print(f"created {key} for {finding}")
+    if not report.created and report.error is None:
+        err_console.print("nothing to create in Jira")
+    if report.error is not None:
+        done = f" ({len(report.created)} created and recorded before it)" if report.created else ""
+        raise fail(f"{report.error}{done}", code=1)
+
+
+@sync_app.command("jira")
+def sync_jira(
+    file: Annotated[Path, typer.Argument(help="A CSV exported from Jira's issue search (Export > CSV).")],
+    timezone: Annotated[str, typer.Option("--timezone", help="Time zone of the export's dates (Jira writes the "
+                                          "exporting user's zone without an offset).")] = "UTC",
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: Annotated[Format, FormatOpt] = Format.TABLE,
+) -> None:
+    """Update work-item status, resolution and resolution date from a Jira CSV export, by issue key."""
+    if not file.is_file():
+        raise fail(f"no such file: {file}")
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fail(f"--timezone {timezone!r}: expected an IANA zone such as UTC or Europe/Copenhagen") from None
+    with open_kb(engine, db) as kbase:
+        try:
+            report = sync_export(kbase, file, zone)
+        except JiraCsvError as exc:
+            raise fail(str(exc)) from None
+    print_frame(report.changes, fmt, title="work items updated", empty="no work item changed")
+    err_console.print(f"{len(report.changes)} updated, {report.unchanged} unchanged, "
+                      f"{len(report.unknown)} issue key(s) not in the knowledge base"
+                      + (f": {', '.join(report.unknown[:10])}" if report.unknown else ""))
+
+
+@okr_app.command("propose")
+def okr_propose(
+    min_incidents: Annotated[int, typer.Option("--min-incidents", min=1,
+                                               help="Propose for what recurs in at least this many incidents.")] = 3,
+    window_days: Annotated[int, typer.Option("--window-days", min=1,
+                                             help="Count incidents started in this many days before --as-of.")] = 180,
+    reduction: Annotated[float, typer.Option("--reduction", min=0.01, max=1.0,
+                                             help="The reduction target (0.5 halves the incidents).")] = 0.5,
+    as_of: AsOfOpt = None,
+    fmt: Annotated[OkrFormat, typer.Option("--format", "-f", help="markdown for people, csv for sheets.")] = (
+        OkrFormat.MARKDOWN),
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of the terminal.")] = None,
+    save: Annotated[bool, typer.Option("--save", help="Store the drafts as Objective nodes (origin okr-draft) "
+                                       "proposed from their agreed findings.")] = False,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Draft OKRs for themes and barriers that recur in at least N incidents within a window."""
+    options = OkrOptions(min_incidents=min_incidents, window_days=window_days, reduction=reduction)
+    with open_kb(engine, db) as kbase:
+        proposals = propose_okrs(kbase, options, as_of=_as_of(as_of))
+        saved = save_proposals(kbase.engine, proposals) if save else 0
+    text = to_markdown(proposals) if fmt is OkrFormat.MARKDOWN else to_csv(proposals)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+        err_console.print(f"wrote {len(proposals)} proposal(s) to {out}")
+    else:
+        typer.echo(text, nl=False)
+    if save:
+        err_console.print(f"stored {saved} draft objective(s)")
+
+
+@roadmap_app.command("import")
+def roadmap_import(
+    file: Annotated[Path, typer.Argument(help="Roadmap items as .yaml/.yml (list of key, title, quarter, "
+                                         "findings) or .csv (columns key, title, quarter, findings).")],
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Import roadmap items and link each to the findings that motivate it (replaces earlier imports)."""
+    if not file.is_file():
+        raise fail(f"no such file: {file}")
+    with open_kb(engine, db) as kbase:
+        try:
+            result = import_roadmap(kbase, file)
+        except RoadmapError as exc:
+            raise fail(str(exc)) from None
+    console.print(f"imported {result.items} roadmap item(s) with {result.links} link(s) to findings; "
+                  f"{len(result.untraced)} without a finding")
+
+
+@app.command("trace")
+def trace_cmd(
+    item: Annotated[str | None, typer.Argument(help="A roadmap item key.")] = None,
+    show_untraced: Annotated[bool, typer.Option("--untraced", help="List roadmap items with no finding "
+                                                "behind them.")] = False,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: Annotated[Format, FormatOpt] = Format.TABLE,
+) -> None:
+    """Walk roadmap item -> findings -> analyses -> incidents, or list untraced roadmap items."""
+    if (item is None) == (not show_untraced):
+        raise fail("give a roadmap item, or --untraced (not both)")
+    with open_kb(engine, db) as kbase:
+        if show_untraced:
+            print_frame(untraced(kbase), fmt, title="roadmap items with no finding behind them",
+                        empty="every roadmap item traces to a finding")
+            return
+        assert item is not None
+        try:
+            rows = trace(kbase, item)
+        except UnknownRoadmapItem as exc:
+            raise fail(str(exc.args[0])) from None
+    chain = rows[["finding", "finding_status", "analysis", "method", "published_at", "incident",
+                  "started_at", "statement"]].dropna(subset=["finding"])
+    if fmt is Format.TABLE:
+        head = rows.iloc[0]
+        console.print(f"[bold]{item}[/bold] {head['title']} ({head['quarter'] or 'no quarter'})")
+    print_frame(chain, fmt, empty="no finding behind this roadmap item")
+
+
+@app.command()
+def metrics(
+    by: Annotated[By, typer.Option("--by", help="Period of each row.")] = By.QUARTER,
+    as_of: AsOfOpt = None,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: Annotated[Format, FormatOpt] = Format.TABLE,
+) -> None:
+    """Loop metrics per period: repeat rate, time to insight and remediation, roadmap traceability,
+    gate completion, age of open findings, facilitation spread (see the README for definitions)."""
+    with open_kb(engine, db) as kbase:
+        frame = loop_metrics(kbase, by=by.value, as_of=_as_of(as_of))
+    if fmt is Format.TABLE:
+        frame = _readable(frame)
+    print_frame(frame, fmt, title=f"loop metrics by {by.value}", empty="no incidents yet")
+
+
+def _readable(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per metric and one column per period; shares as percentages, days to one decimal."""
+    out = frame.set_index("period").astype(object)
+    for col in out.columns:
+        if col.endswith(("_rate", "_share")):
+            out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v:.0%}")
+        elif col.endswith("_days"):
+            out[col] = out[col].map(lambda v: "" if pd.isna(v) else f"{v:.1f}")
+    return out.T.rename_axis("metric").reset_index()
