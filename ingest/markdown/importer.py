@@ -176,7 +176,7 @@ def _build(text: str, file: Path, report: FileReport) -> EventPacket | None:
     notes: list[str] = [f"imported from markdown ({template} template)"]
 
     zone = stated_zone(text)
-    report.zone = zone.name if zone else "UTC (assumed: no zone stated)"
+    report.zone = f"{zone.name} (as the document states)" if zone else "UTC (assumed: no zone stated)"
     zone = zone or UTC_ASSUMED
     doc_day = _document_day(doc, text)
     default_year = doc_day.year if doc_day else _first_year(text)
@@ -196,7 +196,7 @@ def _build(text: str, file: Path, report: FileReport) -> EventPacket | None:
         raise ImportFailed("no date anywhere in the document: an incident needs a start time "
                            "(a timeline with dates, or a 'Date:' line)")
     kinds = [event_kind(e.text, i == 0) for i, e in enumerate(timeline.entries)]
-    events = [{"at": e.at, "kind": k.value, "text": e.text, "source": f"{file.name}#timeline"}
+    events = [{"at": e.at, "kind": k.value, "text": e.text, "source": SOURCE}
               for e, k in zip(timeline.entries, kinds, strict=True)]
 
     detected: datetime | None = None

@@ -1,0 +1,242 @@
+"""Bringing post-mortems in and out: `kb import markdown|pagerduty`, `kb export`."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from ingest import pagerduty as pd_ingest
+from ingest.markdown import FileReport, import_file, markdown_files
+from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
+from kb.cli.output import Format, print_frame
+from kb.model import EventPacket
+from kb.packets import PacketError, packet_files, read_packet, write_packet
+
+import_app = typer.Typer(help="Import post-mortems from outside formats (markdown documents, PagerDuty JSON).",
+                         no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+# Our own declaration of --format (kb.cli.output.FormatOpt passes "--format" as the default value).
+ReportFormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people; json or csv for programs.")]
+OutDirOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write each packet as DIR/ID.yaml.",
+                                                 file_okay=False, show_default=False)]
+
+
+def _missing(paths: list[Path]) -> None:
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise fail(f"no such file or folder: {', '.join(map(str, missing))}")
+
+
+@import_app.command("markdown")
+def import_markdown(
+    paths: Annotated[list[Path], typer.Argument(help="Post-mortem documents (.md) or folders of them.")],
+    out: OutDirOpt = None,
+    ingest: Annotated[bool, typer.Option("--ingest", help="Load the imported packets into the knowledge base.")]
+    = False,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: ReportFormatOpt = Format.TABLE,
+) -> None:
+    """Read post-mortem documents (Google SRE, PagerDuty, DFDS templates, or any headings) into
+    imported, unreviewed Event Packets, and report per file what was recognised and what was not.
+
+    Files that cannot be read or understood are named with the reason; the others are still
+    imported, and the exit status is 1. Blank templates are reported and skipped. Without
+    --out or --ingest nothing is written: the report alone shows what an import would give.
+    """
+    _missing(paths)
+    results = [import_file(p) for p in markdown_files(paths)]
+    if not results:
+        raise fail(f"no markdown files in {', '.join(map(str, paths))}")
+    seen: dict[str, Path] = {}
+    packets: list[EventPacket] = []
+    for r in results:
+        if r.packet is None:
+            continue
+        if r.packet.key in seen:
+            r.report.status = "failed"
+            r.report.reason = f"incident id {r.packet.key} is already used by {seen[r.packet.key]}"
+            r.packet = None
+            continue
+        seen[r.packet.key] = r.report.file
+        packets.append(r.packet)
+    written = [write_packet(p, out / f"{p.key}.yaml") for p in packets] if out else []
+    rows = 0
+    if ingest and packets:
+        with open_kb(engine, db) as kbase:
+            rows = kbase.ingest_packets(packets)
+    reports = [r.report for r in results]
+    if fmt is Format.JSON:
+        typer.echo(json.dumps([r.as_dict() for r in reports], indent=2, ensure_ascii=False))
+    else:
+        table = pd.DataFrame([{
+            "document": rep.incident or rep.file.stem[:24], "status": rep.status, "template": rep.template,
+            "events": rep.timeline_events, "factors": rep.factors, "findings": rep.findings,
+            "ttd": rep.as_dict()["ttd_minutes"], "ttr": rep.as_dict()["ttr_minutes"],
+        } for rep in reports])
+        print_frame(table, fmt, title="markdown import")
+        if fmt is Format.TABLE:
+            for rep in reports:
+                _print_report(rep)
+    failed = [rep for rep in reports if rep.status == "failed"]
+    templates = sum(rep.status == "template" for rep in reports)
+    summary = (f"imported {len(packets)} of {len(reports)} file(s); {templates} template(s) skipped; "
+               f"{len(failed)} failed")
+    if written:
+        summary += f"; wrote {len(written)} packet(s) to {out}"
+    if ingest:
+        summary += f"; ingested {len(packets)} packet(s), {rows} rows"
+    elif not out:
+        summary += " (nothing written: use --out DIR or --ingest)"
+    err_console.print(summary, markup=False, highlight=False)
+    for rep in failed:
+        err_console.print(f"[red]failed[/red] {rep.file}: {rep.reason}", highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_report(r: FileReport) -> None:
+    head = f"[bold]{r.file.name}[/bold]: {r.status}"
+    if r.reason:
+        head += f" — {r.reason}"
+    console.print(head, highlight=False)
+    if r.zone:
+        console.print(f"  times read in: {r.zone}", markup=False, highlight=False)
+    for line in r.recognised:
+        console.print(f"  + {line}", markup=False, highlight=False)
+    for line in r.not_recognised:
+        console.print(f"  - {line}", markup=False, highlight=False)
+    for line in r.notes:
+        console.print(f"  ! {line}", markup=False, highlight=False)
+
+
+@import_app.command("pagerduty")
+def import_pagerduty(
+    files: Annotated[list[Path], typer.Argument(help="PagerDuty REST API v2 JSON: incidents and their log entries.")],
+    merge_into: Annotated[str | None, typer.Option(
+        "--merge-into", help='A folder of packet files, or "graph": merge into the packet of the same incident '
+        "(same id, or tagged pagerduty:ID), or add a new one there.", show_default=False)] = None,
+    out: OutDirOpt = None,
+    as_key: Annotated[str | None, typer.Option(
+        "--as", help="The incident id to merge into (one PagerDuty incident only).", show_default=False)] = None,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: ReportFormatOpt = Format.TABLE,
+) -> None:
+    """Fill an incident's timeline (trigger, acknowledge, escalate, annotate, resolve) and its
+    detected / acknowledged / resolved times from PagerDuty, merging into the existing packet
+    without duplicating events; re-running the same import changes nothing."""
+    _missing(files)
+    if merge_into is None and out is None:
+        raise fail("give --out DIR for new packets, or --merge-into DIR|graph")
+    incidents: list[pd_ingest.PdIncident] = []
+    errors: list[str] = []
+    for f in files:
+        try:
+            incidents += pd_ingest.read_file(f)
+        except pd_ingest.PagerDutyError as exc:
+            errors.append(str(exc))
+    if as_key and len(incidents) > 1:
+        raise fail(f"--as {as_key}: the files hold {len(incidents)} PagerDuty incidents; --as needs exactly one")
+    rows: list[dict[str, object]] = []
+    if merge_into == "graph":
+        with open_kb(engine, db) as kbase:
+            from kb.export import fetch_packet
+
+            merged: list[EventPacket] = []
+            for inc in incidents:
+                found = kbase.query("incident_claims", key=as_key or inc.key, tag=inc.tag)["incident"].tolist()
+                if found:
+                    packet, rep = pd_ingest.merge(fetch_packet(kbase, found[0]), inc)
+                else:
+                    packet, rep = _create(inc, as_key)
+                merged.append(packet)
+                rows.append(_row(rep, "graph"))
+            kbase.ingest_packets(merged)
+    else:
+        target = Path(merge_into) if merge_into else out
+        assert target is not None
+        existing: list[tuple[Path, EventPacket]] = []
+        if merge_into:
+            if not target.is_dir():
+                raise fail(f"--merge-into {merge_into}: expected a folder of packet files or 'graph'")
+            for p in packet_files([target]):
+                try:
+                    existing.append((p, read_packet(p)))
+                except PacketError as exc:
+                    errors.append(f"{p}: not merged into, it is not a valid packet ({exc.problems[0]})")
+        for inc in incidents:
+            match = next(((p, pk) for p, pk in existing
+                          if (pk.incident.id == as_key if as_key else pd_ingest.claims(pk, inc))), None)
+            if match:
+                packet, rep = pd_ingest.merge(match[1], inc)
+                path = match[0]
+            else:
+                packet, rep = _create(inc, as_key)
+                path = target / f"{packet.key}.yaml"
+            write_packet(packet, path)
+            existing = [(p, packet if p == path else pk) for p, pk in existing]
+            rows.append(_row(rep, str(path)))
+    print_frame(pd.DataFrame(rows), fmt, title="PagerDuty import", empty="no incidents imported")
+    for e in errors:
+        err_console.print(f"[red]failed[/red] {e}", highlight=False)
+    if errors:
+        raise typer.Exit(1)
+
+
+def _create(inc: pd_ingest.PdIncident, as_key: str | None) -> tuple[EventPacket, pd_ingest.MergeReport]:
+    packet = pd_ingest.new_packet(inc, as_key)
+    rep = pd_ingest.MergeReport(packet.key, inc.id, added_events=len(packet.timeline), created=True,
+                                filled=[n for n in ("detected_at", "acknowledged_at", "resolved_at")
+                                        if getattr(packet.incident, n) is not None])
+    return packet, rep
+
+
+def _row(rep: pd_ingest.MergeReport, where: str) -> dict[str, object]:
+    return {"incident": rep.incident, "pagerduty": rep.pagerduty_id, "action": "created" if rep.created else "merged",
+            "added_events": rep.added_events, "already_present": rep.already_present,
+            "filled": ", ".join(rep.filled), "conflicts": "; ".join(rep.conflicts),
+            "skipped": ", ".join(f"{k} x{v}" for k, v in sorted(rep.skipped_types.items())), "into": where}
+
+
+class ExportFormat(StrEnum):
+    YAML = "yaml"
+    MARKDOWN = "markdown"
+
+
+@app.command()
+def export(
+    incident: Annotated[str, typer.Argument(help="The incident id.")],
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="yaml: an Event Packet that re-ingests to "
+                                              "the same graph; markdown: the readable review.")] = ExportFormat.YAML,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to FILE instead of standard output.",
+                                             dir_okay=False, show_default=False)] = None,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Write an incident back out: as an Event Packet (YAML), or as the review document with summary,
+    impact, timeline, the causal web in words, findings with their gate status and the check
+    against similar past incidents."""
+    from kb.export import ExportError, fetch_packet, packet_yaml, related_incidents, review_markdown
+
+    with open_kb(engine, db) as kbase:
+        try:
+            packet = fetch_packet(kbase, incident)
+        except ExportError as exc:
+            raise fail(str(exc), code=1) from None
+        if fmt is ExportFormat.YAML:
+            text = packet_yaml(packet)
+        else:
+            text = review_markdown(packet, related_incidents(kbase, incident))
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    err_console.print(f"wrote {out}", highlight=False)
