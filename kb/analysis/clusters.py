@@ -3,8 +3,10 @@
 1. co-occurrence of items across incidents, kept where significant (kb.analysis.cooccurrence);
 2. Leiden community detection on that graph (weights: normalised PMI), fixed seed and a
    sorted vertex order, so both engines give the same clusters;
-3. each community with a theme or barrier is a cluster; its evidence incidents are those
-   that carry at least half of its themes and barriers (and two or more items);
+3. each community is pruned to its dense core (members tied to at least half of the others);
+   it is a cluster when two of its themes co-occur significantly (a single theme with the
+   barrier it usually defeats is a recurring theme, which `kb hotspots` shows); its evidence
+   incidents carry at least half of its themes and barriers (and two or more items);
 4. ranked by `score = support * log2(1 + lift) * (1 + ln(1 + spread)) * recency * trend`:
    support = evidence incidents, lift = mean lift of its internal pairs, spread = distinct
    services + teams among its incidents, recency halves per year since it last occurred,
@@ -93,10 +95,11 @@ def clusters_from_features(kbase: Queryable, features: IncidentFeatures, *, kind
 
     rows: list[dict[str, Any]] = []
     evidence_rows: list[pd.DataFrame] = []
-    for members in communities:
+    for community in communities:
+        members = _dense_core(graph, community)
         core = [lab for lab in members if split_label(lab)[0] in CORE_KINDS]
-        if not core:
-            continue  # services alone are a topology, not a recurring cause
+        if not _themes_recur_together(graph, members):
+            continue  # one theme with its usual barrier is a recurring theme (see hotspots), not a cluster
         cols = [col_of[lab] for lab in members]
         core_cols = [col_of[lab] for lab in core]
         hits_core = np.asarray(mem.matrix[:, core_cols].sum(axis=1)).ravel()
@@ -175,6 +178,25 @@ def _communities(graph: nx.Graph, resolution: float, seed: int) -> list[list[str
                                     resolution_parameter=resolution, seed=seed, n_iterations=-1)
     groups = [sorted(names[v] for v in community) for community in part if len(community) >= 2]
     return sorted(groups)
+
+
+def _dense_core(graph: nx.Graph, members: list[str]) -> list[str]:
+    """Drop, until none is left, members tied to fewer than half of the others: an item that joined a
+    community through a single shared barrier is not part of the pattern."""
+    kept = list(members)
+    while len(kept) > 2:
+        sub = graph.subgraph(kept)
+        need = max(1.0, 0.5 * (len(kept) - 1))
+        weak = [n for n in kept if sub.degree(n) < need]
+        if not weak:
+            break
+        kept = [n for n in kept if n not in weak]
+    return kept
+
+
+def _themes_recur_together(graph: nx.Graph, members: list[str]) -> bool:
+    themes = [lab for lab in members if split_label(lab)[0] == "theme"]
+    return any(graph.has_edge(a, b) for i, a in enumerate(themes) for b in themes[i + 1:])
 
 
 def _grouped(df: pd.DataFrame) -> dict[str, list[str]]:

@@ -1,0 +1,135 @@
+"""Hotspots: which services, themes and failed barriers keep showing up, lately and in the bad ones.
+
+Per subject (a service, theme or failed barrier), over every incident:
+- counts in the last `window_days` (recent) and the window before it (previous);
+- counts by severity (sev1..sev5);
+- "3 of the last 5 major incidents": how many of the last `last_major` incidents with
+  severity <= `major_severity` involved it;
+- alignment with tagged events: for each tag (e.g. "campaign"), how many of its
+  incidents carry the tag and the lift over the tag's base rate.
+`hotspot_series` gives the per-period counts with a rolling sum, for charts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from kb.analysis.incident_features import Queryable, load_features
+
+SUBJECT_KINDS: tuple[str, ...] = ("service", "theme", "barrier")
+SEVERITIES = (1, 2, 3, 4, 5)
+
+
+def _joined(kbase: Queryable, kinds: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    f = load_features(kbase)
+    items = f.items[f.items["kind"].isin(list(kinds))]
+    joined = items.merge(f.incidents[["incident", "severity", "started_at", "tags"]], on="incident")
+    return f.incidents, joined
+
+
+def hotspots(kbase: Queryable, kinds: Sequence[str] = SUBJECT_KINDS, *, window_days: int = 90,
+             major_severity: int = 2, last_major: int = 5, tags: Sequence[str] = ("campaign",),
+             now: datetime | None = None, min_incidents: int = 2) -> pd.DataFrame:
+    """One row per subject with at least `min_incidents` incidents, hottest first."""
+    incidents, joined = _joined(kbase, kinds)
+    sev_cols = [f"sev{s}" for s in SEVERITIES]
+    tag_cols = [c for t in tags for c in (t, f"{t}_lift")]
+    columns = ["kind", "subject", "incidents", "recent", "previous", "change", *sev_cols,
+               "last_major", "of_last_major", *tag_cols, "last_seen", "headline"]
+    if joined.empty:
+        return pd.DataFrame(columns=columns)
+    ref = pd.Timestamp(now) if now is not None else incidents["started_at"].max()
+    if ref.tzinfo is None:
+        ref = ref.tz_localize("UTC")
+    window = timedelta(days=window_days)
+    majors = incidents[incidents["severity"].fillna(99) <= major_severity].sort_values(
+        ["started_at", "incident"], kind="stable").tail(last_major)
+    major_keys = set(majors["incident"])
+    n_major = len(major_keys)
+    base_rate = {t: float(np.mean([t in tg for tg in incidents["tags"]])) if len(incidents) else 0.0 for t in tags}
+
+    j = joined.assign(
+        recent=(joined["started_at"] > ref - window) & (joined["started_at"] <= ref),
+        previous=(joined["started_at"] > ref - 2 * window) & (joined["started_at"] <= ref - window),
+        major=joined["incident"].isin(major_keys),
+    )
+    for s in SEVERITIES:
+        j[f"sev{s}"] = j["severity"] == s
+    for t in tags:
+        j[f"_tag_{t}"] = [t in tg for tg in j["tags"]]
+    agg = {"incidents": ("incident", "nunique"), "recent": ("recent", "sum"), "previous": ("previous", "sum"),
+           "last_major": ("major", "sum"), "last_seen": ("started_at", "max"),
+           **{c: (c, "sum") for c in sev_cols}, **{t: (f"_tag_{t}", "sum") for t in tags}}
+    out = j.groupby(["kind", "item"]).agg(**agg).reset_index().rename(columns={"item": "subject"})  # type: ignore[call-overload]
+    out = out[out["incidents"] >= min_incidents].copy()
+    for c in ["recent", "previous", "last_major", *sev_cols, *tags]:
+        out[c] = out[c].astype(int)
+    out["change"] = out["recent"] - out["previous"]
+    out["of_last_major"] = n_major
+    for t in tags:
+        share = out[t] / out["incidents"]
+        out[f"{t}_lift"] = np.where(base_rate[t] > 0, share / base_rate[t] if base_rate[t] else 0.0, 0.0).round(2)
+    out["headline"] = [_headline(r.kind, r.subject, int(r.last_major), n_major, major_severity,
+                                 int(r.recent), window_days) for r in out.itertuples(index=False)]
+    out = out.sort_values(["last_major", "recent", "incidents", "kind", "subject"],
+                          ascending=[False, False, False, True, True], kind="stable").reset_index(drop=True)
+    return out[columns]
+
+
+def _headline(kind: str, subject: str, majors: int, n_major: int, major_severity: int, recent: int,
+              window_days: int) -> str:
+    sev = "SEV1" if major_severity == 1 else f"SEV1-{major_severity}"
+    parts = []
+    if n_major and majors:
+        parts.append(f"{majors} of the last {n_major} {sev} incidents involved {kind} {subject}")
+    if recent:
+        parts.append(f"{recent} in the last {window_days} days")
+    return "; ".join(parts)
+
+
+def hotspot_series(kbase: Queryable, kinds: Sequence[str] = SUBJECT_KINDS, freq: str = "M",
+                   rolling: int = 3, subjects: Sequence[str] | None = None) -> pd.DataFrame:
+    """period (start, UTC), kind, subject, incidents, rolling (sum over the last `rolling` periods), one
+    row per subject and period from the first to the last incident (zeros included). `freq` is a
+    pandas period alias: "W", "M" or "Q"."""
+    _, joined = _joined(kbase, kinds)
+    columns = ["period", "kind", "subject", "incidents", "rolling"]
+    if subjects is not None:
+        joined = joined[joined["item"].isin(list(subjects))]
+    if joined.empty:
+        return pd.DataFrame(columns=columns)
+    # Periods are computed on naive UTC (pandas' to_period drops the zone anyway).
+    starts = joined["started_at"].dt.tz_convert("UTC").dt.tz_localize(None)
+    joined = joined.assign(period=starts.dt.to_period(freq))
+    counts = joined.groupby(["kind", "item", "period"])["incident"].nunique()
+    spans = pd.period_range(joined["period"].min(), joined["period"].max(), freq=freq)
+    periods = spans.start_time.tz_localize("UTC")
+    frames = []
+    for (kind, item), series in counts.groupby(level=[0, 1]):
+        s = series.droplevel([0, 1]).reindex(spans, fill_value=0)
+        frames.append(pd.DataFrame({"period": periods, "kind": kind, "subject": item, "incidents": s.to_numpy(),
+                                    "rolling": s.rolling(rolling, min_periods=1).sum().astype(int).to_numpy()}))
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def tag_alignment(kbase: Queryable, tag: str, kinds: Sequence[str] = SUBJECT_KINDS,
+                  min_incidents: int = 2) -> pd.DataFrame:
+    """kind, subject, incidents, tagged, share, lift: how a subject lines up with incidents tagged `tag`."""
+    incidents, joined = _joined(kbase, kinds)
+    columns = ["kind", "subject", "incidents", "tagged", "share", "lift"]
+    if joined.empty:
+        return pd.DataFrame(columns=columns)
+    base = float(np.mean([tag in t for t in incidents["tags"]]))
+    j = joined.assign(tagged=[tag in t for t in joined["tags"]])
+    out = j.groupby(["kind", "item"]).agg(incidents=("incident", "nunique"), tagged=("tagged", "sum")).reset_index()
+    out = out.rename(columns={"item": "subject"})
+    out = out[out["incidents"] >= min_incidents].copy()
+    out["tagged"] = out["tagged"].astype(int)
+    out["share"] = (out["tagged"] / out["incidents"]).round(3)
+    out["lift"] = (out["share"] / base).round(2) if base else 0.0
+    return out.sort_values(["lift", "tagged", "kind", "subject"], ascending=[False, False, True, True],
+                           kind="stable").reset_index(drop=True)[columns]

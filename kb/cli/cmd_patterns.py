@@ -1,0 +1,235 @@
+"""Cross-incident commands: clusters, hotspots, similar, themes, search, repeats."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from kb.cli.app import DbOpt, EngineOpt, app, console, fail, open_kb
+from kb.cli.output import Format, FormatOpt, print_frame, records
+
+themes_app = typer.Typer(help="Suggest canonical themes for factors that have none, and accept them.",
+                         no_args_is_help=True)
+app.add_typer(themes_app, name="themes")
+
+
+def _short_list(values: Any, limit: int = 3) -> str:
+    values = list(values) if values is not None else []
+    more = f" (+{len(values) - limit})" if len(values) > limit else ""
+    return ", ".join(map(str, values[:limit])) + more
+
+
+@app.command()
+def clusters(
+    score: Annotated[bool, typer.Option("--score", help="Also print precision and recall against the demo "
+                                        "corpus' planted clusters (for a database loaded by `kb demo`).")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many clusters.")] = 20,
+    min_support: Annotated[int | None, typer.Option("--min-support", min=1, help="Incidents a pair of items must "
+                                                    "share to count (default: 3 or 0.5% of incidents).")] = None,
+    resolution: Annotated[float, typer.Option("--resolution", min=0.01, help="Leiden resolution: higher gives "
+                                              "smaller clusters.")] = 1.0,
+    window_days: Annotated[int, typer.Option("--window-days", min=1, help="Window for recent vs previous "
+                                             "counts (the trend).")] = 180,
+    demo_incidents: Annotated[int, typer.Option("--demo-incidents", help="With --score: n_incidents the demo "
+                                                "was generated with.")] = 320,
+    demo_seed: Annotated[int, typer.Option("--demo-seed", help="With --score: the demo's seed.")] = 7,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Recurring factor clusters: themes, failed barriers and services that occur together across
+    incidents more often than chance, ranked by support, lift, spread, recency and trend, with the
+    findings that address each and whether their work is done."""
+    from kb.analysis.clusters import find_clusters, score_clusters
+
+    with open_kb(engine, db) as kbase:
+        result = find_clusters(kbase, min_together=min_support, resolution=resolution, window_days=window_days)
+    table = result.clusters.head(limit)
+    scored = None
+    if score:
+        try:
+            from kb.demo import generate_corpus
+        except ImportError as exc:
+            raise fail(f"--score needs the demo corpus generator (kb.demo): {exc}") from None
+        truth = generate_corpus(n_incidents=demo_incidents, seed=demo_seed).truth
+        scored = score_clusters(result, truth.clusters)
+    if fmt is not Format.TABLE:
+        if scored is None:
+            print_frame(table, fmt)
+            return
+        typer.echo(json.dumps({
+            "clusters": records(table),
+            "score": {"precision": scored.precision, "recall": scored.recall,
+                      "incident_precision": scored.incident_precision, "incident_recall": scored.incident_recall,
+                      "matches": records(scored.matches)},
+        }, indent=2, ensure_ascii=False))
+        return
+    view = pd.DataFrame({
+        "#": table["cluster"], "cluster": table["name"],
+        "themes / barriers": [_short_list([*t, *b], 5) for t, b in zip(table["themes"], table["barriers"],
+                                                                        strict=True)],
+        "incidents": table["support"], "lift": table["lift"].round(1),
+        "spread": [f"{s} svc / {t} teams" for s, t in zip(table["spread_services"], table["spread_teams"],
+                                                          strict=True)],
+        "last seen": [d.date().isoformat() for d in table["last_seen"]],
+        "trend": table["trend"],
+        "findings": [f"{len(f)} ({a} agreed)" for f, a in zip(table["findings"], table["findings_agreed"],
+                                                              strict=True)],
+        "work done": [f"{d}/{w}" for d, w in zip(table["work_items_done"], table["work_items"], strict=True)],
+        "evidence": [_short_list(i, 3) for i in table["incidents"]],
+    })
+    print_frame(view, fmt, title=f"{len(result.clusters)} recurring clusters", empty="no recurring clusters found")
+    if scored is not None:
+        console.print(f"planted clusters: precision {scored.precision:.2f}, recall {scored.recall:.2f}; "
+                      f"evidence incidents: precision {scored.incident_precision:.2f}, "
+                      f"recall {scored.incident_recall:.2f}")
+        print_frame(scored.matches, fmt, title="planted -> found")
+
+
+@app.command()
+def hotspots(
+    by: Annotated[list[str] | None, typer.Option("--by", help="service, theme or barrier (repeatable; "
+                                                 "default: all three).")] = None,
+    window_days: Annotated[int, typer.Option("--window-days", min=1, help="Rolling window for recent counts.")] = 90,
+    major_severity: Annotated[int, typer.Option("--major-severity", min=1, max=5,
+                                                help="Severity at or above which an incident is major "
+                                                     "(1 = SEV1).")] = 2,
+    last_major: Annotated[int, typer.Option("--last-major", min=1, help="How many of the latest major "
+                                            "incidents to attribute.")] = 5,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="Tagged events to line up with "
+                                                  "(repeatable; default: campaign).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many subjects.")] = 20,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Hotspots per service, theme and failed barrier: counts over rolling windows and by severity,
+    "N of the last M major incidents", and alignment with tagged events such as campaigns."""
+    from kb.analysis.hotspots import SUBJECT_KINDS, hotspots as find_hotspots
+
+    kinds = by or list(SUBJECT_KINDS)
+    bad = [k for k in kinds if k not in SUBJECT_KINDS]
+    if bad:
+        raise fail(f"--by {bad[0]!r}: expected one of {', '.join(SUBJECT_KINDS)}")
+    with open_kb(engine, db) as kbase:
+        df = find_hotspots(kbase, kinds, window_days=window_days, major_severity=major_severity,
+                           last_major=last_major, tags=tag if tag is not None else ["campaign"])
+    df = df.head(limit)
+    if fmt is Format.TABLE:
+        df = df.drop(columns=["headline"]).assign(last_seen=[d.date().isoformat() for d in df["last_seen"]])
+    print_frame(df, fmt, title="hotspots", empty="no incidents yet")
+
+
+@app.command()
+def similar(
+    incident: Annotated[str, typer.Argument(help="The incident key, e.g. INC-2025-001.")],
+    k: Annotated[int, typer.Option("-k", "--top", min=1, help="How many similar incidents.")] = 5,
+    any_time: Annotated[bool, typer.Option("--any-time", help="Also consider incidents that started later.")] = False,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Similar past incidents by text and by structure (shared themes, failed barriers, services),
+    each with the reason it matched."""
+    from kb.analysis.similarity import SimilarityIndex
+
+    with open_kb(engine, db) as kbase:
+        index = SimilarityIndex.build(kbase)
+    if incident not in index.row_of:
+        raise fail(f"INCIDENT {incident!r}: no such incident in the knowledge base; expected a key such as "
+                   f"{index.keys[-1] if index.keys else 'INC-2025-001'}")
+    df = index.similar(incident, k, earlier_only=not any_time)
+    print_frame(df, fmt, title=f"incidents similar to {incident}", empty="no earlier incident to compare with")
+
+
+@themes_app.command("suggest")
+def themes_suggest(
+    min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0,
+                                                  help="Only suggestions at or above this confidence.")] = 0.0,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Suggest a canonical theme for every factor without one, from the taxonomy and text similarity."""
+    from kb.analysis.themes import suggest_themes
+
+    with open_kb(engine, db) as kbase:
+        df = suggest_themes(kbase, min_confidence=min_confidence)
+    print_frame(df, fmt, title="theme suggestions", empty="every factor has a theme")
+
+
+@themes_app.command("accept")
+def themes_accept(
+    factor: Annotated[str | None, typer.Argument(help="FACTOR_KEY, e.g. INC-2025-001/factor/F1.")] = None,
+    theme: Annotated[str | None, typer.Argument(help="THEME slug from the taxonomy.")] = None,
+    min_confidence: Annotated[float | None, typer.Option(
+        "--min-confidence", min=0.0, max=1.0, help="Accept every suggestion at or above this confidence.")] = None,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Accept one suggestion (FACTOR_KEY THEME) or all above a confidence (--min-confidence X):
+    writes INSTANCE_OF {origin "suggested", confidence}."""
+    from kb.analysis.themes import ThemeError, accept_suggestions, accept_theme
+
+    if min_confidence is None and (factor is None or theme is None):
+        raise fail("expected FACTOR_KEY THEME, or --min-confidence X to accept every suggestion above X")
+    if min_confidence is not None and (factor is not None or theme is not None):
+        raise fail("give either FACTOR_KEY THEME or --min-confidence, not both")
+    with open_kb(engine, db) as kbase:
+        try:
+            if min_confidence is not None:
+                df = accept_suggestions(kbase, min_confidence)
+            else:
+                assert factor is not None and theme is not None
+                df = accept_theme(kbase, factor, theme)
+        except ThemeError as exc:
+            raise fail(str(exc)) from None
+    print_frame(df, fmt, title=f"accepted {len(df)} theme link(s)", empty="nothing to accept")
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="Words to look for (may be empty with --tag).")] = "",
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Only hits carrying this tag, themselves "
+                                                  "or through their incident (repeatable).")] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="incident, finding or factor "
+                                                   "(repeatable; default: all).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many hits.")] = 20,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Search incidents, factors and findings by words and tags, ranked, with the incident of each hit."""
+    from kb.analysis.search import KINDS, search as run_search
+
+    if not text.strip() and not tag:
+        raise fail("expected TEXT to search for, or --tag TAG")
+    kinds = kind or list(KINDS)
+    bad = [k for k in kinds if k not in KINDS]
+    if bad:
+        raise fail(f"--kind {bad[0]!r}: expected one of {', '.join(KINDS)}")
+    with open_kb(engine, db) as kbase:
+        df = run_search(kbase, text, tag or [], kinds, limit)
+    print_frame(df, fmt, title=f"search: {text} {' '.join('#' + t for t in tag or [])}".strip(), empty="no hits")
+
+
+@app.command()
+def repeats(
+    all_earlier: Annotated[bool, typer.Option("--all-earlier", help="List every earlier incident's finding, "
+                                              "not only the most recent one.")] = False,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: Format = FormatOpt,
+) -> None:
+    """Repeat incidents: a theme or failed barrier that an earlier incident's agreed finding addressed,
+    with that earlier incident and the finding that did not prevent it."""
+    from kb.analysis.repeats import find_repeats
+
+    with open_kb(engine, db) as kbase:
+        df = find_repeats(kbase, all_earlier=all_earlier)
+    print_frame(df, fmt, title=f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)",
+                empty="no repeats")
