@@ -37,6 +37,8 @@ FIRES: list[tuple[str, bool]] = [
     ("The operator ignored the disk-space alert for an hour", False),
     ("@amira missed the page", False),
     ("Then the developer mistakenly dropped the orders table", False),
+    ("He should have been more careful with the flag", False),
+    ("We should not have deployed on a Friday", False),
 ]
 
 QUIET: list[tuple[str, bool]] = [
@@ -64,6 +66,10 @@ QUIET: list[tuple[str, bool]] = [
     ("The user clicked retry repeatedly, which tripled the load", True),
     ("Heavy writes exhausted the shed capacity", True),
     ("The rollout tool has no guard against a 100% rollout", True),
+    # "should have" + a noun is a plan or a possession, not hindsight (seen in a real postmortem).
+    ("We should have a talk with Platform about what responsibilities our ingress controllers should have", False),
+    ("The payments team should have been paged by the saturation alert", False),  # passive: about paging
+    ("Lazy loading of the catalog doubled the cold-start time", True),
 ]
 
 

@@ -76,12 +76,21 @@ _BLAME_TERMS: tuple[tuple[str, str], ...] = (
     (r"\b(?:human|user|operator|pilot|people)\s+errors?\b", "human error"),
     (r"\bcareless(?:ly|ness)?\b", "careless"),
     (r"\bnegligen(?:t|tly|ce)\b", "negligent"),
-    (r"\b(?:sloppy|reckless(?:ly)?|incompeten(?:t|ce)|lazy|laziness)\b", "judgement of a person"),
+    # Not "lazy": lazy loading, lazy-catalog flags ... are technical words.
+    (r"\b(?:sloppy|reckless(?:ly)?|incompeten(?:t|ce))(?![\w-])", "judgement of a person"),
     (r"\bforgot\b", "forgot"),
     (r"\b(?:to\s+blame|at\s+fault|(?:was|is)\s+(?:the\s+)?fault\s+of|blamed?)\b", "blame"),
     (r"\b(?:should\s+have\s+known|should've\s+known)\b", "should have"),
 )
-_COUNTERFACTUAL = re.compile(r"\b(?:should(?:\s+not|n't)?\s+have|should've|ought\s+to\s+have)\b", re.IGNORECASE)
+# "should have" + a past participle is hindsight ("should have rolled back"); "we should have a
+# talk" and "what our controllers should have" are plans and possessions, not counterfactuals;
+# "should have been paged" is a passive about the system, "should have been more careful" is not.
+_PARTICIPLE = (r"(?:been|done|run|set|put|made|caught|taught|thought|brought|bought|sent|spent|built|kept|left|"
+               r"lost|read|said|told|found|held|paid|met|felt|shut|cut|hit|let|understood|stood|seen|gone|"
+               r"[a-z][a-z-]*(?:ed|en|wn))")
+_COUNTERFACTUAL = re.compile(rf"\b(?:should(?:\s+not|n't)?\s+have|should've|ought\s+to\s+have)"
+                             rf"(?=\s+(?:(?:not|never|\w+ly)\s+)?(?:been\s+(?!{_PARTICIPLE}\b)\w+|"
+                             rf"(?!been\b){_PARTICIPLE}\b))", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -212,8 +221,13 @@ _MEASURABLE = re.compile(
 
 
 def vague_action(statement: str) -> str | None:
-    """The vague phrase of an action with no measurable outcome ("Improve monitoring"), else None."""
-    m = _VAGUE.search(statement)
+    """The vague phrase of an action with no measurable outcome ("Improve monitoring"), else None.
+
+    Only the action itself (its first sentence, before any "Title: explanation" colon) is
+    judged: "Implement priority classes: part of our effort to improve resilience" is concrete.
+    """
+    head = re.split(r":\s|(?<=[.!?])\s", statement, maxsplit=1)[0]
+    m = _VAGUE.search(head)
     if m is None or _MEASURABLE.search(statement):
         return None
     return m.group(0)

@@ -86,7 +86,7 @@ def _from_files(targets: list[Path], config: LintConfig, now: datetime) -> LintR
             packets.append(read_packet(path))
         except PacketError as exc:
             raise fail(str(exc)) from None
-    return lint_packets(packets, config, LintContext(now=now))
+    return lint_packets(packets, config, LintContext(now=now, known_incidents=frozenset(p.key for p in packets)))
 
 
 @app.command("check")

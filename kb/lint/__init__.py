@@ -16,3 +16,9 @@ __all__ = [
     "RULES", "ConfigError", "Hit", "Level", "LintConfig", "LintContext", "LintFinding", "LintReport", "Rule",
     "find_config", "lint_graph", "lint_packet", "lint_packets", "load_config", "read_config",
 ]
+
+# Present rules family by family, in the order above (registration order follows imports).
+_ORDER = [m.FAMILY for m in FAMILY_MODULES]
+_SORTED = sorted(RULES.values(), key=lambda r: _ORDER.index(r.family))
+RULES.clear()
+RULES.update((r.id, r) for r in _SORTED)

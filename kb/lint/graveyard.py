@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import datetime
 
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
-from kb.lint.where import findings
+from kb.lint.where import findings, texts
 from kb.model import Analysis, EventPacket, FindingStatus
 
 FAMILY = "documentation graveyard"
@@ -22,18 +23,27 @@ def missing_tags(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterat
 
 
 @rule("no-related-check", FAMILY, Level.WARNING,
-      "no record that the review looked for similar past incidents (related_check or a RELATED_TO link)")
+      "no record that the review looked for similar past incidents (related_check, a RELATED_TO link, or "
+      "the id of another known incident cited in the text)")
 def no_related_check(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     if not packet.analyses or any(a.related_check for a in packet.analyses):
         return
     links = ctx.related_links.get(packet.key, 0) if ctx.related_links is not None else 0
-    if links:
+    if links or _cites_another_incident(packet, ctx.known_incidents):
         return
     where = "no RELATED_TO link in the graph" if ctx.related_links is not None else "graph not consulted"
     yield Hit("analyses.*.related_check", f"analyses {', '.join(a.id for a in packet.analyses)}: "
               f"no related_check; {where}", "no related-incident check recorded",
               "Search for similar incidents before closing the review and record it "
               "(related_check: {checked_at: ..., related: [...], note: ...}).")
+
+
+def _cites_another_incident(packet: EventPacket, known: frozenset[str]) -> bool:
+    others = known - {packet.key}
+    if not others:
+        return False
+    words = {w for _, text, _ in texts(packet) for w in re.findall(r"[A-Za-z0-9_.\-]+", text)}
+    return bool(words & others)
 
 
 def _since(a: Analysis, packet: EventPacket) -> datetime | None:

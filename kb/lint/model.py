@@ -51,10 +51,15 @@ def _now() -> datetime:
 
 @dataclass(frozen=True)
 class LintContext:
-    """Facts beyond one packet. `related_links` is None when no graph was consulted."""
+    """Facts beyond one packet.
+
+    `related_links`: RELATED_TO links per incident (None when no graph was consulted).
+    `known_incidents`: ids a review may cite ("see PM2019-009") to show it looked at the past.
+    """
 
     now: datetime = field(default_factory=_now)
     related_links: Mapping[str, int] | None = None
+    known_incidents: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

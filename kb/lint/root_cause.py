@@ -34,9 +34,12 @@ def single_category(packet: EventPacket, ctx: LintContext, opts: Options) -> Ite
         cats = {f.category for f in a.factors}
         if len(a.factors) >= int(opts["min_factors"]) and len(cats) == 1:
             (cat,) = cats
-            evidence = "; ".join(f"{f.id}: {f.statement}" for f in a.factors)
+            evidence = "; ".join(f"{f.id} ({f.category.value}): {f.statement}" for f in a.factors)
             others = " and ".join(sorted({"technical", "process", "organizational"} - {cat.value}))
-            yield Hit(f"analyses.{a.id}.factors", clip(evidence), f"all {len(a.factors)} factors are {cat.value}",
+            guessed = " (categories guessed at import: confirm them)" if all(
+                f.category_guessed for f in a.factors) else ""
+            yield Hit(f"analyses.{a.id}.factors", clip(evidence),
+                      f"all {len(a.factors)} factors are {cat.value}{guessed}",
                       f"Look for {others} factors: what in how we plan, review, staff or own this work "
                       f"let the {cat.value} conditions turn into an incident?")
 

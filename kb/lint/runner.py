@@ -76,8 +76,10 @@ def related_links(kbase: KnowledgeBase, keys: Sequence[str]) -> dict[str, int]:
 def lint_graph(kbase: KnowledgeBase, keys: Sequence[str] | None = None, config: LintConfig | None = None,
                now: datetime | None = None) -> LintReport:
     """Lint incidents in the graph (all of them when `keys` is None) with a fixed number of queries."""
+    known = [str(k) for k in kbase.query("incident_keys")["incident"]]
     if keys is None:
-        keys = [str(k) for k in kbase.query("incident_keys")["incident"]]
+        keys = known
     packets = read_packets(kbase, keys)
-    context = LintContext(now=now or datetime.now(UTC), related_links=related_links(kbase, keys))
+    context = LintContext(now=now or datetime.now(UTC), related_links=related_links(kbase, keys),
+                          known_incidents=frozenset(known))
     return lint_packets(packets, config, context)
