@@ -9,7 +9,11 @@ import pandas as pd
 import typer
 
 from kb.cli.app import DbOpt, EngineOpt, app, console, fail, open_kb
-from kb.cli.output import Format, FormatOpt, print_frame, records
+from kb.cli.output import Format, print_frame, records
+
+# Our own --format: kb.cli.output.FormatOpt, used as a plain default, passes "--format" as the
+# default value (and another module's Annotated use of that shared object changes it).
+FmtOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people; json or csv for programs.")]
 
 themes_app = typer.Typer(help="Suggest canonical themes for factors that have none, and accept them.",
                          no_args_is_help=True)
@@ -38,7 +42,7 @@ def clusters(
     demo_seed: Annotated[int, typer.Option("--demo-seed", help="With --score: the demo's seed.")] = 7,
     engine: EngineOpt = None,
     db: DbOpt = None,
-    fmt: Format = FormatOpt,
+    fmt: FmtOpt = Format.TABLE,
 ) -> None:
     """Recurring factor clusters: themes, failed barriers and services that occur together across
     incidents more often than chance, ranked by support, lift, spread, recency and trend, with the
@@ -68,18 +72,16 @@ def clusters(
         }, indent=2, ensure_ascii=False))
         return
     view = pd.DataFrame({
-        "#": table["cluster"], "cluster": table["name"],
-        "themes / barriers": [_short_list([*t, *b], 5) for t, b in zip(table["themes"], table["barriers"],
-                                                                        strict=True)],
+        "#": table["cluster"],
+        "themes and failed barriers": [_short_list([*t, *b], 6) for t, b in zip(table["themes"], table["barriers"],
+                                                                                 strict=True)],
         "incidents": table["support"], "lift": table["lift"].round(1),
-        "spread": [f"{s} svc / {t} teams" for s, t in zip(table["spread_services"], table["spread_teams"],
-                                                          strict=True)],
+        "spread": [f"{s} svc, {t} teams" for s, t in zip(table["spread_services"], table["spread_teams"],
+                                                        strict=True)],
         "last seen": [d.date().isoformat() for d in table["last_seen"]],
         "trend": table["trend"],
-        "findings": [f"{len(f)} ({a} agreed)" for f, a in zip(table["findings"], table["findings_agreed"],
-                                                              strict=True)],
-        "work done": [f"{d}/{w}" for d, w in zip(table["work_items_done"], table["work_items"], strict=True)],
-        "evidence": [_short_list(i, 3) for i in table["incidents"]],
+        "findings (work done)": [f"{len(f)} ({d}/{w})" for f, d, w in zip(
+            table["findings"], table["work_items_done"], table["work_items"], strict=True)],
     })
     print_frame(view, fmt, title=f"{len(result.clusters)} recurring clusters", empty="no recurring clusters found")
     if scored is not None:
@@ -104,7 +106,7 @@ def hotspots(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many subjects.")] = 20,
     engine: EngineOpt = None,
     db: DbOpt = None,
-    fmt: Format = FormatOpt,
+    fmt: FmtOpt = Format.TABLE,
 ) -> None:
     """Hotspots per service, theme and failed barrier: counts over rolling windows and by severity,
     "N of the last M major incidents", and alignment with tagged events such as campaigns."""
@@ -130,7 +132,7 @@ def similar(
     any_time: Annotated[bool, typer.Option("--any-time", help="Also consider incidents that started later.")] = False,
     engine: EngineOpt = None,
     db: DbOpt = None,
-    fmt: Format = FormatOpt,
+    fmt: FmtOpt = Format.TABLE,
 ) -> None:
     """Similar past incidents by text and by structure (shared themes, failed barriers, services),
     each with the reason it matched."""
@@ -151,7 +153,7 @@ def themes_suggest(
                                                   help="Only suggestions at or above this confidence.")] = 0.0,
     engine: EngineOpt = None,
     db: DbOpt = None,
-    fmt: Format = FormatOpt,
+    fmt: FmtOpt = Format.TABLE,
 ) -> None:
     """Suggest a canonical theme for every factor without one, from the taxonomy and text similarity."""
     from kb.analysis.themes import suggest_themes
@@ -169,7 +171,7 @@ def themes_accept(
         "--min-confidence", min=0.0, max=1.0, help="Accept every suggestion at or above this confidence.")] = None,
     engine: EngineOpt = None,
     db: DbOpt = None,
-    fmt: Format = FormatOpt,
+    fmt: FmtOpt = Format.TABLE,
 ) -> None:
     """Accept one suggestion (FACTOR_KEY THEME) or all above a confidence (--min-confidence X):
     writes INSTANCE_OF {origin "suggested", confidence}."""
@@ -201,7 +203,7 @@ def search(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many hits.")] = 20,
     engine: EngineOpt = None,
     db: DbOpt = None,
-    fmt: Format = FormatOpt,
+    fmt: FmtOpt = Format.TABLE,
 ) -> None:
     """Search incidents, factors and findings by words and tags, ranked, with the incident of each hit."""
     from kb.analysis.search import KINDS, search as run_search
@@ -223,7 +225,7 @@ def repeats(
                                               "not only the most recent one.")] = False,
     engine: EngineOpt = None,
     db: DbOpt = None,
-    fmt: Format = FormatOpt,
+    fmt: FmtOpt = Format.TABLE,
 ) -> None:
     """Repeat incidents: a theme or failed barrier that an earlier incident's agreed finding addressed,
     with that earlier incident and the finding that did not prevent it."""
