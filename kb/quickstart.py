@@ -1,0 +1,43 @@
+"""A knowledge base that is never empty: for notebooks, `kb report` and first-time users.
+
+`open_kb()` opens the configured knowledge base (Neo4j when NEO4J_URI is set, else the
+embedded database at KB_DB or the default path) and, when it holds no incident,
+loads the deterministic demo corpus into it: packets, then the roadmap (including the
+items no finding motivates, which only a roadmap import brings in).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from kb.knowledge_base import KnowledgeBase, connect
+
+DEMO_INCIDENTS = 320
+DEMO_SEED = 7
+
+
+def load_demo(kbase: KnowledgeBase, incidents: int = DEMO_INCIDENTS, seed: int = DEMO_SEED) -> int:
+    """Generate the demo corpus and load it (packets and the whole roadmap); returns the incident count."""
+    from kb.demo import generate_corpus  # lazy: only a fresh database needs the generator
+    from kb.roadmap import import_roadmap
+
+    corpus = generate_corpus(n_incidents=incidents, seed=seed)
+    kbase.ingest_packets(corpus.packets)
+    with tempfile.TemporaryDirectory(prefix="kb-demo-roadmap-") as tmp:
+        path = Path(tmp) / "roadmap.yaml"
+        path.write_text(yaml.safe_dump([e.model_dump(mode="json") for e in corpus.roadmap], sort_keys=False),
+                        encoding="utf-8")
+        import_roadmap(kbase, path)
+    return len(corpus.packets)
+
+
+def open_kb(engine: str | None = None, db: str | Path | None = None, *, demo_if_empty: bool = True,
+            incidents: int = DEMO_INCIDENTS, seed: int = DEMO_SEED) -> KnowledgeBase:
+    """`kb.connect()`, plus the demo corpus when the knowledge base is empty (and `demo_if_empty`)."""
+    kbase = connect(engine=engine, db=db)
+    if demo_if_empty and kbase.incident_count() == 0:
+        load_demo(kbase, incidents=incidents, seed=seed)
+    return kbase
