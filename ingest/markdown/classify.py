@@ -11,42 +11,58 @@ import re
 from kb.model import Category, EventKind
 
 _EVENT_WORDS: tuple[tuple[EventKind, tuple[str, ...]], ...] = (
-    (EventKind.DETECTION, ("alert", "paged", "page ", "detected", "detects", "noticed", "warning", "identified",
-                           "reported", "reporting", "first report", "customer report", "discovered", "observed")),
+    (EventKind.DIAGNOSIS, ("as the cause", "root cause", "investigat", "troubleshoot", "diagnos", "looking into",
+                           "working on", "started working")),
+    (EventKind.DETECTION, ("alert", "paged", "pager", "page ", "detected", "detects", "noticed", "warning",
+                           "identified", "reported", "reports", "reporting", "customer report", "discovered",
+                           "observed")),
     (EventKind.COMMUNICATION, ("notified", "announce", "status page", "statuspage", "communicat", "informed",
                                "asking teams", "asked teams", "hand-over", "handover", "handed over", "email",
                                "slack", "posted", "customers were told", "update sent")),
-    (EventKind.DECISION, ("decided", "decision", "agreed to", "chose", "opted")),
+    (EventKind.DECISION, ("decided", "decision", "agreed to", "chose", "opted", "declares", "declared")),
     (EventKind.REPAIR, ("resolved", "restored", "fixed", "mitigat", "rolled back", "rollback", "roll back",
                         "downgraded", "reverted", "recovered", "operational", "healthy", "killed", "restarted",
-                        "replaced", "replacing", "cleared", "deleted", "scaling", "scaled", "applied",
-                        "completed", "disable", "added", "generated", "re-queued", "rolled over", "failover")),
-    (EventKind.DIAGNOSIS, ("investigat", "troubleshoot", "root cause", "diagnos", "looking into", "analy",
-                           "working on", "started working")),
+                        "replaced", "replacing", "cleared", "deleted", "scaling", "scaled", "applied", "rolled out",
+                        "completed", "disable", "added", "generated", "re-queued", "rolled over", "failover",
+                        "out of rotation", "back to normal")),
 )
+
 
 _NEGATED = re.compile(r"\b(not|un|never|no longer)\s*-?\s*(operational|healthy|scheduled|fixed|resolved)\b|"
                       r"\bunhealthy\b", re.IGNORECASE)
 
 
 def event_kind(text: str, first: bool) -> EventKind:
-    """The first entry is the trigger unless it reads as a detection; the rest by keyword."""
+    """The first entry is the trigger (what set things off); the rest by keyword."""
+    if first:
+        return EventKind.TRIGGER
     low = _NEGATED.sub(" ", text.lower())
     for kind, words in _EVENT_WORDS:
         if any(w in low for w in words):
-            if first and kind is not EventKind.DETECTION:
-                return EventKind.TRIGGER
             return kind
-    return EventKind.TRIGGER if first else EventKind.KEY_MOMENT
+    return EventKind.KEY_MOMENT
 
 
 _RESOLVED = re.compile(r"\b(resolved|restored|all (systems )?(verified )?(operational|healthy)|"
                        r"verified (all systems )?operational|permanently fixed|issue (was )?fixed|recovered|"
-                       r"service restored|all healthy)\b", re.IGNORECASE)
+                       r"service restored|all healthy|incident (ends|ended|closed|resolved))\b", re.IGNORECASE)
 
 
 def reads_as_resolution(text: str) -> bool:
-    return bool(_RESOLVED.search(text))
+    return bool(_RESOLVED.search(_NEGATED.sub(" ", text)))
+
+
+_MITIGATED = re.compile(r"\b(mitigated|mitigation (complete|done)|service restored|traffic restored|restored|"
+                        r"back to normal|recovered)\b", re.IGNORECASE)
+_ACKNOWLEDGED = re.compile(r"\backnowledg", re.IGNORECASE)
+
+
+def reads_as_mitigation(text: str) -> bool:
+    return bool(_MITIGATED.search(_NEGATED.sub(" ", text)))
+
+
+def reads_as_acknowledgement(text: str) -> bool:
+    return bool(_ACKNOWLEDGED.search(text))
 
 
 _ORGANIZATIONAL = ("team", "prioriti", "focus", "staff", "knowledge", "training", "ownership", "owner",

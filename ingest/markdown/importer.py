@@ -33,7 +33,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from ingest.markdown.blocks import Item, bold_lead, bullets, paragraphs, tables
-from ingest.markdown.classify import event_kind, guess_category, reads_as_resolution, suggest_themes
+from ingest.markdown.classify import (
+    event_kind,
+    guess_category,
+    reads_as_acknowledgement,
+    reads_as_mitigation,
+    reads_as_resolution,
+    suggest_themes,
+)
 from ingest.markdown.dates import UTC_ASSUMED, Zone, combine, parse_date, parse_duration, stated_zone
 from ingest.markdown.sections import Document, Section, normalise, split, strip_markdown
 from ingest.markdown.templates import HEADINGS, looks_like_template, recognise
@@ -209,6 +216,9 @@ def _build(text: str, file: Path, report: FileReport) -> EventPacket | None:
                          if k is EventKind.DETECTION), None)
     if stats.time_to_recovery is not None:
         mitigated = started + stats.time_to_recovery
+    else:
+        mitigated = next((e.at for e in timeline.entries if reads_as_mitigation(e.text)), None)
+    acknowledged = next((e.at for e in timeline.entries if reads_as_acknowledgement(e.text)), None)
     resolutions = [e.at for e in timeline.entries if reads_as_resolution(e.text)]
     resolved = max(resolutions) if resolutions else mitigated
     if stats.time_to_detection is not None or stats.time_to_recovery is not None:
@@ -471,7 +481,7 @@ def _findings(doc: Document, factors: list[dict[str, Any]], report: FileReport) 
         work = f.pop("work", None)
         title = f.pop("work_title", None)
         f.update({"id": f"a{i}", "work_items": [work] if work else []})
-        if title:
+        if title and f.get("status") != FindingStatus.DONE.value:
             report.work_item_candidates.append(f"a{i}: {title[:200]}")
         f.setdefault("status", FindingStatus.AGREED.value)
         f["tags"] = ["imported", *f.get("tags", [])]

@@ -96,9 +96,10 @@ class Document:
 
 def split(markdown: str) -> Document:
     title: str | None = None
-    top = Section("(preamble)", 0, 1, None)
+    top = Section("(text before the first heading)", 0, 1, None)
     sections = [top]
     container = top  # the section that lines go to
+    open_headings: list[Section] = []  # the heading sections enclosing the current line
     meta: dict[str, str] = {}
     fenced = False
     for no, raw in enumerate(markdown.splitlines(), start=1):
@@ -117,10 +118,13 @@ def split(markdown: str) -> Document:
             if title is None and level == 1 and role is None:
                 title = _strip_md(text)
                 continue
-            if container.role and level > container.level and role is None:
-                container.lines.append(f"**{text}**")  # a sub-heading of a role section
+            while open_headings and open_headings[-1].level >= level:
+                open_headings.pop()
+            if role is None and any(s.role for s in open_headings) and not container.inline:
+                container.lines.append(f"**{text}**")  # a sub-heading inside a role section
                 continue
             container = Section(text, level, no, role)
+            open_headings.append(container)
             sections.append(container)
             continue
         f = _FIELD.match(line) if not line.startswith((" ", "\t", "-", "*", "|", "+", ">")) or \

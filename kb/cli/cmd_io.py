@@ -94,9 +94,9 @@ def import_markdown(
         summary += f"; ingested {len(packets)} packet(s), {rows} rows"
     elif not out:
         summary += " (nothing written: use --out DIR or --ingest)"
-    err_console.print(summary, markup=False, highlight=False)
+    err_console.print(summary, markup=False, highlight=False, soft_wrap=True)
     for rep in failed:
-        err_console.print(f"[red]failed[/red] {rep.file}: {rep.reason}", highlight=False)
+        err_console.print(f"[red]failed[/red] {rep.file}: {rep.reason}", highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(1)
 
@@ -105,15 +105,15 @@ def _print_report(r: FileReport) -> None:
     head = f"[bold]{r.file.name}[/bold]: {r.status}"
     if r.reason:
         head += f" — {r.reason}"
-    console.print(head, highlight=False)
+    console.print(head, highlight=False, soft_wrap=True)
     if r.zone:
-        console.print(f"  times read in: {r.zone}", markup=False, highlight=False)
+        console.print(f"  times read in: {r.zone}", markup=False, highlight=False, soft_wrap=True)
     for line in r.recognised:
-        console.print(f"  + {line}", markup=False, highlight=False)
+        console.print(f"  + {line}", markup=False, highlight=False, soft_wrap=True)
     for line in r.not_recognised:
-        console.print(f"  - {line}", markup=False, highlight=False)
+        console.print(f"  - {line}", markup=False, highlight=False, soft_wrap=True)
     for line in r.notes:
-        console.print(f"  ! {line}", markup=False, highlight=False)
+        console.print(f"  ! {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 @import_app.command("pagerduty")
@@ -185,7 +185,7 @@ def import_pagerduty(
             rows.append(_row(rep, str(path)))
     print_frame(pd.DataFrame(rows), fmt, title="PagerDuty import", empty="no incidents imported")
     for e in errors:
-        err_console.print(f"[red]failed[/red] {e}", highlight=False)
+        err_console.print(f"[red]failed[/red] {e}", highlight=False, soft_wrap=True)
     if errors:
         raise typer.Exit(1)
 
