@@ -62,11 +62,10 @@ def _validate(table: Any, file: Path, prefix: str) -> dict[str, dict[str, Any]]:
                 raise ConfigError(f"{file}: {where}.level: expected error, warning or info (got {value!r})")
             elif key not in _RESERVED:
                 if key not in rule.options:
-                    known = ", ".join(["enabled", "level", *rule.options]) 
+                    known = ", ".join(["enabled", "level", *rule.options])
                     raise ConfigError(f"{file}: {where}.{key}: unknown setting; expected one of {known}")
                 default = rule.options[key]
-                if isinstance(default, bool) or type(value) is not type(default) and not (
-                        isinstance(default, float) and isinstance(value, int)):
+                if type(value) is not type(default) and not (isinstance(default, float) and type(value) is int):
                     raise ConfigError(f"{file}: {where}.{key}: expected {type(default).__name__} like "
                                       f"{default!r} (got {value!r})")
         out[rule_id] = dict(raw)
