@@ -120,8 +120,16 @@ def hotspots(
         df = find_hotspots(kbase, kinds, window_days=window_days, major_severity=major_severity,
                            last_major=last_major, tags=tag if tag is not None else ["campaign"])
     df = df.head(limit)
-    if fmt is Format.TABLE:
-        df = df.drop(columns=["headline"]).assign(last_seen=[d.date().isoformat() for d in df["last_seen"]])
+    if fmt is Format.TABLE and not df.empty:
+        tags = tag if tag is not None else ["campaign"]
+        df = pd.DataFrame({
+            "kind": df["kind"], "subject": df["subject"], "incidents": df["incidents"],
+            f"last {window_days}d (before)": [f"{r} ({p})" for r, p in zip(df["recent"], df["previous"], strict=True)],
+            "by severity": [" ".join(f"S{s}:{r[f'sev{s}']}" for s in range(1, 6) if r[f"sev{s}"])
+                            for r in df.to_dict("records")],
+            "last major": [f"{a}/{b}" for a, b in zip(df["last_major"], df["of_last_major"], strict=True)],
+            **{t: [f"{n} (x{lift:g})" for n, lift in zip(df[t], df[f"{t}_lift"], strict=True)] for t in tags},
+        })
     print_frame(df, fmt, title="hotspots", empty="no incidents yet")
 
 
