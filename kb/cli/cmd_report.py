@@ -1,0 +1,53 @@
+"""`kb report`: the quarterly review as HTML, PNG and SVG charts with a markdown summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
+from kb.report import ReportError, check_quarter, latest_quarter, write_report
+
+
+@app.command()
+def report(
+    quarter: Annotated[str | None, typer.Option(
+        "--quarter", "-q", help="The review quarter, e.g. 2026Q3 (default: the quarter of the latest incident).",
+        show_default=False)] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the review into.")] = Path("review"),
+    static: Annotated[bool, typer.Option("--static/--no-static",
+                                         help="Also write PNG and SVG (needs Chrome/Chromium for kaleido).")] = True,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Write the quarterly review: every chart as HTML, PNG and SVG, and OUT/README.md embedding them.
+
+    Charts: loop-metric trends, themes by quarter, recurring clusters (table, co-occurrence
+    network, the top cluster's incidents), where the quarter's findings went, what the roadmap
+    traces back to, untraced roadmap items, and the causal web of the quarter's most severe
+    incident. Without a Chrome/Chromium the HTML and markdown are still written and a message
+    says how to get PNG/SVG.
+    """
+    if quarter is not None:
+        try:
+            check_quarter(quarter)
+        except ReportError as exc:
+            raise fail(str(exc)) from None
+    with open_kb(engine, db) as kbase:
+        quarter = quarter or latest_quarter(kbase)
+        if quarter is None:
+            raise fail("the knowledge base holds no incident: ingest packets first, or run `kb demo`", 1)
+        try:
+            result = write_report(kbase, quarter, out, static=static)
+        except ReportError as exc:
+            raise fail(str(exc), 1) from None
+    kinds = "HTML" + (", PNG and SVG" if result.static else "")
+    console.print(f"[bold]quarterly review {quarter}[/bold]: {len(result.charts)} charts as {kinds} "
+                  f"in {out} ({result.seconds:.1f} s)")
+    for chart in result.charts:
+        console.print(f"  {chart.name:<22} {chart.title}")
+    console.print(f"summary: {result.markdown}")
+    if result.static_error and static:
+        err_console.print(f"[yellow]note:[/yellow] {result.static_error}")
