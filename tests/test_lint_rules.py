@@ -49,6 +49,17 @@ def test_single_root_cause() -> None:
     assert run("single-root-cause", packet(), min_factors=5) == ["analyses.A1.factors"]
 
 
+def test_single_root_cause_does_not_count_a_factor_that_only_blames_a_person() -> None:
+    def blamed(data: Data) -> None:
+        _one_factor(data)
+        a = analysis(data)
+        a["factors"].append({"id": "F9", "statement": "The on-call engineer should have scaled the database",
+                             "category": "process"})
+        a["influences"].append({"source": "F9", "target": "F1"})
+    (f,) = RULES["single-root-cause"].run(packet(blamed), LATER)
+    assert f.message == "1 factor(s) (plus 1 that only name(s) a person) in a contribution_map analysis"
+
+
 def _all_technical(data: Data) -> None:
     for f in analysis(data)["factors"]:
         f["category"] = "technical"

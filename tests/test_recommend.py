@@ -13,7 +13,7 @@ from kb.analysis.frameworks import INVENTORY_COLUMNS
 from kb.analysis.recommend import recommend, recommend_from_graph
 from kb.cli import app
 from kb.knowledge_base import KnowledgeBase
-from kb.model import Method
+from kb.model import EventPacket, Method
 
 from .review_packets import minimal, packet
 from .test_frameworks import BRANCHING, LINEAR, _other_incident, five_whys_packet
@@ -38,15 +38,23 @@ def test_high_severity_gets_a_contribution_map_and_a_linear_five_whys_is_warned(
     rec = recommend(sev1)
     assert rec.methods == [Method.CONTRIBUTION_MAP]
     assert "high severity (SEV1)" in rec.reasons[0]
-    (warning,) = rec.warnings
-    assert "a linear Five Whys (one chain)" in warning and "under-fits" in warning
+    assert rec.warnings == ["analysis A1 under-fits: a linear Five Whys (one chain of 3) on a SEV1 incident; "
+                            "add a Contribution Factor Map"]
 
 
-def test_a_branching_five_whys_on_a_complex_incident_is_still_warned_but_not_as_linear() -> None:
-    wide = BRANCHING.model_copy(update={"incident": BRANCHING.incident.model_copy(
-        update={"teams": ["data", "platform"]})})
-    (warning,) = recommend(wide).warnings
-    assert "a Five Whys (2 chains)" in warning and "2 teams involved" in warning
+def test_a_linear_five_whys_across_teams_is_warned_a_branching_one_is_not() -> None:
+    def two_teams(p: EventPacket) -> EventPacket:
+        return p.model_copy(update={"incident": p.incident.model_copy(update={"teams": ["data", "platform"]})})
+    (warning,) = recommend(two_teams(LINEAR)).warnings
+    assert "on a 2 teams (data, platform) incident" in warning
+    rec = recommend(two_teams(BRANCHING))
+    assert rec.methods == [Method.CONTRIBUTION_MAP] and rec.warnings == []
+
+
+def test_a_sev2_linear_five_whys_is_advised_against_but_not_warned() -> None:
+    sev2 = LINEAR.model_copy(update={"incident": LINEAR.incident.model_copy(update={"severity": 2})})
+    rec = recommend(sev2)
+    assert rec.methods == [Method.CONTRIBUTION_MAP] and rec.warnings == []
 
 
 def test_each_complexity_signal_alone_is_enough() -> None:

@@ -34,6 +34,10 @@ class Thresholds:
     teams: int = 2
     services: int = 2
     barriers: int = 1  # known controls for the services before Barrier Analysis is advised
+    # A recorded linear Five Whys under-fits a SEV1 or a cross-team incident: one chain cannot
+    # show how several conditions combined. Milder mismatches only show in the recommendation.
+    underfit_severity: int = 1
+    underfit_teams: int = 2
 
 
 @dataclass
@@ -102,22 +106,28 @@ def recommend(packet: EventPacket, inventory: pd.DataFrame | None = None,
                        "customer or revenue impact and no known controls: a simple, isolated failure; let a why "
                        "branch when it has several answers")
     recorded = [a.method for a in packet.analyses]
-    warnings = _underfit(packet, complex_reasons, has_inventory, len(known))
+    warnings = _underfit(packet, t, has_inventory, len(known))
     return Recommendation(packet.key, methods, reasons, warnings, recorded, known)
 
 
-def _underfit(packet: EventPacket, complex_reasons: list[str], has_inventory: bool, n_known: int) -> list[str]:
+def _underfit(packet: EventPacket, t: Thresholds, has_inventory: bool, n_known: int) -> list[str]:
     if not packet.analyses:
         return ["no analysis recorded yet"]
+    inc = packet.incident
+    why = []
+    if inc.severity <= t.underfit_severity:
+        why.append(f"SEV{inc.severity}")
+    if len(inc.teams) >= t.underfit_teams:
+        why.append(f"{len(inc.teams)} teams ({', '.join(inc.teams)})")
     out = []
     methods = {a.method for a in packet.analyses}
     for a in packet.analyses:
-        if a.method is not Method.FIVE_WHYS or not complex_reasons or Method.CONTRIBUTION_MAP in methods:
+        if a.method is not Method.FIVE_WHYS or Method.CONTRIBUTION_MAP in methods or not why:
             continue
         tree = five_whys(a)
-        shape = "a linear Five Whys (one chain)" if tree.linear else f"a Five Whys ({len(tree.chains)} chains)"
-        out.append(f"analysis {a.id} under-fits: {shape} for an incident with {'; '.join(complex_reasons)}; "
-                   f"add a {NAMES[Method.CONTRIBUTION_MAP]}")
+        if tree.linear:
+            out.append(f"analysis {a.id} under-fits: a linear Five Whys (one chain of {tree.depth}) on a "
+                       f"{' and '.join(why)} incident; add a {NAMES[Method.CONTRIBUTION_MAP]}")
     if has_inventory and not any(a.barriers for a in packet.analyses):
         out.append(f"{n_known} known control(s) for these services, but no analysis assesses a barrier")
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kb.analysis.frameworks import chains_stopping_at_person
-from kb.analysis.language import blame_hits
+from kb.analysis.language import blame_hits, names_a_person_as_cause
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
 from kb.lint.where import clip, people
@@ -15,14 +15,19 @@ FAMILY = "single root cause"
 
 
 @rule("single-root-cause", FAMILY, Level.WARNING,
-      "an analysis with fewer than `min_factors` factors: one cause is never the whole story", min_factors=2)
+      "an analysis with fewer than `min_factors` factors about the system (factors that only name a person "
+      "do not count): one cause is never the whole story", min_factors=2)
 def single_root_cause(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     least = int(opts["min_factors"])
+    handles = people(packet)
     for a in packet.analyses:
-        if len(a.factors) < least:
+        systemic = [f for f in a.factors if names_a_person_as_cause(f.statement, handles) is None]
+        if len(systemic) < least:
             evidence = "; ".join(f"{f.id}: {f.statement}" for f in a.factors) or "no factors recorded"
+            blamed = len(a.factors) - len(systemic)
+            plus = f" (plus {blamed} that only name(s) a person)" if blamed else ""
             yield Hit(f"analyses.{a.id}.factors", clip(evidence),
-                      f"{len(a.factors)} factor(s) in a {a.method.value} analysis",
+                      f"{len(systemic)} factor(s){plus} in a {a.method.value} analysis",
                       "Ask what else had to be true for this to hurt: what let the fault in, what delayed "
                       "detection, what made repair slow? Record each as a factor.")
 
