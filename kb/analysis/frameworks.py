@@ -81,10 +81,11 @@ def five_whys(analysis: Analysis) -> WhyTree:
     g = causal_graph(analysis)
     chains: list[list[str]] = []
     if nx.is_directed_acyclic_graph(g):
-        why = g.reverse(copy=True)  # effect -> cause: the direction of asking "why?"
+        reaching = nx.ancestors(g, IMPACT)
         for end in chain_ends(analysis):
-            if nx.has_path(why, IMPACT, end):
-                chains.extend(nx.all_simple_paths(why, IMPACT, end))
+            if end in reaching:
+                # cause -> ... -> impact, read backwards: the order in which "why?" is asked.
+                chains.extend(path[::-1] for path in nx.all_simple_paths(g, end, IMPACT))
     reaching = {n for c in chains for n in c}
     unattached = [f.id for f in analysis.factors if f.id not in reaching]
     return WhyTree(g, sorted(chains), unattached)

@@ -52,6 +52,8 @@ _BLAME_VERB = (r"(?:forgot|missed|ignored|overlooked|neglected|failed\s+to|did\s
                r"mistakenly\s+\w+|accidentally\s+\w+|inadvertently\s+\w+|wrongly\s+\w+|incorrectly\s+\w+|"
                r"carelessly\s+\w+|misconfigured|broke|caused|botched|fat-fingered|skipped)")
 
+_FAILING = re.compile(rf"^(?:{_ADVERB}\s+)?{_BLAME_VERB}\b", re.IGNORECASE)
+
 _CLAUSE_START = (r"(?:^|[,:;(]\s*|\b(?:and|but|so|then|when|after|before|because|as|while|since|which|until|"
                  r"once|where)\s+)")
 _LEADING = r"(?:(?:then|later|unfortunately|eventually|finally|meanwhile|here|at\s+[\d:]+)\s*,?\s+)?"
@@ -61,10 +63,24 @@ _CAUSAL = re.compile(r"\b(?:caus(?:ed|es|ing)|led\s+to|leading\s+to|lead\s+to|re
                      r"brought\s+down|broke)\b", re.IGNORECASE)
 
 
-def _person_pattern(people: Iterable[str]) -> str:
-    handles = sorted({p.strip().lstrip("@") for p in people if p and p.strip()}, key=len, reverse=True)
-    alts = [rf"(?<![\w-])@?{re.escape(h)}(?![\w-])" for h in handles]
-    return "(?:" + "|".join([*alts, _ROLE_REF]) + ")"
+# A subject is a role ("the on-call engineer") or one token that must be a participant's
+# handle; handles are checked in Python so the pattern is compiled once, not per packet.
+_SUBJECT = re.compile(rf"{_CLAUSE_START}{_LEADING}(?P<who>{_ROLE_REF}|@?[A-Za-z][\w.-]*)\s+"
+                      rf"(?P<act>(?:{_ADVERB}\s+)?)(?P<verb>{_PAST_VERB})\b(?P<rest>[^;!?]*)", re.IGNORECASE)
+_ROLE_RE = re.compile(_ROLE_REF, re.IGNORECASE)
+_TOKEN = re.compile(r"@?([\w.-]+)")
+
+
+def _handles(people: Iterable[str]) -> frozenset[str]:
+    return frozenset(p.strip().lstrip("@").lower() for p in people if p and p.strip())
+
+
+def _is_person(who: str, handles: frozenset[str]) -> bool:
+    return bool(_ROLE_RE.fullmatch(who)) or who.lstrip("@").lower() in handles
+
+
+def _mentions_person(text: str, handles: frozenset[str]) -> bool:
+    return bool(_ROLE_RE.search(text)) or any(t.lower() in handles for t in _TOKEN.findall(text))
 
 
 # -- blame language ----------------------------------------------------------------------------
@@ -72,7 +88,7 @@ def _person_pattern(people: Iterable[str]) -> str:
 _NEGATION = re.compile(r"(?:\b(?:not|no|never|without|nor|rather\s+than|instead\s+of)|n't)\W+(?:\w+\W+){0,2}$",
                        re.IGNORECASE)
 
-_BLAME_TERMS: tuple[tuple[str, str], ...] = (
+_BLAME_TERM_SOURCES: tuple[tuple[str, str], ...] = (
     (r"\b(?:human|user|operator|pilot|people)\s+errors?\b", "human error"),
     (r"\bcareless(?:ly|ness)?\b", "careless"),
     (r"\bnegligen(?:t|tly|ce)\b", "negligent"),
@@ -88,6 +104,7 @@ _BLAME_TERMS: tuple[tuple[str, str], ...] = (
 _PARTICIPLE = (r"(?:been|done|run|set|put|made|caught|taught|thought|brought|bought|sent|spent|built|kept|left|"
                r"lost|read|said|told|found|held|paid|met|felt|shut|cut|hit|let|understood|stood|seen|gone|"
                r"[a-z][a-z-]*(?:ed|en|wn))")
+_BLAME_TERMS = tuple((re.compile(p, re.IGNORECASE), label) for p, label in _BLAME_TERM_SOURCES)
 _COUNTERFACTUAL = re.compile(rf"\b(?:should(?:\s+not|n't)?\s+have|should've|ought\s+to\s+have)"
                              rf"(?=\s+(?:(?:not|never|\w+ly)\s+)?(?:been\s+(?!{_PARTICIPLE}\b)\w+|"
                              rf"(?!been\b){_PARTICIPLE}\b))", re.IGNORECASE)
@@ -147,17 +164,16 @@ def blame_hits(text: str, people: Iterable[str] = (), causal: bool = False) -> l
     flagged; elsewhere (timeline, summary) only a failing verb or a causal sentence is,
     so "amira shed recommendation reads" in a timeline stays quiet.
     """
-    person = _person_pattern(people)
-    subject = re.compile(rf"{_CLAUSE_START}{_LEADING}(?P<who>{person})\s+(?P<act>(?:{_ADVERB}\s+)?)"
-                         rf"(?P<verb>{_PAST_VERB})\b(?P<rest>[^;!?]*)", re.IGNORECASE)
-    failing = re.compile(rf"^(?:{_ADVERB}\s+)?{_BLAME_VERB}\b", re.IGNORECASE)
+    handles = _handles(people)
     out: list[BlameHit] = []
     for sentence in sentences(text):
-        hit = _term_hit(sentence) or _counterfactual_hit(sentence, person)
+        hit = _term_hit(sentence) or _counterfactual_hit(sentence, handles)
         if hit is None:
-            for m in subject.finditer(sentence):
+            for m in _SUBJECT.finditer(sentence):
+                if not _is_person(m.group("who"), handles):
+                    continue
                 act = sentence[m.start("act"):]
-                if causal or failing.match(act) or _CAUSAL.search(sentence):
+                if causal or _FAILING.match(act) or _CAUSAL.search(sentence):
                     rest = sentence[m.start("act"):m.end()].rstrip(". ")
                     hit = BlameHit("person-subject", m.group("who").strip(), sentence,
                                    _rewrite("person-subject", "", sentence, rest))
@@ -169,7 +185,7 @@ def blame_hits(text: str, people: Iterable[str] = (), causal: bool = False) -> l
 
 def _term_hit(sentence: str) -> BlameHit | None:
     for pattern, label in _BLAME_TERMS:
-        for m in re.finditer(pattern, sentence, re.IGNORECASE):
+        for m in pattern.finditer(sentence):
             if _negated(sentence, m.start()):
                 continue
             rest = sentence[m.end():]
@@ -179,14 +195,14 @@ def _term_hit(sentence: str) -> BlameHit | None:
     return None
 
 
-def _counterfactual_hit(sentence: str, person: str) -> BlameHit | None:
+def _counterfactual_hit(sentence: str, handles: frozenset[str]) -> BlameHit | None:
     m = _COUNTERFACTUAL.search(sentence)
     if not m:
         return None
     # "The alert should have fired" is a statement about a system: quiet. A person,
     # a pronoun, a team or no subject at all ("Should have tested it") is hindsight blame.
     clause = re.split(r"[,:;]|\b(?:and|but|because|so|when|which)\b", sentence[:m.start()])[-1]
-    if clause.strip() and not _HUMANISH.search(clause) and not re.search(person, clause, re.IGNORECASE):
+    if clause.strip() and not _HUMANISH.search(clause) and not _mentions_person(clause, handles):
         return None
     return BlameHit("counterfactual", m.group(0), sentence,
                     _rewrite("counterfactual", "", sentence, sentence[m.end():]))
