@@ -108,9 +108,11 @@ def gate_status(kbase: Queryable, incidents: Sequence[str] | None = None,
     keys = all_incidents["incident"].tolist()
     analysed = set(kbase.query("loop_analyses")["incident"])
     findings = gate_findings(kbase, keys, rules)
+    by_incident = dict(iter(findings.groupby("incident", sort=False)))
+    empty = findings.iloc[0:0]
     rows = []
     for inc in all_incidents.itertuples(index=False):
-        mine = findings[findings["incident"] == inc.incident]
+        mine = by_incident.get(inc.incident, empty)
         problems = mine[mine["problem"].notna()]
         if inc.incident not in analysed:
             reason: str | None = "no analysis recorded"

@@ -77,10 +77,13 @@ def propose_okrs(kbase: Queryable, options: OkrOptions = OkrOptions(), as_of: da
     for (kind, slug), n in recurring.items():
         evidence = sorted(set(in_window[(in_window["via_kind"] == kind) & (in_window["via"] == slug)]["incident"]),
                           key=lambda k: (incidents.at[k, "started_at"], k))
-        addressing = targets[(targets["via_kind"] == kind) & (targets["via"] == slug)
-                             & targets["incident"].isin(evidence)]["finding"].unique().tolist()
+        mine = targets[(targets["via_kind"] == kind) & (targets["via"] == slug) & targets["incident"].isin(evidence)]
+        addressing = mine["finding"].unique().tolist()
         findings = gate_findings(kbase, evidence)
-        findings = findings[findings["finding"].isin(addressing)]
+        findings = findings[findings["finding"].isin(addressing)].copy()
+        # A finding that names the theme/barrier itself is a better "through ..." than one that
+        # reaches it through a factor with several themes.
+        findings["direct"] = findings["finding"].isin(set(mine.loc[mine["direct"].astype(bool), "finding"]))
         name = _name(str(kind), str(slug), names)
         rows.append({
             "key": f"okr-draft/{kind}/{slug}/{quarter}", "kind": kind, "subject": slug, "name": name,
@@ -99,7 +102,8 @@ def _best(findings: pd.DataFrame) -> pd.Series | None:
     pool = agreed if not agreed.empty else findings
     if pool.empty:
         return None
-    return pool.sort_values(["impact", "finding"], ascending=[False, True], na_position="last").iloc[0]
+    return pool.sort_values(["direct", "impact", "finding"], ascending=[False, False, True],
+                            na_position="last").iloc[0]
 
 
 def _objective(kind: str, name: str, findings: pd.DataFrame, reduction: float) -> str:
