@@ -1,4 +1,6 @@
-// Barriers each incident challenged, with the assessed status (failed, missing, bypassed, held).
+// Barriers each incident challenged with one of $statuses (e.g. failed, missing, bypassed), one row per incident.
+// example: {"statuses": ["failed", "missing", "bypassed"]}
 MATCH (i:Incident)-[c:CHALLENGED]->(b:Barrier)
-RETURN i.key AS incident, b.slug AS barrier, c.status AS status
-ORDER BY incident, barrier, status
+WHERE c.status IN $statuses
+RETURN i.key AS incident, collect(b.slug) AS barriers
+ORDER BY incident

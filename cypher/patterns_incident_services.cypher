@@ -1,4 +1,4 @@
-// Which services each incident affected.
+// Services each incident affected, one row per incident.
 MATCH (i:Incident)-[:AFFECTED]->(s:Service)
-RETURN i.key AS incident, s.name AS service
-ORDER BY incident, service
+RETURN i.key AS incident, collect(s.name) AS services
+ORDER BY incident

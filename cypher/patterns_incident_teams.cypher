@@ -1,4 +1,4 @@
-// Which teams each incident involved.
+// Teams each incident involved, one row per incident.
 MATCH (i:Incident)-[:INVOLVED]->(t:Team)
-RETURN i.key AS incident, t.name AS team
-ORDER BY incident, team
+RETURN i.key AS incident, collect(t.name) AS teams
+ORDER BY incident

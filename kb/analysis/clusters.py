@@ -67,7 +67,7 @@ def find_clusters(kbase: Queryable, *, kinds: Sequence[str] = CLUSTER_KINDS, min
                   min_lift: float = 1.5, alpha: float = 0.01, resolution: float = 1.0, min_share: float = 0.5,
                   window_days: int = 180, now: datetime | None = None, seed: int = 42) -> ClusterResult:
     """Recurring clusters over every incident in the knowledge base."""
-    features = load_features(kbase)
+    features = load_features(kbase, with_text=False)
     return clusters_from_features(kbase, features, kinds=kinds, min_together=min_together, min_lift=min_lift,
                                   alpha=alpha, resolution=resolution, min_share=min_share,
                                   window_days=window_days, now=now, seed=seed)
@@ -90,8 +90,7 @@ def clusters_from_features(kbase: Queryable, features: IncidentFeatures, *, kind
     if ref.tzinfo is None:
         ref = ref.tz_localize("UTC")
     col_of = {lab: j for j, lab in enumerate(mem.labels)}
-    services_of = _grouped(features.items_of("service"))
-    teams_of = _grouped(features.items_of("team"))
+    svc_items, team_items = features.items_of("service"), features.items_of("team")
 
     rows: list[dict[str, Any]] = []
     evidence_rows: list[pd.DataFrame] = []
@@ -115,8 +114,8 @@ def clusters_from_features(kbase: Queryable, features: IncidentFeatures, *, kind
         ev = incidents.iloc[chosen][["incident", "started_at", "severity"]].copy()
         ev["matched"] = [sorted(matched.get(int(i), [])) for i in chosen]
         keys = ev["incident"].tolist()
-        svc = {s for k in keys for s in services_of.get(k, ())}
-        teams = {t for k in keys for t in teams_of.get(k, ())}
+        svc = set(svc_items.loc[svc_items["incident"].isin(keys), "item"])
+        teams = set(team_items.loc[team_items["incident"].isin(keys), "item"])
         internal = [d["lift"] for a, b, d in graph.subgraph(members).edges(data=True)]
         lift = float(np.mean(internal)) if internal else 1.0
         recent = int(((ev["started_at"] > ref - timedelta(days=window_days)) & (ev["started_at"] <= ref)).sum())
@@ -199,10 +198,6 @@ def _themes_recur_together(graph: nx.Graph, members: list[str]) -> bool:
     return any(graph.has_edge(a, b) for i, a in enumerate(themes) for b in themes[i + 1:])
 
 
-def _grouped(df: pd.DataFrame) -> dict[str, list[str]]:
-    return {str(k): v.tolist() for k, v in df.groupby("incident")["item"]} if not df.empty else {}
-
-
 def _trend_word(recent: int, previous: int) -> str:
     if recent > previous * 1.25 and recent - previous >= 2:
         return "rising"
@@ -250,11 +245,13 @@ def _addressing_findings(kbase: Queryable, clusters: Iterable[dict[str, Any]]) -
     if not clusters:
         return pd.DataFrame(columns=columns)
     targets = finding_targets(kbase)
-    info = kbase.query("patterns_findings")
-    if targets.empty or info.empty:
+    if targets.empty:
         return pd.DataFrame(columns=columns)
     member_rows = [{"cluster": c["cluster"], "label": lab} for c in clusters for lab in c["_members"]]
     hit = targets.merge(pd.DataFrame(member_rows), on="label")[["cluster", "finding"]].drop_duplicates()
+    info = kbase.query("patterns_findings", keys=sorted(set(hit["finding"])))
+    if info.empty:
+        return pd.DataFrame(columns=columns)
     out = hit.merge(info[["finding", "incident", "status", "statement"]], on="finding")
     out = out.merge(work_status(kbase), on="finding", how="left")
     out["work_items"] = out["work_items"].fillna(0).astype(int)

@@ -25,7 +25,7 @@ SEVERITIES = (1, 2, 3, 4, 5)
 
 
 def _joined(kbase: Queryable, kinds: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    f = load_features(kbase)
+    f = load_features(kbase, with_text=False)
     items = f.items[f.items["kind"].isin(list(kinds))]
     joined = items.merge(f.incidents[["incident", "severity", "started_at", "tags"]], on="incident")
     return f.incidents, joined

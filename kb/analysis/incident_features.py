@@ -43,23 +43,23 @@ def as_list(value: Any) -> list[str]:
     return [str(v) for v in value if v is not None]
 
 
-def load_features(kbase: Queryable, defeated: Sequence[str] = DEFEATED_STATUSES) -> IncidentFeatures:
-    """Read the features of every incident. Barriers count only when challenged with a `defeated` status."""
-    inc = kbase.query("patterns_incidents")
+def load_features(kbase: Queryable, defeated: Sequence[str] = DEFEATED_STATUSES,
+                  with_text: bool = True) -> IncidentFeatures:
+    """Read the features of every incident. Barriers count only when challenged with a `defeated`
+    status. Without text, titles and summaries are left out (a lighter read for counting)."""
+    inc = kbase.query("patterns_incidents" if with_text else "patterns_incident_times")
     if inc.empty:
         inc = pd.DataFrame(columns=["incident", "title", "severity", "started_at", "tags", "summary"])
     inc["started_at"] = pd.to_datetime(inc["started_at"], utc=True)
     inc["tags"] = [as_list(t) for t in inc["tags"]]
     inc = inc.sort_values(["started_at", "incident"], kind="stable").reset_index(drop=True)
-    parts = []
-    themes = kbase.query("patterns_incident_themes")
-    parts.append(_part(themes, "theme", "theme"))
-    barriers = kbase.query("patterns_incident_barriers")
-    if not barriers.empty:
-        barriers = barriers[barriers["status"].isin(list(defeated))]
-    parts.append(_part(barriers, "barrier", "barrier"))
-    parts.append(_part(kbase.query("patterns_incident_services"), "service", "service"))
-    parts.append(_part(kbase.query("patterns_incident_teams"), "team", "team"))
+    # One row per incident with a list per kind (far fewer rows to fetch), exploded here.
+    parts = [
+        _part(kbase.query("patterns_incident_themes"), "theme", "themes"),
+        _part(kbase.query("patterns_incident_barriers", statuses=list(defeated)), "barrier", "barriers"),
+        _part(kbase.query("patterns_incident_services"), "service", "services"),
+        _part(kbase.query("patterns_incident_teams"), "team", "teams"),
+    ]
     items = pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
     return IncidentFeatures(inc, items)
 
@@ -68,8 +68,9 @@ def _part(df: pd.DataFrame, kind: str, column: str) -> pd.DataFrame:
     if df.empty:
         return pd.DataFrame({"incident": pd.Series(dtype=object), "kind": pd.Series(dtype=object),
                              "item": pd.Series(dtype=object)})
-    return pd.DataFrame({"incident": df["incident"].astype(object), "kind": kind,
-                         "item": df[column].astype(object)})
+    long = df[["incident", column]].explode(column).dropna()
+    return pd.DataFrame({"incident": long["incident"].astype(object).to_numpy(), "kind": kind,
+                         "item": long[column].astype(object).to_numpy()})
 
 
 @dataclass

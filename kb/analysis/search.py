@@ -31,7 +31,7 @@ class SearchIndex:
         inc = kbase.query("patterns_incidents")
         factors = kbase.query("patterns_factors")
         links = kbase.query("patterns_factor_themes")
-        findings = kbase.query("patterns_findings")
+        findings = kbase.query("patterns_all_findings")
         incident_tags = {str(k): as_list(t) for k, t in zip(inc["incident"], inc["tags"], strict=True)}
         themes: dict[str, list[str]] = defaultdict(list)
         for f, t in zip(links["factor"], links["theme"], strict=True):

@@ -5,8 +5,9 @@ incident's title, summary, tags and factor statements, and structure is the Jacc
 overlap of its themes, failed barriers and services.
 
 The index is built once (a few catalogue queries, sparse matrices) and queried per
-incident: one query is a sparse matrix-vector product over the corpus, never an
-all-pairs matrix. The after-ingest hook queries every fresh incident against the
+incident: a query scores the corpus approximately (its 24 most distinctive terms, exact
+structure overlap: sparse products), rescores the best 20 candidates exactly and keeps
+the top k. Nothing builds an all-pairs matrix. The after-ingest hook queries every fresh incident against the
 incidents that started EARLIER, in blocks of rows bounded in memory, and stores the
 best matches as RELATED_TO {score, basis, origin "similarity"} edges.
 """
@@ -35,8 +36,11 @@ STRUCTURE_KINDS: tuple[str, ...] = ("theme", "barrier", "service")
 DEFAULT_K = 5
 MIN_STORED_SCORE = 0.3
 """Below this a match is background resemblance, not worth an edge."""
-BLOCK_CELLS = 4_000_000
-"""Upper bound on query-rows x corpus scores held at once by the batch check (~32 MB)."""
+BLOCK_CELLS = 2_000_000
+"""Upper bound on query-rows x corpus scores held at once by the batch check (a few x 16 MB)."""
+QUERY_TERMS = 24
+"""Candidate retrieval uses a query's 24 heaviest terms; the candidates are then rescored exactly."""
+CANDIDATES = 20
 COLUMNS = ["rank", "incident", "similar", "started_at", "title", "score", "text", "structure", "reason"]
 
 
@@ -81,42 +85,73 @@ class SimilarityIndex:
         return len(self.keys)
 
     # -- scoring ---------------------------------------------------------------------------
-    def _scores(self, rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """text and structure scores of `rows` against every incident: len(rows) x N."""
-        text = (self.text.matrix[rows] @ self._text_t).toarray()
-        inter = (self.structure[rows] @ self._struct_t).toarray()
-        union = self.sizes[rows][:, None] + self.sizes[None, :] - inter
-        with np.errstate(divide="ignore", invalid="ignore"):
-            jacc = np.where(union > 0, inter / union, 0.0)
-        return text, jacc
+    def _pruned(self, rows: np.ndarray) -> sp.csr_matrix:
+        """The text vectors of `rows`, each cut to its QUERY_TERMS heaviest (most distinctive) terms:
+        common words have long posting lists and decide little, so candidate retrieval skips them."""
+        m = self.text.matrix[rows].tocsr()
+        indptr, indices, data = [0], [], []
+        for i in range(m.shape[0]):
+            lo, hi = m.indptr[i], m.indptr[i + 1]
+            d, ix = m.data[lo:hi], m.indices[lo:hi]
+            if hi - lo > QUERY_TERMS:
+                keep = np.argpartition(-d, QUERY_TERMS - 1)[:QUERY_TERMS]
+                d, ix = d[keep], ix[keep]
+            data.append(d)
+            indices.append(ix)
+            indptr.append(indptr[-1] + len(d))
+        return sp.csr_matrix((np.concatenate(data) if data else np.zeros(0),
+                              np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
+                              np.array(indptr)), shape=m.shape)
+
+    def _exact_text(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Cosine of the text vectors of row pairs (a[i], b[i])."""
+        if len(a) == 0:
+            return np.zeros(0)
+        return np.asarray(self.text.matrix[a].multiply(self.text.matrix[b]).sum(axis=1)).ravel()
 
     def matches(self, rows: Sequence[int], k: int = DEFAULT_K, earlier_only: bool = True,
                 min_score: float = 0.0) -> Iterator[Match]:
-        """Top-k matches of each row, best first; ties broken by row order (so both engines agree)."""
+        """Top-k matches of each row, best first; ties broken by row order (so both engines agree).
+
+        Per block of rows: approximate scores against every incident (pruned query terms plus
+        exact structure overlap), the best CANDIDATES per row rescored exactly, then the top k."""
         n = len(self.keys)
         if n == 0 or k <= 0:
             return
         block = max(1, BLOCK_CELLS // n)
-        rows = list(rows)
-        for start in range(0, len(rows), block):
-            chunk = rows[start:start + block]
-            text, jacc = self._scores(chunk)
-            score = TEXT_WEIGHT * text + STRUCTURE_WEIGHT * jacc
-            cols = np.arange(n)
+        rows_arr = np.asarray(list(rows), dtype=np.int64)
+        cols = np.arange(n)
+        n_cand = min(n, max(CANDIDATES, 4 * k))
+        for start in range(0, len(rows_arr), block):
+            chunk = rows_arr[start:start + block]
+            approx = (self._pruned(chunk) @ self._text_t).toarray() * TEXT_WEIGHT
+            inter = (self.structure[chunk] @ self._struct_t).toarray()
+            union = self.sizes[chunk][:, None] + self.sizes[None, :] - inter
+            with np.errstate(divide="ignore", invalid="ignore"):
+                jacc = np.where(union > 0, inter / union, 0.0)
+            approx += STRUCTURE_WEIGHT * jacc
+            allowed = cols[None, :] < chunk[:, None] if earlier_only else cols[None, :] != chunk[:, None]
+            approx[~allowed] = -1.0
+            cand = np.argpartition(-approx, n_cand - 1, axis=1)[:, :n_cand]
+            qa = np.repeat(chunk, n_cand)
+            cb = cand.ravel()
+            text = self._exact_text(qa, cb).reshape(cand.shape)
+            struct = np.take_along_axis(jacc, cand, axis=1)
+            score = TEXT_WEIGHT * text + STRUCTURE_WEIGHT * struct
+            ok = np.take_along_axis(allowed, cand, axis=1)
+            score[~ok] = -1.0
             for i, r in enumerate(chunk):
-                s = score[i]
-                allowed = cols < r if earlier_only else cols != r
-                s = np.where(allowed, s, -1.0)
-                top = _top_k(s, k)
-                for j in top:
-                    if s[j] < 0 or s[j] < min_score:
+                order = np.lexsort((cand[i], -score[i]))[:k]
+                for j in order:
+                    if score[i, j] < 0 or score[i, j] < min_score:
                         break
-                    yield Match(r, int(j), float(s[j]), float(text[i, j]), float(jacc[i, j]))
+                    yield Match(int(r), int(cand[i, j]), float(score[i, j]), float(text[i, j]), float(struct[i, j]))
 
     # -- explanation -----------------------------------------------------------------------
     def shared(self, a: int, b: int) -> dict[str, list[str]]:
-        sa = set(self.structure[a].indices.tolist())
-        sb = set(self.structure[b].indices.tolist())
+        ptr, ix = self.structure.indptr, self.structure.indices
+        sa = set(ix[ptr[a]:ptr[a + 1]].tolist())
+        sb = set(ix[ptr[b]:ptr[b + 1]].tolist())
         out: dict[str, list[str]] = {"theme": [], "barrier": [], "service": []}
         for j in sorted(sa & sb):
             kind, item = split_label(self.labels[j])

@@ -6,6 +6,7 @@ second, and the similarity check runs after every ingest.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -56,12 +57,13 @@ class TfidfIndex:
 
     def _encode(self, toks: Iterable[Counter[str]]) -> sp.csr_matrix:
         indptr, indices, data = [0], [], []
+        vocab = self.vocab
         for t in toks:
             for w, c in t.items():
-                j = self.vocab.get(w)
+                j = vocab.get(w)
                 if j is not None:
                     indices.append(j)
-                    data.append(1.0 + np.log(c))
+                    data.append(1.0 + math.log(c))
             indptr.append(len(indices))
         m = sp.csr_matrix((np.array(data, dtype=np.float64), np.array(indices, dtype=np.int64),
                            np.array(indptr, dtype=np.int64)), shape=(len(indptr) - 1, len(self.vocab)))
