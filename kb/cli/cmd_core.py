@@ -66,7 +66,7 @@ def ingest(
 
 
 @app.command()
-def stats(engine: EngineOpt = None, db: DbOpt = None, fmt: Format = FormatOpt) -> None:
+def stats(engine: EngineOpt = None, db: DbOpt = None, fmt: Annotated[Format, FormatOpt] = Format.TABLE) -> None:
     """Count nodes per label and relationships per type."""
     with open_kb(engine, db) as kbase:
         print_frame(kbase.stats(), fmt, title=kbase.engine.description)
@@ -79,7 +79,7 @@ def query(
                                                     help="NAME=VALUE; VALUE is parsed as JSON when it can be.")] = None,
     engine: EngineOpt = None,
     db: DbOpt = None,
-    fmt: Format = FormatOpt,
+    fmt: Annotated[Format, FormatOpt] = Format.TABLE,
 ) -> None:
     """Run a named query from the catalogue; without a name, list the catalogue."""
     if name is None:

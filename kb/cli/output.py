@@ -20,6 +20,7 @@ class Format(StrEnum):
     CSV = "csv"
 
 
+# Use as `fmt: Annotated[Format, FormatOpt] = Format.TABLE` (typer reads a bare Option default as the value).
 FormatOpt = typer.Option("--format", "-f", help="table for people; json or csv for programs.")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,16 @@ import pandas as pd
 from kb.engines.base import Engine, EngineError, Params, Statement
 from kb.engines.frames import frame, to_utc_naive
 from kb.graph.schema import NodeSpec, PropType, RelSpec
+
+
+def _naive_utc_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """Rows -> DataFrame with timestamp columns as naive UTC (vectorised, not per value)."""
+    df = pd.DataFrame.from_records(rows)
+    for col in df.columns:
+        first = df[col].first_valid_index()
+        if first is not None and isinstance(df[col].loc[first], datetime):
+            df[col] = pd.to_datetime(df[col], utc=True).dt.tz_localize(None)
+    return df
 
 
 class LadybugEngine(Engine):
@@ -79,11 +90,11 @@ class LadybugEngine(Engine):
         with self._lock:
             for label, rows in label_rows.items():
                 if rows:
-                    df = pd.DataFrame([to_utc_naive(dict(r)) for r in rows])  # noqa: F841 (COPY reads it by name)
+                    df = _naive_utc_frame(rows)  # noqa: F841 (COPY finds the frame by its variable name)
                     self._execute("COPY " + label + " FROM df")
             for (rtype, src, dst), rows in rel_rows.items():
                 if rows:
-                    df = pd.DataFrame([to_utc_naive(dict(r)) for r in rows])  # noqa: F841
+                    df = _naive_utc_frame(rows)  # noqa: F841
                     self._execute(f"COPY {rtype} FROM df (from='{src}', to='{dst}')")
 
     def reset(self) -> None:
