@@ -71,3 +71,22 @@ def test_query_lists_and_runs(tmp_path: Path) -> None:
     assert [r["local_id"] for r in json.loads(result.output)] == ["F1", "F2", "F3", "F4"]
     unknown = runner.invoke(app, ["query", "nope", *_db(tmp_path)])
     assert unknown.exit_code == 2 and "no query named 'nope'" in unknown.output
+
+
+def test_demo_loads_writes_and_is_deterministic(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    args = ["demo", "--incidents", "40", "--out", str(out), *_db(tmp_path)]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "40 incidents" in first.output and "planted clusters:" in first.output
+    assert len(list((out / "packets").glob("*.yaml"))) == 40
+    assert (out / "truth.json").is_file() and (out / "roadmap.yaml").is_file()
+    stats1 = runner.invoke(app, ["stats", *_db(tmp_path), "--format", "json"]).output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0, again.output
+    assert runner.invoke(app, ["stats", *_db(tmp_path), "--format", "json"]).output == stats1
+    # The written packets are valid files that ingest into a second database to the same counts.
+    other = ["--db", str(tmp_path / "other.lbug")]
+    assert runner.invoke(app, ["ingest", str(out / "packets"), *other]).exit_code == 0
+    counts = {r["name"]: r["count"] for r in json.loads(runner.invoke(app, ["stats", *other, "-f", "json"]).output)}
+    assert counts["Incident"] == 40
