@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from kb.analysis.hotspots import hotspot_series, hotspots, tag_alignment

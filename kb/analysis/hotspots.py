@@ -64,7 +64,7 @@ def hotspots(kbase: Queryable, kinds: Sequence[str] = SUBJECT_KINDS, *, window_d
     agg = {"incidents": ("incident", "nunique"), "recent": ("recent", "sum"), "previous": ("previous", "sum"),
            "last_major": ("major", "sum"), "last_seen": ("started_at", "max"),
            **{c: (c, "sum") for c in sev_cols}, **{t: (f"_tag_{t}", "sum") for t in tags}}
-    out = j.groupby(["kind", "item"]).agg(**agg).reset_index().rename(columns={"item": "subject"})  # type: ignore[call-overload]
+    out = j.groupby(["kind", "item"]).agg(**agg).reset_index().rename(columns={"item": "subject"})
     out = out[out["incidents"] >= min_incidents].copy()
     for c in ["recent", "previous", "last_major", *sev_cols, *tags]:
         out[c] = out[c].astype(int)

@@ -21,7 +21,7 @@ being it its this that these those there their them they we our us you your he s
 than then too very can could would should will shall may might must do does did done has have had having
 which who whom whose what when where why how all any each every both few more most other some such only
 own same also just about after before during while because until again further once out up down off
-""".split())
+""".split())  # noqa: SIM905 (a word list reads better as text)
 
 
 def _stem(word: str) -> str:

@@ -110,7 +110,8 @@ def hotspots(
 ) -> None:
     """Hotspots per service, theme and failed barrier: counts over rolling windows and by severity,
     "N of the last M major incidents", and alignment with tagged events such as campaigns."""
-    from kb.analysis.hotspots import SUBJECT_KINDS, hotspots as find_hotspots
+    from kb.analysis.hotspots import SUBJECT_KINDS
+    from kb.analysis.hotspots import hotspots as find_hotspots
 
     kinds = by or list(SUBJECT_KINDS)
     bad = [k for k in kinds if k not in SUBJECT_KINDS]
@@ -214,7 +215,8 @@ def search(
     fmt: FmtOpt = Format.TABLE,
 ) -> None:
     """Search incidents, factors and findings by words and tags, ranked, with the incident of each hit."""
-    from kb.analysis.search import KINDS, search as run_search
+    from kb.analysis.search import KINDS
+    from kb.analysis.search import search as run_search
 
     if not text.strip() and not tag:
         raise fail("expected TEXT to search for, or --tag TAG")
