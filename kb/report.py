@@ -67,7 +67,7 @@ class ReportResult:
 
 def latest_quarter(kbase: KnowledgeBase) -> str | None:
     """The quarter of the most recent incident (the default review quarter)."""
-    df = kbase.query("loop_incidents")
+    df = kbase.query("charts_incidents")
     if df.empty:
         return None
     last = pd.to_datetime(df["started_at"], utc=True).max()
@@ -174,8 +174,7 @@ def quarterly_charts(kbase: KnowledgeBase, quarter: str) -> tuple[list[Chart], d
 
 
 def _most_severe(kbase: KnowledgeBase, incidents: pd.DataFrame) -> str:
-    factors = kbase.query("patterns_factors")
-    per = factors.groupby("incident")["factor"].count()
+    per = kbase.query("charts_incidents").set_index("incident")["factors"]
     df = incidents.assign(factors=incidents["incident"].map(per).fillna(0))
     df = df.sort_values(["severity", "factors", "incident"], ascending=[True, False, True], kind="stable")
     return str(df["incident"].iloc[0])

@@ -201,7 +201,10 @@ def layered_positions(g: nx.DiGraph, sweeps: int = 6) -> dict[str, tuple[float, 
     # Columns are evenly spaced whatever their layer (barriers sit on half layers), so every
     # column gets the same room for its labels.
     x_of = {layer: -i for i, layer in enumerate(order)}
-    return {n: (float(x_of[g.nodes[n]["layer"]]), y[n]) for n in g.nodes}
+    # Barrier columns sit half a row off, so the straight factor -> impact lines that cross
+    # the column pass between barriers rather than through them.
+    return {n: (float(x_of[g.nodes[n]["layer"]]), y[n] + (0.5 if g.nodes[n]["kind"] == "barrier" else 0.0))
+            for n in g.nodes}
 
 
 # -- the figure ---------------------------------------------------------------------------------

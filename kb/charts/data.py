@@ -83,8 +83,8 @@ def finding_followup(kbase: Queryable, *, incidents: list[str] | None = None) ->
 
 
 def incidents_in(kbase: Queryable, quarter: str) -> pd.DataFrame:
-    """incident, title, severity, started_at, resolved_at of the incidents that started in `quarter`."""
-    df = kbase.query("loop_incidents")
+    """incident, title, severity, started_at, factors of the incidents that started in `quarter`."""
+    df = kbase.query("charts_incidents")
     df["started_at"] = pd.to_datetime(df["started_at"], utc=True)
     mask = (df["started_at"] >= quarter_start(quarter)) & (df["started_at"] < quarter_end(quarter))
     return df[mask].reset_index(drop=True)

@@ -1,0 +1,71 @@
+"""Every notebook in notebooks/ runs top to bottom (nbclient, the venv's python3 kernel) against a demo database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+import kb
+from kb.quickstart import load_demo
+
+from .conftest import ROOT
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+FIGURE = "application/vnd.plotly.v1+json"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("notebooks") / "graph.lbug"
+    with kb.connect(engine="ladybug", db=db) as kbase:  # closed before a kernel opens it
+        load_demo(kbase)
+    return db
+
+
+def _outputs(nb: Any) -> list[dict[str, Any]]:
+    """Every output: the cells' own, and those captured by Output widgets (ipywidgets interact)."""
+    outs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    for model in state.values():
+        if model.get("model_name") == "OutputModel":
+            outs += model["state"].get("outputs", [])
+    return outs
+
+
+def test_there_are_the_four_notebooks() -> None:
+    assert [p.name for p in NOTEBOOKS] == ["01-causal-web-explorer.ipynb", "02-recurring-clusters.ipynb",
+                                           "03-roadmap-traceability.ipynb", "04-quarterly-review.ipynb"]
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+        assert sum(c.cell_type == "markdown" for c in nb.cells) >= 4, f"{path.name} explains too little"
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), f"{path.name} has outputs"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_top_to_bottom(path: Path, demo_db: Path, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("NEO4J_URI", "KB_ENGINE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("KB_DB", str(demo_db))
+    monkeypatch.setenv("KB_REPORT_DIR", str(tmp_path / "review"))
+    nb = nbformat.read(path, as_version=4)
+    # nbclient raises CellExecutionError (with the cell and traceback) on the first failing cell.
+    NotebookClient(nb, timeout=240, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    outputs = _outputs(nb)
+    errors = [o for o in outputs if o.get("output_type") == "error"]
+    assert not errors, json.dumps(errors, indent=1)[:3000]  # e.g. a widget callback that raised
+    figures = [o for o in outputs if FIGURE in o.get("data", {})]
+    assert figures, f"{path.name} drew no figure"
+    for fig in figures:
+        layout = fig["data"][FIGURE]["layout"]
+        assert layout["title"]["text"], f"{path.name}: a figure without a title"
+    if path.name.startswith("04"):
+        assert (tmp_path / "review" / "README.md").is_file()
+        assert len(list((tmp_path / "review").glob("*.html"))) >= 8
