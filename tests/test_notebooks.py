@@ -11,6 +11,8 @@ import pytest
 from nbclient import NotebookClient
 
 import kb
+from kb.engines.neo4j_engine import Neo4jEngine, Neo4jSettings
+from kb.knowledge_base import KnowledgeBase
 from kb.quickstart import load_demo
 
 from .conftest import ROOT
@@ -47,13 +49,7 @@ def test_there_are_the_four_notebooks() -> None:
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), f"{path.name} has outputs"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom(path: Path, demo_db: Path, tmp_path: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("NEO4J_URI", "KB_ENGINE"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("KB_DB", str(demo_db))
-    monkeypatch.setenv("KB_REPORT_DIR", str(tmp_path / "review"))
+def _execute(path: Path, tmp_path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     # nbclient raises CellExecutionError (with the cell and traceback) on the first failing cell.
     NotebookClient(nb, timeout=240, kernel_name="python3",
@@ -69,3 +65,36 @@ def test_notebook_runs_top_to_bottom(path: Path, demo_db: Path, tmp_path: Path,
     if path.name.startswith("04"):
         assert (tmp_path / "review" / "README.md").is_file()
         assert len(list((tmp_path / "review").glob("*.html"))) >= 8
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_top_to_bottom(path: Path, demo_db: Path, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("NEO4J_URI", "KB_ENGINE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("KB_DB", str(demo_db))
+    monkeypatch.setenv("KB_REPORT_DIR", str(tmp_path / "review"))
+    _execute(path, tmp_path)
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("name", ["01-causal-web-explorer", "04-quarterly-review"])
+def test_notebook_runs_on_neo4j(name: str, neo4j_settings: Neo4jSettings, neo4j_engine: Neo4jEngine,
+                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The NEO4J_ variables switch a notebook to Neo4j (the two that touch the most queries; static export
+    is left to the embedded run, so this one exercises the no-browser path)."""
+    neo4j_engine.reset()
+    kbase = KnowledgeBase(neo4j_engine)
+    kbase.init_schema()
+    load_demo(kbase, incidents=80, seed=7)
+    for var, value in (("NEO4J_URI", neo4j_settings.uri), ("NEO4J_USERNAME", neo4j_settings.user),
+                       ("NEO4J_PASSWORD", neo4j_settings.password), ("NEO4J_DATABASE", neo4j_settings.database)):
+        monkeypatch.setenv(var, value)
+    monkeypatch.delenv("KB_ENGINE", raising=False)
+    monkeypatch.setenv("KB_DB", str(tmp_path / "must-not-be-used.lbug"))
+    monkeypatch.setenv("KB_REPORT_DIR", str(tmp_path / "review"))
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chromium"))
+    _execute(ROOT / "notebooks" / f"{name}.ipynb", tmp_path)
+    assert not (tmp_path / "must-not-be-used.lbug").exists()
+    if name.startswith("04"):
+        assert f"neo4j at {neo4j_settings.uri}" in (tmp_path / "review" / "README.md").read_text(encoding="utf-8")

@@ -24,7 +24,6 @@ from kb.charts.palette import (
     CATEGORY,
     FINDING_STATUS,
     NODE_KIND,
-    category_colour,
     severity_label,
     style,
 )
@@ -152,9 +151,18 @@ def filter_web(g: nx.DiGraph, *, max_factors: int | None = 40, categories: Itera
         keep |= {n for n, d in g.nodes(data=True) if d["kind"] == "barrier"
                  and (not any(g.nodes[u]["kind"] == "factor" for u in g.predecessors(n))
                       or any(u in keep_factors for u in g.predecessors(n)))}
+    findings = [n for n, d in g.nodes(data=True) if d["kind"] == "finding"]
+    cut = len(keep_factors) < len(factors)
+    shown_findings: list[str] = []
     if show_findings:
-        keep |= {n for n, d in g.nodes(data=True) if d["kind"] == "finding"
-                 and (g.out_degree(n) == 0 or any(v in keep for v in g.successors(n)))}
+        # Findings about what is shown (unattached ones only when nothing was cut), the ones
+        # addressing most of it first, no more of them than factors.
+        hits = {n: sum(1 for v in g.successors(n) if v in keep) for n in findings}
+        shown_findings = sorted((n for n in findings if hits[n] or (not cut and g.out_degree(n) == 0)),
+                                key=lambda n: (-hits[n], n))
+        if max_factors is not None and len(shown_findings) > max_factors:
+            shown_findings = shown_findings[:max_factors]
+        keep |= set(shown_findings)
     sub = g.subgraph(keep).copy()
     notes = []
     if len(keep_factors) < len(factors):
@@ -164,6 +172,8 @@ def filter_web(g: nx.DiGraph, *, max_factors: int | None = 40, categories: Itera
         if max_factors is not None and len(pool) > max_factors:
             why.append(f"the {max_factors} best connected")
         notes.append(f"showing {len(keep_factors)} of {len(factors)} factors ({'; '.join(why)})")
+    if show_findings and len(shown_findings) < len(findings):
+        notes.append(f"{len(shown_findings)} of {len(findings)} findings (those about the factors shown)")
     return WebView(sub, len(factors), len(keep_factors), "; ".join(notes))
 
 

@@ -1,4 +1,4 @@
-"""Recurring clusters: the ranked table, the co-occurrence network, a theme x quarter heatmap, one cluster's incidents."""
+"""Recurring clusters: ranked table, co-occurrence network, theme x quarter heatmap, one cluster's incidents."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def cooccurrence_figure(graph: nx.Graph, *, theme_category: Mapping[str, str] | 
     intra_y: list[float | None] = []
     inter_x: list[float | None] = []
     inter_y: list[float | None] = []
-    for a, b, d in graph.edges(data=True):
+    for a, b in graph.edges():
         same = graph.nodes[a].get("cluster", 0) == graph.nodes[b].get("cluster", 0) != 0
         xs, ys = (intra_x, intra_y) if same else (inter_x, inter_y)
         xs += [pos[a][0], pos[b][0], None]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 
 import pandas as pd
@@ -58,10 +58,10 @@ def traceability_sankey(followup: pd.DataFrame, *, roadmap_titles: Mapping[str, 
         columns[3]["_on"] = (f"on the roadmap ({len(counts)} items)", NODE_KIND["roadmap"])
     columns[3][NOT_ON_ROADMAP] = (NOT_ON_ROADMAP, NODE_KIND["none"])
 
-    flows: Counter[tuple[tuple[int, str], tuple[int, str], str]] = Counter()
+    flows: defaultdict[tuple[tuple[int, str], tuple[int, str], str], float] = defaultdict(float)
     for row in followup.itertuples(index=False):
-        sev, status, fu = str(int(row.severity)), str(row.status), str(row.follow_up)
-        flows[((0, sev), (1, status), SEVERITY.get(int(sev), "#999"))] += 1
+        level, status, fu = int(row.severity), str(row.status), str(row.follow_up)
+        flows[((0, str(level)), (1, status), SEVERITY.get(level, "#999"))] += 1
         flows[((1, status), (2, fu), FINDING_STATUS.get(status, "#999"))] += 1
         items = list(row.roadmap_items)
         if not items:
@@ -74,7 +74,7 @@ def traceability_sankey(followup: pd.DataFrame, *, roadmap_titles: Mapping[str, 
             flows[((2, fu), (3, t), FOLLOW_UP_COLOUR[fu])] += 1 / len(targets)
 
     # Keep only nodes that carry flow, lay them out top to bottom in the order above.
-    size: Counter[tuple[int, str]] = Counter()
+    size: defaultdict[tuple[int, str], float] = defaultdict(float)
     for (a, b, _), v in flows.items():
         size[a] += v
         size[b] += v
