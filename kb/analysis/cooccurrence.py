@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import pandas as pd
-from scipy.stats import hypergeom
 
 from kb.analysis.incident_features import Membership, split_label
 
@@ -60,6 +59,8 @@ def cooccurrence(mem: Membership, *, min_together: int | None = None, min_lift: 
     p_joint = k / n
     with np.errstate(divide="ignore", invalid="ignore"):
         npmi = np.where(p_joint < 1, np.log(lift) / -np.log(p_joint), 1.0)
+    from scipy.stats import hypergeom  # lazy: scipy.stats costs ~1 s of start-up for every CLI command
+
     p_value = hypergeom.sf(k - 1, n, ca, cb)
     n_pairs = len(mem.labels) * (len(mem.labels) - 1) / 2
     keep = (lift >= min_lift) & (p_value * n_pairs <= alpha)

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
-from kb.report import ReportError, check_quarter, latest_quarter, write_report
 
 
 @app.command()
@@ -30,6 +29,9 @@ def report(
     incident. Without a Chrome/Chromium the HTML and markdown are still written and a message
     says how to get PNG/SVG.
     """
+    # Imported here: charts pull in plotly and scipy, which every other command would pay for.
+    from kb.report import ReportError, check_quarter, latest_quarter, write_report
+
     if quarter is not None:
         try:
             check_quarter(quarter)
