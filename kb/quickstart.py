@@ -11,27 +11,31 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import yaml
+from typing import TYPE_CHECKING
 
 from kb.knowledge_base import KnowledgeBase, connect
+
+if TYPE_CHECKING:
+    from kb.demo import DemoCorpus
 
 DEMO_INCIDENTS = 320
 DEMO_SEED = 7
 
 
-def load_demo(kbase: KnowledgeBase, incidents: int = DEMO_INCIDENTS, seed: int = DEMO_SEED) -> int:
-    """Generate the demo corpus and load it (packets and the whole roadmap); returns the incident count."""
-    from kb.demo import generate_corpus  # lazy: only a fresh database needs the generator
+def load_demo(kbase: KnowledgeBase, incidents: int = DEMO_INCIDENTS, seed: int = DEMO_SEED,
+              out: Path | None = None) -> DemoCorpus:
+    """Generate the demo corpus and load it (packets and the whole roadmap).
+
+    With `out`, the corpus is also written there (packets/, roadmap.yaml, truth.json)."""
+    from kb.demo import generate_corpus, write_corpus  # lazy: only a fresh database needs the generator
     from kb.roadmap import import_roadmap
 
     corpus = generate_corpus(n_incidents=incidents, seed=seed)
     kbase.ingest_packets(corpus.packets)
-    with tempfile.TemporaryDirectory(prefix="kb-demo-roadmap-") as tmp:
-        path = Path(tmp) / "roadmap.yaml"
-        path.write_text(yaml.safe_dump([e.model_dump(mode="json") for e in corpus.roadmap], sort_keys=False),
-                        encoding="utf-8")
-        import_roadmap(kbase, path)
-    return len(corpus.packets)
+    with tempfile.TemporaryDirectory(prefix="kb-demo-") as tmp:
+        write_corpus(corpus, out or Path(tmp))
+        import_roadmap(kbase, (out or Path(tmp)) / "roadmap.yaml")
+    return corpus
 
 
 def open_kb(engine: str | None = None, db: str | Path | None = None, *, demo_if_empty: bool = True,

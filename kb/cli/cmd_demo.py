@@ -11,7 +11,7 @@ import typer
 
 from kb.cli.app import DbOpt, app, console, open_kb
 from kb.cli.output import print_frame
-from kb.demo import generate_corpus, write_corpus
+from kb.quickstart import load_demo
 
 
 @app.command()
@@ -30,18 +30,15 @@ def demo(
     truth (planted clusters, near-duplicates, repeats) in OUT/truth.json.
     """
     started = time.perf_counter()
-    corpus = generate_corpus(n_incidents=incidents, seed=seed)
-    if out.exists():
-        shutil.rmtree(out / "packets", ignore_errors=True)
-    write_corpus(corpus, out)
+    shutil.rmtree(out / "packets", ignore_errors=True)  # a smaller corpus must not leave stale files
     with open_kb("ladybug", db) as kbase:
         if not keep:
             kbase.engine.reset()
-        rows = kbase.ingest_packets(corpus.packets)
+        corpus = load_demo(kbase, incidents=incidents, seed=seed, out=out)
         stats = kbase.stats().set_index("name")["count"]
         elapsed = time.perf_counter() - started
-        console.print(f"[bold]demo corpus[/bold] seed {seed}: {len(corpus.packets)} incidents, "
-                      f"{rows:,} rows loaded into {kbase.engine.description} in {elapsed:.1f} s")
+        console.print(f"[bold]demo corpus[/bold] seed {seed}: {len(corpus.packets)} incidents loaded into "
+                      f"{kbase.engine.description} in {elapsed:.1f} s")
         console.print(f"packets written to {out / 'packets'}; ground truth in {out / 'truth.json'}")
         summary = stats.loc[["Incident", "Service", "Team", "Analysis", "Factor", "Theme", "Barrier",
                              "Finding", "WorkItem", "Objective", "RoadmapItem", "RELATED_TO"]].reset_index()
