@@ -32,7 +32,8 @@ def loop_packets() -> list[EventPacket]:
                       "defeated_by": ["F1"]}],
         "findings": [
             {"id": "R1", "statement": "Validate every config push against its schema.", "impact": 5, "effort": 2,
-             "status": "agreed", "addresses": ["F1"], "owner": "platform",
+             "status": "agreed", "addresses": ["F1", "theme:config-drift", "barrier:config-validation"],
+             "owner": "platform",
              "work_items": [{"system": "jira", "external_id": "OPS-1", "status": "Done",
                              "created_at": "2025-01-13T09:00:00Z", "closed_at": "2025-01-22T12:00:00Z"}]},
             {"id": "R2", "statement": "Rewrite the config service.", "impact": 2, "effort": 4,
@@ -61,7 +62,7 @@ def loop_packets() -> list[EventPacket]:
         "barriers": [{"barrier": "config-validation", "status": "held"}],
         "findings": [
             {"id": "R1", "statement": "Size pools from load tests.", "impact": 3, "effort": 3, "status": "agreed",
-             "addresses": ["F1"],
+             "addresses": ["F1", "theme:capacity"],
              "work_items": [
                  {"system": "jira", "external_id": "OPS-2", "status": "Done",
                   "created_at": "2025-04-07T00:00:00Z", "closed_at": "2025-04-16T00:00:00Z"},

@@ -40,10 +40,9 @@ def test_proposal_is_grounded_in_evidence(any_kb: KnowledgeBase) -> None:
     p = propose_okrs(any_kb, OkrOptions(min_incidents=3, window_days=365), as_of=AS_OF).iloc[0]
     assert p["key"] == "okr-draft/theme/config-drift/2025Q4"
     assert p["quarter"] == "2025Q4" and p["evidence"] == ["INC-A", "INC-B", "INC-D"]
-    # The agreed finding that names the theme itself (B/R1, theme:config-drift) names the means, ahead of
-    # A/R1 (impact 5) that reaches the theme only through its factor.
+    # Both A/R1 and B/R1 name the theme itself; the higher-impact one (A/R1, impact 5) names the means.
     assert p["objective"] == ("Reduce incidents caused by config drift by 50% through: "
-                              "Close the hotfix path around config validation")
+                              "Validate every config push against its schema")
     krs = p["key_results"]
     assert krs[0] == ("At most 1 incidents involving config drift in the next 365 days, down from 3 in the "
                       "last 365 (INC-A, INC-B, INC-D)")

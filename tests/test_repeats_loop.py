@@ -43,3 +43,15 @@ def test_no_repeat_without_agreed_finding(any_kb: KnowledgeBase) -> None:
     packets[0].analyses[0].findings[0].status = FindingStatus.PROPOSED
     any_kb.ingest_packets(packets)
     assert "INC-B" not in set(find_repeats(any_kb)["incident"])
+
+
+def test_a_local_fix_is_not_a_claim_about_the_pattern(any_kb: KnowledgeBase) -> None:
+    packets = loop_packets()
+    # A's R1 now fixes only its own factor: B is no longer a repeat by default...
+    packets[0].analyses[0].findings[0].addresses = ["F1"]
+    any_kb.ingest_packets(packets)
+    assert "INC-B" not in set(find_repeats(any_kb)["incident"])
+    # ...but is when fixes made through a factor count too.
+    via_factor = find_repeats(any_kb, through_factors=True)
+    assert ("INC-B", "INC-A/finding/R1", "theme", "config-drift") in {
+        (r.incident, r.finding, r.via_kind, r.via) for r in via_factor.itertuples()}

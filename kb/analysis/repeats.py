@@ -3,9 +3,15 @@
 An incident is a *repeat* when one of its themes, or a barrier it challenged with
 status failed / missing / bypassed, already appeared in an EARLIER incident (started
 strictly before it) whose analysis produced an agreed finding (status agreed or done)
-addressing that theme or barrier: directly (ADDRESSES to the Theme / Barrier) or
-through a factor (ADDRESSES to a Factor that is INSTANCE_OF the theme or DEFEATED the
-barrier). That earlier finding is the one that did not prevent the repeat.
+addressing that theme or barrier by name (ADDRESSES to the Theme / Barrier). That
+earlier finding is the one that did not prevent the repeat.
+
+Why by name only: a finding that fixes one factor locally ("add jitter to this
+client's retries") makes no claim about the pattern; naming the theme or barrier is
+the cross-incident commitment whose failure a repeat measures. Counting fixes made
+through a factor too (`through_factors=True`) flags 318 of the 320 demo incidents,
+because nearly every theme has had some local fix somewhere; by name, 146, with a
+rate that falls after the clusters' fixes land.
 
 The join is done in pandas with an as-of merge per theme/barrier, so the cost grows
 with the number of (incident, theme) pairs, never with pairs of incidents.
@@ -27,18 +33,22 @@ class Queryable(Protocol):
     def query(self, name: str, **params: object) -> pd.DataFrame: ...
 
 
-def find_repeats(kbase: Queryable, *, all_earlier: bool = False,
+def find_repeats(kbase: Queryable, *, all_earlier: bool = False, through_factors: bool = False,
                  finding_statuses: Sequence[str] = AGREED_STATUSES,
                  barrier_statuses: Sequence[str] = DEFEATED_STATUSES) -> pd.DataFrame:
     """One row per (repeat incident, theme/barrier, earlier finding).
 
     By default only the most recent earlier incident with such a finding is reported
     for each theme/barrier (the finding that most recently failed to prevent it);
-    `all_earlier=True` lists every earlier incident's findings.
+    `all_earlier=True` lists every earlier incident's findings. `through_factors=True`
+    also counts findings that address a factor which is an instance of the theme or
+    defeated the barrier.
     Columns: incident, started_at, earlier_incident, finding, via_kind, via.
     """
     exposures = kbase.query("loop_incident_exposures", barrier_statuses=list(barrier_statuses))
     targets = kbase.query("loop_finding_targets", statuses=list(finding_statuses))
+    if not through_factors:
+        targets = targets[targets["direct"].astype(bool)]
     if exposures.empty or targets.empty:
         return pd.DataFrame(columns=COLUMNS)
     targets = targets.rename(columns={"incident": "earlier_incident", "started_at": "earlier_started_at"})
