@@ -84,15 +84,10 @@ class KnowledgeBase:
     def ingest_packets(self, packets: Sequence[EventPacket],
                        on_batch: Callable[[int], Any] | None = None,
                        run_hooks: bool = True) -> int:
-        """Write validated packets; returns rows written. Uses the engine's bulk path on an empty graph."""
+        """Write validated packets; returns rows written (new incidents use the engine's bulk path)."""
         if not packets:
             return 0
-        if self.engine.fresh_bulk_supported() and self.incident_count() == 0:
-            rows = writer.bulk_load_fresh(self.engine, packets)
-            if on_batch:
-                on_batch(len(packets))
-        else:
-            rows = writer.write_packets(self.engine, packets, on_batch=on_batch)
+        rows = writer.write_packets(self.engine, packets, on_batch=on_batch)
         if run_hooks:
             keys = [p.key for p in packets]
             for hook in self.after_ingest:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from kb.knowledge_base import KnowledgeBase, connect

@@ -44,12 +44,12 @@ class Engine(ABC):
         return expr
 
     def fresh_bulk_supported(self) -> bool:
-        """True when `bulk_insert` can load rows faster than UNWIND MERGE."""
+        """True when `bulk_insert` loads new rows faster than UNWIND MERGE."""
         return False
 
     def bulk_insert(self, label_rows: Mapping[str, Sequence[Mapping[str, Any]]],
                     rel_rows: Mapping[tuple[str, str, str], Sequence[Mapping[str, Any]]]) -> None:
-        """Insert rows known not to exist yet (a fresh load); only if fresh_bulk_supported."""
+        """Insert rows known not to exist yet (new incidents); only if fresh_bulk_supported."""
         raise NotImplementedError
 
     @abstractmethod

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 

@@ -20,7 +20,8 @@ class PropType(StrEnum):
     STRING_LIST = "STRING[]"
 
 
-S, I, F, B, T, SL = (PropType.STRING, PropType.INT, PropType.FLOAT, PropType.BOOL,
+# Short names keep the schema tables below readable.
+S, I, F, B, T, SL = (PropType.STRING, PropType.INT, PropType.FLOAT, PropType.BOOL,  # noqa: E741
                      PropType.TIMESTAMP, PropType.STRING_LIST)
 
 

@@ -131,6 +131,29 @@ def collect_rows(packets: Iterable[EventPacket]) -> GraphRows:
     return rows.deduplicated()
 
 
+BULK_PACKETS_PER_LOAD = 10_000
+
+
+def _new_only(label: str) -> bool:
+    """Incident and owned nodes of an incident not yet stored cannot exist: safe to bulk-insert."""
+    return label == "Incident" or NODE_BY_LABEL[label].owned
+
+
+# Every relationship touches an Incident or an owned node, so all relationships of
+# new incidents are new too (insert_new relies on this).
+assert all(_new_only(a) or _new_only(b) for rel in RELS for a, b in rel.pairs)
+
+
+def insert_new(engine: Engine, rows: GraphRows, rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT) -> None:
+    """Write incidents that are not stored yet through the engine's bulk path.
+
+    Shared nodes (services, themes, work items...) may exist already and are merged;
+    everything else is inserted without lookups."""
+    shared = GraphRows(nodes={k: v for k, v in rows.nodes.items() if not _new_only(k)})
+    engine.write(merge_statements(engine, shared, rows_per_statement))
+    engine.bulk_insert({k: v for k, v in rows.nodes.items() if _new_only(k)}, rows.rels)
+
+
 def write_packets(
     engine: Engine,
     packets: Iterable[EventPacket],
@@ -139,19 +162,27 @@ def write_packets(
     rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT,
     on_batch: Callable[[int], Any] | None = None,
 ) -> int:
-    """Write packets in batches, one transaction each. Returns the number of rows written."""
+    """Write packets; returns the number of rows written.
+
+    On an engine with a bulk path, incidents not yet in the graph go through it in large
+    loads; every other batch is one transaction of deletes (what the packet no longer
+    says) and UNWIND MERGE statements.
+    """
+    todo = list(packets)
     total = 0
-    for batch in _batches(packets, packets_per_transaction):
+    if engine.fresh_bulk_supported():
+        stored = set(engine.read("MATCH (i:Incident) RETURN i.key AS key")["key"])
+        for chunk in _batches((p for p in todo if p.key not in stored), BULK_PACKETS_PER_LOAD):
+            rows = collect_rows(chunk)
+            insert_new(engine, rows, rows_per_statement)
+            total += rows.count()
+            if on_batch:
+                on_batch(len(chunk))
+        todo = [p for p in todo if p.key in stored]
+    for batch in _batches(todo, packets_per_transaction):
         rows = collect_rows(batch)
         engine.write(batch_statements(engine, rows, rows_per_statement))
         total += rows.count()
         if on_batch:
             on_batch(len(batch))
     return total
-
-
-def bulk_load_fresh(engine: Engine, packets: Sequence[EventPacket]) -> int:
-    """Load into an empty database through the engine's bulk path (all rows are new)."""
-    rows = collect_rows(packets)
-    engine.bulk_insert(rows.nodes, rows.rels)
-    return rows.count()

@@ -24,7 +24,7 @@ SCHEMA_VERSION = "1"
 
 
 class EventPacket(Strict):
-    schema_version: Literal["1"] = SCHEMA_VERSION
+    schema_version: Literal["1"] = "1"
     incident: IncidentMeta
     provenance: Provenance = Field(default_factory=Provenance)
     timeline: list[TimelineEvent] = Field(default_factory=list)
