@@ -38,7 +38,8 @@ def test_every_command_has_help() -> None:
 
 def test_every_command_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
-    missing = [path for path, _ in COMMANDS if not re.search(rf"`{re.escape(path)}\b", readme)]
+    missing = [path for path, _ in COMMANDS
+               if not re.search(rf"(`|^#+ ){re.escape(path)}\b", readme, flags=re.MULTILINE)]
     assert missing == [], f"commands not documented in README.md: {missing}"
 
 
