@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,7 +13,9 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from kb.engines.base import Engine, EngineError, Params, Statement
 from kb.engines.frames import frame
-from kb.graph.schema import NodeSpec, PropType, RelSpec
+from kb.graph.schema import NODE_BY_LABEL, REL_BY_TYPE, NodeSpec, PropType, RelSpec
+
+_BULK_ROWS = 10_000
 
 
 def _iso_timestamps(value: Any) -> Any:
@@ -101,6 +103,32 @@ class Neo4jEngine(Engine):
                 s.execute_write(work)
         except Neo4jError as exc:
             raise EngineError(f"neo4j: {exc.message}") from exc
+
+    def fresh_bulk_supported(self) -> bool:
+        return True
+
+    def bulk_insert(self, label_rows: Mapping[str, Sequence[Mapping[str, Any]]],
+                    rel_rows: Mapping[tuple[str, str, str], Sequence[Mapping[str, Any]]]) -> None:
+        # New incidents: CREATE skips MERGE's lookup-and-lock per row (about a third
+        # faster for nodes, more for relationships). Committed every ~50,000 rows so a
+        # 10,000-incident load does not need one huge transaction in a 1 GB heap.
+        statements: list[Statement] = []
+        for label, rows in label_rows.items():
+            spec = NODE_BY_LABEL[label]
+            sets = ", ".join(f"n.{p} = {self.cast(f'r.{p}', t)}" for p, t in spec.all_props.items() if p != spec.key)
+            cypher = f"UNWIND $rows AS r CREATE (n:{label} {{{spec.key}: r.{spec.key}}})" + (
+                f" SET {sets}" if sets else "")
+            statements += [(cypher, {"rows": list(rows[i:i + _BULK_ROWS])}) for i in range(0, len(rows), _BULK_ROWS)]
+        for (rtype, src, dst), rows in rel_rows.items():
+            skey, dkey = NODE_BY_LABEL[src].key, NODE_BY_LABEL[dst].key
+            props = REL_BY_TYPE[rtype].all_props
+            sets = ", ".join(f"e.{p} = {self.cast(f'r.{p}', t)}" for p, t in props.items())
+            cypher = (f"UNWIND $rows AS r MATCH (a:{src} {{{skey}: r.src}}) MATCH (b:{dst} {{{dkey}: r.dst}}) "
+                      f"CREATE (a)-[e:{rtype}]->(b)" + (f" SET {sets}" if sets else ""))
+            statements += [(cypher, {"rows": list(rows[i:i + _BULK_ROWS])}) for i in range(0, len(rows), _BULK_ROWS)]
+        per_tx = max(1, 50_000 // _BULK_ROWS)
+        for i in range(0, len(statements), per_tx):
+            self.write(statements[i:i + per_tx])
 
     def reset(self) -> None:
         with self._session() as s:
