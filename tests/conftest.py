@@ -26,6 +26,9 @@ EXAMPLES = ROOT / "examples" / "packets"
 DFDS = ROOT.parent / "shared" / "data" / "postmortems-dfds"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+# Shared fixtures of the loop tests (loop_db).
+pytest_plugins = ["tests.loop_fixture"]
+
 
 def _load_server_script():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("neo4j_server", ROOT / "scripts" / "neo4j_server.py")

@@ -6,8 +6,12 @@ timestamps below (see the comments there). Change nothing here without redoing t
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+import kb
 from kb.model import EventPacket
 
 
@@ -89,3 +93,12 @@ def loop_packets() -> list[EventPacket]:
     e = _packet("INC-E", "2025-05-02T00:00:00Z", "2025-05-02T03:00:00Z", [],
                 roadmap=[{"key": "RM-2", "title": "Shiny new dashboard", "quarter": "2025Q2"}])
     return [a, b, c, d, e]
+
+
+@pytest.fixture
+def loop_db(tmp_path: Path) -> Path:
+    """An embedded database holding the loop fixture (for CLI tests)."""
+    path = tmp_path / "graph.lbug"
+    with kb.connect(engine="ladybug", db=path) as kbase:
+        kbase.ingest_packets(loop_packets())
+    return path

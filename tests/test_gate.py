@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import kb
 from kb.analysis.gate import GateRules, gate_findings, gate_status, matrix, quadrant
 from kb.cli import app
 from kb.knowledge_base import KnowledgeBase
@@ -97,26 +96,18 @@ def test_matrix(ladybug_kb: KnowledgeBase) -> None:
     assert (grid != "").sum().sum() == 2  # R4 is unrated: not on the matrix
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "graph.lbug"
-    with kb.connect(engine="ladybug", db=path) as kbase:
-        kbase.ingest_packets(loop_packets())
-    return path
-
-
-def test_cli_gate(db: Path) -> None:
+def test_cli_gate(loop_db: Path) -> None:
     runner = CliRunner()
     env = {"NEO4J_URI": "", "KB_ENGINE": "ladybug"}
-    complete = runner.invoke(app, ["gate", "INC-A", "--db", str(db)], env=env)
+    complete = runner.invoke(app, ["gate", "INC-A", "--db", str(loop_db)], env=env)
     assert complete.exit_code == 0, complete.output
     assert "gate complete" in complete.output and "quick-win" in complete.output
-    blocked = runner.invoke(app, ["gate", "INC-B", "--db", str(db), "--format", "json"], env=env)
+    blocked = runner.invoke(app, ["gate", "INC-B", "--db", str(loop_db), "--format", "json"], env=env)
     assert blocked.exit_code == 1
     rows = json.loads(blocked.output[: blocked.output.rindex("]") + 1])
     assert rows[0]["finding"] == "R1" and rows[0]["disposition"] == "okr"
     assert "gate open" in blocked.output
-    strict = runner.invoke(app, ["gate", "INC-D", "--db", str(db), "--feasible-effort", "3"], env=env)
+    strict = runner.invoke(app, ["gate", "INC-D", "--db", str(loop_db), "--feasible-effort", "3"], env=env)
     assert strict.exit_code == 1
-    unknown = runner.invoke(app, ["gate", "INC-NOPE", "--db", str(db)], env=env)
+    unknown = runner.invoke(app, ["gate", "INC-NOPE", "--db", str(loop_db)], env=env)
     assert unknown.exit_code == 2 and "no incident 'INC-NOPE'" in unknown.output

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import kb
 from kb.analysis.gate import gate_status
 from kb.cli import app
 from kb.integrations.jira import JiraClient, JiraError, JiraSettings, finding_label, push_findings
@@ -165,41 +164,33 @@ def test_unreachable_jira(jira: JiraServer) -> None:
 
 # -- CLI ----------------------------------------------------------------------------------
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "graph.lbug"
-    with kb.connect(engine="ladybug", db=path) as kbase:
-        kbase.ingest_packets(loop_packets())
-    return path
-
-
-def invoke(args: list[str], db: Path, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+def invoke(args: list[str], loop_db: Path, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     base = {"NEO4J_URI": "", "KB_ENGINE": "ladybug"}
-    return runner.invoke(app, [*args, "--db", str(db)], env={**base, **(env or {})})
+    return runner.invoke(app, [*args, "--db", str(loop_db)], env={**base, **(env or {})})
 
 
-def test_cli_gate_push(db: Path, jira: JiraServer) -> None:
-    result = invoke(["gate", "INC-B", "--push"], db, jira.env())
+def test_cli_gate_push(loop_db: Path, jira: JiraServer) -> None:
+    result = invoke(["gate", "INC-B", "--push"], loop_db, jira.env())
     assert result.exit_code == 0, result.output
     assert "created OPS-101 for INC-B/finding/R1" in flat(result.output)
     assert "gate complete" in flat(result.output)
-    again = invoke(["gate", "INC-B", "--push"], db, jira.env())
+    again = invoke(["gate", "INC-B", "--push"], loop_db, jira.env())
     assert again.exit_code == 0 and "nothing to create in Jira" in flat(again.output)
     assert len(jira.state.issues) == 1
 
 
-def test_cli_gate_push_errors(db: Path, jira: JiraServer) -> None:
+def test_cli_gate_push_errors(loop_db: Path, jira: JiraServer) -> None:
     unset = {v: "" for v in ("JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PROJECT")}
-    missing = invoke(["gate", "INC-B", "--push"], db, unset)
+    missing = invoke(["gate", "INC-B", "--push"], loop_db, unset)
     assert missing.exit_code == 2 and "JIRA_BASE_URL" in flat(missing.output)
     jira.state.script = ["401"]
-    refused = invoke(["gate", "INC-B", "--push"], db, jira.env())
+    refused = invoke(["gate", "INC-B", "--push"], loop_db, jira.env())
     assert refused.exit_code == 1 and "credentials (401)" in flat(refused.output)
 
 
-def test_cli_export_jira_csv(db: Path, tmp_path: Path) -> None:
+def test_cli_export_jira_csv(loop_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "issues.csv"
-    result = invoke(["gate", "INC-B", "--export", "jira-csv", "--out", str(out)], db)
+    result = invoke(["gate", "INC-B", "--export", "jira-csv", "--out", str(out)], loop_db)
     assert result.exit_code == 1  # exporting does not track anything: the gate is still open
     with out.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
@@ -211,7 +202,7 @@ def test_cli_export_jira_csv(db: Path, tmp_path: Path) -> None:
         "Close the hotfix path around config validation.", "Task", "High", "INC-B/finding/R1")
     assert "Impact 4/5, effort 1/5 (quick-win)" in description
     assert labels == ["incident-kb", "INC-B", finding_label("INC-B/finding/R1")]
-    assert invoke(["gate", "INC-B", "--export", "jira-csv"], db).exit_code == 2  # --out is required
+    assert invoke(["gate", "INC-B", "--export", "jira-csv"], loop_db).exit_code == 2  # --out is required
 
 
 # -- sync from a Jira CSV export ----------------------------------------------------------
@@ -264,15 +255,15 @@ def test_jira_dates() -> None:
         parse_jira_date("soon")
 
 
-def test_cli_sync_jira(db: Path, tmp_path: Path) -> None:
+def test_cli_sync_jira(loop_db: Path, tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
     path.write_text(EXPORT, encoding="utf-8")
-    result = invoke(["sync", "jira", str(path), "--format", "json"], db)
+    result = invoke(["sync", "jira", str(path), "--format", "json"], loop_db)
     assert result.exit_code == 0, result.output
     assert "2 updated, 0 unchanged, 1 issue key(s) not in the knowledge base: OPS-99" in flat(result.output)
-    assert invoke(["sync", "jira", str(tmp_path / "nope.csv")], db).exit_code == 2
+    assert invoke(["sync", "jira", str(tmp_path / "nope.csv")], loop_db).exit_code == 2
     bad = tmp_path / "bad.csv"
     bad.write_text("Key,Status\nOPS-4,Done\n")
-    result = invoke(["sync", "jira", str(bad)], db)
+    result = invoke(["sync", "jira", str(bad)], loop_db)
     assert result.exit_code == 2 and "bad.csv: no column 'Issue Key'" in flat(result.output)
-    assert invoke(["sync", "jira", str(path), "--timezone", "Mars/Olympus"], db).exit_code == 2
+    assert invoke(["sync", "jira", str(path), "--timezone", "Mars/Olympus"], loop_db).exit_code == 2

@@ -29,7 +29,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import kb
 from kb.analysis.metrics import COLUMNS, loop_metrics
 from kb.cli import app
 from kb.knowledge_base import KnowledgeBase
@@ -109,18 +108,10 @@ def test_empty_graph(any_kb: KnowledgeBase) -> None:
         loop_metrics(any_kb, by="week")  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "graph.lbug"
-    with kb.connect(engine="ladybug", db=path) as kbase:
-        kbase.ingest_packets(loop_packets())
-    return path
-
-
-def test_cli_metrics(db: Path) -> None:
+def test_cli_metrics(loop_db: Path) -> None:
     runner = CliRunner()
     env = {"NEO4J_URI": "", "KB_ENGINE": "ladybug"}
-    base = ["metrics", "--db", str(db), "--as-of", "2025-07-01"]
+    base = ["metrics", "--db", str(loop_db), "--as-of", "2025-07-01"]
     as_json = runner.invoke(app, [*base, "--format", "json"], env=env)
     assert as_json.exit_code == 0, as_json.output
     rows = json.loads(as_json.output)
@@ -131,5 +122,5 @@ def test_cli_metrics(db: Path) -> None:
     assert len(as_csv.output.splitlines()) == 7
     table = runner.invoke(app, base, env=env)
     assert table.exit_code == 0 and "repeat_rate" in table.output and "40%" in table.output
-    bad = runner.invoke(app, ["metrics", "--db", str(db), "--as-of", "last tuesday"], env=env)
+    bad = runner.invoke(app, ["metrics", "--db", str(loop_db), "--as-of", "last tuesday"], env=env)
     assert bad.exit_code == 2 and "--as-of" in bad.output

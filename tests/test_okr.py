@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import kb
 from kb.analysis.gate import gate_status
 from kb.analysis.okr import OkrOptions, next_quarter, propose_okrs, save_proposals, to_csv, to_markdown
 from kb.cli import app
@@ -88,18 +87,10 @@ def test_options_and_quarters() -> None:
         propose_okrs(None, OkrOptions(reduction=0))  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "graph.lbug"
-    with kb.connect(engine="ladybug", db=path) as kbase:
-        kbase.ingest_packets(loop_packets())
-    return path
-
-
-def test_cli_okr_propose(db: Path, tmp_path: Path) -> None:
+def test_cli_okr_propose(loop_db: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     env = {"NEO4J_URI": "", "KB_ENGINE": "ladybug"}
-    base = ["okr", "propose", "--db", str(db), "--as-of", "2025-07-01", "--window-days", "365"]
+    base = ["okr", "propose", "--db", str(loop_db), "--as-of", "2025-07-01", "--window-days", "365"]
     md = runner.invoke(app, [*base, "--min-incidents", "2"], env=env)
     assert md.exit_code == 0, md.output
     assert md.output.startswith("# OKR proposals") and md.output.count("\n## ") == 3

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import kb
 from kb.analysis.trace import UnknownRoadmapItem, trace, traceability, untraced
 from kb.cli import app
 from kb.knowledge_base import KnowledgeBase
@@ -109,36 +108,28 @@ def test_bad_files_write_nothing(ladybug_kb: KnowledgeBase, tmp_path: Path, text
     assert "RM-50" not in set(ladybug_kb.query("loop_roadmap_trace")["item"])
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "graph.lbug"
-    with kb.connect(engine="ladybug", db=path) as kbase:
-        kbase.ingest_packets(loop_packets())
-    return path
-
-
-def test_cli_roadmap_and_trace(db: Path, tmp_path: Path) -> None:
+def test_cli_roadmap_and_trace(loop_db: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     env = {"NEO4J_URI": "", "KB_ENGINE": "ladybug"}
     path = tmp_path / "roadmap.yaml"
     path.write_text(ROADMAP_YAML)
-    imported = runner.invoke(app, ["roadmap", "import", str(path), "--db", str(db)], env=env)
+    imported = runner.invoke(app, ["roadmap", "import", str(path), "--db", str(loop_db)], env=env)
     assert imported.exit_code == 0, imported.output
     assert "imported 3 roadmap item(s) with 3 link(s) to findings; 1 without a finding" in imported.output
-    traced = runner.invoke(app, ["trace", "RM-10", "--db", str(db), "--format", "json"], env=env)
+    traced = runner.invoke(app, ["trace", "RM-10", "--db", str(loop_db), "--format", "json"], env=env)
     assert traced.exit_code == 0
     assert [r["incident"] for r in json.loads(traced.output)] == ["INC-B", "INC-D"]
-    table = runner.invoke(app, ["trace", "RM-10", "--db", str(db)], env=env)
+    table = runner.invoke(app, ["trace", "RM-10", "--db", str(loop_db)], env=env)
     assert table.exit_code == 0 and "Config schema registry" in table.output
-    loose = runner.invoke(app, ["trace", "--untraced", "--db", str(db), "--format", "csv"], env=env)
+    loose = runner.invoke(app, ["trace", "--untraced", "--db", str(loop_db), "--format", "csv"], env=env)
     assert loose.exit_code == 0 and loose.output.splitlines() == [
         "item,title,quarter", "RM-2,Shiny new dashboard,2025Q2", "RM-12,New logo,2025Q4"]
-    assert runner.invoke(app, ["trace", "RM-99", "--db", str(db)], env=env).exit_code == 2
-    assert runner.invoke(app, ["trace", "--db", str(db)], env=env).exit_code == 2
-    assert runner.invoke(app, ["trace", "RM-1", "--untraced", "--db", str(db)], env=env).exit_code == 2
+    assert runner.invoke(app, ["trace", "RM-99", "--db", str(loop_db)], env=env).exit_code == 2
+    assert runner.invoke(app, ["trace", "--db", str(loop_db)], env=env).exit_code == 2
+    assert runner.invoke(app, ["trace", "RM-1", "--untraced", "--db", str(loop_db)], env=env).exit_code == 2
     bad = tmp_path / "bad.yaml"
     bad.write_text("- {key: RM-1, title: x, findings: [INC-A/finding/R9]}\n")
-    refused = runner.invoke(app, ["roadmap", "import", str(bad), "--db", str(db)], env=env)
+    refused = runner.invoke(app, ["roadmap", "import", str(bad), "--db", str(loop_db)], env=env)
     assert refused.exit_code == 2 and "INC-A/finding/R9" in refused.output
-    assert runner.invoke(app, ["roadmap", "import", str(tmp_path / "none.yaml"), "--db", str(db)],
+    assert runner.invoke(app, ["roadmap", "import", str(tmp_path / "none.yaml"), "--db", str(loop_db)],
                          env=env).exit_code == 2

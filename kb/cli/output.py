@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from enum import StrEnum
 from typing import Any
 
@@ -12,6 +11,7 @@ import typer
 from rich.table import Table
 
 from kb.cli.app import console
+from kb.engines.frames import missing
 
 
 class Format(StrEnum):
@@ -25,9 +25,7 @@ FormatOpt = typer.Option("--format", "-f", help="table for people; json or csv f
 
 
 def _plain(value: Any) -> Any:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
+    if missing(value):
         return None
     if isinstance(value, pd.Timestamp):
         return value.isoformat()

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
+
+
+def missing(value: Any) -> bool:
+    """None, NaN or NaT: how a null comes back in a result frame."""
+    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 def native(value: Any) -> Any:

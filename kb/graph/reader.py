@@ -7,13 +7,13 @@ a whole corpus costs a fixed number of round trips.
 from __future__ import annotations
 
 import json
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from kb.engines.frames import missing
 from kb.graph.schema import PACKET_ORIGIN
 from kb.model import EventPacket
 
@@ -23,9 +23,7 @@ if TYPE_CHECKING:
 
 def _clean(value: Any) -> Any:
     """pandas NaN/NaT -> None; Timestamps -> datetimes; everything else as is."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float) and math.isnan(value):
+    if missing(value):
         return None
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
