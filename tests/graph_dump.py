@@ -18,7 +18,8 @@ from kb.graph.schema import NODE_BY_LABEL, NODES, RELS
 from kb.knowledge_base import KnowledgeBase
 
 
-def _canon(value: Any) -> Any:
+def canon(value: Any, unordered: bool = False) -> Any:
+    """A value as comparable plain data; `unordered` sorts lists (collect() order is the engine's)."""
     if value is None or value is pd.NaT:
         return None
     if isinstance(value, float):
@@ -30,15 +31,16 @@ def _canon(value: Any) -> Any:
     if hasattr(value, "tolist") and not isinstance(value, str):
         value = value.tolist()
     if isinstance(value, list | tuple):
-        return tuple(_canon(v) for v in value)
+        items = [canon(v, unordered) for v in value]
+        return tuple(sorted(items, key=repr) if unordered else items)
     if hasattr(value, "item"):
-        return _canon(value.item())
+        return canon(value.item(), unordered)
     return value
 
 
 def _rows(df: pd.DataFrame) -> list[tuple[Any, ...]]:
     cols = list(df.columns)
-    return sorted((tuple((c, _canon(v)) for c, v in zip(cols, row, strict=True))
+    return sorted((tuple((c, canon(v)) for c, v in zip(cols, row, strict=True))
                    for row in df.itertuples(index=False)), key=repr)
 
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from kb.model import EventPacket
 from kb.packets import read_packet
 
 from .conftest import EXAMPLES
+from .graph_dump import canon
 
 pytestmark = pytest.mark.neo4j
 
@@ -49,25 +48,8 @@ def _params(name: str, text: str, keys: list[str]) -> dict[str, Any]:
     return params
 
 
-def _canon(value: Any) -> Any:
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 6)
-    if isinstance(value, pd.Timestamp | datetime):
-        return value.isoformat()
-    if hasattr(value, "tolist") and not isinstance(value, str):
-        value = value.tolist()
-    if isinstance(value, list):
-        # Unordered collections (collect()) may come back in any order.
-        return sorted((_canon(v) for v in value), key=repr)
-    if hasattr(value, "item"):
-        return _canon(value.item())
-    return value
-
-
 def _rows(df: pd.DataFrame) -> list[tuple[Any, ...]]:
-    return sorted((tuple(_canon(v) for v in row) for row in df.itertuples(index=False)), key=repr)
+    return sorted((tuple(canon(v, unordered=True) for v in row) for row in df.itertuples(index=False)), key=repr)
 
 
 @pytest.fixture(scope="module")
