@@ -164,3 +164,26 @@ def test_json_schema_matches_model() -> None:
     assert "analyses" in schema["properties"]
     with pytest.raises(ValueError, match="incident"):
         parse_packet({"timeline": []}, Path("x.yaml"))
+
+
+def test_same_packet_twice_in_one_call_is_stored_once(any_kb: KnowledgeBase) -> None:
+    packet = read_packet(EXAMPLE)
+    any_kb.ingest_packets([packet])
+    before = _counts(any_kb)
+    any_kb.ingest_packets([packet, packet])
+    assert _counts(any_kb) == before
+
+
+def test_reingest_keeps_links_from_other_incidents(any_kb: KnowledgeBase, tmp_path: Path) -> None:
+    data = _example_data()
+    data["incident"]["id"] = "INC-2025-002"
+    other = _packet_file(tmp_path, data, "other.yaml")
+    any_kb.ingest_paths([EXAMPLE, other])
+    any_kb.engine.write([(
+        "MATCH (a:Incident {key: 'INC-2025-002'}), (b:Incident {key: 'INC-2025-001'}) "
+        "MERGE (a)-[r:RELATED_TO]->(b) SET r.score = 0.9, r.basis = 'test', r.origin = 'similarity'", {})])
+    any_kb.ingest_packets([read_packet(EXAMPLE)], run_hooks=False)  # replaces INC-2025-001, the link's target
+    links = any_kb.cypher("MATCH (a:Incident)-[r:RELATED_TO]->(b:Incident) "
+                          "RETURN a.key AS src, b.key AS dst, r.score AS score, r.origin AS origin")
+    assert links.to_dict("records") == [
+        {"src": "INC-2025-002", "dst": "INC-2025-001", "score": 0.9, "origin": "similarity"}]

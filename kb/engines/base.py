@@ -43,14 +43,16 @@ class Engine(ABC):
         """A Cypher expression that binds `expr` as `ptype` (Ladybug needs explicit casts)."""
         return expr
 
-    def fresh_bulk_supported(self) -> bool:
-        """True when `bulk_insert` loads new rows faster than UNWIND MERGE."""
-        return False
+    bulk_packets_per_transaction: int = 1000
+    """How many packets' rows one `bulk_write` should carry (what the engine's bulk path digests best)."""
 
-    def bulk_insert(self, label_rows: Mapping[str, Sequence[Mapping[str, Any]]],
-                    rel_rows: Mapping[tuple[str, str, str], Sequence[Mapping[str, Any]]]) -> None:
-        """Insert rows known not to exist yet (new incidents); only if fresh_bulk_supported."""
-        raise NotImplementedError
+    @abstractmethod
+    def bulk_write(self, before: Sequence[Statement],
+                   label_rows: Mapping[str, Sequence[Mapping[str, Any]]],
+                   rel_rows: Mapping[tuple[str, str, str], Sequence[Mapping[str, Any]]],
+                   after: Sequence[Statement]) -> None:
+        """In one transaction: run `before`, insert rows known not to exist (no lookups,
+        no MERGE), then run `after`. The fast path of every ingest."""
 
     @abstractmethod
     def reset(self) -> None:

@@ -1,9 +1,12 @@
-"""Rows -> batched, parameterised write statements, one transaction per batch of packets.
+"""Packets -> rows -> one bulk transaction per batch of packets.
 
-Replacing a packet: the owned nodes it no longer mentions are deleted, every
-relationship it wrote before is deleted (only origin "packet" for relationships that
-tools also write), then everything it says now is merged. So ingesting the same
-packet twice changes nothing, and a corrected packet replaces what it said before.
+Replacing a packet: everything it said before (the incident and the nodes it owns,
+with their relationships) is deleted and what it says now is inserted, in the same
+transaction. Links that tools made to those nodes (origin other than "packet": a
+pushed Jira key, an accepted theme, a similarity check) are read first and restored
+where both ends still exist. Shared nodes (services, themes, barriers, work items...)
+are merged and never erased. So ingesting the same packet twice changes nothing, and a
+corrected packet replaces what it said before.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ from itertools import islice
 from typing import Any
 
 from kb.engines.base import Engine, Statement
+from kb.engines.frames import missing
 from kb.graph.rows import GraphRows, Row, packet_rows
-from kb.graph.schema import NODE_BY_LABEL, NODES, PACKET_ORIGIN, RELS, NodeSpec, RelSpec
+from kb.graph.schema import NODE_BY_LABEL, NODES, PACKET_ORIGIN, REL_BY_TYPE, RELS, NodeSpec, RelSpec
 from kb.model import EventPacket
 
 DEFAULT_ROWS_PER_STATEMENT = 5000
-DEFAULT_PACKETS_PER_TRANSACTION = 250
 
 
 def node_merge(engine: Engine, spec: NodeSpec) -> str:
@@ -52,23 +55,34 @@ def _scope(label: str, var: str) -> str | None:
     return None
 
 
-def replacement_statements(incidents: list[str], keep: dict[str, list[str]]) -> list[Statement]:
-    """Delete what the batch's incidents said before and no longer say."""
-    out: list[Statement] = []
-    for spec in NODES:
-        if spec.owned:
-            out.append((f"MATCH (n:{spec.label}) WHERE n.incident_key IN $incidents "
-                        f"AND NOT n.key IN $keep DETACH DELETE n",
-                        {"incidents": incidents, "keep": keep.get(spec.label, [])}))
+def deletion_statements(incidents: list[str]) -> list[Statement]:
+    """Everything stored incidents said: the nodes they own, then the incidents themselves."""
+    params = {"incidents": incidents}
+    owned = [(f"MATCH (n:{spec.label}) WHERE n.incident_key IN $incidents DETACH DELETE n", params)
+             for spec in NODES if spec.owned]
+    return [*owned, ("MATCH (n:Incident) WHERE n.key IN $incidents DETACH DELETE n", params)]
+
+
+def tool_links(engine: Engine, incidents: list[str]) -> dict[tuple[str, str, str], list[Row]]:
+    """Relationships tools made (origin not "packet") that touch the given incidents' nodes."""
+    saved: dict[tuple[str, str, str], list[Row]] = {}
     for rel in RELS:
+        if not rel.enriched:
+            continue
         for src, dst in rel.pairs:
-            scope = _scope(src, "a") or _scope(dst, "b")
-            if scope is None:
+            scopes = [s for s in (_scope(src, "a"), _scope(dst, "b")) if s]
+            if not scopes:
                 continue
-            origin = f" AND e.origin = '{PACKET_ORIGIN}'" if rel.enriched else ""
-            out.append((f"MATCH (a:{src})-[e:{rel.type}]->(b:{dst}) WHERE {scope}{origin} DELETE e",
-                        {"incidents": incidents}))
-    return out
+            props = "".join(f", e.{p} AS {p}" for p in rel.all_props)
+            df = engine.read(
+                f"MATCH (a:{src})-[e:{rel.type}]->(b:{dst}) WHERE ({' OR '.join(scopes)}) "
+                f"AND e.origin <> '{PACKET_ORIGIN}' "
+                f"RETURN a.{NODE_BY_LABEL[src].key} AS src, b.{NODE_BY_LABEL[dst].key} AS dst{props}",
+                {"incidents": incidents})
+            if not df.empty:
+                saved[(rel.type, src, dst)] = [
+                    {k: (None if missing(v) else v) for k, v in row.items()} for row in df.to_dict("records")]
+    return saved
 
 
 def orphan_cleanup_statements() -> list[Statement]:
@@ -101,23 +115,6 @@ def merge_statements(engine: Engine, rows: GraphRows, rows_per_statement: int) -
     return out
 
 
-def stored_incidents(engine: Engine, keys: list[str]) -> list[str]:
-    df = engine.read("MATCH (i:Incident) WHERE i.key IN $keys RETURN i.key AS key", {"keys": keys})
-    return [str(k) for k in df["key"]]
-
-
-def batch_statements(engine: Engine, rows: GraphRows, rows_per_statement: int) -> list[Statement]:
-    # Only incidents already in the graph have anything to replace; skipping the
-    # deletes for new ones keeps a first load from scanning owned tables per batch.
-    stored = stored_incidents(engine, rows.incidents)
-    if not stored:
-        return merge_statements(engine, rows, rows_per_statement)
-    keep = {label: [r["key"] for r in rs] for label, rs in rows.nodes.items() if NODE_BY_LABEL[label].owned}
-    return (replacement_statements(stored, keep)
-            + merge_statements(engine, rows, rows_per_statement)
-            + orphan_cleanup_statements())
-
-
 def _batches(packets: Iterable[EventPacket], size: int) -> Iterator[list[EventPacket]]:
     it = iter(packets)
     while batch := list(islice(it, size)):
@@ -131,57 +128,48 @@ def collect_rows(packets: Iterable[EventPacket]) -> GraphRows:
     return rows.deduplicated()
 
 
-BULK_PACKETS_PER_LOAD = 10_000
-
-
 def _new_only(label: str) -> bool:
-    """Incident and owned nodes of an incident not yet stored cannot exist: safe to bulk-insert."""
+    """Incidents and the nodes they own: deleted before a replacement, so always inserted fresh."""
     return label == "Incident" or NODE_BY_LABEL[label].owned
 
 
-# Every relationship touches an Incident or an owned node, so all relationships of
-# new incidents are new too (insert_new relies on this).
+# Every relationship touches an Incident or an owned node, so once a batch's incidents
+# are deleted, all of the batch's relationships are new too (write_batch relies on this).
 assert all(_new_only(a) or _new_only(b) for rel in RELS for a, b in rel.pairs)
 
 
-def insert_new(engine: Engine, rows: GraphRows, rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT) -> None:
-    """Write incidents that are not stored yet through the engine's bulk path.
-
-    Shared nodes (services, themes, work items...) may exist already and are merged;
-    everything else is inserted without lookups."""
+def write_batch(engine: Engine, rows: GraphRows, stored: list[str],
+                rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT) -> None:
+    """One transaction: delete what the `stored` incidents said, merge shared nodes, insert
+    the batch's incidents, owned nodes and relationships, restore tool-made links."""
+    before: list[Statement] = []
+    after: list[Statement] = []
+    if stored:
+        saved = tool_links(engine, stored)
+        before += deletion_statements(stored)
+        for (rtype, src, dst), links in saved.items():
+            cypher = rel_merge(engine, REL_BY_TYPE[rtype], src, dst)
+            after += [(cypher, {"rows": c}) for c in _chunks(links, rows_per_statement)]
+        after += orphan_cleanup_statements()
     shared = GraphRows(nodes={k: v for k, v in rows.nodes.items() if not _new_only(k)})
-    engine.write(merge_statements(engine, shared, rows_per_statement))
-    engine.bulk_insert({k: v for k, v in rows.nodes.items() if _new_only(k)}, rows.rels)
+    before += merge_statements(engine, shared, rows_per_statement)
+    engine.bulk_write(before, {k: v for k, v in rows.nodes.items() if _new_only(k)}, rows.rels, after)
 
 
 def write_packets(
     engine: Engine,
     packets: Iterable[EventPacket],
     *,
-    packets_per_transaction: int = DEFAULT_PACKETS_PER_TRANSACTION,
     rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT,
     on_batch: Callable[[int], Any] | None = None,
 ) -> int:
-    """Write packets; returns the number of rows written.
-
-    On an engine with a bulk path, incidents not yet in the graph go through it in large
-    loads; every other batch is one transaction of deletes (what the packet no longer
-    says) and UNWIND MERGE statements.
-    """
-    todo = list(packets)
+    """Write packets in batches of the engine's bulk size; returns the number of rows written."""
+    stored = set(engine.read("MATCH (i:Incident) RETURN i.key AS key")["key"])
     total = 0
-    if engine.fresh_bulk_supported():
-        stored = set(engine.read("MATCH (i:Incident) RETURN i.key AS key")["key"])
-        for chunk in _batches((p for p in todo if p.key not in stored), BULK_PACKETS_PER_LOAD):
-            rows = collect_rows(chunk)
-            insert_new(engine, rows, rows_per_statement)
-            total += rows.count()
-            if on_batch:
-                on_batch(len(chunk))
-        todo = [p for p in todo if p.key in stored]
-    for batch in _batches(todo, packets_per_transaction):
+    for batch in _batches(packets, engine.bulk_packets_per_transaction):
         rows = collect_rows(batch)
-        engine.write(batch_statements(engine, rows, rows_per_statement))
+        write_batch(engine, rows, [k for k in rows.incidents if k in stored], rows_per_statement)
+        stored.update(rows.incidents)  # a packet repeated in a later batch replaces, not duplicates
         total += rows.count()
         if on_batch:
             on_batch(len(batch))
