@@ -3,9 +3,9 @@
 Both are measured in the same run on the same machine, and the ratio is what counts
 (machines here are shared and noisy). The baseline (one MERGE statement per row, each
 in its own transaction) runs on a sample of rows and is reported as rows per second.
-Measured paths: the first load of new incidents (Ladybug: COPY FROM for everything but
-shared nodes; Neo4j: batched UNWIND MERGE) and a re-ingest of the same corpus (every
-packet replaces itself).
+Measured paths: the first load of new incidents and a re-ingest of the same corpus (both
+through the bulk path: Ladybug COPY FROM, Neo4j UNWIND CREATE; shared nodes merged;
+a replaced incident is deleted first, in the same transaction).
 
     python bench/bench_ingest.py [--incidents 10000] [--baseline-rows 3000] [--engine both|ladybug|neo4j]
 """
@@ -87,9 +87,9 @@ def main() -> None:
         return k.ingest_packets(packets, run_hooks=False)
 
     # The first load of new incidents, and a re-ingest of the same corpus (every packet
-    # replaces itself: deletes of what it no longer says + UNWIND MERGE, 250 packets a transaction).
+    # replaces itself: delete + bulk insert in one transaction per batch).
     paths: dict[str, tuple[Load | None, Load]] = {"load (new incidents)": (None, load),
-                                                  "re-ingest (replace, MERGE)": (load, load)}
+                                                  "re-ingest (replace)": (load, load)}
     if args.engine in ("both", "ladybug"):
         measure("ladybug", fresh_ladybug, packets, args.baseline_rows, paths)
     if args.engine in ("both", "neo4j"):
