@@ -43,6 +43,9 @@ class Engine(ABC):
         """A Cypher expression that binds `expr` as `ptype` (Ladybug needs explicit casts)."""
         return expr
 
+    replace_by_reinsert: bool = True
+    """Replace a stored incident by delete + bulk insert (True), or in place with MERGE (False)."""
+
     bulk_packets_per_transaction: int = 1000
     """How many packets' rows one `bulk_write` should carry (what the engine's bulk path digests best)."""
 

@@ -81,6 +81,7 @@ class LadybugEngine(Engine):
         return f"CAST({expr} AS {ptype.value})"
 
     bulk_packets_per_transaction = 10_000  # each COPY has a fixed cost: fewer, larger loads
+    replace_by_reinsert = True  # UNWIND MERGE is slow here: delete + COPY re-ingests ~9x faster
 
     def bulk_write(self, before: Sequence[Statement],
                    label_rows: Mapping[str, Sequence[Mapping[str, Any]]],

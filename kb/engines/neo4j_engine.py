@@ -105,6 +105,9 @@ class Neo4jEngine(Engine):
             raise EngineError(f"neo4j: {exc.message}") from exc
 
     bulk_packets_per_transaction = 500  # ~40,000 rows: comfortable in a 1 GB heap
+    # Deleting and re-creating the same unique keys in one transaction costs Neo4j ~3x a
+    # plain insert (measured: 6.7 s against 2.1 s for 500 packets), while MERGE is cheap.
+    replace_by_reinsert = False
 
     def bulk_write(self, before: Sequence[Statement],
                    label_rows: Mapping[str, Sequence[Mapping[str, Any]]],

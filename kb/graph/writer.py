@@ -63,6 +63,26 @@ def deletion_statements(incidents: list[str]) -> list[Statement]:
     return [*owned, ("MATCH (n:Incident) WHERE n.key IN $incidents DETACH DELETE n", params)]
 
 
+def replacement_statements(incidents: list[str], keep: dict[str, list[str]]) -> list[Statement]:
+    """In place: delete what stored incidents said before and no longer say (their packet-made
+    relationships and the owned nodes not in `keep`); the caller then merges what they say now."""
+    out: list[Statement] = []
+    for spec in NODES:
+        if spec.owned:
+            out.append((f"MATCH (n:{spec.label}) WHERE n.incident_key IN $incidents "
+                        f"AND NOT n.key IN $keep DETACH DELETE n",
+                        {"incidents": incidents, "keep": keep.get(spec.label, [])}))
+    for rel in RELS:
+        for src, dst in rel.pairs:
+            scope = _scope(src, "a") or _scope(dst, "b")
+            if scope is None:
+                continue
+            origin = f" AND e.origin = '{PACKET_ORIGIN}'" if rel.enriched else ""
+            out.append((f"MATCH (a:{src})-[e:{rel.type}]->(b:{dst}) WHERE {scope}{origin} DELETE e",
+                        {"incidents": incidents}))
+    return out
+
+
 def tool_links(engine: Engine, incidents: list[str]) -> dict[tuple[str, str, str], list[Row]]:
     """Relationships tools made (origin not "packet") that touch the given incidents' nodes."""
     saved: dict[tuple[str, str, str], list[Row]] = {}
@@ -140,8 +160,17 @@ assert all(_new_only(a) or _new_only(b) for rel in RELS for a, b in rel.pairs)
 
 def write_batch(engine: Engine, rows: GraphRows, stored: list[str],
                 rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT) -> None:
-    """One transaction: delete what the `stored` incidents said, merge shared nodes, insert
-    the batch's incidents, owned nodes and relationships, restore tool-made links."""
+    """One transaction that writes the batch and replaces what its `stored` incidents said.
+
+    Engines that `replace_by_reinsert` delete the stored incidents' nodes, insert everything
+    through the bulk path and restore tool-made links; the others replace in place (delete
+    what is no longer said, MERGE the rest), which is faster where MERGE is cheap.
+    """
+    if stored and not engine.replace_by_reinsert:
+        keep = {label: [r["key"] for r in rs] for label, rs in rows.nodes.items() if NODE_BY_LABEL[label].owned}
+        engine.write(replacement_statements(stored, keep) + merge_statements(engine, rows, rows_per_statement)
+                     + orphan_cleanup_statements())
+        return
     before: list[Statement] = []
     after: list[Statement] = []
     if stored:
