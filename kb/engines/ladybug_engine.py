@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -64,16 +65,22 @@ class LadybugEngine(Engine):
             rows = result.get_all()
         return frame(columns, rows)
 
-    def write(self, statements: Sequence[Statement]) -> None:
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """Hold the connection and run the block in one transaction: all of it or none."""
         with self._lock:
             self._execute("BEGIN TRANSACTION")
             try:
-                for cypher, params in statements:
-                    self._execute(cypher, params)
+                yield
             except BaseException:
                 self._execute("ROLLBACK")
                 raise
             self._execute("COMMIT")
+
+    def write(self, statements: Sequence[Statement]) -> None:
+        with self._transaction():
+            for cypher, params in statements:
+                self._execute(cypher, params)
 
     def cast(self, expr: str, ptype: PropType) -> str:
         # Ladybug infers a parameter's type from its values: a column that is null
@@ -89,25 +96,19 @@ class LadybugEngine(Engine):
                    after: Sequence[Statement]) -> None:
         # COPY FROM a DataFrame is Ladybug's bulk path, an order of magnitude faster than
         # UNWIND MERGE; it runs inside an explicit transaction, so all of it or none lands.
-        with self._lock:
-            self._execute("BEGIN TRANSACTION")
-            try:
-                for cypher, params in before:
-                    self._execute(cypher, params)
-                for label, rows in label_rows.items():
-                    if rows:
-                        df = _naive_utc_frame(rows)  # noqa: F841 (COPY finds the frame by its variable name)
-                        self._execute("COPY " + label + " FROM df")
-                for (rtype, src, dst), rows in rel_rows.items():
-                    if rows:
-                        df = _naive_utc_frame(rows)  # noqa: F841
-                        self._execute(f"COPY {rtype} FROM df (from='{src}', to='{dst}')")
-                for cypher, params in after:
-                    self._execute(cypher, params)
-            except BaseException:
-                self._execute("ROLLBACK")
-                raise
-            self._execute("COMMIT")
+        with self._transaction():
+            for cypher, params in before:
+                self._execute(cypher, params)
+            for label, rows in label_rows.items():
+                if rows:
+                    df = _naive_utc_frame(rows)  # noqa: F841 (COPY finds the frame by its variable name)
+                    self._execute("COPY " + label + " FROM df")
+            for (rtype, src, dst), rows in rel_rows.items():
+                if rows:
+                    df = _naive_utc_frame(rows)  # noqa: F841
+                    self._execute(f"COPY {rtype} FROM df (from='{src}', to='{dst}')")
+            for cypher, params in after:
+                self._execute(cypher, params)
 
     def reset(self) -> None:
         with self._lock:
