@@ -52,8 +52,7 @@ def test_there_are_the_four_notebooks() -> None:
 def _execute(path: Path, tmp_path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     # nbclient raises CellExecutionError (with the cell and traceback) on the first failing cell.
-    # 90 s a cell: the slowest takes ~10 s. A cell has at random waited out the whole timeout
-    # on a kernel message (stack: jupyter_client channels) and then passed: keep that wait short.
+    # 90 s a cell: the slowest takes ~10 s on this 2-core machine.
     NotebookClient(nb, timeout=90, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     outputs = _outputs(nb)
