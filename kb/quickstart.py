@@ -27,13 +27,18 @@ def load_demo(kbase: KnowledgeBase, incidents: int = DEMO_INCIDENTS, seed: int =
 
     With `out`, the corpus is also written there (packets/, roadmap.yaml, truth.json)."""
     from kb.demo import generate_corpus, write_corpus  # lazy: only a fresh database needs the generator
+    from kb.demo.output import write_roadmap
     from kb.roadmap import import_roadmap
 
     corpus = generate_corpus(n_incidents=incidents, seed=seed)
     kbase.ingest_packets(corpus.packets)
+    if out is not None:
+        write_corpus(corpus, out)
+        import_roadmap(kbase, out / "roadmap.yaml")
+        return corpus
+    # The roadmap reaches the graph through its importer, which reads a file; nothing else is written.
     with tempfile.TemporaryDirectory(prefix="kb-demo-") as tmp:
-        write_corpus(corpus, out or Path(tmp))
-        import_roadmap(kbase, (out or Path(tmp)) / "roadmap.yaml")
+        import_roadmap(kbase, write_roadmap(corpus, Path(tmp) / "roadmap.yaml"))
     return corpus
 
 

@@ -17,8 +17,13 @@ def write_corpus(corpus: DemoCorpus, directory: str | Path) -> Path:
     packets.mkdir(parents=True, exist_ok=True)
     for packet in corpus.packets:
         write_packet(packet, packets / f"{packet.key}.yaml")
-    items = [e.model_dump(mode="json") for e in corpus.roadmap]
-    (root / "roadmap.yaml").write_text(yaml.safe_dump(items, sort_keys=False, allow_unicode=True, width=100),
-                                       encoding="utf-8")
+    write_roadmap(corpus, root / "roadmap.yaml")
     (root / "truth.json").write_text(corpus.truth.model_dump_json(indent=2) + "\n", encoding="utf-8")
     return root
+
+
+def write_roadmap(corpus: DemoCorpus, path: Path) -> Path:
+    """Every roadmap item (traced or not) as the YAML that `kb roadmap import` reads."""
+    items = [e.model_dump(mode="json") for e in corpus.roadmap]
+    path.write_text(yaml.safe_dump(items, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
+    return path
