@@ -23,7 +23,6 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
-from kb.graph.loop_writes import replace_roadmap_links
 from kb.knowledge_base import KnowledgeBase
 from kb.model.common import LocalId, NonEmpty
 
@@ -111,5 +110,5 @@ def import_roadmap(kbase: KnowledgeBase, path: Path) -> RoadmapImport:
     links = [(row.key, f) for row in rows for f in dict.fromkeys(row.findings)]
     items = [{"key": r.key, "title": r.title, "quarter": r.quarter, "status": r.status} for r in rows]
     if items:
-        replace_roadmap_links(kbase.engine, items, links)
+        kbase.replace_roadmap_links(items, links)
     return RoadmapImport(items=len(rows), links=len(links), untraced=[r.key for r in rows if not r.findings])

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import pandas as pd
 
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: object) -> pd.DataFrame: ...
+from kb.graph.catalogue import Queryable
 
 
 @dataclass(frozen=True)
@@ -102,7 +99,7 @@ def gate_status(kbase: Queryable, incidents: Sequence[str] | None = None,
     An incident with no analysis, or whose analyses produced no findings, is open:
     there is nothing yet that could become work.
     """
-    all_incidents = kbase.query("loop_incidents")
+    all_incidents = kbase.query("incidents")
     if incidents is not None:
         all_incidents = all_incidents[all_incidents["incident"].isin(list(incidents))]
     keys = all_incidents["incident"].tolist()

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from kb.api import connect
 from kb.engines import EngineError
-from kb.knowledge_base import KnowledgeBase, connect
+from kb.knowledge_base import KnowledgeBase
 
 app = typer.Typer(
     name="kb",

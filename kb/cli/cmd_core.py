@@ -20,7 +20,7 @@ from kb.packets import packet_files
 def init(engine: EngineOpt = None, db: DbOpt = None) -> None:
     """Create the graph schema (tables, constraints, indexes). Safe to run again."""
     with open_kb(engine, db) as kbase:
-        console.print(f"schema ready on {kbase.engine.description}")
+        console.print(f"schema ready on {kbase.description}")
 
 
 @app.command()
@@ -69,7 +69,7 @@ def ingest(
 def stats(engine: EngineOpt = None, db: DbOpt = None, fmt: Annotated[Format, FormatOpt] = Format.TABLE) -> None:
     """Count nodes per label and relationships per type."""
     with open_kb(engine, db) as kbase:
-        print_frame(kbase.stats(), fmt, title=kbase.engine.description)
+        print_frame(kbase.stats(), fmt, title=kbase.description)
 
 
 @app.command()

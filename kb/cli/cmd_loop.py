@@ -59,7 +59,7 @@ def _as_of(value: str | None) -> datetime:
 
 
 def _require_incident(kbase: KnowledgeBase, incident: str) -> None:
-    known = kbase.query("loop_incidents")["incident"]
+    known = kbase.query("incidents")["incident"]
     if incident not in set(known):
         raise fail(f"no incident {incident!r} in the knowledge base ({len(known)} incidents)")
 
@@ -180,7 +180,7 @@ def okr_propose(
     options = OkrOptions(min_incidents=min_incidents, window_days=window_days, reduction=reduction)
     with open_kb(engine, db) as kbase:
         proposals = propose_okrs(kbase, options, as_of=_as_of(as_of))
-        saved = save_proposals(kbase.engine, proposals) if save else 0
+        saved = save_proposals(kbase, proposals) if save else 0
     text = to_markdown(proposals) if fmt is OkrFormat.MARKDOWN else to_csv(proposals)
     if out is not None:
         out.write_text(text, encoding="utf-8")

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from kb.cli.app import console
-from kb.engines.frames import missing
+from kb.engines.frames import plain
 
 
 class Format(StrEnum):
@@ -25,14 +25,10 @@ FormatOpt = typer.Option("--format", "-f", help="table for people; json or csv f
 
 
 def _plain(value: Any) -> Any:
-    if missing(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
+    """A frame cell for JSON/CSV: the frame cleaner's value, with timestamps as ISO 8601 text."""
+    value = plain(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if hasattr(value, "tolist") and not isinstance(value, str):
-        return value.tolist()
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value

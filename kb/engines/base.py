@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from kb.graph.schema import NodeSpec, PropType, RelSpec
+from kb.model.schema import NodeSpec, PropKind, RelSpec
 
 Params = Mapping[str, Any]
 Statement = tuple[str, Params]
@@ -39,8 +39,9 @@ class Engine(ABC):
     def write(self, statements: Sequence[Statement]) -> None:
         """Run write statements in one transaction: all of them or none."""
 
-    def cast(self, expr: str, ptype: PropType) -> str:
-        """A Cypher expression that binds `expr` as `ptype` (Ladybug needs explicit casts)."""
+    def cast(self, expr: str, ptype: PropKind) -> str:
+        """A Cypher expression that binds `expr` as a property of kind `ptype`, spelled the
+        engine's way (Ladybug needs explicit casts)."""
         return expr
 
     replace_by_reinsert: bool = True

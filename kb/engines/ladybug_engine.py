@@ -14,7 +14,17 @@ import pandas as pd
 
 from kb.engines.base import Engine, EngineError, Params, Statement
 from kb.engines.frames import frame, to_utc_naive
-from kb.graph.schema import NodeSpec, PropType, RelSpec
+from kb.model.schema import NodeSpec, PropKind, RelSpec
+
+# How Ladybug spells each property kind of the schema.
+LADYBUG_TYPES: dict[PropKind, str] = {
+    PropKind.STRING: "STRING",
+    PropKind.INT: "INT64",
+    PropKind.FLOAT: "DOUBLE",
+    PropKind.BOOL: "BOOLEAN",
+    PropKind.TIMESTAMP: "TIMESTAMP",
+    PropKind.STRING_LIST: "STRING[]",
+}
 
 
 def _naive_utc_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
@@ -51,11 +61,11 @@ class LadybugEngine(Engine):
     def apply_schema(self, nodes: Sequence[NodeSpec], rels: Sequence[RelSpec]) -> None:
         with self._lock:
             for n in nodes:
-                cols = ", ".join(f"{p} {t.value}" for p, t in n.all_props.items())
+                cols = ", ".join(f"{p} {LADYBUG_TYPES[t]}" for p, t in n.all_props.items())
                 self._execute(f"CREATE NODE TABLE IF NOT EXISTS {n.label}({cols}, PRIMARY KEY ({n.key}))")
             for r in rels:
                 pairs = ", ".join(f"FROM {a} TO {b}" for a, b in r.pairs)
-                props = "".join(f", {p} {t.value}" for p, t in r.all_props.items())
+                props = "".join(f", {p} {LADYBUG_TYPES[t]}" for p, t in r.all_props.items())
                 self._execute(f"CREATE REL TABLE IF NOT EXISTS {r.type}({pairs}{props})")
 
     def read(self, cypher: str, params: Params | None = None) -> pd.DataFrame:
@@ -82,10 +92,10 @@ class LadybugEngine(Engine):
             for cypher, params in statements:
                 self._execute(cypher, params)
 
-    def cast(self, expr: str, ptype: PropType) -> str:
+    def cast(self, expr: str, ptype: PropKind) -> str:
         # Ladybug infers a parameter's type from its values: a column that is null
         # (or an empty list) in every row would bind as STRING and be rejected.
-        return f"CAST({expr} AS {ptype.value})"
+        return f"CAST({expr} AS {LADYBUG_TYPES[ptype]})"
 
     bulk_packets_per_transaction = 10_000  # each COPY has a fixed cost: fewer, larger loads
     replace_by_reinsert = True  # UNWIND MERGE is slow here: delete + COPY re-ingests ~9x faster

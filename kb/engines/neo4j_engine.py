@@ -13,7 +13,7 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from kb.engines.base import Engine, EngineError, Params, Statement
 from kb.engines.frames import frame
-from kb.graph.schema import NODE_BY_LABEL, REL_BY_TYPE, NodeSpec, PropType, RelSpec
+from kb.model.schema import NODE_BY_LABEL, REL_BY_TYPE, NodeSpec, PropKind, RelSpec
 
 _BULK_ROWS = 10_000
 
@@ -83,9 +83,10 @@ class Neo4jEngine(Engine):
             raise EngineError(f"neo4j: {exc.message}\nquery: {cypher.strip()[:500]}") from exc
         return frame(columns, rows)
 
-    def cast(self, expr: str, ptype: PropType) -> str:
-        # Written timestamps travel as ISO 8601 text (see write) and become DateTime here.
-        return f"datetime({expr})" if ptype is PropType.TIMESTAMP else expr
+    def cast(self, expr: str, ptype: PropKind) -> str:
+        # Neo4j is schema-free: only timestamps need spelling. They travel as ISO 8601 text
+        # (see write) and become DateTime here; every other kind binds as sent.
+        return f"datetime({expr})" if ptype is PropKind.TIMESTAMP else expr
 
     def write(self, statements: Sequence[Statement]) -> None:
         """Run write statements in one transaction.

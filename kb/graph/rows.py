@@ -8,8 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from kb.graph.schema import NODE_BY_LABEL, PACKET_ORIGIN, REL_BY_TYPE
 from kb.model import IMPACT, EventPacket, TimelineEvent
+from kb.model.schema import NODE_BY_LABEL, PACKET_ORIGIN, REL_BY_TYPE
 
 Row = dict[str, Any]
 

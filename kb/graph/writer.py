@@ -18,8 +18,8 @@ from typing import Any
 from kb.engines.base import Engine, Statement
 from kb.engines.frames import missing
 from kb.graph.rows import GraphRows, Row, packet_rows
-from kb.graph.schema import NODE_BY_LABEL, NODES, PACKET_ORIGIN, REL_BY_TYPE, RELS, NodeSpec, RelSpec
 from kb.model import EventPacket
+from kb.model.schema import NODE_BY_LABEL, NODES, PACKET_ORIGIN, REL_BY_TYPE, RELS, NodeSpec, RelSpec
 
 DEFAULT_ROWS_PER_STATEMENT = 5000
 

@@ -25,7 +25,7 @@ import pandas as pd
 
 from kb.analysis.gate import DEFAULT_RULES, GateRules, gate_findings
 from kb.engines import EngineError
-from kb.graph.loop_writes import JIRA_PUSH, record_work_item
+from kb.graph.loop_writes import JIRA_PUSH
 from kb.knowledge_base import KnowledgeBase
 
 ENV_VARS = ("JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PROJECT")
@@ -219,7 +219,7 @@ def push_findings(kbase: KnowledgeBase, incidents: list[str], client: JiraClient
             report.error, report.failed_finding = exc, str(row["finding"])
             break
         try:
-            record_work_item(kbase.engine, str(row["finding"]), {
+            kbase.record_work_item(str(row["finding"]), {
                 "key": f"jira:{issue.key}", "system": "jira", "external_id": issue.key,
                 "title": summary_of(str(row["statement"])), "url": client.browse_url(issue.key),
                 "status": "To Do", "created_at": now(),

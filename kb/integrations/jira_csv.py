@@ -23,7 +23,6 @@ from typing import Any
 import pandas as pd
 
 from kb.analysis.gate import DEFAULT_RULES, GateRules, gate_findings
-from kb.graph.loop_writes import update_work_items
 from kb.integrations.jira import finding_label, summary_of
 from kb.knowledge_base import KnowledgeBase
 
@@ -179,7 +178,7 @@ def sync_export(kbase: KnowledgeBase, path: Path, zone: tzinfo = UTC) -> SyncRep
                         "closed_at": r.resolved})
         changes.append({"work_item": item["key"], "finding": item["finding"], "old_status": old_status,
                         "status": r.status, "resolution": r.resolution, "closed_at": r.resolved})
-    update_work_items(kbase.engine, updates)
+    kbase.update_work_items(updates)
     frame = pd.DataFrame(changes, columns=["work_item", "finding", "old_status", "status", "resolution",
                                            "closed_at"])
     frame["closed_at"] = pd.to_datetime(frame["closed_at"], utc=True)
