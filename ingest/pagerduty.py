@@ -204,7 +204,7 @@ def events(inc: PdIncident, report: MergeReport | None = None) -> list[TimelineE
 
 
 def _first(inc: PdIncident, kind: str, last: bool = False) -> datetime | None:
-    times = [e["at"] for e in inc.log_entries if e["type"] == kind]
+    times: list[datetime] = [e["at"] for e in inc.log_entries if e["type"] == kind]
     if not times:
         return None
     return max(times) if last else min(times)

@@ -4,6 +4,7 @@ The Python API for analysts (each documented in the README's "Python API" sectio
 
     import kb
     with kb.connect() as kbase:              # Neo4j if NEO4J_URI is set, else embedded Ladybug
+        kb.load_demo(kbase)                  # or kbase.ingest_paths(["packets/"])
         kb.clusters(kbase)                   # DataFrame: recurring clusters, best first
         kb.similar(kbase, "INC-2025-001")    # DataFrame: the most similar earlier incidents
         kb.repeats(kbase)                    # DataFrame: repeat incidents and the findings they beat
@@ -24,20 +25,31 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kb import charts
-    from kb.api import causal_web, clusters, connect, gate, metrics, read_packet, read_packets, repeats, similar
+    from kb.api import (
+        causal_web,
+        clusters,
+        connect,
+        gate,
+        load_demo,
+        metrics,
+        read_packet,
+        read_packets,
+        repeats,
+        similar,
+    )
     from kb.knowledge_base import IngestReport, KnowledgeBase
     from kb.model import EventPacket
 
 __all__ = [
     "EventPacket", "IngestReport", "KnowledgeBase", "causal_web", "charts", "clusters", "connect", "gate",
-    "metrics", "read_packet", "read_packets", "repeats", "similar",
+    "load_demo", "metrics", "read_packet", "read_packets", "repeats", "similar",
 ]
 __version__ = "0.1.0"
 
 # name -> the module that defines it; imported when the name is first asked for.
 _LAZY: dict[str, str] = {
-    **dict.fromkeys(("connect", "read_packet", "read_packets", "clusters", "similar", "repeats", "metrics",
-                     "gate", "causal_web"), "kb.api"),
+    **dict.fromkeys(("connect", "load_demo", "read_packet", "read_packets", "clusters", "similar", "repeats",
+                     "metrics", "gate", "causal_web"), "kb.api"),
     "KnowledgeBase": "kb.knowledge_base",
     "IngestReport": "kb.knowledge_base",
     "EventPacket": "kb.model",

@@ -39,6 +39,14 @@ def connect(engine: str | None = None, db: str | Path | None = None, init: bool 
     return _connect(engine=engine, db=db, init=init, hooks=DEFAULT_HOOKS if hooks is None else hooks)
 
 
+def load_demo(kbase: KnowledgeBase, incidents: int = 320, seed: int = 7) -> int:
+    """Generate the deterministic demo corpus (the same seed gives the same incidents) and load it,
+    roadmap included; returns the number of incidents loaded."""
+    from kb.quickstart import load_demo as _load_demo
+
+    return len(_load_demo(kbase, incidents=incidents, seed=seed).packets)
+
+
 def read_packet(path: str | Path) -> EventPacket:
     """One Event Packet file (YAML or JSON), validated; raises kb.packets.PacketError naming the
     file, the field and what was expected."""

@@ -115,7 +115,7 @@ def _min_row_gap_px(fig) -> float:  # type: ignore[no-untyped-def]
             for x, y in zip(t.x, t.y, strict=True):
                 columns.setdefault(x, []).append(y)
     gaps = [b - a for ys in columns.values() for a, b in zip(sorted(ys), sorted(ys)[1:], strict=False)]
-    return min(gaps) * per_unit
+    return float(min(gaps) * per_unit)
 
 
 def test_a_web_of_120_factors_is_cut_to_the_best_connected_and_stays_spaced() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -102,7 +103,7 @@ def test_the_dump_sees_a_difference(ladybug_kb: KnowledgeBase, tmp_path: Path) -
 
 
 def test_gate_status_of_findings() -> None:
-    base = {"id": "R1", "statement": "Split the pools."}
+    base: dict[str, Any] = {"id": "R1", "statement": "Split the pools."}
     assert gate_status(Finding(**base)) == "open (still proposed)"
     assert gate_status(Finding(**base, status=FindingStatus.AGREED)) == "open (agreed, not tracked yet)"
     assert gate_status(Finding(**base, status=FindingStatus.AGREED,

@@ -22,7 +22,8 @@ def _counts(kbase: KnowledgeBase) -> dict[str, int]:
 
 
 def _example_data() -> dict[str, Any]:
-    return yaml.safe_load(EXAMPLE.read_text())
+    data: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text())
+    return data
 
 
 def _packet_file(tmp_path: Path, data: dict[str, Any], name: str = "p.yaml") -> Path:

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from kb.analysis.gate import DEFAULT_RULES, GateRules, gate_findings
+from kb.engines.frames import missing
 from kb.integrations.jira import finding_label, summary_of
 from kb.knowledge_base import KnowledgeBase
 
@@ -150,8 +151,8 @@ class SyncReport:
 
 def _same_time(a: object, b: datetime | None) -> bool:
     if b is None or a is None or a is pd.NaT:
-        return (a is None or a is pd.NaT or (isinstance(a, float) and pd.isna(a))) and b is None
-    return pd.Timestamp(a) == pd.Timestamp(b)
+        return missing(a) and b is None
+    return bool(pd.Timestamp(a) == pd.Timestamp(b))
 
 
 def sync_export(kbase: KnowledgeBase, path: Path, zone: tzinfo = UTC) -> SyncReport:
