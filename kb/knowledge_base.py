@@ -145,7 +145,6 @@ class KnowledgeBase:
         report.seconds = time.perf_counter() - started
         return report
 
-
     # -- the tools' writes (each carries its origin; a packet re-ingest keeps them) ---------
     def link_themes(self, rows: Sequence[dict[str, Any]], origin: str = enrich.SUGGESTED_ORIGIN) -> None:
         """INSTANCE_OF edges from rows of {factor, theme, confidence}, in one transaction."""
