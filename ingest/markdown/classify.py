@@ -53,7 +53,18 @@ def reads_as_resolution(text: str) -> bool:
 
 
 _MITIGATED = re.compile(r"\b(mitigated|mitigation (complete|done)|service restored|traffic restored|restored|"
-                        r"back to normal|recovered)\b", re.IGNORECASE)
+                        r"restoring service|back to normal|return to normal|recovered|back online|"
+                        r"(?:all )?systems? (?:verified )?operational|verified operational|all healthy|"
+                        r"working again|solved the issue|fixes the issue|hub online)\b",
+                        re.IGNORECASE)
+_DETECTED = re.compile(r"\b(alerts?|alerted|paged|pager|reports?|reported|reporting|triggered|ticket|declared|"
+                       r"declares|noticed|notices|detected|detects|warning|fires|fired|discovered|observed|"
+                       r"acknowledged|received|comes in)\b", re.IGNORECASE)
+
+
+def reads_as_detection(text: str) -> bool:
+    """The organisation learned of the problem: an alert, a page, a report, a ticket, a declaration."""
+    return bool(_DETECTED.search(text[:300]))
 _ACKNOWLEDGED = re.compile(r"\backnowledg", re.IGNORECASE)
 
 
