@@ -105,15 +105,17 @@ def read_pdf(data: bytes) -> tuple[Document, str]:
         i += 2
     if meta:
         stated: list[str] = []
-        while i < len(lines) and not _STATUS.match(lines[i]) and len(stated) < 6:
-            stated.append(lines[i])
-            i += 1
-        if i < len(lines) and _STATUS.match(lines[i]):
+        j = i
+        while j < len(lines) and not _STATUS.match(lines[j]) and len(stated) < 6:
+            stated.append(lines[j])
+            j += 1
+        status = _STATUS.match(lines[j]) if j < len(lines) else None
+        if status:
             title = stated.pop() if stated else None
-            meta["status"] = _STATUS.match(lines[i]).group(1)  # type: ignore[union-attr]
-            i += 1
-        if stated:
-            blocks.append(Block("paragraph", " ".join(stated).lstrip("*"), line=1))
+            meta["status"] = status.group(1)
+            i = j + 1
+            if stated:
+                blocks.append(Block("paragraph", " ".join(stated).lstrip("*"), line=1))
     elif lines:
         title = lines[0]
         i = 1

@@ -270,7 +270,7 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
     else:
         report.not_recognised.append("no impact section")
     factors, influences, whys = _factors(doc, report)
-    findings = _findings(doc, factors + whys.get("factors", []), report)
+    findings = _findings(doc, factors, report)
     participants = _participants(doc, report)
     _report_other_sections(doc, report)
 

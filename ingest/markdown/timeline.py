@@ -112,7 +112,7 @@ def _stamp(text: str, default_year: int | None) -> _Stamp | None:
                 s = s[r.end() + t2.end():]
     if day is None and t is None:
         return None
-    written = head[:len(head) - len(s)].strip(_SEP)
+    written = head[:len(head) - len(s)].strip(" \t*_|,")
     zone = None
     z = ZONE_RE.match(s.lstrip(" ("))
     if z:
