@@ -32,7 +32,8 @@ def _row(r: DocResult) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DATA, help="folder holding postmortems-dfds and incident-reports-2i2c")
+    parser.add_argument("--data", type=Path, default=DATA,
+                        help="folder holding postmortems-dfds and incident-reports-2i2c")
     parser.add_argument("--shapes", action="store_true", help="also measure the shape fixtures")
     args = parser.parse_args()
     docs = load()

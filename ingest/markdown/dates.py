@@ -165,10 +165,7 @@ def parse_date(text: str, default_year: int | None = None) -> ParsedDate | None:
         if first <= 12 and second <= 12 and first != second:
             note = f"{m.group('num')!r} read day first ({day.isoformat()})"
         return ParsedDate(day, True, note)
-    if m.group("dmy"):
-        y = m.group("y2")
-    else:
-        y = m.group("y3")
+    y = m.group("y2") if m.group("dmy") else m.group("y3")
     if not y and default_year is None:
         return ParsedDate(None, False, "date without a year and no year in the document")
     words = m.group(0) if y else f"{m.group(0)} {default_year}"

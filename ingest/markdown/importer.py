@@ -45,7 +45,7 @@ from ingest.markdown.classify import (
 )
 from ingest.markdown.dates import DATE_RE, UTC_ASSUMED, Zone, combine, parse_date, parse_duration, stated_zone
 from ingest.markdown.findings import finding_from_item, finding_from_row
-from ingest.markdown.sections import Document, Section, normalise, split, strip_markdown
+from ingest.markdown.sections import Document, Section, normalise, split
 from ingest.markdown.templates import HEADINGS, looks_like_template, recognise
 from ingest.markdown.timeline import Entry, TimelineResult, parse_timeline
 from kb.model import EventKind, EventPacket, FindingStatus, Method, Role, slugify
@@ -502,9 +502,10 @@ def _stats(doc: Document, report: FileReport) -> Stats:
         raw.setdefault(key, value)
     stats = Stats(raw=raw)
     for key, names in _STAT_KEYS.items():
-        value = next((raw[n] for n in names if n in raw), None)
-        if not value:
+        found = next((raw[n] for n in names if n in raw), None)
+        if not found:
             continue
+        value = found
         if key == "category":
             stats.category = value
             continue
@@ -516,11 +517,11 @@ def _stats(doc: Document, report: FileReport) -> Stats:
             stats.time_to_detection = duration
         else:
             stats.time_to_recovery = duration
-    found = [f"{k} {v}" for k, v in (("category", stats.category),
-                                      ("TTD", _minutes(stats.time_to_detection)),
-                                      ("TTR", _minutes(stats.time_to_recovery))) if v]
-    if found:
-        report.recognised.append("stats: " + ", ".join(found))
+    read = [f"{k} {v}" for k, v in (("category", stats.category),
+                                     ("TTD", _minutes(stats.time_to_detection)),
+                                     ("TTR", _minutes(stats.time_to_recovery))) if v]
+    if read:
+        report.recognised.append("stats: " + ", ".join(read))
     return stats
 
 

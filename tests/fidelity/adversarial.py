@@ -5,7 +5,8 @@ huge tables), inside an otherwise valid post-mortem so every stage of the import
 from __future__ import annotations
 
 SIZE = 1_000_000
-_HEAD = "# Adversarial\n\n## Summary\n\nOn 2024-01-01 something broke.\n\n## Timeline\n\n| Time | Event |\n| --- | --- |\n"
+_HEAD = ("# Adversarial\n\n## Summary\n\nOn 2024-01-01 something broke.\n\n## Timeline\n\n"
+         "| Time | Event |\n| --- | --- |\n")
 _PATTERNS = (
     "x" + " " * 16_000 + "x\n\n",
     "[" * 16_000 + "\n\n",
