@@ -244,3 +244,22 @@ def test_a_1mb_adversarial_pdf_imports_in_linear_time() -> None:
     elapsed = time.perf_counter() - start
     print(f"1 MB adversarial PDF: {elapsed:.2f} s, {result.report.status}")
     assert result.report.status == "imported", result.report.reason
+
+
+@pytest.mark.parametrize(("field", "value", "named"), [
+    ("resolved_at", "2024-01-01T00:00:00Z", "resolved_at"),
+    ("detected_at", "2024-01-01T23:59:00Z", "detected_at"),
+    ("mitigated_at", "2024-01-01T12:00:00Z", "mitigated_at"),
+])
+def test_out_of_order_anchors_are_rejected_with_the_field_named(field: str, value: str, named: str) -> None:
+    from pydantic import ValidationError
+
+    from kb.model import EventPacket
+
+    incident = {"id": "X-1", "title": "t", "severity": 2, "started_at": "2024-01-02T00:00:00Z", field: value}
+    with pytest.raises(ValidationError, match=f"{named} .* is before started_at"):
+        EventPacket.model_validate({"incident": incident})
+    late = {**incident, field: "2024-01-03T00:00:00Z", "mitigated_at": "2024-01-03T00:00:00Z"}
+    EventPacket.model_validate({"incident": late})  # in order: accepted
+    with pytest.raises(ValidationError, match="resolved_at .* is before mitigated_at"):
+        EventPacket.model_validate({"incident": {**late, "resolved_at": "2024-01-02T12:00:00Z"}})
