@@ -263,3 +263,15 @@ def test_out_of_order_anchors_are_rejected_with_the_field_named(field: str, valu
     EventPacket.model_validate({"incident": late})  # in order: accepted
     with pytest.raises(ValidationError, match="resolved_at .* is before mitigated_at"):
         EventPacket.model_validate({"incident": {**late, "resolved_at": "2024-01-02T12:00:00Z"}})
+
+
+def test_impossible_offsets_and_durations_are_notes_not_crashes() -> None:
+    text = ("# Outage\n\nAll times in UTC+99.\n\n## Timeline\n\n- 2024-06-01 12:00 It broke\n\n"
+            "## Stats\n\n- Time to recovery: 9999999 days\n- Time to detection: PT99999999H\n")
+    result = import_text(text, Path("odd.md"))
+    assert result.packet is not None, result.report.reason
+    assert result.packet.timeline[0].at == _utc(2024, 6, 1, 12, 0)
+    assert any("UTC+99" in n for n in result.report.notes)
+    assert "stats time to recovery: '9999999 days' is not a duration" in result.report.not_recognised
+    broken = import_pdf_bytes(b"%PDF-1.4\nnot really", Path("broken.pdf"))
+    assert broken.report.status == "failed" and "not a readable PDF" in (broken.report.reason or "")

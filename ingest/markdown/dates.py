@@ -110,6 +110,8 @@ def _zone(word: str) -> Zone | None:
     if m.group(2):
         extra = int(m.group(3)) * 60 + int(m.group(4) or 0)
         base += extra if m.group(2) == "+" else -extra
+    if not -14 * 60 <= base <= 14 * 60:
+        return Zone(UTC, "UTC", stated=False, problem=f"time zone {word!r} is not a real offset: times read as UTC")
     return Zone(timezone(timedelta(minutes=base)), word.upper(), stated=True)
 
 
@@ -254,6 +256,7 @@ DURATION_RE = re.compile(
 _UNIT_MINUTES = {"d": 1440.0, "h": 60.0, "m": 1.0, "s": 1 / 60}
 
 
+MAX_DURATION_MINUTES = 366 * 24 * 60
 _ISO_DURATION = re.compile(r"P(?:(?P<d>\d{1,5})D)?(?:T(?:(?P<h>\d{1,5})H)?(?:(?P<m>\d{1,5})M)?"
                            r"(?:(?P<s>\d{1,6}(?:\.\d{1,6})?)S)?)?")
 
@@ -263,8 +266,9 @@ def parse_duration(text: str) -> timedelta | None:
     text = text[:200]
     iso = _ISO_DURATION.fullmatch(text.strip().upper())
     if iso and any(iso.group(g) for g in "dhms"):
-        return timedelta(days=int(iso.group("d") or 0), hours=int(iso.group("h") or 0),
-                         minutes=int(iso.group("m") or 0), seconds=float(iso.group("s") or 0))
+        minutes = int(iso.group("d") or 0) * 1440 + int(iso.group("h") or 0) * 60 + int(iso.group("m") or 0) \
+            + float(iso.group("s") or 0) / 60
+        return timedelta(minutes=minutes) if minutes <= MAX_DURATION_MINUTES else None
     total = 0.0
     found = False
     for m in DURATION_RE.finditer(text):
@@ -275,4 +279,6 @@ def parse_duration(text: str) -> timedelta | None:
         if not hm:
             return None
         total = int(hm.group(1)) * 60 + int(hm.group(2))
+    if total > MAX_DURATION_MINUTES:
+        return None  # "9999999 days" is not a time to detect anything
     return timedelta(minutes=total)

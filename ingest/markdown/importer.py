@@ -184,7 +184,8 @@ def _guarded(build: Any, report: FileReport) -> ImportResult:
         where = ".".join(str(p) for p in first["loc"])
         report.status, report.reason = "failed", f"the packet built from it is invalid at {where}: {first['msg']}"
         return ImportResult(report)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OSError, RecursionError) as exc:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OSError, RecursionError,
+            OverflowError, ArithmeticError) as exc:
         # A bug of ours must not take the other files down with this one: this file fails, named.
         report.status, report.reason = "failed", f"could not be read ({type(exc).__name__}: {exc})"[:300]
         return ImportResult(report)
