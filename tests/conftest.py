@@ -31,7 +31,10 @@ from kb.knowledge_base import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "packets"
-DFDS = ROOT.parent / "shared" / "data" / "postmortems-dfds"
+# ../shared/data beside the checkout (a git worktree sits one level deeper)
+SHARED_DATA = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent)
+                    if (p / "shared" / "data").is_dir()), ROOT.parent / "shared" / "data")
+DFDS = SHARED_DATA / "postmortems-dfds"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 # Shared fixtures of the loop tests (loop_db).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from kb.model.common import LocalId, NonEmpty, Strict, UtcDatetime
 
@@ -65,6 +65,26 @@ class IncidentMeta(Strict):
         if isinstance(value, str) and value.upper().startswith("SEV"):
             return value[3:]
         return value
+
+    @model_validator(mode="after")
+    def _anchors_in_order(self) -> IncidentMeta:
+        return check_anchor_order(self)
+
+
+_AFTER_START = ("detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
+
+
+def check_anchor_order(meta: IncidentMeta) -> IncidentMeta:
+    """No anchor before started_at, and resolved_at not before mitigated_at. Detection may come
+    after mitigation (a problem that healed itself), so that pair is not ordered."""
+    for name in _AFTER_START:
+        value = getattr(meta, name)
+        if value is not None and value < meta.started_at:
+            raise ValueError(f"{name} ({value.isoformat()}) is before started_at ({meta.started_at.isoformat()})")
+    if meta.mitigated_at and meta.resolved_at and meta.resolved_at < meta.mitigated_at:
+        raise ValueError(f"resolved_at ({meta.resolved_at.isoformat()}) is before mitigated_at "
+                         f"({meta.mitigated_at.isoformat()})")
+    return meta
 
 
 class TimelineEvent(Strict):
