@@ -253,12 +253,20 @@ def _entry(raw: Any, file: Path, where: str) -> dict[str, Any]:
     channel = raw.get("channel")
     if channel is not None and not isinstance(channel, dict):
         raise PagerDutyError(file, f"{where}.channel", f"a channel object (got {brief(channel)})")
-    return {**raw, "id": _id(raw["id"], file, f"{where}.id"),
+    entry_id = _id(raw["id"], file, f"{where}.id")
+    if not _ENTRY_ID.fullmatch(entry_id):  # it becomes the timeline event id "pd-<id>"
+        raise PagerDutyError(file, f"{where}.id", f"a log entry id of letters, digits, _ . - (got {brief(entry_id)})")
+    return {**raw, "id": entry_id,
             "at": _time(raw["created_at"], file, f"{where}.created_at")}
 
 
+_ENTRY_ID = re.compile(r"[A-Za-z0-9_.\-]{1,100}")
+
+
 def _text(entry: dict[str, Any]) -> str:
-    summary = str(entry.get("summary") or entry["type"].replace("_log_entry", "").replace("_", " "))
+    summary = entry.get("summary")
+    if not (isinstance(summary, str) and summary.strip()):
+        summary = entry["type"].replace("_log_entry", "").replace("_", " ")
     if entry["type"] == "annotate_log_entry":
         channel = entry.get("channel") or {}
         notes = (entry.get("note"), channel.get("summary"), channel.get("content"))
@@ -315,7 +323,11 @@ def severity(inc: PdIncident) -> tuple[int, str | None]:
 
 def new_packet(inc: PdIncident, key: str | None = None) -> EventPacket:
     """A fresh, unreviewed packet for a PagerDuty incident that no packet claims."""
-    evs = events(inc)
+    try:
+        evs = events(inc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise PagerDutyError(inc.file, f"incident {inc.id}: log entry", first["msg"]) from None
     started = inc.created_at or (min(e.at for e in evs) if evs else None)
     if started is None:
         raise PagerDutyError(inc.file, f"incident {inc.id}", "a created_at or at least one log entry")
@@ -357,7 +369,11 @@ def merge(packet: EventPacket, inc: PdIncident) -> tuple[EventPacket, MergeRepor
     data = packet.model_dump()
     have_ids = {e.id for e in packet.timeline if e.id}
     have_text = {(e.at, e.text) for e in packet.timeline}
-    for ev in events(inc, report):
+    try:
+        new_events = events(inc, report)
+    except ValidationError as exc:
+        raise PagerDutyError(inc.file, f"incident {inc.id}: log entry", exc.errors()[0]["msg"]) from None
+    for ev in new_events:
         if ev.id in have_ids or (ev.at, ev.text) in have_text:
             report.already_present += 1
             continue

@@ -145,6 +145,29 @@ VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
     st.lists(inner, max_size=3), st.dictionaries(st.one_of(EDGE_TEXT, st.text(max_size=6)), inner, max_size=3)),
     max_leaves=6)
 
+EDGE_TIMES = st.sampled_from([
+    "0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+    "1900-01-01T00:30:00+05:00", "2200-12-31T23:30:00-05:00", "1969-12-31T23:59:59-00:01", "2025-01-01T00:00:00",
+    "2025-01-01", "2025-02-29T00:00:00Z", "2025-01-01T24:00:00Z", "2025-01-01T00:00:00+24:00", "now", "",
+])
+EDGE_INTS = st.sampled_from([0, -1, 6, 2**63 - 1, 2**63, -(2**63) - 1, 10**30, True, False, 2.0, "3", "SEV2", "sev"])
+
+
+def similar(value: Any) -> st.SearchStrategy[Any]:
+    """Hostile values of the same kind as `value`: what a tester tries on that field first."""
+    if isinstance(value, bool):
+        return st.sampled_from(["yes", "true", 1, 0, None, "False"])
+    if isinstance(value, int | float):
+        return st.one_of(EDGE_INTS, st.sampled_from([float("inf"), float("nan"), 1e308, -0.0]))
+    if isinstance(value, str) and value[:2] == "20" and "T" in value:
+        return EDGE_TIMES
+    if isinstance(value, str):
+        return st.one_of(EDGE_TEXT, st.text(min_size=0, max_size=3).map(lambda t: f" {value}{t} "))
+    if isinstance(value, list):
+        return st.one_of(st.just([]), st.just(value * 2), st.just(value[:1] * 3), st.just({"0": value}))
+    return VALUES
+
+
 TOKENS = st.sampled_from([
     "*a", "&a ", "<<: *a\n", "[", "]", "{", "}", "!!python/object:os.system ", "!!binary ", "!!timestamp ", "\t",
     "\x00", '"', "'", ": ", "\n  - ", "\n- ", "---\n", "...\n", "#", "|\n", ">\n", "? ", "%YAML 1.1\n", "9" * 4400,

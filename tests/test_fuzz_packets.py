@@ -28,6 +28,7 @@ from tests.fuzz_support import (
     paths,
     report_tally,
     set_path,
+    similar,
     text_edits,
 )
 
@@ -86,9 +87,14 @@ def mutated_packets(draw: st.DrawFn) -> dict[str, Any]:
     for _ in range(draw(st.integers(1, 3))):
         live = list(paths(data)) or BASE_PATHS
         path = draw(st.sampled_from(live))
-        action = draw(st.sampled_from(["set", "set", "set", "delete", "duplicate", "unknown"]))
+        action = draw(st.sampled_from(["similar", "similar", "similar", "set", "delete", "duplicate", "unknown"]))
         try:
-            if action == "set":
+            if action == "similar":
+                parent = data
+                for part in path[:-1]:
+                    parent = parent[part]
+                set_path(data, path, draw(similar(parent[path[-1]])))
+            elif action == "set":
                 set_path(data, path, draw(VALUES))
             elif action == "delete":
                 delete_path(data, path)

@@ -32,6 +32,7 @@ from tests.fuzz_support import (
     paths,
     report_tally,
     set_path,
+    similar,
     text_edits,
 )
 
@@ -42,6 +43,12 @@ pytestmark = pytest.mark.timeout(300)  # a generous guard against a hang; each c
 def workdir(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Path]:
     yield tmp_path_factory.mktemp("fuzz-readers")
     report_tally(request)
+
+
+def _at(doc: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        doc = doc[part]
+    return doc
 
 
 def _rejected(reader: str, exc: Exception, file: Path) -> None:
@@ -89,7 +96,7 @@ def pagerduty_docs(draw: st.DrawFn) -> Any:
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(PD_PATHS))
         with contextlib.suppress(KeyError, IndexError, TypeError):
-            set_path(doc, path, draw(VALUES))
+            set_path(doc, path, draw(similar(_at(doc, path)) if draw(st.booleans()) else VALUES))
     return [doc] if draw(st.booleans()) else doc
 
 
@@ -157,7 +164,8 @@ def test_roadmap_files(workdir: Path, fmt: str, data: st.DataObject) -> None:
     doc = copy.deepcopy(ROADMAP_BASE)
     for _ in range(data.draw(st.integers(0, 3))):
         with contextlib.suppress(KeyError, IndexError, TypeError):
-            set_path(doc, data.draw(st.sampled_from(ROADMAP_PATHS)), data.draw(VALUES))
+            path = data.draw(st.sampled_from(ROADMAP_PATHS))
+            set_path(doc, path, data.draw(similar(_at(doc, path)) if data.draw(st.booleans()) else VALUES))
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf)

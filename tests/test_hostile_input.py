@@ -37,6 +37,8 @@ def _extreme() -> EventPacket:
                summary="x" * 10_000 + " [red]markup[/red] GET [/api/checkout]")
     data["participants"].append({"handle": "ann", "role": "facilitator", "team": "payments"})  # a second role
     data["timeline"].append(copy.deepcopy(data["timeline"][0]))  # the same event twice, without an id
+    data["decisions"] += [{"at": "2025-01-05T19:30:00Z", "decision": "Page the CA owner"},  # index 1, no id
+                          {"id": "1", "at": "2025-01-05T19:40:00Z", "decision": "Freeze deploys"}]
     data["analyses"][0]["related_check"]["related"] = ["GOOD-1", "INC-ELSEWHERE"]
     return parse_packet(data, Path("edge.yaml"))
 
@@ -47,6 +49,7 @@ def _comparable(packet: EventPacket) -> dict[str, Any]:
     data = packet.model_dump(exclude={"provenance"})
     data["timeline"] = sorted((e["at"], e["kind"], e["text"], e["source"]) for e in data["timeline"])
     data["participants"] = sorted((p["handle"], p["role"], p["team"] or "") for p in data["participants"])
+    data["decisions"] = sorted((d["at"], d["decision"]) for d in data["decisions"])
     return data
 
 
@@ -75,6 +78,7 @@ def test_good_packets_are_stored_whatever_hostile_files_share_the_run(any_kb: Kn
     assert edge.incident.customers_affected == INT64_MAX
     assert sorted(p.role.value for p in edge.participants if p.handle == "ann") == ["facilitator", "incident_lead"]
     assert len(edge.timeline) == 3
+    assert len(edge.decisions) == 3 and "1" in {d.id for d in edge.decisions}
     assert edge.analyses[0].related_check and edge.analyses[0].related_check.related == ["GOOD-1", "INC-ELSEWHERE"]
 
 
@@ -204,3 +208,22 @@ def test_one_megabyte_adversarial_files_finish(tmp_path: Path, name: str) -> Non
     except (PacketError, pd.PagerDutyError, JiraCsvError, RoadmapError) as exc:
         lines = str(exc).splitlines()  # a packet's problems are one line each
         assert lines and all(line.startswith(f"{file}: ") and len(line) < 2_000 for line in lines)
+
+
+def test_the_json_schema_agrees_with_the_model() -> None:
+    """`kb schema` is what editors validate with: it accepts the packets the model accepts and
+    rejects, where JSON Schema can say it, what the model rejects."""
+    jsonschema = pytest.importorskip("jsonschema")
+    from kb.demo import generate_corpus
+    from kb.packets import dump_packet
+
+    validator = jsonschema.Draft202012Validator(EventPacket.model_json_schema())
+    for packet in [*generate_corpus(40).packets, _extreme()]:
+        assert not list(validator.iter_errors(dump_packet(packet))), packet.key
+    for incident in ({"id": ".."}, {"severity": True}, {"customers_affected": 2**63}, {"title": "   "},
+                     {"customers_affected": "12"}, {"started_at": 1735689600}):
+        data = base_packet()
+        data["incident"].update(incident)
+        assert list(validator.iter_errors(data)), incident
+        with pytest.raises(PacketError):
+            parse_packet(data, Path("p.yaml"))

@@ -108,8 +108,12 @@ def packet_rows(packet: EventPacket) -> GraphRows:
         key = f"{k}/log/{i}"
         g.node("LogSnippet", key=key, incident_key=k, at=log.at, source=log.source, level=log.level, text=log.text)
         g.rel("HAS_LOG", me, ("LogSnippet", key))
+    named = {d.id for d in packet.decisions if d.id}
     for i, d in enumerate(packet.decisions):
-        key = f"{k}/decision/{d.id or i}"
+        local = d.id or str(i)
+        while not d.id and local in named:  # a decision without an id never takes another's key
+            local += "_"
+        key = f"{k}/decision/{local}"
         g.node("Decision", key=key, incident_key=k, at=d.at, decision=d.decision, rationale=d.rationale,
                alternatives=list(d.alternatives), made_by=d.made_by)
         g.rel("HAS_DECISION", me, ("Decision", key))

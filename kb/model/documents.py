@@ -149,13 +149,16 @@ def load_yaml(text: str) -> Any:
             _check_yaml_events(text)
         except yaml.YAMLError as exc:
             raise DocumentError("(syntax)", f"valid YAML: {_one_line(exc)}") from None
+        except RecursionError:
+            raise DocumentError("(document)", f"at most {MAX_DEPTH} levels of nesting") from None
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         raise DocumentError("(syntax)", f"valid YAML: {_one_line(exc)}") from None
-    except (ValueError, OverflowError, RecursionError, TypeError) as exc:
-        # Constructors raise these for a date like 0000-01-01 or an integer of 4,301+ digits.
-        raise DocumentError("(syntax)", f"valid YAML values: {_one_line(exc)}") from None
+    except Exception as exc:
+        # PyYAML's constructors raise ValueError for a date like 0000-01-01 or an integer of
+        # 4,301+ digits, AttributeError for `!!timestamp` on a mapping...: all are this file's.
+        raise DocumentError("(syntax)", f"valid YAML values: {type(exc).__name__}: {_one_line(exc)}") from None
     _check_tree(data)
     return data
 
@@ -179,8 +182,8 @@ def load_json(text: str) -> Any:
         raise DocumentError("(document)", f"at most {MAX_DEPTH} levels of nesting") from None
     except DocumentError:
         raise
-    except ValueError as exc:  # an integer of 4,301+ digits
-        raise DocumentError("(syntax)", f"valid JSON values: {_one_line(exc)}") from None
+    except Exception as exc:  # an integer of 4,301+ digits
+        raise DocumentError("(syntax)", f"valid JSON values: {type(exc).__name__}: {_one_line(exc)}") from None
     _check_tree(data)
     return data
 
