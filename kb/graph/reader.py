@@ -96,7 +96,7 @@ def _analyses(k: str, part: dict[str, dict[str, list[dict[str, Any]]]]) -> list[
 
         influences = [{"source": r["source"], "target": "impact"} for r in mine(part["impact_edges"][k])]
         influences += [{"source": r["source"], "target": r["target"]} for r in mine(part["influences"][k])]
-        rc = ({"checked_at": a["related_checked_at"], "note": a["related_note"]}
+        rc = ({"checked_at": a["related_checked_at"], "note": a["related_note"], "related": a["related"] or []}
               if a["related_checked_at"] else None)
         out.append({
             "id": _suffix(akey), "method": a["method"], "facilitator": a["facilitator"],

@@ -42,8 +42,9 @@ def node_merge(engine: Engine, spec: NodeSpec) -> str:
 def rel_merge(engine: Engine, spec: RelSpec, src: str, dst: str) -> str:
     skey, dkey = NODE_BY_LABEL[src].key, NODE_BY_LABEL[dst].key
     sets = ", ".join(f"e.{p} = {engine.cast(f'r.{p}', t)}" for p, t in spec.all_props.items())
+    ident = ", ".join(f"{p}: r.{p}" for p in spec.identity)
     return (f"UNWIND $rows AS r MATCH (a:{src} {{{skey}: r.src}}) MATCH (b:{dst} {{{dkey}: r.dst}}) "
-            f"MERGE (a)-[e:{spec.type}]->(b)" + (f" SET {sets}" if sets else ""))
+            f"MERGE (a)-[e:{spec.type}{f' {{{ident}}}' if ident else ''}]->(b)" + (f" SET {sets}" if sets else ""))
 
 
 def _scope(label: str, var: str) -> str | None:

@@ -6,7 +6,8 @@ from enum import StrEnum
 
 from pydantic import Field, field_validator, model_validator
 
-from kb.model.common import LocalId, NonEmpty, Strict, UtcDatetime
+from kb.model.common import Flag, Int64, LocalId, NonEmpty, Real, Strict, UtcDatetime
+from kb.model.documents import brief
 
 
 class EventKind(StrEnum):
@@ -33,8 +34,8 @@ class Provenance(Strict):
 
     source: str = "manual"  # manual | markdown | pagerduty | demo | ...
     file: str | None = None
-    imported: bool = False
-    reviewed: bool = True
+    imported: Flag = False
+    reviewed: Flag = True
     notes: list[str] = Field(default_factory=list)
 
 
@@ -50,8 +51,8 @@ class IncidentMeta(Strict):
     mitigated_at: UtcDatetime | None = None
     resolved_at: UtcDatetime | None = None
     customer_impact: str | None = None
-    revenue_impact: float | None = Field(default=None, ge=0, description="money at stake")
-    customers_affected: int | None = Field(default=None, ge=0)
+    revenue_impact: Real | None = Field(default=None, ge=0, description="money at stake")
+    customers_affected: Int64 | None = Field(default=None, ge=0)
     summary: str | None = None
     tags: list[NonEmpty] = Field(default_factory=list)
     compiled_at: UtcDatetime | None = Field(
@@ -61,10 +62,13 @@ class IncidentMeta(Strict):
     @field_validator("severity", mode="before")
     @classmethod
     def _sev_label(cls, value: object) -> object:
-        # Accept "SEV2" / "sev2" as well as 2: both spellings are common.
-        if isinstance(value, str) and value.upper().startswith("SEV"):
-            return value[3:]
-        return value
+        # Accept "SEV2" / "sev2" as well as 2: both spellings are common. Nothing else is
+        # read as a number (true is not SEV1, "2" and 2.0 are not 2).
+        if isinstance(value, str) and value[:3].upper() == "SEV" and value[3:].isascii() and value[3:].isdigit():
+            return int(value[3:])
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        raise ValueError(f"an integer 1-5 or SEV1..SEV5 (got {brief(value)})")
 
     @model_validator(mode="after")
     def _anchors_in_order(self) -> IncidentMeta:
@@ -97,7 +101,7 @@ class TimelineEvent(Strict):
 
 class MetricPoint(Strict):
     at: UtcDatetime
-    value: float
+    value: Real
 
 
 class MetricSnapshot(Strict):
@@ -132,5 +136,5 @@ class DecisionPoint(Strict):
 class StakeholderImpact(Strict):
     stakeholder: NonEmpty
     statement: NonEmpty
-    customers_affected: int | None = Field(default=None, ge=0)
-    revenue_impact: float | None = Field(default=None, ge=0)
+    customers_affected: Int64 | None = Field(default=None, ge=0)
+    revenue_impact: Real | None = Field(default=None, ge=0)

@@ -51,6 +51,8 @@ class RelSpec:
     type: str
     pairs: tuple[tuple[str, str], ...]
     props: dict[str, PropKind] = field(default_factory=dict)
+    identity: tuple[str, ...] = ()
+    """Properties that tell parallel edges between the same two nodes apart (MERGEd on)."""
     enriched: bool = False
     """Enriched relationships are also written by tools (theme acceptance, Jira push,
     similarity checks); they carry `origin` so a re-ingested packet replaces only its own."""
@@ -81,7 +83,7 @@ NODES: tuple[NodeSpec, ...] = (
     }, owned=True),
     NodeSpec("Analysis", "key", {
         "method": S, "facilitator": S, "published_at": T, "validated_at": T,
-        "related_checked_at": T, "related_note": S,
+        "related_checked_at": T, "related_note": S, "related": SL,
     }, owned=True),
     NodeSpec("Factor", "key", {
         "local_id": S, "analysis_key": S, "statement": S, "category": S, "category_guessed": B,
@@ -113,13 +115,14 @@ RELS: tuple[RelSpec, ...] = (
     RelSpec("HAS_LOG", (("Incident", "LogSnippet"),)),
     RelSpec("HAS_DECISION", (("Incident", "Decision"),)),
     RelSpec("HAD_IMPACT", (("Incident", "Impact"),)),
-    RelSpec("PARTICIPATED", (("Person", "Incident"),), {"role": S, "team": S}),
+    RelSpec("PARTICIPATED", (("Person", "Incident"),), {"role": S, "team": S}, identity=("role",)),
     RelSpec("ANALYZED_IN", (("Incident", "Analysis"),)),
     RelSpec("IDENTIFIED", (("Analysis", "Factor"),)),
     RelSpec("CONTRIBUTED_TO", (("Factor", "Factor"),)),
     RelSpec("CONTRIBUTED_TO_IMPACT", (("Factor", "Incident"),)),
     RelSpec("INSTANCE_OF", (("Factor", "Theme"),), {"confidence": F}, enriched=True),
-    RelSpec("CHALLENGED", (("Incident", "Barrier"),), {"status": S, "analysis_key": S, "note": S}),
+    RelSpec("CHALLENGED", (("Incident", "Barrier"),), {"status": S, "analysis_key": S, "note": S},
+            identity=("analysis_key",)),
     RelSpec("DEFEATED", (("Factor", "Barrier"),)),
     RelSpec("PRODUCED", (("Analysis", "Finding"),)),
     RelSpec("ADDRESSES", (("Finding", "Factor"), ("Finding", "Theme"), ("Finding", "Barrier"))),
