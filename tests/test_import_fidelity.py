@@ -149,6 +149,10 @@ def test_labels_numeric_dates_and_iso_durations() -> None:
     assert sorted(x.handle for x in p.participants) == ["dana", "eve"]
     assert p.incident.severity == 2  # "Severity: P2"
     assert p.analyses[0].findings[0].work_items[0].external_id == "#45"
+    # Without a TTR, the "Recovery:" label is the mitigation time (a label, not a section).
+    text = (SHAPES / "labels-durations.md").read_text().replace("Time to recovery: PT1H52M\n", "")
+    labelled = import_text(text.replace("Recovery: 2024.03.14 15:32", "Recovery: 2024.03.14 15:40"), Path("l.md"))
+    assert labelled.packet is not None and labelled.packet.incident.mitigated_at == _utc(2024, 3, 14, 15, 40)
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "America/Indiana", "Etc/Nowhere/Deeper"])

@@ -328,7 +328,7 @@ def _anchors(doc: Document, entries: list[Entry], kinds: list[EventKind], stats:
     An anchor that would come before the start is left empty: empty is better than wrong."""
     out: dict[str, datetime | None] = {"started_at": None, "detected_at": None, "acknowledged_at": None,
                                        "mitigated_at": None, "resolved_at": None}
-    labelled = _labelled_instants(doc, zone, day, year)
+    labelled = _labelled_instants({**stats.raw, **doc.meta}, zone, day, year)
     ordered = sorted(entries, key=lambda e: e.at)
     if labelled.get("started_at"):
         out["started_at"] = labelled["started_at"]
@@ -392,7 +392,7 @@ _LABELS = {
 }
 
 
-def _labelled_instants(doc: Document, zone: Zone, day: date | None, year: int | None) -> dict[str, datetime]:
+def _labelled_instants(fields: dict[str, str], zone: Zone, day: date | None, year: int | None) -> dict[str, datetime]:
     """Instants the document labels: "IMPACT TIME Aug 30 at 11:15 to Aug 30 at 12:13",
     "Discovery: 2024-03-04 14:09", "Recovery: 14:49"."""
     from ingest.markdown.timeline import _stamp
@@ -406,7 +406,7 @@ def _labelled_instants(doc: Document, zone: Zone, day: date | None, year: int | 
         d = st.day or day
         return combine(d, st.at, st.zone or zone) if d else None
 
-    impact = doc.meta.get("impact time")
+    impact = fields.get("impact time")
     if impact and " to " in impact:
         start, _, end = impact.partition(" to ")
         a, b = instant(start), instant(end)
@@ -416,7 +416,7 @@ def _labelled_instants(doc: Document, zone: Zone, day: date | None, year: int | 
             out["mitigated_at"] = b
     for anchor, names in _LABELS.items():
         for n in names:
-            value = doc.meta.get(n)
+            value = fields.get(n)
             if value and anchor not in out:
                 at = instant(value)
                 if at:

@@ -55,8 +55,9 @@ META_FIELDS = ("date", "authors", "author", "status", "severity", "sev", "priori
 _FUZZY_MIN = 86  # rapidfuzz ratio for a misspelled heading ("Contributing Facotrs" -> 94)
 _FIELD = re.compile(r"(?P<name>[A-Za-z][\w '’/?&()-]{0,40}?) ?:(?:\s|$)")
 _DATE_OR_TIME_HEAD = re.compile(
-    r"(?:~|±|≈)?\s?\d{1,2}[:.](?:\d{2}|\?\?)|\d{4}-\d{2}-\d{2}|\d{1,2}(?:st|nd|rd|th)?\s[A-Za-z]{3}|"
-    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s\d",
+    r"(?:~|±|≈)?\s?\d{1,2}[:.](?:\d{2}|\?\?)|\d{4,5}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}/\d{1,2}/\d{4}|\d{1,2}(?:st|nd|rd|th)?\s[A-Za-z]{3}|"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
+    r"\.?,?\s|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s\d",
     re.IGNORECASE)
 
 
@@ -210,6 +211,10 @@ def _fields(b: Block, container: Section, sections: list[Section], meta: dict[st
         f = _FIELD.match(line[:60]) if b.kind == "paragraph" or ":" in line[:45] else None
         if f:
             name, rest = f.group("name").strip(), line[f.end():].strip()
+            key = meta_name(name)
+            if key and rest and _DATE_OR_TIME_HEAD.match(rest):
+                meta.setdefault(key, rest)  # "Recovery: 2024-03-14 15:32" is a label, not a section
+                continue
             role = role_of(name)
             if role:
                 flush()
