@@ -53,6 +53,7 @@ META_FIELDS = ("date", "authors", "author", "status", "severity", "sev", "priori
                "impact time", "attendees", "participants", "tags", "title", "discovery", "detected",
                "recovery", "recovered", "resolved", "mitigated", "started", "owner of review process")
 _FUZZY_MIN = 86  # rapidfuzz ratio for a misspelled heading ("Contributing Facotrs" -> 94)
+_PEOPLE = re.compile(r"(attendees|participants|people involved) ?: ?", re.IGNORECASE)
 _FIELD = re.compile(r"(?P<name>[A-Za-z][\w '’/?&()-]{0,40}?) ?:(?:\s|$)")
 _DATE_OR_TIME_HEAD = re.compile(
     r"(?:~|±|≈)?\s?\d{1,2}[:.](?:\d{2}|\?\?)|\d{4,5}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}/\d{1,2}/\d{4}|\d{1,2}(?:st|nd|rd|th)?\s[A-Za-z]{3}|"
@@ -187,6 +188,11 @@ def assemble(blocks: list[Block], meta: dict[str, str] | None = None) -> Documen
             continue
         if b.kind in ("paragraph", "item") and (container.role is None or container.inline):
             container = _fields(b, container, sections, meta)
+            continue
+        people = _PEOPLE.match(b.text[:40]) if b.kind == "paragraph" else None
+        if people and container.role not in ("responders", "timeline"):
+            # "Attendees: a, b" at the foot of another section is still the attendee list
+            meta.setdefault(normalise(people.group(1)), b.text[people.end():].split("\n", 1)[0].strip())
             continue
         container.blocks.append(b)
     if title is None:
