@@ -149,6 +149,10 @@ def test_labels_numeric_dates_and_iso_durations() -> None:
     assert sorted(x.handle for x in p.participants) == ["dana", "eve"]
     assert p.incident.severity == 2  # "Severity: P2"
     assert p.analyses[0].findings[0].work_items[0].external_id == "#45"
+    # Without a TTR, the "Recovery:" label is the mitigation time (a label, not a section).
+    text = (SHAPES / "labels-durations.md").read_text().replace("Time to recovery: PT1H52M\n", "")
+    labelled = import_text(text.replace("Recovery: 2024.03.14 15:32", "Recovery: 2024.03.14 15:40"), Path("l.md"))
+    assert labelled.packet is not None and labelled.packet.incident.mitigated_at == _utc(2024, 3, 14, 15, 40)
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "America/Indiana", "Etc/Nowhere/Deeper"])
@@ -275,3 +279,16 @@ def test_impossible_offsets_and_durations_are_notes_not_crashes() -> None:
     assert "stats time to recovery: '9999999 days' is not a duration" in result.report.not_recognised
     broken = import_pdf_bytes(b"%PDF-1.4\nnot really", Path("broken.pdf"))
     assert broken.report.status == "failed" and "not a readable PDF" in (broken.report.reason or "")
+
+
+@pytest.mark.parametrize(("lines", "handles"), [
+    ("## Attendees\n\n- AB, CD, EF\n", ["AB", "CD", "EF"]),
+    ("## Attendees\n\nAB CD EF\n", ["AB", "CD", "EF"]),
+    ("## Attendees\n\n@ann @bob @cy\n", ["ann", "bob", "cy"]),
+    ("## Action Items\n\n- Fix it\n\nAttendees: ann, bob and cy\n", ["ann", "bob", "cy"]),
+])
+def test_attendee_lists_give_every_handle(lines: str, handles: list[str]) -> None:
+    text = "# X\n\n## Summary\n\nOn 2024-01-01 it broke.\n\n## Timeline\n\n- 2024-01-01 10:00 It broke\n\n" + lines
+    result = import_text(text, Path("a.md"))
+    assert result.packet is not None
+    assert [p.handle for p in result.packet.participants] == handles

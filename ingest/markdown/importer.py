@@ -1,24 +1,23 @@
 """A post-mortem document -> an imported, unreviewed Event Packet and a report of what was read.
 
 Rules (the README repeats them):
-- started_at: the earliest timeline entry, else the first full date in the document
-  (00:00 in the document's zone).
-- Times are read in the zone the document states ("All times in CET", a table header
-  "Date and Time in CET"), else UTC; the report says which.
-- Stats durations are measured from started_at: detected_at = started_at + time to
-  detection, mitigated_at = started_at + time to recovery. Without them, detected_at is
-  the first entry that reads as detection. resolved_at is the last entry that reads as
-  resolution, else mitigated_at.
-- Severity: a "Severity:"/"SEV"/"Priority:" field, else DEFAULT_SEVERITY, noted in
-  provenance.notes.
-- Contributing factors and root causes (and a trigger) -> factors of one contribution
-  map, each contributing to the impact, category guessed and themes suggested. Action
-  items -> agreed findings. A ticket the document names (an Action Items table's Bug or
-  Ticket column) becomes the finding's work item; every other action item is reported
-  as a work-item candidate (its bold lead or first sentence as the title) and stays
-  untracked in the graph, so the integration gate shows it as open until `kb gate
-  --push` or a person creates the ticket. (A placeholder work item would count as
-  tracking and close the gate on paper.)
+- started_at: a labelled impact start (PagerDuty's IMPACT TIME), else the row a stated
+  TTD/TTR is measured from (where impact began), else the earliest timeline entry, else
+  the document's date (00:00 in its zone).
+- Times are read in the zone the document states (any IANA name, abbreviations, zones in
+  words), else UTC; the report says which. An unknown zone is a note, not a failure.
+- detected/mitigated/resolved: labels first (Discovery:, Recovery:, IMPACT TIME's end),
+  then started_at + TTD / TTR, then the first entry at or after started_at that reads so.
+  An anchor before started_at is left empty: empty beats wrong.
+- Severity: a "Severity:"/"SEV"/"Priority:" field or "Sev1" in the prose, else
+  DEFAULT_SEVERITY, noted in provenance.notes.
+- Contributing factors, root causes, fault, leadup, what went wrong, a trigger, a summary's
+  root-cause paragraph -> factors of one contribution map, each contributing to the
+  impact; a Five Whys list -> a five_whys analysis whose whys form a chain. Action items
+  -> agreed findings with owners, done status and the tickets they name as work items;
+  every other action item is reported as a work-item candidate and stays untracked in the
+  graph, so the integration gate shows it as open until the ticket exists. (A placeholder
+  work item would count as tracking and close the gate on paper.)
 """
 
 from __future__ import annotations
@@ -328,14 +327,15 @@ def _anchors(doc: Document, entries: list[Entry], kinds: list[EventKind], stats:
     An anchor that would come before the start is left empty: empty is better than wrong."""
     out: dict[str, datetime | None] = {"started_at": None, "detected_at": None, "acknowledged_at": None,
                                        "mitigated_at": None, "resolved_at": None}
-    labelled = _labelled_instants(doc, zone, day, year)
+    labelled = _labelled_instants({**stats.raw, **doc.meta}, zone, day, year)
     ordered = sorted(entries, key=lambda e: e.at)
     if labelled.get("started_at"):
         out["started_at"] = labelled["started_at"]
     elif stats.time_to_detection is not None or stats.time_to_recovery is not None:
         out["started_at"] = _impact_row(entries, stats)
-        notes.append("stats durations measured from the row where impact began "
-                     f"({out['started_at']:%Y-%m-%d %H:%M} UTC)" if out["started_at"] else "")
+        if out["started_at"] is not None:
+            notes.append("stats durations measured from the row where impact began "
+                         f"({out['started_at']:%Y-%m-%d %H:%M} UTC)")
     elif ordered:
         out["started_at"] = ordered[0].at
     started = out["started_at"]
@@ -392,7 +392,7 @@ _LABELS = {
 }
 
 
-def _labelled_instants(doc: Document, zone: Zone, day: date | None, year: int | None) -> dict[str, datetime]:
+def _labelled_instants(fields: dict[str, str], zone: Zone, day: date | None, year: int | None) -> dict[str, datetime]:
     """Instants the document labels: "IMPACT TIME Aug 30 at 11:15 to Aug 30 at 12:13",
     "Discovery: 2024-03-04 14:09", "Recovery: 14:49"."""
     from ingest.markdown.timeline import _stamp
@@ -406,7 +406,7 @@ def _labelled_instants(doc: Document, zone: Zone, day: date | None, year: int | 
         d = st.day or day
         return combine(d, st.at, st.zone or zone) if d else None
 
-    impact = doc.meta.get("impact time")
+    impact = fields.get("impact time")
     if impact and " to " in impact:
         start, _, end = impact.partition(" to ")
         a, b = instant(start), instant(end)
@@ -416,7 +416,7 @@ def _labelled_instants(doc: Document, zone: Zone, day: date | None, year: int | 
             out["mitigated_at"] = b
     for anchor, names in _LABELS.items():
         for n in names:
-            value = doc.meta.get(n)
+            value = fields.get(n)
             if value and anchor not in out:
                 at = instant(value)
                 if at:

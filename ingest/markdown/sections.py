@@ -53,10 +53,12 @@ META_FIELDS = ("date", "authors", "author", "status", "severity", "sev", "priori
                "impact time", "attendees", "participants", "tags", "title", "discovery", "detected",
                "recovery", "recovered", "resolved", "mitigated", "started", "owner of review process")
 _FUZZY_MIN = 86  # rapidfuzz ratio for a misspelled heading ("Contributing Facotrs" -> 94)
+_PEOPLE = re.compile(r"(attendees|participants|people involved) ?: ?", re.IGNORECASE)
 _FIELD = re.compile(r"(?P<name>[A-Za-z][\w '’/?&()-]{0,40}?) ?:(?:\s|$)")
 _DATE_OR_TIME_HEAD = re.compile(
-    r"(?:~|±|≈)?\s?\d{1,2}[:.](?:\d{2}|\?\?)|\d{4}-\d{2}-\d{2}|\d{1,2}(?:st|nd|rd|th)?\s[A-Za-z]{3}|"
-    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s\d",
+    r"(?:~|±|≈)?\s?\d{1,2}[:.](?:\d{2}|\?\?)|\d{4,5}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}/\d{1,2}/\d{4}|\d{1,2}(?:st|nd|rd|th)?\s[A-Za-z]{3}|"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
+    r"\.?,?\s|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s\d",
     re.IGNORECASE)
 
 
@@ -187,6 +189,11 @@ def assemble(blocks: list[Block], meta: dict[str, str] | None = None) -> Documen
         if b.kind in ("paragraph", "item") and (container.role is None or container.inline):
             container = _fields(b, container, sections, meta)
             continue
+        people = _PEOPLE.match(b.text[:40]) if b.kind == "paragraph" else None
+        if people and container.role not in ("responders", "timeline"):
+            # "Attendees: a, b" at the foot of another section is still the attendee list
+            meta.setdefault(normalise(people.group(1)), b.text[people.end():].split("\n", 1)[0].strip())
+            continue
         container.blocks.append(b)
     if title is None:
         title = next((b.text.split("\n", 1)[0][:200] for b in blocks if b.text.strip()), None)
@@ -210,6 +217,10 @@ def _fields(b: Block, container: Section, sections: list[Section], meta: dict[st
         f = _FIELD.match(line[:60]) if b.kind == "paragraph" or ":" in line[:45] else None
         if f:
             name, rest = f.group("name").strip(), line[f.end():].strip()
+            key = meta_name(name)
+            if key and rest and _DATE_OR_TIME_HEAD.match(rest):
+                meta.setdefault(key, rest)  # "Recovery: 2024-03-14 15:32" is a label, not a section
+                continue
             role = role_of(name)
             if role:
                 flush()
