@@ -59,9 +59,10 @@ class LadybugEngine(Engine):
                 self._execute(f"CREATE REL TABLE IF NOT EXISTS {r.type}({pairs}{props})")
             # A database made by an older version lacks properties added since: add them (at
             # the end, where the schema appends new ones), else every COPY into it fails.
-            for table, props in [(n.label, n.all_props) for n in nodes] + [(r.type, r.all_props) for r in rels]:
+            tables = [(n.label, n.all_props) for n in nodes] + [(r.type, r.all_props) for r in rels]
+            for table, columns in tables:
                 have = {row[1] for row in self._execute(f"CALL table_info('{table}') RETURN *").get_all()}
-                for prop, ptype in props.items():
+                for prop, ptype in columns.items():
                     if prop not in have:
                         self._execute(f"ALTER TABLE {table} ADD {prop} {ptype.value}")
 
