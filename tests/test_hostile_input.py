@@ -228,3 +228,16 @@ def test_the_json_schema_agrees_with_the_model() -> None:
         assert list(validator.iter_errors(data)), incident
         with pytest.raises(PacketError):
             parse_packet(data, Path("p.yaml"))
+
+
+def test_a_database_made_before_related_was_stored_takes_new_packets(tmp_path: Path) -> None:
+    """Opening a Ladybug database adds the properties the schema gained since it was made."""
+    import kb
+
+    db = tmp_path / "old.lbug"
+    with kb.connect(engine="ladybug", db=db) as old:
+        old.engine.write([("ALTER TABLE Analysis DROP related", {})])  # as the previous version made it
+    with kb.connect(engine="ladybug", db=db) as kbase:
+        kbase.ingest_packets([_extreme()])
+        [back] = read_packets(kbase, ["GOOD-EDGE"])
+    assert back.analyses[0].related_check and back.analyses[0].related_check.related == ["GOOD-1", "INC-ELSEWHERE"]

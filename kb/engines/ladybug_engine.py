@@ -67,6 +67,14 @@ class LadybugEngine(Engine):
                 pairs = ", ".join(f"FROM {a} TO {b}" for a, b in r.pairs)
                 props = "".join(f", {p} {LADYBUG_TYPES[t]}" for p, t in r.all_props.items())
                 self._execute(f"CREATE REL TABLE IF NOT EXISTS {r.type}({pairs}{props})")
+            # A database made by an older version lacks properties added since: add them (at
+            # the end, where the schema appends new ones), else every COPY into it fails.
+            tables = [(n.label, n.all_props) for n in nodes] + [(r.type, r.all_props) for r in rels]
+            for table, columns in tables:
+                have = {row[1] for row in self._execute(f"CALL table_info('{table}') RETURN *").get_all()}
+                for prop, ptype in columns.items():
+                    if prop not in have:
+                        self._execute(f"ALTER TABLE {table} ADD {prop} {ptype.value}")
 
     def read(self, cypher: str, params: Params | None = None) -> pd.DataFrame:
         with self._lock:
