@@ -17,8 +17,8 @@ from typing import Any
 import ladybug
 import pandas as pd
 
-from kb.engines.base import Engine, EngineError, Params, Statement
 from kb.engines import ladybug_files as files
+from kb.engines.base import Engine, EngineError, EngineUnavailable, Params, Statement
 from kb.engines.faults import kill_point
 from kb.engines.frames import frame, to_utc_naive
 from kb.graph.schema import NodeSpec, PropType, RelSpec
@@ -65,9 +65,9 @@ class LadybugEngine(Engine):
         try:
             db = ladybug.Database(str(path))
             return db, ladybug.Connection(db)
-        except RuntimeError as exc:
+        except (RuntimeError, MemoryError) as exc:  # a damaged WAL also surfaced as std::bad_alloc
             hint = files.recovery_hint(path, str(exc))
-            raise EngineError(hint or f"cannot open the Ladybug database at {path}: {exc}") from exc
+            raise EngineUnavailable(hint or f"cannot open the Ladybug database at {path}: {exc}") from exc
 
     @staticmethod
     def _close_pair(db: ladybug.Database, conn: ladybug.Connection) -> None:
@@ -78,7 +78,8 @@ class LadybugEngine(Engine):
         try:
             return self._conn.execute(cypher, to_utc_naive(dict(params or {})))
         except (RuntimeError, ValueError, TypeError, OverflowError) as exc:  # bad values surface as these too
-            raise EngineError(f"ladybug: {exc}\nquery: {cypher.strip()[:500]}") from exc
+            kind = EngineUnavailable if str(exc).startswith("IO exception") else EngineError
+            raise kind(f"ladybug: {exc}\nquery: {cypher.strip()[:500]}") from exc
 
     def apply_schema(self, nodes: Sequence[NodeSpec], rels: Sequence[RelSpec]) -> None:
         # Only what is missing, so opening a database with its schema in place writes nothing.
@@ -113,6 +114,9 @@ class LadybugEngine(Engine):
             try:
                 files.copy_for_write(self.path, shadow)
                 self._db, self._conn = self._open_pair(shadow)
+            except OSError as exc:
+                self._db, self._conn = self._open_pair(self.path)
+                raise EngineUnavailable(f"cannot copy {self.path} for writing: {exc}") from exc
             except BaseException:
                 self._db, self._conn = self._open_pair(self.path)
                 raise
@@ -131,7 +135,12 @@ class LadybugEngine(Engine):
                 self._db, self._conn = self._open_pair(self.path)
                 raise
             self._close_pair(self._db, self._conn)
-            files.swap_in(shadow, self.path)
+            try:
+                files.swap_in(shadow, self.path)
+            except OSError as exc:
+                files.discard(shadow)
+                self._db, self._conn = self._open_pair(self.path)
+                raise EngineUnavailable(f"cannot replace {self.path} with its written copy: {exc}") from exc
             kill_point("swap")
             self._db, self._conn = self._open_pair(self.path)
 

@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 from typing import IO
 
-from kb.engines.base import EngineError
+from kb.engines.base import EngineUnavailable
 
 try:  # POSIX; elsewhere Ladybug's own lock is the only guard
     import fcntl
@@ -69,8 +69,8 @@ def swap_in(shadow: Path, live: Path) -> None:
 def recovery_hint(live: Path, error: str) -> str | None:
     """The one-line recovery step for a database that does not open because of its WAL."""
     wal = wal_path(live)
-    if "wal" not in error.lower() or not wal.exists():
-        return None
+    if "lock" in error.lower() or not wal.exists():
+        return None  # kb never leaves a WAL beside the live file: one there is from elsewhere
     return (f"the write-ahead log {wal} is damaged (left by a crash of an older kb or of another program); "
             f"move it aside with `mv '{wal}' '{wal}.damaged'` and run the command again: the database "
             f"then opens as of its last complete write")
@@ -93,7 +93,7 @@ class WriterLock:
             f.seek(0)
             holder = f.read().strip() or "unknown"
             f.close()
-            raise EngineError(f"the database {live} is in use by another kb process (pid {holder}): "
+            raise EngineUnavailable(f"the database {live} is in use by another kb process (pid {holder}): "
                               f"wait for it to finish, or stop it, and run the command again") from None
         f.seek(0)
         f.truncate()

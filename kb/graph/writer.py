@@ -7,6 +7,10 @@ pushed Jira key, an accepted theme, a similarity check) are read first and resto
 where both ends still exist. Shared nodes (services, themes, barriers, work items...)
 are merged and never erased. So ingesting the same packet twice changes nothing, and a
 corrected packet replaces what it said before.
+
+One packet cannot sink a batch: a batch the engine refuses is split in halves until the
+packets it cannot store are found; the others are written and each refused packet is
+reported with the engine's own error.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from kb.engines.base import Engine, Statement
+from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Statement
 from kb.engines.frames import missing
 from kb.graph.rows import GraphRows, Row, packet_rows
 from kb.graph.schema import NODE_BY_LABEL, NODES, PACKET_ORIGIN, REL_BY_TYPE, RELS, NodeSpec, RelSpec
@@ -185,21 +189,76 @@ def write_batch(engine: Engine, rows: GraphRows, stored: list[str],
     engine.bulk_write(before, {k: v for k, v in rows.nodes.items() if _new_only(k)}, rows.rels, after)
 
 
+class PacketsNotWritten(EngineError):
+    """The engine refused these packets (the others of their batches were written)."""
+
+    def __init__(self, refused: list[tuple[EventPacket, EngineError]]) -> None:
+        self.refused = refused
+        super().__init__("; ".join(f"{p.key}: {first_line(e)}" for p, e in refused))
+
+
+def first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+OnRefused = Callable[[EventPacket, EngineError], Any]
+
+
+def _stored_now(engine: Engine, keys: list[str]) -> set[str]:
+    df = engine.read("UNWIND $keys AS k MATCH (i:Incident {key: k}) RETURN i.key AS key", {"keys": keys})
+    return set(df["key"])
+
+
+def _write_rows(engine: Engine, rows: GraphRows, stored: set[str], rows_per_statement: int) -> None:
+    try:
+        write_batch(engine, rows, [k for k in rows.incidents if k in stored], rows_per_statement)
+    except EngineConflict:
+        # Another writer stored some of these incidents since we looked: replace them instead.
+        stored.update(_stored_now(engine, rows.incidents))
+        write_batch(engine, rows, [k for k in rows.incidents if k in stored], rows_per_statement)
+
+
+def _write_isolating(engine: Engine, batch: list[EventPacket], stored: set[str], rows_per_statement: int,
+                     refused: list[tuple[EventPacket, EngineError]]) -> int:
+    """Write the batch; if the engine refuses it, bisect down to the packets it refuses."""
+    rows = collect_rows(batch)
+    try:
+        _write_rows(engine, rows, stored, rows_per_statement)
+    except EngineUnavailable:
+        raise  # nothing can be written: splitting would only repeat the error
+    except EngineError as exc:
+        if len(batch) == 1:
+            refused.append((batch[0], exc))
+            return 0
+        mid = len(batch) // 2
+        return (_write_isolating(engine, batch[:mid], stored, rows_per_statement, refused)
+                + _write_isolating(engine, batch[mid:], stored, rows_per_statement, refused))
+    stored.update(rows.incidents)  # a packet repeated in a later batch replaces, not duplicates
+    return rows.count()
+
+
 def write_packets(
     engine: Engine,
     packets: Iterable[EventPacket],
     *,
     rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT,
     on_batch: Callable[[int], Any] | None = None,
+    on_refused: OnRefused | None = None,
 ) -> int:
-    """Write packets in batches of the engine's bulk size; returns the number of rows written."""
+    """Write packets in batches of the engine's bulk size; returns the number of rows written.
+
+    Packets the engine refuses go to `on_refused` with its error; without it, they raise
+    PacketsNotWritten once everything else is written."""
     stored = set(engine.read("MATCH (i:Incident) RETURN i.key AS key")["key"])
     total = 0
+    refused: list[tuple[EventPacket, EngineError]] = []
     for batch in _batches(packets, engine.bulk_packets_per_transaction):
-        rows = collect_rows(batch)
-        write_batch(engine, rows, [k for k in rows.incidents if k in stored], rows_per_statement)
-        stored.update(rows.incidents)  # a packet repeated in a later batch replaces, not duplicates
-        total += rows.count()
+        total += _write_isolating(engine, batch, stored, rows_per_statement, refused)
         if on_batch:
             on_batch(len(batch))
+    if refused and on_refused is None:
+        raise PacketsNotWritten(refused)
+    for packet, error in refused:
+        assert on_refused is not None
+        on_refused(packet, error)
     return total
