@@ -3,7 +3,8 @@ re-ingest) and a one-incident write into a database of 3,200 incidents, each the
 user waits for (`KnowledgeBase.ingest_packets`, including the similar-incident hook).
 
 Run it on two checkouts (before / after a change) on the same machine and compare; the
-machine is shared and noisy, so each figure is the median of `--repeat` runs.
+machine is shared and noisy, so each figure is the median of `--repeat` runs, given as
+wall-clock seconds and as this process's CPU seconds (less sensitive to other load).
 
     python bench/bench_write_safety.py [--repeat 3] [--big 3200]
 """
@@ -18,14 +19,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import timed  # noqa: E402
+import time  # noqa: E402
 
 import kb  # noqa: E402
 from kb.demo import generate_corpus  # noqa: E402
+from kb.graph import writer  # noqa: E402
 
 
-def _median(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    return statistics.median(fn() for _ in range(repeat))
+def timed(fn):  # type: ignore[no-untyped-def]
+    """(wall seconds, CPU seconds) of fn()."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _median(fn, repeat: int):  # type: ignore[no-untyped-def]
+    runs = [fn() for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+
+
+def show(label: str, result) -> None:  # type: ignore[no-untyped-def]
+    print(f"ladybug  {label:38} {result[0]:7.2f} s wall {result[1]:7.2f} s CPU")
 
 
 def main() -> None:
@@ -36,25 +50,27 @@ def main() -> None:
     small = generate_corpus(n_incidents=320, seed=7).packets
     big = generate_corpus(n_incidents=args.big, seed=11).packets
 
-    def first_load() -> float:
+    def first_load():  # type: ignore[no-untyped-def]
         with kb.connect(engine="ladybug", db=Path(tempfile.mkdtemp(prefix="kb-bench-")) / "g.lbug") as k:
-            return timed(lambda: k.ingest_packets(small))[0]
+            return timed(lambda: k.ingest_packets(small))
 
-    def reingest() -> float:
+    def reingest():  # type: ignore[no-untyped-def]
         with kb.connect(engine="ladybug", db=Path(tempfile.mkdtemp(prefix="kb-bench-")) / "g.lbug") as k:
             k.ingest_packets(small)
-            return timed(lambda: k.ingest_packets(small))[0]
+            return timed(lambda: k.ingest_packets(small))
 
-    print(f"ladybug  320 packets, first load   {_median(first_load, args.repeat):6.2f} s")
-    print(f"ladybug  320 packets, re-ingest    {_median(reingest, args.repeat):6.2f} s")
+    show("320 packets, first load", _median(first_load, args.repeat))
+    show("320 packets, re-ingest", _median(reingest, args.repeat))
     path = Path(tempfile.mkdtemp(prefix="kb-bench-")) / "g.lbug"
     with kb.connect(engine="ladybug", db=path) as k:
         k.ingest_packets(big[:-1])
-        size = sum(p.stat().st_size for p in path.parent.iterdir()) / 1e6
-        one_new = timed(lambda: k.ingest_packets(big[-1:]))[0]
-        one_again = _median(lambda: timed(lambda: k.ingest_packets(big[-1:]))[0], args.repeat)
-    print(f"ladybug  1 new packet into {args.big - 1} ({size:.0f} MB)   {one_new:6.2f} s")
-    print(f"ladybug  1 packet replaced in {args.big}        {one_again:6.2f} s")
+        size = path.stat().st_size / 1e6
+        show(f"1 new packet into {args.big - 1} ({size:.0f} MB)", timed(lambda: k.ingest_packets(big[-1:])))
+        show(f"1 packet replaced in {args.big}", _median(lambda: timed(lambda: k.ingest_packets(big[-1:])),
+                                                         args.repeat))
+        # The write alone, without the similar-incident check that ingest runs after it.
+        show("  the write alone (writer.write_packets)",
+             _median(lambda: timed(lambda: writer.write_packets(k.engine, big[-1:])), args.repeat))
 
 
 if __name__ == "__main__":

@@ -141,6 +141,7 @@ def _same(kbase: KnowledgeBase, expected: dict, what: str) -> None:  # type: ign
     assert got == expected, f"{what}: " + "; ".join(dump_differences(got, expected))
 
 
+@pytest.mark.timeout(1800)  # ~2 min a engine on an idle 2-core machine; far more on a loaded one
 @pytest.mark.parametrize("engine", ["ladybug", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def test_kill9_during_ingest_then_rerun_equals_clean_load(engine: str, corpus: Path,
                                                           request: pytest.FixtureRequest) -> None:

@@ -109,5 +109,5 @@ def open_kb(engine: str | None, db: Path | None) -> KnowledgeBase:
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {esc(message)}")
+    err_console.print(f"[red]error:[/red] {esc(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)

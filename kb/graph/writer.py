@@ -22,7 +22,7 @@ from typing import Any
 from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Statement
 from kb.engines.frames import missing
 from kb.graph.rows import GraphRows, Row, packet_rows
-from kb.graph.schema import NODE_BY_LABEL, NODES, PACKET_ORIGIN, REL_BY_TYPE, RELS, NodeSpec, RelSpec
+from kb.graph.schema import NODE_BY_LABEL, NODES, PACKET_ORIGIN, REL_BY_TYPE, RELS, NodeSpec, PropType, RelSpec
 from kb.model import EventPacket
 
 DEFAULT_ROWS_PER_STATEMENT = 5000
@@ -43,9 +43,19 @@ def node_merge(engine: Engine, spec: NodeSpec) -> str:
     return f"UNWIND $rows AS r MERGE (n:{spec.label} {{{spec.key}: r.{spec.key}}}){set_clause}"
 
 
-def rel_merge(engine: Engine, spec: RelSpec, src: str, dst: str) -> str:
+def rel_merge(engine: Engine, spec: RelSpec, src: str, dst: str, keep_tool_links: bool = False) -> str:
+    """MERGE relationships from rows; with `keep_tool_links` (a packet's own write), an edge a
+    tool made (origin not "packet") keeps its values: the packet saying the same link must not
+    turn a roadmap or Jira link into a packet link, which a later packet edit would delete."""
     skey, dkey = NODE_BY_LABEL[src].key, NODE_BY_LABEL[dst].key
-    sets = ", ".join(f"e.{p} = {engine.cast(f'r.{p}', t)}" for p, t in spec.all_props.items())
+
+    def value(p: str, t: PropType) -> str:
+        new = engine.cast(f"r.{p}", t)
+        if keep_tool_links and spec.enriched:
+            return f"CASE WHEN e.origin IS NOT NULL AND e.origin <> '{PACKET_ORIGIN}' THEN e.{p} ELSE {new} END"
+        return new
+
+    sets = ", ".join(f"e.{p} = {value(p, t)}" for p, t in spec.all_props.items())
     return (f"UNWIND $rows AS r MATCH (a:{src} {{{skey}: r.src}}) MATCH (b:{dst} {{{dkey}: r.dst}}) "
             f"MERGE (a)-[e:{spec.type}]->(b)" + (f" SET {sets}" if sets else ""))
 
@@ -134,7 +144,7 @@ def merge_statements(engine: Engine, rows: GraphRows, rows_per_statement: int) -
         for src, dst in rel.pairs:
             batch = rows.rels.get((rel.type, src, dst))
             if batch:
-                cypher = rel_merge(engine, rel, src, dst)
+                cypher = rel_merge(engine, rel, src, dst, keep_tool_links=True)
                 out += [(cypher, {"rows": c}) for c in _chunks(batch, rows_per_statement)]
     return out
 
