@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from kb.engines import Engine, open_engine
+from kb.engines import Engine, EngineError, open_engine
 from kb.engines.base import Statement
 from kb.graph import catalogue, enrich, loop_writes, writer
 from kb.model import EventPacket
@@ -107,21 +107,34 @@ class KnowledgeBase:
     # -- ingest ----------------------------------------------------------------------------
     def ingest_packets(self, packets: Sequence[EventPacket],
                        on_batch: Callable[[int], Any] | None = None,
-                       run_hooks: bool = True) -> int:
-        """Write validated packets; returns rows written (new incidents use the engine's bulk path)."""
+                       run_hooks: bool = True,
+                       on_refused: writer.OnRefused | None = None) -> int:
+        """Write validated packets; returns rows written (new incidents use the engine's bulk path).
+
+        A packet the engine refuses does not stop the others: it goes to `on_refused` with
+        the engine's error, or (without it) raises writer.PacketsNotWritten after the rest."""
         if not packets:
             return 0
-        rows = writer.write_packets(self.engine, packets, on_batch=on_batch)
+        refused: list[tuple[EventPacket, EngineError]] = []
+        rows = writer.write_packets(self.engine, packets, on_batch=on_batch,
+                                    on_refused=lambda p, e: refused.append((p, e)))
+        gone = {p.key for p, _ in refused}
         if run_hooks:
-            keys = [p.key for p in packets]
+            keys = [p.key for p in packets if p.key not in gone]
             for hook in self.after_ingest:
                 hook(self, keys)
+        if refused and on_refused is None:
+            raise writer.PacketsNotWritten(refused)
+        for packet, error in refused:
+            assert on_refused is not None
+            on_refused(packet, error)
         return rows
 
     def ingest_paths(self, paths: Iterable[str | Path],
                      on_file: Callable[[Path], Any] | None = None,
                      on_batch: Callable[[int], Any] | None = None) -> IngestReport:
-        """Validate every file first; write only the accepted ones; report the rejected."""
+        """Validate every file first; write only the accepted ones; report the rejected
+        (also a file whose packet the engine refused, with the engine's error)."""
         started = time.perf_counter()
         report = IngestReport()
         packets: list[EventPacket] = []
@@ -140,8 +153,16 @@ class KnowledgeBase:
                 report.accepted.append(path)
             if on_file:
                 on_file(path)
-        report.rows = self.ingest_packets(packets, on_batch=on_batch)
-        report.incidents = [p.key for p in packets]
+
+        def refused(packet: EventPacket, error: EngineError) -> None:
+            path = seen[packet.key]
+            report.accepted.remove(path)
+            report.rejected.append(PacketError(path, [PacketProblem(
+                path, "(whole packet)", f"a packet the database can store; {writer.first_line(error)}")]))
+
+        report.rows = self.ingest_packets(packets, on_batch=on_batch, on_refused=refused)
+        written = {p for p in report.accepted}
+        report.incidents = [p.key for p in packets if seen[p.key] in written]
         report.seconds = time.perf_counter() - started
         return report
 

@@ -10,6 +10,7 @@ The contract, top to bottom; a module may import its own layer and the layers be
       -> kb.engines
       -> kb.packets     (packet files <-> kb.model)
       -> kb.model
+      -> kb.redaction   (credentials out of messages: imports nothing of kb)
     ingest -> kb.model;  kb.demo -> kb.packets, kb.model      (side branches: never an engine)
 
 Packages of one layer must not import each other in a cycle either. Above the facade
@@ -38,6 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("kb.engines",),
     ("kb.packets",),
     ("kb.model",),
+    ("kb.redaction",),
 )
 # Side branches: a package here may import only itself and the packages listed.
 SIDE: dict[str, tuple[str, ...]] = {

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
+from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, esc, fail, open_kb
 from kb.cli.output import Format, FormatOpt, print_frame
 from kb.graph import catalogue
 from kb.model import EventPacket
@@ -56,7 +56,7 @@ def ingest(
             on_batch=lambda n: progress.update(write, advance=n, total=len(files)),
         )
     for rejected in report.rejected:
-        err_console.print(f"[red]rejected[/red] {rejected.file}")
+        err_console.print(f"[red]rejected[/red] {esc(rejected.file)}")
         for problem in rejected.problems:
             err_console.print(f"  {problem.field}: {problem.expected}", markup=False, highlight=False)
     console.print(f"accepted {len(report.accepted)} file(s), rejected {len(report.rejected)}; "

@@ -15,7 +15,7 @@ from kb.analysis.gate import COMPLETE, GateRules, gate_findings, gate_status, ma
 from kb.analysis.metrics import loop_metrics
 from kb.analysis.okr import OkrOptions, propose_okrs, save_proposals, to_csv, to_markdown
 from kb.analysis.trace import UnknownRoadmapItem, trace, untraced
-from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
+from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, esc, fail, open_kb
 from kb.cli.output import Format, FormatOpt, print_frame
 from kb.integrations.jira import JiraClient, JiraError, JiraSettings, push_findings
 from kb.integrations.jira_csv import JiraCsvError, export_rows, sync_export, write_import_csv
@@ -110,9 +110,9 @@ def gate(
                        "problem"]].rename(columns={"impact": "I", "effort": "E"})
     print_frame(shown, fmt, title="findings", empty="no findings")
     if status["status"] == COMPLETE:
-        err_console.print(f"[green]gate complete[/green] for {incident}")
+        err_console.print(f"[green]gate complete[/green] for {esc(incident)}")
     else:
-        err_console.print(f"[red]gate open[/red] for {incident}: {status['reason']}")
+        err_console.print(f"[red]gate open[/red] for {esc(incident)}: {esc(status['reason'])}")
         raise typer.Exit(1)
 
 
@@ -236,7 +236,7 @@ def trace_cmd(
                   "started_at", "statement"]].dropna(subset=["finding"])
     if fmt is Format.TABLE:
         head = rows.iloc[0]
-        console.print(f"[bold]{item}[/bold] {head['title']} ({head['quarter'] or 'no quarter'})")
+        console.print(f"[bold]{esc(item)}[/bold] {esc(head['title'])} ({esc(head['quarter'] or 'no quarter')})")
     print_frame(chain, fmt, empty="no finding behind this roadmap item")
 
 

@@ -18,6 +18,14 @@ class EngineError(RuntimeError):
     """A database refused a query or could not be reached; the message says which."""
 
 
+class EngineUnavailable(EngineError):
+    """The database cannot be reached or opened: no write can succeed, so none is retried."""
+
+
+class EngineConflict(EngineError):
+    """A concurrent writer stored a key this write meant to create (retry it as a replacement)."""
+
+
 class Engine(ABC):
     """A graph database behind one Cypher dialect.
 
