@@ -25,7 +25,8 @@ import pytest
 import kb
 from kb.analysis.themes import accept_theme
 from kb.demo import generate_corpus, write_corpus
-from kb.graph.loop_writes import JIRA_PUSH, record_work_item
+from kb.analysis.hooks import DEFAULT_HOOKS
+from kb.graph.loop_writes import JIRA_PUSH
 from kb.knowledge_base import KnowledgeBase
 from kb.roadmap import import_roadmap
 from tests.conftest import ROOT, _SharedEngine
@@ -83,7 +84,8 @@ def neo4j_target(neo4j_engine, neo4j_settings) -> Target:  # type: ignore[no-unt
                          "NEO4J_PASSWORD": neo4j_settings.password, "NEO4J_DATABASE": neo4j_settings.database}
 
     def open_() -> KnowledgeBase:
-        kbase = KnowledgeBase(_SharedEngine(neo4j_engine))  # type: ignore[arg-type]
+        # The same after-ingest hooks as kb.connect() wires, as the CLI's ingest runs them.
+        kbase = KnowledgeBase(_SharedEngine(neo4j_engine), DEFAULT_HOOKS)  # type: ignore[arg-type]
         kbase.init_schema()
         return kbase
 
@@ -125,7 +127,7 @@ def _add_tool_links(kbase: KnowledgeBase, corpus: Path) -> None:
     theme = kbase.cypher("MATCH (t:Theme) RETURN t.slug AS s ORDER BY s LIMIT 1")["s"].iloc[0]
     accept_theme(kbase, factor, theme)
     finding = kbase.cypher("MATCH (f:Finding) RETURN f.key AS k ORDER BY k LIMIT 1")["k"].iloc[0]
-    record_work_item(kbase.engine, finding, {"key": "jira:CRASH-1", "system": "jira", "external_id": "CRASH-1",
+    kbase.record_work_item(finding, {"key": "jira:CRASH-1", "system": "jira", "external_id": "CRASH-1",
                                              "url": "https://jira.example/browse/CRASH-1", "status": "To Do"},
                      JIRA_PUSH)
 
