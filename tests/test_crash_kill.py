@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 import kb
+from kb.analysis.hooks import DEFAULT_HOOKS
 from kb.analysis.themes import accept_theme
 from kb.demo import generate_corpus, write_corpus
-from kb.analysis.hooks import DEFAULT_HOOKS
 from kb.graph.loop_writes import JIRA_PUSH
 from kb.knowledge_base import KnowledgeBase
 from kb.roadmap import import_roadmap
