@@ -51,10 +51,23 @@ def _naive_utc_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return df
 
 
+MEMORY = ":memory:"
+
+
 class LadybugEngine(Engine):
     name = "ladybug"
 
     def __init__(self, path: str | Path) -> None:
+        # ":memory:" is a database that lives and dies with the process (tests, scratch work):
+        # nothing on disk to protect, so writes are plain transactions, not shadow copies.
+        self.in_memory = str(path) == MEMORY
+        if self.in_memory:
+            self.path = Path(MEMORY)
+            self.description = "ladybug (embedded) in memory"
+            self._db, self._conn = self._open_pair(self.path)
+            self._writer: files.WriterLock | None = None
+            self._lock = threading.Lock()
+            return
         self.path = Path(path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.description = f"ladybug (embedded) at {self.path}"
@@ -127,6 +140,17 @@ class LadybugEngine(Engine):
     def _transaction(self) -> Iterator[None]:
         """Run the block on a copy of the database and swap the copy in: all of it or none,
         also under kill -9 (the live file is never written in place)."""
+        if self.in_memory:
+            with self._lock:
+                self._execute("BEGIN TRANSACTION")
+                try:
+                    yield
+                except BaseException:
+                    with contextlib.suppress(EngineError):  # the block's own error is what surfaces
+                        self._execute("ROLLBACK")
+                    raise
+                self._execute("COMMIT")
+            return
         shadow = files.shadow_path(self.path)
         with self._lock:
             self._close_pair(self._db, self._conn)
@@ -206,4 +230,5 @@ class LadybugEngine(Engine):
         with self._lock:
             self._conn.close()
             self._db.close()
-            self._writer.release()
+            if self._writer is not None:
+                self._writer.release()
