@@ -16,6 +16,7 @@ from typing import Literal, Protocol
 import numpy as np
 import pandas as pd
 
+from kb.analysis.followups import overdue_findings
 from kb.analysis.gate import COMPLETE, DEFAULT_RULES, GateRules, gate_status
 from kb.analysis.repeats import repeat_incidents
 
@@ -28,7 +29,7 @@ COLUMNS = [
     "period", "incidents", "repeats", "repeat_rate", "tti_median_days", "tti_p90_days",
     "remediated", "remediation_pending", "ttr_median_days", "roadmap_items", "roadmap_traced_share",
     "gated_incidents", "gate_completion_rate", "open_findings", "open_finding_age_median_days",
-    "facilitators", "busiest_facilitator_share",
+    "overdue_findings", "facilitators", "busiest_facilitator_share",
 ]
 
 
@@ -105,6 +106,8 @@ def _frames(kbase: Queryable, as_of: datetime, rules: GateRules) -> dict[str, pd
     findings = findings.dropna(subset=["published_at"])
     findings = findings[findings["status"].isin(OPEN_STATUSES) & ~findings["closed_by_work"]].copy()
     findings["age_days"] = (pd.Timestamp(as_of) - findings["published_at"]) / DAY
+    overdue = overdue_findings(kbase, as_of=as_of).set_index("finding")["overdue"]
+    findings["overdue"] = findings["finding"].map(overdue).fillna(False).astype(bool)
 
     roadmap = kbase.query("loop_roadmap_trace")
     roadmap = roadmap.groupby("item").agg(quarter=("quarter", "first"), findings=("finding", "count"))
@@ -134,6 +137,7 @@ def _row(period: str, inc: pd.DataFrame, ana: pd.DataFrame, open_f: pd.DataFrame
         "gate_completion_rate": _share(int(gated["gate_complete"].sum()), len(gated)),
         "open_findings": len(open_f),
         "open_finding_age_median_days": _quantile(open_f["age_days"], 0.5),
+        "overdue_findings": int(open_f["overdue"].sum()),
         "facilitators": int(facilitated.nunique()),
         "busiest_facilitator_share": _share(int(counts.iloc[0]) if len(counts) else 0, len(facilitated)),
     }
