@@ -89,7 +89,8 @@ def to_markdown(case: BusinessCase) -> str:
              if n else "No incidents.", ""]
     if t.get("missing"):
         lines += [f"Missing figures (the sums are lower bounds): {t['missing']}.", ""]
-    lines += ["| incident | started | SEV | revenue | customers | hours | responder h |", "|---|---|---|---|---|---|---|"]
+    lines += ["| incident | started | SEV | revenue | customers | hours | responder h |",
+              "|---|---|---|---|---|---|---|"]
     for r in case.incidents.itertuples(index=False):
         lines.append(f"| {r.incident} | {r.started_at:%Y-%m-%d} | {r.severity} | {_money(r.revenue)} | "
                      f"{_num(r.customers)} | {_num(r.duration_hours)} | {_num(r.responder_hours)} |")

@@ -66,8 +66,10 @@ def incident_costs(kbase: Queryable, roles: Sequence[str] = RESPONDER_ROLES) -> 
     estimated = crew.where(crew > 0) * _hours(begin, end).clip(lower=0)
     stated = pd.to_numeric(inc["responder_hours"], errors="coerce")
     out["responder_hours"] = stated.fillna(estimated)
-    out["responder_hours_source"] = np.where(stated.notna(), "stated",
-                                             np.where(estimated.notna(), "estimated", None))
+    source = pd.Series(None, index=inc.index, dtype=object)
+    source[estimated.notna()] = "estimated"
+    source[stated.notna()] = "stated"
+    out["responder_hours_source"] = source
     out["responders"] = crew.fillna(0).astype(int)
     out["missing"] = [[f for f in FIGURES if pd.isna(r[f])] for r in out[list(FIGURES)].to_dict("records")]
     return out.reset_index(drop=True)[INCIDENT_COLUMNS]

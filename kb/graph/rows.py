@@ -78,7 +78,8 @@ def packet_rows(packet: EventPacket) -> GraphRows:
            detected_at=inc.detected_at, acknowledged_at=inc.acknowledged_at,
            mitigated_at=inc.mitigated_at, resolved_at=inc.resolved_at,
            customer_impact=inc.customer_impact, revenue_impact=inc.revenue_impact,
-           customers_affected=inc.customers_affected, responder_hours=inc.responder_hours, summary=inc.summary, tags=list(inc.tags),
+           customers_affected=inc.customers_affected, responder_hours=inc.responder_hours,
+           summary=inc.summary, tags=list(inc.tags),
            compiled_at=inc.compiled_at, source=packet.provenance.source,
            source_file=packet.provenance.file, imported=packet.provenance.imported,
            reviewed=packet.provenance.reviewed)

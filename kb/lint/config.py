@@ -93,7 +93,8 @@ def read_config(path: str | Path) -> LintConfig:
     unknown = sorted(set(section) - {"rules"})
     if unknown:
         raise ConfigError(f"{file}: {prefix}.{unknown[0]}: unknown key; expected rules.RULE-ID tables")
-    policy_table = (data.get("tool", {}).get("incident-kb", {}) if file.name == "pyproject.toml" else data).get("policy")
+    home = data.get("tool", {}).get("incident-kb", {}) if file.name == "pyproject.toml" else data
+    policy_table = home.get("policy")
     try:
         policy = parse_policy(policy_table, file, prefix.replace("check", "policy")) if policy_table is not None \
             else DEFAULT_POLICY
