@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from kb.analysis.effect import (
     NOT_SHIPPED,
     UNSHIPPED,
     WORKED,
+    UnknownPattern,
     classify_repeats,
     fix_effects,
     rate_ratio_test,
@@ -110,7 +112,7 @@ def test_every_commitment_and_an_unshipped_fix(ev_kb: KnowledgeBase) -> None:
     # As of a day before OPS-1 closed, the first fix is not shipped either.
     early = fix_effects(ev_kb, "theme:cache-stampede", as_of=datetime.fromisoformat("2025-01-30T00:00:00+00:00"))
     assert early.iloc[0]["verdict"] == NOT_SHIPPED
-    with pytest.raises(KeyError):
+    with pytest.raises(UnknownPattern):
         fix_effects(ev_kb, "theme:no-such-theme", as_of=NOW)
 
 
@@ -245,7 +247,8 @@ def test_cli_effect_cost_whatif_followups(ev_db: str) -> None:
 # -- the demo's planted fixes ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def demo_effects(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, object]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, object, dict[str, int]]:
+    """The full demo in an embedded database, its truth, and planted cluster name -> found cluster number."""
     from kb.analysis.clusters import find_clusters, score_clusters
     from kb.demo import generate_corpus
 
@@ -253,19 +256,21 @@ def demo_effects(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame
     db = tmp_path_factory.mktemp("effect") / "graph.lbug"
     with kb.connect(engine="ladybug", db=db) as kbase:
         kbase.ingest_packets(corpus.packets, run_hooks=False)
-        matches = score_clusters(find_clusters(kbase), corpus.truth.clusters).matches.set_index("planted")
-        rows = []
-        for planted in corpus.truth.clusters:
+        matches = score_clusters(find_clusters(kbase), corpus.truth.clusters).matches
+    found = {str(m.planted): int(m.cluster) for m in matches.itertuples() if pd.notna(m.cluster)}
+    return str(db), corpus.truth, found
+
+
+def test_demo_effect_finds_the_fix_that_worked_and_the_one_that_did_not(demo) -> None:  # type: ignore[no-untyped-def]
+    db, truth, found = demo
+    rows = []
+    with kb.connect(engine="ladybug", db=db) as kbase:
+        for planted in truth.clusters:
             if planted.fix_worked is None:
                 continue
-            number = matches.at[planted.name, "cluster"]
-            df = fix_effects(kbase, f"cluster:{int(number)}", as_of=corpus.truth.params.end)
+            df = fix_effects(kbase, f"cluster:{found[planted.name]}", as_of=truth.params.end)
             rows.append({"planted": planted.name, "fix_worked": planted.fix_worked, **df.iloc[0].to_dict()})
-    return pd.DataFrame(rows), corpus.truth
-
-
-def test_demo_effect_finds_the_fix_that_worked_and_the_one_that_did_not(demo_effects) -> None:  # type: ignore[no-untyped-def]
-    df, truth = demo_effects
+    df = pd.DataFrame(rows)
     assert set(df["fix_worked"]) == {True, False}
     for row in df.itertuples():
         if row.fix_worked:
@@ -276,3 +281,27 @@ def test_demo_effect_finds_the_fix_that_worked_and_the_one_that_did_not(demo_eff
     failed = df[~df["fix_worked"]].iloc[0]
     assert failed["planted"] == "config-push"
     assert failed["shipped_at"] == pd.Timestamp(next(c.fixed_at for c in truth.clusters if c.name == "config-push"))
+
+
+def test_demo_ranked_by_cost_and_the_business_case(demo) -> None:  # type: ignore[no-untyped-def]
+    db, truth, found = demo
+    runner = CliRunner()
+    out = runner.invoke(app, ["clusters", "--weight", "cost", "--db", db, "-f", "json"])
+    assert out.exit_code == 0, out.output
+    revenue = [r["revenue"] for r in json.loads(out.output)]
+    assert revenue == sorted(revenue, reverse=True) and all(r["cost_missing"] is not None
+                                                           for r in json.loads(out.output))
+    out = runner.invoke(app, ["hotspots", "--weight", "cost", "--by", "service", "--db", db, "-f", "json"])
+    assert out.exit_code == 0, out.output
+    hot = json.loads(out.output)
+    assert [h["revenue"] for h in hot] == sorted((h["revenue"] for h in hot), reverse=True)
+    assert any("revenue unknown for" in h["cost_missing"] for h in hot)  # SEV4 incidents state no revenue
+    out = runner.invoke(app, ["okr", "propose", "--weight", "cost", "--as-of", "2026-10-01", "--db", db])
+    assert out.exit_code == 0 and "## Cost of the evidence" in out.output
+    out = runner.invoke(app, ["okr", "propose", "--business-case", str(found["config-push"]), "--as-of",
+                              "2026-10-01", "--db", db])
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith(f"# Business case: cluster {found['config-push']}")
+    assert "**did not work**" in out.output and "Incidents per quarter: " in out.output
+    out = runner.invoke(app, ["okr", "propose", "--business-case", "no-such-cluster", "--db", db])
+    assert out.exit_code == 2 and "no such recurring cluster" in out.output

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from kb.analysis.cost import FIGURES, cost_of_incidents, incident_costs
-from kb.analysis.effect import PER_DAYS, Pattern, fix_effects
+from kb.analysis.effect import PER_DAYS, Pattern, UnknownPattern, fix_effects
 
 
 class Queryable(Protocol):
@@ -48,7 +48,7 @@ def business_case(kbase: Queryable, cluster: str | int, *, as_of: datetime | Non
                            | (result.clusters["name"] == str(cluster))]
     if rows.empty:
         known = ", ".join(f"{r.cluster} ({r.name})" for r in result.clusters.itertuples(index=False)) or "none"
-        raise KeyError(f"cluster {cluster!r}: no such recurring cluster; expected one of: {known}")
+        raise UnknownPattern(f"cluster {cluster!r}: no such recurring cluster; expected one of: {known}")
     row = rows.iloc[0]
     keys = list(row["incidents"])
     costs = incident_costs(kbase)

@@ -54,6 +54,10 @@ COLUMNS = [
 ]
 
 
+class UnknownPattern(KeyError):
+    """The SUBJECT names no theme, defeated barrier or cluster of the knowledge base."""
+
+
 class Queryable(Protocol):
     def query(self, name: str, **params: Any) -> pd.DataFrame: ...
 
@@ -143,14 +147,14 @@ def select_patterns(kbase: Queryable, subject: str | None = None) -> list[Patter
     if not sep:
         kind, rest = "", subject
     if kind not in ("", "theme", "barrier", "cluster"):
-        raise KeyError(f"{subject!r}: expected theme:SLUG, barrier:SLUG, cluster:N or a slug")
+        raise UnknownPattern(f"{subject!r}: expected theme:SLUG, barrier:SLUG, cluster:N or a slug")
     found = []
     if kind in ("", "theme", "barrier"):
         found = [p for p in theme_barrier_patterns(kbase) if p.subject == rest and kind in ("", p.kind)]
     if not found and kind in ("", "cluster"):
         found = [p for p in cluster_patterns(kbase) if rest in (p.subject, p.name)]
     if not found:
-        raise KeyError(f"{subject!r}: no theme, defeated barrier or cluster of that name in the knowledge base")
+        raise UnknownPattern(f"{subject!r}: no theme, defeated barrier or cluster of that name in the knowledge base")
     return found
 
 
@@ -163,6 +167,13 @@ def commitments(kbase: Queryable, statuses: Sequence[str] = AGREED_STATUSES) -> 
     return df
 
 
+def _names(df: pd.DataFrame, kind: str, subject: str, items: tuple[tuple[str, str], ...]) -> pd.Series:
+    """Boolean mask of the rows whose (kind, subject) is one of `items` (a Series: safe on empty frames)."""
+    wanted = set(items)
+    return pd.Series([(k, s) in wanted for k, s in zip(df[kind], df[subject], strict=True)], index=df.index,
+                     dtype=bool)
+
+
 def pattern_effect(pattern: Pattern, work: pd.DataFrame, starts: pd.Series, as_of: datetime | pd.Timestamp,
                    *, fixes: str = "first", target: float = 0.5,
                    repeats: pd.DataFrame | None = None) -> list[dict[str, Any]]:
@@ -170,7 +181,7 @@ def pattern_effect(pattern: Pattern, work: pd.DataFrame, starts: pd.Series, as_o
 
     `work`: commitments(); `starts`: started_at by incident key; `repeats`: find_repeats() rows."""
     now = _utc(as_of)
-    mine = work[[(k, s) in pattern.items for k, s in zip(work["kind"], work["subject"], strict=True)]]
+    mine = work[_names(work, "kind", "subject", pattern.items)]
     mine = mine[mine["created_at"].isna() | (mine["created_at"] <= now)]
     mine = mine[mine["started_at"] <= now]
     if mine.empty:
@@ -226,7 +237,7 @@ def _repeat_split(pattern: Pattern, repeats: pd.DataFrame | None, shipped: pd.Ti
     """Repeat incidents through this pattern's themes/barriers, before and after the fix shipped."""
     if repeats is None or repeats.empty:
         return {"repeats_unshipped": 0, "repeats_came_back": 0}
-    hit = repeats[[(k, v) in pattern.items for k, v in zip(repeats["via_kind"], repeats["via"], strict=True)]]
+    hit = repeats[_names(repeats, "via_kind", "via", pattern.items)]
     hit = hit[hit["incident"].isin(set(pattern.incidents)) & (hit["started_at"] <= now)]
     hit = hit.drop_duplicates("incident")
     after = hit["started_at"] > shipped if shipped is not None else pd.Series(False, index=hit.index)

@@ -62,7 +62,7 @@ def effect(
     """Did the fix work? Incident rate per 90 days before and after a pattern's fix shipped (its work
     items closed), the rate ratio with a 95% exact CI, and a verdict: worked, did not work, no
     evidence yet, fix not yet shipped (see the README for the definitions)."""
-    from kb.analysis.effect import classify_repeats, fix_effects
+    from kb.analysis.effect import UnknownPattern, classify_repeats, fix_effects
 
     when = parse_as_of(as_of)
     with open_kb(engine, db) as kbase:
@@ -73,7 +73,7 @@ def effect(
             return
         try:
             df = fix_effects(kbase, subject, as_of=when, fixes="all" if all_fixes else "first", target=target)
-        except KeyError as exc:
+        except UnknownPattern as exc:
             raise fail(f"SUBJECT {exc.args[0]}") from None
     if fmt is Format.TABLE and not df.empty:
         df = pd.DataFrame({

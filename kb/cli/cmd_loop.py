@@ -202,10 +202,11 @@ def okr_propose(
         if business_case is not None:
             from kb.analysis.business_case import business_case as make_case
             from kb.analysis.business_case import to_markdown as case_markdown
+            from kb.analysis.effect import UnknownPattern
 
             try:
                 case_text = case_markdown(make_case(kbase, business_case, as_of=_as_of(as_of)))
-            except KeyError as exc:
+            except UnknownPattern as exc:
                 raise fail(f"--business-case {exc.args[0]}") from None
             if out is not None:
                 out.write_text(case_text, encoding="utf-8")
