@@ -67,7 +67,7 @@ def evidence_packets() -> list[EventPacket]:
         "analyses": [_analysis("A1", "2025-03-05T00:00:00Z", [("F1", "cache-stampede"), ("F2", "slow-disk")],
                                [("F1", "impact"), ("F2", "impact")],
                                [{"id": "R1", "statement": "Move the cache to local SSDs.", "status": "agreed",
-                                 "owner": "platform", "addresses": ["F2"]}],
+                                 "owner": "platform", "addresses": ["F2"], "due_at": "2025-05-04T02:00:00+02:00"}],
                                [{"barrier": "cache-warmup", "status": "failed", "defeated_by": ["F1"]}])],
     }
     return [EventPacket.model_validate(p) for p in (p1, p2, p3, p4)]

@@ -185,9 +185,10 @@ def test_followups_due_dates_by_hand(ev_kb: KnowledgeBase) -> None:
     assert rows == [
         ("finding", "EV-2/finding/R1", -46.0, True),   # SEV1: published Jan 15 + 30 days = Feb 14
         ("work item", "jira:OPS-9", -31.0, True),       # its own due_at, Mar 1
-        ("finding", "EV-4/finding/R1", 33.0, False),    # SEV2: Mar 5 + 60 days = May 4
+        ("finding", "EV-4/finding/R1", 33.0, False),    # stated: May 4, 00:00 UTC
         ("finding", "EV-3/finding/R1", 299.0, False),   # SEV5: Jan 25 + 365 days = 2026-01-25
     ]  # EV-1's finding is done: not a follow-up
+    assert list(df["due_source"]) == ["SEV1 default: 30 days", "stated", "stated", "SEV5 default: 365 days"]
     assert list(followups(ev_kb, as_of=NOW, overdue_only=True)["key"]) == ["EV-2/finding/R1", "jira:OPS-9"]
     assert list(followups(ev_kb, as_of=NOW, owner="platform")["key"]) == ["EV-4/finding/R1"]
     all_row = loop_metrics(ev_kb, as_of=NOW).iloc[-1]
@@ -209,6 +210,15 @@ def test_severity_policy_scales_the_process(ev_kb: KnowledgeBase, tmp_path: Path
     toml.write_text('[policy.SEV9]\ngate = false\n')
     with pytest.raises(ConfigError, match=r"policy\.SEV9: expected a severity SEV1 \.\. SEV5"):
         read_config(toml)
+
+
+def test_new_fields_survive_the_round_trip(ev_kb: KnowledgeBase) -> None:
+    from kb.graph.reader import read_packets
+
+    back = {p.key: p for p in read_packets(ev_kb, ["EV-2", "EV-4"])}
+    assert back["EV-2"].incident.responder_hours == 7.5
+    assert back["EV-2"].analyses[0].findings[0].work_items[0].due_at == pd.Timestamp("2025-03-01T00:00:00Z")
+    assert back["EV-4"].analyses[0].findings[0].due_at == pd.Timestamp("2025-05-04T00:00:00Z")
 
 
 # -- the CLI -----------------------------------------------------------------------------------------------
