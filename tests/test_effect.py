@@ -250,6 +250,16 @@ def test_cli_effect_cost_whatif_followups(ev_db: str) -> None:
     assert out.exit_code == 2
     out = runner.invoke(app, ["followups", "--overdue", "--as-of", AS_OF, "--db", ev_db, "-f", "json"])
     assert out.exit_code == 0 and out.output.count('"overdue": true') == 2
+    toml = Path(ev_db).parent / "kb.toml"
+    toml.write_text("[policy.SEV1]\ndue_days = 100\n")  # EV-2's finding: Jan 15 + 100 days = Apr 25, not overdue
+    out = runner.invoke(app, ["followups", "--overdue", "--config", str(toml), "--as-of", AS_OF, "--db", ev_db,
+                              "-f", "json"])
+    assert out.exit_code == 0 and [r["key"] for r in json.loads(out.output)] == ["jira:OPS-9"]
+    toml.write_text("[policy.SEV1]\ndue_days = -3\n")
+    out = runner.invoke(app, ["followups", "--config", str(toml), "--db", ev_db])
+    assert out.exit_code == 2 and "policy.SEV1.due_days: expected a positive whole number" in out.output
+    out = runner.invoke(app, ["gate", "EV-3", "--db", ev_db])
+    assert out.exit_code == 0, out.output  # SEV5: the policy exempts it from the gate
     out = runner.invoke(app, ["gate", "EV-4", "--weight", "cost", "--db", ev_db, "-f", "json"])
     assert '"pattern": "theme:slow-disk"' in out.output and '"cost_missing": ""' in out.output
 

@@ -19,6 +19,7 @@ import pandas as pd
 from kb.analysis.followups import overdue_findings
 from kb.analysis.gate import COMPLETE, DEFAULT_RULES, GateRules, gate_status
 from kb.analysis.repeats import repeat_incidents
+from kb.lint.policy import DEFAULT_POLICY, SeverityPolicy
 
 Period = Literal["quarter", "month"]
 DAY = pd.Timedelta(days=1)
@@ -74,7 +75,8 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else np.nan
 
 
-def _frames(kbase: Queryable, as_of: datetime, rules: GateRules) -> dict[str, pd.DataFrame]:
+def _frames(kbase: Queryable, as_of: datetime, rules: GateRules,
+            policy: SeverityPolicy = DEFAULT_POLICY) -> dict[str, pd.DataFrame]:
     incidents = repeat_incidents(kbase)
     analyses = kbase.query("loop_analyses")
     findings = kbase.query("loop_findings")
@@ -85,7 +87,7 @@ def _frames(kbase: Queryable, as_of: datetime, rules: GateRules) -> dict[str, pd
     incidents["tti_days"] = (incidents["incident"].map(first) - incidents["resolved_at"]) / DAY
 
     # Gate: only incidents with an analysis have a gate to pass.
-    gates = gate_status(kbase, rules=rules).set_index("incident")
+    gates = gate_status(kbase, rules=rules, policy=policy).set_index("incident")
     incidents["gated"] = incidents["incident"].isin(set(analyses["incident"]))
     incidents["gate_complete"] = incidents["incident"].map(gates["status"]) == COMPLETE
 
@@ -106,7 +108,7 @@ def _frames(kbase: Queryable, as_of: datetime, rules: GateRules) -> dict[str, pd
     findings = findings.dropna(subset=["published_at"])
     findings = findings[findings["status"].isin(OPEN_STATUSES) & ~findings["closed_by_work"]].copy()
     findings["age_days"] = (pd.Timestamp(as_of) - findings["published_at"]) / DAY
-    overdue = overdue_findings(kbase, as_of=as_of).set_index("finding")["overdue"]
+    overdue = overdue_findings(kbase, as_of=as_of, policy=policy).set_index("finding")["overdue"]
     findings["overdue"] = findings["finding"].map(overdue).fillna(False).astype(bool)
 
     roadmap = kbase.query("loop_roadmap_trace")
@@ -144,12 +146,12 @@ def _row(period: str, inc: pd.DataFrame, ana: pd.DataFrame, open_f: pd.DataFrame
 
 
 def loop_metrics(kbase: Queryable, by: Period = "quarter", as_of: datetime | None = None,
-                 rules: GateRules = DEFAULT_RULES) -> pd.DataFrame:
+                 rules: GateRules = DEFAULT_RULES, policy: SeverityPolicy = DEFAULT_POLICY) -> pd.DataFrame:
     """The loop metrics per period and overall (last row, period "all")."""
     if by not in ("quarter", "month"):
         raise ValueError(f"by={by!r}: expected quarter or month")
     as_of = as_of or datetime.now(UTC)
-    f = _frames(kbase, as_of, rules)
+    f = _frames(kbase, as_of, rules, policy)
     inc, ana, open_f, road = f["incidents"], f["analyses"], f["open_findings"], f["roadmap"]
     inc["period"] = period_of(inc["started_at"], by)
     ana["period"] = period_of(ana["published_at"], by)

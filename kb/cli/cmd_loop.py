@@ -20,6 +20,7 @@ from kb.cli.output import Format, FormatOpt, print_frame
 from kb.integrations.jira import JiraClient, JiraError, JiraSettings, push_findings
 from kb.integrations.jira_csv import JiraCsvError, export_rows, sync_export, write_import_csv
 from kb.knowledge_base import KnowledgeBase
+from kb.lint.policy import PolicyError, SeverityPolicy, load_policy
 from kb.roadmap import RoadmapError, import_roadmap
 
 sync_app = typer.Typer(help="Bring the state of outside systems back into the knowledge base.", no_args_is_help=True)
@@ -56,6 +57,14 @@ def _as_of(value: str | None) -> datetime:
     except ValueError:
         raise fail(f"--as-of {value!r}: expected an ISO 8601 date or timestamp like 2025-07-01") from None
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _policy() -> SeverityPolicy:
+    """The severity policy of the nearest kb.toml ([policy.SEVn]), or the defaults."""
+    try:
+        return load_policy()
+    except PolicyError as exc:
+        raise fail(str(exc)) from None
 
 
 def _require_incident(kbase: KnowledgeBase, incident: str) -> None:
@@ -101,7 +110,7 @@ def gate(
         if push:
             _push(kbase, incident, rules)
         findings = gate_findings(kbase, [incident], rules)
-        status = gate_status(kbase, [incident], rules).iloc[0]
+        status = gate_status(kbase, [incident], rules, policy=_policy()).iloc[0]
         if weight == "cost":
             from kb.analysis.cost import finding_costs
 
@@ -294,7 +303,7 @@ def metrics(
     """Loop metrics per period: repeat rate, time to insight and remediation, roadmap traceability,
     gate completion, age of open findings, facilitation spread (see the README for definitions)."""
     with open_kb(engine, db) as kbase:
-        frame = loop_metrics(kbase, by=by.value, as_of=_as_of(as_of))
+        frame = loop_metrics(kbase, by=by.value, as_of=_as_of(as_of), policy=_policy())
     if fmt is Format.TABLE:
         frame = _readable(frame)
     print_frame(frame, fmt, title=f"loop metrics by {by.value}", empty="no incidents yet")
