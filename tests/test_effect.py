@@ -325,3 +325,18 @@ def test_demo_ranked_by_cost_and_the_business_case(demo) -> None:  # type: ignor
     assert "**did not work**" in out.output and "Incidents per quarter: " in out.output
     out = runner.invoke(app, ["okr", "propose", "--business-case", "no-such-cluster", "--db", db])
     assert out.exit_code == 2 and "no such recurring cluster" in out.output
+
+
+def test_a_database_from_before_the_new_properties_gains_them(tmp_path: Path) -> None:
+    """Ladybug needs every property declared: an older database gets responder_hours and due_at added."""
+    import ladybug
+
+    path = tmp_path / "old.lbug"
+    conn = ladybug.Connection(ladybug.Database(str(path)))
+    conn.execute("CREATE NODE TABLE Incident(key STRING, title STRING, PRIMARY KEY (key))")
+    conn.execute("CREATE (:Incident {key: 'OLD-1', title: 'kept'})")
+    conn.close()
+    with kb.connect(engine="ladybug", db=path) as kbase:
+        kbase.ingest_packets(evidence_packets(), run_hooks=False)
+        costs = incident_costs(kbase).set_index("incident")
+    assert costs.at["OLD-1", "title"] == "kept" and costs.at["EV-2", "responder_hours"] == 7.5

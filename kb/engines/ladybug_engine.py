@@ -53,6 +53,11 @@ class LadybugEngine(Engine):
             for n in nodes:
                 cols = ", ".join(f"{p} {t.value}" for p, t in n.all_props.items())
                 self._execute(f"CREATE NODE TABLE IF NOT EXISTS {n.label}({cols}, PRIMARY KEY ({n.key}))")
+                # A database made by an older version lacks properties added since: add them (null).
+                have = {row[1] for row in self._execute(f"CALL table_info('{n.label}') RETURN *").get_all()}
+                for p, t in n.all_props.items():
+                    if p not in have:
+                        self._execute(f"ALTER TABLE {n.label} ADD IF NOT EXISTS {p} {t.value}")
             for r in rels:
                 pairs = ", ".join(f"FROM {a} TO {b}" for a, b in r.pairs)
                 props = "".join(f", {p} {t.value}" for p, t in r.all_props.items())
