@@ -258,8 +258,16 @@ def fix_effects(kbase: Queryable, subject: str | None = None, *, as_of: datetime
     repeats = find_repeats(kbase)
     if not repeats.empty:
         repeats["started_at"] = pd.to_datetime(repeats["started_at"], utc=True)
-    rows = [r for p in chosen for r in pattern_effect(p, work, starts, now, fixes=fixes, target=target,
-                                                       repeats=repeats)]
+    # Split once by (kind, subject): a pattern then reads only its own rows (48 patterns: 16 s -> well under 1 s).
+    work_by = {k: g for k, g in work.groupby(["kind", "subject"], sort=False)}
+    reps_by = {k: g for k, g in repeats.groupby(["via_kind", "via"], sort=False)} if len(repeats) else {}
+
+    def own(groups: dict[Any, pd.DataFrame], frame: pd.DataFrame, p: Pattern) -> pd.DataFrame:
+        parts = [groups[i] for i in p.items if i in groups]
+        return pd.concat(parts) if parts else frame.iloc[0:0]
+
+    rows = [r for p in chosen for r in pattern_effect(p, own(work_by, work, p), starts, now, fixes=fixes,
+                                                       target=target, repeats=own(reps_by, repeats, p))]
     df = pd.DataFrame(rows, columns=COLUMNS)
     order = {WORKED: 0, DID_NOT_WORK: 1, NO_EVIDENCE: 2, NOT_SHIPPED: 3}
     df["_o"] = df["verdict"].map(order)
