@@ -340,3 +340,14 @@ def test_a_database_from_before_the_new_properties_gains_them(tmp_path: Path) ->
         kbase.ingest_packets(evidence_packets(), run_hooks=False)
         costs = incident_costs(kbase).set_index("incident")
     assert costs.at["OLD-1", "title"] == "kept" and costs.at["EV-2", "responder_hours"] == 7.5
+
+
+def test_kb_check_passes_a_sev5_typo_fix_and_fails_the_same_as_sev4(tmp_path: Path) -> None:
+    text = ("incident:\n  id: T-1\n  title: Typo on the pricing page\n  severity: SEV5\n"
+            "  started_at: 2025-01-01T00:00:00Z\n")
+    (tmp_path / "T-1.yaml").write_text(text)
+    (tmp_path / "T-2.yaml").write_text(text.replace("T-1", "T-2").replace("SEV5", "SEV4"))
+    runner = CliRunner()
+    assert runner.invoke(app, ["check", str(tmp_path / "T-1.yaml")]).exit_code == 0
+    out = runner.invoke(app, ["check", str(tmp_path / "T-2.yaml")])
+    assert out.exit_code == 1 and "incomplete-packet" in out.output
