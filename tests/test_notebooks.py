@@ -11,6 +11,7 @@ import pytest
 from nbclient import NotebookClient
 
 import kb
+from kb.analysis.hooks import DEFAULT_HOOKS
 from kb.engines.neo4j_engine import Neo4jEngine, Neo4jSettings
 from kb.knowledge_base import KnowledgeBase
 from kb.quickstart import load_demo
@@ -87,7 +88,7 @@ def test_notebook_runs_on_neo4j(name: str, neo4j_settings: Neo4jSettings, neo4j_
     (and the causal web's packet reader); to keep the suite under two minutes the others run embedded only.
     Static export is left to the embedded run, so this one also exercises the no-browser path."""
     neo4j_engine.reset()
-    kbase = KnowledgeBase(neo4j_engine)
+    kbase = KnowledgeBase(neo4j_engine, DEFAULT_HOOKS)
     kbase.init_schema()
     load_demo(kbase, incidents=80, seed=7)
     for var, value in (("NEO4J_URI", neo4j_settings.uri), ("NEO4J_USERNAME", neo4j_settings.user),

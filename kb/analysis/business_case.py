@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import pandas as pd
 
 from kb.analysis.cost import FIGURES, cost_of_incidents, incident_costs
 from kb.analysis.effect import PER_DAYS, Pattern, UnknownPattern, fix_effects
-
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: Any) -> pd.DataFrame: ...
+from kb.graph.catalogue import Queryable
 
 
 @dataclass

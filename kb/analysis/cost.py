@@ -18,12 +18,13 @@ then responder hours, then incidents.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from kb.analysis.incident_features import as_list, load_features
+from kb.graph.catalogue import Queryable
 
 RESPONDER_ROLES: tuple[str, ...] = ("responder", "incident_lead")
 FIGURES: tuple[str, ...] = ("revenue", "customers", "duration_hours", "responder_hours")
@@ -31,10 +32,6 @@ INCIDENT_COLUMNS = ["incident", "title", "severity", "started_at", *FIGURES, "re
                     "responders", "missing"]
 SUMMARY_COLUMNS = ["kind", "subject", "incidents", *FIGURES, *(f"{f}_known" for f in FIGURES), "missing"]
 COST_COLUMNS = [*FIGURES, "revenue_known", "cost_missing"]
-
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: Any) -> pd.DataFrame: ...
 
 
 def _hours(a: pd.Series, b: pd.Series) -> pd.Series:

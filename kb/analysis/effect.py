@@ -34,13 +34,15 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
-from kb.analysis.repeats import AGREED_STATUSES, DEFEATED_STATUSES, find_repeats
+from kb.analysis.repeats import find_repeats
+from kb.graph.catalogue import Queryable
+from kb.model import AGREED_STATUSES, DEFEATED_STATUSES
 
 PER_DAYS = 90.0
 """Rates are incidents per 90 days."""
@@ -56,10 +58,6 @@ COLUMNS = [
 
 class UnknownPattern(KeyError):
     """The SUBJECT names no theme, defeated barrier or cluster of the knowledge base."""
-
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: Any) -> pd.DataFrame: ...
 
 
 @dataclass(frozen=True)

@@ -13,20 +13,17 @@ not. Overdue: open and due before `as_of`. Done, rejected and deferred findings 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kb.lint.policy import DEFAULT_POLICY, SeverityPolicy
+from kb.analysis.policy import DEFAULT_POLICY, SeverityPolicy
+from kb.graph.catalogue import Queryable
 
 OPEN_STATUSES = ("proposed", "agreed")
 COLUMNS = ["kind", "key", "finding", "incident", "severity", "owner", "status", "due_at", "due_source",
            "days_left", "overdue", "statement"]
-
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: Any) -> pd.DataFrame: ...
 
 
 def _ts(value: datetime | None) -> pd.Timestamp:

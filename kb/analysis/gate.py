@@ -11,15 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import pandas as pd
 
-from kb.lint.policy import DEFAULT_POLICY, SeverityPolicy
-
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: object) -> pd.DataFrame: ...
+from kb.analysis.policy import DEFAULT_POLICY, SeverityPolicy
+from kb.graph.catalogue import Queryable
 
 
 @dataclass(frozen=True)
@@ -104,7 +100,7 @@ def gate_status(kbase: Queryable, incidents: Sequence[str] | None = None,
     An incident with no analysis, or whose analyses produced no findings, is open:
     there is nothing yet that could become work.
     """
-    all_incidents = kbase.query("loop_incidents")
+    all_incidents = kbase.query("incidents")
     if incidents is not None:
         all_incidents = all_incidents[all_incidents["incident"].isin(list(incidents))]
     keys = all_incidents["incident"].tolist()

@@ -11,15 +11,16 @@ the two nearest values (pandas' quantile). The README defines every column.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from kb.analysis.followups import overdue_findings
 from kb.analysis.gate import COMPLETE, DEFAULT_RULES, GateRules, gate_status
+from kb.analysis.policy import DEFAULT_POLICY, SeverityPolicy
 from kb.analysis.repeats import repeat_incidents
-from kb.lint.policy import DEFAULT_POLICY, SeverityPolicy
+from kb.graph.catalogue import Queryable
 
 Period = Literal["quarter", "month"]
 DAY = pd.Timedelta(days=1)
@@ -32,10 +33,6 @@ COLUMNS = [
     "gated_incidents", "gate_completion_rate", "open_findings", "open_finding_age_median_days",
     "overdue_findings", "facilitators", "busiest_facilitator_share",
 ]
-
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: object) -> pd.DataFrame: ...
 
 
 def period_of(ts: pd.Series, by: Period) -> pd.Series:

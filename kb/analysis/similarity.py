@@ -25,7 +25,7 @@ import scipy.sparse as sp
 
 from kb.analysis.incident_features import IncidentFeatures, Queryable, load_features, membership, split_label
 from kb.analysis.text import TfidfIndex
-from kb.graph.enrich import SIMILARITY_ORIGIN, replace_related
+from kb.graph.enrich import SIMILARITY_ORIGIN
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -218,7 +218,7 @@ def record_related(kbase: KnowledgeBase, incidents: list[str], k: int = DEFAULT_
         return 0
     index = SimilarityIndex.build(kbase)
     rows = related_edges(index, incidents, k, min_score)
-    replace_related(kbase.engine, incidents, rows, SIMILARITY_ORIGIN)
+    kbase.replace_related(incidents, rows, SIMILARITY_ORIGIN)
     return len(rows)
 
 

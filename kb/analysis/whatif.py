@@ -14,21 +14,18 @@ reaches the impact. Incidents whose web has no path to the impact say nothing an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import networkx as nx
 import pandas as pd
 
 from kb.analysis.cost import FIGURES, cost_of_incidents, incident_costs
-from kb.analysis.repeats import DEFEATED_STATUSES
+from kb.graph.catalogue import Queryable
+from kb.model import DEFEATED_STATUSES
 
 IMPACT = "__impact__"
 ROOT = "__root__"
 COLUMNS = ["incident", "started_at", "severity", "title", "paths", "subject_factors", "prevented", *FIGURES]
-
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: Any) -> pd.DataFrame: ...
 
 
 @dataclass

@@ -170,7 +170,8 @@ def followups(
     """Open follow-ups (findings and work items) with their due dates: stated, or by severity from
     kb.toml (SEV1 30 days after the analysis is published by default), most overdue first."""
     from kb.analysis.followups import followups as open_followups
-    from kb.lint.policy import PolicyError, load_policy
+    from kb.analysis.policy import PolicyError
+    from kb.lint.policy_file import load_policy
 
     when = parse_as_of(as_of)
     try:

@@ -14,13 +14,14 @@ import typer
 from kb.analysis.gate import COMPLETE, GateRules, gate_findings, gate_status, matrix
 from kb.analysis.metrics import loop_metrics
 from kb.analysis.okr import OkrOptions, propose_okrs, save_proposals, to_csv, to_markdown
+from kb.analysis.policy import PolicyError, SeverityPolicy
 from kb.analysis.trace import UnknownRoadmapItem, trace, untraced
-from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
+from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, esc, fail, open_kb
 from kb.cli.output import Format, FormatOpt, print_frame
 from kb.integrations.jira import JiraClient, JiraError, JiraSettings, push_findings
 from kb.integrations.jira_csv import JiraCsvError, export_rows, sync_export, write_import_csv
 from kb.knowledge_base import KnowledgeBase
-from kb.lint.policy import PolicyError, SeverityPolicy, load_policy
+from kb.lint.policy_file import load_policy
 from kb.roadmap import RoadmapError, import_roadmap
 
 sync_app = typer.Typer(help="Bring the state of outside systems back into the knowledge base.", no_args_is_help=True)
@@ -68,7 +69,7 @@ def _policy() -> SeverityPolicy:
 
 
 def _require_incident(kbase: KnowledgeBase, incident: str) -> None:
-    known = kbase.query("loop_incidents")["incident"]
+    known = kbase.query("incidents")["incident"]
     if incident not in set(known):
         raise fail(f"no incident {incident!r} in the knowledge base ({len(known)} incidents)")
 
@@ -131,9 +132,9 @@ def gate(
                        "problem", *cost_cols]].rename(columns={"impact": "I", "effort": "E"})
     print_frame(shown, fmt, title="findings", empty="no findings")
     if status["status"] == COMPLETE:
-        err_console.print(f"[green]gate complete[/green] for {incident}")
+        err_console.print(f"[green]gate complete[/green] for {esc(incident)}")
     else:
-        err_console.print(f"[red]gate open[/red] for {incident}: {status['reason']}")
+        err_console.print(f"[red]gate open[/red] for {esc(incident)}: {esc(status['reason'])}")
         raise typer.Exit(1)
 
 
@@ -228,7 +229,7 @@ def okr_propose(
             from kb.analysis.cost import with_cost
 
             proposals = with_cost(proposals, kbase, incidents_column="evidence")
-        saved = save_proposals(kbase.engine, proposals) if save else 0
+        saved = save_proposals(kbase, proposals) if save else 0
     text = to_markdown(proposals) if fmt is OkrFormat.MARKDOWN else to_csv(proposals)
     if weight == "cost" and fmt is OkrFormat.MARKDOWN and not proposals.empty:
         from kb.analysis.cost import cost_markdown
@@ -288,7 +289,7 @@ def trace_cmd(
                   "started_at", "statement"]].dropna(subset=["finding"])
     if fmt is Format.TABLE:
         head = rows.iloc[0]
-        console.print(f"[bold]{item}[/bold] {head['title']} ({head['quarter'] or 'no quarter'})")
+        console.print(f"[bold]{esc(item)}[/bold] {esc(head['title'])} ({esc(head['quarter'] or 'no quarter')})")
     print_frame(chain, fmt, empty="no finding behind this roadmap item")
 
 

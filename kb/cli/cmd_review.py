@@ -37,7 +37,7 @@ def recommend_cmd(
         try:
             rec = recommend_from_graph(kbase, incident)
         except KeyError:
-            raise fail(f"no incident {incident!r} in {kbase.engine.description}") from None
+            raise fail(f"no incident {incident!r} in {kbase.description}") from None
     if fmt is ReviewFormat.JSON:
         typer.echo(json.dumps(rec.as_dict(), indent=2, ensure_ascii=False))
         return

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kb.analysis.policy import DEFAULT_POLICY, PolicyError, SeverityPolicy
 from kb.lint.model import Level
-from kb.lint.policy import DEFAULT_POLICY, PolicyError, SeverityPolicy, parse_policy
+from kb.lint.policy_file import parse_policy
 from kb.lint.registry import RULES, Rule
 
 _RESERVED = ("enabled", "level")
@@ -38,7 +39,7 @@ class LintConfig:
     overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: Path | None = None
     policy: SeverityPolicy = DEFAULT_POLICY
-    """Which rules and packet sections apply to which severity ([policy.SEVn], kb.lint.policy)."""
+    """Which rules and packet sections apply to which severity ([policy.SEVn], kb.analysis.policy)."""
 
     def settings(self, rule: Rule) -> RuleSettings:
         raw = self.overrides.get(rule.id, {})

@@ -80,7 +80,7 @@ def related_links(kbase: KnowledgeBase, keys: Sequence[str]) -> dict[str, int]:
 def lint_graph(kbase: KnowledgeBase, keys: Sequence[str] | None = None, config: LintConfig | None = None,
                now: datetime | None = None) -> LintReport:
     """Lint incidents in the graph (all of them when `keys` is None) with a fixed number of queries."""
-    known = [str(k) for k in kbase.query("incident_keys")["incident"]]
+    known = [str(k) for k in kbase.query("incidents")["incident"]]
     if keys is None:
         keys = known
     packets = read_packets(kbase, keys)
