@@ -34,6 +34,7 @@ from kb.charts.data import (
     theme_categories,
     theme_quarter_counts,
 )
+from kb.charts.evidence import evidence_figures
 from kb.charts.export import NoBrowser, write_html, write_static
 from kb.charts.traceability import traceability_sankey, untraced_table_figure
 from kb.charts.trends import loop_trends_figure
@@ -170,6 +171,7 @@ def quarterly_charts(kbase: KnowledgeBase, quarter: str) -> tuple[list[Chart], d
         charts.append(Chart("causal-web", f"Causal web of {worst}", causal_web(kbase, worst),
                             f"The causal web of {worst}, the quarter's most severe incident (most factors first): "
                             "factors by category, influences, barriers by status, the findings."))
+    charts += [Chart(*c) for c in evidence_figures(kbase, end.to_pydatetime())]  # effect, cost, follow-ups
     return charts, headline
 
 

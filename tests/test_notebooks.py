@@ -40,9 +40,10 @@ def _outputs(nb: Any) -> list[dict[str, Any]]:
     return outs
 
 
-def test_there_are_the_four_notebooks() -> None:
+def test_there_are_the_five_notebooks() -> None:
     assert [p.name for p in NOTEBOOKS] == ["01-causal-web-explorer.ipynb", "02-recurring-clusters.ipynb",
-                                           "03-roadmap-traceability.ipynb", "04-quarterly-review.ipynb"]
+                                           "03-roadmap-traceability.ipynb", "04-quarterly-review.ipynb",
+                                           "05-evidence.ipynb"]
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")

@@ -18,7 +18,8 @@ from .conftest import IN_CI
 
 runner = CliRunner()
 CHARTS = ["loop-trends", "theme-heatmap", "clusters", "cooccurrence", "cluster-1-incidents", "loop-sankey",
-          "roadmap-sankey", "untraced-roadmap", "causal-web"]
+          "roadmap-sankey", "untraced-roadmap", "causal-web", "fix-rates", "fix-effect", "pattern-cost",
+          "followups", "business-case"]
 
 
 @pytest.fixture(scope="module")

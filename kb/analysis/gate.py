@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kb.analysis.policy import DEFAULT_POLICY, SeverityPolicy
 from kb.graph.catalogue import Queryable
 
 
@@ -93,7 +94,7 @@ def gate_findings(kbase: Queryable, incidents: Sequence[str],
 
 
 def gate_status(kbase: Queryable, incidents: Sequence[str] | None = None,
-                rules: GateRules = DEFAULT_RULES) -> pd.DataFrame:
+                rules: GateRules = DEFAULT_RULES, policy: SeverityPolicy = DEFAULT_POLICY) -> pd.DataFrame:
     """One row per incident: status complete/open, counts, and the reason when open.
 
     An incident with no analysis, or whose analyses produced no findings, is open:
@@ -111,8 +112,10 @@ def gate_status(kbase: Queryable, incidents: Sequence[str] | None = None,
     for inc in all_incidents.itertuples(index=False):
         mine = by_incident.get(inc.incident, empty)
         problems = mine[mine["problem"].notna()]
-        if inc.incident not in analysed:
-            reason: str | None = "no analysis recorded"
+        if not policy.for_severity(inc.severity).gate:
+            reason: str | None = None  # the severity policy exempts it (e.g. a SEV5 typo fix)
+        elif inc.incident not in analysed:
+            reason = "no analysis recorded"
         elif mine.empty:
             reason = "the analysis produced no findings"
         elif not problems.empty:

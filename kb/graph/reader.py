@@ -57,7 +57,7 @@ def read_packets(kbase: Queryable, keys: Sequence[str]) -> list[EventPacket]:
                 "services": sorted(inc["services"] or []), "teams": sorted(inc["teams"] or []),
                 **{f: inc[f] for f in ("started_at", "detected_at", "acknowledged_at", "mitigated_at",
                                        "resolved_at", "customer_impact", "revenue_impact", "summary",
-                                       "compiled_at")},
+                                       "compiled_at", "responder_hours")},
                 "customers_affected": _int(inc["customers_affected"]),
                 "tags": inc["tags"] or [],
             },
@@ -125,9 +125,9 @@ def _finding(f: dict[str, Any], part: dict[str, dict[str, list[dict[str, Any]]]]
     return {
         "id": f["local_id"], "statement": f["statement"], "owner": f["owner"], "tags": f["tags"] or [],
         "impact": _int(f["impact"]), "effort": _int(f["effort"]), "status": f["status"],
-        "deferred_reason": f["deferred_reason"], "addresses": addresses,
+        "deferred_reason": f["deferred_reason"], "due_at": f["due_at"], "addresses": addresses,
         "work_items": [{x: w[x] for x in ("system", "external_id", "title", "url", "status", "created_at",
-                                          "closed_at")} for w in work],
+                                          "closed_at", "due_at")} for w in work],
         "okrs": [{"id": _suffix(o["key"]), "objective": o["objective"], "key_results": o["key_results"] or [],
                   "quarter": o["quarter"]} for o in okrs],
     }

@@ -81,7 +81,8 @@ def packet_rows(packet: EventPacket) -> GraphRows:
            detected_at=inc.detected_at, acknowledged_at=inc.acknowledged_at,
            mitigated_at=inc.mitigated_at, resolved_at=inc.resolved_at,
            customer_impact=inc.customer_impact, revenue_impact=inc.revenue_impact,
-           customers_affected=inc.customers_affected, summary=inc.summary, tags=list(inc.tags),
+           customers_affected=inc.customers_affected, responder_hours=inc.responder_hours,
+           summary=inc.summary, tags=list(inc.tags),
            compiled_at=inc.compiled_at, source=packet.provenance.source,
            source_file=packet.provenance.file, imported=packet.provenance.imported,
            reviewed=packet.provenance.reviewed)
@@ -172,7 +173,8 @@ def _analysis_rows(g: GraphRows, packet: EventPacket, a: Any) -> None:
         me = ("Finding", nkey)
         g.node("Finding", key=nkey, incident_key=k, local_id=fnd.id, analysis_key=akey,
                statement=fnd.statement, owner=fnd.owner, tags=list(fnd.tags), impact=fnd.impact,
-               effort=fnd.effort, status=fnd.status.value, deferred_reason=fnd.deferred_reason)
+               effort=fnd.effort, status=fnd.status.value, deferred_reason=fnd.deferred_reason,
+               due_at=fnd.due_at)
         g.rel("PRODUCED", ("Analysis", akey), me)
         for ref in fnd.addresses:
             kind, _, rest = ref.partition(":")
@@ -188,7 +190,7 @@ def _analysis_rows(g: GraphRows, packet: EventPacket, a: Any) -> None:
             wkey = f"{w.system}:{w.external_id}" if w.external_id else f"{nkey}/work/{i}"
             g.node("WorkItem", key=wkey, system=w.system, external_id=w.external_id, title=w.title,
                    url=w.url, status=w.status, created_at=w.created_at, closed_at=w.closed_at,
-                   origin=PACKET_ORIGIN)
+                   due_at=w.due_at, origin=PACKET_ORIGIN)
             g.rel("TRACKED_BY", me, ("WorkItem", wkey))
         for o in fnd.okrs:
             okey = f"{k}/okr/{o.id}"

@@ -85,6 +85,7 @@ class WorkItem(Strict):
     status: str | None = None
     created_at: UtcDatetime | None = None
     closed_at: UtcDatetime | None = None
+    due_at: UtcDatetime | None = None
 
 
 class OkrProposal(Strict):
@@ -103,6 +104,7 @@ class Finding(Strict):
     effort: Int64 | None = Field(default=None, ge=1, le=5)
     status: FindingStatus = FindingStatus.PROPOSED
     deferred_reason: str | None = None
+    due_at: UtcDatetime | None = Field(default=None, description="follow-up deadline (default: by severity)")
     addresses: list[str] = Field(
         default_factory=list,
         description='factor ids of the same analysis, "theme:SLUG" or "barrier:SLUG"',

@@ -53,6 +53,8 @@ class IncidentMeta(Strict):
     customer_impact: str | None = None
     revenue_impact: Real | None = Field(default=None, ge=0, description="money at stake")
     customers_affected: Int64 | None = Field(default=None, ge=0)
+    responder_hours: Real | None = Field(
+        default=None, ge=0, description="person-hours spent responding, if stated (else estimated)")
     summary: str | None = None
     tags: list[NonEmpty] = Field(default_factory=list)
     compiled_at: UtcDatetime | None = Field(

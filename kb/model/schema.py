@@ -66,7 +66,7 @@ NODES: tuple[NodeSpec, ...] = (
     NodeSpec("Incident", "key", {
         "title": S, "severity": I, "started_at": T, "detected_at": T, "acknowledged_at": T,
         "mitigated_at": T, "resolved_at": T, "customer_impact": S, "revenue_impact": F,
-        "customers_affected": I, "summary": S, "tags": SL, "compiled_at": T, "source": S,
+        "customers_affected": I, "summary": S, "tags": SL, "compiled_at": T, "source": S, "responder_hours": F,
         "source_file": S, "imported": B, "reviewed": B,
     }, indexed=("started_at",)),
     NodeSpec("Service", "name", {}),
@@ -92,14 +92,14 @@ NODES: tuple[NodeSpec, ...] = (
     NodeSpec("Barrier", "slug", {"name": S, "kind": S}),
     NodeSpec("Finding", "key", {
         "local_id": S, "analysis_key": S, "statement": S, "owner": S, "tags": SL, "impact": I,
-        "effort": I, "status": S, "deferred_reason": S,
+        "effort": I, "status": S, "deferred_reason": S, "due_at": T,
     }, owned=True),
     # Work items and objectives are shared: a Jira push or an OKR draft may create
     # them outside any packet. Packet-made ones (origin "packet") that no finding
     # links to any more are removed after a re-ingest.
     NodeSpec("WorkItem", "key", {
         "system": S, "external_id": S, "title": S, "url": S, "status": S, "created_at": T,
-        "closed_at": T, "resolution": S, "origin": S,
+        "closed_at": T, "resolution": S, "origin": S, "due_at": T,
     }),
     NodeSpec("Objective", "key", {
         "objective": S, "key_results": SL, "quarter": S, "status": S, "origin": S,
