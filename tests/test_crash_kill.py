@@ -35,8 +35,9 @@ from tests.graph_dump import dump_differences, graph_dump
 INCIDENTS = 30
 # The n-th write of a run reaching a point: an ingest writes the batch, then the similar-incident
 # links (and on a fresh Ladybug file the schema first), so :2 reaches the second write's window.
-NAMED_POINTS = ("write:1", "commit:1", "swap:1", "write:2", "commit:2", "swap:2")
-RANDOM_KILLS = 2  # per engine and scenario, at a random fraction of a clean run's duration
+NAMED_POINTS = ("write:1", "commit:1", "swap:1", "commit:2", "swap:2")
+RANDOM_KILLS = 1  # per engine and scenario, at a random fraction of a clean run's duration
+# 12 kills an engine, 24 in all: within the CI budget (the suite's crash tests ~2 minutes).
 
 
 @pytest.fixture(scope="module")

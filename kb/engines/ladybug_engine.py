@@ -164,9 +164,9 @@ class LadybugEngine(Engine):
                 self._db, self._conn = self._open_pair(self.path)
                 raise
             try:
-                # Statements auto-commit on the copy: the swap is the commit. (Several COPYs in
-                # one explicit transaction raised "String dictionary index is outside the offset
-                # table" on a 10,000-event packet in a batch; in auto-commit they load.)
+                # Statements auto-commit on the copy: the swap is the commit, and a failed
+                # statement leaves no transaction to roll back (a ROLLBACK after Ladybug ended
+                # one itself raised "No active transaction" and hid the real error).
                 yield
                 kill_point("commit")
                 self._execute("CHECKPOINT")

@@ -64,7 +64,8 @@ def _translate(exc: Exception, where: str, cypher: str | None = None) -> EngineE
                                         "outcome is unknown: run the command again (a re-ingest changes "
                                         "nothing that was already written)"))
     if isinstance(exc, ServiceUnavailable | SessionExpired | DriverError | OSError):
-        return EngineUnavailable(redact(f"cannot reach Neo4j at {where}: {exc}; check that the server runs "
+        reason = " ".join(str(exc).split())  # the driver's text spans lines: keep the hint on the one line
+        return EngineUnavailable(redact(f"cannot reach Neo4j at {where}: {reason}; check that the server runs "
                                         "and NEO4J_URI"))
     if isinstance(exc, Neo4jError):
         return EngineError(redact(f"neo4j: {exc.message}{query}"))
