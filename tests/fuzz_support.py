@@ -5,6 +5,7 @@ or an accepted result; anything else fails the test."""
 from __future__ import annotations
 
 import signal
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,9 @@ def hang_guard(seconds: int = CASE_SECONDS) -> Iterator[None]:
     def _alarm(signum: int, frame: FrameType | None) -> None:
         raise Hang(f"a case ran over {seconds} s")
 
+    # pytest-timeout may be using the same timer for the whole test: give its time back after.
+    outer, _ = signal.getitimer(signal.ITIMER_REAL)
+    started = time.monotonic()
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -38,6 +42,8 @@ def hang_guard(seconds: int = CASE_SECONDS) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
 
 
 def fuzz_settings(examples: int) -> settings:
