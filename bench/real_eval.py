@@ -22,7 +22,6 @@ import argparse
 import contextlib
 import io
 import json
-import re
 import subprocess
 import sys
 import tempfile
