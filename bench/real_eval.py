@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import io
 import json
 import subprocess
@@ -46,6 +47,8 @@ PDF_HEADINGS = {
     "Timeline": "Timeline",
 }
 K = 5
+SAMPLE = 6
+"""Lint firings judged per rule: the first SAMPLE in sha1(doc | rule | location | level) order."""
 
 
 def _kb(*args: str) -> subprocess.CompletedProcess[str]:
@@ -169,8 +172,8 @@ def repeat_scores(kbase: kb.KnowledgeBase, labels: dict[str, Any], keys: dict[st
     }
 
 
-def firing_id(doc: str, rule: str, location: str) -> str:
-    return f"{doc} | {rule} | {location}"
+def firing_id(doc: str, rule: str, location: str, level: str) -> str:
+    return f"{doc} | {rule} | {location} | {level}"
 
 
 def lint_scores(kbase: kb.KnowledgeBase, keys: dict[str, str]) -> dict[str, Any]:
@@ -181,24 +184,31 @@ def lint_scores(kbase: kb.KnowledgeBase, keys: dict[str, str]) -> dict[str, Any]
     judged: dict[str, bool] = {}
     if judged_file.exists():
         for row in yaml.safe_load(judged_file.read_text()) or []:
-            judged[firing_id(row["doc"], row["rule"], row["location"])] = bool(row["right"])
+            judged[firing_id(row["doc"], row["rule"], row["location"], row["level"])] = bool(row["right"])
     report = lint_graph(kbase, None, None, datetime(2026, 11, 29, tzinfo=UTC))
     fired: dict[str, list[str]] = defaultdict(list)
     levels: dict[str, set[str]] = defaultdict(set)
+    text: dict[str, str] = {}
     for f in report.findings:
-        fired[f.rule].append(firing_id(name_of.get(f.incident, f.incident), f.rule, f.location))
+        fid = firing_id(name_of.get(f.incident, f.incident), f.rule, f.location, f.level.value)
+        fired[f.rule].append(fid)
         levels[f.rule].add(f.level.value)
+        text[fid] = f"{f.message} || {f.evidence[:300]}"
     per_rule: dict[str, Any] = {}
     unjudged: list[str] = []
+    to_judge: list[str] = []
     for rule, ids in sorted(fired.items()):
         verdicts = [judged[i] for i in ids if i in judged]
         unjudged += [i for i in ids if i not in judged]
+        # The sample: the first SAMPLE firings of each rule in a fixed (sha1) order.
+        sample = sorted(ids, key=lambda i: hashlib.sha1(i.encode()).hexdigest())[:SAMPLE]
+        to_judge += [f"{i}\n          {text[i]}" for i in sample if i not in judged]
         per_rule[rule] = {"fired": len(ids), "judged": len(verdicts), "levels": sorted(levels[rule]),
                           "precision": round(sum(verdicts) / len(verdicts), 3) if verdicts else None}
     incidents = {f.incident for f in report.findings}
     return {"firings": len(report.findings), "errors": report.errors,
             "incidents_with_firings": len(incidents), "incidents": len(report.incidents),
-            "per_rule": per_rule, "unjudged": unjudged}
+            "per_rule": per_rule, "unjudged": unjudged, "sample_unjudged": to_judge}
 
 
 def _quiet(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -252,7 +262,8 @@ def main() -> None:
         ap.set_defaults(data=Path("/work/shared/data"))
     ap.add_argument("--keep", type=Path, help="Work in this folder (kept) instead of a temporary one.")
     ap.add_argument("--json", action="store_true", help="Print the figures as JSON.")
-    ap.add_argument("--show-unjudged", type=int, default=0, help="List up to N lint firings not yet judged.")
+    ap.add_argument("--show-unjudged", type=int, default=0,
+                    help="List up to N lint firings of the judged sample that have no judgement yet.")
     args = ap.parse_args()
     labels = yaml.safe_load((HERE / "labels.yaml").read_text())
     with tempfile.TemporaryDirectory(prefix="kb-real-eval-") as tmp:
@@ -288,8 +299,8 @@ def main() -> None:
     for rule, v in lint["per_rule"].items():
         print(f"    {rule:26} fired {v['fired']:3}  judged {v['judged']:3}  precision {v['precision']}  "
               f"{'/'.join(v['levels'])}")
-    print(f"    unjudged firings: {len(lint['unjudged'])}")
-    for u in lint["unjudged"][:args.show_unjudged]:
+    print(f"    unjudged firings: {len(lint['unjudged'])}, of them in the sample: {len(lint['sample_unjudged'])}")
+    for u in lint["sample_unjudged"][:args.show_unjudged]:
         print(f"      - {u}")
     for name, value in result["commands"].items():
         print(f"{name}: {value}")

@@ -193,7 +193,7 @@ class SimilarityIndex:
             kind, item = split_label(self.labels[j])
             w = min(self.certainty.get((self.keys[a], self.labels[j]), 1.0),
                     self.certainty.get((self.keys[b], self.labels[j]), 1.0))
-            out[kind].append(item if w >= 1.0 else f"{item} (weight {w:.1f})")
+            out[kind].append(item if w >= 1.0 else f"{item} (weight {w:.2f})")
         return out
 
     def basis(self, m: Match) -> str:
