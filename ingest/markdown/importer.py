@@ -374,7 +374,7 @@ _SEV = re.compile(r"(?:sev(?:erity)?|p(?:riority)?)?\s*[-:]?\s*([1-5])\b", re.IG
 _SEV_WORDS = {"critical": 1, "high": 2, "major": 2, "medium": 3, "moderate": 3, "minor": 4, "low": 4}
 
 
-def _severity(doc: Document) -> tuple[int, str | None]:
+def _severity(doc: Document) -> tuple[int | None, str | None]:
     for key in ("severity", "sev", "priority"):
         value = doc.meta.get(key)
         if not value:
@@ -385,7 +385,7 @@ def _severity(doc: Document) -> tuple[int, str | None]:
         word = _SEV_WORDS.get(value.strip().lower().split()[0]) if value.strip() else None
         if word:
             return word, None
-    return DEFAULT_SEVERITY, f"no severity in the document: SEV{DEFAULT_SEVERITY} assumed (the default)"
+    return None, "no severity in the document: unknown"
 
 
 _ID_IN_NAME = re.compile(r"^([A-Za-z]{1,10}[-_]?\d{2,4}(?:[-_]\d{1,6})?)\b")

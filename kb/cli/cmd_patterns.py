@@ -126,7 +126,8 @@ def hotspots(
         df = pd.DataFrame({
             "kind": df["kind"], "subject": df["subject"], "incidents": df["incidents"],
             f"last {window_days}d (before)": [f"{r} ({p})" for r, p in zip(df["recent"], df["previous"], strict=True)],
-            "by severity": [" ".join(f"S{s}:{r[f'sev{s}']}" for s in range(1, 6) if r[f"sev{s}"])
+            "by severity": [" ".join([*(f"S{s}:{r[f'sev{s}']}" for s in range(1, 6) if r[f"sev{s}"]),
+                                      *([f"?:{r['sev_unknown']}"] if r.get("sev_unknown") else [])])
                             for r in df.to_dict("records")],
             "last major": [f"{a}/{b}" for a, b in zip(df["last_major"], df["of_last_major"], strict=True)],
             **{t: [f"{n} (x{lift:g})" for n, lift in zip(df[t], df[f"{t}_lift"], strict=True)] for t in tags},
