@@ -73,3 +73,19 @@ def replace_mentions(engine: Engine, incidents: Sequence[str], rows: Sequence[di
                  "origin": origin} for r in mine]
         statements += [(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)]
     engine.write(statements)
+
+
+LEARNED_ORIGIN = "learned"
+
+
+def add_themes(engine: Engine, themes: Sequence[dict[str, Any]], links: Sequence[dict[str, Any]],
+               origin: str = LEARNED_ORIGIN) -> None:
+    """Merge Theme nodes ({slug, name, description}) and write INSTANCE_OF links ({factor, theme,
+    confidence}) of `origin`, in one transaction."""
+    statements: list[Statement] = [(node_merge(engine, NODE_BY_LABEL["Theme"]), {"rows": chunk})
+                                   for chunk in _chunks(list(themes), ROWS_PER_STATEMENT)]
+    cypher = rel_merge(engine, REL_BY_TYPE["INSTANCE_OF"], "Factor", "Theme")
+    full = [{"src": r["factor"], "dst": r["theme"], "confidence": float(r["confidence"]), "origin": origin}
+            for r in links]
+    statements += [(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)]
+    engine.write(statements)
