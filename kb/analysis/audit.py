@@ -16,6 +16,7 @@ nothing to count (no findings at all) is unknown, reported as such, and left out
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -65,8 +66,8 @@ def _measures(packets: list[EventPacket]) -> list[tuple[str, str, int, int]]:
     factors = [f for a in analyses for f in a.factors]
     findings = [f for a in analyses for f in a.findings if f.status is not FindingStatus.REJECTED]
 
-    def count(pred: object) -> int:
-        return sum(1 for p in packets if pred(p))  # type: ignore[operator]
+    def count(pred: Callable[[EventPacket], bool]) -> int:
+        return sum(1 for p in packets if pred(p))
 
     return [
         ("data capture", "dated timeline (2+ entries)", count(lambda p: len(p.timeline) >= 2), n),

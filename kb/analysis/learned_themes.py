@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 COLUMNS = ["theme", "name", "confidence", "incidents", "factors", "members", "statements"]
 DEFAULT_THRESHOLD = 0.25
 MAX_SHARE = 0.3
-"""A group holding more than this share of all factors is a catch-all, not a theme."""
+"""A group holding more than this share of all factors (and more than 10) is a catch-all, not a theme."""
 DECISIONS = ("accept", "reject", "rename")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -60,7 +60,7 @@ def learn_themes(kbase: Queryable, threshold: float = DEFAULT_THRESHOLD, min_inc
     for comp in np.unique(label):
         members = np.flatnonzero(label == comp)
         incidents = set(incident[members])
-        if len(incidents) < min_incidents or len(members) > max(2, MAX_SHARE * len(factors)):
+        if len(incidents) < min_incidents or len(members) > max(10, MAX_SHARE * len(factors)):
             continue
         inside = np.isin(rows, members)
         confidence = float(vals[inside].mean()) if inside.any() else 0.0

@@ -115,7 +115,7 @@ def _frames(kbase: Queryable, as_of: datetime, rules: GateRules) -> dict[str, pd
 
     # Open findings: proposed or agreed, and not settled by closed work (none linked, or one still open).
     per_finding = work.groupby("finding")["closed_at"].agg(lambda s: bool(len(s)) and bool(s.notna().all()))
-    findings["closed_by_work"] = findings["finding"].map(per_finding).fillna(False).astype(bool)
+    findings["closed_by_work"] = findings["finding"].map(per_finding.to_dict()).eq(True)
     findings = findings.dropna(subset=["published_at"])
     findings = findings[findings["status"].isin(OPEN_STATUSES) & ~findings["closed_by_work"]].copy()
     findings["age_days"] = _days([pd.Timestamp(as_of)] * len(findings), findings["published_at"])

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from kb.analysis.language import vague_action
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
-from kb.lint.where import clip, findings, owner_in_text, tracker_reference, unreviewed_import
+from kb.lint.where import clip, done_in_text, findings, owner_in_text, tracker_reference, unreviewed_import
 from kb.model import EventPacket, FindingStatus
 
 FAMILY = "action-item proliferation"
@@ -46,7 +46,7 @@ def unowned_finding(packet: EventPacket, ctx: LintContext, opts: Options) -> Ite
         if f.owner is not None or f.status in _SETTLED:
             continue
         # An owner named in the text, or a ticket that carries one, counts.
-        if owner_in_text(f.statement) or tracker_reference(f.statement):
+        if owner_in_text(f.statement) or tracker_reference(f.statement) or done_in_text(f.statement):
             continue
         if unreviewed_import(packet):
             yield Hit(loc, f.statement, "to do for the review: the imported document names no owner",

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
-from kb.lint.where import findings, texts, tracker_reference, unreviewed_import
+from kb.lint.where import done_in_text, findings, texts, tracker_reference, unreviewed_import
 from kb.model import Analysis, EventPacket, FindingStatus
 
 FAMILY = "documentation graveyard"
@@ -73,7 +73,7 @@ def untracked_finding(packet: EventPacket, ctx: LintContext, opts: Options) -> I
     for a, f, loc in findings(packet):
         if f.status in (FindingStatus.DONE, FindingStatus.REJECTED):
             continue
-        if f.work_items or f.okrs or f.deferred_reason or tracker_reference(f.statement):
+        if f.work_items or f.okrs or f.deferred_reason or tracker_reference(f.statement) or done_in_text(f.statement):
             continue  # a ticket named in the text is tracking too
         since = _since(a, packet)
         if since is None:
