@@ -242,7 +242,7 @@ def other_commands(kbase: kb.KnowledgeBase) -> dict[str, Any]:
     mt = _quiet(loop_metrics, kbase)
     out["metrics"] = mt if isinstance(mt, str) else f"{len(mt)} rows"
     try:
-        from kb.analysis.audit import audit  # noqa: PLC0415
+        from kb.lint.audit import audit  # noqa: PLC0415
     except ImportError:
         out["audit"] = "no kb audit"
     else:
@@ -273,7 +273,7 @@ def main() -> None:
         db = import_corpus(args.data, work)
         with kb.connect(db=db) as kbase:
             keys = key_map(kbase)
-            result = {"documents": len(keys), "similar": similar_recall(kbase, labels, keys),
+            result: dict[str, Any] = {"documents": len(keys), "similar": similar_recall(kbase, labels, keys),
                       "repeats": repeat_scores(kbase, labels, keys), "lint": lint_scores(kbase, keys),
                       "commands": other_commands(kbase)}
     if args.json:

@@ -15,7 +15,6 @@ import yaml
 from typer.testing import CliRunner
 
 import kb
-from kb.analysis.audit import audit
 from kb.analysis.entities import find_mentions, stored_mentions
 from kb.analysis.hotspots import hotspots
 from kb.analysis.learned_themes import DecisionError, apply_decisions, learn_themes, proposals_yaml
@@ -24,6 +23,7 @@ from kb.analysis.repeats import find_repeats
 from kb.analysis.similarity import SimilarityIndex, stored_related
 from kb.cli import app
 from kb.knowledge_base import KnowledgeBase
+from kb.lint.audit import audit
 from kb.model import EventPacket
 
 START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)

@@ -53,7 +53,22 @@ def reads_as_resolution(text: str) -> bool:
 
 
 _MITIGATED = re.compile(r"\b(mitigated|mitigation (complete|done)|service restored|traffic restored|restored|"
-                        r"back to normal|recovered)\b", re.IGNORECASE)
+                        r"restoring service|back to normal|return to normal|recovered|back online|"
+                        r"(?:all )?systems? (?:verified )?operational|verified operational|all healthy|"
+                        r"working again|solved the issue|fixes the issue|hub online)\b",
+                        re.IGNORECASE)
+_DETECTED = re.compile(r"\b(alerts?|alerted|paged|pager|incoming reports?|a report|reports? from|reported|"
+                       r"reporting|triggered|ticket|declared|declares|noticed|notices|detected|detects|warning|"
+                       r"fires|fired|observed|acknowledged|received|comes in)\b", re.IGNORECASE)
+
+
+_NOT_DETECTED = re.compile(r"\b(?:nobody|no one|not|never|without|n't|before)\s(?:\w+\s){0,2}?"
+                           r"(?:noticed|detected|alerted|reported|observed)\b", re.IGNORECASE)
+
+
+def reads_as_detection(text: str) -> bool:
+    """The organisation learned of the problem: an alert, a page, a report, a ticket, a declaration."""
+    return bool(_DETECTED.search(_NOT_DETECTED.sub(" ", text[:300])))
 _ACKNOWLEDGED = re.compile(r"\backnowledg", re.IGNORECASE)
 
 

@@ -20,7 +20,6 @@ import pandas as pd
 
 from kb.analysis.incident_features import Queryable
 from kb.analysis.text import tokens
-from kb.graph.enrich import replace_mentions
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -150,7 +149,7 @@ def find_mentions(kbase: Queryable, incidents: list[str] | None = None) -> pd.Da
 def record_mentions(kbase: KnowledgeBase, incidents: list[str]) -> int:
     """Find and store (replace) the MENTIONS links of `incidents`; returns the links written."""
     df = find_mentions(kbase, incidents)
-    replace_mentions(kbase.engine, incidents, df.to_dict("records"))
+    kbase.replace_mentions(incidents, df.to_dict("records"))
     return len(df)
 
 

@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components
 
 from kb.analysis.incident_features import Queryable
 from kb.analysis.text import TfidfIndex
-from kb.graph.enrich import LEARNED_ORIGIN, add_themes
+from kb.graph.enrich import LEARNED_ORIGIN
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -120,7 +120,7 @@ def apply_decisions(kbase: KnowledgeBase, entries: list[dict[str, Any]], source:
         # A person decided: the link counts fully (the learned confidence stays on the theme).
         links += [{"factor": m, "theme": slug, "confidence": 1.0} for m in members]
     if themes:
-        add_themes(kbase.engine, themes, links, LEARNED_ORIGIN)
+        kbase.add_themes(themes, links, LEARNED_ORIGIN)
     return pd.DataFrame(report, columns=["theme", "decision", "factors"])
 
 

@@ -26,18 +26,14 @@ the same evidence as `kb similar` and that earlier review produced findings (via
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 import pandas as pd
 
-AGREED_STATUSES: tuple[str, ...] = ("agreed", "done")
-DEFEATED_STATUSES: tuple[str, ...] = ("failed", "missing", "bypassed")
+from kb.graph.catalogue import Queryable
+from kb.model import AGREED_STATUSES, DEFEATED_STATUSES
+
 COLUMNS = ["incident", "started_at", "earlier_incident", "finding", "via_kind", "via"]
 EVIDENCE_COLUMNS = [*COLUMNS, "evidence"]
-
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: object) -> pd.DataFrame: ...
 
 
 def find_repeats(kbase: Queryable, *, all_earlier: bool = False, through_factors: bool = False,
@@ -100,7 +96,7 @@ def addressed_repeats(kbase: Queryable, *, all_earlier: bool = False, through_fa
 
 def repeat_incidents(kbase: Queryable) -> pd.DataFrame:
     """Every incident with started_at and a boolean `repeat` column."""
-    incidents = kbase.query("loop_incidents")
+    incidents = kbase.query("incidents")
     repeats = set(find_repeats(kbase)["incident"])
     incidents["repeat"] = incidents["incident"].isin(repeats)
     return incidents

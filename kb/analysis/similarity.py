@@ -33,8 +33,8 @@ import scipy.sparse as sp
 from kb.analysis.entities import record_mentions
 from kb.analysis.incident_features import IncidentFeatures, Queryable, load_features, split_label
 from kb.analysis.text import TfidfIndex, normalise_rows
-from kb.graph.enrich import SIMILARITY_ORIGIN, replace_related
-from kb.graph.schema import PACKET_ORIGIN
+from kb.graph.enrich import SIMILARITY_ORIGIN
+from kb.model.schema import PACKET_ORIGIN
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -338,7 +338,7 @@ def record_related(kbase: KnowledgeBase, incidents: list[str], k: int = DEFAULT_
     index = SimilarityIndex.build(kbase)
     checked = affected_incidents(index, incidents, k, min_score)
     rows = related_edges(index, checked, k, min_score)
-    replace_related(kbase.engine, checked, rows, SIMILARITY_ORIGIN)
+    kbase.replace_related(checked, rows, SIMILARITY_ORIGIN)
     return len(rows)
 
 

@@ -27,7 +27,7 @@ from kb.charts.palette import (
     severity_label,
     style,
 )
-from kb.model import IMPACT, EventPacket
+from kb.model import DEFEATED_STATUSES, IMPACT, EventPacket
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -36,7 +36,6 @@ ROW_PX = 58          # vertical room per node: marker + two label lines + air
 LEGEND_PX = 210      # the legend column on the right
 COLUMN_PX = 190      # horizontal room per column
 CHAR_PX = 7.0        # average glyph width at the label font size
-DEFEATED = ("failed", "missing", "bypassed")
 
 
 # -- the graph ----------------------------------------------------------------------------------
@@ -254,7 +253,7 @@ def causal_web_figure(packet: EventPacket, *, analysis: str | None = None, max_f
     methods = sorted({a.method.value.replace("_", " ") for a in packet.analyses
                       if analysis is None or a.id == analysis})
     barriers = [d for _, d in full.nodes(data=True) if d["kind"] == "barrier"]
-    defeated = sum(1 for d in barriers if d["status"] in DEFEATED)
+    defeated = sum(1 for d in barriers if d["status"] in DEFEATED_STATUSES)
     findings = sum(1 for _, d in full.nodes(data=True) if d["kind"] == "finding")
     parts = [severity_label(inc.severity), f"{view.total_factors} factors",
              f"{len(barriers)} barriers ({defeated} defeated)", f"{findings} findings",
@@ -352,5 +351,5 @@ def causal_web(kbase: KnowledgeBase, incident: str, **options: Any) -> go.Figure
 
     packets = read_packets(kbase, [incident])
     if not packets:
-        raise KeyError(f"no incident {incident!r} in {kbase.engine.description}")
+        raise KeyError(f"no incident {incident!r} in {kbase.description}")
     return causal_web_figure(packets[0], **options)

@@ -42,6 +42,8 @@ def clusters(
     demo_incidents: Annotated[int, typer.Option("--demo-incidents", help="With --score: n_incidents the demo "
                                                 "was generated with.")] = 320,
     demo_seed: Annotated[int, typer.Option("--demo-seed", help="With --score: the demo's seed.")] = 7,
+    weight: Annotated[str, typer.Option("--weight", help="count (the score) or cost: rank by the summed revenue "
+                                        "impact, then responder hours, of each cluster's incidents.")] = "count",
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
@@ -53,6 +55,12 @@ def clusters(
 
     with open_kb(engine, db) as kbase:
         result = find_clusters(kbase, min_together=min_support, resolution=resolution, window_days=window_days)
+        if weight not in ("count", "cost"):
+            raise fail(f"--weight {weight!r}: expected count or cost")
+        if weight == "cost":
+            from kb.analysis.cost import with_cost
+
+            result.clusters = with_cost(result.clusters, kbase, incidents_column="incidents")
     table = result.clusters.head(limit)
     scored = None
     if score:
@@ -85,6 +93,8 @@ def clusters(
         "findings (work done)": [f"{len(f)} ({d}/{w})" for f, d, w in zip(
             table["findings"], table["work_items_done"], table["work_items"], strict=True)],
     })
+    if weight == "cost":
+        view = _cost_view(view, table)
     print_frame(view, fmt, title=f"{len(result.clusters)} recurring clusters", empty="no recurring clusters found")
     if scored is not None:
         console.print(f"planted clusters: precision {scored.precision:.2f}, recall {scored.recall:.2f}; "
@@ -106,6 +116,8 @@ def hotspots(
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Tagged events to line up with "
                                                   "(repeatable; default: campaign).")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many subjects.")] = 20,
+    weight: Annotated[str, typer.Option("--weight", help="count (recent and major incidents) or cost: rank by "
+                                        "summed revenue impact, then responder hours.")] = "count",
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
@@ -122,7 +134,14 @@ def hotspots(
     with open_kb(engine, db) as kbase:
         df = find_hotspots(kbase, kinds, window_days=window_days, major_severity=major_severity,
                            last_major=last_major, tags=tag if tag is not None else ["campaign"])
+        if weight not in ("count", "cost"):
+            raise fail(f"--weight {weight!r}: expected count or cost")
+        if weight == "cost":
+            from kb.analysis.cost import with_cost
+
+            df = with_cost(df, kbase)
     df = df.head(limit)
+    costed = df
     if fmt is Format.TABLE and not df.empty:
         tags = tag if tag is not None else ["campaign"]
         df = pd.DataFrame({
@@ -134,6 +153,8 @@ def hotspots(
             "last major": [f"{a}/{b}" for a, b in zip(df["last_major"], df["of_last_major"], strict=True)],
             **{t: [f"{n} (x{lift:g})" for n, lift in zip(df[t], df[f"{t}_lift"], strict=True)] for t in tags},
         })
+        if weight == "cost":
+            df = _cost_view(df, costed)
     print_frame(df, fmt, title="hotspots", empty="no incidents yet")
 
 
@@ -304,3 +325,12 @@ def repeats(
         df = find_repeats(kbase, all_earlier=all_earlier)
     print_frame(df, fmt, title=f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)",
                 empty="no repeats")
+
+
+def _cost_view(view: pd.DataFrame, costed: pd.DataFrame) -> pd.DataFrame:
+    """The table with the cost columns of kb.analysis.cost.with_cost (--weight cost)."""
+    return view.assign(**{
+        "revenue": ["?" if pd.isna(v) else f"{v:,.0f}" for v in costed["revenue"]],
+        "responder h": ["?" if pd.isna(v) else f"{v:,.0f}" for v in costed["responder_hours"]],
+        "missing": costed["cost_missing"].fillna("").to_numpy(),
+    })

@@ -37,7 +37,7 @@ def recommend_cmd(
         try:
             rec = recommend_from_graph(kbase, incident)
         except KeyError:
-            raise fail(f"no incident {incident!r} in {kbase.engine.description}") from None
+            raise fail(f"no incident {incident!r} in {kbase.description}") from None
     if fmt is ReviewFormat.JSON:
         typer.echo(json.dumps(rec.as_dict(), indent=2, ensure_ascii=False))
         return
@@ -152,7 +152,7 @@ def audit_cmd(
 ) -> None:
     """Audit the learning loop: name its weakest stage (data capture, analysis, integration) with the
     figures behind it: the share of incidents or findings that have each thing the stage needs."""
-    from kb.analysis.audit import audit
+    from kb.lint.audit import audit
 
     with open_kb(engine, db) as kbase:
         result = audit(kbase)

@@ -12,8 +12,8 @@ from itertools import islice
 from typing import Any
 
 from kb.engines.base import Engine, Statement
-from kb.graph.schema import NODE_BY_LABEL, REL_BY_TYPE
 from kb.graph.writer import node_merge, rel_merge
+from kb.model.schema import NODE_BY_LABEL, REL_BY_TYPE
 
 SIMILARITY_ORIGIN = "similarity"
 SUGGESTED_ORIGIN = "suggested"

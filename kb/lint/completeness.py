@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kb.analysis.policy import PARTS
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
 from kb.lint.where import unreviewed_import
 from kb.model import EventPacket
 
 FAMILY = "incomplete packet"
-PARTS = ("timeline", "impact", "metrics", "participants", "analyses")
 
 
 def _has(packet: EventPacket, part: str) -> bool:
