@@ -9,8 +9,8 @@ Rules (the README repeats them):
 - detected/mitigated/resolved: labels first (Discovery:, Recovery:, IMPACT TIME's end),
   then started_at + TTD / TTR, then the first entry at or after started_at that reads so.
   An anchor before started_at is left empty: empty beats wrong.
-- Severity: a "Severity:"/"SEV"/"Priority:" field or "Sev1" in the prose, else
-  DEFAULT_SEVERITY, noted in provenance.notes.
+- Severity: a "Severity:"/"SEV"/"Priority:" field or "Sev1" in the prose, else unknown
+  (None), noted in provenance.notes: a guessed SEV3 would count in hotspots like a stated one.
 - Contributing factors, root causes, fault, leadup, what went wrong, a trigger, a summary's
   root-cause paragraph -> factors of one contribution map, each contributing to the
   impact; a Five Whys list -> a five_whys analysis whose whys form a chain. Action items
@@ -49,8 +49,6 @@ from ingest.markdown.templates import HEADINGS, looks_like_template, recognise
 from ingest.markdown.timeline import Entry, TimelineResult, parse_timeline
 from kb.model import EventKind, EventPacket, FindingStatus, Method, Role, slugify
 
-DEFAULT_SEVERITY = 3
-"""SEV3 when a document gives none: the middle of the scale, neither hidden nor alarming."""
 SOURCE = "markdown"
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
 PDF_SUFFIXES = (".pdf",)
@@ -819,5 +817,5 @@ def _list(value: str | None) -> list[str]:
     return [v.strip() for v in re.split(r"[,;]", value[:2000]) if v.strip()]
 
 
-__all__ = ["DEFAULT_SEVERITY", "HEADINGS", "FileReport", "ImportResult", "Section", "Stats",
+__all__ = ["HEADINGS", "FileReport", "ImportResult", "Section", "Stats",
            "import_file", "import_paths", "import_pdf_bytes", "import_text", "markdown_files"]
