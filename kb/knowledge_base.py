@@ -171,6 +171,18 @@ class KnowledgeBase:
         """INSTANCE_OF edges from rows of {factor, theme, confidence}, in one transaction."""
         enrich.link_themes(self.engine, rows, origin)
 
+    def replace_mentions(self, incidents: Sequence[str], rows: Sequence[dict[str, Any]],
+                         origin: str = enrich.TEXT_ORIGIN) -> None:
+        """Replace the MENTIONS edges of `origin` from `incidents` with rows {incident, kind, name,
+        component_kind, evidence, learned}."""
+        enrich.replace_mentions(self.engine, incidents, rows, origin)
+
+    def add_themes(self, themes: Sequence[dict[str, Any]], links: Sequence[dict[str, Any]],
+                   origin: str = enrich.LEARNED_ORIGIN) -> None:
+        """Merge Theme nodes {slug, name, description} and their INSTANCE_OF links {factor, theme,
+        confidence} of `origin`, in one transaction."""
+        enrich.add_themes(self.engine, themes, links, origin)
+
     def replace_related(self, incidents: Sequence[str], rows: Sequence[dict[str, Any]],
                         origin: str = enrich.SIMILARITY_ORIGIN) -> None:
         """Replace the RELATED_TO edges of `origin` from `incidents` with rows {src, dst, score, basis}."""

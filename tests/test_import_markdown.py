@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 import kb
-from ingest.markdown import DEFAULT_SEVERITY, import_file, import_paths, import_text
+from ingest.markdown import import_file, import_paths, import_text
 from ingest.markdown.dates import parse_date, parse_duration, parse_time, stated_zone
 from kb.cli import app
 from kb.knowledge_base import KnowledgeBase
@@ -84,8 +84,8 @@ def test_every_dfds_postmortem_imports_with_counts_and_stats(dfds: dict[str, obj
         prov = packet.provenance
         assert (prov.source, prov.imported, prov.reviewed) == ("markdown", True, False)
         assert prov.file is not None and Path(prov.file).name.startswith(key)
-        assert inc.severity == DEFAULT_SEVERITY
-        assert any("SEV3 assumed" in n for n in prov.notes), key
+        assert inc.severity is None  # no DFDS post-mortem states one: unknown, not a guessed SEV3
+        assert any("no severity in the document: unknown" in n for n in prov.notes), key
         assert all(f.category_guessed for f in packet.analyses[0].factors)
         # Every factor contributes to the impact: the contribution map's root.
         assert {i.source for i in packet.analyses[0].influences} == {f.id for f in packet.analyses[0].factors}

@@ -7,7 +7,6 @@ recognised and what was not. Never touches an engine.
 """
 
 from ingest.markdown.importer import (
-    DEFAULT_SEVERITY,
     FileReport,
     ImportResult,
     Stats,
@@ -17,5 +16,5 @@ from ingest.markdown.importer import (
     markdown_files,
 )
 
-__all__ = ["DEFAULT_SEVERITY", "FileReport", "ImportResult", "Stats", "import_file",
+__all__ = ["FileReport", "ImportResult", "Stats", "import_file",
            "import_paths", "import_text", "markdown_files"]

@@ -102,30 +102,33 @@ def guess_category(text: str) -> Category:
 
 THEMES: dict[str, tuple[str, ...]] = {
     "monitoring-gap": ("monitoring", "no alert", "missing alert", "not monitored", "insufficient monitoring",
-                       "by proxy", "visibility", "observab", "in the dark"),
+                       "by proxy", "visibility", "observability", "in the dark"),
     "alert-noise": ("noise", "noisy", "alert fatigue", "drowning"),
-    "capacity-exhaustion": ("capacity", "starvation", "exhaust", "out of memory", "memory usage", "ip address",
-                            "limit", "quota", "utilization", "disk full", "no space"),
-    "certificate-expiry": ("certificate", "cert", "expir", "tls"),
+    "capacity-exhaustion": ("capacity", "starvation", "exhaustion", "exhausted", "out of memory", "memory usage",
+                            "ip address", "limit", "quota", "utilization", "disk full", "no space"),
+    "certificate-expiry": ("certificate", "cert", "expired", "expiry", "expiration", "tls"),
     "missing-documentation": ("documentation", "no notes", "undocumented", "playbook", "runbook",
                               "remediation steps unclear", "how to create"),
     "change-management": ("upgrade", "maintenance", "manual change", "manually", "rollout", "roll over",
                           "rollover", "release notes", "migration", "reverted"),
-    "ci-cd-pipeline": ("pipeline", "ci/cd", "terraform", "iac", "pull request", "deploy"),
+    "ci-cd-pipeline": ("pipeline", "ci/cd", "terraform", "iac", "pull request"),
     "access-control": ("privilege", "permission", "access", "iam", "least-privilege", "credential"),
     "vendor-dependency": ("vendor", "amazon", "aws", "third party", "third-party", "sdk", "library", "package"),
-    "testing-gap": ("test", "validate", "e2e", "verification"),
-    "workload-scheduling": ("priority-class", "priority class", "scheduling", "scheduled", "daemonset",
+    "testing-gap": ("test", "testing", "tested", "validate", "validation", "e2e", "verification"),
+    "workload-scheduling": ("priority-class", "priority class", "scheduling", "unschedulable", "daemonset",
                             "autoscaling"),
-    "prioritisation": ("prioriti", "focus on", "heavy focus", "new features", "sunset"),
+    "prioritisation": ("prioritise", "prioritize", "prioritised", "prioritized", "prioritisation", "prioritization",
+                       "focus on", "heavy focus", "new features", "sunset"),
 }
 
 
-_THEME_RE = {slug: re.compile("|".join(rf"\b{re.escape(w)}" for w in words)) for slug, words in THEMES.items()}
+# Whole words and phrases (plurals allowed), never a prefix: "cert" is not "certain", "limit" not "Limited".
+_THEME_RE = {slug: re.compile("|".join(rf"\b{re.escape(w)}(?:s|es)?\b" for w in words))
+             for slug, words in THEMES.items()}
 
 
 def suggest_themes(text: str, limit: int = 2) -> list[str]:
-    """Up to `limit` theme slugs whose keywords begin words of `text`, most hits first."""
+    """Up to `limit` theme slugs whose keywords are whole words or phrases of `text`, most hits first."""
     low = text.lower()
     scored = [(len(rx.findall(low)), slug) for slug, rx in _THEME_RE.items()]
     return [slug for n, slug in sorted(scored, key=lambda x: (-x[0], x[1])) if n > 0][:limit]

@@ -9,8 +9,8 @@ Rules (the README repeats them):
 - detected/mitigated/resolved: labels first (Discovery:, Recovery:, IMPACT TIME's end),
   then started_at + TTD / TTR, then the first entry at or after started_at that reads so.
   An anchor before started_at is left empty: empty beats wrong.
-- Severity: a "Severity:"/"SEV"/"Priority:" field or "Sev1" in the prose, else
-  DEFAULT_SEVERITY, noted in provenance.notes.
+- Severity: a "Severity:"/"SEV"/"Priority:" field or "Sev1" in the prose, else unknown
+  (None), noted in provenance.notes: a guessed SEV3 would count in hotspots like a stated one.
 - Contributing factors, root causes, fault, leadup, what went wrong, a trigger, a summary's
   root-cause paragraph -> factors of one contribution map, each contributing to the
   impact; a Five Whys list -> a five_whys analysis whose whys form a chain. Action items
@@ -49,8 +49,6 @@ from ingest.markdown.templates import HEADINGS, looks_like_template, recognise
 from ingest.markdown.timeline import Entry, TimelineResult, parse_timeline
 from kb.model import EventKind, EventPacket, FindingStatus, Method, Role, slugify
 
-DEFAULT_SEVERITY = 3
-"""SEV3 when a document gives none: the middle of the scale, neither hidden nor alarming."""
 SOURCE = "markdown"
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
 PDF_SUFFIXES = (".pdf",)
@@ -535,9 +533,9 @@ _SEV_PROSE = re.compile(r"(?<![A-Za-z])(?:sev|severity)[- ]?([0-5])(?!\d)", re.I
 _SEV_WORDS = {"critical": 1, "high": 2, "major": 2, "medium": 3, "moderate": 3, "minor": 4, "low": 4}
 
 
-def _severity(doc: Document, text: str) -> tuple[int, str | None]:
+def _severity(doc: Document, text: str) -> tuple[int | None, str | None]:
     """A "Severity:"/"SEV:"/"Priority:" field, else "Sev1" / "SEV-2" written in the prose (not
-    "P1", which documents use for alerts and tickets as often as for incidents)."""
+    "P1", which documents use for alerts and tickets as often as for incidents); else unknown."""
     for key in ("severity", "sev", "priority"):
         value = doc.meta.get(key, "").strip()[:40]
         if not value:
@@ -551,7 +549,7 @@ def _severity(doc: Document, text: str) -> tuple[int, str | None]:
     m = _SEV_PROSE.search(text)
     if m:
         return max(1, int(m.group(1))), None
-    return DEFAULT_SEVERITY, f"no severity in the document: SEV{DEFAULT_SEVERITY} assumed (the default)"
+    return None, "no severity in the document: unknown"
 
 
 _ID_IN_NAME = re.compile(r"([A-Za-z]{1,10}[-_]?\d{2,4}(?:[-_]\d{1,6})?)\b")
@@ -819,5 +817,5 @@ def _list(value: str | None) -> list[str]:
     return [v.strip() for v in re.split(r"[,;]", value[:2000]) if v.strip()]
 
 
-__all__ = ["DEFAULT_SEVERITY", "HEADINGS", "FileReport", "ImportResult", "Section", "Stats",
+__all__ = ["HEADINGS", "FileReport", "ImportResult", "Section", "Stats",
            "import_file", "import_paths", "import_pdf_bytes", "import_text", "markdown_files"]

@@ -68,6 +68,20 @@ def _quantile(values: pd.Series, q: float) -> float:
     return float(values.quantile(q)) if len(values) else np.nan
 
 
+def _ts(values: object) -> pd.Series:
+    """UTC timestamps; a column that is empty or all-null (imported reports have no published_at)
+    comes back as NaT, never as floats that cannot be subtracted from times."""
+    return pd.to_datetime(pd.Series(values), utc=True)
+
+
+def _days(later: object, earlier: object) -> np.ndarray:
+    """later - earlier in days, position by position; NaN where either is unknown (a metric
+    without its inputs is unknown)."""
+    a, b = _ts(later).reset_index(drop=True), _ts(earlier).reset_index(drop=True)
+    days: np.ndarray = ((a - b) / DAY).to_numpy(dtype=float)
+    return days
+
+
 def _share(part: int, whole: int) -> float:
     return part / whole if whole else np.nan
 
@@ -80,8 +94,9 @@ def _frames(kbase: Queryable, as_of: datetime, rules: GateRules,
     work = kbase.query("loop_work_items").dropna(subset=["finding"])
 
     # Time to insight: incident resolved -> its first published analysis.
+    analyses["published_at"] = _ts(analyses["published_at"]).set_axis(analyses.index)
     first = analyses.dropna(subset=["published_at"]).groupby("incident")["published_at"].min()
-    incidents["tti_days"] = (incidents["incident"].map(first) - incidents["resolved_at"]) / DAY
+    incidents["tti_days"] = _days(incidents["incident"].map(first.to_dict()), incidents["resolved_at"])
 
     # Gate: only incidents with an analysis have a gate to pass.
     gates = gate_status(kbase, rules=rules, policy=policy).set_index("incident")
@@ -96,17 +111,17 @@ def _frames(kbase: Queryable, as_of: datetime, rules: GateRules,
     analyses = analyses.join(per_analysis, on="analysis")
     analyses["has_work"] = analyses["items"].fillna(0) > 0
     analyses["remediated"] = analyses["has_work"] & (analyses["open_items"] == 0)
-    analyses["ttr_days"] = ((analyses["last_closed"] - analyses["published_at"]) / DAY).where(
-        analyses["remediated"])
+    analyses["ttr_days"] = pd.Series(_days(analyses["last_closed"], analyses["published_at"]),
+                                     index=analyses.index).where(analyses["remediated"].fillna(False).astype(bool))
 
     # Open findings: proposed or agreed, and not settled by closed work (none linked, or one still open).
     per_finding = work.groupby("finding")["closed_at"].agg(lambda s: bool(len(s)) and bool(s.notna().all()))
-    findings["closed_by_work"] = findings["finding"].map(per_finding).fillna(False).astype(bool)
+    findings["closed_by_work"] = findings["finding"].map(per_finding.to_dict()).eq(True)
     findings = findings.dropna(subset=["published_at"])
     findings = findings[findings["status"].isin(OPEN_STATUSES) & ~findings["closed_by_work"]].copy()
-    findings["age_days"] = (pd.Timestamp(as_of) - findings["published_at"]) / DAY
+    findings["age_days"] = _days([pd.Timestamp(as_of)] * len(findings), findings["published_at"])
     overdue = overdue_findings(kbase, as_of=as_of, policy=policy).set_index("finding")["overdue"]
-    findings["overdue"] = findings["finding"].map(overdue).fillna(False).astype(bool)
+    findings["overdue"] = findings["finding"].map(overdue.to_dict()).eq(True)
 
     roadmap = kbase.query("loop_roadmap_trace")
     roadmap = roadmap.groupby("item").agg(quarter=("quarter", "first"), findings=("finding", "count"))

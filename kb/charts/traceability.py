@@ -18,6 +18,7 @@ FOLLOW_UP_COLOUR = {
     "no work item or OKR": NODE_KIND["none"],
 }
 NOT_ON_ROADMAP = "not on the roadmap"
+UNKNOWN_SEVERITY = "unknown"
 
 
 def traceability_sankey(followup: pd.DataFrame, *, roadmap_titles: Mapping[str, str] | None = None,
@@ -41,9 +42,13 @@ def traceability_sankey(followup: pd.DataFrame, *, roadmap_titles: Mapping[str, 
 
     columns: list[dict[str, tuple[str, str]]] = [{}, {}, {}, {}]  # key -> (label, colour), in display order
     for sev in sorted(SEVERITY):
-        n = followup.loc[followup["severity"].astype(int) == sev, "incident"].nunique()
+        n = followup.loc[pd.to_numeric(followup["severity"], errors="coerce") == sev, "incident"].nunique()
         if n:
             columns[0][str(sev)] = (f"{severity_label(sev)} incidents ({n})", SEVERITY[sev])
+    unknown = int(pd.to_numeric(followup["severity"], errors="coerce").isna().sum()) if len(followup) else 0
+    if unknown:
+        n = followup.loc[pd.to_numeric(followup["severity"], errors="coerce").isna(), "incident"].nunique()
+        columns[0][UNKNOWN_SEVERITY] = (f"severity unknown ({n})", "#999")
     for st in FINDING_STATUS:
         columns[1][st] = (f"finding {st}", FINDING_STATUS[st])
     for fu in FOLLOW_UP_ORDER:
@@ -60,8 +65,10 @@ def traceability_sankey(followup: pd.DataFrame, *, roadmap_titles: Mapping[str, 
 
     flows: defaultdict[tuple[tuple[int, str], tuple[int, str], str], float] = defaultdict(float)
     for row in followup.itertuples(index=False):
-        level, status, fu = int(row.severity), str(row.status), str(row.follow_up)
-        flows[((0, str(level)), (1, status), SEVERITY.get(level, "#999"))] += 1
+        level = int(row.severity) if pd.notna(row.severity) else None
+        status, fu = str(row.status), str(row.follow_up)
+        key0 = str(level) if level is not None else UNKNOWN_SEVERITY
+        flows[((0, key0), (1, status), SEVERITY.get(level, "#999") if level is not None else "#999")] += 1
         flows[((1, status), (2, fu), FINDING_STATUS.get(status, "#999"))] += 1
         items = list(row.roadmap_items)
         if not items:

@@ -1,8 +1,9 @@
-"""Cross-incident commands: clusters, hotspots, similar, themes, search, repeats."""
+"""Cross-incident commands: clusters, hotspots, similar, themes (suggest, accept, learn, apply), search, repeats."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
@@ -15,7 +16,8 @@ from kb.cli.output import Format, print_frame, records
 # default value (and another module's Annotated use of that shared object changes it).
 FmtOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people; json or csv for programs.")]
 
-themes_app = typer.Typer(help="Suggest canonical themes for factors that have none, and accept them.",
+themes_app = typer.Typer(help="Suggest canonical themes for factors that have none, and accept them; learn "
+                         "themes from the corpus and apply a reviewer's decisions in bulk.",
                          no_args_is_help=True)
 app.add_typer(themes_app, name="themes")
 
@@ -145,7 +147,8 @@ def hotspots(
         df = pd.DataFrame({
             "kind": df["kind"], "subject": df["subject"], "incidents": df["incidents"],
             f"last {window_days}d (before)": [f"{r} ({p})" for r, p in zip(df["recent"], df["previous"], strict=True)],
-            "by severity": [" ".join(f"S{s}:{r[f'sev{s}']}" for s in range(1, 6) if r[f"sev{s}"])
+            "by severity": [" ".join([*(f"S{s}:{r[f'sev{s}']}" for s in range(1, 6) if r[f"sev{s}"]),
+                                      *([f"?:{r['sev_unknown']}"] if r.get("sev_unknown") else [])])
                             for r in df.to_dict("records")],
             "last major": [f"{a}/{b}" for a, b in zip(df["last_major"], df["of_last_major"], strict=True)],
             **{t: [f"{n} (x{lift:g})" for n, lift in zip(df[t], df[f"{t}_lift"], strict=True)] for t in tags},
@@ -221,6 +224,62 @@ def themes_accept(
         except ThemeError as exc:
             raise fail(str(exc)) from None
     print_frame(df, fmt, title=f"accepted {len(df)} theme link(s)", empty="nothing to accept")
+
+
+@themes_app.command("learn")
+def themes_learn(
+    threshold: Annotated[float, typer.Option("--threshold", min=0.05, max=1.0, help="Cosine at or above which two "
+                                             "factor statements of different incidents are joined.")] = 0.25,
+    min_incidents: Annotated[int, typer.Option("--min-incidents", min=2, help="Incidents a learned theme must "
+                                               "span.")] = 2,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the proposals as a decisions file (YAML) to "
+                                             "edit and pass to `kb themes apply`.")] = None,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: FmtOpt = Format.TABLE,
+) -> None:
+    """Learn themes from the corpus: groups of similar factor statements across incidents, each named
+    by its top terms, with its members and a confidence. Nothing is written to the graph."""
+    import yaml
+
+    from kb.analysis.learned_themes import learn_themes, proposals_yaml
+
+    with open_kb(engine, db) as kbase:
+        df = learn_themes(kbase, threshold=threshold, min_incidents=min_incidents)
+    if out is not None:
+        out.write_text(yaml.safe_dump(proposals_yaml(df), sort_keys=False, allow_unicode=True))
+        console.print(f"wrote {len(df)} proposal(s) to {out}: set each decision to accept, reject or rename "
+                      f"(with rename: new-slug), then run `kb themes apply {out}`")
+    view = df.assign(members=[_short_list(m) for m in df["members"]],
+                     statements=[_short_list(s, 2) for s in df["statements"]]) if fmt is Format.TABLE else df
+    print_frame(view, fmt, title=f"{len(df)} learned theme(s)", empty="no group of similar factors across incidents")
+
+
+@themes_app.command("apply")
+def themes_apply(
+    decisions: Annotated[Path, typer.Argument(help="A decisions file written by `kb themes learn --out`.")],
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: FmtOpt = Format.TABLE,
+) -> None:
+    """Apply a reviewer's bulk decisions on learned themes: accept and rename write Theme nodes and
+    INSTANCE_OF {origin "learned"} links; reject writes nothing. Every entry is checked first."""
+    import yaml
+
+    from kb.analysis.learned_themes import DecisionError, apply_decisions
+
+    try:
+        entries = yaml.safe_load(decisions.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise fail(f"{decisions}: cannot read the decisions file: {exc}") from None
+    if not isinstance(entries, list):
+        raise fail(f"{decisions}: expected a list of proposals (from `kb themes learn --out`)")
+    with open_kb(engine, db) as kbase:
+        try:
+            df = apply_decisions(kbase, entries, str(decisions))
+        except DecisionError as exc:
+            raise fail(str(exc)) from None
+    print_frame(df, fmt, title=f"applied {len(df)} decision(s)", empty="no decisions")
 
 
 @app.command()

@@ -77,6 +77,12 @@ def related_links(kbase: KnowledgeBase, keys: Sequence[str]) -> dict[str, int]:
     return {str(k): int(n) for k, n in zip(df["incident"], df["related"], strict=True)}
 
 
+def related_earlier(kbase: KnowledgeBase, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    df = kbase.query("review_related_earlier", keys=list(keys))
+    return {str(k): tuple(sorted(str(x) for x in (v.tolist() if hasattr(v, "tolist") else v)))
+            for k, v in zip(df["incident"], df["related"], strict=True)}
+
+
 def lint_graph(kbase: KnowledgeBase, keys: Sequence[str] | None = None, config: LintConfig | None = None,
                now: datetime | None = None) -> LintReport:
     """Lint incidents in the graph (all of them when `keys` is None) with a fixed number of queries."""
@@ -85,5 +91,5 @@ def lint_graph(kbase: KnowledgeBase, keys: Sequence[str] | None = None, config: 
         keys = known
     packets = read_packets(kbase, keys)
     context = LintContext(now=now or datetime.now(UTC), related_links=related_links(kbase, keys),
-                          known_incidents=frozenset(known))
+                          known_incidents=frozenset(known), related_earlier=related_earlier(kbase, keys))
     return lint_packets(packets, config, context)

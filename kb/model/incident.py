@@ -42,7 +42,8 @@ class Provenance(Strict):
 class IncidentMeta(Strict):
     id: LocalId
     title: NonEmpty
-    severity: int = Field(ge=1, le=5, description="1 is the most severe (SEV1)")
+    severity: int | None = Field(default=None, ge=1, le=5,
+                                 description="1 is the most severe (SEV1); None: unknown (not stated)")
     services: list[NonEmpty] = Field(default_factory=list)
     teams: list[NonEmpty] = Field(default_factory=list)
     started_at: UtcDatetime

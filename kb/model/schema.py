@@ -88,6 +88,7 @@ NODES: tuple[NodeSpec, ...] = (
     NodeSpec("Factor", "key", {
         "local_id": S, "analysis_key": S, "statement": S, "category": S, "category_guessed": B,
     }, owned=True),
+    NodeSpec("Component", "name", {"kind": S}),
     NodeSpec("Theme", "slug", {"name": S, "description": S}),
     NodeSpec("Barrier", "slug", {"name": S, "kind": S}),
     NodeSpec("Finding", "key", {
@@ -130,6 +131,10 @@ RELS: tuple[RelSpec, ...] = (
     RelSpec("PROPOSED_AS", (("Finding", "Objective"),), enriched=True),
     RelSpec("MOTIVATED_BY", (("RoadmapItem", "Finding"),), enriched=True),
     RelSpec("RELATED_TO", (("Incident", "Incident"),), {"score": F, "basis": S}, enriched=True),
+    # Services and components (technologies, learned corpus terms) found in an incident's text
+    # by kb.analysis.entities: tool-made (origin "text"), with the words that matched.
+    RelSpec("MENTIONS", (("Incident", "Service"), ("Incident", "Component")), {"evidence": S, "learned": B},
+            enriched=True),
 )
 
 NODE_BY_LABEL: dict[str, NodeSpec] = {n.label: n for n in NODES}
