@@ -10,11 +10,14 @@ from typing import Any
 
 import pandas as pd
 
-from kb.engines import Engine, open_engine
+from kb.engines import DatabaseMissing, Engine, open_engine
 from kb.graph import catalogue, writer
 from kb.graph.schema import NODES, RELS
 from kb.model import EventPacket
 from kb.packets import PacketError, PacketProblem, packet_files, read_packet
+
+DEMO_SOURCE = "demo"
+"""The provenance source of the demo generator's packets."""
 
 AfterIngest = Callable[["KnowledgeBase", list[str]], None]
 
@@ -47,6 +50,23 @@ class KnowledgeBase:
 
     def close(self) -> None:
         self.engine.close()
+
+    def reset(self) -> None:
+        """Delete every node and relationship (the schema stays). Callers check `holds_only_demo_data` first."""
+        self.engine.reset()
+
+    def incident_sources(self) -> dict[str, int]:
+        """Incidents per provenance source (manual, markdown, pagerduty, demo, ...)."""
+        df = self.query("incident_sources")
+        return {str(s): int(n) for s, n in zip(df["source"], df["incidents"], strict=True)}
+
+    def holds_only_demo_data(self) -> bool:
+        """True when resetting loses nothing a user made: every incident came from the demo generator,
+        and a database without incidents holds nothing else either (e.g. an imported roadmap)."""
+        sources = self.incident_sources()
+        if sources:
+            return set(sources) == {DEMO_SOURCE}
+        return int(self.stats()["count"].sum()) == 0
 
     def __enter__(self) -> KnowledgeBase:
         return self
@@ -132,8 +152,19 @@ def _related_check(kbase: KnowledgeBase, keys: list[str]) -> None:
 KnowledgeBase.after_ingest.append(_related_check)
 
 
-def connect(engine: str | None = None, db: str | Path | None = None, init: bool = True) -> KnowledgeBase:
-    """Open the knowledge base: Neo4j if NEO4J_URI is set (or engine="neo4j"), else embedded Ladybug."""
+def connect(engine: str | None = None, db: str | Path | None = None, init: bool = True,
+            read_only: bool = False) -> KnowledgeBase:
+    """Open the knowledge base: Neo4j if NEO4J_URI is set (or engine="neo4j"), else embedded Ladybug.
+
+    `read_only=True` is for readers (notebooks, reports, queries): the embedded database is opened
+    without its write lock, so any number of readers run beside each other and beside one writer.
+    A database that does not exist yet is created (with its schema) first."""
+    if read_only:
+        try:
+            return KnowledgeBase(open_engine(engine, db, read_only=True))
+        except DatabaseMissing:
+            connect(engine, db, init=True).close()
+            return KnowledgeBase(open_engine(engine, db, read_only=True))
     kbase = KnowledgeBase(open_engine(engine, db))
     if init:
         kbase.init_schema()

@@ -32,11 +32,15 @@ DbOpt = Annotated[
                  show_default=False),
 ]
 
+QuietOpt = Annotated[bool, typer.Option("--quiet", help="Print no progress, only the result.")]
 
-def open_kb(engine: str | None, db: Path | None) -> KnowledgeBase:
-    """Connect, or exit with the engine's message (no traceback for a user error)."""
+
+def open_kb(engine: str | None, db: Path | None, read_only: bool = False) -> KnowledgeBase:
+    """Connect, or exit with the engine's message (no traceback for a user error).
+
+    Commands that only read pass `read_only=True`: they then never wait for, or block, another process."""
     try:
-        return connect(engine=engine, db=db)
+        return connect(engine=engine, db=db, read_only=read_only)
     except EngineError as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None

@@ -68,7 +68,7 @@ def ingest(
 @app.command()
 def stats(engine: EngineOpt = None, db: DbOpt = None, fmt: Annotated[Format, FormatOpt] = Format.TABLE) -> None:
     """Count nodes per label and relationships per type."""
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         print_frame(kbase.stats(), fmt, title=kbase.engine.description)
 
 
@@ -97,5 +97,5 @@ def query(
             params[key] = raw
     if name not in catalogue.names():
         raise fail(f"no query named {name!r}; `kb query` lists the catalogue")
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         print_frame(kbase.query(name, **params), fmt)

@@ -225,7 +225,7 @@ def export(
     against similar past incidents."""
     from kb.export import ExportError, fetch_packet, packet_yaml, related_incidents, review_markdown
 
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         try:
             packet = fetch_packet(kbase, incident)
         except ExportError as exc:

@@ -88,7 +88,7 @@ def gate(
     if export is not None and out is None:
         raise fail("--export jira-csv needs --out FILE")
     rules = GateRules(high_impact=high_impact, feasible_effort=feasible_effort)
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=not push) as kbase:
         _require_incident(kbase, incident)
         if export is Export.JIRA_CSV and out is not None:
             n = write_import_csv(export_rows(kbase, [incident], rules=rules), out)
@@ -178,7 +178,7 @@ def okr_propose(
 ) -> None:
     """Draft OKRs for themes and barriers that recur in at least N incidents within a window."""
     options = OkrOptions(min_incidents=min_incidents, window_days=window_days, reduction=reduction)
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=not save) as kbase:
         proposals = propose_okrs(kbase, options, as_of=_as_of(as_of))
         saved = save_proposals(kbase.engine, proposals) if save else 0
     text = to_markdown(proposals) if fmt is OkrFormat.MARKDOWN else to_csv(proposals)
@@ -222,7 +222,7 @@ def trace_cmd(
     """Walk roadmap item -> findings -> analyses -> incidents, or list untraced roadmap items."""
     if (item is None) == (not show_untraced):
         raise fail("give a roadmap item, or --untraced (not both)")
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         if show_untraced:
             print_frame(untraced(kbase), fmt, title="roadmap items with no finding behind them",
                         empty="every roadmap item traces to a finding")
@@ -250,7 +250,7 @@ def metrics(
 ) -> None:
     """Loop metrics per period: repeat rate, time to insight and remediation, roadmap traceability,
     gate completion, age of open findings, facilitation spread (see the README for definitions)."""
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         frame = loop_metrics(kbase, by=by.value, as_of=_as_of(as_of))
     if fmt is Format.TABLE:
         frame = _readable(frame)

@@ -49,7 +49,7 @@ def clusters(
     findings that address each and whether their work is done."""
     from kb.analysis.clusters import find_clusters, score_clusters
 
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         result = find_clusters(kbase, min_together=min_support, resolution=resolution, window_days=window_days)
     table = result.clusters.head(limit)
     scored = None
@@ -117,7 +117,7 @@ def hotspots(
     bad = [k for k in kinds if k not in SUBJECT_KINDS]
     if bad:
         raise fail(f"--by {bad[0]!r}: expected one of {', '.join(SUBJECT_KINDS)}")
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         df = find_hotspots(kbase, kinds, window_days=window_days, major_severity=major_severity,
                            last_major=last_major, tags=tag if tag is not None else ["campaign"])
     df = df.head(limit)
@@ -147,7 +147,7 @@ def similar(
     each with the reason it matched."""
     from kb.analysis.similarity import SimilarityIndex
 
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         index = SimilarityIndex.build(kbase)
     if incident not in index.row_of:
         raise fail(f"INCIDENT {incident!r}: no such incident in the knowledge base; expected a key such as "
@@ -167,7 +167,7 @@ def themes_suggest(
     """Suggest a canonical theme for every factor without one, from the taxonomy and text similarity."""
     from kb.analysis.themes import suggest_themes
 
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         df = suggest_themes(kbase, min_confidence=min_confidence)
     print_frame(df, fmt, title="theme suggestions", empty="every factor has a theme")
 
@@ -224,7 +224,7 @@ def search(
     bad = [k for k in kinds if k not in KINDS]
     if bad:
         raise fail(f"--kind {bad[0]!r}: expected one of {', '.join(KINDS)}")
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         df = run_search(kbase, text, tag or [], kinds, limit)
     print_frame(df, fmt, title=f"search: {text} {' '.join('#' + t for t in tag or [])}".strip(), empty="no hits")
 
@@ -241,7 +241,7 @@ def repeats(
     with that earlier incident and the finding that did not prevent it."""
     from kb.analysis.repeats import find_repeats
 
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         df = find_repeats(kbase, all_earlier=all_earlier)
     print_frame(df, fmt, title=f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)",
                 empty="no repeats")

@@ -37,7 +37,7 @@ def report(
             check_quarter(quarter)
         except ReportError as exc:
             raise fail(str(exc)) from None
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         quarter = quarter or latest_quarter(kbase)
         if quarter is None:
             raise fail("the knowledge base holds no incident: ingest packets first, or run `kb demo`", 1)

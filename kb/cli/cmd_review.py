@@ -33,7 +33,7 @@ def recommend_cmd(
     fmt: FormatArg = ReviewFormat.TEXT,
 ) -> None:
     """Recommend an analysis framework for an incident, with reasons; warn when the recorded one under-fits."""
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         try:
             rec = recommend_from_graph(kbase, incident)
         except KeyError:
@@ -127,7 +127,7 @@ def check_cmd(
     if files:
         report = _from_files(files, cfg, when)
     if keys or all_:
-        with open_kb(engine, db) as kbase:
+        with open_kb(engine, db, read_only=True) as kbase:
             graph_report = lint_graph(kbase, None if all_ else keys, cfg, when)
         missing = sorted(set(keys) - set(graph_report.incidents))
         if missing:

@@ -18,6 +18,10 @@ class EngineError(RuntimeError):
     """A database refused a query or could not be reached; the message says which."""
 
 
+class DatabaseMissing(EngineError):
+    """A read-only open of an embedded database that does not exist yet (it cannot be created read-only)."""
+
+
 class Engine(ABC):
     """A graph database behind one Cypher dialect.
 
@@ -26,6 +30,8 @@ class Engine(ABC):
 
     name: str
     description: str
+    read_only: bool = False
+    """Opened for reading only: the engine refuses writes (and, embedded, takes no lock)."""
 
     @abstractmethod
     def apply_schema(self, nodes: Sequence[NodeSpec], rels: Sequence[RelSpec]) -> None:

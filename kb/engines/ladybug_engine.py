@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from typing import Any
 import ladybug
 import pandas as pd
 
-from kb.engines.base import Engine, EngineError, Params, Statement
+from kb.engines.base import DatabaseMissing, Engine, EngineError, Params, Statement
 from kb.engines.frames import frame, to_utc_naive
 from kb.graph.schema import NodeSpec, PropType, RelSpec
 
@@ -27,18 +28,43 @@ def _naive_utc_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     return df
 
 
+def _holder(pid: int) -> str:
+    """`PID 123: python -m kb ingest ...`, or just the PID where /proc does not tell."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return f"PID {pid}"
+    text = " ".join(a.decode(errors="replace") for a in args if a)
+    return f"PID {pid}: {text[:80]}" if text else f"PID {pid}"
+
+
+def _open_error(path: Path, exc: RuntimeError) -> str:
+    """One line that says who holds the database and what to do, for the common case of a lock."""
+    held = re.search(r"[Ll]ock is held by PID (\d+)", str(exc))
+    if held:
+        return (f"the database at {path} is open for writing in another process ({_holder(int(held.group(1)))}); "
+                "read-only commands still work; to write, finish or close that process (a notebook: run its "
+                "last cell or shut down its kernel) and run this again")
+    return f"cannot open the Ladybug database at {path}: {str(exc).splitlines()[0]}"
+
+
 class LadybugEngine(Engine):
     name = "ladybug"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.path = Path(path).expanduser()
+        self.read_only = read_only
+        mode = " (read-only)" if read_only else ""
+        self.description = f"ladybug (embedded) at {self.path}{mode}"
+        if read_only and not self.path.exists():
+            raise DatabaseMissing(f"no Ladybug database at {self.path}")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.description = f"ladybug (embedded) at {self.path}"
         try:
-            self._db = ladybug.Database(str(self.path))
+            # Read-only opens take no lock: any number of readers run beside one writer.
+            self._db = ladybug.Database(str(self.path), read_only=read_only)
             self._conn = ladybug.Connection(self._db)
         except RuntimeError as exc:
-            raise EngineError(f"cannot open the Ladybug database at {self.path}: {exc}") from exc
+            raise EngineError(_open_error(self.path, exc)) from exc
         # One connection is not safe for concurrent use (notebook widgets call back on threads).
         self._lock = threading.Lock()
 
