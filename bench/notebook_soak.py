@@ -25,6 +25,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 SHUTDOWN = "immediate"  # as tests/test_notebooks.py: see there why
+EMULATE_OUTPUT_WIDGETS = False
 
 
 def _demo_db(path: Path) -> None:
@@ -43,6 +44,8 @@ def run_one(path: Path, log_file: Path | None) -> dict[str, float]:
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=600, kernel_name="python3", shutdown_kernel=SHUTDOWN,
                             resources={"metadata": {"path": str(path.parent)}})
+    if not EMULATE_OUTPUT_WIDGETS:
+        client.widget_registry = {}  # as tests/test_notebooks.py: see there why
     handler = None
     if log_file is not None:
         handler = logging.FileHandler(log_file, mode="w")
@@ -76,9 +79,12 @@ def main() -> int:
     parser.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "kb-soak" / "graph.lbug")
     parser.add_argument("--log", type=Path, default=None)
     parser.add_argument("--graceful", action="store_true", help="shut kernels down gracefully (nbclient's default)")
+    parser.add_argument("--output-widgets", action="store_true",
+                        help="let nbclient emulate Output widgets (its default; the cause of the stall)")
     args = parser.parse_args()
-    global SHUTDOWN
+    global SHUTDOWN, EMULATE_OUTPUT_WIDGETS
     SHUTDOWN = "graceful" if args.graceful else "immediate"
+    EMULATE_OUTPUT_WIDGETS = args.output_widgets
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
     _demo_db(args.db)
     os.environ["KB_DB"] = str(args.db)

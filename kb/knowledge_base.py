@@ -6,15 +6,17 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from kb.engines import DatabaseMissing, Engine, open_engine
-from kb.graph import catalogue, writer
+from kb.graph import catalogue
 from kb.graph.schema import NODES, RELS
-from kb.model import EventPacket
-from kb.packets import PacketError, PacketProblem, packet_files, read_packet
+
+if TYPE_CHECKING:  # pandas and the packet models load with the first query or ingest, not with `import kb`
+    import pandas as pd
+
+    from kb.model import EventPacket
+    from kb.packets import PacketError
 
 DEMO_SOURCE = "demo"
 """The provenance source of the demo generator's packets."""
@@ -88,6 +90,8 @@ class KnowledgeBase:
 
     def stats(self) -> pd.DataFrame:
         """Count of nodes per label and relationships per type."""
+        import pandas as pd
+
         records = []
         for n in NODES:
             c = self.engine.read(f"MATCH (n:{n.label}) RETURN count(n) AS c")["c"].iloc[0]
@@ -105,6 +109,8 @@ class KnowledgeBase:
                        on_batch: Callable[[int], Any] | None = None,
                        run_hooks: bool = True) -> int:
         """Write validated packets; returns rows written (new incidents use the engine's bulk path)."""
+        from kb.graph import writer
+
         if not packets:
             return 0
         rows = writer.write_packets(self.engine, packets, on_batch=on_batch)
@@ -118,6 +124,8 @@ class KnowledgeBase:
                      on_file: Callable[[Path], Any] | None = None,
                      on_batch: Callable[[int], Any] | None = None) -> IngestReport:
         """Validate every file first; write only the accepted ones; report the rejected."""
+        from kb.packets import PacketError, PacketProblem, packet_files, read_packet
+
         started = time.perf_counter()
         report = IngestReport()
         packets: list[EventPacket] = []

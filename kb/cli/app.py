@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from kb.engines import EngineError
-from kb.knowledge_base import KnowledgeBase, connect
+
+if TYPE_CHECKING:
+    from kb.knowledge_base import KnowledgeBase
 
 app = typer.Typer(
     name="kb",
@@ -39,6 +41,8 @@ def open_kb(engine: str | None, db: Path | None, read_only: bool = False) -> Kno
     """Connect, or exit with the engine's message (no traceback for a user error).
 
     Commands that only read pass `read_only=True`: they then never wait for, or block, another process."""
+    from kb.knowledge_base import connect  # here, not at the top: `kb --help` must not import pandas
+
     try:
         return connect(engine=engine, db=db, read_only=read_only)
     except EngineError as exc:

@@ -7,13 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
 from kb.cli.output import Format, FormatOpt, print_frame
-from kb.graph import catalogue
-from kb.model import EventPacket
-from kb.packets import packet_files
 
 
 @app.command()
@@ -26,6 +22,7 @@ def init(engine: EngineOpt = None, db: DbOpt = None) -> None:
 @app.command()
 def schema() -> None:
     """Print the Event Packet JSON Schema (for editors and validators)."""
+    from kb.model import EventPacket
     typer.echo(json.dumps(EventPacket.model_json_schema(), indent=2))
 
 
@@ -40,6 +37,10 @@ def ingest(
     Every file is validated first; rejected files are listed with the field and what
     was expected, nothing from them is written, and the exit status is 1.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kb.packets import packet_files
+
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise fail(f"no such file or folder: {', '.join(map(str, missing))}")
@@ -82,6 +83,7 @@ def query(
     fmt: Annotated[Format, FormatOpt] = Format.TABLE,
 ) -> None:
     """Run a named query from the catalogue; without a name, list the catalogue."""
+    from kb.graph import catalogue
     if name is None:
         for n in catalogue.names():
             typer.echo(n)

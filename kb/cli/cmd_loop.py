@@ -5,22 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pandas as pd
 import typer
 
-from kb.analysis.gate import COMPLETE, GateRules, gate_findings, gate_status, matrix
-from kb.analysis.metrics import loop_metrics
-from kb.analysis.okr import OkrOptions, propose_okrs, save_proposals, to_csv, to_markdown
-from kb.analysis.trace import UnknownRoadmapItem, trace, untraced
 from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
 from kb.cli.output import Format, FormatOpt, print_frame
-from kb.integrations.jira import JiraClient, JiraError, JiraSettings, push_findings
-from kb.integrations.jira_csv import JiraCsvError, export_rows, sync_export, write_import_csv
-from kb.knowledge_base import KnowledgeBase
-from kb.roadmap import RoadmapError, import_roadmap
+
+if TYPE_CHECKING:  # the analyses are imported by the commands that run them: `kb --help` stays fast
+    import pandas as pd
+
+    from kb.analysis.gate import GateRules
+    from kb.knowledge_base import KnowledgeBase
 
 sync_app = typer.Typer(help="Bring the state of outside systems back into the knowledge base.", no_args_is_help=True)
 okr_app = typer.Typer(help="OKR proposals for themes and barriers that keep coming back.", no_args_is_help=True)
@@ -85,6 +82,9 @@ def gate(
     as an OKR, or deferred with a reason, and every high-impact, feasible finding is a
     work item. The exit status is 1 while the gate is open.
     """
+    from kb.analysis.gate import COMPLETE, GateRules, gate_findings, gate_status, matrix
+    from kb.integrations.jira_csv import export_rows, write_import_csv
+
     if export is not None and out is None:
         raise fail("--export jira-csv needs --out FILE")
     rules = GateRules(high_impact=high_impact, feasible_effort=feasible_effort)
@@ -117,6 +117,8 @@ def gate(
 
 
 def _push(kbase: KnowledgeBase, incident: str, rules: GateRules) -> None:
+    from kb.integrations.jira import JiraClient, JiraError, JiraSettings, push_findings
+
     try:
         settings = JiraSettings.from_env()
     except JiraError as exc:
@@ -142,6 +144,8 @@ def sync_jira(
     fmt: Annotated[Format, FormatOpt] = Format.TABLE,
 ) -> None:
     """Update work-item status, resolution and resolution date from a Jira CSV export, by issue key."""
+    from kb.integrations.jira_csv import JiraCsvError, sync_export
+
     if not file.is_file():
         raise fail(f"no such file: {file}")
     try:
@@ -177,6 +181,8 @@ def okr_propose(
     db: DbOpt = None,
 ) -> None:
     """Draft OKRs for themes and barriers that recur in at least N incidents within a window."""
+    from kb.analysis.okr import OkrOptions, propose_okrs, save_proposals, to_csv, to_markdown
+
     options = OkrOptions(min_incidents=min_incidents, window_days=window_days, reduction=reduction)
     with open_kb(engine, db, read_only=not save) as kbase:
         proposals = propose_okrs(kbase, options, as_of=_as_of(as_of))
@@ -199,6 +205,8 @@ def roadmap_import(
     db: DbOpt = None,
 ) -> None:
     """Import roadmap items and link each to the findings that motivate it (replaces earlier imports)."""
+    from kb.roadmap import RoadmapError, import_roadmap
+
     if not file.is_file():
         raise fail(f"no such file: {file}")
     with open_kb(engine, db) as kbase:
@@ -220,6 +228,8 @@ def trace_cmd(
     fmt: Annotated[Format, FormatOpt] = Format.TABLE,
 ) -> None:
     """Walk roadmap item -> findings -> analyses -> incidents, or list untraced roadmap items."""
+    from kb.analysis.trace import UnknownRoadmapItem, trace, untraced
+
     if (item is None) == (not show_untraced):
         raise fail("give a roadmap item, or --untraced (not both)")
     with open_kb(engine, db, read_only=True) as kbase:
@@ -250,6 +260,8 @@ def metrics(
 ) -> None:
     """Loop metrics per period: repeat rate, time to insight and remediation, roadmap traceability,
     gate completion, age of open findings, facilitation spread (see the README for definitions)."""
+    from kb.analysis.metrics import loop_metrics
+
     with open_kb(engine, db, read_only=True) as kbase:
         frame = loop_metrics(kbase, by=by.value, as_of=_as_of(as_of))
     if fmt is Format.TABLE:
@@ -259,6 +271,8 @@ def metrics(
 
 def _readable(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per metric and one column per period; shares as percentages, days to one decimal."""
+    import pandas as pd
+
     out = frame.set_index("period").astype(object)
     for col in out.columns:
         if col.endswith(("_rate", "_share")):

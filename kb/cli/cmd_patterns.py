@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 
 from kb.cli.app import DbOpt, EngineOpt, app, console, fail, open_kb
@@ -47,6 +46,8 @@ def clusters(
     """Recurring factor clusters: themes, failed barriers and services that occur together across
     incidents more often than chance, ranked by support, lift, spread, recency and trend, with the
     findings that address each and whether their work is done."""
+    import pandas as pd
+
     from kb.analysis.clusters import find_clusters, score_clusters
 
     with open_kb(engine, db, read_only=True) as kbase:
@@ -110,6 +111,8 @@ def hotspots(
 ) -> None:
     """Hotspots per service, theme and failed barrier: counts over rolling windows and by severity,
     "N of the last M major incidents", and alignment with tagged events such as campaigns."""
+    import pandas as pd
+
     from kb.analysis.hotspots import SUBJECT_KINDS
     from kb.analysis.hotspots import hotspots as find_hotspots
 

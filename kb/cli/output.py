@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 
 from kb.cli.app import console
-from kb.engines.frames import missing
+
+if TYPE_CHECKING:  # a frame to print means pandas is loaded; `kb --help` need not load it
+    import pandas as pd
 
 
 class Format(StrEnum):
@@ -25,10 +26,10 @@ FormatOpt = typer.Option("--format", "-f", help="table for people; json or csv f
 
 
 def _plain(value: Any) -> Any:
+    from kb.engines.frames import missing
+
     if missing(value):
         return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if hasattr(value, "tolist") and not isinstance(value, str):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from kb.graph.schema import NodeSpec, PropType, RelSpec
+
+if TYPE_CHECKING:  # pandas only for the annotations: `kb --help` need not import it
+    import pandas as pd
 
 Params = Mapping[str, Any]
 Statement = tuple[str, Params]
