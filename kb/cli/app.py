@@ -17,11 +17,25 @@ app = typer.Typer(
     name="kb",
     help="incident-kb: turn post-incident reviews into a learning loop, in one graph.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # kb --install-completion (bash, zsh, fish, PowerShell)
     rich_markup_mode="rich",
 )
 console = Console()
 err_console = Console(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from kb import __version__
+
+        typer.echo(f"incident-kb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """incident-kb: turn post-incident reviews into a learning loop, in one graph."""
 
 EngineOpt = Annotated[
     str | None,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
+from kb.cli.app import DbOpt, EngineOpt, QuietOpt, app, console, err_console, fail, open_kb
 from kb.cli.output import Format, FormatOpt, print_frame
 
 
@@ -31,6 +31,7 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Packet files (.yaml, .yml, .json) or folders of them.")],
     engine: EngineOpt = None,
     db: DbOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Validate and load Event Packets in batches. Re-ingesting a packet replaces what it said before.
 
@@ -47,7 +48,7 @@ def ingest(
     files = list(packet_files(paths))
     with open_kb(engine, db) as kbase, Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, transient=True,
+        console=err_console, transient=True, disable=quiet,
     ) as progress:
         check = progress.add_task("validating", total=len(files))
         write = progress.add_task("writing", total=None)
@@ -85,8 +86,9 @@ def query(
     """Run a named query from the catalogue; without a name, list the catalogue."""
     from kb.graph import catalogue
     if name is None:
+        width = max(map(len, catalogue.names()), default=0)
         for n in catalogue.names():
-            typer.echo(n)
+            typer.echo(f"{n:<{width}}  {catalogue.description(n)}".rstrip())
         return
     params = {}
     for item in param or []:
@@ -99,5 +101,10 @@ def query(
             params[key] = raw
     if name not in catalogue.names():
         raise fail(f"no query named {name!r}; `kb query` lists the catalogue")
+    missing = [p for p in catalogue.parameters(name) if p not in params]
+    if missing:
+        raise fail(f"query {name} needs --param {missing[0]}=VALUE"
+                   + (f" (and {', '.join(missing[1:])})" if missing[1:] else "")
+                   + f"; {catalogue.description(name)}")
     with open_kb(engine, db, read_only=True) as kbase:
         print_frame(kbase.query(name, **params), fmt)

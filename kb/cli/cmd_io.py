@@ -183,7 +183,7 @@ def export(
         try:
             packet = fetch_packet(kbase, incident)
         except ExportError as exc:
-            raise fail(str(exc), code=1) from None
+            raise fail(str(exc)) from None  # an unknown id is bad input: 2, as everywhere
         if fmt is ExportFormat.YAML:
             text = packet_yaml(packet)
         else:

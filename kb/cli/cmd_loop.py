@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 
 from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
-from kb.cli.output import Format, FormatOpt, print_frame
+from kb.cli.output import Format, FormatOpt, print_frame, records
 
 if TYPE_CHECKING:  # the analyses are imported by the commands that run them: `kb --help` stays fast
     import pandas as pd
@@ -108,7 +109,13 @@ def gate(
                                                                strict=True)])
         shown = shown[["finding", "impact", "effort", "quadrant", "status", "disposition", "tracked_by",
                        "problem"]].rename(columns={"impact": "I", "effort": "E"})
-    print_frame(shown, fmt, title="findings", empty="no findings")
+    if fmt is Format.JSON:  # the gate's status beside its findings, as the exit status says it
+        typer.echo(json.dumps({"incident": incident, "status": status["status"], "reason": status["reason"] or None,
+                               "findings": records(shown)}, indent=2, ensure_ascii=False))
+    else:
+        if fmt is Format.CSV:
+            shown = shown.assign(gate_status=status["status"])
+        print_frame(shown, fmt, title="findings", empty="no findings")
     if status["status"] == COMPLETE:
         err_console.print(f"[green]gate complete[/green] for {incident}")
     else:

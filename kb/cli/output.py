@@ -39,6 +39,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _csv_cell(value: Any) -> Any:
+    """Lists joined with "; ", booleans as true/false (not Python's reprs), timestamps in ISO 8601."""
+    value = _plain(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "; ".join("" if v is None else str(_csv_cell(v)) for v in value)
+    return value
+
+
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{c: _plain(v) for c, v in zip(df.columns, row, strict=True)} for row in df.itertuples(index=False)]
 
@@ -62,7 +72,7 @@ def print_frame(df: pd.DataFrame, fmt: Format = Format.TABLE, title: str | None 
         typer.echo(json.dumps(records(df), indent=2, ensure_ascii=False))
         return
     if fmt is Format.CSV:
-        typer.echo(df.to_csv(index=False), nl=False)
+        typer.echo(df.apply(lambda col: col.map(_csv_cell)).to_csv(index=False), nl=False)
         return
     if df.empty:
         console.print(f"[dim]{empty}[/dim]")
