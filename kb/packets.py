@@ -61,6 +61,11 @@ def parse_packet(data: Any, file: Path) -> EventPacket:
         raise PacketError(file, problems) from None
 
 
+# libyaml's loader where PyYAML was built with it: the same documents, 6-12x faster than the pure-Python one
+# (re-ingesting the 320 demo packets spent three quarters of its time parsing YAML).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_packet(path: str | Path) -> EventPacket:
     file = Path(path)
     try:
@@ -68,7 +73,7 @@ def read_packet(path: str | Path) -> EventPacket:
     except (OSError, UnicodeDecodeError) as exc:
         raise PacketError(file, [PacketProblem(file, "(file)", f"a readable UTF-8 file ({exc})")]) from None
     try:
-        data = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if file.suffix == ".json" else yaml.load(text, Loader=_SAFE_LOADER)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         kind = "JSON" if file.suffix == ".json" else "YAML"
         raise PacketError(file, [PacketProblem(file, "(syntax)", f"valid {kind}: {exc}")]) from None
