@@ -55,7 +55,8 @@ class Demo:
                     "TERMINAL_WIDTH": "100", "NO_COLOR": "1"}
         self.run(["demo", "--out", "demo-output", "--quiet"])
 
-    def run(self, args: list[str], db: Path | None = None, columns: int = 100) -> tuple[int, str]:
+    def run(self, args: list[str], db: Path | None = None, columns: int = 100,
+            stdout_only: bool = False) -> tuple[int, str]:
         env = {**self.env, "KB_DB": str(db or self.db), "COLUMNS": str(columns), "TERMINAL_WIDTH": str(columns)}
         cwd = os.getcwd()
         os.chdir(self.root)
@@ -65,12 +66,12 @@ class Demo:
             os.chdir(cwd)
         if result.exception and not isinstance(result.exception, SystemExit):
             raise RuntimeError(f"kb {' '.join(args)} failed: {result.exception!r}\n{result.output}")
-        return result.exit_code, result.output
+        return result.exit_code, result.stdout if stdout_only else result.output
 
     def incident_keys(self) -> list[str]:
         import json
 
-        _, out = self.run(["query", "incident_keys", "--format", "json"])
+        _, out = self.run(["query", "incident_keys", "--format", "json"], stdout_only=True)
         return [r["incident"] for r in json.loads(out)]
 
 
@@ -97,11 +98,15 @@ def recommend(demo: Demo) -> str:
 
 def check(demo: Demo) -> str:
     """The first demo incident with an error-level lint finding (exit status 1)."""
-    for key in demo.incident_keys():
-        code, out = demo.run(["check", key, "--now", NOW])
-        if code == 1:
-            return _shown(f"kb check {key} --now {NOW}      # after `kb demo`", out, code)
-    raise RuntimeError("no demo incident has an error-level lint finding")
+    import json
+
+    _, out = demo.run(["check", "--all", "--now", NOW, "--format", "json"], stdout_only=True)
+    failing = {f["incident"] for f in json.loads(out)["findings"] if f["level"] == "error"}
+    key = next((k for k in demo.incident_keys() if k in failing), None)
+    if key is None:
+        raise RuntimeError("no demo incident has an error-level lint finding")
+    code, out = demo.run(["check", key, "--now", NOW])
+    return _shown(f"kb check {key} --now {NOW}      # after `kb demo`", out, code)
 
 
 def roadmap(demo: Demo) -> str:

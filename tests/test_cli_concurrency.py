@@ -77,3 +77,10 @@ def test_a_writer_that_finds_a_lock_says_who_holds_it(db: Path, tmp_path: Path) 
         assert "read-only commands still work" in message and "Traceback" not in writer.output
     finally:
         holder.communicate("", timeout=60)
+
+
+def test_a_read_only_command_on_a_new_path_creates_an_empty_database(tmp_path: Path) -> None:
+    fresh = tmp_path / "new" / "g.lbug"
+    stats = runner.invoke(app, ["stats", "--db", str(fresh), "--format", "json"])
+    assert stats.exit_code == 0, stats.output
+    assert {r["name"]: r["count"] for r in json.loads(stats.output)}["Incident"] == 0

@@ -8,7 +8,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from kb.cli import app
-from kb.quickstart import generate_demo
+from kb.knowledge_base import KnowledgeBase
+from kb.quickstart import generate_demo, load_demo
 
 from .conftest import EXAMPLES
 
@@ -83,3 +84,13 @@ def test_demo_does_not_empty_a_database_with_the_users_data(tmp_path: Path) -> N
     again = runner.invoke(app, ["demo", "--incidents", "12", "--out", str(out), "--db", str(db), "--quiet"])
     assert again.exit_code == 0, again.output
     assert _incidents(db) == 12
+
+
+def test_holds_only_demo_data_on_both_engines(any_kb: KnowledgeBase) -> None:
+    assert any_kb.holds_only_demo_data()  # empty
+    any_kb.ingest_paths([EXAMPLES])
+    assert any_kb.incident_sources() == {"manual": 1} and not any_kb.holds_only_demo_data()
+    any_kb.reset()
+    assert any_kb.incident_count() == 0 and any_kb.holds_only_demo_data()
+    load_demo(any_kb, incidents=10)
+    assert any_kb.incident_sources() == {"demo": 10} and any_kb.holds_only_demo_data()

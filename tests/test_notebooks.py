@@ -47,6 +47,9 @@ def test_there_are_the_four_notebooks() -> None:
         assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
         assert sum(c.cell_type == "markdown" for c in nb.cells) >= 4, f"{path.name} explains too little"
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), f"{path.name} has outputs"
+        code = [c.source for c in nb.cells if c.cell_type == "code"]
+        # Read-only (blocks no other process) and closed at the end.
+        assert "open_kb(read_only=True)" in code[0] and code[-1].strip() == "kbase.close()", path.name
 
 
 def _execute(path: Path, tmp_path: Path) -> None:
