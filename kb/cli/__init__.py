@@ -15,10 +15,6 @@ import typer.core
 
 from kb.cli.app import app
 
-# Help text: docstrings are wrapped at ~100 characters in the source; markdown mode reflows a
-# paragraph to the terminal width instead of breaking it where the source did.
-app.rich_markup_mode = "markdown"
-
 _display_type = typer.core.TyperOption.display_type_rich
 
 

@@ -18,7 +18,7 @@ app = typer.Typer(
     help="incident-kb: turn post-incident reviews into a learning loop, in one graph.",
     no_args_is_help=True,
     add_completion=True,  # kb --install-completion (bash, zsh, fish, PowerShell)
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",  # reflows a docstring paragraph instead of breaking it where the source does
 )
 console = Console()
 err_console = Console(stderr=True)
