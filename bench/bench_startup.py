@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -22,14 +23,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _time(cmd: list[str], env: dict[str, str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(cmd, env=env, cwd=env["PYTHONPATH"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       check=False)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def _time(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one run: on a shared machine the CPU time varies less."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(cmd, env=env, cwd=env["PYTHONPATH"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def _commands(db: Path) -> dict[str, list[str]]:
@@ -43,15 +45,17 @@ def _commands(db: Path) -> dict[str, list[str]]:
     }
 
 
-def measure(code: Path, db: Path, runs: int) -> dict[str, float]:
+def measure(code: Path, db: Path, runs: int) -> dict[str, tuple[float, float]]:
+    """Median (wall, CPU) seconds per command."""
     env = {**os.environ, "PYTHONPATH": str(code)}
     env.pop("NEO4J_URI", None)
     # Interleave the commands run by run, so a burst of load hits all of them alike.
-    results: dict[str, list[float]] = {name: [] for name in _commands(db)}
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in _commands(db)}
     for _ in range(runs):
         for name, cmd in _commands(db).items():
-            results[name].append(_time(cmd, env, 1))
-    return {name: statistics.median(values) for name, values in results.items()}
+            results[name].append(_time(cmd, env))
+    return {name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
+            for name, values in results.items()}
 
 
 def main() -> int:
@@ -65,7 +69,7 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "kb", "init", "--db", str(db)], env=env, check=True,
                        stdout=subprocess.DEVNULL)
         after = measure(ROOT, db, args.runs)
-        before: dict[str, float] | None = None
+        before: dict[str, tuple[float, float]] | None = None
         if args.before:
             old = Path(tmp) / "before"
             old.mkdir()
@@ -73,17 +77,18 @@ def main() -> int:
                                      capture_output=True).stdout
             subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
             before = measure(old, db, args.runs)
-    base = after["python -c pass"]
-    print(f"median of {args.runs} runs; baseline `python -c pass` {base:.3f} s")
-    header = f"{'command':<16} {'after s':>8} {'x pass':>7}"
+    base_wall, base_cpu = after["python -c pass"]
+    print(f"median of {args.runs} runs; baseline `python -c pass` {base_wall:.3f} s wall, {base_cpu:.3f} s CPU")
+    header = f"{'command':<16} {'wall s':>7} {'CPU s':>6} {'CPU x pass':>10}"
     if before:
-        header += f" {'before s':>9} {'x pass':>7} {'after/before':>13}"
+        header += f" | {'before wall':>11} {'CPU s':>6} {'CPU x pass':>10} | {'after/before wall':>17} {'CPU':>5}"
     print(header)
-    for name, seconds in after.items():
-        line = f"{name:<16} {seconds:8.3f} {seconds / base:7.1f}"
+    for name, (wall, cpu) in after.items():
+        line = f"{name:<16} {wall:7.3f} {cpu:6.3f} {cpu / base_cpu:10.1f}"
         if before:
-            b = before[name]
-            line += f" {b:9.3f} {b / before['python -c pass']:7.1f} {seconds / b:13.2f}"
+            b_wall, b_cpu = before[name]
+            line += (f" | {b_wall:11.3f} {b_cpu:6.3f} {b_cpu / before['python -c pass'][1]:10.1f}"
+                     f" | {wall / b_wall:17.2f} {cpu / b_cpu:5.2f}")
         print(line)
     return 0
 
