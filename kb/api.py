@@ -28,15 +28,17 @@ if TYPE_CHECKING:
 
 
 def connect(engine: str | None = None, db: str | Path | None = None, init: bool = True,
-            hooks: Sequence[AfterIngest] | None = None) -> KnowledgeBase:
+            hooks: Sequence[AfterIngest] | None = None, read_only: bool = False) -> KnowledgeBase:
     """Open the knowledge base: Neo4j when NEO4J_URI is set (or engine="neo4j"), else the
     embedded Ladybug database at `db` (default $KB_DB or ~/.local/share/incident-kb).
 
     Every ingest then runs the similar-incident check (RELATED_TO edges to earlier
     incidents); pass `hooks=()` to run none, or your own callables `(kbase, keys)`.
-    Use it as a context manager, or call `.close()`.
+    Use it as a context manager, or call `.close()`. `read_only=True` (notebooks, reports) opens
+    the embedded database without its write lock, beside any other reader or writer.
     """
-    return _connect(engine=engine, db=db, init=init, hooks=DEFAULT_HOOKS if hooks is None else hooks)
+    return _connect(engine=engine, db=db, init=init, hooks=DEFAULT_HOOKS if hooks is None else hooks,
+                    read_only=read_only)
 
 
 def load_demo(kbase: KnowledgeBase, incidents: int = 320, seed: int = 7) -> int:

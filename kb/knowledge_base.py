@@ -16,12 +16,15 @@ from typing import Any
 
 import pandas as pd
 
-from kb.engines import Engine, EngineError, open_engine
+from kb.engines import DatabaseMissing, Engine, EngineError, open_engine
 from kb.engines.base import Statement
 from kb.graph import catalogue, enrich, loop_writes, writer
 from kb.model import EventPacket
 from kb.model.schema import NODES, RELS
 from kb.packets import PacketError, PacketProblem, packet_files, read_packet
+
+DEMO_SOURCE = "demo"
+"""The provenance source of the demo generator's packets."""
 
 AfterIngest = Callable[["KnowledgeBase", list[str]], None]
 
@@ -54,6 +57,23 @@ class KnowledgeBase:
     def close(self) -> None:
         self.engine.close()
 
+    def reset(self) -> None:
+        """Delete every node and relationship (the schema stays). Callers check `holds_only_demo_data` first."""
+        self.engine.reset()
+
+    def incident_sources(self) -> dict[str, int]:
+        """Incidents per provenance source (manual, markdown, pagerduty, demo, ...)."""
+        df = self.query("incident_sources")
+        return {str(s): int(n) for s, n in zip(df["source"], df["incidents"], strict=True)}
+
+    def holds_only_demo_data(self) -> bool:
+        """True when resetting loses nothing a user made: every incident came from the demo generator,
+        and a database without incidents holds nothing else either (e.g. an imported roadmap)."""
+        sources = self.incident_sources()
+        if sources:
+            return set(sources) == {DEMO_SOURCE}
+        return int(self.stats()["count"].sum()) == 0
+
     def __enter__(self) -> KnowledgeBase:
         return self
 
@@ -72,10 +92,6 @@ class KnowledgeBase:
     def dialect(self) -> str:
         """The engine's name, which is also its Cypher dialect ("ladybug" or "neo4j")."""
         return self.engine.name
-
-    def reset(self) -> None:
-        """Delete every node and relationship (keeps the schema). Callers ask the user first."""
-        self.engine.reset()
 
     # -- queries ---------------------------------------------------------------------------
     def query(self, name: str, **params: Any) -> pd.DataFrame:
@@ -206,12 +222,21 @@ class KnowledgeBase:
 
 
 def connect(engine: str | None = None, db: str | Path | None = None, init: bool = True,
-            hooks: Sequence[AfterIngest] = ()) -> KnowledgeBase:
+            hooks: Sequence[AfterIngest] = (), read_only: bool = False) -> KnowledgeBase:
     """Open the knowledge base: Neo4j if NEO4J_URI is set (or engine="neo4j"), else embedded Ladybug.
 
     `hooks` run after each ingest with the fresh incidents' keys. This one wires none;
     `kb.connect()` (the public API) wires the similar-incident check.
-    """
+
+    `read_only=True` is for readers (notebooks, reports, queries): the embedded database is opened
+    without its write lock, so any number of readers run beside each other and beside one writer.
+    A database that does not exist yet is created (with its schema) first."""
+    if read_only:
+        try:
+            return KnowledgeBase(open_engine(engine, db, read_only=True), hooks)
+        except DatabaseMissing:
+            connect(engine, db, init=True).close()
+            return KnowledgeBase(open_engine(engine, db, read_only=True), hooks)
     kbase = KnowledgeBase(open_engine(engine, db), hooks)
     if init:
         kbase.init_schema()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,15 +183,22 @@ def _most_severe(kbase: KnowledgeBase, incidents: pd.DataFrame) -> str:
     return str(df["incident"].iloc[0])
 
 
-def write_report(kbase: KnowledgeBase, quarter: str, out: Path, *, static: bool = True) -> ReportResult:
-    """Write every chart as NAME.html (+ NAME.png, NAME.svg) and README.md into `out`."""
+def write_report(kbase: KnowledgeBase, quarter: str, out: Path, *, static: bool = True,
+                 progress: Callable[[str], object] | None = None) -> ReportResult:
+    """Write every chart as NAME.html (+ NAME.png, NAME.svg) and README.md into `out`.
+
+    `progress` is told each step as it starts (the CLI prints it; the whole takes ~30 s)."""
+    say = progress or (lambda _: None)
     started = time.perf_counter()
+    say(f"computing the charts of {quarter}")
     charts, headline = quarterly_charts(kbase, quarter)
     out.mkdir(parents=True, exist_ok=True)
     result = ReportResult(out=out, markdown=out / "README.md", charts=charts)
+    say(f"writing {len(charts)} charts as HTML")
     for c in charts:
         result.html.append(write_html(c.figure, out / f"{c.name}.html"))
     if static:
+        say("writing PNG and SVG (a headless browser renders them)")
         try:
             result.static = write_static({c.name: c.figure for c in charts}, out)
         except NoBrowser as exc:

@@ -163,4 +163,4 @@ def test_cli_export_yaml_and_markdown(tmp_path: Path) -> None:
     assert "### a3: done" in md.stdout
     assert "(process, guessed" in md.stdout
     missing = runner.invoke(app, ["export", "INC-NOPE", "--db", str(db)])
-    assert missing.exit_code == 1 and "no incident 'INC-NOPE'" in missing.stderr
+    assert missing.exit_code == 2 and "no incident 'INC-NOPE'" in missing.stderr

@@ -104,7 +104,9 @@ def test_cli_gate(loop_db: Path) -> None:
     assert "gate complete" in complete.output and "quick-win" in complete.output
     blocked = runner.invoke(app, ["gate", "INC-B", "--db", str(loop_db), "--format", "json"], env=env)
     assert blocked.exit_code == 1
-    rows = json.loads(blocked.output[: blocked.output.rindex("]") + 1])
+    gate = json.loads(blocked.stdout)
+    assert gate["incident"] == "INC-B" and gate["status"] != "complete" and gate["reason"]
+    rows = gate["findings"]
     assert rows[0]["finding"] == "R1" and rows[0]["disposition"] == "okr"
     assert "gate open" in blocked.output
     strict = runner.invoke(app, ["gate", "INC-D", "--db", str(loop_db), "--feasible-effort", "3"], env=env)

@@ -9,8 +9,21 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from typing import Any
+
+import typer.core
 
 from kb.cli.app import app
+
+_display_type = typer.core.TyperOption.display_type_rich
+
+
+def _flag_type(self: typer.core.TyperOption, ctx: Any) -> str | None:
+    """A flag takes no value: show no `<bool>` for it (typer 0.29 does, even for --help)."""
+    return None if self.is_flag else _display_type(self, ctx)
+
+
+typer.core.TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
 
 for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("cmd_")):
     importlib.import_module(f"{__name__}.{_mod}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -12,10 +12,11 @@ from rich.errors import MarkupError
 from rich.markup import escape
 from typer.core import TyperGroup
 
-from kb.api import connect
 from kb.engines import EngineError, EngineUnavailable
-from kb.knowledge_base import KnowledgeBase
 from kb.redaction import redact
+
+if TYPE_CHECKING:
+    from kb.knowledge_base import KnowledgeBase
 
 
 class SafeConsole(Console):
@@ -80,13 +81,27 @@ app = typer.Typer(
     name="kb",
     help="incident-kb: turn post-incident reviews into a learning loop, in one graph.",
     no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode="rich",
+    add_completion=True,  # kb --install-completion (bash, zsh, fish, PowerShell)
+    rich_markup_mode="markdown",  # reflows a docstring paragraph instead of breaking it where the source does
     cls=ErrorBoundary,
     pretty_exceptions_enable=False,
 )
 console = SafeConsole()
 err_console = SafeConsole(stderr=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from kb import __version__
+
+        typer.echo(f"incident-kb {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """incident-kb: turn post-incident reviews into a learning loop, in one graph."""
 
 EngineOpt = Annotated[
     str | None,
@@ -99,11 +114,17 @@ DbOpt = Annotated[
                  show_default=False),
 ]
 
+QuietOpt = Annotated[bool, typer.Option("--quiet", help="Print no progress, only the result.")]
 
-def open_kb(engine: str | None, db: Path | None) -> KnowledgeBase:
-    """Connect, or exit with the engine's message (no traceback for a user error)."""
+
+def open_kb(engine: str | None, db: Path | None, read_only: bool = False) -> KnowledgeBase:
+    """Connect, or exit with the engine's message (no traceback for a user error).
+
+    Commands that only read pass `read_only=True`: they then never wait for, or block, another process."""
+    from kb.api import connect  # here, not at the top: `kb --help` must not import pandas
+
     try:
-        return connect(engine=engine, db=db)
+        return connect(engine=engine, db=db, read_only=read_only)
     except EngineError as exc:
         err_console.print(error_line(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None

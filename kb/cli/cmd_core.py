@@ -7,13 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, esc, fail, open_kb
+from kb.cli.app import DbOpt, EngineOpt, QuietOpt, app, console, err_console, esc, fail, open_kb
 from kb.cli.output import Format, FormatOpt, print_frame
-from kb.graph import catalogue
-from kb.model import EventPacket
-from kb.packets import packet_files
 
 
 @app.command()
@@ -26,6 +22,7 @@ def init(engine: EngineOpt = None, db: DbOpt = None) -> None:
 @app.command()
 def schema() -> None:
     """Print the Event Packet JSON Schema (for editors and validators)."""
+    from kb.model import EventPacket
     typer.echo(json.dumps(EventPacket.model_json_schema(), indent=2))
 
 
@@ -34,19 +31,24 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Packet files (.yaml, .yml, .json) or folders of them.")],
     engine: EngineOpt = None,
     db: DbOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Validate and load Event Packets in batches. Re-ingesting a packet replaces what it said before.
 
     Every file is validated first; rejected files are listed with the field and what
     was expected, nothing from them is written, and the exit status is 1.
     """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kb.packets import packet_files
+
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise fail(f"no such file or folder: {', '.join(map(str, missing))}")
     files = list(packet_files(paths))
     with open_kb(engine, db) as kbase, Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, transient=True,
+        console=err_console, transient=True, disable=quiet,
     ) as progress:
         check = progress.add_task("validating", total=len(files))
         write = progress.add_task("writing", total=None)
@@ -68,7 +70,7 @@ def ingest(
 @app.command()
 def stats(engine: EngineOpt = None, db: DbOpt = None, fmt: Annotated[Format, FormatOpt] = Format.TABLE) -> None:
     """Count nodes per label and relationships per type."""
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         print_frame(kbase.stats(), fmt, title=kbase.description)
 
 
@@ -82,9 +84,11 @@ def query(
     fmt: Annotated[Format, FormatOpt] = Format.TABLE,
 ) -> None:
     """Run a named query from the catalogue; without a name, list the catalogue."""
+    from kb.graph import catalogue
     if name is None:
+        width = max(map(len, catalogue.names()), default=0)
         for n in catalogue.names():
-            typer.echo(n)
+            typer.echo(f"{n:<{width}}  {catalogue.description(n)}".rstrip())
         return
     params = {}
     for item in param or []:
@@ -97,5 +101,10 @@ def query(
             params[key] = raw
     if name not in catalogue.names():
         raise fail(f"no query named {name!r}; `kb query` lists the catalogue")
-    with open_kb(engine, db) as kbase:
+    missing = [p for p in catalogue.parameters(name) if p not in params]
+    if missing:
+        raise fail(f"query {name} needs --param {missing[0]}=VALUE"
+                   + (f" (and {', '.join(missing[1:])})" if missing[1:] else "")
+                   + f"; {catalogue.description(name)}")
+    with open_kb(engine, db, read_only=True) as kbase:
         print_frame(kbase.query(name, **params), fmt)

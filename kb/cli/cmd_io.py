@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from ingest import pagerduty as pd_ingest
-from ingest.markdown import FileReport, import_file, markdown_files
 from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, esc, fail, open_kb
 from kb.cli.output import Format, print_frame
-from kb.model import EventPacket
-from kb.packets import PacketError, packet_files, read_packet, write_packet
+
+if TYPE_CHECKING:  # the importers are loaded by the commands that run them: `kb --help` stays fast
+    from ingest import pagerduty as pd_ingest
+    from ingest.markdown import FileReport
 
 import_app = typer.Typer(help="Import post-mortems from outside formats (markdown documents, PagerDuty JSON).",
                          no_args_is_help=True)
@@ -50,22 +49,17 @@ def import_markdown(
     imported, and the exit status is 1. Blank templates are reported and skipped. Without
     --out or --ingest nothing is written: the report alone shows what an import would give.
     """
+    import pandas as pd
+
+    from ingest.markdown import import_file, markdown_files
+    from ingest.markdown.batch import unique_packets
+    from kb.packets import write_packet
+
     _missing(paths)
     results = [import_file(p) for p in markdown_files(paths)]
     if not results:
         raise fail(f"no markdown files in {', '.join(map(str, paths))}")
-    seen: dict[str, Path] = {}
-    packets: list[EventPacket] = []
-    for r in results:
-        if r.packet is None:
-            continue
-        if r.packet.key in seen:
-            r.report.status = "failed"
-            r.report.reason = f"incident id {r.packet.key} is already used by {seen[r.packet.key]}"
-            r.packet = None
-            continue
-        seen[r.packet.key] = r.report.file
-        packets.append(r.packet)
+    packets = unique_packets(results)
     written = [write_packet(p, out / f"{p.key}.yaml") for p in packets] if out else []
     rows = 0
     if ingest and packets:
@@ -132,70 +126,30 @@ def import_pagerduty(
     """Fill an incident's timeline (trigger, acknowledge, escalate, annotate, resolve) and its
     detected / acknowledged / resolved times from PagerDuty, merging into the existing packet
     without duplicating events; re-running the same import changes nothing."""
+    import pandas as pd
+
+    from kb.integrations.pagerduty import PagerDutyImport, PagerDutyImportError, import_into_folder, import_into_graph
+
     _missing(files)
     if merge_into is None and out is None:
         raise fail("give --out DIR for new packets, or --merge-into DIR|graph")
-    incidents: list[pd_ingest.PdIncident] = []
-    errors: list[str] = []
-    for f in files:
-        try:
-            incidents += pd_ingest.read_file(f)
-        except pd_ingest.PagerDutyError as exc:
-            errors.append(str(exc))
-    if as_key and len(incidents) > 1:
-        raise fail(f"--as {as_key}: the files hold {len(incidents)} PagerDuty incidents; --as needs exactly one")
-    rows: list[dict[str, object]] = []
-    if merge_into == "graph":
-        with open_kb(engine, db) as kbase:
-            from kb.export import fetch_packet
-
-            merged: list[EventPacket] = []
-            for inc in incidents:
-                found = kbase.query("incident_claims", key=as_key or inc.key, tag=inc.tag)["incident"].tolist()
-                if found:
-                    packet, rep = pd_ingest.merge(fetch_packet(kbase, found[0]), inc)
-                else:
-                    packet, rep = _create(inc, as_key)
-                merged.append(packet)
-                rows.append(_row(rep, "graph"))
-            kbase.ingest_packets(merged)
-    else:
-        target = Path(merge_into) if merge_into else out
-        assert target is not None
-        existing: list[tuple[Path, EventPacket]] = []
-        if merge_into:
-            if not target.is_dir():
-                raise fail(f"--merge-into {merge_into}: expected a folder of packet files or 'graph'")
-            for p in packet_files([target]):
-                try:
-                    existing.append((p, read_packet(p)))
-                except PacketError as exc:
-                    errors.append(f"{p}: not merged into, it is not a valid packet ({exc.problems[0]})")
-        for inc in incidents:
-            match = next(((p, pk) for p, pk in existing
-                          if (pk.incident.id == as_key if as_key else pd_ingest.claims(pk, inc))), None)
-            if match:
-                packet, rep = pd_ingest.merge(match[1], inc)
-                path = match[0]
-            else:
-                packet, rep = _create(inc, as_key)
-                path = target / f"{packet.key}.yaml"
-            write_packet(packet, path)
-            existing = [(p, packet if p == path else pk) for p, pk in existing]
-            rows.append(_row(rep, str(path)))
+    result: PagerDutyImport
+    try:
+        if merge_into == "graph":
+            with open_kb(engine, db) as kbase:
+                result = import_into_graph(kbase, files, as_key)
+        else:
+            target = Path(merge_into) if merge_into else out
+            assert target is not None
+            result = import_into_folder(files, target, merge=merge_into is not None, as_key=as_key)
+    except PagerDutyImportError as exc:
+        raise fail(str(exc)) from None
+    rows = [_row(m.report, m.into) for m in result.merged]
     print_frame(pd.DataFrame(rows), fmt, title="PagerDuty import", empty="no incidents imported")
-    for e in errors:
+    for e in result.errors:
         err_console.print(f"[red]failed[/red] {esc(e)}", highlight=False, soft_wrap=True)
-    if errors:
+    if result.errors:
         raise typer.Exit(1)
-
-
-def _create(inc: pd_ingest.PdIncident, as_key: str | None) -> tuple[EventPacket, pd_ingest.MergeReport]:
-    packet = pd_ingest.new_packet(inc, as_key)
-    rep = pd_ingest.MergeReport(packet.key, inc.id, added_events=len(packet.timeline), created=True,
-                                filled=[n for n in ("detected_at", "acknowledged_at", "resolved_at")
-                                        if getattr(packet.incident, n) is not None])
-    return packet, rep
 
 
 def _row(rep: pd_ingest.MergeReport, where: str) -> dict[str, object]:
@@ -225,11 +179,11 @@ def export(
     against similar past incidents."""
     from kb.export import ExportError, fetch_packet, packet_yaml, related_incidents, review_markdown
 
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         try:
             packet = fetch_packet(kbase, incident)
         except ExportError as exc:
-            raise fail(str(exc), code=1) from None
+            raise fail(str(exc)) from None  # an unknown id is bad input: 2, as everywhere
         if fmt is ExportFormat.YAML:
             text = packet_yaml(packet)
         else:

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import pandas as pd
 import typer
 
-from kb.analysis.gate import COMPLETE, GateRules, gate_findings, gate_status, matrix
-from kb.analysis.metrics import loop_metrics
-from kb.analysis.okr import OkrOptions, propose_okrs, save_proposals, to_csv, to_markdown
-from kb.analysis.policy import PolicyError, SeverityPolicy
-from kb.analysis.trace import UnknownRoadmapItem, trace, untraced
 from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, esc, fail, open_kb
-from kb.cli.output import Format, FormatOpt, print_frame
-from kb.integrations.jira import JiraClient, JiraError, JiraSettings, push_findings
-from kb.integrations.jira_csv import JiraCsvError, export_rows, sync_export, write_import_csv
-from kb.knowledge_base import KnowledgeBase
-from kb.lint.policy_file import load_policy
-from kb.roadmap import RoadmapError, import_roadmap
+from kb.cli.output import Format, FormatOpt, print_frame, records
+
+if TYPE_CHECKING:  # the analyses are imported by the commands that run them: `kb --help` stays fast
+    import pandas as pd
+
+    from kb.analysis.gate import GateRules
+    from kb.analysis.policy import SeverityPolicy
+    from kb.knowledge_base import KnowledgeBase
 
 sync_app = typer.Typer(help="Bring the state of outside systems back into the knowledge base.", no_args_is_help=True)
 okr_app = typer.Typer(help="OKR proposals for themes and barriers that keep coming back.", no_args_is_help=True)
@@ -62,6 +59,9 @@ def _as_of(value: str | None) -> datetime:
 
 def _policy() -> SeverityPolicy:
     """The severity policy of the nearest kb.toml ([policy.SEVn]), or the defaults."""
+    from kb.analysis.policy import PolicyError
+    from kb.lint.policy_file import load_policy
+
     try:
         return load_policy()
     except PolicyError as exc:
@@ -98,12 +98,15 @@ def gate(
     as an OKR, or deferred with a reason, and every high-impact, feasible finding is a
     work item. The exit status is 1 while the gate is open.
     """
+    from kb.analysis.gate import COMPLETE, GateRules, gate_findings, gate_status, matrix
+    from kb.integrations.jira_csv import export_rows, write_import_csv
+
     if export is not None and out is None:
         raise fail("--export jira-csv needs --out FILE")
     if weight not in ("count", "cost"):
         raise fail(f"--weight {weight!r}: expected count or cost")
     rules = GateRules(high_impact=high_impact, feasible_effort=feasible_effort)
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=not push) as kbase:
         _require_incident(kbase, incident)
         if export is Export.JIRA_CSV and out is not None:
             n = write_import_csv(export_rows(kbase, [incident], rules=rules), out)
@@ -130,7 +133,13 @@ def gate(
                                                                strict=True)])
         shown = shown[["finding", "impact", "effort", "quadrant", "status", "disposition", "tracked_by",
                        "problem", *cost_cols]].rename(columns={"impact": "I", "effort": "E"})
-    print_frame(shown, fmt, title="findings", empty="no findings")
+    if fmt is Format.JSON:  # the gate's status beside its findings, as the exit status says it
+        typer.echo(json.dumps({"incident": incident, "status": status["status"], "reason": status["reason"] or None,
+                               "findings": records(shown)}, indent=2, ensure_ascii=False))
+    else:
+        if fmt is Format.CSV:
+            shown = shown.assign(gate_status=status["status"])
+        print_frame(shown, fmt, title="findings", empty="no findings")
     if status["status"] == COMPLETE:
         err_console.print(f"[green]gate complete[/green] for {esc(incident)}")
     else:
@@ -139,6 +148,8 @@ def gate(
 
 
 def _push(kbase: KnowledgeBase, incident: str, rules: GateRules) -> None:
+    from kb.integrations.jira import JiraClient, JiraError, JiraSettings, push_findings
+
     try:
         settings = JiraSettings.from_env()
     except JiraError as exc:
@@ -164,6 +175,8 @@ def sync_jira(
     fmt: Annotated[Format, FormatOpt] = Format.TABLE,
 ) -> None:
     """Update work-item status, resolution and resolution date from a Jira CSV export, by issue key."""
+    from kb.integrations.jira_csv import JiraCsvError, sync_export
+
     if not file.is_file():
         raise fail(f"no such file: {file}")
     try:
@@ -205,10 +218,12 @@ def okr_propose(
     db: DbOpt = None,
 ) -> None:
     """Draft OKRs for themes and barriers that recur in at least N incidents within a window."""
+    from kb.analysis.okr import OkrOptions, propose_okrs, save_proposals, to_csv, to_markdown
+
     options = OkrOptions(min_incidents=min_incidents, window_days=window_days, reduction=reduction)
     if weight not in ("count", "cost"):
         raise fail(f"--weight {weight!r}: expected count or cost")
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=not save) as kbase:
         if business_case is not None:
             from kb.analysis.business_case import business_case as make_case
             from kb.analysis.business_case import to_markdown as case_markdown
@@ -252,6 +267,8 @@ def roadmap_import(
     db: DbOpt = None,
 ) -> None:
     """Import roadmap items and link each to the findings that motivate it (replaces earlier imports)."""
+    from kb.roadmap import RoadmapError, import_roadmap
+
     if not file.is_file():
         raise fail(f"no such file: {file}")
     with open_kb(engine, db) as kbase:
@@ -273,9 +290,11 @@ def trace_cmd(
     fmt: Annotated[Format, FormatOpt] = Format.TABLE,
 ) -> None:
     """Walk roadmap item -> findings -> analyses -> incidents, or list untraced roadmap items."""
+    from kb.analysis.trace import UnknownRoadmapItem, trace, untraced
+
     if (item is None) == (not show_untraced):
         raise fail("give a roadmap item, or --untraced (not both)")
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         if show_untraced:
             print_frame(untraced(kbase), fmt, title="roadmap items with no finding behind them",
                         empty="every roadmap item traces to a finding")
@@ -303,7 +322,9 @@ def metrics(
 ) -> None:
     """Loop metrics per period: repeat rate, time to insight and remediation, roadmap traceability,
     gate completion, age of open findings, facilitation spread (see the README for definitions)."""
-    with open_kb(engine, db) as kbase:
+    from kb.analysis.metrics import loop_metrics
+
+    with open_kb(engine, db, read_only=True) as kbase:
         frame = loop_metrics(kbase, by=by.value, as_of=_as_of(as_of), policy=_policy())
     if fmt is Format.TABLE:
         frame = _readable(frame)
@@ -312,6 +333,8 @@ def metrics(
 
 def _readable(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per metric and one column per period; shares as percentages, days to one decimal."""
+    import pandas as pd
+
     out = frame.set_index("period").astype(object)
     for col in out.columns:
         if col.endswith(("_rate", "_share")):

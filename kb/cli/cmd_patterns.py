@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
 from kb.cli.app import DbOpt, EngineOpt, app, console, fail, open_kb
 from kb.cli.output import Format, print_frame, records
+
+if TYPE_CHECKING:  # pandas is loaded by the commands that use it: `kb --help` stays fast
+    import pandas as pd
 
 # Our own --format: kb.cli.output.FormatOpt, used as a plain default, passes "--format" as the
 # default value (and another module's Annotated use of that shared object changes it).
@@ -51,9 +53,11 @@ def clusters(
     """Recurring factor clusters: themes, failed barriers and services that occur together across
     incidents more often than chance, ranked by support, lift, spread, recency and trend, with the
     findings that address each and whether their work is done."""
+    import pandas as pd
+
     from kb.analysis.clusters import find_clusters, score_clusters
 
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         result = find_clusters(kbase, min_together=min_support, resolution=resolution, window_days=window_days)
         if weight not in ("count", "cost"):
             raise fail(f"--weight {weight!r}: expected count or cost")
@@ -124,6 +128,8 @@ def hotspots(
 ) -> None:
     """Hotspots per service, theme and failed barrier: counts over rolling windows and by severity,
     "N of the last M major incidents", and alignment with tagged events such as campaigns."""
+    import pandas as pd
+
     from kb.analysis.hotspots import SUBJECT_KINDS
     from kb.analysis.hotspots import hotspots as find_hotspots
 
@@ -131,7 +137,7 @@ def hotspots(
     bad = [k for k in kinds if k not in SUBJECT_KINDS]
     if bad:
         raise fail(f"--by {bad[0]!r}: expected one of {', '.join(SUBJECT_KINDS)}")
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         df = find_hotspots(kbase, kinds, window_days=window_days, major_severity=major_severity,
                            last_major=last_major, tags=tag if tag is not None else ["campaign"])
         if weight not in ("count", "cost"):
@@ -171,7 +177,7 @@ def similar(
     each with the reason it matched."""
     from kb.analysis.similarity import SimilarityIndex
 
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         index = SimilarityIndex.build(kbase)
     if incident not in index.row_of:
         raise fail(f"INCIDENT {incident!r}: no such incident in the knowledge base; expected a key such as "
@@ -191,7 +197,7 @@ def themes_suggest(
     """Suggest a canonical theme for every factor without one, from the taxonomy and text similarity."""
     from kb.analysis.themes import suggest_themes
 
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         df = suggest_themes(kbase, min_confidence=min_confidence)
     print_frame(df, fmt, title="theme suggestions", empty="every factor has a theme")
 
@@ -304,7 +310,7 @@ def search(
     bad = [k for k in kinds if k not in KINDS]
     if bad:
         raise fail(f"--kind {bad[0]!r}: expected one of {', '.join(KINDS)}")
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         df = run_search(kbase, text, tag or [], kinds, limit)
     print_frame(df, fmt, title=f"search: {text} {' '.join('#' + t for t in tag or [])}".strip(), empty="no hits")
 
@@ -321,7 +327,7 @@ def repeats(
     with that earlier incident and the finding that did not prevent it."""
     from kb.analysis.repeats import find_repeats
 
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         df = find_repeats(kbase, all_earlier=all_earlier)
     print_frame(df, fmt, title=f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)",
                 empty="no repeats")
@@ -329,6 +335,8 @@ def repeats(
 
 def _cost_view(view: pd.DataFrame, costed: pd.DataFrame) -> pd.DataFrame:
     """The table with the cost columns of kb.analysis.cost.with_cost (--weight cost)."""
+    import pandas as pd
+
     return view.assign(**{
         "revenue": ["?" if pd.isna(v) else f"{v:,.0f}" for v in costed["revenue"]],
         "responder h": ["?" if pd.isna(v) else f"{v:,.0f}" for v in costed["responder_hours"]],

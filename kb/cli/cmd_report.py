@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, esc, fail, open_kb
+from kb.cli.app import DbOpt, EngineOpt, QuietOpt, app, console, err_console, esc, fail, open_kb
 
 
 @app.command()
@@ -20,6 +20,7 @@ def report(
                                          help="Also write PNG and SVG (needs Chrome/Chromium for kaleido).")] = True,
     engine: EngineOpt = None,
     db: DbOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Write the quarterly review: every chart as HTML, PNG and SVG, and OUT/README.md embedding them.
 
@@ -37,12 +38,13 @@ def report(
             check_quarter(quarter)
         except ReportError as exc:
             raise fail(str(exc)) from None
-    with open_kb(engine, db) as kbase:
+    with open_kb(engine, db, read_only=True) as kbase:
         quarter = quarter or latest_quarter(kbase)
         if quarter is None:
             raise fail("the knowledge base holds no incident: ingest packets first, or run `kb demo`", 1)
         try:
-            result = write_report(kbase, quarter, out, static=static)
+            result = write_report(kbase, quarter, out, static=static, progress=None if quiet else (
+                lambda step: err_console.print(f"[dim]{step}…[/dim]", highlight=False)))
         except ReportError as exc:
             raise fail(str(exc), 1) from None
     kinds = "HTML" + (", PNG and SVG" if result.static else "")

@@ -6,15 +6,14 @@ import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kb.analysis.recommend import NAMES, recommend_from_graph
 from kb.cli.app import DbOpt, EngineOpt, app, fail, open_kb
-from kb.lint import RULES, ConfigError, LintConfig, LintContext, LintReport, lint_graph, lint_packets, load_config
-from kb.model import EventPacket
-from kb.packets import PacketError, packet_files, read_packet
+
+if TYPE_CHECKING:
+    from kb.lint import LintConfig, LintReport
 
 
 class ReviewFormat(StrEnum):
@@ -33,7 +32,9 @@ def recommend_cmd(
     fmt: FormatArg = ReviewFormat.TEXT,
 ) -> None:
     """Recommend an analysis framework for an incident, with reasons; warn when the recorded one under-fits."""
-    with open_kb(engine, db) as kbase:
+    from kb.analysis.recommend import NAMES, recommend_from_graph
+
+    with open_kb(engine, db, read_only=True) as kbase:
         try:
             rec = recommend_from_graph(kbase, incident)
         except KeyError:
@@ -62,6 +63,8 @@ def _parse_now(value: str | None) -> datetime:
 
 
 def _print_rules() -> None:
+    from kb.lint import RULES
+
     for r in RULES.values():
         opts = ", ".join(f"{k}={v!r}" for k, v in r.options.items())
         typer.echo(f"{r.id:28} {r.level.value:8} {r.family:26} {r.summary}" + (f" [{opts}]" if opts else ""))
@@ -80,6 +83,10 @@ def _print_text(report: LintReport) -> None:
 
 
 def _from_files(targets: list[Path], config: LintConfig, now: datetime) -> LintReport:
+    from kb.lint import LintContext, lint_packets
+    from kb.model import EventPacket
+    from kb.packets import PacketError, packet_files, read_packet
+
     packets: list[EventPacket] = []
     for path in packet_files(targets):
         try:
@@ -110,6 +117,8 @@ def check_cmd(
 
     The exit status is 1 when an error-level rule fires (use it as a CI gate), 2 on bad input.
     """
+    from kb.lint import ConfigError, LintReport, lint_graph, load_config
+
     if list_rules:
         _print_rules()
         return
@@ -127,7 +136,7 @@ def check_cmd(
     if files:
         report = _from_files(files, cfg, when)
     if keys or all_:
-        with open_kb(engine, db) as kbase:
+        with open_kb(engine, db, read_only=True) as kbase:
             graph_report = lint_graph(kbase, None if all_ else keys, cfg, when)
         missing = sorted(set(keys) - set(graph_report.incidents))
         if missing:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from kb.cli.app import console
-from kb.engines.frames import plain
 from kb.redaction import redact
+
+if TYPE_CHECKING:  # a frame to print means pandas is loaded; `kb --help` need not load it
+    import pandas as pd
 
 
 class Format(StrEnum):
@@ -28,11 +29,23 @@ FormatOpt = typer.Option("--format", "-f", help="table for people; json or csv f
 
 def _plain(value: Any) -> Any:
     """A frame cell for JSON/CSV: the frame cleaner's value, with timestamps as ISO 8601 text."""
+    from kb.engines.frames import plain  # pandas is loaded by then; not at import (`kb --help`)
+
     value = plain(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    return value
+
+
+def _csv_cell(value: Any) -> Any:
+    """Lists joined with "; ", booleans as true/false (not Python's reprs), timestamps in ISO 8601."""
+    value = _plain(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "; ".join("" if v is None else str(_csv_cell(v)) for v in value)
     return value
 
 
@@ -59,7 +72,7 @@ def print_frame(df: pd.DataFrame, fmt: Format = Format.TABLE, title: str | None 
         typer.echo(json.dumps(records(df), indent=2, ensure_ascii=False))
         return
     if fmt is Format.CSV:
-        typer.echo(df.to_csv(index=False), nl=False)
+        typer.echo(df.apply(lambda col: col.map(_csv_cell)).to_csv(index=False), nl=False)
         return
     if df.empty:
         console.print(Text(empty, style="dim"))

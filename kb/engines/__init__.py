@@ -10,9 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable
+from kb.engines.base import DatabaseMissing, Engine, EngineConflict, EngineError, EngineUnavailable
 
-__all__ = ["Engine", "EngineConflict", "EngineError", "EngineUnavailable", "default_db_path", "open_engine"]
+__all__ = ["DatabaseMissing", "Engine", "EngineConflict", "EngineError", "EngineUnavailable", "default_db_path",
+           "open_engine"]
 
 
 def default_db_path() -> Path:
@@ -22,13 +23,16 @@ def default_db_path() -> Path:
     return base / "incident-kb" / "graph.lbug"
 
 
-def open_engine(engine: str | None = None, db: str | Path | None = None) -> Engine:
-    """`engine` is "ladybug", "neo4j" or None (NEO4J_URI decides)."""
+def open_engine(engine: str | None = None, db: str | Path | None = None, read_only: bool = False) -> Engine:
+    """`engine` is "ladybug", "neo4j" or None (NEO4J_URI decides).
+
+    `read_only` opens the embedded database without its write lock, so readers never block each other
+    or a writer; it raises DatabaseMissing when there is no database yet. A server needs no such mode."""
     choice = engine or os.environ.get("KB_ENGINE") or ("neo4j" if os.environ.get("NEO4J_URI") else "ladybug")
     if choice == "ladybug":
         from kb.engines.ladybug_engine import LadybugEngine
 
-        return LadybugEngine(db or default_db_path())
+        return LadybugEngine(db or default_db_path(), read_only=read_only)
     if choice == "neo4j":
         from kb.engines.neo4j_engine import Neo4jEngine, Neo4jSettings
 

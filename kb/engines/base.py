@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from kb.model.schema import NodeSpec, PropKind, RelSpec
+
+if TYPE_CHECKING:  # pandas only for the annotations: `kb --help` need not import it
+    import pandas as pd
 
 Params = Mapping[str, Any]
 Statement = tuple[str, Params]
@@ -26,6 +27,10 @@ class EngineConflict(EngineError):
     """A concurrent writer stored a key this write meant to create (retry it as a replacement)."""
 
 
+class DatabaseMissing(EngineError):
+    """A read-only open of an embedded database that does not exist yet (it cannot be created read-only)."""
+
+
 class Engine(ABC):
     """A graph database behind one Cypher dialect.
 
@@ -34,6 +39,8 @@ class Engine(ABC):
 
     name: str
     description: str
+    read_only: bool = False
+    """Opened for reading only: the engine refuses writes (and, embedded, takes no lock)."""
 
     @abstractmethod
     def apply_schema(self, nodes: Sequence[NodeSpec], rels: Sequence[RelSpec]) -> None:

@@ -7,6 +7,7 @@ as it was before the write or as it is after it."""
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ import ladybug
 import pandas as pd
 
 from kb.engines import ladybug_files as files
-from kb.engines.base import Engine, EngineError, EngineUnavailable, Params, Statement
+from kb.engines.base import DatabaseMissing, Engine, EngineError, EngineUnavailable, Params, Statement
 from kb.engines.faults import kill_point
 from kb.engines.frames import frame, to_utc_naive
 from kb.model.schema import NodeSpec, PropKind, RelSpec
@@ -54,10 +55,33 @@ def _naive_utc_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 MEMORY = ":memory:"
 
 
+def _holder(pid: int) -> str:
+    """`PID 123: python -m kb ingest ...`, or just the PID where /proc does not tell."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return f"PID {pid}"
+    text = " ".join(a.decode(errors="replace") for a in args if a)
+    return f"PID {pid}: {text[:80]}" if text else f"PID {pid}"
+
+
+def _open_error(path: Path, exc: BaseException) -> str:
+    """One line that says who holds the database and what to do, for the common case of a lock."""
+    held = re.search(r"[Ll]ock is held by PID (\d+)", str(exc))
+    if held:
+        return (f"the database at {path} is open for writing in another process ({_holder(int(held.group(1)))}); "
+                "read-only commands still work; to write, finish or close that process (a notebook: run its "
+                "last cell or shut down its kernel) and run this again")
+    return f"cannot open the Ladybug database at {path}: {str(exc).splitlines()[0]}"
+
+
 class LadybugEngine(Engine):
     name = "ladybug"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.read_only = read_only
+        self._lock = threading.Lock()  # one connection is not safe for concurrent use (widget callbacks)
+        self._writer: files.WriterLock | None = None
         # ":memory:" is a database that lives and dies with the process (tests, scratch work):
         # nothing on disk to protect, so writes are plain transactions, not shadow copies.
         self.in_memory = str(path) == MEMORY
@@ -65,12 +89,18 @@ class LadybugEngine(Engine):
             self.path = Path(MEMORY)
             self.description = "ladybug (embedded) in memory"
             self._db, self._conn = self._open_pair(self.path)
-            self._writer: files.WriterLock | None = None
-            self._lock = threading.Lock()
             return
         self.path = Path(path).expanduser()
+        mode = " (read-only)" if read_only else ""
+        self.description = f"ladybug (embedded) at {self.path}{mode}"
+        if read_only:
+            # Readers take no lock and touch no file of a writer's (its shadow copy included):
+            # any number of them run beside one writer, and see the last complete write.
+            if not self.path.exists():
+                raise DatabaseMissing(f"no Ladybug database at {self.path}")
+            self._db, self._conn = self._open_pair(self.path)
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.description = f"ladybug (embedded) at {self.path}"
         self._writer = files.WriterLock(self.path)
         files.clean_leftovers(self.path)
         try:
@@ -81,16 +111,15 @@ class LadybugEngine(Engine):
         except EngineError:
             self._writer.release()
             raise
-        # One connection is not safe for concurrent use (notebook widgets call back on threads).
-        self._lock = threading.Lock()
+
 
     def _open_pair(self, path: Path) -> tuple[ladybug.Database, ladybug.Connection]:
         try:
-            db = ladybug.Database(str(path))
+            db = ladybug.Database(str(path), read_only=self.read_only)
             return db, ladybug.Connection(db)
         except (RuntimeError, MemoryError) as exc:  # a damaged WAL also surfaced as std::bad_alloc
             hint = files.recovery_hint(path, str(exc))
-            raise EngineUnavailable(hint or f"cannot open the Ladybug database at {path}: {exc}") from exc
+            raise EngineUnavailable(hint or _open_error(path, exc)) from exc
 
     @staticmethod
     def _close_pair(db: ladybug.Database, conn: ladybug.Connection) -> None:
@@ -140,6 +169,9 @@ class LadybugEngine(Engine):
     def _transaction(self) -> Iterator[None]:
         """Run the block on a copy of the database and swap the copy in: all of it or none,
         also under kill -9 (the live file is never written in place)."""
+        if self.read_only:
+            raise EngineError(f"{self.description}: opened read-only, so it cannot be written; "
+                              "run the command that writes without read-only")
         if self.in_memory:
             with self._lock:
                 self._execute("BEGIN TRANSACTION")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -61,3 +62,25 @@ def query_text(name: str, dialect: str) -> str:
 
 def has_override(name: str, dialect: str) -> bool:
     return (catalogue_dir() / dialect / f"{name}.cypher").is_file()
+
+
+def description(name: str) -> str:
+    """The query's first comment line (each file starts with `// what it returns`)."""
+    for line in query_text(name, "").splitlines():
+        if line.strip().startswith("//"):
+            return line.strip().removeprefix("//").strip()
+        if line.strip():
+            break
+    return ""
+
+
+def parameters(name: str) -> list[str]:
+    """The $parameters the query uses, in order of first use (over the shared text and every override)."""
+    base = catalogue_dir()
+    texts = [query_text(name, "")] + [_read(p) for p in sorted(base.glob(f"*/{name}.cypher"))]
+    found: dict[str, None] = {}
+    for text in texts:
+        code = "\n".join(line.split("//", 1)[0] for line in text.splitlines())
+        for match in re.finditer(r"\$([A-Za-z_][A-Za-z0-9_]*)", code):
+            found.setdefault(match.group(1))
+    return list(found)
