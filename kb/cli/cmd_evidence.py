@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
 from kb.cli.output import Format, print_frame
+
+if TYPE_CHECKING:
+    pass
 
 FmtOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people; json or csv for programs.")]
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Measure as of this ISO 8601 date or time "
@@ -39,6 +41,8 @@ def parse_as_of(value: str | None) -> datetime:
 
 
 def _fmt_days(v: object) -> str:
+    import pandas as pd
+
     return "" if v is None or pd.isna(v) else f"{float(v):.0f}"  # type: ignore[arg-type]
 
 
@@ -62,6 +66,8 @@ def effect(
     """Did the fix work? Incident rate per 90 days before and after a pattern's fix shipped (its work
     items closed), the rate ratio with a 95% exact CI, and a verdict: worked, did not work, no
     evidence yet, fix not yet shipped (see the README for the definitions)."""
+    import pandas as pd
+
     from kb.analysis.effect import UnknownPattern, classify_repeats, fix_effects
 
     when = parse_as_of(as_of)
@@ -134,6 +140,8 @@ def whatif(
 ) -> None:
     """What if a barrier had held (or a theme had been fixed)? The past incidents in which every causal
     path to the impact passes through it, with their summed cost."""
+    import pandas as pd
+
     from kb.analysis.whatif import what_if
 
     if (barrier is None) == (theme is None):

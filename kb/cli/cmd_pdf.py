@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ingest.markdown import markdown_files
 from kb.cli.app import DbOpt, EngineOpt, fail
 from kb.cli.cmd_io import OutDirOpt, ReportFormatOpt, import_app, import_markdown
 from kb.cli.output import Format
@@ -33,6 +32,8 @@ def import_pdf(
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise fail(f"no such file or folder: {', '.join(map(str, missing))}")
+    from ingest.markdown import markdown_files
+
     files = [p for p in markdown_files(paths) if not p.is_file() or p.suffix.lower() == ".pdf" or p in paths]
     if not files:
         raise fail(f"no PDF files in {', '.join(map(str, paths))}")

@@ -6,10 +6,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from kb.model.schema import NodeSpec, PropKind, RelSpec
-
-if TYPE_CHECKING:  # pandas only for the annotations: `kb --help` need not import it
+if TYPE_CHECKING:  # only for the annotations: `kb --help` need not import pandas or the models
     import pandas as pd
+
+    from kb.model.schema import NodeSpec, PropKind, RelSpec
 
 Params = Mapping[str, Any]
 Statement = tuple[str, Params]
