@@ -71,7 +71,7 @@ class Demo:
     def incident_keys(self) -> list[str]:
         import json
 
-        _, out = self.run(["query", "incident_keys", "--format", "json"], stdout_only=True)
+        _, out = self.run(["query", "incidents", "--format", "json"], stdout_only=True)
         return [r["incident"] for r in json.loads(out)]
 
 

@@ -53,7 +53,7 @@ def test_cli_reads_and_writes_while_a_notebook_kernel_holds_the_database(
     stats = runner.invoke(app, ["stats", "--db", str(db), "--format", "json"])
     assert stats.exit_code == 0, stats.output
     assert {r["name"]: r["count"] for r in json.loads(stats.output)}["Incident"] == 1
-    assert runner.invoke(app, ["query", "incident_keys", "--db", str(db)]).exit_code == 0
+    assert runner.invoke(app, ["query", "incidents", "--db", str(db)]).exit_code == 0
     # The kernel's connection is read-only and takes no lock: even a writer gets through.
     packet = tmp_path / "second.yaml"
     packet.write_text((EXAMPLES / "INC-2025-001.yaml").read_text(encoding="utf-8")

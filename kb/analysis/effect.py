@@ -251,7 +251,7 @@ def fix_effects(kbase: Queryable, subject: str | None = None, *, as_of: datetime
     now = _utc(as_of)
     chosen = list(patterns) if patterns is not None else select_patterns(kbase, subject)
     work = commitments(kbase)
-    incidents = kbase.query("loop_incidents")
+    incidents = kbase.query("incidents")
     starts = pd.Series(pd.to_datetime(incidents["started_at"], utc=True).to_numpy(), index=incidents["incident"])
     repeats = find_repeats(kbase)
     if not repeats.empty:

@@ -82,7 +82,7 @@ COLUMNS = ["incident", "kind", "name", "component_kind", "evidence", "learned"]
 def incident_documents(kbase: Queryable) -> tuple[dict[str, str], dict[str, str]]:
     """Every incident's text (title, summary, impact, factors, timeline), and its title."""
     parts: dict[str, list[str]] = defaultdict(list)
-    inc = kbase.query("patterns_incidents")
+    inc = kbase.query("incidents_with_text")
     titles = {str(r.incident): str(r.title) for r in inc.itertuples(index=False) if isinstance(r.title, str)}
     for r in inc.itertuples(index=False):
         parts[str(r.incident)] += [str(v) for v in (r.title, r.summary) if isinstance(v, str)]

@@ -110,7 +110,7 @@ def audit_packets(packets: list[EventPacket]) -> Audit:
 
 def audit(kbase: KnowledgeBase) -> Audit:
     """Audit every incident in the knowledge base (a fixed number of queries)."""
-    keys = [str(k) for k in kbase.query("incident_keys")["incident"]]
+    keys = [str(k) for k in kbase.query("incidents")["incident"]]
     return audit_packets(read_packets(kbase, keys))
 
 
