@@ -98,7 +98,7 @@ def test_damaged_wal_in_the_cli_is_one_line_with_the_step(tmp_path: Path) -> Non
 def test_a_second_writer_is_told_who_holds_the_database(tmp_path: Path) -> None:
     db = tmp_path / "graph.lbug"
     with kb.connect(engine="ladybug", db=db), \
-            pytest.raises(EngineUnavailable, match=r"in use by another kb process \(pid \d+\)"):
+            pytest.raises(EngineUnavailable, match=r"open for writing in another process \(PID \d+"):
         kb.connect(engine="ladybug", db=db)
     with kb.connect(engine="ladybug", db=db) as kbase:  # released on close
         assert kbase.incident_count() == 0

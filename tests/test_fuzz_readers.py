@@ -172,8 +172,9 @@ def test_roadmap_files(workdir: Path, fmt: str, data: st.DataObject) -> None:
         writer.writerow(["key", "title", "quarter", "findings"])
         for item in doc:
             item = item if isinstance(item, dict) else {}
-            writer.writerow([str(item.get(k, "")) for k in ("key", "title", "quarter")]
-                            + [";".join(map(str, item.get("findings") or []))])
+            findings = item.get("findings") or []  # a mutation may have made it a scalar
+            cell = ";".join(map(str, findings)) if isinstance(findings, list) else str(findings)
+            writer.writerow([str(item.get(k, "")) for k in ("key", "title", "quarter")] + [cell])
         text = data.draw(text_edits(buf.getvalue()))
     else:
         text = yaml.safe_dump({"roadmap": doc} if data.draw(st.booleans()) else doc, allow_unicode=True)

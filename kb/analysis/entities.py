@@ -86,14 +86,19 @@ def incident_documents(kbase: Queryable) -> tuple[dict[str, str], dict[str, str]
     titles = {str(r.incident): str(r.title) for r in inc.itertuples(index=False) if isinstance(r.title, str)}
     for r in inc.itertuples(index=False):
         parts[str(r.incident)] += [str(v) for v in (r.title, r.summary) if isinstance(v, str)]
+    # Factors and other texts in a canonical (sorted) order: the engines return them in any order,
+    # and the evidence quoted is the first match, which must not depend on the engine or load order.
+    rest: dict[str, list[str]] = defaultdict(list)
     factors = kbase.query("patterns_factors")
     for key, text in zip(factors.get("incident", []), factors.get("statement", []), strict=True):
         if isinstance(text, str):
-            parts[str(key)].append(text)
+            rest[str(key)].append(text)
     extra = kbase.query("patterns_incident_text")
     for key, texts in zip(extra.get("incident", []), extra.get("texts", []), strict=True):
-        parts[str(key)] += [str(t) for t in (texts.tolist() if hasattr(texts, "tolist") else texts or [])
-                            if t is not None]
+        rest[str(key)] += [str(t) for t in (texts.tolist() if hasattr(texts, "tolist") else texts or [])
+                           if t is not None]
+    for key, texts in rest.items():
+        parts[key] += sorted(texts)
     return {k: "\n".join(v) for k, v in parts.items()}, titles
 
 

@@ -55,23 +55,11 @@ def _naive_utc_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
 MEMORY = ":memory:"
 
 
-def _holder(pid: int) -> str:
-    """`PID 123: python -m kb ingest ...`, or just the PID where /proc does not tell."""
-    try:
-        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return f"PID {pid}"
-    text = " ".join(a.decode(errors="replace") for a in args if a)
-    return f"PID {pid}: {text[:80]}" if text else f"PID {pid}"
-
-
 def _open_error(path: Path, exc: BaseException) -> str:
     """One line that says who holds the database and what to do, for the common case of a lock."""
     held = re.search(r"[Ll]ock is held by PID (\d+)", str(exc))
     if held:
-        return (f"the database at {path} is open for writing in another process ({_holder(int(held.group(1)))}); "
-                "read-only commands still work; to write, finish or close that process (a notebook: run its "
-                "last cell or shut down its kernel) and run this again")
+        return files.busy_message(path, int(held.group(1)))
     return f"cannot open the Ladybug database at {path}: {str(exc).splitlines()[0]}"
 
 

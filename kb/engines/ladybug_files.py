@@ -76,6 +76,25 @@ def recovery_hint(live: Path, error: str) -> str | None:
             f"then opens as of its last complete write")
 
 
+def _holder(pid: int | None) -> str:
+    """`PID 123: python -m kb ingest ...`, or just the PID where /proc does not tell."""
+    if pid is None:
+        return "PID unknown"
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return f"PID {pid}"
+    text = " ".join(a.decode(errors="replace") for a in args if a)
+    return f"PID {pid}: {text[:80]}" if text else f"PID {pid}"
+
+
+def busy_message(live: Path, pid: int | None) -> str:
+    """One line for a writer that finds the database held by another: who holds it, what to do."""
+    return (f"the database at {live} is open for writing in another process ({_holder(pid)}); "
+            "read-only commands still work; to write, finish or close that process (a notebook: run its "
+            "last cell or shut down its kernel) and run this again")
+
+
 class WriterLock:
     """One kb process writes a database at a time (held for the engine's lifetime).
 
@@ -93,8 +112,7 @@ class WriterLock:
             f.seek(0)
             holder = f.read().strip() or "unknown"
             f.close()
-            raise EngineUnavailable(f"the database {live} is in use by another kb process (pid {holder}): "
-                              f"wait for it to finish, or stop it, and run the command again") from None
+            raise EngineUnavailable(busy_message(live, int(holder) if holder.isdigit() else None)) from None
         f.seek(0)
         f.truncate()
         f.write(str(os.getpid()))
