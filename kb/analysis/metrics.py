@@ -81,7 +81,9 @@ def _frames(kbase: Queryable, as_of: datetime, rules: GateRules) -> dict[str, pd
 
     # Time to insight: incident resolved -> its first published analysis.
     first = analyses.dropna(subset=["published_at"]).groupby("incident")["published_at"].min()
-    incidents["tti_days"] = (incidents["incident"].map(first) - incidents["resolved_at"]) / DAY
+    # to_datetime: with no published analysis (imported-only graphs) the map is all-NaN floats
+    incidents["tti_days"] = (pd.to_datetime(incidents["incident"].map(first), utc=True)
+                             - incidents["resolved_at"]) / DAY
 
     # Gate: only incidents with an analysis have a gate to pass.
     gates = gate_status(kbase, rules=rules).set_index("incident")
@@ -96,7 +98,8 @@ def _frames(kbase: Queryable, as_of: datetime, rules: GateRules) -> dict[str, pd
     analyses = analyses.join(per_analysis, on="analysis")
     analyses["has_work"] = analyses["items"].fillna(0) > 0
     analyses["remediated"] = analyses["has_work"] & (analyses["open_items"] == 0)
-    analyses["ttr_days"] = ((analyses["last_closed"] - analyses["published_at"]) / DAY).where(
+    analyses["ttr_days"] = ((pd.to_datetime(analyses["last_closed"], utc=True)
+                             - pd.to_datetime(analyses["published_at"], utc=True)) / DAY).where(
         analyses["remediated"])
 
     # Open findings: proposed or agreed, and not settled by closed work (none linked, or one still open).
