@@ -168,7 +168,9 @@ def cooccurrence_figure(graph: nx.Graph, *, theme_category: Mapping[str, str] | 
         xs += [pos[a][0], pos[b][0], None]
         ys += [pos[a][1], pos[b][1], None]
     for name, (xs, ys, px) in bins.items():
-        fig.add_trace(go.Scatter(x=xs or [None], y=ys or [None], mode="lines", name=f"pair, {name}",
+        if not xs:
+            continue
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=f"pair, {name}",
                                  line={"color": "rgba(60,60,60,0.6)", "width": px}, hoverinfo="skip"))
     groups: list[tuple[str, dict[str, Any], list[str]]] = []
     for cat, colour in CATEGORY.items():
