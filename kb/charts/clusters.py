@@ -256,13 +256,14 @@ def theme_heatmap_figure(counts: pd.DataFrame, *, theme_category: Mapping[str, s
     z = counts.to_numpy().astype(float)
     if rate:
         z = np.divide(z, np.array(totals, dtype=float), out=np.zeros_like(z), where=np.array(totals) > 0)
-    text = [[(f"{v:.0%}" if rate else f"{v:.0f}") for v in row] for row in z]
+    text = [[("–" if rate and not n else f"{v:.0%}" if rate else f"{v:.0f}") for v, n in zip(row, totals, strict=True)]
+            for row in z] if incidents is not None else [[f"{v:.0f}" for v in row] for row in z]
     labels = [f"{t} <span style='color:{category_colour(theme_category.get(t))};font-size:17px'>■</span>"
               for t in themes]
     ticks = [f"{q}<br>n={n}" for q, n in zip(quarters, totals, strict=True)] if incidents is not None else quarters
     fig = go.Figure(go.Heatmap(
         z=z, x=quarters, y=labels, colorscale=SEQUENTIAL, zmin=0,
-        colorbar={"title": {"text": "share of the<br>quarter's incidents" if rate else "incidents"},
+        colorbar={"title": {"text": "share of the quarter's incidents" if rate else "incidents", "side": "right"},
                   "tickformat": ".0%" if rate else None},
         text=text, texttemplate="%{text}", textfont={"size": 11}, xgap=2, ygap=2,
         customdata=counts.to_numpy(),

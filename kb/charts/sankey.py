@@ -26,6 +26,7 @@ FONT_PX = 12
 LINE_PX = 15          # line height of a label at FONT_PX
 CHAR_EM = 0.58        # a generous average glyph width, in em, for fitting labels
 VALUE_MIN_PX = 14     # a flow thinner than this carries no number (the tables have it)
+MAX_UNIT_PX = 30      # at most this many pixels of band per unit of flow
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def alluvial(columns: Sequence[Sequence[Node]], flows: Mapping[tuple[str, str], 
     for _ in range(40):  # the largest scale at which every column fits
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if all(column_px(c, mid) <= ph for c in range(len(cols))) else (lo, mid)
-    k = lo
+    k = min(lo, MAX_UNIT_PX)  # a handful of findings should not fill the slide with bands
 
     top: dict[str, float] = {}      # y of a node bar's top edge
     centre: dict[str, float] = {}

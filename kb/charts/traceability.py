@@ -47,7 +47,8 @@ def traceability_sankey(followup: pd.DataFrame, *, roadmap_titles: Mapping[str, 
     for sev in sorted(SEVERITY):
         n = followup.loc[followup["severity"].astype(int) == sev, "incident"].nunique()
         if n:
-            columns[0].append(Node(f"sev:{sev}", f"{severity_label(sev)} ({n} incidents)", SEVERITY[sev]))
+            columns[0].append(Node(f"sev:{sev}", f"{severity_label(sev)} ({n} incident{'s' * (n != 1)})",
+                                   SEVERITY[sev]))
     for st in FINDING_STATUS:
         columns[1].append(Node(f"status:{st}", st, FINDING_STATUS[st]))
     for fu in FOLLOW_UP_ORDER:
@@ -85,15 +86,15 @@ def traceability_sankey(followup: pd.DataFrame, *, roadmap_titles: Mapping[str, 
             add(f"fu:{fu}", f"rm:{t}", 1 / len(targets), FOLLOW_UP_COLOUR[fu])
 
     n_incidents = followup["incident"].nunique()
+    incidents = f"{n_incidents} incident{'s' * (n_incidents != 1)}"
     parts = [subtitle] if subtitle else []
     if traced_only:
-        parts.append(f"the {traced} findings (of {n_all}) behind {len(counts)} roadmap items, from {n_incidents} "
-                     "incidents")
+        parts.append(f"the {traced} findings (of {n_all}) behind {len(counts)} roadmap items, from {incidents}")
     elif with_roadmap:
-        parts.append(f"{n_incidents} incidents, {len(followup)} findings, {traced} of them behind "
+        parts.append(f"{incidents}, {len(followup)} findings, {traced} of them behind "
                      f"{len(counts)} roadmap items")
     else:
-        parts.append(f"{n_incidents} incidents, {len(followup)} findings; none of them is behind a roadmap item yet")
+        parts.append(f"{incidents}, {len(followup)} findings; none of them is behind a roadmap item yet")
     sub = " · ".join(parts) + ".<br>Band width and numbers: findings" + \
         (" (a finding behind several items is split between them)" if traced_only else "") + \
         f"; bands under {VALUE_MIN_PX} px carry no number."

@@ -64,6 +64,9 @@ def loop_trends_figure(metrics: pd.DataFrame, *, quarter: str | None = None,
                          range=[0, 1.18] if column in SHARES else [0, 1.2 * float(top)] if pd.notna(top) else None)
         fig.update_xaxes(type="category", row=row, col=col, tickvals=periods, tickfont={"size": 10},
                          ticktext=[f"{p}<br>n={_n(n)}" for p, n in zip(periods, ns, strict=True)])
+        if values.isna().all():  # e.g. imported post-mortems: no published analysis, no work item
+            fig.add_annotation(text="no data in these quarters", showarrow=False, font={"size": 13, "color": "#777"},
+                               x=0.5, y=0.5, xref=f"x{i + 1 if i else ''} domain", yref=f"y{i + 1 if i else ''} domain")
         if quarter and quarter in periods:
             fig.add_vrect(x0=periods.index(quarter) - 0.4, x1=periods.index(quarter) + 0.4,
                           fillcolor="rgba(0,0,0,0.06)", line_width=0, row=row, col=col)
