@@ -65,10 +65,12 @@ def test_no_text_leaves_a_figure_or_overlaps_other_text(review: Review) -> None:
     assert found == []
 
 
-def test_no_static_image_asks_the_reader_to_hover(review: Review) -> None:
+def test_no_static_image_asks_for_a_hover_or_cuts_a_label(review: Review) -> None:
+    """A slide cannot be hovered, and a label cut with "…" loses what it says (long labels wrap or go to a key)."""
     for chart in review.result.charts:
         svg = (review.result.out / f"{chart.name}.svg").read_text(encoding="utf-8")
         assert "hover" not in svg.lower(), chart.name
+        assert "…" not in svg, f"{chart.name}: a label is cut"
 
 
 def test_the_check_catches_overlapping_and_cut_text(tmp_path: Path) -> None:
