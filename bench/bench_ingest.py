@@ -25,9 +25,9 @@ from common import fresh_ladybug, fresh_neo4j, neo4j_server, timed  # noqa: E402
 from kb.demo import generate_corpus  # noqa: E402
 from kb.graph import writer  # noqa: E402
 from kb.graph.rows import GraphRows  # noqa: E402
-from kb.graph.schema import NODE_BY_LABEL, REL_BY_TYPE  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.model import EventPacket  # noqa: E402
+from kb.model.schema import NODE_BY_LABEL, REL_BY_TYPE  # noqa: E402
 
 
 def naive_rows_per_second(kbase: KnowledgeBase, rows: GraphRows, sample: int) -> tuple[float, int]:

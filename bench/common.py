@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import kb
+from kb.analysis.hooks import DEFAULT_HOOKS
 from kb.engines.neo4j_engine import Neo4jEngine, Neo4jSettings
 from kb.knowledge_base import KnowledgeBase
 
@@ -54,7 +55,7 @@ def neo4j_server() -> Iterator[Neo4jSettings | None]:
 
 
 def fresh_neo4j(settings: Neo4jSettings) -> KnowledgeBase:
-    kbase = KnowledgeBase(Neo4jEngine(settings))
-    kbase.engine.reset()
+    kbase = KnowledgeBase(Neo4jEngine(settings), DEFAULT_HOOKS)  # the hooks kb.connect() wires
+    kbase.reset()
     kbase.init_schema()
     return kbase

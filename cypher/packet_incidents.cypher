@@ -10,5 +10,5 @@ RETURN i.key AS incident, i.title AS title, i.severity AS severity, services,
        i.customer_impact AS customer_impact, i.revenue_impact AS revenue_impact,
        i.customers_affected AS customers_affected, i.summary AS summary, i.tags AS tags,
        i.compiled_at AS compiled_at, i.source AS source, i.source_file AS source_file,
-       i.imported AS imported, i.reviewed AS reviewed
+       i.imported AS imported, i.reviewed AS reviewed, i.responder_hours AS responder_hours
 ORDER BY incident

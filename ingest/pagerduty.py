@@ -14,7 +14,6 @@ last resolve give detected_at, acknowledged_at and resolved_at where the packet 
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +24,18 @@ from typing import Any
 from pydantic import ValidationError
 
 from kb.model import EventKind, EventPacket, Participant, Role, TimelineEvent
+from kb.model.documents import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_EXPORT_BYTES,
+    MAX_YEAR,
+    MIN_YEAR,
+    DocumentError,
+    brief,
+    decode,
+    load_json,
+    one_line,
+)
 
 SOURCE = "pagerduty"
 DEFAULT_SEVERITY = 3
@@ -45,7 +56,7 @@ class PagerDutyError(ValueError):
 
     def __init__(self, file: Path, where: str, expected: str) -> None:
         self.file, self.where, self.expected = file, where, expected
-        super().__init__(f"{file}: {where}: {expected}")
+        super().__init__(one_line(f"{file}: {where}: {expected}"))
 
 
 @dataclass
@@ -86,31 +97,78 @@ class MergeReport:
 
 def _time(value: Any, file: Path, where: str) -> datetime:
     if not isinstance(value, str):
-        raise PagerDutyError(file, where, "an ISO 8601 timestamp string")
+        raise PagerDutyError(file, where, f"an ISO 8601 timestamp string (got {brief(value)})")
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise PagerDutyError(file, where, f"an ISO 8601 timestamp (got {value!r})") from None
+        raise PagerDutyError(file, where, f"an ISO 8601 timestamp (got {brief(value)})") from None
     if parsed.tzinfo is None:
-        raise PagerDutyError(file, where, f"a timestamp with a zone offset (got {value!r})")
+        raise PagerDutyError(file, where, f"a timestamp with a zone offset (got {brief(value)})")
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:  # year 1 or 9999 with an offset overflows in UTC
+        raise PagerDutyError(file, where, f"a timestamp between the years {MIN_YEAR} and {MAX_YEAR} "
+                                          f"(got {brief(value)})")
     return parsed
 
 
 def _summary(ref: Any) -> str | None:
-    return ref.get("summary") or ref.get("name") if isinstance(ref, dict) else None
+    if not isinstance(ref, dict):
+        return None
+    text = ref.get("summary") or ref.get("name")
+    return text if isinstance(text, str) else None
+
+
+def _ref(value: Any, file: Path, where: str) -> str | None:
+    """The name of a reference ({"summary": ...} as the API gives it, or a plain name), or None."""
+    if value is None or isinstance(value, str):
+        return value or None
+    name = _summary(value)
+    if isinstance(value, dict) and (name or not (value.get("summary") or value.get("name"))):
+        return name
+    raise PagerDutyError(file, where, f'a reference like {{"summary": "name"}} (got {brief(value)})')
+
+
+def _text_or_none(raw: dict[str, Any], name: str, file: Path, where: str) -> str | None:
+    value = raw.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise PagerDutyError(file, f"{where}.{name}", f"a string (got {brief(value)})")
+
+
+def _list(raw: dict[str, Any], name: str, file: Path, where: str) -> list[Any]:
+    value = raw.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PagerDutyError(file, f"{where}{'.' if where else ''}{name}", f"a list (got {brief(value)})")
+    return value
+
+
+def _id(value: Any, file: Path, where: str) -> str:
+    # PagerDuty ids are strings ("PXYZ123"); numbers are taken as written, nothing else.
+    if isinstance(value, str) and value.strip() or isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise PagerDutyError(file, where, f"an id string (got {brief(value)})")
 
 
 def read_file(path: str | Path) -> list[PdIncident]:
+    """The PagerDuty incidents of one file, or a PagerDutyError naming it: never another exception."""
     file = Path(path)
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        with file.open("rb") as fh:
+            raw = fh.read(MAX_EXPORT_BYTES + 1)
     except OSError as exc:
         raise PagerDutyError(file, "(file)", f"a readable file ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise PagerDutyError(file, "(file)", f"UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise PagerDutyError(file, f"(syntax) line {exc.lineno}", f"valid JSON: {exc.msg}") from None
-    return parse(data, file)
+    try:
+        data = load_json(decode(raw, MAX_EXPORT_BYTES))
+    except DocumentError as exc:
+        raise PagerDutyError(file, exc.field, exc.expected) from None
+    try:
+        return parse(data, file)
+    except PagerDutyError:
+        raise
+    except Exception as exc:  # a check this reader lacks must still reject this file only
+        raise PagerDutyError(file, "(document)", f"PagerDuty REST API v2 JSON ({type(exc).__name__}: "
+                                                 f"{brief(str(exc))})") from None
 
 
 def parse(data: Any, file: Path) -> list[PdIncident]:
@@ -121,7 +179,7 @@ def parse(data: Any, file: Path) -> list[PdIncident]:
         where = f"[{di}]" if isinstance(data, list) else ""
         if not isinstance(doc, dict):
             raise PagerDutyError(file, where or "(document)", 'an object with "incident", "incidents" or "log_entries"')
-        raw_incidents = ([doc["incident"]] if "incident" in doc else []) + list(doc.get("incidents") or [])
+        raw_incidents = ([doc["incident"]] if "incident" in doc else []) + _list(doc, "incidents", file, where)
         if not raw_incidents and "log_entries" not in doc:
             raise PagerDutyError(file, where or "(document)",
                                  'an object with "incident", "incidents" or "log_entries" (REST API v2)')
@@ -129,8 +187,8 @@ def parse(data: Any, file: Path) -> list[PdIncident]:
             inc = _incident(raw, file, f"{where}incidents[{ii}]")
             incidents.setdefault(inc.id, inc).log_entries += [
                 _entry(e, file, f"{where}incidents[{ii}].log_entries[{ei}]")
-                for ei, e in enumerate(raw.get("log_entries") or [])]
-        for ei, e in enumerate(doc.get("log_entries") or []):
+                for ei, e in enumerate(_list(raw, "log_entries", file, f"{where}incidents[{ii}]."))]
+        for ei, e in enumerate(_list(doc, "log_entries", file, where)):
             entry = _entry(e, file, f"{where}log_entries[{ei}]")
             loose.append((f"{where}log_entries[{ei}]", entry))
     for where, entry in loose:
@@ -140,10 +198,11 @@ def parse(data: Any, file: Path) -> list[PdIncident]:
                 next(iter(incidents.values())).log_entries.append(entry)
                 continue
             raise PagerDutyError(file, f"{where}.incident.id", "the id of the incident this entry belongs to")
-        owner = incidents.get(ref["id"])
+        ref_id = _id(ref["id"], file, f"{where}.incident.id")
+        owner = incidents.get(ref_id)
         if owner is None:
-            owner = PdIncident(ref["id"], None, _summary(ref) or f"PagerDuty incident {ref['id']}", None, None,
-                               None, None, [], ref.get("html_url"), file)
+            owner = PdIncident(ref_id, None, _summary(ref) or f"PagerDuty incident {ref_id}", None, None,
+                               None, None, [], _text_or_none(ref, "html_url", file, f"{where}.incident"), file)
             incidents[owner.id] = owner
         owner.log_entries.append(entry)
     for inc in incidents.values():
@@ -160,15 +219,22 @@ def _incident(raw: Any, file: Path, where: str) -> PdIncident:
         raise PagerDutyError(file, where, "an incident object")
     if not raw.get("id"):
         raise PagerDutyError(file, f"{where}.id", "the incident id")
+    pd_id = _id(raw["id"], file, f"{where}.id")
     number = raw.get("incident_number")
-    if number is not None and not isinstance(number, int):
-        raise PagerDutyError(file, f"{where}.incident_number", f"an integer (got {number!r})")
+    if number is not None and (not isinstance(number, int) or isinstance(number, bool)
+                               or not INT64_MIN <= number <= INT64_MAX):
+        raise PagerDutyError(file, f"{where}.incident_number", f"an integer (got {brief(number)})")
     created = _time(raw["created_at"], file, f"{where}.created_at") if raw.get("created_at") else None
-    title = raw.get("title") or raw.get("summary") or raw.get("description") or f"PagerDuty incident {raw['id']}"
+    titles = [_text_or_none(raw, name, file, where) for name in ("title", "summary", "description")]
+    title = next((t for t in titles if t), f"PagerDuty incident {pd_id}")
     return PdIncident(
-        id=str(raw["id"]), number=number, title=str(title), created_at=created, urgency=raw.get("urgency"),
-        priority=_summary(raw.get("priority")), service=_summary(raw.get("service")),
-        teams=[t for t in (_summary(x) for x in raw.get("teams") or []) if t], url=raw.get("html_url"), file=file)
+        id=pd_id, number=number, title=title, created_at=created,
+        urgency=_text_or_none(raw, "urgency", file, where),
+        priority=_ref(raw.get("priority"), file, f"{where}.priority"),
+        service=_ref(raw.get("service"), file, f"{where}.service"),
+        teams=[t for ti, x in enumerate(_list(raw, "teams", file, where + "."))
+               if (t := _ref(x, file, f"{where}.teams[{ti}]"))],
+        url=_text_or_none(raw, "html_url", file, where), file=file)
 
 
 def _entry(raw: Any, file: Path, where: str) -> dict[str, Any]:
@@ -177,14 +243,34 @@ def _entry(raw: Any, file: Path, where: str) -> dict[str, Any]:
     for name in ("id", "type", "created_at"):
         if not raw.get(name):
             raise PagerDutyError(file, f"{where}.{name}", "present in every log entry")
-    return {**raw, "at": _time(raw["created_at"], file, f"{where}.created_at")}
+    if not isinstance(raw["type"], str):
+        raise PagerDutyError(file, f"{where}.type", f"a type like trigger_log_entry (got {brief(raw['type'])})")
+    for name in ("summary", "note"):
+        _text_or_none(raw, name, file, where)
+    agent = raw.get("agent")
+    if agent is not None and not (isinstance(agent, dict) and isinstance(agent.get("type") or "", str)):
+        raise PagerDutyError(file, f"{where}.agent", f"an agent reference object (got {brief(agent)})")
+    channel = raw.get("channel")
+    if channel is not None and not isinstance(channel, dict):
+        raise PagerDutyError(file, f"{where}.channel", f"a channel object (got {brief(channel)})")
+    entry_id = _id(raw["id"], file, f"{where}.id")
+    if not _ENTRY_ID.fullmatch(entry_id):  # it becomes the timeline event id "pd-<id>"
+        raise PagerDutyError(file, f"{where}.id", f"a log entry id of letters, digits, _ . - (got {brief(entry_id)})")
+    return {**raw, "id": entry_id,
+            "at": _time(raw["created_at"], file, f"{where}.created_at")}
+
+
+_ENTRY_ID = re.compile(r"[A-Za-z0-9_.\-]{1,100}")
 
 
 def _text(entry: dict[str, Any]) -> str:
-    summary = str(entry.get("summary") or entry["type"].replace("_log_entry", "").replace("_", " "))
+    summary = entry.get("summary")
+    if not (isinstance(summary, str) and summary.strip()):
+        summary = entry["type"].replace("_log_entry", "").replace("_", " ")
     if entry["type"] == "annotate_log_entry":
         channel = entry.get("channel") or {}
-        note = entry.get("note") or channel.get("summary") or channel.get("content")
+        notes = (entry.get("note"), channel.get("summary"), channel.get("content"))
+        note = next((n for n in notes if n and isinstance(n, str)), None)
         if note and note not in summary:
             return f"{summary}: {note}"
     return summary
@@ -204,7 +290,7 @@ def events(inc: PdIncident, report: MergeReport | None = None) -> list[TimelineE
 
 
 def _first(inc: PdIncident, kind: str, last: bool = False) -> datetime | None:
-    times = [e["at"] for e in inc.log_entries if e["type"] == kind]
+    times: list[datetime] = [e["at"] for e in inc.log_entries if e["type"] == kind]
     if not times:
         return None
     return max(times) if last else min(times)
@@ -215,7 +301,7 @@ def _responders(inc: PdIncident) -> list[Participant]:
     for e in inc.log_entries:
         agent = e.get("agent")
         if e["type"] in ("acknowledge_log_entry", "resolve_log_entry", "annotate_log_entry") and \
-                isinstance(agent, dict) and agent.get("type", "").startswith("user"):
+                isinstance(agent, dict) and (agent.get("type") or "").startswith("user"):
             name = _summary(agent)
             if name:
                 people.setdefault(name, Participant(handle=name, role=Role.RESPONDER))
@@ -237,7 +323,11 @@ def severity(inc: PdIncident) -> tuple[int, str | None]:
 
 def new_packet(inc: PdIncident, key: str | None = None) -> EventPacket:
     """A fresh, unreviewed packet for a PagerDuty incident that no packet claims."""
-    evs = events(inc)
+    try:
+        evs = events(inc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise PagerDutyError(inc.file, f"incident {inc.id}: log entry", first["msg"]) from None
     started = inc.created_at or (min(e.at for e in evs) if evs else None)
     if started is None:
         raise PagerDutyError(inc.file, f"incident {inc.id}", "a created_at or at least one log entry")
@@ -259,7 +349,9 @@ def new_packet(inc: PdIncident, key: str | None = None) -> EventPacket:
         })
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise PagerDutyError(inc.file, ".".join(map(str, first["loc"])), first["msg"]) from None
+        got = f" (got {brief(first['input'])})" if first["type"] not in ("missing", "value_error") else ""
+        raise PagerDutyError(inc.file, f"incident {inc.id}: " + ".".join(map(str, first["loc"])),
+                             first["msg"].removeprefix("Value error, ") + got) from None
 
 
 def claims(packet: EventPacket, inc: PdIncident) -> bool:
@@ -277,7 +369,11 @@ def merge(packet: EventPacket, inc: PdIncident) -> tuple[EventPacket, MergeRepor
     data = packet.model_dump()
     have_ids = {e.id for e in packet.timeline if e.id}
     have_text = {(e.at, e.text) for e in packet.timeline}
-    for ev in events(inc, report):
+    try:
+        new_events = events(inc, report)
+    except ValidationError as exc:
+        raise PagerDutyError(inc.file, f"incident {inc.id}: log entry", exc.errors()[0]["msg"]) from None
+    for ev in new_events:
         if ev.id in have_ids or (ev.at, ev.text) in have_text:
             report.already_present += 1
             continue
@@ -306,4 +402,9 @@ def merge(packet: EventPacket, inc: PdIncident) -> tuple[EventPacket, MergeRepor
     note = f"merged PagerDuty incident {inc.id} from {inc.file.name}"
     if note not in data["provenance"]["notes"]:
         data["provenance"]["notes"].append(note)
-    return EventPacket.model_validate(data), report
+    try:
+        return EventPacket.model_validate(data), report
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise PagerDutyError(inc.file, f"incident {inc.id}: " + ".".join(map(str, first["loc"])),
+                             "a value the packet " + packet.key + " accepts: " + first["msg"]) from None

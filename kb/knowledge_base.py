@@ -1,19 +1,26 @@
-"""The public entry point: a knowledge base on one engine, with ingest, queries and stats."""
+"""The facade: a knowledge base on one engine, with ingest, queries, stats and the tools' writes.
+
+Everything above this module (analysis, lint, charts, report, integrations, cli) reaches the
+graph through a KnowledgeBase, never through its engine. The after-ingest hooks (e.g. the
+similar-incident check of kb.analysis) are handed in by whoever connects: `kb.connect()` (the
+public API) wires the default ones, so this module never imports the layers above it.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from kb.engines import Engine, open_engine
-from kb.graph import catalogue, writer
-from kb.graph.schema import NODES, RELS
+from kb.engines import Engine, EngineError, open_engine
+from kb.engines.base import Statement
+from kb.graph import catalogue, enrich, loop_writes, writer
 from kb.model import EventPacket
+from kb.model.schema import NODES, RELS
 from kb.packets import PacketError, PacketProblem, packet_files, read_packet
 
 AfterIngest = Callable[["KnowledgeBase", list[str]], None]
@@ -35,11 +42,10 @@ class IngestReport:
 class KnowledgeBase:
     """A graph of incidents on one engine. Use `kb.connect()` to get one."""
 
-    after_ingest: list[AfterIngest] = []
-    """Hooks run with the keys of freshly ingested incidents (e.g. the similar-incident check)."""
-
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, hooks: Sequence[AfterIngest] = ()) -> None:
         self.engine = engine
+        self.after_ingest: list[AfterIngest] = list(hooks)
+        """Hooks run with the keys of freshly ingested incidents (e.g. the similar-incident check)."""
 
     # -- lifecycle -------------------------------------------------------------------------
     def init_schema(self) -> None:
@@ -57,6 +63,20 @@ class KnowledgeBase:
     def __repr__(self) -> str:
         return f"KnowledgeBase({self.engine.description})"
 
+    @property
+    def description(self) -> str:
+        """Which engine and where, for messages ("ladybug (embedded) at ~/.local/...")."""
+        return self.engine.description
+
+    @property
+    def dialect(self) -> str:
+        """The engine's name, which is also its Cypher dialect ("ladybug" or "neo4j")."""
+        return self.engine.name
+
+    def reset(self) -> None:
+        """Delete every node and relationship (keeps the schema). Callers ask the user first."""
+        self.engine.reset()
+
     # -- queries ---------------------------------------------------------------------------
     def query(self, name: str, **params: Any) -> pd.DataFrame:
         """Run the named catalogue query (cypher/NAME.cypher) and return a DataFrame."""
@@ -65,6 +85,10 @@ class KnowledgeBase:
     def cypher(self, text: str, **params: Any) -> pd.DataFrame:
         """Run an ad-hoc read query (for notebooks); prefer named queries in code."""
         return self.engine.read(text, params)
+
+    def write(self, statements: Sequence[Statement]) -> None:
+        """Run (cypher, params) write statements in one transaction: all of them or none."""
+        self.engine.write(statements)
 
     def stats(self) -> pd.DataFrame:
         """Count of nodes per label and relationships per type."""
@@ -83,21 +107,34 @@ class KnowledgeBase:
     # -- ingest ----------------------------------------------------------------------------
     def ingest_packets(self, packets: Sequence[EventPacket],
                        on_batch: Callable[[int], Any] | None = None,
-                       run_hooks: bool = True) -> int:
-        """Write validated packets; returns rows written (new incidents use the engine's bulk path)."""
+                       run_hooks: bool = True,
+                       on_refused: writer.OnRefused | None = None) -> int:
+        """Write validated packets; returns rows written (new incidents use the engine's bulk path).
+
+        A packet the engine refuses does not stop the others: it goes to `on_refused` with
+        the engine's error, or (without it) raises writer.PacketsNotWritten after the rest."""
         if not packets:
             return 0
-        rows = writer.write_packets(self.engine, packets, on_batch=on_batch)
+        refused: list[tuple[EventPacket, EngineError]] = []
+        rows = writer.write_packets(self.engine, packets, on_batch=on_batch,
+                                    on_refused=lambda p, e: refused.append((p, e)))
+        gone = {p.key for p, _ in refused}
         if run_hooks:
-            keys = [p.key for p in packets]
+            keys = [p.key for p in packets if p.key not in gone]
             for hook in self.after_ingest:
                 hook(self, keys)
+        if refused and on_refused is None:
+            raise writer.PacketsNotWritten(refused)
+        for packet, error in refused:
+            assert on_refused is not None
+            on_refused(packet, error)
         return rows
 
     def ingest_paths(self, paths: Iterable[str | Path],
                      on_file: Callable[[Path], Any] | None = None,
                      on_batch: Callable[[int], Any] | None = None) -> IngestReport:
-        """Validate every file first; write only the accepted ones; report the rejected."""
+        """Validate every file first; write only the accepted ones; report the rejected
+        (also a file whose packet the engine refused, with the engine's error)."""
         started = time.perf_counter()
         report = IngestReport()
         packets: list[EventPacket] = []
@@ -116,25 +153,66 @@ class KnowledgeBase:
                 report.accepted.append(path)
             if on_file:
                 on_file(path)
-        report.rows = self.ingest_packets(packets, on_batch=on_batch)
-        report.incidents = [p.key for p in packets]
+
+        def refused(packet: EventPacket, error: EngineError) -> None:
+            path = seen[packet.key]
+            report.accepted.remove(path)
+            report.rejected.append(PacketError(path, [PacketProblem(
+                path, "(whole packet)", f"a packet the database can store; {writer.first_line(error)}")]))
+
+        report.rows = self.ingest_packets(packets, on_batch=on_batch, on_refused=refused)
+        written = {p for p in report.accepted}
+        report.incidents = [p.key for p in packets if seen[p.key] in written]
         report.seconds = time.perf_counter() - started
         return report
 
+    # -- the tools' writes (each carries its origin; a packet re-ingest keeps them) ---------
+    def link_themes(self, rows: Sequence[dict[str, Any]], origin: str = enrich.SUGGESTED_ORIGIN) -> None:
+        """INSTANCE_OF edges from rows of {factor, theme, confidence}, in one transaction."""
+        enrich.link_themes(self.engine, rows, origin)
 
-def _related_check(kbase: KnowledgeBase, keys: list[str]) -> None:
-    """Check each fresh incident against earlier ones; store the best as RELATED_TO edges."""
-    from kb.analysis.similarity import record_related  # lazy: analysis sits above this module
+    def replace_mentions(self, incidents: Sequence[str], rows: Sequence[dict[str, Any]],
+                         origin: str = enrich.TEXT_ORIGIN) -> None:
+        """Replace the MENTIONS edges of `origin` from `incidents` with rows {incident, kind, name,
+        component_kind, evidence, learned}."""
+        enrich.replace_mentions(self.engine, incidents, rows, origin)
 
-    record_related(kbase, keys)
+    def add_themes(self, themes: Sequence[dict[str, Any]], links: Sequence[dict[str, Any]],
+                   origin: str = enrich.LEARNED_ORIGIN) -> None:
+        """Merge Theme nodes {slug, name, description} and their INSTANCE_OF links {factor, theme,
+        confidence} of `origin`, in one transaction."""
+        enrich.add_themes(self.engine, themes, links, origin)
+
+    def replace_related(self, incidents: Sequence[str], rows: Sequence[dict[str, Any]],
+                        origin: str = enrich.SIMILARITY_ORIGIN) -> None:
+        """Replace the RELATED_TO edges of `origin` from `incidents` with rows {src, dst, score, basis}."""
+        enrich.replace_related(self.engine, incidents, rows, origin)
+
+    def record_work_item(self, finding: str, item: Mapping[str, Any], origin: str) -> None:
+        """One WorkItem and its TRACKED_BY edge from `finding`, both or neither."""
+        loop_writes.record_work_item(self.engine, finding, item, origin)
+
+    def update_work_items(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Set status, resolution and closed_at of existing work items by key."""
+        loop_writes.update_work_items(self.engine, rows)
+
+    def replace_roadmap_links(self, items: Sequence[Mapping[str, Any]], links: Sequence[tuple[str, str]]) -> None:
+        """Merge roadmap items; replace their imported MOTIVATED_BY edges with (item, finding) links."""
+        loop_writes.replace_roadmap_links(self.engine, items, links)
+
+    def record_objectives(self, objectives: Sequence[Mapping[str, Any]], links: Sequence[tuple[str, str]]) -> None:
+        """Merge OKR drafts and PROPOSED_AS edges from (finding, objective) pairs."""
+        loop_writes.record_objectives(self.engine, objectives, links)
 
 
-KnowledgeBase.after_ingest.append(_related_check)
+def connect(engine: str | None = None, db: str | Path | None = None, init: bool = True,
+            hooks: Sequence[AfterIngest] = ()) -> KnowledgeBase:
+    """Open the knowledge base: Neo4j if NEO4J_URI is set (or engine="neo4j"), else embedded Ladybug.
 
-
-def connect(engine: str | None = None, db: str | Path | None = None, init: bool = True) -> KnowledgeBase:
-    """Open the knowledge base: Neo4j if NEO4J_URI is set (or engine="neo4j"), else embedded Ladybug."""
-    kbase = KnowledgeBase(open_engine(engine, db))
+    `hooks` run after each ingest with the fresh incidents' keys. This one wires none;
+    `kb.connect()` (the public API) wires the similar-incident check.
+    """
+    kbase = KnowledgeBase(open_engine(engine, db), hooks)
     if init:
         kbase.init_schema()
     return kbase

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from kb.model import EventPacket
+from kb.model.documents import MAX_FILE_BYTES, DocumentError, brief, decode, dump_yaml, load_json, load_yaml, one_line
 
 PACKET_SUFFIXES = (".yaml", ".yml", ".json")
+MAX_PROBLEMS = 20
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,8 @@ class PacketProblem:
     expected: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.expected}"
+        # One line each, whatever the file name, the keys or the values in it hold.
+        return one_line(f"{self.file}: {self.field}: {self.expected}")
 
 
 class PacketError(ValueError):
@@ -36,7 +38,9 @@ class PacketError(ValueError):
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc) or "(document)"
+    # Keys come from the file: an odd one (empty, dotted, huge) is shown quoted and short.
+    return ".".join(str(p) if isinstance(p, int) or (0 < len(p) <= 60 and p.replace("_", "a").isalnum())
+                    else brief(p) for p in loc) or "(document)"
 
 
 def parse_packet(data: Any, file: Path) -> EventPacket:
@@ -44,6 +48,8 @@ def parse_packet(data: Any, file: Path) -> EventPacket:
         raise PacketError(file, [PacketProblem(file, "(document)", "a mapping with an 'incident' section")])
     try:
         return EventPacket.model_validate(data)
+    except RecursionError:
+        raise PacketError(file, [PacketProblem(file, "(document)", "a packet nested less deeply")]) from None
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -51,28 +57,39 @@ def parse_packet(data: Any, file: Path) -> EventPacket:
             if err["type"] == "value_error":
                 msg = msg.removeprefix("Value error, ")
             if "input" in err and err["type"] not in ("missing", "value_error"):
-                msg += f" (got {str(err['input'])[:80]!r})"
+                msg += f" (got {brief(err['input'])})"  # bounded: the input may be huge or deep
             field = _field_path(err["loc"])
             # Cross-reference checks run on the whole packet and name their field in the message.
             where, sep, rest = msg.partition(": ")
             if not err["loc"] and sep and " " not in where:
                 field, msg = where, rest
             problems.append(PacketProblem(file, field, msg))
+        if len(problems) > MAX_PROBLEMS:  # a file of 100,000 unknown keys gets a readable answer
+            more = PacketProblem(file, "(document)", f"... and {len(problems) - MAX_PROBLEMS} more problems")
+            problems = [*problems[:MAX_PROBLEMS], more]
         raise PacketError(file, problems) from None
 
 
 def read_packet(path: str | Path) -> EventPacket:
+    """One packet file, or a PacketError naming the file: whatever the file holds, no other exception."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PacketError(file, [PacketProblem(file, "(file)", f"a readable UTF-8 file ({exc})")]) from None
+        with file.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise PacketError(file, [PacketProblem(file, "(file)", f"a readable file ({exc.strerror or exc})")]) from None
     try:
-        data = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        kind = "JSON" if file.suffix == ".json" else "YAML"
-        raise PacketError(file, [PacketProblem(file, "(syntax)", f"valid {kind}: {exc}")]) from None
-    return parse_packet(data, file)
+        text = decode(raw)
+        data = load_json(text) if file.suffix == ".json" else load_yaml(text)
+    except DocumentError as exc:
+        raise PacketError(file, [PacketProblem(file, exc.field, exc.expected)]) from None
+    try:
+        return parse_packet(data, file)
+    except PacketError:
+        raise
+    except Exception as exc:  # a check the model lacks must still reject this file only
+        problem = PacketProblem(file, "(document)", f"a valid packet ({type(exc).__name__}: {brief(str(exc))})")
+        raise PacketError(file, [problem]) from None
 
 
 def packet_files(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -98,5 +115,5 @@ def write_packet(packet: EventPacket, path: str | Path) -> Path:
     if out.suffix == ".json":
         out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     else:
-        out.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
+        out.write_text(dump_yaml(data), encoding="utf-8")
     return out

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kb.analysis.hooks import DEFAULT_HOOKS
 from kb.knowledge_base import KnowledgeBase, connect
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def load_demo(kbase: KnowledgeBase, incidents: int = DEMO_INCIDENTS, seed: int =
 def open_kb(engine: str | None = None, db: str | Path | None = None, *, demo_if_empty: bool = True,
             incidents: int = DEMO_INCIDENTS, seed: int = DEMO_SEED) -> KnowledgeBase:
     """`kb.connect()`, plus the demo corpus when the knowledge base is empty (and `demo_if_empty`)."""
-    kbase = connect(engine=engine, db=db)
+    kbase = connect(engine=engine, db=db, hooks=DEFAULT_HOOKS)
     if demo_if_empty and kbase.incident_count() == 0:
         load_demo(kbase, incidents=incidents, seed=seed)
     return kbase

@@ -1,5 +1,10 @@
 """Fixtures: a fresh knowledge base on each real engine.
 
+ENGINES is the one list of engines: every fixture that runs a test on both engines
+(`any_kb`, `engines_fixture`, the catalogue parity test) is parametrised over it, and
+`fresh_kb` is the one way to open an empty knowledge base on one of them. Ladybug runs in
+memory unless the test needs a file (`ladybug_file_kb`, or `fresh_kb(..., db=path)`).
+
 Neo4j: the server NEO4J_URI names, or a throwaway one started by
 scripts/neo4j_server.py when KB_TEST_START_NEO4J=1 (scripts/test sets it; so does CI).
 In CI (CI=true) a Neo4j that cannot be reached fails the run; elsewhere the Neo4j
@@ -11,26 +16,39 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal, cast
 
 import pytest
 
 import kb
-from kb.engines import EngineError
+from kb.analysis.hooks import DEFAULT_HOOKS
+from kb.engines import Engine, EngineError
 from kb.engines.neo4j_engine import Neo4jEngine, Neo4jSettings
 from kb.knowledge_base import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "packets"
-DFDS = ROOT.parent / "shared" / "data" / "postmortems-dfds"
+# ../shared/data beside the checkout (a git worktree sits one level deeper)
+SHARED_DATA = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent)
+                    if (p / "shared" / "data").is_dir()), ROOT.parent / "shared" / "data")
+DFDS = SHARED_DATA / "postmortems-dfds"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 # Shared fixtures of the loop tests (loop_db).
 pytest_plugins = ["tests.loop_fixture"]
 
 
-def _load_server_script():  # type: ignore[no-untyped-def]
+_Scope = Literal["session", "package", "module", "class", "function"]
+ENGINE_NAMES: tuple[str, ...] = ("ladybug", "neo4j")
+ENGINES: list[Any] = [pytest.param(name, marks=[pytest.mark.neo4j] if name == "neo4j" else [], id=name)
+                      for name in ENGINE_NAMES]
+"""The engines every two-engine test runs on (Neo4j ones carry the `neo4j` mark)."""
+
+
+def _load_server_script() -> ModuleType:
     spec = importlib.util.spec_from_file_location("neo4j_server", ROOT / "scripts" / "neo4j_server.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -79,35 +97,69 @@ def neo4j_engine(neo4j_settings: Neo4jSettings) -> Iterator[Neo4jEngine]:
     engine.close()
 
 
-@pytest.fixture
-def ladybug_kb(tmp_path: Path) -> Iterator[KnowledgeBase]:
-    kbase = kb.connect(engine="ladybug", db=tmp_path / "graph.lbug")
-    yield kbase
-    kbase.close()
-
-
 class _SharedEngine:
     """Keeps the session's Neo4j driver open when a test closes its knowledge base."""
 
     def __init__(self, engine: Neo4jEngine) -> None:
         self._engine = engine
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._engine, name)
 
     def close(self) -> None:
         pass
 
 
-@pytest.fixture
-def neo4j_kb(neo4j_engine: Neo4jEngine) -> Iterator[KnowledgeBase]:
+def fresh_kb(request: pytest.FixtureRequest, engine: str, db: Path | None = None) -> KnowledgeBase:
+    """An empty knowledge base on `engine`, with the after-ingest hooks `kb.connect()` wires:
+    Ladybug in memory (or at `db`), or the session's Neo4j, emptied."""
+    if engine == "ladybug":
+        return kb.connect(engine="ladybug", db=db or ":memory:")
+    neo4j_engine: Neo4jEngine = request.getfixturevalue("neo4j_engine")
     neo4j_engine.reset()
-    kbase = KnowledgeBase(_SharedEngine(neo4j_engine))  # type: ignore[arg-type]
+    kbase = KnowledgeBase(cast(Engine, _SharedEngine(neo4j_engine)), DEFAULT_HOOKS)
     kbase.init_schema()
+    return kbase
+
+
+@pytest.fixture
+def ladybug_kb(request: pytest.FixtureRequest) -> Iterator[KnowledgeBase]:
+    """An empty embedded knowledge base in memory."""
+    kbase = fresh_kb(request, "ladybug")
     yield kbase
+    kbase.close()
 
 
-@pytest.fixture(params=["ladybug", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def any_kb(request: pytest.FixtureRequest) -> KnowledgeBase:
+@pytest.fixture
+def ladybug_file_kb(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KnowledgeBase]:
+    """An empty embedded knowledge base in a file (tmp_path / "graph.lbug"), for tests that reopen it."""
+    kbase = fresh_kb(request, "ladybug", tmp_path / "graph.lbug")
+    yield kbase
+    kbase.close()
+
+
+@pytest.fixture
+def neo4j_kb(request: pytest.FixtureRequest) -> KnowledgeBase:
+    return fresh_kb(request, "neo4j")
+
+
+@pytest.fixture(params=ENGINES)
+def any_kb(request: pytest.FixtureRequest) -> Iterator[KnowledgeBase]:
     """The same test on both engines."""
-    return request.getfixturevalue(f"{request.param}_kb")  # type: ignore[no-any-return]
+    kbase = fresh_kb(request, request.param)
+    yield kbase
+    kbase.close()
+
+
+def engines_fixture(load: Callable[[KnowledgeBase], object], scope: _Scope = "module") -> Any:
+    """A fixture over both engines holding what `load(kbase)` puts in, loaded once per `scope`
+    (tests that use it only read)."""
+
+    @pytest.fixture(scope=scope, params=ENGINES)
+    def loaded(request: pytest.FixtureRequest) -> Iterator[KnowledgeBase]:
+        kbase = fresh_kb(request, request.param)
+        load(kbase)
+        yield kbase
+        kbase.close()
+
+    return loaded

@@ -1,7 +1,7 @@
 """A canonical dump of a whole graph, to compare two databases: every node with all its
 properties, every relationship with its endpoints' keys and all its properties.
 
-Generated from kb.graph.schema, so a property added to the schema is compared too.
+Generated from kb.model.schema, so a property added to the schema is compared too.
 Values are normalised (timestamps to UTC ISO strings, floats rounded, NaN/NaT to None)
 and rows sorted, so the dump does not depend on the engine's return order.
 """
@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from kb.graph.schema import NODE_BY_LABEL, NODES, RELS
 from kb.knowledge_base import KnowledgeBase
+from kb.model.schema import NODE_BY_LABEL, NODES, RELS
 
 
 def canon(value: Any, unordered: bool = False) -> Any:

@@ -97,7 +97,8 @@ def _handler(state: JiraState) -> type[BaseHTTPRequestHandler]:
                 n = len(state.issues) + 101
                 key = f"{fields['project']['key']}-{n}"
                 state.issues[key] = fields
-            host = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}"  # type: ignore[str-bytes-safe]
+            address: Any = self.server.server_address  # (host, port) for an AF_INET server
+            host = f"http://{address[0]}:{address[1]}"
             self._send(201, {"id": str(10000 + n), "key": key, "self": f"{host}/rest/api/3/issue/{10000 + n}"})
 
     return Handler

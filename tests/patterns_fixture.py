@@ -12,16 +12,15 @@ All incidents start a week apart from 2025-01-06; severities cycle 1..4.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import kb
-from kb.knowledge_base import KnowledgeBase
 from kb.model import EventPacket
+
+from .conftest import engines_fixture
 
 START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 N = 40
@@ -114,23 +113,8 @@ def packets() -> list[EventPacket]:
 # -- fixtures: load a corpus once per test module and engine ---------------------------------
 
 def engine_fixture(make_packets: Callable[[], list[EventPacket]]) -> Any:
-    """A module-scoped fixture over both engines holding `make_packets()`, loaded once."""
-
-    @pytest.fixture(scope="module", params=["ladybug", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-    def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
-        if request.param == "ladybug":
-            kbase = kb.connect(engine="ladybug", db=tmp_path_factory.mktemp("patterns") / "g.lbug")
-        else:
-            engine = request.getfixturevalue("neo4j_engine")
-            engine.reset()
-            kbase = KnowledgeBase(engine)
-            kbase.init_schema()
-        kbase.ingest_packets(make_packets())
-        yield kbase
-        if request.param == "ladybug":
-            kbase.close()
-
-    return loaded
+    """A module-scoped fixture over both engines (conftest.ENGINES) holding `make_packets()`, loaded once."""
+    return engines_fixture(lambda kbase: kbase.ingest_packets(make_packets()))
 
 
 def loaded_db(path: Path, make_packets: Callable[[], list[EventPacket]]) -> Path:

@@ -121,7 +121,8 @@ def _text(el: ET.Element, dx: float, dy: float, size: float, index: int) -> list
         for i, t in enumerate(lines):
             lx = float(t.get("x", x) or x)
             # a line's y is its own y plus its dy (plotly: 0em, 1.3em, 2.6em ... from the same y)
-            ly = float(t.get("y")) + _shift(t.get("dy"), size) if t.get("y") else y + i * 1.3 * size
+            own_y = t.get("y")
+            ly = float(own_y) + _shift(t.get("dy"), size) if own_y else y + i * 1.3 * size
             texts.append(("".join(t.itertext()), lx, ly, bold or any(b.tag == f"{SVG}tspan" and
                           "bold" in b.get("style", "") for b in t.iter())))
     else:

@@ -5,20 +5,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-import kb
-from kb.engines.neo4j_engine import Neo4jEngine
 from kb.graph import catalogue
 from kb.knowledge_base import KnowledgeBase
 from kb.model import EventPacket
 from kb.packets import read_packet
 
-from .conftest import EXAMPLES
+from .conftest import ENGINE_NAMES, EXAMPLES, fresh_kb
 from .graph_dump import canon
 
 pytestmark = pytest.mark.neo4j
@@ -53,17 +50,15 @@ def _rows(df: pd.DataFrame) -> list[tuple[Any, ...]]:
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory: pytest.TempPathFactory, neo4j_engine: Neo4jEngine) -> Iterator[
-        tuple[KnowledgeBase, KnowledgeBase, list[str]]]:
+def both(request: pytest.FixtureRequest) -> Iterator[tuple[KnowledgeBase, KnowledgeBase, list[str]]]:
+    """The same corpus on each engine of conftest.ENGINE_NAMES (the first two are compared)."""
     packets = _corpus()
-    lb = kb.connect(engine="ladybug", db=Path(tmp_path_factory.mktemp("parity")) / "g.lbug")
-    neo4j_engine.reset()
-    neo = KnowledgeBase(neo4j_engine)
-    neo.init_schema()
+    lb, neo = (fresh_kb(request, name) for name in ENGINE_NAMES)
     for kbase in (lb, neo):
         kbase.ingest_packets(packets)
     yield lb, neo, [p.key for p in packets]
     lb.close()
+    neo.close()
 
 
 @pytest.mark.parametrize("name", catalogue.names())

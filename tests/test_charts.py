@@ -31,20 +31,18 @@ from kb.knowledge_base import KnowledgeBase
 from kb.model import EventPacket
 from kb.quickstart import load_demo
 
-from .conftest import IN_CI
+from .conftest import IN_CI, engines_fixture
 
 SMALL = 60
 
 
-@pytest.fixture
-def demo_kb(any_kb: KnowledgeBase) -> KnowledgeBase:
-    load_demo(any_kb, incidents=SMALL, seed=7)
-    return any_kb
+# Loaded once per module and engine: the chart tests only read it.
+demo_kb = engines_fixture(lambda kbase: load_demo(kbase, incidents=SMALL, seed=7))
 
 
 def _richest(kbase: KnowledgeBase) -> EventPacket:
     """The incident with the most factors that also has barriers and findings."""
-    packets = read_packets(kbase, kbase.query("charts_incidents")["incident"].tolist())
+    packets = read_packets(kbase, kbase.query("incidents_with_factor_counts")["incident"].tolist())
     with_all = [p for p in packets if any(a.barriers and a.findings for a in p.analyses)]
     return max(with_all, key=lambda p: (sum(len(a.factors) for a in p.analyses), p.key))
 
@@ -83,7 +81,8 @@ def test_causal_web_from_the_graph(demo_kb: KnowledgeBase) -> None:
     assert impact.x[0] == max(x for t in fig.data if t.mode == "markers+text" for x in t.x)
     # Influences point right, towards the impact (layered layout); an edge may bow around a node.
     influence = next(t for t in fig.data if t.name == "contributed to")
-    paths, current = [], []
+    paths: list[list[float]] = []
+    current: list[float] = []
     for x in influence.x:
         if x is None:
             paths.append(current)
@@ -139,7 +138,7 @@ def _min_row_gap_px(fig) -> float:  # type: ignore[no-untyped-def]
             for x, y in zip(t.x, t.y, strict=True):
                 columns.setdefault(x, []).append(y)
     gaps = [b - a for ys in columns.values() for a, b in zip(sorted(ys), sorted(ys)[1:], strict=False)]
-    return min(gaps) * per_unit
+    return float(min(gaps) * per_unit)
 
 
 def test_a_web_of_120_factors_is_cut_to_the_best_connected_and_stays_spaced() -> None:

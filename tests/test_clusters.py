@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pandas as pd
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from kb.analysis.clusters import ClusterResult, find_clusters, score_clusters
 from kb.cli import app
+from kb.demo import DemoCorpus
 from kb.knowledge_base import KnowledgeBase
 
 from .patterns_fixture import CONFIG, DB, engine_fixture, loaded_db, packets
@@ -24,8 +26,8 @@ def result(pattern_kb: KnowledgeBase) -> ClusterResult:
     return find_clusters(pattern_kb)
 
 
-def _by_theme(result: ClusterResult, theme: str) -> dict[str, object]:
-    rows = [r for r in result.clusters.to_dict("records") if theme in r["themes"]]
+def _by_theme(result: ClusterResult, theme: str) -> dict[str, Any]:
+    rows: list[dict[str, Any]] = [r for r in result.clusters.to_dict("records") if theme in r["themes"]]
     assert len(rows) == 1, f"expected one cluster with {theme}, got {rows}"
     return rows[0]
 
@@ -113,11 +115,12 @@ def test_cli_clusters_table_and_json(cli_db: Path) -> None:
 
 # -- the demo corpus ------------------------------------------------------------------------------
 
-def _demo():  # type: ignore[no-untyped-def]
+def _demo() -> DemoCorpus:
     demo = pytest.importorskip("kb.demo")
     if not hasattr(demo, "generate_corpus"):
         pytest.skip("kb.demo.generate_corpus is not there yet")
-    return demo.generate_corpus(n_incidents=320, seed=7)
+    corpus: DemoCorpus = demo.generate_corpus(n_incidents=320, seed=7)
+    return corpus
 
 
 @pytest.fixture(scope="module")

@@ -310,7 +310,8 @@ def _conditions(p: EventPacket) -> set[str]:
     responding = set(inc.teams) | {x.team for x in p.participants if x.role.value in ("responder", "incident_lead")}
     if all(x.team in responding for x in p.participants):
         out.add("isolated-retrospective")
-    if inc.severity <= 2 and not any(x.role.value == "provocateur" for x in p.participants):
+    major = inc.severity is not None and inc.severity <= 2
+    if major and not any(x.role.value == "provocateur" for x in p.participants):
         out.add("no-provocateur")
     return out
 

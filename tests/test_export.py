@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -31,7 +32,7 @@ runner = CliRunner()
 def _round_trip(source: KnowledgeBase, fresh: KnowledgeBase, packets: Sequence[EventPacket], out: Path) -> None:
     """Ingest, export every incident to YAML, ingest the files into a fresh database, compare."""
     source.ingest_packets(packets)
-    keys = source.query("incident_keys")["incident"].tolist()
+    keys = source.query("incidents")["incident"].tolist()
     assert len(keys) == len({p.key for p in packets})
     for packet in read_packets(source, keys):
         write_yaml(packet, out / f"{packet.key}.yaml")
@@ -66,7 +67,7 @@ def test_round_trip_on_both_engines(any_kb: KnowledgeBase, tmp_path: Path) -> No
     packets = ([read_packet(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
                + generate_corpus(n_incidents=25, seed=5).packets + _imported())
     any_kb.ingest_packets(packets)
-    keys = any_kb.query("incident_keys")["incident"].tolist()
+    keys = any_kb.query("incidents")["incident"].tolist()
     out = tmp_path / "export"
     for packet in read_packets(any_kb, keys):
         write_yaml(packet, out / f"{packet.key}.yaml")
@@ -102,7 +103,7 @@ def test_the_dump_sees_a_difference(ladybug_kb: KnowledgeBase, tmp_path: Path) -
 
 
 def test_gate_status_of_findings() -> None:
-    base = {"id": "R1", "statement": "Split the pools."}
+    base: dict[str, Any] = {"id": "R1", "statement": "Split the pools."}
     assert gate_status(Finding(**base)) == "open (still proposed)"
     assert gate_status(Finding(**base, status=FindingStatus.AGREED)) == "open (agreed, not tracked yet)"
     assert gate_status(Finding(**base, status=FindingStatus.AGREED,

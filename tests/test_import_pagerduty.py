@@ -30,8 +30,8 @@ MARKDOWN = FIXTURES / "postmortems-other" / "INC-2024-017 - Checkout API errors.
 runner = CliRunner()
 
 
-def _utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def test_incident_and_log_entries_become_a_packet() -> None:

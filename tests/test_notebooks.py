@@ -11,6 +11,7 @@ import pytest
 from nbclient import NotebookClient
 
 import kb
+from kb.analysis.hooks import DEFAULT_HOOKS
 from kb.engines.neo4j_engine import Neo4jEngine, Neo4jSettings
 from kb.knowledge_base import KnowledgeBase
 from kb.quickstart import load_demo
@@ -39,9 +40,10 @@ def _outputs(nb: Any) -> list[dict[str, Any]]:
     return outs
 
 
-def test_there_are_the_four_notebooks() -> None:
+def test_there_are_the_five_notebooks() -> None:
     assert [p.name for p in NOTEBOOKS] == ["01-causal-web-explorer.ipynb", "02-recurring-clusters.ipynb",
-                                           "03-roadmap-traceability.ipynb", "04-quarterly-review.ipynb"]
+                                           "03-roadmap-traceability.ipynb", "04-quarterly-review.ipynb",
+                                           "05-evidence.ipynb"]
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
@@ -87,7 +89,7 @@ def test_notebook_runs_on_neo4j(name: str, neo4j_settings: Neo4jSettings, neo4j_
     (and the causal web's packet reader); to keep the suite under two minutes the others run embedded only.
     Static export is left to the embedded run, so this one also exercises the no-browser path."""
     neo4j_engine.reset()
-    kbase = KnowledgeBase(neo4j_engine)
+    kbase = KnowledgeBase(neo4j_engine, DEFAULT_HOOKS)
     kbase.init_schema()
     load_demo(kbase, incidents=80, seed=7)
     for var, value in (("NEO4J_URI", neo4j_settings.uri), ("NEO4J_USERNAME", neo4j_settings.user),

@@ -69,13 +69,13 @@ def test_save_links_agreed_findings(any_kb: KnowledgeBase) -> None:
     any_kb.ingest_packets(loop_packets())
     props = propose_okrs(any_kb, OkrOptions(min_incidents=3, window_days=365), as_of=AS_OF)
     assert gate_status(any_kb, ["INC-D"]).iloc[0]["status"] == "complete"
-    assert save_proposals(any_kb.engine, props) == 1
+    assert save_proposals(any_kb, props) == 1
     objectives = any_kb.query("packet_objectives", keys=["INC-A", "INC-B", "INC-D"])
     drafts = objectives[objectives["origin"] == "okr-draft"]
     assert sorted(drafts["finding"]) == ["INC-A/finding/R1", "INC-B/finding/R1", "INC-D/finding/R1",
                                          "INC-D/finding/R2"]
     assert set(drafts["key"]) == {"okr-draft/theme/config-drift/2025Q4"}
-    assert save_proposals(any_kb.engine, props) == 1  # idempotent: same key, same links
+    assert save_proposals(any_kb, props) == 1  # idempotent: same key, same links
     again = any_kb.query("packet_objectives", keys=["INC-A", "INC-B", "INC-D"])
     assert len(again[again["origin"] == "okr-draft"]) == 4
 

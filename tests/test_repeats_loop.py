@@ -15,7 +15,8 @@ def _rows(df) -> set[tuple[str, str, str, str, str]]:  # type: ignore[no-untyped
 def test_repeats_latest_earlier_finding(any_kb: KnowledgeBase) -> None:
     any_kb.ingest_packets(loop_packets())
     got = find_repeats(any_kb)
-    assert list(got.columns) == ["incident", "started_at", "earlier_incident", "finding", "via_kind", "via"]
+    assert list(got.columns) == ["incident", "started_at", "earlier_incident", "finding", "via_kind", "via",
+                                 "evidence"]
     assert _rows(got) == {
         # B's theme and bypassed barrier: A's agreed R1 addresses F1, an instance of the theme that defeated it.
         ("INC-B", "INC-A", "INC-A/finding/R1", "theme", "config-drift"),

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 import kb
 from kb.charts.export import find_browser
@@ -18,7 +18,8 @@ from .conftest import DFDS, IN_CI, ROOT
 
 runner = CliRunner()
 CHARTS = ["loop-trends", "theme-heatmap", "clusters", "cooccurrence", "cluster-1-incidents", "loop-sankey",
-          "roadmap-sankey", "untraced-roadmap", "causal-web"]
+          "roadmap-sankey", "untraced-roadmap", "causal-web", "fix-rates", "fix-effect", "pattern-cost",
+          "followups", "business-case"]
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return db, quarter
 
 
-def _output(result) -> str:  # type: ignore[no-untyped-def]
+def _output(result: Result) -> str:
     return result.output + (result.stderr if result.stderr_bytes is not None else "")
 
 

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from kb.analysis import similarity
 from kb.analysis.similarity import SimilarityIndex, similar_incidents, stored_related
 from kb.cli import app
+from kb.demo import DemoCorpus
 from kb.knowledge_base import KnowledgeBase
 
 from .patterns_fixture import NEAR_DUPLICATE, engine_fixture, loaded_db, packet, packets
@@ -106,7 +107,7 @@ def test_cli_similar(cli_db: Path) -> None:
 
 # -- the demo corpus: planted near-duplicates -----------------------------------------------------
 
-def _demo():  # type: ignore[no-untyped-def]
+def _demo() -> DemoCorpus:
     from kb.demo import generate_corpus
 
     return generate_corpus(n_incidents=320, seed=7)

@@ -1,12 +1,12 @@
-"""Post-mortem documents in markdown -> imported, unreviewed Event Packets.
+"""Post-mortem documents in markdown (and PDF, through ingest.pdf) -> imported, unreviewed
+Event Packets.
 
-Understands Google SRE's, PagerDuty's and DFDS's templates and falls back to a
-heading-based reading of anything else; each file gets a report of what was
+Understands Google SRE's, PagerDuty's (markdown and its PDF export) and DFDS's templates and
+falls back to a heading-based reading of anything else; each file gets a report of what was
 recognised and what was not. Never touches an engine.
 """
 
 from ingest.markdown.importer import (
-    DEFAULT_SEVERITY,
     FileReport,
     ImportResult,
     Stats,
@@ -16,5 +16,5 @@ from ingest.markdown.importer import (
     markdown_files,
 )
 
-__all__ = ["DEFAULT_SEVERITY", "FileReport", "ImportResult", "Stats", "import_file",
+__all__ = ["FileReport", "ImportResult", "Stats", "import_file",
            "import_paths", "import_text", "markdown_files"]

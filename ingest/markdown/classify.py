@@ -53,7 +53,22 @@ def reads_as_resolution(text: str) -> bool:
 
 
 _MITIGATED = re.compile(r"\b(mitigated|mitigation (complete|done)|service restored|traffic restored|restored|"
-                        r"back to normal|recovered)\b", re.IGNORECASE)
+                        r"restoring service|back to normal|return to normal|recovered|back online|"
+                        r"(?:all )?systems? (?:verified )?operational|verified operational|all healthy|"
+                        r"working again|solved the issue|fixes the issue|hub online)\b",
+                        re.IGNORECASE)
+_DETECTED = re.compile(r"\b(alerts?|alerted|paged|pager|incoming reports?|a report|reports? from|reported|"
+                       r"reporting|triggered|ticket|declared|declares|noticed|notices|detected|detects|warning|"
+                       r"fires|fired|observed|acknowledged|received|comes in)\b", re.IGNORECASE)
+
+
+_NOT_DETECTED = re.compile(r"\b(?:nobody|no one|not|never|without|n't|before)\s(?:\w+\s){0,2}?"
+                           r"(?:noticed|detected|alerted|reported|observed)\b", re.IGNORECASE)
+
+
+def reads_as_detection(text: str) -> bool:
+    """The organisation learned of the problem: an alert, a page, a report, a ticket, a declaration."""
+    return bool(_DETECTED.search(_NOT_DETECTED.sub(" ", text[:300])))
 _ACKNOWLEDGED = re.compile(r"\backnowledg", re.IGNORECASE)
 
 
@@ -87,30 +102,33 @@ def guess_category(text: str) -> Category:
 
 THEMES: dict[str, tuple[str, ...]] = {
     "monitoring-gap": ("monitoring", "no alert", "missing alert", "not monitored", "insufficient monitoring",
-                       "by proxy", "visibility", "observab", "in the dark"),
+                       "by proxy", "visibility", "observability", "in the dark"),
     "alert-noise": ("noise", "noisy", "alert fatigue", "drowning"),
-    "capacity-exhaustion": ("capacity", "starvation", "exhaust", "out of memory", "memory usage", "ip address",
-                            "limit", "quota", "utilization", "disk full", "no space"),
-    "certificate-expiry": ("certificate", "cert", "expir", "tls"),
+    "capacity-exhaustion": ("capacity", "starvation", "exhaustion", "exhausted", "out of memory", "memory usage",
+                            "ip address", "limit", "quota", "utilization", "disk full", "no space"),
+    "certificate-expiry": ("certificate", "cert", "expired", "expiry", "expiration", "tls"),
     "missing-documentation": ("documentation", "no notes", "undocumented", "playbook", "runbook",
                               "remediation steps unclear", "how to create"),
     "change-management": ("upgrade", "maintenance", "manual change", "manually", "rollout", "roll over",
                           "rollover", "release notes", "migration", "reverted"),
-    "ci-cd-pipeline": ("pipeline", "ci/cd", "terraform", "iac", "pull request", "deploy"),
+    "ci-cd-pipeline": ("pipeline", "ci/cd", "terraform", "iac", "pull request"),
     "access-control": ("privilege", "permission", "access", "iam", "least-privilege", "credential"),
     "vendor-dependency": ("vendor", "amazon", "aws", "third party", "third-party", "sdk", "library", "package"),
-    "testing-gap": ("test", "validate", "e2e", "verification"),
-    "workload-scheduling": ("priority-class", "priority class", "scheduling", "scheduled", "daemonset",
+    "testing-gap": ("test", "testing", "tested", "validate", "validation", "e2e", "verification"),
+    "workload-scheduling": ("priority-class", "priority class", "scheduling", "unschedulable", "daemonset",
                             "autoscaling"),
-    "prioritisation": ("prioriti", "focus on", "heavy focus", "new features", "sunset"),
+    "prioritisation": ("prioritise", "prioritize", "prioritised", "prioritized", "prioritisation", "prioritization",
+                       "focus on", "heavy focus", "new features", "sunset"),
 }
 
 
-_THEME_RE = {slug: re.compile("|".join(rf"\b{re.escape(w)}" for w in words)) for slug, words in THEMES.items()}
+# Whole words and phrases (plurals allowed), never a prefix: "cert" is not "certain", "limit" not "Limited".
+_THEME_RE = {slug: re.compile("|".join(rf"\b{re.escape(w)}(?:s|es)?\b" for w in words))
+             for slug, words in THEMES.items()}
 
 
 def suggest_themes(text: str, limit: int = 2) -> list[str]:
-    """Up to `limit` theme slugs whose keywords begin words of `text`, most hits first."""
+    """Up to `limit` theme slugs whose keywords are whole words or phrases of `text`, most hits first."""
     low = text.lower()
     scored = [(len(rx.findall(low)), slug) for slug, rx in _THEME_RE.items()]
     return [slug for n, slug in sorted(scored, key=lambda x: (-x[0], x[1])) if n > 0][:limit]

@@ -13,34 +13,60 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-ZONES: dict[str, int] = {  # offset in minutes
-    "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 60, "IST": 330, "CET": 60, "CEST": 120,
-    "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240, "CST": -360, "CDT": -300,
-    "MST": -420, "MDT": -360, "PST": -480, "PDT": -420, "JST": 540, "AEST": 600, "AEDT": 660,
+from dateutil import parser as dateutil_parser
+
+ZONES: dict[str, int] = {  # offset in minutes; a stated abbreviation is taken at its word
+    "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 60, "BST": 60, "IST": 330, "CET": 60, "CEST": 120,
+    "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240, "CST": -360,
+    "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480,
+    "HST": -600, "JST": 540, "KST": 540, "SGT": 480, "HKT": 480, "AEST": 600, "AEDT": 660, "ACST": 570,
+    "ACDT": 630, "AWST": 480, "NZST": 720, "NZDT": 780, "BRT": -180, "ART": -180,
+}
+REGIONS: dict[str, str] = {
+    # zones in words (PagerDuty and Rails write these): the region's own rules, summer time in summer
+    "pacific time": "America/Los_Angeles", "pacific": "America/Los_Angeles", "pt": "America/Los_Angeles",
+    "mountain time": "America/Denver", "arizona": "America/Phoenix", "central time": "America/Chicago",
+    "eastern time": "America/New_York", "eastern": "America/New_York", "et": "America/New_York",
+    "alaska": "America/Anchorage", "hawaii": "Pacific/Honolulu", "edinburgh": "Europe/London",
+    "london": "Europe/London", "dublin": "Europe/Dublin", "lisbon": "Europe/Lisbon",
+    "amsterdam": "Europe/Amsterdam", "berlin": "Europe/Berlin", "paris": "Europe/Paris", "madrid": "Europe/Madrid",
+    "rome": "Europe/Rome", "stockholm": "Europe/Stockholm", "copenhagen": "Europe/Copenhagen",
+    "brussels": "Europe/Brussels", "vienna": "Europe/Vienna", "prague": "Europe/Prague", "warsaw": "Europe/Warsaw",
+    "bucharest": "Europe/Bucharest", "athens": "Europe/Athens", "helsinki": "Europe/Helsinki",
+    "kyiv": "Europe/Kyiv", "istanbul": "Europe/Istanbul", "moscow": "Europe/Moscow", "kolkata": "Asia/Kolkata",
+    "new delhi": "Asia/Kolkata", "mumbai": "Asia/Kolkata", "singapore": "Asia/Singapore", "tokyo": "Asia/Tokyo",
+    "sydney": "Australia/Sydney", "melbourne": "Australia/Melbourne", "auckland": "Pacific/Auckland",
+    "central european time": "Europe/Berlin", "central european summer time": "Europe/Berlin",
+    "coordinated universal time": "UTC",
 }
 _ZONE_WORD = "|".join(sorted(ZONES, key=len, reverse=True))
-_IANA = r"[A-Z][a-z]+/[A-Za-z_]+"
+_REGION_WORD = "|".join(re.escape(w) for w in sorted(REGIONS, key=len, reverse=True) if len(w) > 2)
+_IANA = r"[A-Z][A-Za-z_]+(?:/[A-Za-z_+-]+){1,2}"
 _OFFSET = r"[+-]\d{1,2}(?::?\d{2})?"
-ZONE_RE = re.compile(rf"\b(?:{_ZONE_WORD})\b(?:\s*{_OFFSET})?|\bUTC{_OFFSET}|{_IANA}")
-_STATED = re.compile(
-    rf"(?:all\s+)?times?\s+(?:are\s+)?(?:in|are)\s+(?P<zone>UTC[+-]\d{{1,2}}(?::?\d{{2}})?|{_ZONE_WORD}|{_IANA})\b"
-    rf"|date\s+and\s+time\s+in\s+(?P<zone2>{_ZONE_WORD}|{_IANA})\b",
-    re.IGNORECASE)
+ZONE_RE = re.compile(rf"(?<![A-Za-z0-9])(?:{_ZONE_WORD})(?![A-Za-z0-9])(?:\s?{_OFFSET})?|{_IANA}")
+_REGION_RE = re.compile(rf"\b(?:{_REGION_WORD})\b", re.IGNORECASE)
+_TIMES_WORD = re.compile(r"\btimes?\b|\btimezone\b|\btime zone\b", re.IGNORECASE)
+_STATEMENT_WINDOW = 90
 
 MONTHS = {m: i + 1 for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
 _MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 
-# A date: ISO (with a tolerated 5-digit typo year), D Month [YYYY], Month D[, YYYY], D/M/YYYY.
+# A date: ISO (with a tolerated 5-digit typo year; "2024.03.04" too), D Month [YYYY],
+# Month D[, YYYY], Month YYYY, D/M/YYYY or M/D/YYYY (the order a value above 12 shows).
 DATE_RE = re.compile(
-    rf"(?P<iso>(?P<y>\d{{4,5}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}))"
-    rf"|(?P<dmy>(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(?P<m2>{_MONTH_WORD})(?:,?\s+(?P<y2>\d{{4}}))?)"
-    rf"|(?P<mdy>(?P<m3>{_MONTH_WORD})\s+(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y3>\d{{4}}))?)"
+    rf"(?P<iso>(?P<y>\d{{4,5}})[-.](?P<m>\d{{1,2}})[-.](?P<d>\d{{1,2}}))(?![\d])"
+    rf"|(?P<dmy>(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\.?\s(?:of\s)?(?P<m2>{_MONTH_WORD})(?:,?\s(?P<y2>\d{{4}}))?)"
+    rf"|(?P<mdy>(?P<m3>{_MONTH_WORD})\s(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])(?:,?\s(?P<y3>\d{{4}}))?)"
+    rf"|(?P<my>(?P<m5>{_MONTH_WORD})\s(?P<y5>\d{{4}}))"
     rf"|(?P<num>(?P<d4>\d{{1,2}})/(?P<m4>\d{{1,2}})/(?P<y4>\d{{4}}))",
     re.IGNORECASE)
-TIME_RE = re.compile(r"(?<![\d:])(?P<h>\d{1,2})[:.](?P<mi>\d{2})(?::(?P<s>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?(?![\d])"
-                     r"|(?P<h2>\d{1,2})\s*(?P<ampm2>[ap]m)\b"
-                     r"|(?P<unknown>--:--)", re.IGNORECASE)
+# A time: 14:02, 2:35 PM, 14:02:07, 3pm; "~19:30" / "± 17:20" / "ca. 9:00" approximate; "14:??" a known
+# hour; "--:--", "??:??", "HH:mm", "??" unknown.
+TIME_RE = re.compile(r"(?P<approx>(?:~|±|\+/-|≈|ca\.|circa|approx\.?|about|around)\s?)?"
+                     r"(?:(?<![\d:])(?P<h>\d{1,2})[:.](?P<mi>\d{2}|\?\?|xx)(?::(?P<s>\d{2}))?\s?(?P<ampm>[ap]\.?m\.?)?(?!\d)"
+                     r"|(?<![\d:])(?P<h2>\d{1,2})\s?(?P<ampm2>[ap]m)\b"
+                     r"|(?P<unknown>--:--|\?\?:\?\?|HH:mm|hh:mm|\?\?(?!\?)))", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -49,14 +75,21 @@ class Zone:
     name: str
     stated: bool
     """False when nothing in the document said which zone its times are in (UTC assumed)."""
+    problem: str | None = None
+    """A zone the document names that is not known: said in the report, times read as UTC."""
 
 
 UTC_ASSUMED = Zone(UTC, "UTC", stated=False)
 
 
 def zone_from_text(text: str) -> Zone | None:
-    """A zone named in `text` ("CET", "UTC+2", "Europe/Copenhagen"), if any."""
+    """A zone named in `text` ("CET", "UTC+2", "Europe/Copenhagen", "Pacific Time"), if any."""
+    text = text[:400]
     m = ZONE_RE.search(text)
+    r = _REGION_RE.search(text)
+    if r and (m is None or r.start() < m.start()):
+        name = REGIONS[" ".join(r.group(0).lower().split())]
+        return Zone(UTC if name == "UTC" else ZoneInfo(name), name, stated=True)
     return _zone(m.group(0)) if m else None
 
 
@@ -65,9 +98,10 @@ def _zone(word: str) -> Zone | None:
     if "/" in word:
         try:
             return Zone(ZoneInfo(word), word, stated=True)
-        except (ZoneInfoNotFoundError, ValueError):
-            return None
-    m = re.fullmatch(r"([A-Za-z]+)?\s*(?:([+-])(\d{1,2})(?::?(\d{2}))?)?", word)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            # "America/Indiana" is a folder of zones, not a zone: OSError, not ZoneInfoNotFoundError
+            return Zone(UTC, "UTC", stated=False, problem=f"time zone {word!r} is not known: times read as UTC")
+    m = re.fullmatch(r"([A-Za-z]+)?\s?(?:([+-])(\d{1,2})(?::?(\d{2}))?)?", word)
     if not m:
         return None
     base = ZONES.get((m.group(1) or "UTC").upper())
@@ -76,15 +110,24 @@ def _zone(word: str) -> Zone | None:
     if m.group(2):
         extra = int(m.group(3)) * 60 + int(m.group(4) or 0)
         base += extra if m.group(2) == "+" else -extra
+    if not -14 * 60 <= base <= 14 * 60:
+        return Zone(UTC, "UTC", stated=False, problem=f"time zone {word!r} is not a real offset: times read as UTC")
     return Zone(timezone(timedelta(minutes=base)), word.upper(), stated=True)
 
 
 def stated_zone(text: str) -> Zone | None:
-    """The zone a document declares for its times: "All times in CET", "Date and Time in CET"."""
-    m = _STATED.search(text)
-    if not m:
-        return None
-    return _zone(m.group("zone") or m.group("zone2"))
+    """The zone a document declares for its times: "All times in CET", "Date and Time in CET",
+    "_All times listed in this report are in Pacific Time (US & Canada)_", "(times in BST)".
+    Each mention of "time(s)" is followed by a short window, so the search stays linear."""
+    for m in _TIMES_WORD.finditer(text):
+        window = " ".join(text[m.end():m.end() + _STATEMENT_WINDOW].split("\n\n", 1)[0].split())
+        if not re.match(r"\s*(?:listed\s|shown\s|given\s|below\s|here\s|in\s|are\s|is\s|\(|:|-|unless|UTC|GMT|"
+                        r"[A-Z]{2,5}\b)", window):
+            continue
+        zone = zone_from_text(window)
+        if zone is not None:
+            return zone
+    return None
 
 
 @dataclass(frozen=True)
@@ -92,11 +135,13 @@ class ParsedDate:
     day: date | None
     has_year: bool
     note: str | None = None
+    day_known: bool = True
 
 
 def parse_date(text: str, default_year: int | None = None) -> ParsedDate | None:
-    """The first date in `text`; a missing year comes from `default_year`."""
-    m = DATE_RE.search(text)
+    """The first date in `text`; a missing year comes from `default_year`. The regex finds the
+    evidence (which parts the document wrote); python-dateutil reads the value."""
+    m = DATE_RE.search(text[:2000])
     if not m:
         return None
     note = None
@@ -108,18 +153,35 @@ def parse_date(text: str, default_year: int | None = None) -> ParsedDate | None:
             year = int(y[:4])
             note = f"year {y!r} read as {year}"
         return _make(year, mo, d, True, note)
-    if m.group("dmy"):
-        mo, d, y = _month(m.group("m2")), int(m.group("d2")), m.group("y2")
-    elif m.group("mdy"):
-        mo, d, y = _month(m.group("m3")), int(m.group("d3")), m.group("y3")
-    else:
-        # D/M/YYYY (the European order; a US document would say so with month names)
-        mo, d, y = int(m.group("m4")), int(m.group("d4")), m.group("y4")
-    if y:
-        return _make(int(y), mo, d, True, None)
-    if default_year is None:
+    if m.group("my"):
+        day = _dateutil(f"1 {m.group('m5')} {m.group('y5')}", dayfirst=True)
+        if day is None:
+            return None
+        return ParsedDate(day, True, f"{m.group(0)!r} gives no day: the 1st assumed", day_known=False)
+    if m.group("num"):
+        first, second = int(m.group("d4")), int(m.group("m4"))
+        us = second > 12 >= first  # 03/14/2024 can only be March 14th
+        day = _dateutil(m.group("num"), dayfirst=not us)
+        if day is None:
+            return None
+        if first <= 12 and second <= 12 and first != second:
+            note = f"{m.group('num')!r} read day first ({day.isoformat()})"
+        return ParsedDate(day, True, note)
+    y = m.group("y2") if m.group("dmy") else m.group("y3")
+    if not y and default_year is None:
         return ParsedDate(None, False, "date without a year and no year in the document")
-    return _make(default_year, mo, d, False, None)
+    words = m.group(0) if y else f"{m.group(0)} {default_year}"
+    day = _dateutil(re.sub(r"\bof\b", " ", words), dayfirst=bool(m.group("dmy")))
+    if day is None:
+        return None
+    return ParsedDate(day, bool(y), None)
+
+
+def _dateutil(text: str, dayfirst: bool) -> date | None:
+    try:
+        return dateutil_parser.parse(text, dayfirst=dayfirst, default=datetime(2000, 1, 1)).date()
+    except (ValueError, OverflowError):
+        return None
 
 
 def _month(word: str) -> int:
@@ -136,24 +198,31 @@ def _make(year: int, month: int, day: int, has_year: bool, note: str | None) -> 
 @dataclass(frozen=True)
 class ParsedTime:
     value: time | None
-    """None when the document wrote the time as unknown ("--:--")."""
+    """None when the document wrote the time as unknown ("--:--", "HH:mm", "??")."""
     end: time | None = None
     """The end of a range ("09:00 - 11:00")."""
+    approximate: bool = False
+    """ "~19:30", "± 17:20": about then."""
+    minutes_unknown: bool = False
+    """ "14:??": the hour is known, the minutes are not (placed at the full hour)."""
 
 
 def parse_time(text: str) -> ParsedTime | None:
+    text = text[:200]
     matches = list(TIME_RE.finditer(text))
     if not matches:
         return None
-    first = _time(matches[0])
-    if first is None:
+    first = matches[0]
+    value = _time(first)
+    if value is None:
         return ParsedTime(None)
     end = None
     if len(matches) > 1:
-        between = text[matches[0].end():matches[1].start()]
-        if re.fullmatch(r"\s*(?:-|–|—|to|until)\s*", between):
+        between = text[first.end():matches[1].start()]
+        if re.fullmatch(r"\s{0,3}(?:-|–|—|to|until)\s{0,3}", between):
             end = _time(matches[1])
-    return ParsedTime(first, end)
+    return ParsedTime(value, end, approximate=bool(first.group("approx")),
+                      minutes_unknown=(first.group("mi") or "").lower() in ("??", "xx"))
 
 
 def _time(m: re.Match[str]) -> time | None:
@@ -162,12 +231,16 @@ def _time(m: re.Match[str]) -> time | None:
     if m.group("h2"):
         hour, minute, second, ampm = int(m.group("h2")), 0, 0, m.group("ampm2")
     else:
-        hour, minute, second = int(m.group("h")), int(m.group("mi")), int(m.group("s") or 0)
+        mi = m.group("mi")
+        hour, second = int(m.group("h")), int(m.group("s") or 0)
+        minute = 0 if mi.lower() in ("??", "xx") else int(mi)
         ampm = m.group("ampm")
     if ampm:
+        if hour > 12 or hour == 0:
+            return None
         pm = ampm.lower().startswith("p")
         hour = hour % 12 + (12 if pm else 0)
-    if hour > 23 or minute > 59:
+    if hour > 23 or minute > 59 or second > 59:
         return None
     return time(hour, minute, second)
 
@@ -183,16 +256,29 @@ DURATION_RE = re.compile(
 _UNIT_MINUTES = {"d": 1440.0, "h": 60.0, "m": 1.0, "s": 1 / 60}
 
 
+MAX_DURATION_MINUTES = 366 * 24 * 60
+_ISO_DURATION = re.compile(r"P(?:(?P<d>\d{1,5})D)?(?:T(?:(?P<h>\d{1,5})H)?(?:(?P<m>\d{1,5})M)?"
+                           r"(?:(?P<s>\d{1,6}(?:\.\d{1,6})?)S)?)?")
+
+
 def parse_duration(text: str) -> timedelta | None:
-    """ "54 minutes", "2h 28m", "1 hour 5 min", "01:30" -> a timedelta; "?", "N/A" -> None."""
+    """ "54 minutes", "2h 28m", "1 hour 5 min", "01:30", "PT1H30M" -> a timedelta; "?", "N/A" -> None."""
+    text = text[:200]
+    iso = _ISO_DURATION.fullmatch(text.strip().upper())
+    if iso and any(iso.group(g) for g in "dhms"):
+        minutes = int(iso.group("d") or 0) * 1440 + int(iso.group("h") or 0) * 60 + int(iso.group("m") or 0) \
+            + float(iso.group("s") or 0) / 60
+        return timedelta(minutes=minutes) if minutes <= MAX_DURATION_MINUTES else None
     total = 0.0
     found = False
     for m in DURATION_RE.finditer(text):
         total += float(m.group("n").replace(",", ".")) * _UNIT_MINUTES[m.group("unit")[0].lower()]
         found = True
     if not found:
-        hm = re.fullmatch(r"\s*(\d{1,3}):(\d{2})\s*", text)
+        hm = re.fullmatch(r"(\d{1,3}):(\d{2})", text.strip())
         if not hm:
             return None
         total = int(hm.group(1)) * 60 + int(hm.group(2))
+    if total > MAX_DURATION_MINUTES:
+        return None  # "9999999 days" is not a time to detect anything
     return timedelta(minutes=total)

@@ -1,28 +1,28 @@
 """A post-mortem document -> an imported, unreviewed Event Packet and a report of what was read.
 
 Rules (the README repeats them):
-- started_at: the earliest timeline entry, else the first full date in the document
-  (00:00 in the document's zone).
-- Times are read in the zone the document states ("All times in CET", a table header
-  "Date and Time in CET"), else UTC; the report says which.
-- Stats durations are measured from started_at: detected_at = started_at + time to
-  detection, mitigated_at = started_at + time to recovery. Without them, detected_at is
-  the first entry that reads as detection. resolved_at is the last entry that reads as
-  resolution, else mitigated_at.
-- Severity: a "Severity:"/"SEV"/"Priority:" field, else DEFAULT_SEVERITY, noted in
-  provenance.notes.
-- Contributing factors and root causes (and a trigger) -> factors of one contribution
-  map, each contributing to the impact, category guessed and themes suggested. Action
-  items -> agreed findings. A ticket the document names (an Action Items table's Bug or
-  Ticket column) becomes the finding's work item; every other action item is reported
-  as a work-item candidate (its bold lead or first sentence as the title) and stays
-  untracked in the graph, so the integration gate shows it as open until `kb gate
-  --push` or a person creates the ticket. (A placeholder work item would count as
-  tracking and close the gate on paper.)
+- started_at: a labelled impact start (PagerDuty's IMPACT TIME), else the row a stated
+  TTD/TTR is measured from (where impact began), else the earliest timeline entry, else
+  the document's date (00:00 in its zone).
+- Times are read in the zone the document states (any IANA name, abbreviations, zones in
+  words), else UTC; the report says which. An unknown zone is a note, not a failure.
+- detected/mitigated/resolved: labels first (Discovery:, Recovery:, IMPACT TIME's end),
+  then started_at + TTD / TTR, then the first entry at or after started_at that reads so.
+  An anchor before started_at is left empty: empty beats wrong.
+- Severity: a "Severity:"/"SEV"/"Priority:" field or "Sev1" in the prose, else unknown
+  (None), noted in provenance.notes: a guessed SEV3 would count in hotspots like a stated one.
+- Contributing factors, root causes, fault, leadup, what went wrong, a trigger, a summary's
+  root-cause paragraph -> factors of one contribution map, each contributing to the
+  impact; a Five Whys list -> a five_whys analysis whose whys form a chain. Action items
+  -> agreed findings with owners, done status and the tickets they name as work items;
+  every other action item is reported as a work-item candidate and stays untracked in the
+  graph, so the integration gate shows it as open until the ticket exists. (A placeholder
+  work item would count as tracking and close the gate on paper.)
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,25 +32,28 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ingest.markdown.blocks import Item, bold_lead, bullets, paragraphs, tables
+from ingest.markdown.blocks import bold_lead, bullets, paragraphs, tables, urls
 from ingest.markdown.classify import (
     event_kind,
     guess_category,
     reads_as_acknowledgement,
+    reads_as_detection,
     reads_as_mitigation,
     reads_as_resolution,
     suggest_themes,
 )
-from ingest.markdown.dates import UTC_ASSUMED, Zone, combine, parse_date, parse_duration, stated_zone
-from ingest.markdown.sections import Document, Section, normalise, split, strip_markdown
+from ingest.markdown.dates import DATE_RE, UTC_ASSUMED, Zone, combine, parse_date, parse_duration, stated_zone
+from ingest.markdown.findings import finding_from_item, finding_from_row
+from ingest.markdown.sections import Document, Section, normalise, split
 from ingest.markdown.templates import HEADINGS, looks_like_template, recognise
-from ingest.markdown.timeline import TimelineResult, parse_timeline
+from ingest.markdown.timeline import Entry, TimelineResult, parse_timeline
 from kb.model import EventKind, EventPacket, FindingStatus, Method, Role, slugify
 
-DEFAULT_SEVERITY = 3
-"""SEV3 when a document gives none: the middle of the scale, neither hidden nor alarming."""
 SOURCE = "markdown"
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
+PDF_SUFFIXES = (".pdf",)
+MAX_BYTES = 8 * 1024 * 1024
+"""A post-mortem is rarely past 1 MB; a bigger file is refused before it is read."""
 _ADDRESS_MIN_SHARED = 2  # content words an action item must share with the factor it addresses
 
 
@@ -120,18 +123,26 @@ def markdown_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in MARKDOWN_SUFFIXES
+            yield from sorted(p for p in path.rglob("*") if p.is_file()
+                              and p.suffix.lower() in MARKDOWN_SUFFIXES + PDF_SUFFIXES
                               and p.stem.lower() not in _NOT_POSTMORTEMS)
         else:
             yield path
 
 
 def import_file(path: str | Path) -> ImportResult:
+    """One document, markdown or PDF (by its suffix); never raises: a problem is the file's report."""
     file = Path(path)
     try:
+        size = file.stat().st_size
+        if size > MAX_BYTES:
+            return ImportResult(FileReport(file, "failed", f"{size} bytes: larger than the {MAX_BYTES} bytes "
+                                                           f"a post-mortem is expected to be"))
         data = file.read_bytes()
     except OSError as exc:
         return ImportResult(FileReport(file, "failed", f"cannot be read: {exc.strerror or exc}"))
+    if file.suffix.lower() in PDF_SUFFIXES or data[:5] == b"%PDF-":
+        return import_pdf_bytes(data, file)
     if b"\x00" in data[:8192]:
         return ImportResult(FileReport(file, "failed", "a binary file, not markdown text"))
     try:
@@ -141,10 +152,27 @@ def import_file(path: str | Path) -> ImportResult:
     return import_text(text, file)
 
 
-def import_text(text: str, file: Path) -> ImportResult:
+def import_pdf_bytes(data: bytes, file: Path) -> ImportResult:
+    """A PDF post-mortem (PagerDuty's export, or any text PDF) read into the same document model."""
+    from ingest.pdf import PdfUnreadable, read_pdf
+
     report = FileReport(file, "failed")
     try:
-        packet = _build(text, file, report)
+        doc, text = read_pdf(data)
+    except PdfUnreadable as exc:
+        report.reason = str(exc)
+        return ImportResult(report)
+    return _guarded(lambda: _build_doc(doc, text, file, report), report)
+
+
+def import_text(text: str, file: Path) -> ImportResult:
+    report = FileReport(file, "failed")
+    return _guarded(lambda: _build(text, file, report), report)
+
+
+def _guarded(build: Any, report: FileReport) -> ImportResult:
+    try:
+        packet = build()
     except ImportFailed as exc:
         report.status, report.reason = "failed", str(exc)
         return ImportResult(report)
@@ -152,6 +180,11 @@ def import_text(text: str, file: Path) -> ImportResult:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         report.status, report.reason = "failed", f"the packet built from it is invalid at {where}: {first['msg']}"
+        return ImportResult(report)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OSError, RecursionError,
+            OverflowError, ArithmeticError) as exc:
+        # A bug of ours must not take the other files down with this one: this file fails, named.
+        report.status, report.reason = "failed", f"could not be read ({type(exc).__name__}: {exc})"[:300]
         return ImportResult(report)
     if packet is None:
         return ImportResult(report)
@@ -168,7 +201,12 @@ def import_paths(paths: Iterable[str | Path]) -> list[ImportResult]:
 def _build(text: str, file: Path, report: FileReport) -> EventPacket | None:
     if not text.strip():
         raise ImportFailed("empty document")
-    doc = split(text)
+    return _build_doc(split(text), text, file, report)
+
+
+def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> EventPacket | None:
+    if not text.strip():
+        raise ImportFailed("empty document")
     report.title = doc.title
     why_template = looks_like_template(doc, file, text)
     if why_template:
@@ -180,9 +218,16 @@ def _build(text: str, file: Path, report: FileReport) -> EventPacket | None:
     template = recognise(doc)
     report.template = template
     report.recognised.append(f"template: {template}")
-    notes: list[str] = [f"imported from markdown ({template} template)"]
+    notes: list[str] = [f"imported from {'PDF' if file.suffix.lower() == '.pdf' else 'markdown'} "
+                        f"({template} template)"]
+    notes += doc.notes
+    report.notes += doc.notes
 
-    zone = stated_zone(text)
+    zone = stated_zone(doc.meta.get("timezone", "") or doc.meta.get("time zone", "")) or stated_zone(text)
+    if zone is not None and zone.problem:
+        report.notes.append(zone.problem)
+        notes.append(zone.problem)
+        zone = None
     report.zone = f"{zone.name} (as the document states)" if zone else "UTC (assumed: no zone stated)"
     zone = zone or UTC_ASSUMED
     doc_day = _document_day(doc, text)
@@ -192,39 +237,24 @@ def _build(text: str, file: Path, report: FileReport) -> EventPacket | None:
     stats = _stats(doc, report)
     report.stats = stats
 
-    entries = sorted(timeline.entries, key=lambda e: e.at)
-    if entries:
-        started = entries[0].at
-    elif doc_day:
-        started = combine(doc_day, time(0, 0), zone)
-        notes.append(f"no timeline timestamps; started_at is the document date {doc_day.isoformat()}")
-        report.notes.append(notes[-1])
-    else:
-        raise ImportFailed("no date anywhere in the document: an incident needs a start time "
-                           "(a timeline with dates, or a 'Date:' line)")
-    kinds = [event_kind(e.text, i == 0) for i, e in enumerate(timeline.entries)]
+    entries = timeline.entries
+    kinds = [event_kind(e.text, i == 0) for i, e in enumerate(entries)]
     events = [{"at": e.at, "kind": k.value, "text": e.text, "source": SOURCE}
-              for e, k in zip(timeline.entries, kinds, strict=True)]
+              for e, k in zip(entries, kinds, strict=True)]
+    anchors = _anchors(doc, entries, kinds, stats, zone, doc_day, default_year, notes)
+    started = anchors["started_at"]
+    if started is None:
+        if doc_day:
+            started = combine(doc_day, time(0, 0), zone)
+            notes.append(f"no timeline timestamps; started_at is the document date {doc_day.isoformat()}")
+            report.notes.append(notes[-1])
+        else:
+            raise ImportFailed("no date anywhere in the document: an incident needs a start time "
+                               "(a timeline with dates, or a 'Date:' line)")
+    anchors["started_at"] = started
+    _drop_out_of_order(anchors, notes)
 
-    detected: datetime | None = None
-    acknowledged: datetime | None = None
-    mitigated: datetime | None = None
-    if stats.time_to_detection is not None:
-        detected = started + stats.time_to_detection
-    else:
-        detected = next((e.at for e, k in zip(timeline.entries, kinds, strict=True)
-                         if k is EventKind.DETECTION), None)
-    if stats.time_to_recovery is not None:
-        mitigated = started + stats.time_to_recovery
-    else:
-        mitigated = next((e.at for e in timeline.entries if reads_as_mitigation(e.text)), None)
-    acknowledged = next((e.at for e in timeline.entries if reads_as_acknowledgement(e.text)), None)
-    resolutions = [e.at for e in timeline.entries if reads_as_resolution(e.text)]
-    resolved = max(resolutions) if resolutions else mitigated
-    if stats.time_to_detection is not None or stats.time_to_recovery is not None:
-        notes.append("stats durations measured from started_at (the first timeline entry)")
-
-    severity, sev_note = _severity(doc)
+    severity, sev_note = _severity(doc, text)
     if sev_note:
         notes.append(sev_note)
         report.not_recognised.append(sev_note)
@@ -237,7 +267,7 @@ def _build(text: str, file: Path, report: FileReport) -> EventPacket | None:
         report.recognised.append("impact")
     else:
         report.not_recognised.append("no impact section")
-    factors, influences = _factors(doc, report)
+    factors, influences, whys = _factors(doc, report)
     findings = _findings(doc, factors, report)
     participants = _participants(doc, report)
     _report_other_sections(doc, report)
@@ -251,19 +281,21 @@ def _build(text: str, file: Path, report: FileReport) -> EventPacket | None:
     else:
         notes.append("no time zone stated: times assumed to be UTC")
 
-    analyses = []
+    analyses: list[dict[str, Any]] = []
     if factors or findings:
         analyses.append({"id": "imported", "method": Method.CONTRIBUTION_MAP.value, "factors": factors,
                          "influences": influences, "findings": findings})
+    if whys:
+        analyses.append(whys)
     packet = EventPacket.model_validate({
         "incident": {
-            "id": ident, "title": doc.title or file.stem, "severity": severity,
+            "id": ident, "title": (doc.title or file.stem)[:300], "severity": severity,
             "services": _list(doc.meta.get("services") or doc.meta.get("service")
                               or doc.meta.get("affected services")),
             "teams": _list(doc.meta.get("teams") or doc.meta.get("team")),
-            "started_at": started, "detected_at": detected, "acknowledged_at": acknowledged,
-            "mitigated_at": mitigated, "resolved_at": resolved,
-            "customer_impact": impact or None, "summary": summary or None, "tags": tags,
+            **anchors,
+            "customer_impact": impact or None, "summary": summary or None,
+            "tags": sorted(set(tags + _list(doc.meta.get("tags")))),
         },
         "provenance": {"source": SOURCE, "file": str(file), "imported": True, "reviewed": False, "notes": notes},
         "timeline": events,
@@ -271,28 +303,160 @@ def _build(text: str, file: Path, report: FileReport) -> EventPacket | None:
         "analyses": analyses,
     })
     report.timeline_events = len(events)
-    report.factors = len(factors)
+    report.factors = len(factors) + len(whys.get("factors", []))
     report.findings = len(findings)
     report.notes += timeline.notes
     return packet
 
 
+_IMPACT_WORDS = re.compile(r"\b(outage|down\b|unavailable|unreachable|inaccessible|crash|fail|error|expire|"
+                           r"exhaust|disrupt|broke|degrad|unable|cannot|can not|starvation|5xx|50[0-9]|lost|"
+                           r"pending|unhealthy|not respond)", re.IGNORECASE)
+
+
+def _anchors(doc: Document, entries: list[Entry], kinds: list[EventKind], stats: Stats, zone: Zone,
+             day: date | None, year: int | None, notes: list[str]) -> dict[str, datetime | None]:
+    """started / detected / acknowledged / mitigated / resolved, from what the document says.
+
+    Labels win ("IMPACT TIME a to b", "Discovery: ...", "Recovery: ..."). A stated TTD / TTR is
+    measured from the row where impact began: the row from which the stated durations land on
+    other rows of the timeline, else the first row that reads as impact. Without either, the
+    first entry starts the incident and the rows that say so detect, mitigate and resolve it.
+    An anchor that would come before the start is left empty: empty is better than wrong."""
+    out: dict[str, datetime | None] = {"started_at": None, "detected_at": None, "acknowledged_at": None,
+                                       "mitigated_at": None, "resolved_at": None}
+    labelled = _labelled_instants({**stats.raw, **doc.meta}, zone, day, year)
+    ordered = sorted(entries, key=lambda e: e.at)
+    if labelled.get("started_at"):
+        out["started_at"] = labelled["started_at"]
+    elif stats.time_to_detection is not None or stats.time_to_recovery is not None:
+        out["started_at"] = _impact_row(entries, stats)
+        if out["started_at"] is not None:
+            notes.append("stats durations measured from the row where impact began "
+                         f"({out['started_at']:%Y-%m-%d %H:%M} UTC)")
+    elif ordered:
+        out["started_at"] = ordered[0].at
+    started = out["started_at"]
+
+    def after(e: Entry) -> bool:
+        return started is None or e.at >= started
+
+    if labelled.get("detected_at"):
+        out["detected_at"] = labelled["detected_at"]
+    elif stats.time_to_detection is not None and started is not None:
+        out["detected_at"] = started + stats.time_to_detection
+    else:
+        out["detected_at"] = next((e.at for e, k in zip(entries, kinds, strict=True)
+                                   if after(e) and (k is EventKind.DETECTION or reads_as_detection(e.text))), None)
+    if labelled.get("mitigated_at"):
+        out["mitigated_at"] = labelled["mitigated_at"]
+    elif stats.time_to_recovery is not None and started is not None:
+        out["mitigated_at"] = started + stats.time_to_recovery
+    else:
+        out["mitigated_at"] = next((e.at for e in entries if after(e) and reads_as_mitigation(e.text)), None)
+    out["acknowledged_at"] = next((e.at for e in entries if after(e) and reads_as_acknowledgement(e.text)), None)
+    resolutions = [e.at for e in entries if after(e) and reads_as_resolution(e.text)]
+    out["resolved_at"] = labelled.get("resolved_at") or (max(resolutions) if resolutions else out["mitigated_at"])
+    if out["mitigated_at"] is None and labelled.get("resolved_at") is None and resolutions:
+        out["mitigated_at"] = min(resolutions)
+    if out["mitigated_at"] is None and entries and kinds[-1] is EventKind.REPAIR and len(entries) > 1:
+        # Nothing says "restored", and the timeline ends on a repair ("Pod killed, releasing file watches").
+        out["mitigated_at"] = entries[-1].at
+        notes.append("mitigated_at: the timeline's last entry, a repair (no entry says the service was restored)")
+    return out
+
+
+def _impact_row(entries: list[Entry], stats: Stats) -> datetime | None:
+    """The row the document's TTD/TTR are measured from: the one from which they land on rows."""
+    times = {e.at for e in entries}
+    best: tuple[int, int, datetime] | None = None
+    for i, e in enumerate(entries):
+        score = sum(1 for d in (stats.time_to_detection, stats.time_to_recovery)
+                    if d is not None and e.at + d in times)
+        key = (score, -i, e.at)
+        if score and (best is None or key[:2] > best[:2]):
+            best = key
+    if best:
+        return best[2]
+    impact = next((e.at for e in entries[1:] if _IMPACT_WORDS.search(e.text)), None)
+    return impact or (min(times) if times else None)
+
+
+_LABELS = {
+    "detected_at": ("discovery", "detected", "detection time", "time detected", "discovered"),
+    "mitigated_at": ("recovery", "recovered", "mitigated", "mitigation time", "time mitigated"),
+    "resolved_at": ("resolved", "resolution time", "time resolved", "end time"),
+    "started_at": ("started", "start time", "impact start", "impact began"),
+}
+
+
+def _labelled_instants(fields: dict[str, str], zone: Zone, day: date | None, year: int | None) -> dict[str, datetime]:
+    """Instants the document labels: "IMPACT TIME Aug 30 at 11:15 to Aug 30 at 12:13",
+    "Discovery: 2024-03-04 14:09", "Recovery: 14:49"."""
+    from ingest.markdown.timeline import _stamp
+
+    out: dict[str, datetime] = {}
+
+    def instant(value: str) -> datetime | None:
+        st = _stamp(value.replace(" at ", " "), year)
+        if st is None or st.at is None:
+            return None
+        d = st.day or day
+        return combine(d, st.at, st.zone or zone) if d else None
+
+    impact = fields.get("impact time")
+    if impact and " to " in impact:
+        start, _, end = impact.partition(" to ")
+        a, b = instant(start), instant(end)
+        if a:
+            out["started_at"] = a
+        if b and (a is None or b >= a):
+            out["mitigated_at"] = b
+    for anchor, names in _LABELS.items():
+        for n in names:
+            value = fields.get(n)
+            if value and anchor not in out:
+                at = instant(value)
+                if at:
+                    out[anchor] = at
+    return out
+
+
+_ORDER = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
+
+
+def _drop_out_of_order(anchors: dict[str, datetime | None], notes: list[str]) -> None:
+    """An anchor before started_at (or resolved before mitigated) is a misreading: leave it empty."""
+    started = anchors["started_at"]
+    for name in _ORDER[1:]:
+        value = anchors[name]
+        if value is not None and started is not None and value < started:
+            notes.append(f"{name} {value:%Y-%m-%d %H:%M} UTC is before started_at: left empty")
+            anchors[name] = None
+    mitigated, resolved = anchors["mitigated_at"], anchors["resolved_at"]
+    if mitigated is not None and resolved is not None and resolved < mitigated:
+        anchors["resolved_at"] = mitigated
+
+
 def _document_day(doc: Document, text: str) -> date | None:
-    for key in ("date", "start time"):
+    for key in ("date", "start time", "started"):
         if key in doc.meta:
             parsed = parse_date(doc.meta[key])
             if parsed and parsed.day:
                 return parsed.day
-    summary = doc.text("summary") or text
-    parsed = parse_date(summary)
-    if parsed and parsed.day and parsed.has_year:
-        return parsed.day
-    parsed = parse_date(text)
-    return parsed.day if parsed and parsed.day and parsed.has_year else None
+    for source in (doc.title or "", doc.text("summary"), doc.text("what_happened"), doc.preamble, text):
+        for m in itertools.islice(DATE_RE.finditer(source), 200):
+            parsed = parse_date(m.group(0))
+            if parsed and parsed.day and parsed.has_year and parsed.day_known:
+                return parsed.day
+    return None
+
+
+_YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
 
 def _first_year(text: str) -> int | None:
-    m = re.search(r"\b(19[89]\d|20\d\d)\b", text)
+    m = _YEAR.search(text)
     return int(m.group(1)) if m else None
 
 
@@ -300,7 +464,7 @@ def _timeline(doc: Document, zone: Zone, day: date | None, year: int | None, rep
     sections = doc.by_role("timeline")
     result = TimelineResult()
     for s in sections:
-        part = parse_timeline(s.lines, zone, day, year)
+        part = parse_timeline(s.blocks, zone, day, year, s.title)
         result.entries += part.entries
         result.notes += part.notes
         result.skipped += part.skipped
@@ -329,22 +493,20 @@ _STAT_KEYS = {
 def _stats(doc: Document, report: FileReport) -> Stats:
     raw: dict[str, str] = {}
     for s in doc.by_role("stats"):
-        for item in bullets(s.lines) or [_item(line) for line in s.lines if ":" in line]:
-            name, sep, value = item.text.partition(":")
+        for line in [i.text for i in bullets(s.blocks)] or s.lines:
+            name, sep, value = line.partition(":")
             if sep:
                 raw[normalise(name)] = value.strip()
     for key, value in doc.meta.items():
         raw.setdefault(key, value)
     stats = Stats(raw=raw)
     for key, names in _STAT_KEYS.items():
-        found_value = next((raw[n] for n in names if n in raw), None)
-        if found_value is None:
+        found = next((raw[n] for n in names if n in raw), None)
+        if not found:
             continue
-        value = found_value
-        if not value:
-            continue
+        value = found
         if key == "category":
-            stats.category = value or None
+            stats.category = value
             continue
         duration = parse_duration(value)
         label = "time to detection" if key == "ttd" else "time to recovery"
@@ -354,50 +516,53 @@ def _stats(doc: Document, report: FileReport) -> Stats:
             stats.time_to_detection = duration
         else:
             stats.time_to_recovery = duration
-    found = [f"{k} {v}" for k, v in (("category", stats.category),
-                                      ("TTD", _minutes(stats.time_to_detection)),
-                                      ("TTR", _minutes(stats.time_to_recovery))) if v]
-    if found:
-        report.recognised.append("stats: " + ", ".join(found))
+    read = [f"{k} {v}" for k, v in (("category", stats.category),
+                                     ("TTD", _minutes(stats.time_to_detection)),
+                                     ("TTR", _minutes(stats.time_to_recovery))) if v]
+    if read:
+        report.recognised.append("stats: " + ", ".join(read))
     return stats
-
-
-def _item(line: str) -> Item:
-    return Item(strip_markdown(line), line)
 
 
 def _minutes(d: timedelta | None) -> str | None:
     return None if d is None else f"{d.total_seconds() / 60:g} min"
 
 
-_SEV = re.compile(r"(?:sev(?:erity)?|p(?:riority)?)?\s*[-:]?\s*([1-5])\b", re.IGNORECASE)
+_SEV = re.compile(r"(?:sev(?:erity)?|p(?:riority)?)?\s?[-:]?\s?([0-5])(?!\d)", re.IGNORECASE)
+_SEV_PROSE = re.compile(r"(?<![A-Za-z])(?:sev|severity)[- ]?([0-5])(?!\d)", re.IGNORECASE)
 _SEV_WORDS = {"critical": 1, "high": 2, "major": 2, "medium": 3, "moderate": 3, "minor": 4, "low": 4}
 
 
-def _severity(doc: Document) -> tuple[int, str | None]:
+def _severity(doc: Document, text: str) -> tuple[int | None, str | None]:
+    """A "Severity:"/"SEV:"/"Priority:" field, else "Sev1" / "SEV-2" written in the prose (not
+    "P1", which documents use for alerts and tickets as often as for incidents); else unknown."""
     for key in ("severity", "sev", "priority"):
-        value = doc.meta.get(key)
+        value = doc.meta.get(key, "").strip()[:40]
         if not value:
             continue
         m = _SEV.search(value)
         if m:
-            return int(m.group(1)), None
-        word = _SEV_WORDS.get(value.strip().lower().split()[0]) if value.strip() else None
+            return max(1, int(m.group(1))), None
+        word = _SEV_WORDS.get(value.lower().split()[0])
         if word:
             return word, None
-    return DEFAULT_SEVERITY, f"no severity in the document: SEV{DEFAULT_SEVERITY} assumed (the default)"
+    m = _SEV_PROSE.search(text)
+    if m:
+        return max(1, int(m.group(1))), None
+    return None, "no severity in the document: unknown"
 
 
-_ID_IN_NAME = re.compile(r"^([A-Za-z]{1,10}[-_]?\d{2,4}(?:[-_]\d{1,6})?)\b")
-_NUMBER_IN_TITLE = re.compile(r"(?:incident|inc)\s*#?\s*(\d+)", re.IGNORECASE)
+_ID_IN_NAME = re.compile(r"([A-Za-z]{1,10}[-_]?\d{2,4}(?:[-_]\d{1,6})?)\b")
+_NUMBER_IN_TITLE = re.compile(r"(?:incident|inc) ?#? ?(\d{1,9})", re.IGNORECASE)
+_DATED_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _incident_id(doc: Document, file: Path) -> str:
-    given = doc.meta.get("incident id") or doc.meta.get("incident")
+    given = (doc.meta.get("incident id") or doc.meta.get("incident") or "")[:80]
     if given and re.fullmatch(r"[A-Za-z0-9_.\-#]+", given.strip()):
         return given.strip().lstrip("#")
     m = _ID_IN_NAME.match(file.stem)
-    if m and any(c.isdigit() for c in m.group(1)):
+    if m and any(c.isdigit() for c in m.group(1)) and not _DATED_NAME.match(file.stem):
         return m.group(1)
     m = _NUMBER_IN_TITLE.search(doc.title or "")
     if m:
@@ -408,8 +573,8 @@ def _incident_id(doc: Document, file: Path) -> str:
 def _plain(doc: Document, role: str) -> str:
     parts = []
     for s in doc.by_role(role):
-        paras = paragraphs(s.lines)
-        items = [i.full for i in bullets(s.lines)]
+        paras = paragraphs(s.blocks)
+        items = [i.full for i in bullets(s.blocks)]
         parts += paras + [f"- {i}" for i in items]
     return "\n\n".join(p for p in parts if p)
 
@@ -427,36 +592,94 @@ def _summary(doc: Document, report: FileReport) -> str:
     return "\n\n".join(parts)
 
 
-def _factors(doc: Document, report: FileReport) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+_NO_CONTENT = re.compile(r"(?:no comments? added|none|n/?a|nothing|-|tbd|\?)\.?", re.IGNORECASE)
+_ROOT_CAUSE = re.compile(r"\b(?:root cause|due to|caused by|was caused|causing|because|resulted in|"
+                         r"leading to|triggering|relates to|we determined that|found out that|"
+                         r"the cause (?:was|is))\b", re.IGNORECASE)
+_CAUSE_LIST = re.compile(r"\b(?:factors|causes|reasons)\s?:$", re.IGNORECASE)
+
+
+def _statements(s: Section) -> list[str]:
+    """A section's items (with their sub-items), or its paragraphs when it has no list."""
+    items = bullets(s.blocks)
+    paras = [p for p in paragraphs(s.blocks) if not _NO_CONTENT.fullmatch(p)]
+    if items:
+        # Prose around a list counts when it names a factor in bold ("the lack of **X** ... biggest factor").
+        bold = [b for blk in s.blocks if blk.kind == "paragraph" for b in blk.bold]
+        return [c for p in paras if (c := _bold_clause(bold, p))] + [i.full for i in items]
+    return paras
+
+
+def _factors(doc: Document, report: FileReport) -> tuple[list[dict[str, Any]], list[dict[str, str]],
+                                                          dict[str, Any]]:
+    """Contributing factors, root causes, fault, leadup, what went wrong / didn't go well, a
+    trigger, and (without an explicit factors section) the summary's root-cause paragraphs.
+    A Five Whys list is its own analysis: a chain where each why contributes to the one above."""
     statements: list[str] = []
-    for s in doc.by_role("factors"):
-        items = bullets(s.lines)
-        paras = paragraphs(s.lines)
-        if items:
-            # Prose around a list counts when it names a factor in bold ("the lack of **X** ... biggest factor").
-            statements += [c for p in paras if (c := _bold_clause(s.lines, p))]
-            statements += [i.full for i in items]
-        else:
-            statements += paras
+    for s in doc.by_role("factors") + doc.by_role("went_wrong"):
+        statements += _statements(s)
+    if not doc.by_role("factors"):
+        for s in doc.by_role("summary"):
+            statements += _summary_causes(s)
     for s in doc.by_role("trigger"):
-        statements += [f"Trigger: {p}" for p in paragraphs(s.lines)]
-    statements = [st for st in statements if st.strip(" -")]
+        statements += [f"Trigger: {p}" for p in paragraphs(s.blocks)]
+    statements = list(dict.fromkeys(st for st in statements if st.strip(" -")))
     factors: list[dict[str, Any]] = [
-        {"id": f"f{i}", "statement": st, "category": guess_category(st).value, "category_guessed": True,
+        {"id": f"f{i}", "statement": st[:2000], "category": guess_category(st).value, "category_guessed": True,
          "themes": suggest_themes(st)} for i, st in enumerate(statements, start=1)]
+    whys = _five_whys(doc)
     if factors:
         report.recognised.append(f"factors: {len(factors)} (categories guessed, themes suggested)")
-    elif doc.by_role("factors"):
+    elif doc.by_role("factors") or doc.by_role("went_wrong"):
         report.not_recognised.append("contributing factors section without items")
-    else:
+    elif not whys:
         report.not_recognised.append("no contributing factors or root causes")
-    return factors, [{"source": f["id"], "target": "impact"} for f in factors]
+    if whys:
+        report.recognised.append(f"five whys: a chain of {len(whys['factors'])} why(s)")
+    return factors, [{"source": f["id"], "target": "impact"} for f in factors], whys
 
 
-def _bold_clause(lines: list[str], para: str) -> str | None:
+def _summary_causes(s: Section) -> list[str]:
+    """Paragraphs of a summary that name a cause, and a list introduced as "two factors:"."""
+    out: list[str] = []
+    blocks = s.blocks
+    for i, b in enumerate(blocks):
+        if b.kind != "paragraph":
+            continue
+        text = " ".join(b.text.split())
+        if _CAUSE_LIST.search(text[-40:]):
+            items = []
+            for nxt in blocks[i + 1:]:
+                if nxt.kind != "item":
+                    break
+                if nxt.level == 0:
+                    items.append(" ".join(nxt.text.split()))
+            if items:
+                out += items
+                continue
+        if _ROOT_CAUSE.search(text):
+            out.append(text)
+    return out
+
+
+def _five_whys(doc: Document) -> dict[str, Any]:
+    """ "Five Whys" items -> factors w1..wn, w1 contributing to the impact, each next why to the one above."""
+    whys: list[str] = []
+    for s in doc.by_role("five_whys"):
+        whys += [i.full for i in bullets(s.blocks)] or paragraphs(s.blocks)
+    whys = [w for w in whys if w.strip()]
+    if not whys:
+        return {}
+    factors = [{"id": f"w{i}", "statement": w[:2000], "category": guess_category(w).value, "category_guessed": True,
+                "themes": suggest_themes(w)} for i, w in enumerate(whys, start=1)]
+    influences = [{"source": "w1", "target": "impact"}] + [
+        {"source": f"w{i}", "target": f"w{i - 1}"} for i in range(2, len(whys) + 1)]
+    return {"id": "five-whys", "method": Method.FIVE_WHYS.value, "factors": factors, "influences": influences}
+
+
+def _bold_clause(bold: list[str], para: str) -> str | None:
     """The clause of a prose paragraph that holds a bold phrase, or None without one."""
-    bold = [strip_markdown(b) for line in lines for b in re.findall(r"\*\*(.+?)\*\*", line)]
-    for clause in re.split(r"(?<=[.;:,])\s+", para):
+    for clause in re.split(r"(?<=[.;:,]) ", para):
         if any(b and b in clause for b in bold):
             return clause.rstrip(" ,;:")
     return None
@@ -465,23 +688,26 @@ def _bold_clause(lines: list[str], para: str) -> str | None:
 def _findings(doc: Document, factors: list[dict[str, Any]], report: FileReport) -> list[dict[str, Any]]:
     findings: list[dict[str, Any]] = []
     for s in doc.by_role("action_items"):
-        table_rows = [t for t in tables(s.lines) if t.column("action", "item", "task", "description", "what")
+        table_rows = [t for t in tables(s.blocks) if t.column("action", "item", "task", "description", "what")
                       is not None]
         if table_rows:
             for t in table_rows:
-                findings += [_finding_from_row(t.header, row, t.column("action", "item", "task", "description",
-                                                                        "what")) for row in t.rows]
+                col = t.column("action", "item", "task", "description", "what")
+                findings += [finding_from_row(t.header, row, col) for row in t.rows]
+            continue
+        items = bullets(s.blocks)
+        if items:
+            findings += [finding_from_item(item.full, item.links, item.block.checked, bold_lead(item))
+                         for item in items]
         else:
-            for item in bullets(s.lines):
-                lead = bold_lead(item.line)
-                title = lead[0] if lead else _first_sentence(item.text)
-                findings.append({"statement": item.full, "work_title": title, "match_text": title})
+            findings += [finding_from_item(p, urls(p), None, None) for p in paragraphs(s.blocks)
+                         if not _NO_CONTENT.fullmatch(p)]
     out = []
     for i, f in enumerate((f for f in findings if f and f["statement"].strip(" -")), start=1):
-        work = f.pop("work", None)
+        work = f.pop("work", [])
         title = f.pop("work_title", None)
-        f.update({"id": f"a{i}", "work_items": [work] if work else []})
-        if title and f.get("status") != FindingStatus.DONE.value:
+        f.update({"id": f"a{i}", "work_items": work})
+        if title and not work and f.get("status") != FindingStatus.DONE.value:
             report.work_item_candidates.append(f"a{i}: {title[:200]}")
         f.setdefault("status", FindingStatus.AGREED.value)
         f["tags"] = ["imported", *f.get("tags", [])]
@@ -498,55 +724,15 @@ def _findings(doc: Document, factors: list[dict[str, Any]], report: FileReport) 
     return out
 
 
-_TICKET = re.compile(r"\b([A-Z][A-Z0-9]+-\d+)\b|\b(?:bug|issue|ticket)\s*#?\s*(\d+)\b", re.IGNORECASE)
-
-
-def _finding_from_row(header: list[str], row: list[str], col: int | None) -> dict[str, Any]:
-    cells = {h.lower(): strip_markdown(c) for h, c in zip(header, row, strict=False)}
-    statement = strip_markdown(row[col]) if col is not None and col < len(row) else ""
-    if not statement:
-        return {}
-
-    def cell(*names: str) -> str:
-        return next((v for k, v in cells.items() if any(n in k for n in names) and v), "")
-
-    out: dict[str, Any] = {"statement": statement}
-    owner = cell("owner", "assignee", "who")
-    if owner and owner.lower() not in ("n/a", "tbd", "-", "?"):
-        out["owner"] = owner
-    kind = cell("type", "kind")
-    if kind:
-        out["tags"] = [slugify(kind)] if slugify(kind) else []
-    ticket_text = cell("bug", "ticket", "issue", "jira", "link", "tracking")
-    status_text = f"{cell('status', 'state')} {ticket_text}".lower()
-    done = bool(re.search(r"\b(done|closed|complete[d]?|fixed|resolved)\b", status_text))
-    if done:
-        out["status"] = FindingStatus.DONE.value
-    m = _TICKET.search(ticket_text)
-    if m:
-        ext = m.group(1) or f"BUG-{m.group(2)}"
-        system = "jira" if m.group(1) else "bug-tracker"
-        out["work"] = {"system": system, "external_id": ext.upper(), "title": statement[:200],
-                       "status": "done" if done else "open"}
-    else:
-        out["work_title"] = statement
-    return out
-
-
-def _first_sentence(text: str) -> str:
-    m = re.match(r"(.+?[.!?])(?:\s|$)", text)
-    return (m.group(1) if m else text)[:200]
-
-
 _STOP_WORDS = ("about after again also because before being between could does each from have into implement "
                "implemented more must need only other over should some such than that their them then there these "
                "they this those through under very what when where which while will with would make sure ensure able")
 _STOP = frozenset(_STOP_WORDS.split())
+_WORD = re.compile(r"[a-z][a-z0-9]{2,}")
 
 
 def _stems(text: str) -> set[str]:
-    words = re.findall(r"[a-z][a-z0-9]{2,}", text.lower())
-    return {w[:4] for w in words if w not in _STOP}
+    return {w[:4] for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
 def _addresses(statement: str, factors: list[dict[str, Any]]) -> list[str]:
@@ -563,21 +749,51 @@ def _addresses(statement: str, factors: list[dict[str, Any]]) -> list[str]:
     return [best[1]] if best else []
 
 
-_LEAD = re.compile(r"\b(incident commander|commander|lead|\bic\b|incident manager)\b", re.IGNORECASE)
+_LEAD = re.compile(r"\b(incident commander|commander|lead|ic|incident manager)\b", re.IGNORECASE)
+_HANDLE_SPLIT = re.compile(r"\s?[,;]\s?|\s(?:and|&)\s")
+_HANDLE_CUT = re.compile(r"\s?[(–—:]|\s-\s")
+
+
+def _handles(text: str) -> list[str]:
+    """ "alice, bob and carol" / "@alice @bob" / "AB CD EF" (initials) -> handles."""
+    text = text.strip()[:1000]
+    parts = [p.strip() for p in _HANDLE_SPLIT.split(text) if p.strip()]
+    if len(parts) == 1:
+        words = parts[0].split()
+        if len(words) > 1 and (all(w.startswith("@") for w in words) or all(w.isupper() and len(w) <= 4
+                                                                             for w in words)):
+            parts = words
+    out = []
+    for p in parts:
+        handle = _HANDLE_CUT.split(p, maxsplit=1)[0].strip().lstrip("@").strip("*_ .")
+        if handle and len(handle) <= 60 and "use initials" not in p.lower():
+            out.append(handle)
+    return out
 
 
 def _participants(doc: Document, report: FileReport) -> list[dict[str, Any]]:
     people: dict[str, dict[str, Any]] = {}
+
+    def add(handle: str, role: Role) -> None:
+        people.setdefault(handle, {"handle": handle, "role": role.value})
+
     for s in doc.by_role("responders"):
-        attendees = "attendee" in normalise(s.title)
-        for item in bullets(s.lines):
-            handle = re.split(r"\s*[(,–—:-]\s*", item.text, maxsplit=1)[0].strip()
-            if not handle or "use initials" in item.text.lower():
-                continue
-            role = Role.INCIDENT_LEAD if _LEAD.search(item.text) else (
-                Role.FACILITATOR if "facilitat" in item.text.lower() else
+        norm = normalise(s.title)
+        attendees = "attendee" in norm
+        owner = "owner" in norm
+        items = bullets(s.blocks)
+        lines = [(i.text, i.text) for i in items] or [(p, p) for p in paragraphs(s.blocks)]
+        for text, whole in lines:
+            role = Role.OWNER if owner else Role.INCIDENT_LEAD if _LEAD.search(whole) else (
+                Role.FACILITATOR if "facilitat" in whole.lower() else
                 Role.STAKEHOLDER if attendees else Role.RESPONDER)
-            people.setdefault(handle, {"handle": handle, "role": role.value})
+            handles = _handles(text) if (attendees or not items) else _handles(text)[:1]
+            for h in handles:
+                add(h, role)
+    for key, role in (("attendees", Role.STAKEHOLDER), ("participants", Role.RESPONDER),
+                      ("owner of review process", Role.OWNER)):
+        for h in _handles(doc.meta.get(key, "")):
+            add(h, role)
     if people:
         report.recognised.append(f"participants: {len(people)}")
     return list(people.values())
@@ -598,10 +814,8 @@ def _report_other_sections(doc: Document, report: FileReport) -> None:
 def _list(value: str | None) -> list[str]:
     if not value:
         return []
-    return [v.strip() for v in re.split(r"[,;]", value) if v.strip()]
+    return [v.strip() for v in re.split(r"[,;]", value[:2000]) if v.strip()]
 
 
-
-
-__all__ = ["DEFAULT_SEVERITY", "HEADINGS", "FileReport", "ImportResult", "Section", "Stats",
-           "import_file", "import_paths", "import_text", "markdown_files"]
+__all__ = ["HEADINGS", "FileReport", "ImportResult", "Section", "Stats",
+           "import_file", "import_paths", "import_pdf_bytes", "import_text", "markdown_files"]

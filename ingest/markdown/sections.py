@@ -1,63 +1,99 @@
-"""Markdown -> a title, metadata fields and sections that carry a role (summary, timeline...).
+"""Blocks -> a title, metadata fields and sections that carry a role (summary, timeline...).
 
-Headings give sections; so do "Field: value" lines (Google SRE's "**Root Causes:** ..."),
-but only where no role-bearing section is open, so that "**What happened?**:" inside a
-summary stays part of the summary. A heading nested under a role-bearing section (e.g.
-"### What went well" under "## Lessons Learned") is folded into it.
+Headings give sections, matched to a role by name (fuzzily, so "Contributing Facotrs" still
+counts); so do "Field: value" lines (Google SRE's "**Root Causes:** ..."), but only where no
+role-bearing section is open, so that "**What happened?**:" inside a summary stays part of
+the summary. A heading nested under a role-bearing section (e.g. "### What went well" under
+"## Lessons Learned") is folded into it, and so is a date or time heading inside a timeline
+("## May 12" after "## Timeline", "### 08:52 PM").
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from ingest.markdown.blocks import Block, front_matter, inline, parse
 
 ROLES: dict[str, tuple[str, ...]] = {
     # role: title keywords (matched against the normalised heading, longest first)
     "summary": ("executive summary", "summary", "overview", "tl dr", "tldr", "description", "abstract"),
     "what_happened": ("what happened", "incident details", "background", "narrative"),
-    "impact": ("customer impact", "user impact", "business impact", "impact"),
+    "impact": ("customer impact", "user impact", "business impact", "impact on users", "what was impacted",
+               "impact"),
     "factors": ("contributing factors", "contributing factor", "root causes", "root cause analysis",
-                "root cause", "causes", "causal factors", "why did it happen"),
+                "root cause", "causes", "causal factors", "why did it happen", "fault", "leadup", "lead up"),
+    "went_wrong": ("what went wrong", "things that didn t go well", "things that did not go well",
+                   "what didn t go so well", "what didn t go well", "what did not go well", "what went badly",
+                   "where we got unlucky", "what could have gone better"),
+    "five_whys": ("five whys", "5 whys", "the five whys", "root cause identification the five whys"),
     "trigger": ("trigger",),
     "resolution": ("resolution", "mitigation", "recovery", "how was it fixed"),
     "detection": ("detection", "how was it detected"),
-    "action_items": ("action items", "action item", "corrective actions", "follow up actions", "follow ups",
-                     "follow up", "followups", "next steps", "remediation items", "remediations", "todos"),
-    "lessons": ("lessons learned", "lessons learnt", "what went well", "what went wrong", "where we got lucky",
-                "how d we do", "how did we do", "learnings"),
-    "timeline": ("timeline", "chronology", "sequence of events", "time line"),
+    "action_items": ("action items", "action item", "corrective actions", "corrective action",
+                     "follow up actions", "follow up improvements", "follow ups", "follow up", "followups",
+                     "next steps", "remediation items", "remediations", "todos", "what we re doing about it",
+                     "what we are doing about it", "systemic improvements", "preventive actions",
+                     "action plan"),
+    "lessons": ("lessons learned", "lessons learnt", "what went well", "where we got lucky", "how d we do",
+                "how did we do", "learnings"),
+    "timeline": ("timeline", "chronology", "sequence of events", "time line", "follow up timeline"),
     "stats": ("stats", "statistics", "metadata", "incident metadata"),
-    "responders": ("responders", "participants", "attendees", "people involved"),
+    "responders": ("responders", "participants", "attendees", "people involved", "owner of review process"),
     "messaging": ("messaging", "internal messaging", "external messaging", "communications"),
     "supporting": ("supporting information", "appendix", "references", "links"),
 }
 META_FIELDS = ("date", "authors", "author", "status", "severity", "sev", "priority", "incident id", "incident",
                "services", "service", "affected services", "teams", "team", "duration", "category", "owner",
                "time to detection", "time to detect", "time to recovery", "time to resolve", "time to resolution",
-               "time to mitigation", "time to mitigate", "ttd", "ttr", "ttm", "start time", "end time")
-
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_FIELD = re.compile(r"^(?:\*\*|__)?(?P<name>[A-Za-z][\w '’/?&()-]{0,40}?)\s*(?:\*\*|__)?\s*:"
-                    r"\s*(?:\*\*|__)?\s*(?P<rest>.*)$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
+               "time to mitigation", "time to mitigate", "ttd", "ttr", "ttm", "start time", "end time",
+               "impact time", "attendees", "participants", "tags", "title", "discovery", "detected",
+               "recovery", "recovered", "resolved", "mitigated", "started", "owner of review process")
+_FUZZY_MIN = 86  # rapidfuzz ratio for a misspelled heading ("Contributing Facotrs" -> 94)
+_PEOPLE = re.compile(r"(attendees|participants|people involved) ?: ?", re.IGNORECASE)
+_FIELD = re.compile(r"(?P<name>[A-Za-z][\w '’/?&()-]{0,40}?) ?:(?:\s|$)")
+_DATE_OR_TIME_HEAD = re.compile(
+    r"(?:~|±|≈)?\s?\d{1,2}[:.](?:\d{2}|\?\?)|\d{4,5}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}/\d{1,2}/\d{4}|\d{1,2}(?:st|nd|rd|th)?\s[A-Za-z]{3}|"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
+    r"\.?,?\s|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s\d",
+    re.IGNORECASE)
 
 
 def normalise(title: str) -> str:
-    text = re.sub(r"[*_`#\[\]]", "", title).lower()
+    text = title[:200].lower()
     text = re.sub(r"[^a-z0-9]+", " ", text)
+    text = re.sub(r"(?<=[a-z])\d+$", "", text.strip())  # "Timeline167": a footnote link's number
     return text.strip()
 
 
 def role_of(title: str) -> str | None:
     norm = normalise(title)
-    norm = re.sub(r"^\d+\s+", "", norm)  # "3. Timeline"
+    norm = re.sub(r"^\d+ ", "", norm)  # "3. Timeline"
+    if not norm:
+        return None
     best: tuple[int, str] | None = None
     for role, words in ROLES.items():
         for w in words:
             hit = norm == w or norm.startswith(w + " ") or (len(w) > 8 and f" {w}" in f" {norm}")
             if hit and (best is None or len(w) > best[0]):
                 best = (len(w), role)
-    return best[1] if best else None
+    if best:
+        return best[1]
+    if len(norm) < 5:
+        return None
+    scored: tuple[float, str] | None = None
+    for role, words in ROLES.items():
+        for w in words:
+            if len(w) < 6:
+                continue
+            head = " ".join(norm.split()[:len(w.split())])
+            score = max(fuzz.ratio(norm, w), fuzz.ratio(head, w) - 2)
+            if score >= _FUZZY_MIN and (scored is None or score > scored[0]):
+                scored = (score, role)
+    return scored[1] if scored else None
 
 
 def meta_name(name: str) -> str | None:
@@ -71,13 +107,17 @@ class Section:
     level: int
     line_no: int
     role: str | None
-    lines: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
     inline: bool = False
     """True for a "Field: value" pseudo-section."""
 
     @property
     def text(self) -> str:
-        return "\n".join(self.lines).strip()
+        return "\n".join(b.text if b.kind != "table" else " ".join(b.header) for b in self.blocks).strip()
+
+    @property
+    def lines(self) -> list[str]:
+        return [line for b in self.blocks for line in b.text.split("\n")]
 
 
 @dataclass
@@ -85,7 +125,10 @@ class Document:
     title: str | None
     sections: list[Section]
     meta: dict[str, str]
-    """Metadata fields ("Date: ...", "Severity: ...") seen outside role-bearing sections."""
+    """Metadata fields ("Date: ...", "Severity: ...", front matter) seen outside role-bearing sections."""
+    notes: list[str] = field(default_factory=list)
+    preamble: str = ""
+    """Text before the first role-bearing section (zones, dates stated up front)."""
 
     def by_role(self, role: str) -> list[Section]:
         return [s for s in self.sections if s.role == role]
@@ -95,80 +138,106 @@ class Document:
 
 
 def split(markdown: str) -> Document:
-    title: str | None = None
+    """A markdown document -> its sections."""
+    fields, body, offset, problem = front_matter(markdown)
+    doc = assemble(parse(body, offset), _front_meta(fields))
+    if problem:
+        doc.notes.append(problem)
+    return doc
+
+
+def _front_meta(fields: dict[str, Any]) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for key, value in fields.items():
+        name = normalise(str(key))
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        elif isinstance(value, dict):
+            continue
+        if name and value is not None and str(value).strip():
+            meta[name] = str(value).strip()
+    return meta
+
+
+def assemble(blocks: list[Block], meta: dict[str, str] | None = None) -> Document:
+    """Blocks (from markdown or a PDF) -> a title, sections and metadata."""
+    meta = dict(meta or {})
+    title: str | None = meta.get("title")
     top = Section("(text before the first heading)", 0, 1, None)
     sections = [top]
-    container = top  # the section that lines go to
-    open_headings: list[Section] = []  # the heading sections enclosing the current line
-    meta: dict[str, str] = {}
-    fenced = False
-    for no, raw in enumerate(markdown.splitlines(), start=1):
-        line = raw.rstrip()
-        if _FENCE.match(line):
-            fenced = not fenced
-            container.lines.append(line)
-            continue
-        if fenced:
-            container.lines.append(line)
-            continue
-        h = _HEADING.match(line)
-        if h:
-            level, text = len(h.group(1)), h.group(2).strip()
+    container = top
+    open_headings: list[Section] = []
+    for b in blocks:
+        if b.kind == "heading":
+            text = b.text
             role = role_of(text)
-            if title is None and level == 1 and role is None:
-                title = _strip_md(text)
+            if title is None and b.level == 1 and role is None:
+                title = text
                 continue
-            while open_headings and open_headings[-1].level >= level:
+            if role is None and container.role == "timeline" and _DATE_OR_TIME_HEAD.match(text):
+                container.blocks.append(b)  # "## May 12", "### 08:52 PM" inside a timeline
+                continue
+            while open_headings and open_headings[-1].level >= b.level:
                 open_headings.pop()
             if role is None and any(s.role for s in open_headings) and not container.inline:
-                container.lines.append(f"**{text}**")  # a sub-heading inside a role section
+                container.blocks.append(b)  # a sub-heading inside a role section
                 continue
-            container = Section(text, level, no, role)
+            container = Section(text, b.level, b.line, role)
             open_headings.append(container)
             sections.append(container)
             continue
-        f = _FIELD.match(line) if not line.startswith((" ", "\t", "-", "*", "|", "+", ">")) or \
-            line.startswith(("**", "__")) else None
-        if f and (container.role is None or container.inline):
-            name, rest = f.group("name").strip(), f.group("rest").strip()
-            role = role_of(name) if len(name) <= 40 else None
+        if b.kind in ("paragraph", "item") and (container.role is None or container.inline):
+            container = _fields(b, container, sections, meta)
+            continue
+        people = _PEOPLE.match(b.text[:40]) if b.kind == "paragraph" else None
+        if people and container.role not in ("responders", "timeline"):
+            # "Attendees: a, b" at the foot of another section is still the attendee list
+            meta.setdefault(normalise(people.group(1)), b.text[people.end():].split("\n", 1)[0].strip())
+            continue
+        container.blocks.append(b)
+    if title is None:
+        title = next((b.text.split("\n", 1)[0][:200] for b in blocks if b.text.strip()), None)
+    preamble = "\n".join(s.text for s in sections if s.role is None)
+    return Document(title, [s for s in sections if s is not top or s.blocks], meta, preamble=preamble)
+
+
+def _fields(b: Block, container: Section, sections: list[Section], meta: dict[str, str]) -> Section:
+    """Lines of a paragraph outside role sections: "Root Causes: ..." opens an inline section,
+    "Date: ..." is metadata; the others stay text of the current section."""
+    keep: list[str] = []
+
+    def flush() -> None:
+        if keep:
+            container.blocks.append(Block(b.kind, "\n".join(keep), b.level, b.line, links=b.links,
+                                          bold_lead=b.bold_lead, bold=b.bold, checked=b.checked))
+            keep.clear()
+
+    for raw in b.text.split("\n"):
+        line = raw.strip()
+        f = _FIELD.match(line[:60]) if b.kind == "paragraph" or ":" in line[:45] else None
+        if f:
+            name, rest = f.group("name").strip(), line[f.end():].strip()
+            key = meta_name(name)
+            if key and rest and _DATE_OR_TIME_HEAD.match(rest):
+                meta.setdefault(key, rest)  # "Recovery: 2024-03-14 15:32" is a label, not a section
+                continue
+            role = role_of(name)
             if role:
-                container = Section(name, 7, no, role, inline=True)
+                flush()
+                container = Section(name, 7, b.line, role, inline=True)
                 sections.append(container)
                 if rest:
-                    container.lines.append(rest)
+                    keep.append(rest)
                 continue
             key = meta_name(name)
             if key and rest:
-                meta.setdefault(key, _strip_md(rest))
+                meta.setdefault(key, rest)
                 continue
-        container.lines.append(line)
-    if title is None:
-        title = _first_line_title(markdown)
-    return Document(title, [s for s in sections if s is not top or s.text], meta)
-
-
-def _first_line_title(markdown: str) -> str | None:
-    for line in markdown.splitlines():
-        if line.strip():
-            return _strip_md(line.strip("# "))[:200] or None
-    return None
-
-
-def _strip_md(text: str) -> str:
-    return strip_markdown(text)
-
-
-_LINK_REF = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
-_LINK = re.compile(r"\[([^\]]+)\]\(([^)]*)\)")
+        keep.append(raw)
+    flush()
+    return container
 
 
 def strip_markdown(text: str) -> str:
-    """Emphasis and link syntax out, words and URLs kept."""
-    text = _LINK_REF.sub(r"\1", text)
-    text = _LINK.sub(r"\1", text)
-    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?!\w)", r"\1", text)
-    text = re.sub(r"`([^`]*)`", r"\1", text)
-    text = re.sub(r"<br\s*/?>", " ", text)
-    return " ".join(text.split())
+    """Emphasis and link syntax out, words and URLs kept, on one line."""
+    return " ".join(inline(text).text.split())

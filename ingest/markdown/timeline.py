@@ -1,8 +1,12 @@
-"""Timeline sections -> timestamped entries, from pipe tables or from lines and bullets.
+"""Timeline sections -> timestamped entries, whatever shape the document writes them in.
 
-Table rows carry a date/time cell and an event cell. Lines look like
-"- 2019-12-04 00:30 CET - text", "14:51 text" under a "2015-10-21 (all times UTC)"
-line, or "**2:35 PM** — text". Times without a zone are read in the document's zone.
+Shapes read: pipe tables (a date/time cell and an event cell); lines and bullets that start
+with a stamp ("- 2019-12-04 00:30 CET - text", "**± 17:20 UTC:** text", wrapped bullets);
+time headings ("### 08:52 PM") with the text below; date headings ("## May 12") or date lines
+with time-only entries below; a stamp alone on a line with its text on the next lines
+("1:03" / "First alert fires"); a preamble ("times are UTC unless noted; 2019-10-21") that
+sets the zone and the day. Approximate ("~19:30") and partly or wholly unknown times ("14:??",
+"HH:mm", "??") are kept, marked in the entry's text and the report, never dropped.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from ingest.markdown.blocks import Table, tables
+from ingest.markdown.blocks import Block, Table, tables
 from ingest.markdown.dates import (
     DATE_RE,
     TIME_RE,
@@ -23,12 +27,12 @@ from ingest.markdown.dates import (
     stated_zone,
     zone_from_text,
 )
-from ingest.markdown.sections import strip_markdown
 
-_WEEKDAY = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", re.IGNORECASE)
-_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_RANGE = re.compile(r"^\s*(?:-|–|—|to|until)\s*")
-_SEP = " \t-–—:|.,"
+_WEEKDAY = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,? ", re.IGNORECASE)
+_RANGE = re.compile(r" ?(?:-|–|—|to|until) ?")
+_SEP = " \t-–—:|.,*"
+_STAMP_SPAN = 120  # a stamp is at the start of a line: look no further than this
+_TIMES_NOTE = re.compile(r"\(?[^()]{0,40}\btimes?\b[^()]{0,60}\)?", re.IGNORECASE)
 
 
 @dataclass
@@ -36,7 +40,12 @@ class Entry:
     at: datetime
     text: str
     line: int
-    """1-based row or line number within the section, for the report."""
+    """1-based row or line number, for the report."""
+    day: date | None = None
+    """The local day the document placed it on."""
+    precision: str = "exact"
+    """exact | approximate | hour (minutes unknown) | unknown (time not written) | day (no time given)"""
+    written: str = ""
 
 
 @dataclass
@@ -54,35 +63,45 @@ class TimelineResult:
 class _Stamp:
     day: date | None
     at: time | None
-    time_unknown: bool
+    precision: str
     end: time | None
     zone: Zone | None
     rest: str
     notes: list[str]
+    written: str
 
 
 def _stamp(text: str, default_year: int | None) -> _Stamp | None:
     """Split a leading date/time/zone off `text`; None when it does not start with one."""
-    s = _WEEKDAY.sub("", text.strip())
+    head = text[:_STAMP_SPAN].strip().lstrip("*_ ")
+    tail = text[_STAMP_SPAN:] if len(text) > _STAMP_SPAN else ""
+    s = head
+    w = _WEEKDAY.match(s)
+    if w:
+        s = s[w.end():]
     notes: list[str] = []
     day = None
     m = DATE_RE.match(s)
-    if m:
+    if m and not m.group("my"):
         parsed = parse_date(m.group(0), default_year)
         if parsed is None:
             return None
         if parsed.note:
             notes.append(parsed.note)
         day = parsed.day
+        if day is None and parsed.note:
+            return _Stamp(None, None, "day", None, None, s[m.end():].strip(_SEP), notes, m.group(0))
         s = s[m.end():].lstrip(" ,T")
-        s = re.sub(r"^at\s+", "", s)
+        if s[:3].lower() == "at ":
+            s = s[3:]
     t = TIME_RE.match(s)
     at = end = None
-    unknown = False
+    precision = "day"
     if t:
         pt = parse_time(t.group(0))
         at = pt.value if pt else None
-        unknown = at is None
+        precision = "unknown" if at is None else "approximate" if pt and pt.approximate else \
+            "hour" if pt and pt.minutes_unknown else "exact"
         s = s[t.end():]
         r = _RANGE.match(s)
         if r:
@@ -93,12 +112,17 @@ def _stamp(text: str, default_year: int | None) -> _Stamp | None:
                 s = s[r.end() + t2.end():]
     if day is None and t is None:
         return None
+    written = head[:len(head) - len(s)].strip(" \t*_|,")
     zone = None
     z = ZONE_RE.match(s.lstrip(" ("))
     if z:
         zone = zone_from_text(z.group(0))
         s = s.lstrip(" (")[z.end():].lstrip(")")
-    return _Stamp(day, at, unknown, end, zone, s.strip(_SEP).strip(), notes)
+    return _Stamp(day, at, precision, end, zone, (s + tail).strip(_SEP).strip(), notes, written)
+
+
+_MARK = {"approximate": "(approximate time {w}) ", "hour": "(minutes unknown: {w}) ",
+         "unknown": "(time unknown: {w}) "}
 
 
 class _Clock:
@@ -110,7 +134,7 @@ class _Clock:
         self.last: datetime | None = None
         self.result = result
 
-    def place(self, st: _Stamp, where: str) -> datetime | None:
+    def place(self, st: _Stamp, where: str) -> Entry | None:
         zone = st.zone or self.zone
         day = st.day or self.day
         if st.day:
@@ -118,62 +142,113 @@ class _Clock:
         if day is None:
             self.result.skipped.append(f"{where}: a time without a date and no date in the document")
             return None
-        at = st.at
-        if at is None:
-            at = time(0, 0)
-            what = "written as unknown" if st.time_unknown else "not given"
-            self.result.notes.append(f"{where}: time {what}; placed at 00:00 of {day.isoformat()}")
-        if st.end:
+        at = st.at if st.at is not None else time(0, 0)
+        if st.precision == "day":
+            self.result.notes.append(f"{where}: no time given; placed at 00:00 of {day.isoformat()}")
+        if st.end and st.at:
             self.result.notes.append(f"{where}: a range {st.at:%H:%M}-{st.end:%H:%M}; its start is used")
         for n in st.notes:
             self.result.notes.append(f"{where}: {n}")
         value = combine(day, at, zone)
-        if st.day is None and self.last is not None and value < self.last:
+        if st.day is None and st.at is not None and self.last is not None and value < self.last:
             # A time-only line earlier than the one before it: past midnight.
             day = day + timedelta(days=1)
             self.day = day
             value = combine(day, at, zone)
             self.result.notes.append(f"{where}: earlier than the previous entry; read as the next day")
-        self.last = value
+        if st.at is not None:
+            self.last = value
         self.result.zones_used.add(zone.name if zone.stated else "UTC (assumed)")
-        return value
+        return Entry(value, st.rest, 0, day, st.precision, st.written)
 
 
-def parse_timeline(lines: list[str], zone: Zone, default_day: date | None,
-                   default_year: int | None) -> TimelineResult:
-    """Entries of one timeline section. `zone` is the document's; a table header or
-    a line in the section ("All times in CET", "Date and Time in CET") overrides it."""
+def parse_timeline(blocks: list[Block], zone: Zone, default_day: date | None,
+                   default_year: int | None, title: str = "") -> TimelineResult:
+    """Entries of one timeline section. `zone` is the document's; the section's heading, a
+    line in it or a table header ("All times in CET", "Date and Time in CET") overrides it."""
     result = TimelineResult()
-    section_zone = stated_zone("\n".join(lines)) or zone
-    found = [t for t in tables(lines) if _time_column(t) is not None]
-    if found:
-        result.shape = "table"
-        clock = _Clock(section_zone, default_day, result)
-        for table in found:
-            _from_table(table, clock, default_year, result)
-        return result
+    section_text = "\n".join(b.text for b in blocks if b.kind != "code")
+    section_zone = stated_zone(title) or stated_zone(section_text) or zone
+    if section_zone.problem:
+        result.notes.append(section_zone.problem)
     clock = _Clock(section_zone, default_day, result)
-    for no, raw in enumerate(lines, start=1):
-        text = strip_markdown(_BULLET.sub("", raw))
-        if not text:
+    found = [t for t in tables(blocks) if _time_column(t) is not None]
+    for table in found:
+        result.shape = "table"
+        _from_table(table, clock, default_year, result)
+    current: Entry | None = None
+    for b in blocks:
+        if b.kind in ("table", "code"):
             continue
-        st = _stamp(text, default_year)
-        if st is None:
-            if result.entries and raw.startswith((" ", "\t")):
-                result.entries[-1].text += " " + text  # a wrapped or nested line
-            continue
-        if not st.rest or re.fullmatch(r"\(?[^)]*times?[^)]*\)?", st.rest, re.IGNORECASE):
-            if st.day:  # a date heading line such as "2015-10-21 (all times UTC)"
+        lines = b.text.split("\n")
+        for i, raw in enumerate(lines):
+            text = " ".join(raw.split())
+            if not text:
+                continue
+            st = _stamp(text, default_year) if (i == 0 or not b.lead_only) else None
+            if st is not None and not st.rest and st.at is None and st.precision == "day" and st.day:
+                clock.day = st.day  # a date heading or date line ("## May 12", "2015-10-21 (all times UTC)")
+                clock.last = None
+                current = None
+                continue
+            if st is not None and st.at is None and st.day and _TIMES_NOTE.fullmatch(st.rest):
                 clock.day = st.day
-                z = zone_from_text(st.rest) if st.rest else None
+                z = zone_from_text(st.rest)
                 if z:
                     clock.zone = z
-            continue
-        at = clock.place(st, f"line {no}")
-        if at is not None:
-            result.shape = "lines"
-            result.entries.append(Entry(at, st.rest, no))
+                current = None
+                continue
+            if st is None:
+                if current is not None:
+                    current.text = f"{current.text} {text}".strip() if b.kind != "heading" else current.text
+                elif not result.entries:
+                    _preamble(text, clock, default_year)
+                continue
+            entry = clock.place(st, f"line {b.line + i}")
+            if entry is None:
+                continue
+            entry.line = b.line + i
+            result.shape = result.shape if result.shape == "table" else \
+                "headings" if b.kind == "heading" else "lines"
+            result.entries.append(entry)
+            current = entry
+    _fill_unknown(result)
+    result.entries = [e for e in result.entries if e.text or e.precision != "day"]
+    for e in result.entries:
+        if not e.text:
+            e.text = "(no text)"
+        mark = _MARK.get(e.precision)
+        if mark:
+            e.text = mark.format(w=e.written) + e.text
     return result
+
+
+def _preamble(text: str, clock: _Clock, default_year: int | None) -> None:
+    """Text before the first entry: "times are UTC unless noted; 2019-10-21" sets zone and day."""
+    z = stated_zone(text)
+    if z is not None and z.problem is None:
+        clock.zone = z
+    parsed = parse_date(text, default_year)
+    if parsed and parsed.day and parsed.day_known:
+        clock.day = parsed.day
+
+
+def _fill_unknown(result: TimelineResult) -> None:
+    """An entry whose time is written as unknown keeps its place in the order: it takes the
+    time of the entry before it on the same day, else of the one after, else the day's start."""
+    entries = result.entries
+    for i, e in enumerate(entries):
+        if e.precision != "unknown":
+            continue
+        before = next((x for x in reversed(entries[:i]) if x.precision != "unknown"), None)
+        after = next((x for x in entries[i + 1:] if x.precision != "unknown"), None)
+        if before is not None and before.day == e.day:
+            e.at, where = before.at, "with the entry before it"
+        elif after is not None and after.day == e.day:
+            e.at, where = after.at, "with the entry after it"
+        else:
+            where = f"at 00:00 of {e.day.isoformat() if e.day else 'its day'}"
+        result.notes.append(f"line {e.line}: time written as unknown ({e.written}); placed {where}")
 
 
 def _time_column(table: Table) -> int | None:
@@ -184,7 +259,7 @@ def _from_table(table: Table, clock: _Clock, default_year: int | None, result: T
     tcol = _time_column(table)
     assert tcol is not None
     header_zone = stated_zone(" ".join(table.header)) or zone_from_text(table.header[tcol])
-    if header_zone:
+    if header_zone and not header_zone.problem:
         clock.zone = header_zone
     dcol = table.column("date") if "time" in table.header[tcol].lower() else None
     if dcol == tcol:
@@ -195,10 +270,10 @@ def _from_table(table: Table, clock: _Clock, default_year: int | None, result: T
     if ecol is None:
         return
     for no, row in enumerate(table.rows, start=1):
-        when = strip_markdown(row[tcol]) if tcol < len(row) else ""
+        when = row[tcol] if tcol < len(row) else ""
         if dcol is not None and dcol < len(row):
-            when = f"{strip_markdown(row[dcol])} {when}"
-        text = strip_markdown(row[ecol]) if ecol < len(row) else ""
+            when = f"{row[dcol]} {when}"
+        text = row[ecol] if ecol < len(row) else ""
         if not when and not text:
             continue
         st = _stamp(when, default_year)
@@ -206,6 +281,7 @@ def _from_table(table: Table, clock: _Clock, default_year: int | None, result: T
             result.skipped.append(f"row {no}: {when!r} is not a date or time" if st is None
                                   else f"row {no}: no event text")
             continue
-        at = clock.place(st, f"row {no}")
-        if at is not None:
-            result.entries.append(Entry(at, text, no))
+        entry = clock.place(st, f"row {no}")
+        if entry is not None:
+            entry.text, entry.line = text, no
+            result.entries.append(entry)

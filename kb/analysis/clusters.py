@@ -38,6 +38,7 @@ from kb.analysis.incident_features import (
     membership,
     split_label,
 )
+from kb.model import AGREED_STATUSES
 
 CLUSTER_KINDS: tuple[str, ...] = ("theme", "barrier", "service")
 CORE_KINDS: tuple[str, ...] = ("theme", "barrier")
@@ -154,7 +155,7 @@ def clusters_from_features(kbase: Queryable, features: IncidentFeatures, *, kind
     for row in ranked:
         mine = findings[findings["cluster"] == row["cluster"]]
         row["findings"] = mine["finding"].tolist()
-        row["findings_agreed"] = int(mine["status"].isin(["agreed", "done"]).sum())
+        row["findings_agreed"] = int(mine["status"].isin(AGREED_STATUSES).sum())
         row["work_items"] = int(mine["work_items"].sum())
         row["work_items_done"] = int(mine["work_items_done"].sum())
         row["addressed"] = _addressed(mine)

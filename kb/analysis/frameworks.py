@@ -23,7 +23,7 @@ import networkx as nx
 import pandas as pd
 
 from kb.analysis.language import names_a_person_as_cause
-from kb.model import IMPACT, Analysis, BarrierStatus, EventPacket, Method
+from kb.model import DEFEATED_STATUSES, IMPACT, Analysis, BarrierStatus, EventPacket, Method
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -145,7 +145,7 @@ def barrier_table(analysis: Analysis, inventory: pd.DataFrame | None = None,
             "status": b.status.value, "defeated_by": list(b.defeated_by),
             "defeated_by_statements": [statements[f] for f in b.defeated_by],
             "in_inventory": not seen.empty, "other_incidents": int(seen["incident"].nunique()),
-            "other_failures": int(seen["status"].isin(["failed", "missing", "bypassed"]).sum()),
+            "other_failures": int(seen["status"].isin(DEFEATED_STATUSES).sum()),
         })
     return pd.DataFrame(rows, columns=["barrier", "name", "kind", "status", "defeated_by",
                                        "defeated_by_statements", "in_inventory", "other_incidents",
@@ -165,7 +165,7 @@ def inventory_for_services(inventory: pd.DataFrame, services: Iterable[str],
         return pd.DataFrame(columns=["barrier", "name", "kind", "incidents", "failures"])
     grouped = hit.groupby("barrier", sort=True).agg(
         name=("name", "first"), kind=("kind", "first"), incidents=("incident", "nunique"),
-        failures=("status", lambda s: int(s.isin(["failed", "missing", "bypassed"]).sum())))
+        failures=("status", lambda s: int(s.isin(DEFEATED_STATUSES).sum())))
     return grouped.reset_index()
 
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import pandas as pd
 
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: object) -> pd.DataFrame: ...
+from kb.analysis.policy import DEFAULT_POLICY, SeverityPolicy
+from kb.graph.catalogue import Queryable
 
 
 @dataclass(frozen=True)
@@ -96,13 +94,13 @@ def gate_findings(kbase: Queryable, incidents: Sequence[str],
 
 
 def gate_status(kbase: Queryable, incidents: Sequence[str] | None = None,
-                rules: GateRules = DEFAULT_RULES) -> pd.DataFrame:
+                rules: GateRules = DEFAULT_RULES, policy: SeverityPolicy = DEFAULT_POLICY) -> pd.DataFrame:
     """One row per incident: status complete/open, counts, and the reason when open.
 
     An incident with no analysis, or whose analyses produced no findings, is open:
     there is nothing yet that could become work.
     """
-    all_incidents = kbase.query("loop_incidents")
+    all_incidents = kbase.query("incidents")
     if incidents is not None:
         all_incidents = all_incidents[all_incidents["incident"].isin(list(incidents))]
     keys = all_incidents["incident"].tolist()
@@ -114,8 +112,10 @@ def gate_status(kbase: Queryable, incidents: Sequence[str] | None = None,
     for inc in all_incidents.itertuples(index=False):
         mine = by_incident.get(inc.incident, empty)
         problems = mine[mine["problem"].notna()]
-        if inc.incident not in analysed:
-            reason: str | None = "no analysis recorded"
+        if not policy.for_severity(inc.severity).gate:
+            reason: str | None = None  # the severity policy exempts it (e.g. a SEV5 typo fix)
+        elif inc.incident not in analysed:
+            reason = "no analysis recorded"
         elif mine.empty:
             reason = "the analysis produced no findings"
         elif not problems.empty:

@@ -34,11 +34,12 @@ def _joined(kbase: Queryable, kinds: Sequence[str]) -> tuple[pd.DataFrame, pd.Da
 def hotspots(kbase: Queryable, kinds: Sequence[str] = SUBJECT_KINDS, *, window_days: int = 90,
              major_severity: int = 2, last_major: int = 5, tags: Sequence[str] = ("campaign",),
              now: datetime | None = None, min_incidents: int = 2) -> pd.DataFrame:
-    """One row per subject with at least `min_incidents` incidents, hottest first."""
+    """One row per subject with at least `min_incidents` incidents, hottest first. Incidents of
+    unknown severity (None: the document did not say) are counted in sev_unknown, never as major."""
     incidents, joined = _joined(kbase, kinds)
     sev_cols = [f"sev{s}" for s in SEVERITIES]
     tag_cols = [c for t in tags for c in (t, f"{t}_lift")]
-    columns = ["kind", "subject", "incidents", "recent", "previous", "change", *sev_cols,
+    columns = ["kind", "subject", "incidents", "recent", "previous", "change", *sev_cols, "sev_unknown",
                "last_major", "of_last_major", *tag_cols, "last_seen", "headline"]
     if joined.empty:
         return pd.DataFrame(columns=columns)
@@ -59,14 +60,16 @@ def hotspots(kbase: Queryable, kinds: Sequence[str] = SUBJECT_KINDS, *, window_d
     )
     for s in SEVERITIES:
         j[f"sev{s}"] = j["severity"] == s
+    j["sev_unknown"] = j["severity"].isna()  # not stated in the document: counted apart, never as minor
     for t in tags:
         j[f"_tag_{t}"] = [t in tg for tg in j["tags"]]
     agg = {"incidents": ("incident", "nunique"), "recent": ("recent", "sum"), "previous": ("previous", "sum"),
            "last_major": ("major", "sum"), "last_seen": ("started_at", "max"),
+           "sev_unknown": ("sev_unknown", "sum"),
            **{c: (c, "sum") for c in sev_cols}, **{t: (f"_tag_{t}", "sum") for t in tags}}
     out = j.groupby(["kind", "item"]).agg(**agg).reset_index().rename(columns={"item": "subject"})
     out = out[out["incidents"] >= min_incidents].copy()
-    for c in ["recent", "previous", "last_major", *sev_cols, *tags]:
+    for c in ["recent", "previous", "last_major", "sev_unknown", *sev_cols, *tags]:
         out[c] = out[c].astype(int)
     out["change"] = out["recent"] - out["previous"]
     out["of_last_major"] = n_major
@@ -74,20 +77,23 @@ def hotspots(kbase: Queryable, kinds: Sequence[str] = SUBJECT_KINDS, *, window_d
         share = out[t] / out["incidents"]
         out[f"{t}_lift"] = np.where(base_rate[t] > 0, share / base_rate[t] if base_rate[t] else 0.0, 0.0).round(2)
     out["headline"] = [_headline(r.kind, r.subject, int(r.last_major), n_major, major_severity,
-                                 int(r.recent), window_days) for r in out.itertuples(index=False)]
+                                 int(r.recent), window_days, int(r.sev_unknown), int(r.incidents))
+                       for r in out.itertuples(index=False)]
     out = out.sort_values(["last_major", "recent", "incidents", "kind", "subject"],
                           ascending=[False, False, False, True, True], kind="stable").reset_index(drop=True)
     return out[columns]
 
 
 def _headline(kind: str, subject: str, majors: int, n_major: int, major_severity: int, recent: int,
-              window_days: int) -> str:
+              window_days: int, unknown: int = 0, incidents: int = 0) -> str:
     sev = "SEV1" if major_severity == 1 else f"SEV1-{major_severity}"
     parts = []
     if n_major and majors:
         parts.append(f"{majors} of the last {n_major} {sev} incidents involved {kind} {subject}")
     if recent:
         parts.append(f"{recent} in the last {window_days} days")
+    if unknown:
+        parts.append(f"{incidents} incidents, severity known for {incidents - unknown}")
     return "; ".join(parts)
 
 

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-DEFEATED_STATUSES: tuple[str, ...] = ("failed", "missing", "bypassed")
+# Re-exported: the analysis modules import both from here.
+from kb.graph.catalogue import Queryable as Queryable
+from kb.model import DEFEATED_STATUSES as DEFEATED_STATUSES
+
 KINDS: tuple[str, ...] = ("theme", "barrier", "service", "team")
-
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: Any) -> pd.DataFrame: ...
 
 
 @dataclass
@@ -47,7 +46,7 @@ def load_features(kbase: Queryable, defeated: Sequence[str] = DEFEATED_STATUSES,
                   with_text: bool = True) -> IncidentFeatures:
     """Read the features of every incident. Barriers count only when challenged with a `defeated`
     status. Without text, titles and summaries are left out (a lighter read for counting)."""
-    inc = kbase.query("patterns_incidents" if with_text else "patterns_incident_times")
+    inc = kbase.query("incidents_with_text" if with_text else "incidents_with_tags")
     if inc.empty:
         inc = pd.DataFrame(columns=["incident", "title", "severity", "started_at", "tags", "summary"])
     inc["started_at"] = pd.to_datetime(inc["started_at"], utc=True)

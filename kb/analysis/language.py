@@ -244,16 +244,27 @@ def vague_action(statement: str) -> str | None:
     """
     head = re.split(r":\s|(?<=[.!?])\s", statement, maxsplit=1)[0]
     m = _VAGUE.search(head)
-    if m is None or _MEASURABLE.search(statement):
+    if m is None or _MEASURABLE.search(statement) or _OBSERVABLE_PURPOSE.search(head):
+        return None
+    # "Update the shell prompt to better identify contexts": the action is concrete, the vague
+    # word only says why.
+    purpose = _PURPOSE.search(head)
+    if purpose and m.start() > purpose.start():
         return None
     return m.group(0)
+
+
+_PURPOSE = re.compile(r"\s(?:to|so\s+that|in\s+order\s+to)\s", re.IGNORECASE)
+_OBSERVABLE_PURPOSE = re.compile(
+    r"\bto\s+(?:catch|detect|alert\s+on|page\s+on|prevent|stop|block|reject|flag|notice)\b", re.IGNORECASE)
 
 
 _MECHANISM = re.compile(
     r"\b(?:because|since|so|so\s+that|which|when|whenever|while|if|unless|until|causing|caused|causes|led\s+to|"
     r"leads\s+to|lead\s+to|result(?:ed|s|ing)?\s+in|due\s+to|meaning|therefore|thus|allow(?:ed|s|ing)?|"
     r"let|without|by|through|via|after|before|prevent(?:ed|s)?|starv\w*|block(?:ed|s)?|saturat\w*|"
-    r"exhaust\w*|overload\w*|timed?\s+out)\b|->|→|=>|:\s",
+    r"exhaust\w*|overload\w*|timed?\s+out|as\s+(?:this|that|it|they|there)\s+(?:is|was|are|were|would|will))\b|"
+    r"->|→|=>|:\s",
     re.IGNORECASE)
 _EVALUATIVE = re.compile(
     r"\b(?:was|were|is|are|been|felt)\s+(?:(?:not|too|very|really|quite)\s+)?(?:bad|poor|insufficient|inadequate|"

@@ -11,13 +11,16 @@ the two nearest values (pandas' quantile). The README defines every column.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from kb.analysis.followups import overdue_findings
 from kb.analysis.gate import COMPLETE, DEFAULT_RULES, GateRules, gate_status
+from kb.analysis.policy import DEFAULT_POLICY, SeverityPolicy
 from kb.analysis.repeats import repeat_incidents
+from kb.graph.catalogue import Queryable
 
 Period = Literal["quarter", "month"]
 DAY = pd.Timedelta(days=1)
@@ -28,12 +31,8 @@ COLUMNS = [
     "period", "incidents", "repeats", "repeat_rate", "tti_median_days", "tti_p90_days",
     "remediated", "remediation_pending", "ttr_median_days", "roadmap_items", "roadmap_traced_share",
     "gated_incidents", "gate_completion_rate", "open_findings", "open_finding_age_median_days",
-    "facilitators", "busiest_facilitator_share",
+    "overdue_findings", "facilitators", "busiest_facilitator_share",
 ]
-
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: object) -> pd.DataFrame: ...
 
 
 def period_of(ts: pd.Series, by: Period) -> pd.Series:
@@ -69,24 +68,38 @@ def _quantile(values: pd.Series, q: float) -> float:
     return float(values.quantile(q)) if len(values) else np.nan
 
 
+def _ts(values: object) -> pd.Series:
+    """UTC timestamps; a column that is empty or all-null (imported reports have no published_at)
+    comes back as NaT, never as floats that cannot be subtracted from times."""
+    return pd.to_datetime(pd.Series(values), utc=True)
+
+
+def _days(later: object, earlier: object) -> np.ndarray:
+    """later - earlier in days, position by position; NaN where either is unknown (a metric
+    without its inputs is unknown)."""
+    a, b = _ts(later).reset_index(drop=True), _ts(earlier).reset_index(drop=True)
+    days: np.ndarray = ((a - b) / DAY).to_numpy(dtype=float)
+    return days
+
+
 def _share(part: int, whole: int) -> float:
     return part / whole if whole else np.nan
 
 
-def _frames(kbase: Queryable, as_of: datetime, rules: GateRules) -> dict[str, pd.DataFrame]:
+def _frames(kbase: Queryable, as_of: datetime, rules: GateRules,
+            policy: SeverityPolicy = DEFAULT_POLICY) -> dict[str, pd.DataFrame]:
     incidents = repeat_incidents(kbase)
     analyses = kbase.query("loop_analyses")
     findings = kbase.query("loop_findings")
     work = kbase.query("loop_work_items").dropna(subset=["finding"])
 
     # Time to insight: incident resolved -> its first published analysis.
+    analyses["published_at"] = _ts(analyses["published_at"]).set_axis(analyses.index)
     first = analyses.dropna(subset=["published_at"]).groupby("incident")["published_at"].min()
-    # to_datetime: with no published analysis (imported-only graphs) the map is all-NaN floats
-    incidents["tti_days"] = (pd.to_datetime(incidents["incident"].map(first), utc=True)
-                             - incidents["resolved_at"]) / DAY
+    incidents["tti_days"] = _days(incidents["incident"].map(first.to_dict()), incidents["resolved_at"])
 
     # Gate: only incidents with an analysis have a gate to pass.
-    gates = gate_status(kbase, rules=rules).set_index("incident")
+    gates = gate_status(kbase, rules=rules, policy=policy).set_index("incident")
     incidents["gated"] = incidents["incident"].isin(set(analyses["incident"]))
     incidents["gate_complete"] = incidents["incident"].map(gates["status"]) == COMPLETE
 
@@ -98,16 +111,17 @@ def _frames(kbase: Queryable, as_of: datetime, rules: GateRules) -> dict[str, pd
     analyses = analyses.join(per_analysis, on="analysis")
     analyses["has_work"] = analyses["items"].fillna(0) > 0
     analyses["remediated"] = analyses["has_work"] & (analyses["open_items"] == 0)
-    analyses["ttr_days"] = ((pd.to_datetime(analyses["last_closed"], utc=True)
-                             - pd.to_datetime(analyses["published_at"], utc=True)) / DAY).where(
-        analyses["remediated"])
+    analyses["ttr_days"] = pd.Series(_days(analyses["last_closed"], analyses["published_at"]),
+                                     index=analyses.index).where(analyses["remediated"].fillna(False).astype(bool))
 
     # Open findings: proposed or agreed, and not settled by closed work (none linked, or one still open).
     per_finding = work.groupby("finding")["closed_at"].agg(lambda s: bool(len(s)) and bool(s.notna().all()))
-    findings["closed_by_work"] = findings["finding"].map(per_finding).fillna(False).astype(bool)
+    findings["closed_by_work"] = findings["finding"].map(per_finding.to_dict()).eq(True)
     findings = findings.dropna(subset=["published_at"])
     findings = findings[findings["status"].isin(OPEN_STATUSES) & ~findings["closed_by_work"]].copy()
-    findings["age_days"] = (pd.Timestamp(as_of) - findings["published_at"]) / DAY
+    findings["age_days"] = _days([pd.Timestamp(as_of)] * len(findings), findings["published_at"])
+    overdue = overdue_findings(kbase, as_of=as_of, policy=policy).set_index("finding")["overdue"]
+    findings["overdue"] = findings["finding"].map(overdue.to_dict()).eq(True)
 
     roadmap = kbase.query("loop_roadmap_trace")
     roadmap = roadmap.groupby("item").agg(quarter=("quarter", "first"), findings=("finding", "count"))
@@ -137,18 +151,19 @@ def _row(period: str, inc: pd.DataFrame, ana: pd.DataFrame, open_f: pd.DataFrame
         "gate_completion_rate": _share(int(gated["gate_complete"].sum()), len(gated)),
         "open_findings": len(open_f),
         "open_finding_age_median_days": _quantile(open_f["age_days"], 0.5),
+        "overdue_findings": int(open_f["overdue"].sum()),
         "facilitators": int(facilitated.nunique()),
         "busiest_facilitator_share": _share(int(counts.iloc[0]) if len(counts) else 0, len(facilitated)),
     }
 
 
 def loop_metrics(kbase: Queryable, by: Period = "quarter", as_of: datetime | None = None,
-                 rules: GateRules = DEFAULT_RULES) -> pd.DataFrame:
+                 rules: GateRules = DEFAULT_RULES, policy: SeverityPolicy = DEFAULT_POLICY) -> pd.DataFrame:
     """The loop metrics per period and overall (last row, period "all")."""
     if by not in ("quarter", "month"):
         raise ValueError(f"by={by!r}: expected quarter or month")
     as_of = as_of or datetime.now(UTC)
-    f = _frames(kbase, as_of, rules)
+    f = _frames(kbase, as_of, rules, policy)
     inc, ana, open_f, road = f["incidents"], f["analyses"], f["open_findings"], f["roadmap"]
     inc["period"] = period_of(inc["started_at"], by)
     ana["period"] = period_of(ana["published_at"], by)

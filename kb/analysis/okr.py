@@ -13,22 +13,20 @@ import io
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from kb.analysis.gate import gate_findings
-from kb.analysis.repeats import DEFEATED_STATUSES
-from kb.engines.base import Engine
-from kb.graph.loop_writes import record_objectives
+from kb.graph.catalogue import Queryable
+from kb.model import AGREED_STATUSES, DEFEATED_STATUSES
+
+if TYPE_CHECKING:
+    from kb.knowledge_base import KnowledgeBase
 
 COLUMNS = ["key", "kind", "subject", "name", "incidents", "evidence", "window_start", "window_end",
            "objective", "key_results", "quarter", "findings", "agreed_findings"]
 PROPOSAL_STATUSES = ("proposed", "agreed", "done")
-
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: object) -> pd.DataFrame: ...
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,7 @@ def propose_okrs(kbase: Queryable, options: OkrOptions = OkrOptions(), as_of: da
     names = {(r.kind, r.slug): r.name for r in kbase.query("loop_subject_names").itertuples()
              if isinstance(r.name, str)}
     targets = kbase.query("loop_finding_targets", statuses=list(PROPOSAL_STATUSES))
-    incidents = kbase.query("loop_incidents").set_index("incident")
+    incidents = kbase.query("incidents").set_index("incident")
     quarter = next_quarter(as_of)
     rows = []
     for (kind, slug), n in recurring.items():
@@ -98,7 +96,7 @@ def propose_okrs(kbase: Queryable, options: OkrOptions = OkrOptions(), as_of: da
 
 
 def _best(findings: pd.DataFrame) -> pd.Series | None:
-    agreed = findings[findings["status"].isin(["agreed", "done"])]
+    agreed = findings[findings["status"].isin(AGREED_STATUSES)]
     pool = agreed if not agreed.empty else findings
     if pool.empty:
         return None
@@ -122,7 +120,7 @@ def _key_results(kind: str, name: str, n: int, evidence: list[str], findings: pd
     what = name if kind == "theme" else f"a failed, missing or bypassed '{name}'"
     krs = [f"At most {allowed} incidents involving {what} in the next {options.window_days} days, "
            f"down from {n} in the last {options.window_days} ({shown})"]
-    agreed = findings[findings["status"].isin(["agreed", "done"])]
+    agreed = findings[findings["status"].isin(AGREED_STATUSES)]
     items = [w for ws in agreed["work_items"] for w in ws]
     untracked = agreed[agreed["work_items"].map(len) == 0]["finding"].tolist()
     if agreed.empty:
@@ -168,12 +166,12 @@ def to_csv(proposals: pd.DataFrame) -> str:
     return str(flat.to_csv(index=False))
 
 
-def save_proposals(engine: Engine, proposals: pd.DataFrame) -> int:
+def save_proposals(kbase: KnowledgeBase, proposals: pd.DataFrame) -> int:
     """Store drafts as Objective nodes (origin okr-draft), PROPOSED_AS from their agreed findings."""
     if proposals.empty:
         return 0
     objectives = [{"key": p.key, "objective": p.objective, "key_results": list(p.key_results),
                    "quarter": p.quarter, "status": "draft"} for p in proposals.itertuples()]
     links = [(f, p.key) for p in proposals.itertuples() for f in p.agreed_findings]
-    record_objectives(engine, objectives, links)
+    kbase.record_objectives(objectives, links)
     return len(objectives)

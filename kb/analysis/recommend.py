@@ -63,7 +63,7 @@ class Recommendation:
 def _complexity(packet: EventPacket, t: Thresholds) -> list[str]:
     inc = packet.incident
     reasons = []
-    if inc.severity <= t.high_severity:
+    if inc.severity is not None and inc.severity <= t.high_severity:  # unknown severity: no reason
         reasons.append(f"high severity (SEV{inc.severity})")
     revenue = (inc.revenue_impact or 0) + sum(i.revenue_impact or 0 for i in packet.impacts)
     if revenue > t.revenue:
@@ -115,7 +115,7 @@ def _underfit(packet: EventPacket, t: Thresholds, has_inventory: bool, n_known: 
         return ["no analysis recorded yet"]
     inc = packet.incident
     why = []
-    if inc.severity <= t.underfit_severity:
+    if inc.severity is not None and inc.severity <= t.underfit_severity:
         why.append(f"SEV{inc.severity}")
     if len(inc.teams) >= t.underfit_teams:
         why.append(f"{len(inc.teams)} teams ({', '.join(inc.teams)})")

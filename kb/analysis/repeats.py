@@ -15,27 +15,53 @@ rate that falls after the clusters' fixes land.
 
 The join is done in pandas with an as-of merge per theme/barrier, so the cost grows
 with the number of (incident, theme) pairs, never with pairs of incidents.
+
+Imported post-mortems rarely name a theme in a finding, so two more kinds of evidence
+count (`kb.analysis.repeat_evidence`): the incident's text says it was seen before or
+links an earlier report (via_kind "text"), or an earlier incident is its near twin by
+the same evidence as `kb similar` and that earlier review produced findings (via_kind
+"twin"). Each row carries the evidence in words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 import pandas as pd
 
-AGREED_STATUSES: tuple[str, ...] = ("agreed", "done")
-DEFEATED_STATUSES: tuple[str, ...] = ("failed", "missing", "bypassed")
+from kb.graph.catalogue import Queryable
+from kb.model import AGREED_STATUSES, DEFEATED_STATUSES
+
 COLUMNS = ["incident", "started_at", "earlier_incident", "finding", "via_kind", "via"]
-
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: object) -> pd.DataFrame: ...
+EVIDENCE_COLUMNS = [*COLUMNS, "evidence"]
 
 
 def find_repeats(kbase: Queryable, *, all_earlier: bool = False, through_factors: bool = False,
                  finding_statuses: Sequence[str] = AGREED_STATUSES,
-                 barrier_statuses: Sequence[str] = DEFEATED_STATUSES) -> pd.DataFrame:
+                 barrier_statuses: Sequence[str] = DEFEATED_STATUSES, text_and_twins: bool = True,
+                 ) -> pd.DataFrame:
+    """Repeats by every kind of evidence: the addressed theme/barrier rows (`addressed_repeats`)
+    plus, with `text_and_twins`, text claims and near twins. Columns: COLUMNS + evidence."""
+    rows = addressed_repeats(kbase, all_earlier=all_earlier, through_factors=through_factors,
+                             finding_statuses=finding_statuses, barrier_statuses=barrier_statuses)
+    rows = rows.assign(evidence=[f"{k} {v}: earlier agreed finding {f} addressed it"
+                                 for k, v, f in zip(rows["via_kind"], rows["via"], rows["finding"], strict=True)])
+    if not text_and_twins:
+        return rows[EVIDENCE_COLUMNS]
+    from kb.analysis.repeat_evidence import text_and_twin_repeats  # noqa: PLC0415 (it imports similarity)
+
+    more = text_and_twin_repeats(kbase)
+    if more.empty:
+        return rows[EVIDENCE_COLUMNS].reset_index(drop=True)
+    out = pd.concat([rows[EVIDENCE_COLUMNS], more[EVIDENCE_COLUMNS]], ignore_index=True) if len(rows) else more
+    out["started_at"] = pd.to_datetime(out["started_at"], utc=True)
+    return out.sort_values(["started_at", "incident", "via_kind", "via", "earlier_incident"],
+                           kind="stable").reset_index(drop=True)[EVIDENCE_COLUMNS]
+
+
+def addressed_repeats(kbase: Queryable, *, all_earlier: bool = False, through_factors: bool = False,
+                      finding_statuses: Sequence[str] = AGREED_STATUSES,
+                      barrier_statuses: Sequence[str] = DEFEATED_STATUSES) -> pd.DataFrame:
     """One row per (repeat incident, theme/barrier, earlier finding).
 
     By default only the most recent earlier incident with such a finding is reported
@@ -70,7 +96,7 @@ def find_repeats(kbase: Queryable, *, all_earlier: bool = False, through_factors
 
 def repeat_incidents(kbase: Queryable) -> pd.DataFrame:
     """Every incident with started_at and a boolean `repeat` column."""
-    incidents = kbase.query("loop_incidents")
+    incidents = kbase.query("incidents")
     repeats = set(find_repeats(kbase)["incident"])
     incidents["repeat"] = incidents["incident"].isin(repeats)
     return incidents

@@ -28,7 +28,7 @@ FUZZY_CUTOFF = 85.0
 
 class SearchIndex:
     def __init__(self, kbase: Queryable) -> None:
-        inc = kbase.query("patterns_incidents")
+        inc = kbase.query("incidents_with_text")
         factors = kbase.query("patterns_factors")
         links = kbase.query("patterns_factor_themes")
         findings = kbase.query("patterns_all_findings")

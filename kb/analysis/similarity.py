@@ -1,15 +1,22 @@
 """Similar past incidents, by text and by structure, each hit with the reason it matched.
 
-score = 0.6 * text + 0.4 * structure, where text is the cosine of TF-IDF vectors of an
-incident's title, summary, tags and factor statements, and structure is the Jaccard
-overlap of its themes, failed barriers and services.
+score = (0.6 * text + s * structure) / (0.6 + s), s = 0.4 * how sure the less sure incident is of
+its structure (the mean weight of its items): 0.6 text + 0.4 structure when both are sure,
+text alone when either has none. Text is the cosine of TF-IDF vectors of an incident's title, summary, tags,
+impact, factor statements and timeline entries: it is always evidence. Structure is the
+weighted Jaccard (Tanimoto) overlap of themes, failed barriers and services, each weighed
+by how sure it is: what a packet's author or a reviewer stated counts 1.0, a theme accepted
+in bulk its confidence, a service or component found in the text ENTITY_WEIGHT, and a theme
+that an importer guessed by keyword in an unreviewed packet GUESSED_THEME_WEIGHT (nothing):
+wrong guesses outranked the real twins on real post-mortems (bench/real_eval.py).
 
 The index is built once (a few catalogue queries, sparse matrices) and queried per
 incident: a query scores the corpus approximately (its 24 most distinctive terms, exact
 structure overlap: sparse products), rescores the best 20 candidates exactly and keeps
-the top k. Nothing builds an all-pairs matrix. The after-ingest hook queries every fresh incident against the
-incidents that started EARLIER, in blocks of rows bounded in memory, and stores the
-best matches as RELATED_TO {score, basis, origin "similarity"} edges.
+the top k. Nothing builds an all-pairs matrix. The after-ingest hook stores each incident's
+best earlier matches as RELATED_TO {score, basis, origin "similarity"} edges, for the fresh
+incidents and for the later incidents whose neighbourhood they enter, so the stored edges
+do not depend on the order (or the batches) in which incidents were loaded.
 """
 
 from __future__ import annotations
@@ -23,16 +30,18 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from kb.analysis.incident_features import IncidentFeatures, Queryable, load_features, membership, split_label
-from kb.analysis.text import TfidfIndex
-from kb.graph.enrich import SIMILARITY_ORIGIN, replace_related
+from kb.analysis.entities import record_mentions
+from kb.analysis.incident_features import IncidentFeatures, Queryable, load_features, split_label
+from kb.analysis.text import TfidfIndex, normalise_rows
+from kb.graph.enrich import SIMILARITY_ORIGIN
+from kb.model.schema import PACKET_ORIGIN
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
 
 TEXT_WEIGHT = 0.6
 STRUCTURE_WEIGHT = 0.4
-STRUCTURE_KINDS: tuple[str, ...] = ("theme", "barrier", "service")
+STRUCTURE_KINDS: tuple[str, ...] = ("theme", "barrier", "service", "component")
 DEFAULT_K = 5
 MIN_STORED_SCORE = 0.3
 """Below this a match is background resemblance, not worth an edge."""
@@ -41,6 +50,14 @@ BLOCK_CELLS = 2_000_000
 QUERY_TERMS = 24
 """Candidate retrieval uses a query's 24 heaviest terms; the candidates are then rescored exactly."""
 CANDIDATES = 20
+TIMELINE_SHARE = 0.05
+"""Share of the text cosine from timeline entries (bench/real_eval.py, 39 real reports: recall@5 0.81
+with timeline text mixed into the one index, 0.87 without, 0.86 at 0.05, 0.85 at 0.1)."""
+GUESSED_THEME_WEIGHT = 0.0
+"""A theme an importer guessed by keyword in a packet nobody reviewed: not evidence."""
+ENTITY_WEIGHT = 0.25
+"""A service or component named in the text (tool-made, whole-word match): a quarter of a stated one
+(bench/real_eval.py recall@5: 0.92 at 0.1-0.25, 0.85 at 0.5, 0.77 at 1.0)."""
 COLUMNS = ["rank", "incident", "similar", "started_at", "title", "score", "text", "structure", "reason"]
 
 
@@ -56,7 +73,9 @@ class Match:
 class SimilarityIndex:
     """Text and structure vectors of every incident, rows in (started_at, key) order."""
 
-    def __init__(self, features: IncidentFeatures, factors: pd.DataFrame) -> None:
+    def __init__(self, features: IncidentFeatures, factors: pd.DataFrame,
+                 extra_text: dict[tuple[str, str], list[str]] | None = None,
+                 weights: dict[tuple[str, str], float] | None = None) -> None:
         inc = features.incidents
         self.keys: list[str] = inc["incident"].tolist()
         self.row_of = {k: i for i, k in enumerate(self.keys)}
@@ -67,19 +86,33 @@ class SimilarityIndex:
             for key, text in zip(factors["incident"], factors["statement"], strict=True):
                 if text is not None:
                     statements[str(key)].append(str(text))
-        docs = [" ".join([_s(r.title), _s(r.summary), " ".join(r.tags), *statements.get(r.incident, [])])
+        timeline: dict[str, list[str]] = defaultdict(list)
+        for (key, part), texts in (extra_text or {}).items():
+            (timeline if part == "timeline" else statements)[key].extend(texts)
+        docs = [" ".join([_s(r.title), _s(r.title), _s(r.summary), " ".join(r.tags),
+                          *statements.get(r.incident, [])])
                 for r in inc.itertuples(index=False)]
-        self.text = TfidfIndex(docs)
-        mem = membership(features, STRUCTURE_KINDS)
-        self.labels = mem.labels
-        self.structure: sp.csr_matrix = mem.matrix.tocsr()
-        self.sizes = np.asarray(self.structure.sum(axis=1)).ravel()
-        self._text_t = self.text.matrix.T.tocsr()
+        # Timeline entries are evidence too, but full of alert boilerplate: their own TF-IDF, blended
+        # in at TIMELINE_SHARE of the cosine ([sqrt(1-s) A, sqrt(s) B] rows: dot = (1-s) a.b + s a'.b').
+        self.main_text = TfidfIndex(docs)
+        self.timeline_text = TfidfIndex([" ".join(timeline.get(k, [])) for k in self.keys])
+        # Rows re-normalised: an incident without timeline entries is all main text (twins score 1).
+        self.text_matrix = normalise_rows(sp.hstack([self.main_text.matrix * np.sqrt(1 - TIMELINE_SHARE),
+                                                     self.timeline_text.matrix * np.sqrt(TIMELINE_SHARE)]).tocsr())
+        self.text_terms = np.concatenate([self.main_text.terms, self.timeline_text.terms])
+        self.labels, self.structure, self.certainty = _weighted_structure(self.keys, features.items, weights)
+        self.sizes = np.asarray(self.structure.multiply(self.structure).sum(axis=1)).ravel()
+        # How sure an incident's structure is: the mean weight of its items (0 without any).
+        counts = np.diff(self.structure.indptr)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.sureness = np.where(counts > 0, np.asarray(self.structure.sum(axis=1)).ravel() / counts, 0.0)
+        self._text_t = self.text_matrix.T.tocsr()
         self._struct_t = self.structure.T.tocsr()
 
     @classmethod
     def build(cls, kbase: Queryable) -> SimilarityIndex:
-        return cls(load_features(kbase), kbase.query("patterns_factors"))
+        features = load_features(kbase)
+        return cls(features, kbase.query("patterns_factors"), incident_text(kbase), evidence_weights(kbase))
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -88,7 +121,7 @@ class SimilarityIndex:
     def _pruned(self, rows: np.ndarray) -> sp.csr_matrix:
         """The text vectors of `rows`, each cut to its QUERY_TERMS heaviest (most distinctive) terms:
         common words have long posting lists and decide little, so candidate retrieval skips them."""
-        m = self.text.matrix[rows].tocsr()
+        m = self.text_matrix[rows].tocsr()
         indptr, indices, data = [0], [], []
         for i in range(m.shape[0]):
             lo, hi = m.indptr[i], m.indptr[i + 1]
@@ -107,7 +140,7 @@ class SimilarityIndex:
         """Cosine of the text vectors of row pairs (a[i], b[i])."""
         if len(a) == 0:
             return np.zeros(0)
-        return np.asarray(self.text.matrix[a].multiply(self.text.matrix[b]).sum(axis=1)).ravel()
+        return np.asarray(self.text_matrix[a].multiply(self.text_matrix[b]).sum(axis=1)).ravel()
 
     def matches(self, rows: Sequence[int], k: int = DEFAULT_K, earlier_only: bool = True,
                 min_score: float = 0.0) -> Iterator[Match]:
@@ -129,7 +162,9 @@ class SimilarityIndex:
             union = self.sizes[chunk][:, None] + self.sizes[None, :] - inter
             with np.errstate(divide="ignore", invalid="ignore"):
                 jacc = np.where(union > 0, inter / union, 0.0)
-            approx += STRUCTURE_WEIGHT * jacc
+            # Structure counts as much as the less sure of the two is of it: not at all without any.
+            sw = STRUCTURE_WEIGHT * np.minimum(self.sureness[chunk][:, None], self.sureness[None, :])
+            approx = (approx + sw * jacc) / (TEXT_WEIGHT + sw)
             allowed = cols[None, :] < chunk[:, None] if earlier_only else cols[None, :] != chunk[:, None]
             approx[~allowed] = -1.0
             cand = np.argpartition(-approx, n_cand - 1, axis=1)[:, :n_cand]
@@ -137,7 +172,8 @@ class SimilarityIndex:
             cb = cand.ravel()
             text = self._exact_text(qa, cb).reshape(cand.shape)
             struct = np.take_along_axis(jacc, cand, axis=1)
-            score = TEXT_WEIGHT * text + STRUCTURE_WEIGHT * struct
+            csw = np.take_along_axis(sw, cand, axis=1)
+            score = (TEXT_WEIGHT * text + csw * struct) / (TEXT_WEIGHT + csw)
             ok = np.take_along_axis(allowed, cand, axis=1)
             score[~ok] = -1.0
             for i, r in enumerate(chunk):
@@ -152,24 +188,30 @@ class SimilarityIndex:
         ptr, ix = self.structure.indptr, self.structure.indices
         sa = set(ix[ptr[a]:ptr[a + 1]].tolist())
         sb = set(ix[ptr[b]:ptr[b + 1]].tolist())
-        out: dict[str, list[str]] = {"theme": [], "barrier": [], "service": []}
+        out: dict[str, list[str]] = {kind: [] for kind in STRUCTURE_KINDS}
         for j in sorted(sa & sb):
             kind, item = split_label(self.labels[j])
-            out[kind].append(item)
+            w = min(self.certainty.get((self.keys[a], self.labels[j]), 1.0),
+                    self.certainty.get((self.keys[b], self.labels[j]), 1.0))
+            out[kind].append(item if w >= 1.0 else f"{item} (weight {w:.2f})")
         return out
 
     def basis(self, m: Match) -> str:
         """Short reason stored on the edge: the text score and the shared structure."""
         shared = self.shared(m.query, m.hit)
         parts = [f"text {m.text:.2f}"]
-        for kind in ("theme", "barrier", "service"):
+        if m.structure == 0 and not any(shared.values()):
+            parts[0] = f"text {m.text:.2f} (no shared stated structure)"
+        for kind in STRUCTURE_KINDS:
             if shared[kind]:
                 parts.append(f"{kind}s {', '.join(shared[kind])}")
         return "; ".join(parts)
 
     def reason(self, m: Match) -> str:
         """The basis plus the words that made the texts alike."""
-        words = self.text.shared_terms(self.text.matrix[m.query], self.text.matrix[m.hit])
+        prod = self.text_matrix[m.query].multiply(self.text_matrix[m.hit]).tocsr()
+        order = np.argsort(-prod.data, kind="stable")[:4]
+        words = list(dict.fromkeys(str(self.text_terms[prod.indices[i]]) for i in order))
         return self.basis(m) + (f"; words {', '.join(words)}" if words else "")
 
     def similar(self, incident: str, k: int = DEFAULT_K, earlier_only: bool = True) -> pd.DataFrame:
@@ -187,6 +229,65 @@ class SimilarityIndex:
 
 def _s(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def incident_text(kbase: Queryable) -> dict[tuple[str, str], list[str]]:
+    """(incident, "impact" | "timeline") -> texts: what an incident says beyond title and summary."""
+    df = kbase.query("patterns_incident_text")
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for key, part, texts in zip(df.get("incident", []), df.get("part", []), df.get("texts", []), strict=True):
+        out[(str(key), str(part))].extend(str(t) for t in (texts.tolist() if hasattr(texts, "tolist") else texts or [])
+                             if t is not None)
+    return dict(out)
+
+
+def evidence_weights(kbase: Queryable) -> dict[tuple[str, str], float]:
+    """(incident, "kind:item") -> how much the item counts, for what is not simply stated (1.0).
+
+    Themes: a packet's own theme counts 1.0 unless the packet was imported and nobody reviewed
+    it (a keyword guess: GUESSED_THEME_WEIGHT); an accepted suggestion counts its confidence.
+    An incident's theme counts at its most certain link. Services and components found in the
+    text (MENTIONS) count ENTITY_WEIGHT unless the packet also states them."""
+    out: dict[tuple[str, str], float] = {}
+    themes = kbase.query("patterns_incident_theme_evidence")
+    for r in themes.itertuples(index=False):
+        if r.origin == PACKET_ORIGIN or r.origin is None:
+            guessed = bool(r.imported) and not bool(r.reviewed)
+            w = GUESSED_THEME_WEIGHT if guessed else 1.0
+        else:
+            w = float(r.confidence) if r.confidence is not None and not pd.isna(r.confidence) else 1.0
+        key = (str(r.incident), f"theme:{r.theme}")
+        out[key] = max(out.get(key, 0.0), w)
+    mentions = kbase.query("patterns_incident_mentions")
+    for r in mentions.itertuples(index=False):
+        key = (str(r.incident), f"{r.kind}:{r.name}")
+        out.setdefault(key, ENTITY_WEIGHT)
+    return out
+
+
+def _weighted_structure(keys: list[str], items: pd.DataFrame, weights: dict[tuple[str, str], float] | None
+                        ) -> tuple[list[str], sp.csr_matrix, dict[tuple[str, str], float]]:
+    """Incident x "kind:item" matrix of certainty weights (rows in `keys` order), zero columns dropped."""
+    weights = weights or {}
+    row_of = {k: i for i, k in enumerate(keys)}
+    sel = items[items["kind"].isin(list(STRUCTURE_KINDS)) & items["incident"].isin(row_of.keys())]
+    cells: dict[tuple[int, str], float] = {}
+    for inc, kind, item in zip(sel["incident"], sel["kind"], sel["item"], strict=True):
+        label = f"{kind}:{item}"
+        # Stated barriers and services count fully; a theme as sure as its links.
+        w = weights.get((str(inc), label), 1.0) if kind == "theme" else 1.0
+        cells[(row_of[inc], label)] = max(cells.get((row_of[inc], label), 0.0), w)
+    for (inc, label), w in weights.items():
+        if inc in row_of and label.split(":", 1)[0] in ("service", "component"):
+            cells.setdefault((row_of[inc], label), w)
+    cells = {c: w for c, w in cells.items() if w > 0}
+    labels = sorted({label for _, label in cells})
+    col_of = {lab: j for j, lab in enumerate(labels)}
+    rows = np.fromiter((r for r, _ in cells), dtype=np.int64, count=len(cells))
+    cols = np.fromiter((col_of[lab] for _, lab in cells), dtype=np.int64, count=len(cells))
+    data = np.fromiter(cells.values(), dtype=np.float64, count=len(cells))
+    m = sp.csr_matrix((data, (rows, cols)), shape=(len(keys), len(labels)))
+    return labels, m, {(keys[r], lab): w for (r, lab), w in cells.items()}
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -209,16 +310,35 @@ def related_edges(index: SimilarityIndex, incidents: Sequence[str], k: int = DEF
              "basis": index.basis(m)} for m in index.matches(rows, k, earlier_only=True, min_score=min_score)]
 
 
+NEIGHBOURHOOD = 4
+"""A fresh incident can enter the top k of a later one: the later incidents among its best
+NEIGHBOURHOOD * k matches (any time) are re-checked with it."""
+
+
+def affected_incidents(index: SimilarityIndex, incidents: Sequence[str], k: int = DEFAULT_K,
+                       min_score: float = MIN_STORED_SCORE) -> list[str]:
+    """The fresh incidents plus the later incidents whose stored matches they may change, so the
+    edges do not depend on the order or the batches in which incidents were loaded."""
+    rows = sorted(index.row_of[key] for key in set(incidents) if key in index.row_of)
+    out = {index.keys[r] for r in rows}
+    for m in index.matches(rows, NEIGHBOURHOOD * k, earlier_only=False, min_score=min_score):
+        if m.hit > m.query:
+            out.add(index.keys[m.hit])
+    return sorted(out)
+
+
 def record_related(kbase: KnowledgeBase, incidents: list[str], k: int = DEFAULT_K,
                    min_score: float = MIN_STORED_SCORE) -> int:
-    """After-ingest hook: check each fresh incident against earlier ones and store the best matches.
-
-    One index build per call, whatever the number of incidents; returns the edges written."""
+    """After-ingest hook: find services and components in the fresh incidents' text, then check
+    each fresh incident, and each later incident it may be a match of, against earlier ones and
+    store the best matches. One index build per call; returns the edges written."""
     if not incidents:
         return 0
+    record_mentions(kbase, incidents)
     index = SimilarityIndex.build(kbase)
-    rows = related_edges(index, incidents, k, min_score)
-    replace_related(kbase.engine, incidents, rows, SIMILARITY_ORIGIN)
+    checked = affected_incidents(index, incidents, k, min_score)
+    rows = related_edges(index, checked, k, min_score)
+    kbase.replace_related(checked, rows, SIMILARITY_ORIGIN)
     return len(rows)
 
 

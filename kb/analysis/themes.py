@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from kb.analysis.incident_features import Queryable
 from kb.analysis.text import TfidfIndex, normalise_rows
-from kb.graph.enrich import SUGGESTED_ORIGIN, link_themes
+from kb.graph.enrich import SUGGESTED_ORIGIN
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -103,7 +103,7 @@ def accept_theme(kbase: KnowledgeBase, factor: str, theme: str, confidence: floa
         if not mine.empty:
             confidence = float(mine["confidence"].iloc[0])
     rows = [{"factor": factor, "theme": theme, "confidence": confidence}]
-    link_themes(kbase.engine, rows, SUGGESTED_ORIGIN)
+    kbase.link_themes(rows, SUGGESTED_ORIGIN)
     return pd.DataFrame(rows)
 
 
@@ -111,5 +111,5 @@ def accept_suggestions(kbase: KnowledgeBase, min_confidence: float) -> pd.DataFr
     """Accept every suggestion at or above `min_confidence`; returns what was accepted."""
     accepted = suggest_themes(kbase, min_confidence=min_confidence)
     if not accepted.empty:
-        link_themes(kbase.engine, accepted[["factor", "theme", "confidence"]].to_dict("records"), SUGGESTED_ORIGIN)
+        kbase.link_themes(accepted[["factor", "theme", "confidence"]].to_dict("records"), SUGGESTED_ORIGIN)
     return accepted

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import pandas as pd
 
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: object) -> pd.DataFrame: ...
+from kb.graph.catalogue import Queryable
 
 
 class UnknownRoadmapItem(KeyError):

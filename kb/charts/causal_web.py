@@ -30,7 +30,7 @@ from kb.charts.palette import (
     severity_label,
     style,
 )
-from kb.model import IMPACT, EventPacket
+from kb.model import DEFEATED_STATUSES, IMPACT, EventPacket
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -39,7 +39,6 @@ ROW_PX = 58          # vertical room per node: marker + two label lines + air
 LEGEND_PX = 210      # the legend column on the right
 COLUMN_PX = 190      # horizontal room per column
 CHAR_PX = 7.0        # average glyph width at the label font size
-DEFEATED = ("failed", "missing", "bypassed")
 
 
 # -- the graph ----------------------------------------------------------------------------------
@@ -319,7 +318,7 @@ def causal_web_figure(packet: EventPacket, *, analysis: str | None = None, max_f
     methods = sorted({a.method.value.replace("_", " ") for a in packet.analyses
                       if analysis is None or a.id == analysis})
     barriers = [d for _, d in full.nodes(data=True) if d["kind"] == "barrier"]
-    defeated = sum(1 for d in barriers if d["status"] in DEFEATED)
+    defeated = sum(1 for d in barriers if d["status"] in DEFEATED_STATUSES)
     findings = sum(1 for _, d in full.nodes(data=True) if d["kind"] == "finding")
     parts = [severity_label(inc.severity), f"{view.total_factors} factors",
              f"{len(barriers)} barriers ({defeated} defeated)", f"{findings} findings",
@@ -490,7 +489,7 @@ def causal_web(kbase: KnowledgeBase, incident: str, **options: Any) -> go.Figure
 
     packets = read_packets(kbase, [incident])
     if not packets:
-        raise KeyError(f"no incident {incident!r} in {kbase.engine.description}")
+        raise KeyError(f"no incident {incident!r} in {kbase.description}")
     return causal_web_figure(packets[0], **options)
 
 
@@ -500,7 +499,7 @@ def causal_web_key(kbase: KnowledgeBase, incident: str, *, max_factors: int | No
 
     packets = read_packets(kbase, [incident])
     if not packets:
-        raise KeyError(f"no incident {incident!r} in {kbase.engine.description}")
+        raise KeyError(f"no incident {incident!r} in {kbase.description}")
     g = filter_web(web_graph(packets[0]), max_factors=max_factors).graph
     ids = node_ids(g, layered_positions(g))
     rows = [{"id": ids[n], "kind": g.nodes[n]["kind"],

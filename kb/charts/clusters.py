@@ -303,7 +303,7 @@ def cluster_incidents_figure(result: ClusterResult, cluster: int, *,
     jitter = np.resize(np.array([0.0, 0.18, -0.18, 0.09, -0.09]), len(ev))
     fig = go.Figure()
     for sev, colour in SEVERITY.items():
-        mine = ev["severity"].astype(int) == sev
+        mine = pd.to_numeric(ev["severity"], errors="coerce") == sev  # unknown severity: not plotted
         if not mine.any():
             continue
         sub = ev[mine.to_numpy()]

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import pandas as pd
 
 from kb.analysis.incident_features import as_list
 from kb.analysis.metrics import period_of
-
-
-class Queryable(Protocol):
-    def query(self, name: str, **params: object) -> pd.DataFrame: ...
+from kb.graph.catalogue import Queryable
 
 
 def quarter_end(quarter: str) -> pd.Timestamp:
@@ -84,7 +79,7 @@ def finding_followup(kbase: Queryable, *, incidents: list[str] | None = None) ->
 
 def incidents_in(kbase: Queryable, quarter: str) -> pd.DataFrame:
     """incident, title, severity, started_at, factors of the incidents that started in `quarter`."""
-    df = kbase.query("charts_incidents")
+    df = kbase.query("incidents_with_factor_counts")
     df["started_at"] = pd.to_datetime(df["started_at"], utc=True)
     mask = (df["started_at"] >= quarter_start(quarter)) & (df["started_at"] < quarter_end(quarter))
     return df[mask].reset_index(drop=True)

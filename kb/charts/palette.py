@@ -82,7 +82,7 @@ def severity_label(severity: object) -> str:
     try:
         return f"SEV{int(str(severity))}"
     except ValueError:
-        return "SEV?"
+        return "SEV?"  # unknown: not stated in the document
 
 
 def rgba(hex_colour: str, alpha: float) -> str:

@@ -19,6 +19,8 @@ FOLLOW_UP_COLOUR = {
     "no work item or OKR": NODE_KIND["none"],
 }
 NOT_ON_ROADMAP = "not on the roadmap"
+UNKNOWN_COLOUR = "#999999"
+UNKNOWN_SEVERITY = "unknown"
 
 
 def traceability_sankey(followup: pd.DataFrame, *, roadmap_titles: Mapping[str, str] | None = None,
@@ -45,10 +47,15 @@ def traceability_sankey(followup: pd.DataFrame, *, roadmap_titles: Mapping[str, 
 
     columns: list[list[Node]] = [[], [], [], []]
     for sev in sorted(SEVERITY):
-        n = followup.loc[followup["severity"].astype(int) == sev, "incident"].nunique()
+        n = followup.loc[pd.to_numeric(followup["severity"], errors="coerce") == sev, "incident"].nunique()
         if n:
             columns[0].append(Node(f"sev:{sev}", f"{severity_label(sev)} ({n} incident{'s' * (n != 1)})",
                                    SEVERITY[sev]))
+    unknown_sev = pd.to_numeric(followup["severity"], errors="coerce").isna()
+    if len(followup) and unknown_sev.any():
+        n = followup.loc[unknown_sev, "incident"].nunique()
+        columns[0].append(Node(f"sev:{UNKNOWN_SEVERITY}", f"severity unknown ({n} incident{'s' * (n != 1)})",
+                               UNKNOWN_COLOUR))
     for st in FINDING_STATUS:
         columns[1].append(Node(f"status:{st}", st, FINDING_STATUS[st]))
     for fu in FOLLOW_UP_ORDER:
@@ -70,9 +77,11 @@ def traceability_sankey(followup: pd.DataFrame, *, roadmap_titles: Mapping[str, 
         flows[(a, b)][1] = colour
 
     for row in followup.itertuples(index=False):
-        level, status, fu = int(row.severity), str(row.status), str(row.follow_up)
-        add(f"sev:{level}", f"status:{status}", 1, SEVERITY.get(level, "#999999"))
-        add(f"status:{status}", f"fu:{fu}", 1, FINDING_STATUS.get(status, "#999999"))
+        level = int(row.severity) if pd.notna(row.severity) else None
+        status, fu = str(row.status), str(row.follow_up)
+        source = f"sev:{level}" if level is not None else f"sev:{UNKNOWN_SEVERITY}"
+        add(source, f"status:{status}", 1, SEVERITY.get(level, UNKNOWN_COLOUR) if level is not None else UNKNOWN_COLOUR)
+        add(f"status:{status}", f"fu:{fu}", 1, FINDING_STATUS.get(status, UNKNOWN_COLOUR))
         if not traced_only and not with_roadmap:
             continue
         items = list(row.roadmap_items)

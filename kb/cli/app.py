@@ -1,15 +1,80 @@
-"""The typer application and the options every command shares."""
+"""The typer application, the options every command shares, and the CLI's one error boundary."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.errors import MarkupError
+from rich.markup import escape
+from typer.core import TyperGroup
 
-from kb.engines import EngineError
-from kb.knowledge_base import KnowledgeBase, connect
+from kb.api import connect
+from kb.engines import EngineError, EngineUnavailable
+from kb.knowledge_base import KnowledgeBase
+from kb.redaction import redact
+
+
+class SafeConsole(Console):
+    """A console that never prints a credential and never crashes on a stray bracket:
+    every string printed is redacted (kb.redaction), and a message that is not valid markup
+    is printed as plain text. Outside text in a template still goes through `esc()`."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        objects = tuple(redact(o) if isinstance(o, str) else o for o in objects)
+        try:
+            super().print(*objects, **kwargs)
+        except MarkupError:
+            super().print(*objects, **{**kwargs, "markup": False})
+
+
+def esc(value: object) -> str:
+    """Outside text (titles, paths, messages built from data) made safe for a Rich template."""
+    return escape(redact(str(value)))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def error_line(exc: BaseException) -> str:
+    """One line that says what went wrong and what to do: no traceback."""
+    debug = "KB_DEBUG=1 shows the details"
+    if isinstance(exc, EngineUnavailable):
+        line = _first_line(exc)  # says what to do already
+    elif isinstance(exc, EngineError):
+        line = f"{_first_line(exc)} ({debug})"
+    elif isinstance(exc, OSError):
+        what = exc.strerror or _first_line(exc)
+        line = f"{what}: {exc.filename}; check the path and its permissions" if exc.filename else what
+    elif isinstance(exc, RecursionError | MemoryError):
+        line = f"the input is too deeply nested or too large to process ({type(exc).__name__})"
+    elif isinstance(exc, ValueError | LookupError):
+        line = f"cannot use the input: {_first_line(exc)} ({debug})"
+    else:
+        line = f"unexpected {type(exc).__name__}: {_first_line(exc)}; please report it ({debug})"
+    return redact(f"error: {line}")
+
+
+class ErrorBoundary(TyperGroup):
+    """Every command runs inside this: engine, driver, network, file and parse errors become
+    one line on stderr and exit status 2. KB_DEBUG=1 lets the traceback through."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as exc:
+            if os.environ.get("KB_DEBUG") == "1":
+                raise
+            err_console.print(error_line(exc), markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
 
 app = typer.Typer(
     name="kb",
@@ -17,9 +82,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
+    cls=ErrorBoundary,
+    pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+console = SafeConsole()
+err_console = SafeConsole(stderr=True)
 
 EngineOpt = Annotated[
     str | None,
@@ -38,10 +105,10 @@ def open_kb(engine: str | None, db: Path | None) -> KnowledgeBase:
     try:
         return connect(engine=engine, db=db)
     except EngineError as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
+        err_console.print(error_line(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {message}")
+    err_console.print(f"[red]error:[/red] {esc(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)

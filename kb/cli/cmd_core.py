@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
+from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, esc, fail, open_kb
 from kb.cli.output import Format, FormatOpt, print_frame
 from kb.graph import catalogue
 from kb.model import EventPacket
@@ -20,7 +20,7 @@ from kb.packets import packet_files
 def init(engine: EngineOpt = None, db: DbOpt = None) -> None:
     """Create the graph schema (tables, constraints, indexes). Safe to run again."""
     with open_kb(engine, db) as kbase:
-        console.print(f"schema ready on {kbase.engine.description}")
+        console.print(f"schema ready on {kbase.description}")
 
 
 @app.command()
@@ -56,7 +56,7 @@ def ingest(
             on_batch=lambda n: progress.update(write, advance=n, total=len(files)),
         )
     for rejected in report.rejected:
-        err_console.print(f"[red]rejected[/red] {rejected.file}")
+        err_console.print(f"[red]rejected[/red] {esc(rejected.file)}")
         for problem in rejected.problems:
             err_console.print(f"  {problem.field}: {problem.expected}", markup=False, highlight=False)
     console.print(f"accepted {len(report.accepted)} file(s), rejected {len(report.rejected)}; "
@@ -69,7 +69,7 @@ def ingest(
 def stats(engine: EngineOpt = None, db: DbOpt = None, fmt: Annotated[Format, FormatOpt] = Format.TABLE) -> None:
     """Count nodes per label and relationships per type."""
     with open_kb(engine, db) as kbase:
-        print_frame(kbase.stats(), fmt, title=kbase.engine.description)
+        print_frame(kbase.stats(), fmt, title=kbase.description)
 
 
 @app.command()

@@ -33,12 +33,12 @@ def demo(
     shutil.rmtree(out / "packets", ignore_errors=True)  # a smaller corpus must not leave stale files
     with open_kb("ladybug", db) as kbase:
         if not keep:
-            kbase.engine.reset()
+            kbase.reset()
         corpus = load_demo(kbase, incidents=incidents, seed=seed, out=out)
         stats = kbase.stats().set_index("name")["count"]
         elapsed = time.perf_counter() - started
         console.print(f"[bold]demo corpus[/bold] seed {seed}: {len(corpus.packets)} incidents loaded into "
-                      f"{kbase.engine.description} in {elapsed:.1f} s")
+                      f"{kbase.description} in {elapsed:.1f} s")
         console.print(f"packets written to {out / 'packets'}; ground truth in {out / 'truth.json'}")
         summary = stats.loc[["Incident", "Service", "Team", "Analysis", "Factor", "Theme", "Barrier",
                              "Finding", "WorkItem", "Objective", "RoadmapItem", "RELATED_TO"]].reset_index()

@@ -12,7 +12,7 @@ import typer
 
 from ingest import pagerduty as pd_ingest
 from ingest.markdown import FileReport, import_file, markdown_files
-from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
+from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, esc, fail, open_kb
 from kb.cli.output import Format, print_frame
 from kb.model import EventPacket
 from kb.packets import PacketError, packet_files, read_packet, write_packet
@@ -96,7 +96,7 @@ def import_markdown(
         summary += " (nothing written: use --out DIR or --ingest)"
     err_console.print(summary, markup=False, highlight=False, soft_wrap=True)
     for rep in failed:
-        err_console.print(f"[red]failed[/red] {rep.file}: {rep.reason}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]failed[/red] {esc(rep.file)}: {esc(rep.reason)}", highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(1)
 
@@ -185,7 +185,7 @@ def import_pagerduty(
             rows.append(_row(rep, str(path)))
     print_frame(pd.DataFrame(rows), fmt, title="PagerDuty import", empty="no incidents imported")
     for e in errors:
-        err_console.print(f"[red]failed[/red] {e}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]failed[/red] {esc(e)}", highlight=False, soft_wrap=True)
     if errors:
         raise typer.Exit(1)
 

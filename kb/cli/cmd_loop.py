@@ -14,12 +14,14 @@ import typer
 from kb.analysis.gate import COMPLETE, GateRules, gate_findings, gate_status, matrix
 from kb.analysis.metrics import loop_metrics
 from kb.analysis.okr import OkrOptions, propose_okrs, save_proposals, to_csv, to_markdown
+from kb.analysis.policy import PolicyError, SeverityPolicy
 from kb.analysis.trace import UnknownRoadmapItem, trace, untraced
-from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
+from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, esc, fail, open_kb
 from kb.cli.output import Format, FormatOpt, print_frame
 from kb.integrations.jira import JiraClient, JiraError, JiraSettings, push_findings
 from kb.integrations.jira_csv import JiraCsvError, export_rows, sync_export, write_import_csv
 from kb.knowledge_base import KnowledgeBase
+from kb.lint.policy_file import load_policy
 from kb.roadmap import RoadmapError, import_roadmap
 
 sync_app = typer.Typer(help="Bring the state of outside systems back into the knowledge base.", no_args_is_help=True)
@@ -58,8 +60,16 @@ def _as_of(value: str | None) -> datetime:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
+def _policy() -> SeverityPolicy:
+    """The severity policy of the nearest kb.toml ([policy.SEVn]), or the defaults."""
+    try:
+        return load_policy()
+    except PolicyError as exc:
+        raise fail(str(exc)) from None
+
+
 def _require_incident(kbase: KnowledgeBase, incident: str) -> None:
-    known = kbase.query("loop_incidents")["incident"]
+    known = kbase.query("incidents")["incident"]
     if incident not in set(known):
         raise fail(f"no incident {incident!r} in the knowledge base ({len(known)} incidents)")
 
@@ -75,6 +85,9 @@ def gate(
     high_impact: Annotated[int, typer.Option(min=1, max=5, help="Impact from which a finding is high-impact.")] = 4,
     feasible_effort: Annotated[int, typer.Option(min=1, max=5, help="Effort up to which a finding is "
                                                  "feasible (high-impact feasible findings must be work items).")] = 2,
+    weight: Annotated[str, typer.Option("--weight", help="Order the findings by impact/effort (count) or by "
+                                        "the cost of the most costly theme or barrier each addresses (cost).")] = (
+        "count"),
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: Annotated[Format, FormatOpt] = Format.TABLE,
@@ -87,6 +100,8 @@ def gate(
     """
     if export is not None and out is None:
         raise fail("--export jira-csv needs --out FILE")
+    if weight not in ("count", "cost"):
+        raise fail(f"--weight {weight!r}: expected count or cost")
     rules = GateRules(high_impact=high_impact, feasible_effort=feasible_effort)
     with open_kb(engine, db) as kbase:
         _require_incident(kbase, incident)
@@ -96,23 +111,30 @@ def gate(
         if push:
             _push(kbase, incident, rules)
         findings = gate_findings(kbase, [incident], rules)
-        status = gate_status(kbase, [incident], rules).iloc[0]
+        status = gate_status(kbase, [incident], rules, policy=_policy()).iloc[0]
+        if weight == "cost":
+            from kb.analysis.cost import finding_costs
+
+            findings = findings.merge(finding_costs(kbase, findings["finding"].tolist()), on="finding", how="left")
+            findings = findings.sort_values(["revenue", "responder_hours"], ascending=False, na_position="last",
+                                            kind="stable")
     if fmt is Format.TABLE:
         grid = matrix(findings).reset_index()
         grid.columns = ["impact \\ effort", *[str(c) for c in grid.columns[1:]]]
         print_frame(grid, fmt, title=f"{incident}: findings by impact (rows) and effort (columns)")
+    cost_cols = ["pattern", "revenue", "responder_hours", "cost_missing"] if weight == "cost" else []
     shown = findings[["local_id", "impact", "effort", "quadrant", "status", "disposition", "work_items",
-                      "objectives", "problem"]].rename(columns={"local_id": "finding"})
+                      "objectives", "problem", *cost_cols]].rename(columns={"local_id": "finding"})
     if fmt is Format.TABLE:
         shown = shown.assign(tracked_by=[w + o for w, o in zip(shown["work_items"], shown["objectives"],
                                                                strict=True)])
         shown = shown[["finding", "impact", "effort", "quadrant", "status", "disposition", "tracked_by",
-                       "problem"]].rename(columns={"impact": "I", "effort": "E"})
+                       "problem", *cost_cols]].rename(columns={"impact": "I", "effort": "E"})
     print_frame(shown, fmt, title="findings", empty="no findings")
     if status["status"] == COMPLETE:
-        err_console.print(f"[green]gate complete[/green] for {incident}")
+        err_console.print(f"[green]gate complete[/green] for {esc(incident)}")
     else:
-        err_console.print(f"[red]gate open[/red] for {incident}: {status['reason']}")
+        err_console.print(f"[red]gate open[/red] for {esc(incident)}: {esc(status['reason'])}")
         raise typer.Exit(1)
 
 
@@ -173,15 +195,46 @@ def okr_propose(
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of the terminal.")] = None,
     save: Annotated[bool, typer.Option("--save", help="Store the drafts as Objective nodes (origin okr-draft) "
                                        "proposed from their agreed findings.")] = False,
+    weight: Annotated[str, typer.Option("--weight", help="count (incidents) or cost: rank the drafts by the "
+                                        "revenue impact, then responder hours, of their evidence.")] = "count",
+    business_case: Annotated[str | None, typer.Option(
+        "--business-case", help="Instead, write the business case of this cluster (number or name from "
+        "`kb clusters`): its incidents, their cost, the trend, what was tried and its measured effect.",
+        show_default=False)] = None,
     engine: EngineOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Draft OKRs for themes and barriers that recur in at least N incidents within a window."""
     options = OkrOptions(min_incidents=min_incidents, window_days=window_days, reduction=reduction)
+    if weight not in ("count", "cost"):
+        raise fail(f"--weight {weight!r}: expected count or cost")
     with open_kb(engine, db) as kbase:
+        if business_case is not None:
+            from kb.analysis.business_case import business_case as make_case
+            from kb.analysis.business_case import to_markdown as case_markdown
+            from kb.analysis.effect import UnknownPattern
+
+            try:
+                case_text = case_markdown(make_case(kbase, business_case, as_of=_as_of(as_of)))
+            except UnknownPattern as exc:
+                raise fail(f"--business-case {exc.args[0]}") from None
+            if out is not None:
+                out.write_text(case_text, encoding="utf-8")
+                err_console.print(f"wrote the business case to {out}")
+            else:
+                typer.echo(case_text, nl=False)
+            return
         proposals = propose_okrs(kbase, options, as_of=_as_of(as_of))
-        saved = save_proposals(kbase.engine, proposals) if save else 0
+        if weight == "cost":
+            from kb.analysis.cost import with_cost
+
+            proposals = with_cost(proposals, kbase, incidents_column="evidence")
+        saved = save_proposals(kbase, proposals) if save else 0
     text = to_markdown(proposals) if fmt is OkrFormat.MARKDOWN else to_csv(proposals)
+    if weight == "cost" and fmt is OkrFormat.MARKDOWN and not proposals.empty:
+        from kb.analysis.cost import cost_markdown
+
+        text += "\n" + cost_markdown(proposals, label="name")
     if out is not None:
         out.write_text(text, encoding="utf-8")
         err_console.print(f"wrote {len(proposals)} proposal(s) to {out}")
@@ -236,7 +289,7 @@ def trace_cmd(
                   "started_at", "statement"]].dropna(subset=["finding"])
     if fmt is Format.TABLE:
         head = rows.iloc[0]
-        console.print(f"[bold]{item}[/bold] {head['title']} ({head['quarter'] or 'no quarter'})")
+        console.print(f"[bold]{esc(item)}[/bold] {esc(head['title'])} ({esc(head['quarter'] or 'no quarter')})")
     print_frame(chain, fmt, empty="no finding behind this roadmap item")
 
 
@@ -251,7 +304,7 @@ def metrics(
     """Loop metrics per period: repeat rate, time to insight and remediation, roadmap traceability,
     gate completion, age of open findings, facilitation spread (see the README for definitions)."""
     with open_kb(engine, db) as kbase:
-        frame = loop_metrics(kbase, by=by.value, as_of=_as_of(as_of))
+        frame = loop_metrics(kbase, by=by.value, as_of=_as_of(as_of), policy=_policy())
     if fmt is Format.TABLE:
         frame = _readable(frame)
     print_frame(frame, fmt, title=f"loop metrics by {by.value}", empty="no incidents yet")

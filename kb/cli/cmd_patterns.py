@@ -1,8 +1,9 @@
-"""Cross-incident commands: clusters, hotspots, similar, themes, search, repeats."""
+"""Cross-incident commands: clusters, hotspots, similar, themes (suggest, accept, learn, apply), search, repeats."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
@@ -15,7 +16,8 @@ from kb.cli.output import Format, print_frame, records
 # default value (and another module's Annotated use of that shared object changes it).
 FmtOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people; json or csv for programs.")]
 
-themes_app = typer.Typer(help="Suggest canonical themes for factors that have none, and accept them.",
+themes_app = typer.Typer(help="Suggest canonical themes for factors that have none, and accept them; learn "
+                         "themes from the corpus and apply a reviewer's decisions in bulk.",
                          no_args_is_help=True)
 app.add_typer(themes_app, name="themes")
 
@@ -40,6 +42,8 @@ def clusters(
     demo_incidents: Annotated[int, typer.Option("--demo-incidents", help="With --score: n_incidents the demo "
                                                 "was generated with.")] = 320,
     demo_seed: Annotated[int, typer.Option("--demo-seed", help="With --score: the demo's seed.")] = 7,
+    weight: Annotated[str, typer.Option("--weight", help="count (the score) or cost: rank by the summed revenue "
+                                        "impact, then responder hours, of each cluster's incidents.")] = "count",
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
@@ -51,6 +55,12 @@ def clusters(
 
     with open_kb(engine, db) as kbase:
         result = find_clusters(kbase, min_together=min_support, resolution=resolution, window_days=window_days)
+        if weight not in ("count", "cost"):
+            raise fail(f"--weight {weight!r}: expected count or cost")
+        if weight == "cost":
+            from kb.analysis.cost import with_cost
+
+            result.clusters = with_cost(result.clusters, kbase, incidents_column="incidents")
     table = result.clusters.head(limit)
     scored = None
     if score:
@@ -83,6 +93,8 @@ def clusters(
         "findings (work done)": [f"{len(f)} ({d}/{w})" for f, d, w in zip(
             table["findings"], table["work_items_done"], table["work_items"], strict=True)],
     })
+    if weight == "cost":
+        view = _cost_view(view, table)
     print_frame(view, fmt, title=f"{len(result.clusters)} recurring clusters", empty="no recurring clusters found")
     if scored is not None:
         console.print(f"planted clusters: precision {scored.precision:.2f}, recall {scored.recall:.2f}; "
@@ -104,6 +116,8 @@ def hotspots(
     tag: Annotated[list[str] | None, typer.Option("--tag", help="Tagged events to line up with "
                                                   "(repeatable; default: campaign).")] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many subjects.")] = 20,
+    weight: Annotated[str, typer.Option("--weight", help="count (recent and major incidents) or cost: rank by "
+                                        "summed revenue impact, then responder hours.")] = "count",
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
@@ -120,17 +134,27 @@ def hotspots(
     with open_kb(engine, db) as kbase:
         df = find_hotspots(kbase, kinds, window_days=window_days, major_severity=major_severity,
                            last_major=last_major, tags=tag if tag is not None else ["campaign"])
+        if weight not in ("count", "cost"):
+            raise fail(f"--weight {weight!r}: expected count or cost")
+        if weight == "cost":
+            from kb.analysis.cost import with_cost
+
+            df = with_cost(df, kbase)
     df = df.head(limit)
+    costed = df
     if fmt is Format.TABLE and not df.empty:
         tags = tag if tag is not None else ["campaign"]
         df = pd.DataFrame({
             "kind": df["kind"], "subject": df["subject"], "incidents": df["incidents"],
             f"last {window_days}d (before)": [f"{r} ({p})" for r, p in zip(df["recent"], df["previous"], strict=True)],
-            "by severity": [" ".join(f"S{s}:{r[f'sev{s}']}" for s in range(1, 6) if r[f"sev{s}"])
+            "by severity": [" ".join([*(f"S{s}:{r[f'sev{s}']}" for s in range(1, 6) if r[f"sev{s}"]),
+                                      *([f"?:{r['sev_unknown']}"] if r.get("sev_unknown") else [])])
                             for r in df.to_dict("records")],
             "last major": [f"{a}/{b}" for a, b in zip(df["last_major"], df["of_last_major"], strict=True)],
             **{t: [f"{n} (x{lift:g})" for n, lift in zip(df[t], df[f"{t}_lift"], strict=True)] for t in tags},
         })
+        if weight == "cost":
+            df = _cost_view(df, costed)
     print_frame(df, fmt, title="hotspots", empty="no incidents yet")
 
 
@@ -202,6 +226,62 @@ def themes_accept(
     print_frame(df, fmt, title=f"accepted {len(df)} theme link(s)", empty="nothing to accept")
 
 
+@themes_app.command("learn")
+def themes_learn(
+    threshold: Annotated[float, typer.Option("--threshold", min=0.05, max=1.0, help="Cosine at or above which two "
+                                             "factor statements of different incidents are joined.")] = 0.25,
+    min_incidents: Annotated[int, typer.Option("--min-incidents", min=2, help="Incidents a learned theme must "
+                                               "span.")] = 2,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the proposals as a decisions file (YAML) to "
+                                             "edit and pass to `kb themes apply`.")] = None,
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: FmtOpt = Format.TABLE,
+) -> None:
+    """Learn themes from the corpus: groups of similar factor statements across incidents, each named
+    by its top terms, with its members and a confidence. Nothing is written to the graph."""
+    import yaml
+
+    from kb.analysis.learned_themes import learn_themes, proposals_yaml
+
+    with open_kb(engine, db) as kbase:
+        df = learn_themes(kbase, threshold=threshold, min_incidents=min_incidents)
+    if out is not None:
+        out.write_text(yaml.safe_dump(proposals_yaml(df), sort_keys=False, allow_unicode=True))
+        console.print(f"wrote {len(df)} proposal(s) to {out}: set each decision to accept, reject or rename "
+                      f"(with rename: new-slug), then run `kb themes apply {out}`")
+    view = df.assign(members=[_short_list(m) for m in df["members"]],
+                     statements=[_short_list(s, 2) for s in df["statements"]]) if fmt is Format.TABLE else df
+    print_frame(view, fmt, title=f"{len(df)} learned theme(s)", empty="no group of similar factors across incidents")
+
+
+@themes_app.command("apply")
+def themes_apply(
+    decisions: Annotated[Path, typer.Argument(help="A decisions file written by `kb themes learn --out`.")],
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: FmtOpt = Format.TABLE,
+) -> None:
+    """Apply a reviewer's bulk decisions on learned themes: accept and rename write Theme nodes and
+    INSTANCE_OF {origin "learned"} links; reject writes nothing. Every entry is checked first."""
+    import yaml
+
+    from kb.analysis.learned_themes import DecisionError, apply_decisions
+
+    try:
+        entries = yaml.safe_load(decisions.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise fail(f"{decisions}: cannot read the decisions file: {exc}") from None
+    if not isinstance(entries, list):
+        raise fail(f"{decisions}: expected a list of proposals (from `kb themes learn --out`)")
+    with open_kb(engine, db) as kbase:
+        try:
+            df = apply_decisions(kbase, entries, str(decisions))
+        except DecisionError as exc:
+            raise fail(str(exc)) from None
+    print_frame(df, fmt, title=f"applied {len(df)} decision(s)", empty="no decisions")
+
+
 @app.command()
 def search(
     text: Annotated[str, typer.Argument(help="Words to look for (may be empty with --tag).")] = "",
@@ -245,3 +325,12 @@ def repeats(
         df = find_repeats(kbase, all_earlier=all_earlier)
     print_frame(df, fmt, title=f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)",
                 empty="no repeats")
+
+
+def _cost_view(view: pd.DataFrame, costed: pd.DataFrame) -> pd.DataFrame:
+    """The table with the cost columns of kb.analysis.cost.with_cost (--weight cost)."""
+    return view.assign(**{
+        "revenue": ["?" if pd.isna(v) else f"{v:,.0f}" for v in costed["revenue"]],
+        "responder h": ["?" if pd.isna(v) else f"{v:,.0f}" for v in costed["responder_hours"]],
+        "missing": costed["cost_missing"].fillna("").to_numpy(),
+    })

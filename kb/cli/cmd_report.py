@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
+from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, esc, fail, open_kb
 
 
 @app.command()
@@ -56,11 +56,11 @@ def report(
     console.print(f"[bold]quarterly review {quarter}[/bold]: {len(result.charts)} charts as {kinds} "
                   f"in {out} ({result.seconds:.1f} s)")
     for chart in result.charts:
-        console.print(f"  {chart.name:<22} {chart.title}")
+        console.print(f"  {chart.name:<22} {esc(chart.title)}")
     console.print(f"page: {result.page}")
     if result.pdf:
         console.print(f"pdf: {result.pdf}")
     if result.static_error and static:
-        err_console.print(f"[yellow]note:[/yellow] {result.static_error}")
+        err_console.print(f"[yellow]note:[/yellow] {esc(result.static_error)}")
     if result.pdf_error:
-        err_console.print(f"[yellow]note:[/yellow] no PDF: {result.pdf_error}")
+        err_console.print(f"[yellow]note:[/yellow] no PDF: {esc(result.pdf_error)}")

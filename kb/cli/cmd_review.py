@@ -1,4 +1,4 @@
-"""Review commands: `kb recommend` (which framework fits) and `kb check` (the review lint)."""
+"""Review commands: `kb recommend` (which framework fits), `kb check` (the review lint), `kb audit` (the loop)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def recommend_cmd(
         try:
             rec = recommend_from_graph(kbase, incident)
         except KeyError:
-            raise fail(f"no incident {incident!r} in {kbase.engine.description}") from None
+            raise fail(f"no incident {incident!r} in {kbase.description}") from None
     if fmt is ReviewFormat.JSON:
         typer.echo(json.dumps(rec.as_dict(), indent=2, ensure_ascii=False))
         return
@@ -142,3 +142,34 @@ def check_cmd(
     else:
         _print_text(report)
     raise typer.Exit(report.exit_code)
+
+
+@app.command("audit")
+def audit_cmd(
+    engine: EngineOpt = None,
+    db: DbOpt = None,
+    fmt: FormatArg = ReviewFormat.TEXT,
+) -> None:
+    """Audit the learning loop: name its weakest stage (data capture, analysis, integration) with the
+    figures behind it: the share of incidents or findings that have each thing the stage needs."""
+    from kb.lint.audit import audit
+
+    with open_kb(engine, db) as kbase:
+        result = audit(kbase)
+    if fmt is ReviewFormat.JSON:
+        typer.echo(json.dumps({
+            "incidents": result.incidents, "weakest": result.weakest,
+            "stages": [{"stage": r.stage, "score": None if r.score != r.score else round(r.score, 3),
+                        "weakest": bool(r.weakest)} for r in result.stages.itertuples()],
+            "measures": [{"stage": r.stage, "measure": r.measure, "count": int(r.count), "of": int(r.of),
+                          "share": None if r.share != r.share else round(r.share, 3)}
+                         for r in result.measures.itertuples()],
+        }, indent=2, ensure_ascii=False))
+        return
+    for stage in result.stages.itertuples():
+        score = "unknown" if stage.score != stage.score else f"{stage.score:.2f}"
+        typer.echo(f"{stage.stage}: {score}" + ("  <- weakest" if stage.weakest else ""))
+        for m in result.measures[result.measures["stage"] == stage.stage].itertuples():
+            share = "unknown (nothing to count)" if m.share != m.share else f"{m.share:.0%}"
+            typer.echo(f"  {m.measure:45} {int(m.count):5} of {int(m.of):5}  {share}")
+    typer.echo(result.headline() + f" ({result.incidents} incidents)")

@@ -9,9 +9,11 @@ from typing import Any
 import pandas as pd
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from kb.cli.app import console
-from kb.engines.frames import missing
+from kb.engines.frames import plain
+from kb.redaction import redact
 
 
 class Format(StrEnum):
@@ -25,14 +27,10 @@ FormatOpt = typer.Option("--format", "-f", help="table for people; json or csv f
 
 
 def _plain(value: Any) -> Any:
-    if missing(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
+    """A frame cell for JSON/CSV: the frame cleaner's value, with timestamps as ISO 8601 text."""
+    value = plain(value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    if hasattr(value, "tolist") and not isinstance(value, str):
-        return value.tolist()
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
@@ -64,11 +62,13 @@ def print_frame(df: pd.DataFrame, fmt: Format = Format.TABLE, title: str | None 
         typer.echo(df.to_csv(index=False), nl=False)
         return
     if df.empty:
-        console.print(f"[dim]{empty}[/dim]")
+        console.print(Text(empty, style="dim"))
         return
-    table = Table(title=title, show_lines=False, header_style="bold")
+    # Text, not str: stored values and titles are outside text, never Rich markup
+    # (a title "GET [/api/checkout] returned 502" crashed the table, "[red]" styled it).
+    table = Table(title=Text(redact(title)) if title else None, show_lines=False, header_style="bold")
     for col in df.columns:
-        table.add_column(str(col), overflow="fold")
+        table.add_column(Text(str(col)), overflow="fold")
     for row in df.itertuples(index=False):
-        table.add_row(*(_cell(v, max_width) for v in row))
+        table.add_row(*(Text(redact(_cell(v, max_width))) for v in row))
     console.print(table)

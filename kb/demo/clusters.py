@@ -4,7 +4,9 @@ A cluster starts with an origin incident whose key finding addresses the cluster
 key theme and barrier. Until that finding's work item closes (`fixed_at`, a fraction
 of the period) the cluster recurs at `rate`; afterwards at `rate * AFTER_FIX`, which is
 what makes the repeat-incident rate fall. A cluster without `fixed_at` never gets its
-fix through the integration gate and keeps recurring.
+fix through the integration gate and keeps recurring. A cluster with `after_fix` 1.0 ships
+a fix that did not work: its work item closes and it recurs at the same rate (config-push,
+the planted failure that `kb effect` must not call a success).
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ class ClusterSpec:
     key_theme: str
     key_barrier: str
     owner: str  # team that owns the key finding
+    after_fix: float = AFTER_FIX  # rate multiplier once the fix closed: 1.0 is a fix that did not work
+
+    @property
+    def fix_works(self) -> bool:
+        return self.after_fix < 1.0
 
 
 CLUSTERS: tuple[ClusterSpec, ...] = (
@@ -48,7 +55,8 @@ CLUSTERS: tuple[ClusterSpec, ...] = (
         (("config-validation", BarrierStatus.MISSING), ("canary-analysis", BarrierStatus.BYPASSED)),
         (("api-gateway", "errors"), ("cdn", "errors"), ("k8s-platform", "outage"), ("search", "errors"),
          ("notifications", "delivery"), ("identity", "login")),
-        ("api-gateway",), 0.14, 0.05, 0.40, "unvalidated-config-push", "config-validation", "platform"),
+        ("api-gateway",), 0.14, 0.05, 0.40, "unvalidated-config-push", "config-validation", "platform",
+        after_fix=1.0),
     ClusterSpec(
         "cert-secret-expiry",
         "Certificates and secrets expire unnoticed",

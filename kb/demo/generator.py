@@ -88,7 +88,8 @@ def _clusters(scenarios: list[Scenario], renderer: Renderer) -> list[PlantedClus
             services=list(dict.fromkeys(x for s in members for x in s.services)),
             incidents=[s.id for s in members],
             origin=state.origin if state else None, key_finding=state.key_finding if state else None,
-            fixed_at=state.fixed_at if state else None))
+            fixed_at=state.fixed_at if state else None,
+            fix_worked=c.fix_works if state and state.fixed_at else None))
     return out
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from kb.demo.clock import Horizon
-from kb.demo.clusters import AFTER_FIX, CLUSTER_THEMES, CLUSTERS, ClusterSpec
+from kb.demo.clusters import CLUSTER_THEMES, CLUSTERS, ClusterSpec
 from kb.demo.organisation import SERVICE_BY_NAME, SERVICES
 from kb.demo.themes import THEME_BY_SLUG, THEMES
 from kb.demo.wording import (
@@ -180,7 +180,7 @@ class Planner:
             if self.origin_at[c.name] > t:
                 continue
             fixed = self.fixed_at[c.name]
-            rate = c.rate * (AFTER_FIX if fixed is not None and t >= fixed else 1.0)
+            rate = c.rate * (c.after_fix if fixed is not None and t >= fixed else 1.0)
             if r < rate:
                 return c
             r -= rate

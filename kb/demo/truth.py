@@ -51,6 +51,8 @@ class PlantedCluster(BaseModel):
     origin: str | None = None
     key_finding: str | None = Field(default=None, description="graph key of the origin's key finding")
     fixed_at: datetime | None = Field(default=None, description="when the key finding's work item closed")
+    fix_worked: bool | None = Field(
+        default=None, description="whether the rate fell after fixed_at (None: no fix shipped)")
 
 
 class NearDuplicate(BaseModel):

@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kb.engines.base import Engine, EngineError
+from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable
 
-__all__ = ["Engine", "EngineError", "default_db_path", "open_engine"]
+__all__ = ["Engine", "EngineConflict", "EngineError", "EngineUnavailable", "default_db_path", "open_engine"]
 
 
 def default_db_path() -> Path:

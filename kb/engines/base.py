@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from kb.graph.schema import NodeSpec, PropType, RelSpec
+from kb.model.schema import NodeSpec, PropKind, RelSpec
 
 Params = Mapping[str, Any]
 Statement = tuple[str, Params]
@@ -16,6 +16,14 @@ Statement = tuple[str, Params]
 
 class EngineError(RuntimeError):
     """A database refused a query or could not be reached; the message says which."""
+
+
+class EngineUnavailable(EngineError):
+    """The database cannot be reached or opened: no write can succeed, so none is retried."""
+
+
+class EngineConflict(EngineError):
+    """A concurrent writer stored a key this write meant to create (retry it as a replacement)."""
 
 
 class Engine(ABC):
@@ -39,8 +47,9 @@ class Engine(ABC):
     def write(self, statements: Sequence[Statement]) -> None:
         """Run write statements in one transaction: all of them or none."""
 
-    def cast(self, expr: str, ptype: PropType) -> str:
-        """A Cypher expression that binds `expr` as `ptype` (Ladybug needs explicit casts)."""
+    def cast(self, expr: str, ptype: PropKind) -> str:
+        """A Cypher expression that binds `expr` as a property of kind `ptype`, spelled the
+        engine's way (Ladybug needs explicit casts)."""
         return expr
 
     replace_by_reinsert: bool = True

@@ -14,6 +14,19 @@ def missing(value: Any) -> bool:
     return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
+def plain(value: Any) -> Any:
+    """A result-frame cell as a plain Python value: NaN/NaT -> None, pandas Timestamp ->
+    datetime, numpy arrays and scalars -> lists and Python scalars; the rest as is.
+    The one cleaner of frame values (the graph reader and the CLI's JSON/CSV output use it)."""
+    if missing(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        return value.tolist()
+    return value
+
+
 def native(value: Any) -> Any:
     """Driver-specific temporal values -> Python datetimes in UTC."""
     to_native = getattr(value, "to_native", None)

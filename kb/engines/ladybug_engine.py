@@ -1,7 +1,12 @@
-"""LadybugDB: the embedded default. A directory on disk, no server."""
+"""LadybugDB: the embedded default. A file on disk, no server.
+
+Writes never change the live file in place: they run on a copy that is swapped in
+atomically (kb.engines.ladybug_files), so a kill -9 at any moment leaves the database
+as it was before the write or as it is after it."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -12,51 +17,117 @@ from typing import Any
 import ladybug
 import pandas as pd
 
-from kb.engines.base import Engine, EngineError, Params, Statement
+from kb.engines import ladybug_files as files
+from kb.engines.base import Engine, EngineError, EngineUnavailable, Params, Statement
+from kb.engines.faults import kill_point
 from kb.engines.frames import frame, to_utc_naive
-from kb.graph.schema import NodeSpec, PropType, RelSpec
+from kb.model.schema import NodeSpec, PropKind, RelSpec
+
+# How Ladybug spells each property kind of the schema.
+LADYBUG_TYPES: dict[PropKind, str] = {
+    PropKind.STRING: "STRING",
+    PropKind.INT: "INT64",
+    PropKind.FLOAT: "DOUBLE",
+    PropKind.BOOL: "BOOLEAN",
+    PropKind.TIMESTAMP: "TIMESTAMP",
+    PropKind.STRING_LIST: "STRING[]",
+}
 
 
 def _naive_utc_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
-    """Rows -> DataFrame with timestamp columns as naive UTC (vectorised, not per value)."""
+    """Rows -> DataFrame with timestamp columns as naive UTC (vectorised, not per value),
+    and text columns as Python objects with None for null.
+
+    pandas 3 makes text columns StringDtype with NaN for a missing value; COPY read those
+    wrongly on a 10,000-event packet (nulls stored as text, or "String dictionary index is
+    outside the offset table"); object columns with None load correctly (10 of 10 runs)."""
     df = pd.DataFrame.from_records(rows)
     for col in df.columns:
         first = df[col].first_valid_index()
         if first is not None and isinstance(df[col].loc[first], datetime):
             df[col] = pd.to_datetime(df[col], utc=True).dt.tz_localize(None)
+        elif isinstance(df[col].dtype, pd.StringDtype):
+            df[col] = df[col].astype(object).where(df[col].notna(), None)
     return df
+
+
+MEMORY = ":memory:"
 
 
 class LadybugEngine(Engine):
     name = "ladybug"
 
     def __init__(self, path: str | Path) -> None:
+        # ":memory:" is a database that lives and dies with the process (tests, scratch work):
+        # nothing on disk to protect, so writes are plain transactions, not shadow copies.
+        self.in_memory = str(path) == MEMORY
+        if self.in_memory:
+            self.path = Path(MEMORY)
+            self.description = "ladybug (embedded) in memory"
+            self._db, self._conn = self._open_pair(self.path)
+            self._writer: files.WriterLock | None = None
+            self._lock = threading.Lock()
+            return
         self.path = Path(path).expanduser()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.description = f"ladybug (embedded) at {self.path}"
+        self._writer = files.WriterLock(self.path)
+        files.clean_leftovers(self.path)
         try:
-            self._db = ladybug.Database(str(self.path))
-            self._conn = ladybug.Connection(self._db)
-        except RuntimeError as exc:
-            raise EngineError(f"cannot open the Ladybug database at {self.path}: {exc}") from exc
+            if not self.path.exists():  # even an empty database is made aside and swapped in
+                self._close_pair(*self._open_pair(files.shadow_path(self.path)))
+                files.swap_in(files.shadow_path(self.path), self.path)
+            self._db, self._conn = self._open_pair(self.path)
+        except EngineError:
+            self._writer.release()
+            raise
         # One connection is not safe for concurrent use (notebook widgets call back on threads).
         self._lock = threading.Lock()
+
+    def _open_pair(self, path: Path) -> tuple[ladybug.Database, ladybug.Connection]:
+        try:
+            db = ladybug.Database(str(path))
+            return db, ladybug.Connection(db)
+        except (RuntimeError, MemoryError) as exc:  # a damaged WAL also surfaced as std::bad_alloc
+            hint = files.recovery_hint(path, str(exc))
+            raise EngineUnavailable(hint or f"cannot open the Ladybug database at {path}: {exc}") from exc
+
+    @staticmethod
+    def _close_pair(db: ladybug.Database, conn: ladybug.Connection) -> None:
+        conn.close()
+        db.close()
 
     def _execute(self, cypher: str, params: Params | None = None) -> Any:
         try:
             return self._conn.execute(cypher, to_utc_naive(dict(params or {})))
-        except RuntimeError as exc:
-            raise EngineError(f"ladybug: {exc}\nquery: {cypher.strip()[:500]}") from exc
+        except (RuntimeError, ValueError, TypeError, OverflowError) as exc:  # bad values surface as these too
+            kind = EngineUnavailable if str(exc).startswith("IO exception") else EngineError
+            raise kind(f"ladybug: {exc}\nquery: {cypher.strip()[:500]}") from exc
 
     def apply_schema(self, nodes: Sequence[NodeSpec], rels: Sequence[RelSpec]) -> None:
-        with self._lock:
-            for n in nodes:
-                cols = ", ".join(f"{p} {t.value}" for p, t in n.all_props.items())
-                self._execute(f"CREATE NODE TABLE IF NOT EXISTS {n.label}({cols}, PRIMARY KEY ({n.key}))")
-            for r in rels:
+        # Only what is missing, so opening a database with its schema in place writes nothing.
+        have = set(self.read("CALL show_tables() RETURN name")["name"])
+        ddl: list[Statement] = []
+        for n in nodes:
+            if n.label not in have:
+                cols = ", ".join(f"{p} {LADYBUG_TYPES[t]}" for p, t in n.all_props.items())
+                ddl.append((f"CREATE NODE TABLE IF NOT EXISTS {n.label}({cols}, PRIMARY KEY ({n.key}))", {}))
+        for r in rels:
+            if r.type not in have:
                 pairs = ", ".join(f"FROM {a} TO {b}" for a, b in r.pairs)
-                props = "".join(f", {p} {t.value}" for p, t in r.all_props.items())
-                self._execute(f"CREATE REL TABLE IF NOT EXISTS {r.type}({pairs}{props})")
+                props = "".join(f", {p} {LADYBUG_TYPES[t]}" for p, t in r.all_props.items())
+                ddl.append((f"CREATE REL TABLE IF NOT EXISTS {r.type}({pairs}{props})", {}))
+        # A database made by an older version lacks properties added since: add them (at
+        # the end, where the schema appends new ones), else every COPY into it fails.
+        tables = [(n.label, n.all_props) for n in nodes] + [(r.type, r.all_props) for r in rels]
+        for table, columns in tables:
+            if table not in have:
+                continue
+            known = set(self.read(f"CALL table_info('{table}') RETURN *").iloc[:, 1])
+            ddl += [(f"ALTER TABLE {table} ADD {prop} {LADYBUG_TYPES[ptype]}", {})
+                    for prop, ptype in columns.items() if prop not in known]
+        if ddl:
+            self.write(ddl)
 
     def read(self, cypher: str, params: Params | None = None) -> pd.DataFrame:
         with self._lock:
@@ -67,25 +138,66 @@ class LadybugEngine(Engine):
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        """Hold the connection and run the block in one transaction: all of it or none."""
+        """Run the block on a copy of the database and swap the copy in: all of it or none,
+        also under kill -9 (the live file is never written in place)."""
+        if self.in_memory:
+            with self._lock:
+                self._execute("BEGIN TRANSACTION")
+                try:
+                    yield
+                except BaseException:
+                    with contextlib.suppress(EngineError):  # the block's own error is what surfaces
+                        self._execute("ROLLBACK")
+                    raise
+                self._execute("COMMIT")
+            return
+        shadow = files.shadow_path(self.path)
         with self._lock:
-            self._execute("BEGIN TRANSACTION")
+            self._close_pair(self._db, self._conn)
             try:
-                yield
+                files.copy_for_write(self.path, shadow)
+                self._db, self._conn = self._open_pair(shadow)
+            except OSError as exc:
+                self._db, self._conn = self._open_pair(self.path)
+                raise EngineUnavailable(f"cannot copy {self.path} for writing: {exc}") from exc
             except BaseException:
-                self._execute("ROLLBACK")
+                self._db, self._conn = self._open_pair(self.path)
                 raise
-            self._execute("COMMIT")
+            try:
+                # Statements auto-commit on the copy: the swap is the commit, and a failed
+                # statement leaves no transaction to roll back (a ROLLBACK after Ladybug ended
+                # one itself raised "No active transaction" and hid the real error).
+                yield
+                kill_point("commit")
+                self._execute("CHECKPOINT")
+            except BaseException:
+                # No ROLLBACK: the copy is dropped, so the engine's own error is what surfaces.
+                with contextlib.suppress(Exception):
+                    self._close_pair(self._db, self._conn)
+                files.discard(shadow)
+                self._db, self._conn = self._open_pair(self.path)
+                raise
+            self._close_pair(self._db, self._conn)
+            try:
+                files.swap_in(shadow, self.path)
+            except OSError as exc:
+                files.discard(shadow)
+                self._db, self._conn = self._open_pair(self.path)
+                raise EngineUnavailable(f"cannot replace {self.path} with its written copy: {exc}") from exc
+            kill_point("swap")
+            self._db, self._conn = self._open_pair(self.path)
 
     def write(self, statements: Sequence[Statement]) -> None:
         with self._transaction():
-            for cypher, params in statements:
+            for i, (cypher, params) in enumerate(statements):
                 self._execute(cypher, params)
+                if i == 0:
+                    kill_point("write")
 
-    def cast(self, expr: str, ptype: PropType) -> str:
+    def cast(self, expr: str, ptype: PropKind) -> str:
         # Ladybug infers a parameter's type from its values: a column that is null
         # (or an empty list) in every row would bind as STRING and be rejected.
-        return f"CAST({expr} AS {ptype.value})"
+        return f"CAST({expr} AS {LADYBUG_TYPES[ptype]})"
 
     bulk_packets_per_transaction = 10_000  # each COPY has a fixed cost: fewer, larger loads
     replace_by_reinsert = True  # UNWIND MERGE is slow here: delete + COPY re-ingests ~9x faster
@@ -95,10 +207,11 @@ class LadybugEngine(Engine):
                    rel_rows: Mapping[tuple[str, str, str], Sequence[Mapping[str, Any]]],
                    after: Sequence[Statement]) -> None:
         # COPY FROM a DataFrame is Ladybug's bulk path, an order of magnitude faster than
-        # UNWIND MERGE; it runs inside an explicit transaction, so all of it or none lands.
+        # UNWIND MERGE; it runs on a copy swapped in at the end, so all of it or none lands.
         with self._transaction():
             for cypher, params in before:
                 self._execute(cypher, params)
+            kill_point("write")
             for label, rows in label_rows.items():
                 if rows:
                     df = _naive_utc_frame(rows)  # noqa: F841 (COPY finds the frame by its variable name)
@@ -111,10 +224,11 @@ class LadybugEngine(Engine):
                 self._execute(cypher, params)
 
     def reset(self) -> None:
-        with self._lock:
-            self._execute("MATCH (n) DETACH DELETE n")
+        self.write([("MATCH (n) DETACH DELETE n", {})])
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
             self._db.close()
+            if self._writer is not None:
+                self._writer.release()

@@ -9,11 +9,21 @@ from typing import Any
 
 import neo4j
 import pandas as pd
-from neo4j.exceptions import Neo4jError, ServiceUnavailable
+from neo4j.exceptions import (
+    AuthError,
+    ConstraintError,
+    DriverError,
+    IncompleteCommit,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 
-from kb.engines.base import Engine, EngineError, Params, Statement
+from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Params, Statement
+from kb.engines.faults import kill_point
 from kb.engines.frames import frame
-from kb.graph.schema import NODE_BY_LABEL, REL_BY_TYPE, NodeSpec, PropType, RelSpec
+from kb.model.schema import NODE_BY_LABEL, REL_BY_TYPE, NodeSpec, PropKind, RelSpec
+from kb.redaction import redact
 
 _BULK_ROWS = 10_000
 
@@ -35,6 +45,35 @@ class Neo4jSettings:
     user: str = "neo4j"
     password: str = ""
     database: str = "neo4j"
+    # The driver's defaults (30 s of transaction retries, 30-60 s connection timeouts) made a
+    # server killed mid-ingest cost 33-58 s before any message: a few seconds is enough.
+    retry_seconds: float = 5.0
+    connect_seconds: float = 5.0
+
+
+def _translate(exc: Exception, where: str, cypher: str | None = None) -> EngineError:
+    """A driver or server error -> EngineError of the right kind, credentials redacted."""
+    query = f"\nquery: {cypher.strip()[:500]}" if cypher else ""
+    if isinstance(exc, AuthError):
+        return EngineUnavailable(redact(f"Neo4j at {where} refused the credentials: check NEO4J_USERNAME "
+                                        f"and NEO4J_PASSWORD ({exc.message})"))
+    if isinstance(exc, ConstraintError):
+        return EngineConflict(redact(f"neo4j: {exc.message} (another writer stored it first)"))
+    if isinstance(exc, IncompleteCommit):
+        return EngineUnavailable(redact(f"the connection to Neo4j at {where} broke during a commit, whose "
+                                        "outcome is unknown: run the command again (a re-ingest changes "
+                                        "nothing that was already written)"))
+    if isinstance(exc, ServiceUnavailable | SessionExpired | DriverError | OSError):
+        reason = " ".join(str(exc).split())  # the driver's text spans lines: keep the hint on the one line
+        return EngineUnavailable(redact(f"cannot reach Neo4j at {where}: {reason}; check that the server runs "
+                                        "and NEO4J_URI"))
+    if isinstance(exc, Neo4jError):
+        return EngineError(redact(f"neo4j: {exc.message}{query}"))
+    # The driver refuses values it cannot send (an integer beyond 64 bits, an unknown type).
+    return EngineError(redact(f"neo4j driver: {type(exc).__name__}: {exc}"))
+
+
+_DRIVER_ERRORS = (Neo4jError, DriverError, OSError, ValueError, TypeError, OverflowError)
 
 
 class Neo4jEngine(Engine):
@@ -42,13 +81,20 @@ class Neo4jEngine(Engine):
 
     def __init__(self, settings: Neo4jSettings) -> None:
         self.settings = settings
-        self.description = f"neo4j at {settings.uri} (database {settings.database})"
-        self._driver = neo4j.GraphDatabase.driver(settings.uri, auth=(settings.user, settings.password))
+        self._where = redact(settings.uri)
+        self.description = f"neo4j at {self._where} (database {settings.database})"
+        try:
+            self._driver = neo4j.GraphDatabase.driver(
+                settings.uri, auth=(settings.user, settings.password),
+                max_transaction_retry_time=settings.retry_seconds, connection_timeout=settings.connect_seconds,
+                connection_acquisition_timeout=2 * settings.connect_seconds)
+        except _DRIVER_ERRORS as exc:  # a malformed URI
+            raise EngineUnavailable(redact(f"NEO4J_URI {settings.uri!r} is not usable: {exc}")) from exc
         try:
             self._driver.verify_connectivity()
-        except (ServiceUnavailable, Neo4jError, OSError) as exc:
+        except _DRIVER_ERRORS as exc:
             self._driver.close()
-            raise EngineError(f"cannot reach Neo4j at {settings.uri}: {exc}") from exc
+            raise _translate(exc, self._where) from exc
 
     def _session(self) -> neo4j.Session:
         return self._driver.session(database=self.settings.database)
@@ -60,16 +106,19 @@ class Neo4jEngine(Engine):
                        f"FOR (n:{n.label}) REQUIRE n.{n.key} IS UNIQUE")
             for prop in (("incident_key",) if n.owned else ()) + n.indexed:
                 ddl.append(f"CREATE INDEX {n.label}_{prop} IF NOT EXISTS FOR (n:{n.label}) ON (n.{prop})")
-        with self._session() as s:
-            for stmt in ddl:
-                self._run(s, stmt)
-            self._run(s, "CALL db.awaitIndexes(300)")
+        try:
+            with self._session() as s:
+                for stmt in ddl:
+                    self._run(s, stmt)
+                self._run(s, "CALL db.awaitIndexes(300)")
+        except _DRIVER_ERRORS as exc:
+            raise _translate(exc, self._where) from exc
 
     def _run(self, session: neo4j.Session, cypher: str, params: Params | None = None) -> None:
         try:
             session.run(cypher, dict(params or {})).consume()
-        except Neo4jError as exc:
-            raise EngineError(f"neo4j: {exc.message}\nquery: {cypher.strip()[:500]}") from exc
+        except _DRIVER_ERRORS as exc:
+            raise _translate(exc, self._where, cypher) from exc
 
     def read(self, cypher: str, params: Params | None = None) -> pd.DataFrame:
         def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[list[Any]]]:
@@ -79,13 +128,14 @@ class Neo4jEngine(Engine):
         try:
             with self._session() as s:
                 columns, rows = s.execute_read(work)
-        except Neo4jError as exc:
-            raise EngineError(f"neo4j: {exc.message}\nquery: {cypher.strip()[:500]}") from exc
+        except _DRIVER_ERRORS as exc:
+            raise _translate(exc, self._where, cypher) from exc
         return frame(columns, rows)
 
-    def cast(self, expr: str, ptype: PropType) -> str:
-        # Written timestamps travel as ISO 8601 text (see write) and become DateTime here.
-        return f"datetime({expr})" if ptype is PropType.TIMESTAMP else expr
+    def cast(self, expr: str, ptype: PropKind) -> str:
+        # Neo4j is schema-free: only timestamps need spelling. They travel as ISO 8601 text
+        # (see write) and become DateTime here; every other kind binds as sent.
+        return f"datetime({expr})" if ptype is PropKind.TIMESTAMP else expr
 
     def write(self, statements: Sequence[Statement]) -> None:
         """Run write statements in one transaction.
@@ -95,14 +145,18 @@ class Neo4jEngine(Engine):
         batched ingest. Write statements bind them through `cast()`, i.e. datetime(...).
         """
         def work(tx: neo4j.ManagedTransaction) -> None:
-            for cypher, params in statements:
+            for i, (cypher, params) in enumerate(statements):
                 tx.run(cypher, _iso_timestamps(dict(params))).consume()
+                if i == 0:
+                    kill_point("write")
+            kill_point("commit")
 
         try:
             with self._session() as s:
                 s.execute_write(work)
-        except Neo4jError as exc:
-            raise EngineError(f"neo4j: {exc.message}") from exc
+        except _DRIVER_ERRORS as exc:
+            raise _translate(exc, self._where) from exc
+        kill_point("swap")
 
     bulk_packets_per_transaction = 500  # ~40,000 rows: comfortable in a 1 GB heap
     # Deleting and re-creating the same unique keys in one transaction costs Neo4j ~3x a
@@ -132,9 +186,12 @@ class Neo4jEngine(Engine):
         self.write([*statements, *after])
 
     def reset(self) -> None:
-        with self._session() as s:
-            # Batched so that a large graph does not need one huge transaction.
-            self._run(s, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+        try:
+            with self._session() as s:
+                # Batched so that a large graph does not need one huge transaction.
+                self._run(s, "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+        except _DRIVER_ERRORS as exc:
+            raise _translate(exc, self._where) from exc
 
     def close(self) -> None:
         self._driver.close()

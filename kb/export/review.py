@@ -52,7 +52,7 @@ def _cell(text: str) -> str:
 def review_markdown(packet: EventPacket, related: pd.DataFrame | None = None) -> str:
     inc = packet.incident
     out: list[str] = [f"# {inc.id}: {inc.title}", ""]
-    facts = [("Severity", f"SEV{inc.severity}"),
+    facts = [("Severity", f"SEV{inc.severity}" if inc.severity is not None else "unknown"),
              ("Services", ", ".join(inc.services) or "—"), ("Teams", ", ".join(inc.teams) or "—"),
              ("Started", _when(inc.started_at)), ("Detected", _when(inc.detected_at)),
              ("Acknowledged", _when(inc.acknowledged_at)), ("Mitigated", _when(inc.mitigated_at)),

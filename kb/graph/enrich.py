@@ -12,8 +12,8 @@ from itertools import islice
 from typing import Any
 
 from kb.engines.base import Engine, Statement
-from kb.graph.schema import REL_BY_TYPE
-from kb.graph.writer import rel_merge
+from kb.graph.writer import node_merge, rel_merge
+from kb.model.schema import NODE_BY_LABEL, REL_BY_TYPE
 
 SIMILARITY_ORIGIN = "similarity"
 SUGGESTED_ORIGIN = "suggested"
@@ -47,3 +47,45 @@ def link_themes(engine: Engine, rows: Sequence[dict[str, Any]], origin: str = SU
     full = [{"src": r["factor"], "dst": r["theme"], "confidence": float(r["confidence"]), "origin": origin}
             for r in rows]
     engine.write([(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)])
+
+
+TEXT_ORIGIN = "text"
+
+
+def replace_mentions(engine: Engine, incidents: Sequence[str], rows: Sequence[dict[str, Any]],
+                     origin: str = TEXT_ORIGIN) -> None:
+    """Replace the MENTIONS edges of `origin` from `incidents` with `rows` ({incident, kind
+    ("service" | "component"), name, component_kind, evidence, learned}), in one transaction.
+    Service and Component nodes are merged (shared, never erased)."""
+    statements: list[Statement] = [
+        (f"MATCH (a:Incident)-[e:MENTIONS]->(b:{label}) WHERE a.key IN $keys AND e.origin = $origin DELETE e",
+         {"keys": list(incidents), "origin": origin}) for label in ("Service", "Component")]
+    for kind, label in (("service", "Service"), ("component", "Component")):
+        mine = [r for r in rows if r["kind"] == kind]
+        if not mine:
+            continue
+        nodes = list({r["name"]: ({"name": r["name"], "kind": r.get("component_kind")} if kind == "component"
+                                  else {"name": r["name"]}) for r in mine}.values())
+        node_cypher = node_merge(engine, NODE_BY_LABEL[label])
+        statements += [(node_cypher, {"rows": chunk}) for chunk in _chunks(nodes, ROWS_PER_STATEMENT)]
+        cypher = rel_merge(engine, REL_BY_TYPE["MENTIONS"], "Incident", label)
+        full = [{"src": r["incident"], "dst": r["name"], "evidence": r["evidence"], "learned": bool(r["learned"]),
+                 "origin": origin} for r in mine]
+        statements += [(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)]
+    engine.write(statements)
+
+
+LEARNED_ORIGIN = "learned"
+
+
+def add_themes(engine: Engine, themes: Sequence[dict[str, Any]], links: Sequence[dict[str, Any]],
+               origin: str = LEARNED_ORIGIN) -> None:
+    """Merge Theme nodes ({slug, name, description}) and write INSTANCE_OF links ({factor, theme,
+    confidence}) of `origin`, in one transaction."""
+    statements: list[Statement] = [(node_merge(engine, NODE_BY_LABEL["Theme"]), {"rows": chunk})
+                                   for chunk in _chunks(list(themes), ROWS_PER_STATEMENT)]
+    cypher = rel_merge(engine, REL_BY_TYPE["INSTANCE_OF"], "Factor", "Theme")
+    full = [{"src": r["factor"], "dst": r["theme"], "confidence": float(r["confidence"]), "origin": origin}
+            for r in links]
+    statements += [(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)]
+    engine.write(statements)

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kb.engines.base import Engine, Statement
-from kb.graph.schema import NODE_BY_LABEL, REL_BY_TYPE, PropType
 from kb.graph.writer import node_merge, rel_merge
+from kb.model.schema import NODE_BY_LABEL, REL_BY_TYPE, PropType
 
 JIRA_PUSH = "jira-push"
 ROADMAP_IMPORT = "roadmap-import"

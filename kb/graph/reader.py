@@ -9,32 +9,19 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
-from kb.engines.frames import missing
-from kb.graph.schema import PACKET_ORIGIN
+from kb.engines.frames import plain
+from kb.graph.catalogue import Queryable
 from kb.model import EventPacket
-
-if TYPE_CHECKING:
-    from kb.knowledge_base import KnowledgeBase
-
-
-def _clean(value: Any) -> Any:
-    """pandas NaN/NaT -> None; Timestamps -> datetimes; everything else as is."""
-    if missing(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if hasattr(value, "tolist") and not isinstance(value, str):
-        return value.tolist()
-    return value
+from kb.model.schema import PACKET_ORIGIN
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     cols = list(df.columns)
-    return [{c: _clean(v) for c, v in zip(cols, row, strict=True)} for row in df.itertuples(index=False)]
+    return [{c: plain(v) for c, v in zip(cols, row, strict=True)} for row in df.itertuples(index=False)]
 
 
 def _by_incident(df: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
@@ -52,7 +39,7 @@ def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def read_packets(kbase: KnowledgeBase, keys: Sequence[str]) -> list[EventPacket]:
+def read_packets(kbase: Queryable, keys: Sequence[str]) -> list[EventPacket]:
     """Rebuild the Event Packets of the given incidents from the graph (missing keys are skipped)."""
     if not keys:
         return []
@@ -70,7 +57,7 @@ def read_packets(kbase: KnowledgeBase, keys: Sequence[str]) -> list[EventPacket]
                 "services": sorted(inc["services"] or []), "teams": sorted(inc["teams"] or []),
                 **{f: inc[f] for f in ("started_at", "detected_at", "acknowledged_at", "mitigated_at",
                                        "resolved_at", "customer_impact", "revenue_impact", "summary",
-                                       "compiled_at")},
+                                       "compiled_at", "responder_hours")},
                 "customers_affected": _int(inc["customers_affected"]),
                 "tags": inc["tags"] or [],
             },
@@ -109,7 +96,7 @@ def _analyses(k: str, part: dict[str, dict[str, list[dict[str, Any]]]]) -> list[
 
         influences = [{"source": r["source"], "target": "impact"} for r in mine(part["impact_edges"][k])]
         influences += [{"source": r["source"], "target": r["target"]} for r in mine(part["influences"][k])]
-        rc = ({"checked_at": a["related_checked_at"], "note": a["related_note"]}
+        rc = ({"checked_at": a["related_checked_at"], "note": a["related_note"], "related": a["related"] or []}
               if a["related_checked_at"] else None)
         out.append({
             "id": _suffix(akey), "method": a["method"], "facilitator": a["facilitator"],
@@ -138,9 +125,9 @@ def _finding(f: dict[str, Any], part: dict[str, dict[str, list[dict[str, Any]]]]
     return {
         "id": f["local_id"], "statement": f["statement"], "owner": f["owner"], "tags": f["tags"] or [],
         "impact": _int(f["impact"]), "effort": _int(f["effort"]), "status": f["status"],
-        "deferred_reason": f["deferred_reason"], "addresses": addresses,
+        "deferred_reason": f["deferred_reason"], "due_at": f["due_at"], "addresses": addresses,
         "work_items": [{x: w[x] for x in ("system", "external_id", "title", "url", "status", "created_at",
-                                          "closed_at")} for w in work],
+                                          "closed_at", "due_at")} for w in work],
         "okrs": [{"id": _suffix(o["key"]), "objective": o["objective"], "key_results": o["key_results"] or [],
                   "quarter": o["quarter"]} for o in okrs],
     }

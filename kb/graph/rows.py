@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from kb.graph.schema import NODE_BY_LABEL, PACKET_ORIGIN, REL_BY_TYPE
 from kb.model import IMPACT, EventPacket, TimelineEvent
+from kb.model.schema import NODE_BY_LABEL, PACKET_ORIGIN, REL_BY_TYPE
 
 Row = dict[str, Any]
 
@@ -56,17 +56,20 @@ class GraphRows:
                 prev.update({k: v for k, v in r.items() if v is not None})
             out.nodes[label] = list(merged.values())
         for rkey, rows in self.rels.items():
-            out.rels[rkey] = list({(r["src"], r["dst"]): r for r in rows}.values())
+            # Parallel edges that the schema tells apart (a person's two roles) stay two.
+            identity = REL_BY_TYPE[rkey[0]].identity
+            out.rels[rkey] = list({(r["src"], r["dst"], *(r[p] for p in identity)): r for r in rows}.values())
         return out
 
 
-def event_key(incident: str, event: TimelineEvent) -> str:
+def event_key(incident: str, event: TimelineEvent, occurrence: int = 1) -> str:
     """Stable key: the event's own id, else a digest of what it says, so merging the
-    same event from two sources (a packet and a PagerDuty log) does not duplicate it."""
+    same event from two sources (a packet and a PagerDuty log) does not duplicate it.
+    The same event written twice in one packet is kept twice: its second key ends in -2."""
     if event.id:
         return f"{incident}/ev/{event.id}"
     digest = hashlib.sha1(f"{event.at.isoformat()}|{event.kind}|{event.text}".encode()).hexdigest()[:12]
-    return f"{incident}/ev/{digest}"
+    return f"{incident}/ev/{digest}" + (f"-{occurrence}" if occurrence > 1 else "")
 
 
 def packet_rows(packet: EventPacket) -> GraphRows:
@@ -78,7 +81,8 @@ def packet_rows(packet: EventPacket) -> GraphRows:
            detected_at=inc.detected_at, acknowledged_at=inc.acknowledged_at,
            mitigated_at=inc.mitigated_at, resolved_at=inc.resolved_at,
            customer_impact=inc.customer_impact, revenue_impact=inc.revenue_impact,
-           customers_affected=inc.customers_affected, summary=inc.summary, tags=list(inc.tags),
+           customers_affected=inc.customers_affected, responder_hours=inc.responder_hours,
+           summary=inc.summary, tags=list(inc.tags),
            compiled_at=inc.compiled_at, source=packet.provenance.source,
            source_file=packet.provenance.file, imported=packet.provenance.imported,
            reviewed=packet.provenance.reviewed)
@@ -88,8 +92,11 @@ def packet_rows(packet: EventPacket) -> GraphRows:
     for name in inc.teams:
         g.node("Team", name=name)
         g.rel("INVOLVED", me, ("Team", name))
+    seen: Counter[str] = Counter()
     for ev in packet.timeline:
         key = event_key(k, ev)
+        seen[key] += 1
+        key = event_key(k, ev, seen[key])
         g.node("TimelineEvent", key=key, incident_key=k, at=ev.at, kind=ev.kind.value, text=ev.text,
                source=ev.source)
         g.rel("HAS_EVENT", me, ("TimelineEvent", key))
@@ -102,8 +109,12 @@ def packet_rows(packet: EventPacket) -> GraphRows:
         key = f"{k}/log/{i}"
         g.node("LogSnippet", key=key, incident_key=k, at=log.at, source=log.source, level=log.level, text=log.text)
         g.rel("HAS_LOG", me, ("LogSnippet", key))
+    named = {d.id for d in packet.decisions if d.id}
     for i, d in enumerate(packet.decisions):
-        key = f"{k}/decision/{d.id or i}"
+        local = d.id or str(i)
+        while not d.id and local in named:  # a decision without an id never takes another's key
+            local += "_"
+        key = f"{k}/decision/{local}"
         g.node("Decision", key=key, incident_key=k, at=d.at, decision=d.decision, rationale=d.rationale,
                alternatives=list(d.alternatives), made_by=d.made_by)
         g.rel("HAS_DECISION", me, ("Decision", key))
@@ -132,7 +143,8 @@ def _analysis_rows(g: GraphRows, packet: EventPacket, a: Any) -> None:
     rc = a.related_check
     g.node("Analysis", key=akey, incident_key=k, method=a.method.value, facilitator=a.facilitator,
            published_at=a.published_at, validated_at=a.validated_at,
-           related_checked_at=rc.checked_at if rc else None, related_note=rc.note if rc else None)
+           related_checked_at=rc.checked_at if rc else None, related_note=rc.note if rc else None,
+           related=list(rc.related) if rc else [])
     g.rel("ANALYZED_IN", ("Incident", k), ("Analysis", akey))
 
     def fkey(local: str) -> tuple[str, str]:
@@ -161,7 +173,8 @@ def _analysis_rows(g: GraphRows, packet: EventPacket, a: Any) -> None:
         me = ("Finding", nkey)
         g.node("Finding", key=nkey, incident_key=k, local_id=fnd.id, analysis_key=akey,
                statement=fnd.statement, owner=fnd.owner, tags=list(fnd.tags), impact=fnd.impact,
-               effort=fnd.effort, status=fnd.status.value, deferred_reason=fnd.deferred_reason)
+               effort=fnd.effort, status=fnd.status.value, deferred_reason=fnd.deferred_reason,
+               due_at=fnd.due_at)
         g.rel("PRODUCED", ("Analysis", akey), me)
         for ref in fnd.addresses:
             kind, _, rest = ref.partition(":")
@@ -177,7 +190,7 @@ def _analysis_rows(g: GraphRows, packet: EventPacket, a: Any) -> None:
             wkey = f"{w.system}:{w.external_id}" if w.external_id else f"{nkey}/work/{i}"
             g.node("WorkItem", key=wkey, system=w.system, external_id=w.external_id, title=w.title,
                    url=w.url, status=w.status, created_at=w.created_at, closed_at=w.closed_at,
-                   origin=PACKET_ORIGIN)
+                   due_at=w.due_at, origin=PACKET_ORIGIN)
             g.rel("TRACKED_BY", me, ("WorkItem", wkey))
         for o in fnd.okrs:
             okey = f"{k}/okr/{o.id}"

@@ -7,6 +7,10 @@ pushed Jira key, an accepted theme, a similarity check) are read first and resto
 where both ends still exist. Shared nodes (services, themes, barriers, work items...)
 are merged and never erased. So ingesting the same packet twice changes nothing, and a
 corrected packet replaces what it said before.
+
+One packet cannot sink a batch: a batch the engine refuses is split in halves until the
+packets it cannot store are found; the others are written and each refused packet is
+reported with the engine's own error.
 """
 
 from __future__ import annotations
@@ -15,11 +19,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
-from kb.engines.base import Engine, Statement
+from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Statement
 from kb.engines.frames import missing
 from kb.graph.rows import GraphRows, Row, packet_rows
-from kb.graph.schema import NODE_BY_LABEL, NODES, PACKET_ORIGIN, REL_BY_TYPE, RELS, NodeSpec, RelSpec
 from kb.model import EventPacket
+from kb.model.schema import NODE_BY_LABEL, NODES, PACKET_ORIGIN, REL_BY_TYPE, RELS, NodeSpec, PropKind, RelSpec
 
 DEFAULT_ROWS_PER_STATEMENT = 5000
 
@@ -39,11 +43,22 @@ def node_merge(engine: Engine, spec: NodeSpec) -> str:
     return f"UNWIND $rows AS r MERGE (n:{spec.label} {{{spec.key}: r.{spec.key}}}){set_clause}"
 
 
-def rel_merge(engine: Engine, spec: RelSpec, src: str, dst: str) -> str:
+def rel_merge(engine: Engine, spec: RelSpec, src: str, dst: str, keep_tool_links: bool = False) -> str:
+    """MERGE relationships from rows; with `keep_tool_links` (a packet's own write), an edge a
+    tool made (origin not "packet") keeps its values: the packet saying the same link must not
+    turn a roadmap or Jira link into a packet link, which a later packet edit would delete."""
     skey, dkey = NODE_BY_LABEL[src].key, NODE_BY_LABEL[dst].key
-    sets = ", ".join(f"e.{p} = {engine.cast(f'r.{p}', t)}" for p, t in spec.all_props.items())
+
+    def value(p: str, t: PropKind) -> str:
+        new = engine.cast(f"r.{p}", t)
+        if keep_tool_links and spec.enriched:
+            return f"CASE WHEN e.origin IS NOT NULL AND e.origin <> '{PACKET_ORIGIN}' THEN e.{p} ELSE {new} END"
+        return new
+
+    sets = ", ".join(f"e.{p} = {value(p, t)}" for p, t in spec.all_props.items())
+    ident = ", ".join(f"{p}: r.{p}" for p in spec.identity)
     return (f"UNWIND $rows AS r MATCH (a:{src} {{{skey}: r.src}}) MATCH (b:{dst} {{{dkey}: r.dst}}) "
-            f"MERGE (a)-[e:{spec.type}]->(b)" + (f" SET {sets}" if sets else ""))
+            f"MERGE (a)-[e:{spec.type}{f' {{{ident}}}' if ident else ''}]->(b)" + (f" SET {sets}" if sets else ""))
 
 
 def _scope(label: str, var: str) -> str | None:
@@ -130,7 +145,7 @@ def merge_statements(engine: Engine, rows: GraphRows, rows_per_statement: int) -
         for src, dst in rel.pairs:
             batch = rows.rels.get((rel.type, src, dst))
             if batch:
-                cypher = rel_merge(engine, rel, src, dst)
+                cypher = rel_merge(engine, rel, src, dst, keep_tool_links=True)
                 out += [(cypher, {"rows": c}) for c in _chunks(batch, rows_per_statement)]
     return out
 
@@ -185,21 +200,76 @@ def write_batch(engine: Engine, rows: GraphRows, stored: list[str],
     engine.bulk_write(before, {k: v for k, v in rows.nodes.items() if _new_only(k)}, rows.rels, after)
 
 
+class PacketsNotWritten(EngineError):
+    """The engine refused these packets (the others of their batches were written)."""
+
+    def __init__(self, refused: list[tuple[EventPacket, EngineError]]) -> None:
+        self.refused = refused
+        super().__init__("; ".join(f"{p.key}: {first_line(e)}" for p, e in refused))
+
+
+def first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+OnRefused = Callable[[EventPacket, EngineError], Any]
+
+
+def _stored_now(engine: Engine, keys: list[str]) -> set[str]:
+    df = engine.read("UNWIND $keys AS k MATCH (i:Incident {key: k}) RETURN i.key AS key", {"keys": keys})
+    return set(df["key"])
+
+
+def _write_rows(engine: Engine, rows: GraphRows, stored: set[str], rows_per_statement: int) -> None:
+    try:
+        write_batch(engine, rows, [k for k in rows.incidents if k in stored], rows_per_statement)
+    except EngineConflict:
+        # Another writer stored some of these incidents since we looked: replace them instead.
+        stored.update(_stored_now(engine, rows.incidents))
+        write_batch(engine, rows, [k for k in rows.incidents if k in stored], rows_per_statement)
+
+
+def _write_isolating(engine: Engine, batch: list[EventPacket], stored: set[str], rows_per_statement: int,
+                     refused: list[tuple[EventPacket, EngineError]]) -> int:
+    """Write the batch; if the engine refuses it, bisect down to the packets it refuses."""
+    rows = collect_rows(batch)
+    try:
+        _write_rows(engine, rows, stored, rows_per_statement)
+    except EngineUnavailable:
+        raise  # nothing can be written: splitting would only repeat the error
+    except EngineError as exc:
+        if len(batch) == 1:
+            refused.append((batch[0], exc))
+            return 0
+        mid = len(batch) // 2
+        return (_write_isolating(engine, batch[:mid], stored, rows_per_statement, refused)
+                + _write_isolating(engine, batch[mid:], stored, rows_per_statement, refused))
+    stored.update(rows.incidents)  # a packet repeated in a later batch replaces, not duplicates
+    return rows.count()
+
+
 def write_packets(
     engine: Engine,
     packets: Iterable[EventPacket],
     *,
     rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT,
     on_batch: Callable[[int], Any] | None = None,
+    on_refused: OnRefused | None = None,
 ) -> int:
-    """Write packets in batches of the engine's bulk size; returns the number of rows written."""
+    """Write packets in batches of the engine's bulk size; returns the number of rows written.
+
+    Packets the engine refuses go to `on_refused` with its error; without it, they raise
+    PacketsNotWritten once everything else is written."""
     stored = set(engine.read("MATCH (i:Incident) RETURN i.key AS key")["key"])
     total = 0
+    refused: list[tuple[EventPacket, EngineError]] = []
     for batch in _batches(packets, engine.bulk_packets_per_transaction):
-        rows = collect_rows(batch)
-        write_batch(engine, rows, [k for k in rows.incidents if k in stored], rows_per_statement)
-        stored.update(rows.incidents)  # a packet repeated in a later batch replaces, not duplicates
-        total += rows.count()
+        total += _write_isolating(engine, batch, stored, rows_per_statement, refused)
         if on_batch:
             on_batch(len(batch))
+    if refused and on_refused is None:
+        raise PacketsNotWritten(refused)
+    for packet, error in refused:
+        assert on_refused is not None
+        on_refused(packet, error)
     return total

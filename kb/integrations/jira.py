@@ -13,6 +13,7 @@ recorded for a request Jira did not confirm; the push stops at the first error.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -25,8 +26,9 @@ import pandas as pd
 
 from kb.analysis.gate import DEFAULT_RULES, GateRules, gate_findings
 from kb.engines import EngineError
-from kb.graph.loop_writes import JIRA_PUSH, record_work_item
+from kb.graph.loop_writes import JIRA_PUSH
 from kb.knowledge_base import KnowledgeBase
+from kb.redaction import redact
 
 ENV_VARS = ("JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PROJECT")
 SUMMARY_MAX = 250  # Jira's limit is 255 characters
@@ -36,8 +38,27 @@ class JiraError(RuntimeError):
     """Jira refused or did not answer; the message says what to do about it."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(redact(message))  # JIRA_BASE_URL may carry credentials
         self.status = status
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback  # 127.0.0.0/8 and ::1
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str) -> None:
+    """https only: the API token travels in every request (plain http only to this machine)."""
+    parsed = httpx.URL(url) if "://" in url else None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+        raise JiraError(f"JIRA_BASE_URL {url!r}: expected https://your-site.atlassian.net")
+    if parsed.scheme == "http" and not _is_loopback(parsed.host):
+        raise JiraError(f"JIRA_BASE_URL {url!r} uses http://, which would send the API token as clear "
+                        "text: use https:// (plain http is accepted only for localhost/127.0.0.1/::1)")
 
 
 @dataclass(frozen=True)
@@ -50,6 +71,9 @@ class JiraSettings:
     timeout: float = 30.0
     max_retries: int = 3
     max_retry_wait: float = 60.0
+
+    def __post_init__(self) -> None:
+        check_base_url(self.base_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> JiraSettings:
@@ -116,7 +140,9 @@ class JiraClient:
         self.close()
 
     def browse_url(self, key: str) -> str:
-        return f"{self.settings.base_url}/browse/{key}"
+        # Stored in the graph and printed: never with the user-info of JIRA_BASE_URL.
+        bare = httpx.URL(self.settings.base_url).copy_with(username=None, password=None)
+        return f"{str(bare).rstrip('/')}/browse/{key}"
 
     def create_issue(self, fields: dict[str, Any], what: str = "the issue") -> CreatedIssue:
         """POST /rest/api/3/issue; retries only 429 (Retry-After, bounded), never a time-out."""
@@ -219,7 +245,7 @@ def push_findings(kbase: KnowledgeBase, incidents: list[str], client: JiraClient
             report.error, report.failed_finding = exc, str(row["finding"])
             break
         try:
-            record_work_item(kbase.engine, str(row["finding"]), {
+            kbase.record_work_item(str(row["finding"]), {
                 "key": f"jira:{issue.key}", "system": "jira", "external_id": issue.key,
                 "title": summary_of(str(row["statement"])), "url": client.browse_url(issue.key),
                 "status": "To Do", "created_at": now(),

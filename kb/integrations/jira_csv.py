@@ -23,9 +23,10 @@ from typing import Any
 import pandas as pd
 
 from kb.analysis.gate import DEFAULT_RULES, GateRules, gate_findings
-from kb.graph.loop_writes import update_work_items
+from kb.engines.frames import missing
 from kb.integrations.jira import finding_label, summary_of
 from kb.knowledge_base import KnowledgeBase
+from kb.model.documents import MAX_EXPORT_BYTES, MAX_YEAR, MIN_YEAR, DocumentError, brief, decode, one_line
 
 PRIORITY = {5: "Highest", 4: "High", 3: "Medium", 2: "Low", 1: "Lowest"}
 DATE_FORMATS = ("%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%d/%b/%y %H:%M", "%Y-%m-%d %H:%M:%S",
@@ -35,6 +36,9 @@ UNRESOLVED = {"", "unresolved", "none"}
 
 class JiraCsvError(ValueError):
     """A Jira CSV file that cannot be read; the message names the file, row and column."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message))  # one line, whatever the file holds
 
 
 def export_rows(kbase: KnowledgeBase, incidents: Sequence[str], issue_type: str = "Task",
@@ -77,6 +81,8 @@ def parse_jira_date(text: str, zone: tzinfo = UTC) -> datetime | None:
     text = text.strip()
     if not text:
         return None
+    if len(text) > 40:  # a date is short; this also bounds what strptime's patterns scan
+        raise ValueError(f"{brief(text)} is not a date Jira exports (like 02/Apr/25 4:00 PM or 2025-04-02 16:00)")
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
@@ -88,6 +94,8 @@ def parse_jira_date(text: str, zone: tzinfo = UTC) -> datetime | None:
                 continue
         else:
             raise ValueError(f"{text!r} is not a date Jira exports (like 02/Apr/25 4:00 PM or 2025-04-02 16:00)")
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:  # year 1 or 9999 with an offset overflows in UTC
+        raise ValueError(f"{text!r} is not a date between the years {MIN_YEAR} and {MAX_YEAR}")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed.astimezone(UTC)
@@ -102,12 +110,28 @@ class ExportRow:
 
 
 def read_export(path: Path, zone: tzinfo = UTC) -> list[ExportRow]:
-    """Rows of a Jira CSV export: Issue key and Status are required, Resolution and Resolved optional."""
+    """Rows of a Jira CSV export: Issue key and Status are required, Resolution and Resolved optional.
+    Whatever the file holds, the only exception is a JiraCsvError naming it."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise JiraCsvError(f"{path}: cannot read the file: {exc}") from None
+        with path.open("rb") as fh:
+            text = decode(fh.read(MAX_EXPORT_BYTES + 1), MAX_EXPORT_BYTES)
+    except OSError as exc:
+        raise JiraCsvError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+    except DocumentError as exc:
+        raise JiraCsvError(f"{path}: {exc.field}: {exc.expected}") from None
     reader = csv.reader(io.StringIO(text))
+    try:
+        return _export_rows(path, reader, zone)
+    except JiraCsvError:
+        raise
+    except csv.Error as exc:
+        raise JiraCsvError(f"{path}: line {reader.line_num}: a CSV row ({exc})") from None
+    except Exception as exc:  # a check this reader lacks must still reject this file only
+        raise JiraCsvError(f"{path}: line {reader.line_num}: a Jira CSV export "
+                           f"({type(exc).__name__}: {brief(str(exc))})") from None
+
+
+def _export_rows(path: Path, reader: Any, zone: tzinfo) -> list[ExportRow]:
     header = next(reader, None)
     if not header:
         raise JiraCsvError(f"{path}: empty file; expected a Jira CSV export with a header row")
@@ -118,7 +142,7 @@ def read_export(path: Path, zone: tzinfo = UTC) -> list[ExportRow]:
     for required in ("issue key", "status"):
         if required not in index:
             raise JiraCsvError(f"{path}: no column {required.title()!r}; expected a Jira CSV export "
-                               f"(found: {', '.join(h for h in header if h) or 'none'})")
+                               f"(found: {brief(', '.join(h for h in header if h)) if any(header) else 'none'})")
     rows = []
     for n, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
@@ -151,8 +175,8 @@ class SyncReport:
 
 def _same_time(a: object, b: datetime | None) -> bool:
     if b is None or a is None or a is pd.NaT:
-        return (a is None or a is pd.NaT or (isinstance(a, float) and pd.isna(a))) and b is None
-    return pd.Timestamp(a) == pd.Timestamp(b)
+        return missing(a) and b is None
+    return bool(pd.Timestamp(a) == pd.Timestamp(b))
 
 
 def sync_export(kbase: KnowledgeBase, path: Path, zone: tzinfo = UTC) -> SyncReport:
@@ -179,7 +203,7 @@ def sync_export(kbase: KnowledgeBase, path: Path, zone: tzinfo = UTC) -> SyncRep
                         "closed_at": r.resolved})
         changes.append({"work_item": item["key"], "finding": item["finding"], "old_status": old_status,
                         "status": r.status, "resolution": r.resolution, "closed_at": r.resolved})
-    update_work_items(kbase.engine, updates)
+    kbase.update_work_items(updates)
     frame = pd.DataFrame(changes, columns=["work_item", "finding", "old_status", "status", "resolution",
                                            "closed_at"])
     frame["closed_at"] = pd.to_datetime(frame["closed_at"], utc=True)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from kb.analysis.language import vague_action
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
-from kb.lint.where import clip, findings
+from kb.lint.where import clip, done_in_text, findings, owner_in_text, tracker_reference, unreviewed_import
 from kb.model import EventPacket, FindingStatus
 
 FAMILY = "action-item proliferation"
@@ -43,5 +43,13 @@ def vague_finding(packet: EventPacket, ctx: LintContext, opts: Options) -> Itera
 @rule("unowned-finding", FAMILY, Level.WARNING, "an open finding with no owner")
 def unowned_finding(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     for _, f, loc in findings(packet):
-        if f.owner is None and f.status not in _SETTLED:
+        if f.owner is not None or f.status in _SETTLED:
+            continue
+        # An owner named in the text, or a ticket that carries one, counts.
+        if owner_in_text(f.statement) or tracker_reference(f.statement) or done_in_text(f.statement):
+            continue
+        if unreviewed_import(packet):
+            yield Hit(loc, f.statement, "to do for the review: the imported document names no owner",
+                      "Name the team that owns the outcome (owner: TEAM) when the review confirms it.", Level.INFO)
+        else:
             yield Hit(loc, f.statement, "no owner", "Name the team that owns the outcome (owner: TEAM).")

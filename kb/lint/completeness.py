@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kb.analysis.policy import PARTS
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
+from kb.lint.where import unreviewed_import
 from kb.model import EventPacket
 
 FAMILY = "incomplete packet"
-PARTS = ("timeline", "impact", "metrics", "participants", "analyses")
 
 
 def _has(packet: EventPacket, part: str) -> bool:
@@ -32,6 +33,14 @@ def incomplete_packet(packet: EventPacket, ctx: LintContext, opts: Options) -> I
     if missing:
         present = [f"{p}: {len(getattr(packet, p)) if p != 'impact' else 'yes'}" for p in required if p not in missing]
         evidence = f"missing {', '.join(missing)}" + (f" (present: {'; '.join(present)})" if present else "")
+        if unreviewed_import(packet):
+            # The document did not contain them: a to-do for the review, not a broken packet.
+            src = packet.provenance.file or packet.provenance.source
+            yield Hit(", ".join(missing), evidence, f"to do for the review: {', '.join(missing)} "
+                      f"(not in the imported document {src})",
+                      "Add them from the incident channel, paging history and dashboards when the review "
+                      "confirms the imported packet (provenance.reviewed: true).", Level.INFO)
+            return
         yield Hit(", ".join(missing), evidence, f"no {', '.join(missing)}",
                   "Compile the missing parts from the incident channel, paging history and dashboards "
                   "before the review: a review without facts falls back on opinions.")

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kb.analysis.policy import DEFAULT_POLICY, PolicyError, SeverityPolicy
 from kb.lint.model import Level
+from kb.lint.policy_file import parse_policy
 from kb.lint.registry import RULES, Rule
 
 _RESERVED = ("enabled", "level")
@@ -36,6 +38,8 @@ class RuleSettings:
 class LintConfig:
     overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: Path | None = None
+    policy: SeverityPolicy = DEFAULT_POLICY
+    """Which rules and packet sections apply to which severity ([policy.SEVn], kb.analysis.policy)."""
 
     def settings(self, rule: Rule) -> RuleSettings:
         raw = self.overrides.get(rule.id, {})
@@ -90,7 +94,14 @@ def read_config(path: str | Path) -> LintConfig:
     unknown = sorted(set(section) - {"rules"})
     if unknown:
         raise ConfigError(f"{file}: {prefix}.{unknown[0]}: unknown key; expected rules.RULE-ID tables")
-    return LintConfig(_validate(section.get("rules", {}), file, f"{prefix}.rules"), file)
+    home = data.get("tool", {}).get("incident-kb", {}) if file.name == "pyproject.toml" else data
+    policy_table = home.get("policy")
+    try:
+        policy = parse_policy(policy_table, file, prefix.replace("check", "policy")) if policy_table is not None \
+            else DEFAULT_POLICY
+    except PolicyError as exc:
+        raise ConfigError(str(exc)) from None
+    return LintConfig(_validate(section.get("rules", {}), file, f"{prefix}.rules"), file, policy)
 
 
 def find_config(start: str | Path | None = None) -> Path | None:

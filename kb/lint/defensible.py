@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from kb.analysis.language import indefensible, vague_action
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
-from kb.lint.where import findings
+from kb.lint.where import findings, tracker_reference
 from kb.model import EventPacket
 
 FAMILY = "defensible findings"
@@ -20,6 +20,9 @@ def indefensible_finding(packet: EventPacket, ctx: LintContext, opts: Options) -
     for _, f, loc in findings(packet):
         if vague_action(f.statement):
             continue  # a vague action is reported once, by vague-finding
+        ref = tracker_reference(f.statement)
+        if ref and len(f.statement.replace(ref, "").split()) <= 2:
+            continue  # only a ticket reference ("#2213"): the ticket holds the mechanism
         why = indefensible(f.statement, int(opts["min_words"]))
         if why:
             yield Hit(loc, f.statement, why,

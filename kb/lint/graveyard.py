@@ -8,7 +8,7 @@ from datetime import datetime
 
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
-from kb.lint.where import findings, texts
+from kb.lint.where import done_in_text, findings, texts, tracker_reference, unreviewed_import
 from kb.model import Analysis, EventPacket, FindingStatus
 
 FAMILY = "documentation graveyard"
@@ -28,6 +28,17 @@ def missing_tags(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterat
 def no_related_check(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     if not packet.analyses or any(a.related_check for a in packet.analyses):
         return
+    if unreviewed_import(packet) and ctx.related_earlier is not None:
+        # The similarity check ran at import; what matters is an earlier similar incident the
+        # document does not cite: the review should look at it. No such incident, nothing to do.
+        cited = _cited(packet, frozenset(ctx.related_earlier.get(packet.key, ())))
+        todo = [k for k in ctx.related_earlier.get(packet.key, ()) if k not in cited]
+        if todo:
+            yield Hit("analyses.*.related_check", f"similar earlier incident(s) not cited: {', '.join(todo)}",
+                      f"to do for the review: compare with {', '.join(todo)}",
+                      "Read the earlier incident(s), say in the review whether this is a repeat and record "
+                      "it (related_check: {checked_at: ..., related: [...], note: ...}).", Level.INFO)
+        return
     links = ctx.related_links.get(packet.key, 0) if ctx.related_links is not None else 0
     if links or _cites_another_incident(packet, ctx.known_incidents):
         return
@@ -39,11 +50,15 @@ def no_related_check(packet: EventPacket, ctx: LintContext, opts: Options) -> It
 
 
 def _cites_another_incident(packet: EventPacket, known: frozenset[str]) -> bool:
+    return bool(_cited(packet, known))
+
+
+def _cited(packet: EventPacket, known: frozenset[str]) -> set[str]:
     others = known - {packet.key}
     if not others:
-        return False
+        return set()
     words = {w for _, text, _ in texts(packet) for w in re.findall(r"[A-Za-z0-9_.\-]+", text)}
-    return bool(words & others)
+    return words & others
 
 
 def _since(a: Analysis, packet: EventPacket) -> datetime | None:
@@ -58,8 +73,8 @@ def untracked_finding(packet: EventPacket, ctx: LintContext, opts: Options) -> I
     for a, f, loc in findings(packet):
         if f.status in (FindingStatus.DONE, FindingStatus.REJECTED):
             continue
-        if f.work_items or f.okrs or f.deferred_reason:
-            continue
+        if f.work_items or f.okrs or f.deferred_reason or tracker_reference(f.statement) or done_in_text(f.statement):
+            continue  # a ticket named in the text is tracking too
         since = _since(a, packet)
         if since is None:
             continue

@@ -27,6 +27,9 @@ class Hit:
     evidence: str
     message: str
     fix: str
+    level: Level | None = None
+    """A rule may report a to-do (INFO) instead of its level: what an imported document cannot
+    contain is work for the review, not an error."""
 
 
 @dataclass(frozen=True)
@@ -55,11 +58,14 @@ class LintContext:
 
     `related_links`: RELATED_TO links per incident (None when no graph was consulted).
     `known_incidents`: ids a review may cite ("see PM2019-009") to show it looked at the past.
+    `related_earlier`: the earlier incidents the similarity check linked each incident to.
     """
 
     now: datetime = field(default_factory=_now)
     related_links: Mapping[str, int] | None = None
     known_incidents: frozenset[str] = frozenset()
+    related_earlier: Mapping[str, tuple[str, ...]] | None = None
+    """Earlier incidents each incident is RELATED_TO (found by the similarity check)."""
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:

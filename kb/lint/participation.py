@@ -35,7 +35,7 @@ def isolated_retrospective(packet: EventPacket, ctx: LintContext, opts: Options)
       "a review of a SEV`max_severity` or worse incident with no provocateur", max_severity=2)
 def no_provocateur(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     sev = packet.incident.severity
-    if not packet.participants or sev > int(opts["max_severity"]):
+    if not packet.participants or sev is None or sev > int(opts["max_severity"]):
         return
     if not any(p.role is Role.PROVOCATEUR for p in packet.participants):
         yield Hit("participants", _roster(packet), f"SEV{sev} review without a provocateur",

@@ -27,8 +27,14 @@ class Rule:
         """Run this rule alone on one packet (defaults for whatever is not given)."""
         opts = {**self.options, **(options or {})}
         ctx = context or LintContext()
-        return [LintFinding(self.id, level or self.level, packet.key, h.location, h.evidence, h.message, h.fix)
+        return [LintFinding(self.id, _lower(h.level, level or self.level), packet.key, h.location, h.evidence,
+                            h.message, h.fix)
                 for h in self.check(packet, ctx, opts)]
+
+
+def _lower(hit: Level | None, configured: Level) -> Level:
+    """A hit's own level (a to-do) applies when it is milder than the configured one."""
+    return hit if hit is not None and hit.rank > configured.rank else configured
 
 
 RULES: dict[str, Rule] = {}

@@ -8,7 +8,7 @@ from kb.analysis.frameworks import chains_stopping_at_person
 from kb.analysis.language import blame_hits, names_a_person_as_cause
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
-from kb.lint.where import clip, people
+from kb.lint.where import clip, people, unreviewed_import
 from kb.model import EventPacket
 
 FAMILY = "single root cause"
@@ -22,6 +22,12 @@ def single_root_cause(packet: EventPacket, ctx: LintContext, opts: Options) -> I
     handles = people(packet)
     for a in packet.analyses:
         systemic = [f for f in a.factors if names_a_person_as_cause(f.statement, handles) is None]
+        if not a.factors and unreviewed_import(packet):
+            yield Hit(f"analyses.{a.id}.factors", "no factors recorded",
+                      "to do for the review: the imported document lists no contributing factors",
+                      "Work out the contributing factors in the review (what let the fault in, what "
+                      "delayed detection, what made repair slow) and record each as a factor.", Level.INFO)
+            continue
         if len(systemic) < least:
             evidence = "; ".join(f"{f.id}: {f.statement}" for f in a.factors) or "no factors recorded"
             blamed = len(a.factors) - len(systemic)
@@ -41,12 +47,14 @@ def single_category(packet: EventPacket, ctx: LintContext, opts: Options) -> Ite
             (cat,) = cats
             evidence = "; ".join(f"{f.id} ({f.category.value}): {f.statement}" for f in a.factors)
             others = " and ".join(sorted({"technical", "process", "organizational"} - {cat.value}))
-            guessed = " (categories guessed at import: confirm them)" if all(
-                f.category_guessed for f in a.factors) else ""
+            all_guessed = all(f.category_guessed for f in a.factors)
+            guessed = " (categories guessed at import: confirm them)" if all_guessed else ""
+            # Keyword guesses prove nothing about the analysis: confirming them is a to-do.
             yield Hit(f"analyses.{a.id}.factors", clip(evidence),
                       f"all {len(a.factors)} factors are {cat.value}{guessed}",
                       f"Look for {others} factors: what in how we plan, review, staff or own this work "
-                      f"let the {cat.value} conditions turn into an incident?")
+                      f"let the {cat.value} conditions turn into an incident?",
+                      Level.INFO if all_guessed else None)
 
 
 @rule("chain-ends-at-person", FAMILY, Level.ERROR,

@@ -51,10 +51,14 @@ def lint_packet(packet: EventPacket, config: LintConfig | None = None,
     cfg = config or LintConfig()
     ctx = context or LintContext()
     out: list[LintFinding] = []
+    scaled = cfg.policy.for_severity(packet.incident.severity)  # process scaled to severity
     for rule in RULES.values():
         settings = cfg.settings(rule)
-        if settings.enabled:
-            out.extend(rule.run(packet, ctx, settings.options, settings.level))
+        if settings.enabled and scaled.applies(rule.id):
+            options = settings.options
+            if "required" in options and rule.id == "incomplete-packet":
+                options = {**options, "required": [p for p in options["required"] if p in scaled.sections]}
+            out.extend(rule.run(packet, ctx, options, settings.level))
     out.sort(key=lambda f: (f.level.rank, f.rule, f.location))
     return out
 
@@ -73,13 +77,19 @@ def related_links(kbase: KnowledgeBase, keys: Sequence[str]) -> dict[str, int]:
     return {str(k): int(n) for k, n in zip(df["incident"], df["related"], strict=True)}
 
 
+def related_earlier(kbase: KnowledgeBase, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    df = kbase.query("review_related_earlier", keys=list(keys))
+    return {str(k): tuple(sorted(str(x) for x in (v.tolist() if hasattr(v, "tolist") else v)))
+            for k, v in zip(df["incident"], df["related"], strict=True)}
+
+
 def lint_graph(kbase: KnowledgeBase, keys: Sequence[str] | None = None, config: LintConfig | None = None,
                now: datetime | None = None) -> LintReport:
     """Lint incidents in the graph (all of them when `keys` is None) with a fixed number of queries."""
-    known = [str(k) for k in kbase.query("incident_keys")["incident"]]
+    known = [str(k) for k in kbase.query("incidents")["incident"]]
     if keys is None:
         keys = known
     packets = read_packets(kbase, keys)
     context = LintContext(now=now or datetime.now(UTC), related_links=related_links(kbase, keys),
-                          known_incidents=frozenset(known))
+                          known_incidents=frozenset(known), related_earlier=related_earlier(kbase, keys))
     return lint_packets(packets, config, context)

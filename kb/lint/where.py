@@ -2,9 +2,50 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from kb.model import Analysis, EventPacket, Factor, Finding
+
+_TRACKER = re.compile(
+    r"\b(?:issues|pull|pulls|merge_requests|browse|tickets)/[A-Za-z0-9-]*\d+|(?<![\w&#])#\d{2,7}\b|"
+    r"\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b")
+_TRACKED_CLAIM = re.compile(
+    r"\b(?:added|created|opened|filed|placed|raised)\s+(?:\w+\s+){0,7}?(?:backlog|ticket|issue|roadmap|jira)\b|"
+    r"\b(?:backlog|ticket|jira)\s+(?:\w+\s+){0,3}?(?:added|created|opened|filed)\b", re.IGNORECASE)
+_OWNER = re.compile(
+    r"\b(?:owner|owned\s+by|assigned\s+to|assignee|responsible)\s*[:=]?\s*@?[A-Za-z][\w.-]+|"
+    r"(?<![\w@/])@[A-Za-z][\w-]{1,38}\b", re.IGNORECASE)
+_DONE = re.compile(r"^\s*(?:[-*]\s*)?\[[xX]\]")
+_SUBJECT_TEAM = re.compile(r"^(?:the\s+)?([A-Z][A-Za-z0-9-]+)(?:\s+team)?\s+(?:will|has|have|is\s+going\s+to|owns)\b")
+_NOT_A_TEAM = frozenset({"we", "this", "it", "that", "there", "they", "these", "those", "i", "you", "everyone",
+                         "someone", "nobody", "all", "each", "our"})
+
+
+def unreviewed_import(packet: EventPacket) -> bool:
+    """Imported from a document and not yet reviewed: what the document lacks is work for the review."""
+    return packet.provenance.imported and not packet.provenance.reviewed
+
+
+def tracker_reference(text: str) -> str | None:
+    """A ticket the text points at (an issue or pull request link, '#123', 'OPS-42', "added a
+    backlog task"), else None: the ticket then carries the owner and the work."""
+    m = _TRACKER.search(text) or _TRACKED_CLAIM.search(text)
+    return m.group(0) if m else None
+
+
+def done_in_text(text: str) -> bool:
+    """A ticked checkbox ("[x] Update ..."): the document says the action is done."""
+    return bool(_DONE.match(text))
+
+
+def owner_in_text(text: str) -> str | None:
+    """An owner the text names ('owner: sre', 'assigned to Ana', '@ana', 'DevEx will ...'), else None."""
+    m = _OWNER.search(text)
+    if m:
+        return m.group(0)
+    t = _SUBJECT_TEAM.search(text.strip())
+    return t.group(1) if t and t.group(1).lower() not in _NOT_A_TEAM else None
 
 
 def factors(packet: EventPacket) -> Iterator[tuple[Analysis, Factor, str]]:

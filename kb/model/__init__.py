@@ -1,6 +1,8 @@
 """Pydantic models of the Event Packet. No I/O here."""
 
 from kb.model.analysis import (
+    AGREED_STATUSES,
+    DEFEATED_STATUSES,
     IMPACT,
     Analysis,
     BarrierAssessment,
@@ -34,6 +36,7 @@ from kb.model.incident import (
 from kb.model.packet import SCHEMA_VERSION, EventPacket
 
 __all__ = [
+    "AGREED_STATUSES", "DEFEATED_STATUSES",
     "IMPACT", "SCHEMA_VERSION", "Analysis", "BarrierAssessment", "BarrierKind", "BarrierStatus",
     "Category", "DecisionPoint", "EventKind", "EventPacket", "Factor", "Finding", "FindingStatus",
     "IncidentMeta", "Influence", "LogSnippet", "Method", "MetricPoint", "MetricSnapshot", "OkrProposal",

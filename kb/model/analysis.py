@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from kb.model.common import LocalId, NonEmpty, Slug, Strict, UtcDatetime
+from kb.model.common import Flag, Int64, LocalId, NonEmpty, Slug, Strict, UtcDatetime
 
 IMPACT = "impact"
 """The influence target that stands for the observed impact (the root of a Contribution Factor Map)."""
@@ -45,11 +45,19 @@ class FindingStatus(StrEnum):
     DONE = "done"
 
 
+DEFEATED_STATUSES: tuple[str, ...] = (BarrierStatus.FAILED.value, BarrierStatus.MISSING.value,
+                                      BarrierStatus.BYPASSED.value)
+"""Barrier statuses that let an incident through (everything but held)."""
+
+AGREED_STATUSES: tuple[str, ...] = (FindingStatus.AGREED.value, FindingStatus.DONE.value)
+"""Finding statuses that commit to the work (agreed, or already done)."""
+
+
 class Factor(Strict):
     id: LocalId
     statement: NonEmpty
     category: Category
-    category_guessed: bool = False
+    category_guessed: Flag = False
     themes: list[Slug] = Field(default_factory=list)
 
 
@@ -77,6 +85,7 @@ class WorkItem(Strict):
     status: str | None = None
     created_at: UtcDatetime | None = None
     closed_at: UtcDatetime | None = None
+    due_at: UtcDatetime | None = None
 
 
 class OkrProposal(Strict):
@@ -91,10 +100,11 @@ class Finding(Strict):
     statement: NonEmpty
     owner: str | None = None
     tags: list[NonEmpty] = Field(default_factory=list)
-    impact: int | None = Field(default=None, ge=1, le=5)
-    effort: int | None = Field(default=None, ge=1, le=5)
+    impact: Int64 | None = Field(default=None, ge=1, le=5)
+    effort: Int64 | None = Field(default=None, ge=1, le=5)
     status: FindingStatus = FindingStatus.PROPOSED
     deferred_reason: str | None = None
+    due_at: UtcDatetime | None = Field(default=None, description="follow-up deadline (default: by severity)")
     addresses: list[str] = Field(
         default_factory=list,
         description='factor ids of the same analysis, "theme:SLUG" or "barrier:SLUG"',

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from kb.model.common import LocalId, NonEmpty, Strict, UtcDatetime
+from kb.model.common import Flag, Int64, LocalId, NonEmpty, Real, Strict, UtcDatetime
+from kb.model.documents import brief
 
 
 class EventKind(StrEnum):
@@ -33,15 +34,16 @@ class Provenance(Strict):
 
     source: str = "manual"  # manual | markdown | pagerduty | demo | ...
     file: str | None = None
-    imported: bool = False
-    reviewed: bool = True
+    imported: Flag = False
+    reviewed: Flag = True
     notes: list[str] = Field(default_factory=list)
 
 
 class IncidentMeta(Strict):
     id: LocalId
     title: NonEmpty
-    severity: int = Field(ge=1, le=5, description="1 is the most severe (SEV1)")
+    severity: int | None = Field(default=None, ge=1, le=5,
+                                 description="1 is the most severe (SEV1); None: unknown (not stated)")
     services: list[NonEmpty] = Field(default_factory=list)
     teams: list[NonEmpty] = Field(default_factory=list)
     started_at: UtcDatetime
@@ -50,8 +52,10 @@ class IncidentMeta(Strict):
     mitigated_at: UtcDatetime | None = None
     resolved_at: UtcDatetime | None = None
     customer_impact: str | None = None
-    revenue_impact: float | None = Field(default=None, ge=0, description="money at stake")
-    customers_affected: int | None = Field(default=None, ge=0)
+    revenue_impact: Real | None = Field(default=None, ge=0, description="money at stake")
+    customers_affected: Int64 | None = Field(default=None, ge=0)
+    responder_hours: Real | None = Field(
+        default=None, ge=0, description="person-hours spent responding, if stated (else estimated)")
     summary: str | None = None
     tags: list[NonEmpty] = Field(default_factory=list)
     compiled_at: UtcDatetime | None = Field(
@@ -61,10 +65,33 @@ class IncidentMeta(Strict):
     @field_validator("severity", mode="before")
     @classmethod
     def _sev_label(cls, value: object) -> object:
-        # Accept "SEV2" / "sev2" as well as 2: both spellings are common.
-        if isinstance(value, str) and value.upper().startswith("SEV"):
-            return value[3:]
-        return value
+        # Accept "SEV2" / "sev2" as well as 2: both spellings are common. Nothing else is
+        # read as a number (true is not SEV1, "2" and 2.0 are not 2).
+        if isinstance(value, str) and value[:3].upper() == "SEV" and value[3:].isascii() and value[3:].isdigit():
+            return int(value[3:])
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        raise ValueError(f"an integer 1-5 or SEV1..SEV5 (got {brief(value)})")
+
+    @model_validator(mode="after")
+    def _anchors_in_order(self) -> IncidentMeta:
+        return check_anchor_order(self)
+
+
+_AFTER_START = ("detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
+
+
+def check_anchor_order(meta: IncidentMeta) -> IncidentMeta:
+    """No anchor before started_at, and resolved_at not before mitigated_at. Detection may come
+    after mitigation (a problem that healed itself), so that pair is not ordered."""
+    for name in _AFTER_START:
+        value = getattr(meta, name)
+        if value is not None and value < meta.started_at:
+            raise ValueError(f"{name} ({value.isoformat()}) is before started_at ({meta.started_at.isoformat()})")
+    if meta.mitigated_at and meta.resolved_at and meta.resolved_at < meta.mitigated_at:
+        raise ValueError(f"resolved_at ({meta.resolved_at.isoformat()}) is before mitigated_at "
+                         f"({meta.mitigated_at.isoformat()})")
+    return meta
 
 
 class TimelineEvent(Strict):
@@ -77,7 +104,7 @@ class TimelineEvent(Strict):
 
 class MetricPoint(Strict):
     at: UtcDatetime
-    value: float
+    value: Real
 
 
 class MetricSnapshot(Strict):
@@ -112,5 +139,5 @@ class DecisionPoint(Strict):
 class StakeholderImpact(Strict):
     stakeholder: NonEmpty
     statement: NonEmpty
-    customers_affected: int | None = Field(default=None, ge=0)
-    revenue_impact: float | None = Field(default=None, ge=0)
+    customers_affected: Int64 | None = Field(default=None, ge=0)
+    revenue_impact: Real | None = Field(default=None, ge=0)

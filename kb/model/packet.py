@@ -44,14 +44,19 @@ class EventPacket(Strict):
     def _references_resolve(self) -> EventPacket:
         # Factor and finding ids are unique per packet so that their graph keys
         # (incident id + local id) are stable whatever analysis they sit in.
-        _unique("analyses", [a.id for a in self.analyses])
+        _unique("analyses.id", "analysis", [a.id for a in self.analyses])
         factor_ids = [f.id for a in self.analyses for f in a.factors]
         finding_ids = [f.id for a in self.analyses for f in a.findings]
-        _unique("factor", factor_ids)
-        _unique("finding", finding_ids)
-        _unique("timeline event", [e.id for e in self.timeline if e.id])
-        _unique("roadmap item", [r.key for r in self.roadmap])
+        _unique("analyses.factors.id", "factor", factor_ids)
+        _unique("analyses.findings.id", "finding", finding_ids)
+        _unique("timeline.id", "timeline event", [e.id for e in self.timeline if e.id])
+        _unique("decisions.id", "decision", [d.id for d in self.decisions if d.id])
+        _unique("roadmap.key", "roadmap item", [r.key for r in self.roadmap])
+        pairs = Counter((p.handle, p.role.value) for p in self.participants)
+        if twice := sorted(f"{h} as {r}" for (h, r), n in pairs.items() if n > 1):
+            raise ValueError(f"participants: each person once per role; listed twice: {', '.join(twice)}")
         for ai, analysis in enumerate(self.analyses):
+            _unique(f"analyses.{ai}.barriers.barrier", "barrier", [b.barrier for b in analysis.barriers])
             local = {f.id for f in analysis.factors}
             for ii, inf in enumerate(analysis.influences):
                 where = f"analyses.{ai}.influences.{ii}"
@@ -72,10 +77,10 @@ class EventPacket(Strict):
         return self
 
 
-def _unique(what: str, ids: list[str]) -> None:
+def _unique(field: str, what: str, ids: list[str]) -> None:
     dupes = sorted(k for k, n in Counter(ids).items() if n > 1)
     if dupes:
-        raise ValueError(f"{what} ids must be unique within a packet; repeated: {', '.join(dupes)}")
+        raise ValueError(f"{field}: {what} ids must be unique within a packet; repeated: {', '.join(dupes)}")
 
 
 def _known(value: str, known: set[str], where: str, expected: str) -> None:

@@ -1,8 +1,9 @@
-"""The one definition of the graph: labels, key properties, typed properties, relationships.
+"""The one definition of the graph: labels, key properties, property kinds, relationships.
 
 Both engines' DDL is generated from this, and so are the batched write statements.
-Ladybug needs every property declared and typed; Neo4j gets uniqueness constraints
-and indexes from the same lists.
+The schema says what a property is (a PropKind); each engine in kb/engines says how
+it spells that kind (Ladybug declares every property typed, e.g. INT64 or STRING[];
+Neo4j gets uniqueness constraints and indexes from the same lists). No I/O here.
 """
 
 from __future__ import annotations
@@ -11,31 +12,36 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 
-class PropType(StrEnum):
-    STRING = "STRING"
-    INT = "INT64"
-    FLOAT = "DOUBLE"
-    BOOL = "BOOLEAN"
-    TIMESTAMP = "TIMESTAMP"
-    STRING_LIST = "STRING[]"
+class PropKind(StrEnum):
+    """What a property holds; not how an engine spells it (that is in kb/engines)."""
 
+    STRING = "string"
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    TIMESTAMP = "timestamp"
+    STRING_LIST = "string_list"
+
+
+PropType = PropKind
+"""The former name, kept for code written against it."""
 
 # Short names keep the schema tables below readable.
-S, I, F, B, T, SL = (PropType.STRING, PropType.INT, PropType.FLOAT, PropType.BOOL,  # noqa: E741
-                     PropType.TIMESTAMP, PropType.STRING_LIST)
+S, I, F, B, T, SL = (PropKind.STRING, PropKind.INT, PropKind.FLOAT, PropKind.BOOL,  # noqa: E741
+                     PropKind.TIMESTAMP, PropKind.STRING_LIST)
 
 
 @dataclass(frozen=True)
 class NodeSpec:
     label: str
     key: str
-    props: dict[str, PropType]
+    props: dict[str, PropKind]
     owned: bool = False
     """Owned nodes belong to one incident (property incident_key) and are replaced with its packet."""
     indexed: tuple[str, ...] = ()
 
     @property
-    def all_props(self) -> dict[str, PropType]:
+    def all_props(self) -> dict[str, PropKind]:
         extra = {"incident_key": S} if self.owned else {}
         return {self.key: S, **extra, **self.props}
 
@@ -44,13 +50,15 @@ class NodeSpec:
 class RelSpec:
     type: str
     pairs: tuple[tuple[str, str], ...]
-    props: dict[str, PropType] = field(default_factory=dict)
+    props: dict[str, PropKind] = field(default_factory=dict)
+    identity: tuple[str, ...] = ()
+    """Properties that tell parallel edges between the same two nodes apart (MERGEd on)."""
     enriched: bool = False
     """Enriched relationships are also written by tools (theme acceptance, Jira push,
     similarity checks); they carry `origin` so a re-ingested packet replaces only its own."""
 
     @property
-    def all_props(self) -> dict[str, PropType]:
+    def all_props(self) -> dict[str, PropKind]:
         return {**self.props, "origin": S} if self.enriched else dict(self.props)
 
 
@@ -58,7 +66,7 @@ NODES: tuple[NodeSpec, ...] = (
     NodeSpec("Incident", "key", {
         "title": S, "severity": I, "started_at": T, "detected_at": T, "acknowledged_at": T,
         "mitigated_at": T, "resolved_at": T, "customer_impact": S, "revenue_impact": F,
-        "customers_affected": I, "summary": S, "tags": SL, "compiled_at": T, "source": S,
+        "customers_affected": I, "summary": S, "tags": SL, "compiled_at": T, "source": S, "responder_hours": F,
         "source_file": S, "imported": B, "reviewed": B,
     }, indexed=("started_at",)),
     NodeSpec("Service", "name", {}),
@@ -75,23 +83,24 @@ NODES: tuple[NodeSpec, ...] = (
     }, owned=True),
     NodeSpec("Analysis", "key", {
         "method": S, "facilitator": S, "published_at": T, "validated_at": T,
-        "related_checked_at": T, "related_note": S,
+        "related_checked_at": T, "related_note": S, "related": SL,
     }, owned=True),
     NodeSpec("Factor", "key", {
         "local_id": S, "analysis_key": S, "statement": S, "category": S, "category_guessed": B,
     }, owned=True),
+    NodeSpec("Component", "name", {"kind": S}),
     NodeSpec("Theme", "slug", {"name": S, "description": S}),
     NodeSpec("Barrier", "slug", {"name": S, "kind": S}),
     NodeSpec("Finding", "key", {
         "local_id": S, "analysis_key": S, "statement": S, "owner": S, "tags": SL, "impact": I,
-        "effort": I, "status": S, "deferred_reason": S,
+        "effort": I, "status": S, "deferred_reason": S, "due_at": T,
     }, owned=True),
     # Work items and objectives are shared: a Jira push or an OKR draft may create
     # them outside any packet. Packet-made ones (origin "packet") that no finding
     # links to any more are removed after a re-ingest.
     NodeSpec("WorkItem", "key", {
         "system": S, "external_id": S, "title": S, "url": S, "status": S, "created_at": T,
-        "closed_at": T, "resolution": S, "origin": S,
+        "closed_at": T, "resolution": S, "origin": S, "due_at": T,
     }),
     NodeSpec("Objective", "key", {
         "objective": S, "key_results": SL, "quarter": S, "status": S, "origin": S,
@@ -107,13 +116,14 @@ RELS: tuple[RelSpec, ...] = (
     RelSpec("HAS_LOG", (("Incident", "LogSnippet"),)),
     RelSpec("HAS_DECISION", (("Incident", "Decision"),)),
     RelSpec("HAD_IMPACT", (("Incident", "Impact"),)),
-    RelSpec("PARTICIPATED", (("Person", "Incident"),), {"role": S, "team": S}),
+    RelSpec("PARTICIPATED", (("Person", "Incident"),), {"role": S, "team": S}, identity=("role",)),
     RelSpec("ANALYZED_IN", (("Incident", "Analysis"),)),
     RelSpec("IDENTIFIED", (("Analysis", "Factor"),)),
     RelSpec("CONTRIBUTED_TO", (("Factor", "Factor"),)),
     RelSpec("CONTRIBUTED_TO_IMPACT", (("Factor", "Incident"),)),
     RelSpec("INSTANCE_OF", (("Factor", "Theme"),), {"confidence": F}, enriched=True),
-    RelSpec("CHALLENGED", (("Incident", "Barrier"),), {"status": S, "analysis_key": S, "note": S}),
+    RelSpec("CHALLENGED", (("Incident", "Barrier"),), {"status": S, "analysis_key": S, "note": S},
+            identity=("analysis_key",)),
     RelSpec("DEFEATED", (("Factor", "Barrier"),)),
     RelSpec("PRODUCED", (("Analysis", "Finding"),)),
     RelSpec("ADDRESSES", (("Finding", "Factor"), ("Finding", "Theme"), ("Finding", "Barrier"))),
@@ -121,6 +131,10 @@ RELS: tuple[RelSpec, ...] = (
     RelSpec("PROPOSED_AS", (("Finding", "Objective"),), enriched=True),
     RelSpec("MOTIVATED_BY", (("RoadmapItem", "Finding"),), enriched=True),
     RelSpec("RELATED_TO", (("Incident", "Incident"),), {"score": F, "basis": S}, enriched=True),
+    # Services and components (technologies, learned corpus terms) found in an incident's text
+    # by kb.analysis.entities: tool-made (origin "text"), with the words that matched.
+    RelSpec("MENTIONS", (("Incident", "Service"), ("Incident", "Component")), {"evidence": S, "learned": B},
+            enriched=True),
 )
 
 NODE_BY_LABEL: dict[str, NodeSpec] = {n.label: n for n in NODES}

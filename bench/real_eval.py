@@ -1,0 +1,310 @@
+"""Cross-incident intelligence measured on real post-mortems, against labels made by reading them.
+
+Imports ../shared/data/postmortems-dfds and ../shared/data/incident-reports-2i2c with
+`kb import markdown --ingest` into a fresh Ladybug database (the 2i2c PDFs are turned
+into markdown text with pypdf first, unless `kb import` has a pdf command), then prints:
+
+- `kb similar` recall@5 (any time), macro over the members of the labelled groups;
+- `kb repeats` precision and recall against the labelled repeats (incident level, and
+  pairs: the earlier incident it names must be an accepted one);
+- each lint rule's precision on the hand-judged sample (bench/real_eval/lint_judgements.yaml;
+  firings not yet judged are listed so they can be judged);
+- what `kb clusters`, `kb hotspots`, `kb themes suggest`, `kb metrics` and `kb audit` say.
+
+    python bench/real_eval.py [--data ../shared/data] [--keep DIR] [--json]
+
+Labels: bench/real_eval/labels.yaml (groups and repeats, with a reason each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import kb  # noqa: E402
+
+HERE = Path(__file__).resolve().parent / "real_eval"
+FLOORS = {"recall_at_5": 0.85, "repeat_precision": 0.8, "lint_rule_precision": 0.8}
+PDF_HEADINGS = {
+    "Overview": "Summary", "What Happened": "What Happened", "Resolution": "Resolution",
+    "Where we got lucky": "Where we got lucky", "What Went Well?": "What Went Well?",
+    "What Didn't Go So Well?": "What Didn't Go So Well?", "Action Items": "Action Items",
+    "Timeline": "Timeline",
+}
+K = 5
+SAMPLE = 6
+"""Lint firings judged per rule: the first SAMPLE in sha1(doc | rule | location | level) order."""
+
+
+def _kb(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kb", *args], cwd=ROOT, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, check=False)
+
+
+def pdf_as_markdown(pdf: Path) -> str:
+    """The PDF's text with its PagerDuty section names made headings; the title is the line before
+    'Status:'. Only for this evaluation: the product's PDF import is the importer's job."""
+    import pypdf  # noqa: PLC0415 (only needed here)
+
+    with contextlib.redirect_stderr(io.StringIO()):
+        text = "\n".join(p.extract_text() or "" for p in pypdf.PdfReader(pdf).pages)
+    lines = [ln.rstrip() for ln in text.splitlines()]
+    title = pdf.stem
+    for i, ln in enumerate(lines):
+        if ln.startswith("Status:") and i > 0:
+            title = lines[i - 1].strip()
+            break
+    out = [f"# {pdf.stem[:10]} {title}", ""]
+    for ln in lines:
+        out.append(f"## {PDF_HEADINGS[ln.strip()]}" if ln.strip() in PDF_HEADINGS else ln)
+    return "\n".join(out) + "\n"
+
+
+def import_corpus(data: Path, work: Path) -> Path:
+    db = work / "db"
+    folders = [data / "postmortems-dfds", data / "incident-reports-2i2c"]
+    has_pdf = "pdf" in _kb("import", "--help").stdout
+    pdf_dir = work / "pdf-as-markdown"
+    pdf_dir.mkdir(parents=True, exist_ok=True)
+    if not has_pdf:
+        for pdf in sorted((data / "incident-reports-2i2c").glob("*.pdf")):
+            (pdf_dir / f"{pdf.stem}.md").write_text(pdf_as_markdown(pdf))
+        folders.append(pdf_dir)
+    for folder in folders:
+        r = _kb("import", "markdown", str(folder), "--out", str(work / "packets" / folder.name),
+                "--ingest", "--db", str(db), "--format", "json")
+        if r.returncode not in (0, 1):
+            raise SystemExit(f"kb import markdown {folder} failed:\n{r.stderr[-2000:]}")
+    if has_pdf:
+        r = _kb("import", "pdf", str(data / "incident-reports-2i2c"), "--out", str(work / "packets" / "pdf"),
+                "--ingest", "--db", str(db))
+        if r.returncode not in (0, 1):
+            raise SystemExit(f"kb import pdf failed:\n{r.stderr[-2000:]}")
+    return db
+
+
+def doc_name(source_file: object) -> str:
+    return Path(str(source_file)).stem if source_file else ""
+
+
+def key_map(kbase: kb.KnowledgeBase) -> dict[str, str]:
+    """Document name (file stem) -> incident key."""
+    df = kbase.cypher("MATCH (i:Incident) RETURN i.key AS key, i.source_file AS file")
+    out: dict[str, str] = {}
+    for k, f in zip(df["key"], df["file"], strict=True):
+        # DFDS files are "PM2019-009 - Title.md": the labels use the id before " - ".
+        out[doc_name(f).split(" - ")[0]] = str(k)
+    return out
+
+
+def similar_recall(kbase: kb.KnowledgeBase, labels: dict[str, Any], keys: dict[str, str]) -> dict[str, Any]:
+    from kb.analysis.similarity import SimilarityIndex  # noqa: PLC0415
+
+    index = SimilarityIndex.build(kbase)
+    per_member: list[float] = []
+    per_group: dict[str, float] = {}
+    missing: list[str] = []
+    for name, group in labels["groups"].items():
+        members = [keys[m] for m in group["members"] if m in keys]
+        missing += [m for m in group["members"] if m not in keys]
+        scores = []
+        for m in members:
+            others = set(members) - {m}
+            if not others:
+                continue
+            top = set(index.similar(m, K, earlier_only=False)["similar"])
+            scores.append(len(top & others) / min(len(others), K))
+        per_member += scores
+        per_group[name] = round(sum(scores) / len(scores), 3) if scores else float("nan")
+    return {"recall_at_5": round(sum(per_member) / len(per_member), 3) if per_member else 0.0,
+            "members": len(per_member), "per_group": per_group, "documents_missing": missing}
+
+
+def repeat_scores(kbase: kb.KnowledgeBase, labels: dict[str, Any], keys: dict[str, str]) -> dict[str, Any]:
+    from kb.analysis.repeats import find_repeats  # noqa: PLC0415
+
+    name_of = {v: k for k, v in keys.items()}
+    group_of = {keys[m]: g for g, grp in labels["groups"].items() for m in grp["members"] if m in keys}
+    truth: dict[str, set[str]] = {}
+    for r in labels["repeats"]:
+        if r["incident"] in keys:
+            earlier = {keys[e] for e in r["earlier"] if e in keys}
+            if not earlier:  # earlier report outside the corpus: any earlier member of its group
+                g = group_of.get(keys[r["incident"]])
+                earlier = {m for m, gg in group_of.items() if gg == g and m != keys[r["incident"]]}
+            truth[keys[r["incident"]]] = earlier
+    ambiguous = {keys[a] for a in labels.get("ambiguous_repeats", []) if a in keys}
+    found = find_repeats(kbase)
+    pairs = {(str(a), str(b)) for a, b in zip(found["incident"], found["earlier_incident"], strict=True)}
+    flagged = {a for a, _ in pairs} - ambiguous
+    right = flagged & set(truth)
+    pair_scored = {(a, b) for a, b in pairs if a not in ambiguous}
+    right_pairs = {(a, b) for a, b in pair_scored if a in truth and b in truth[a]}
+    evidence = []
+    if "evidence" in found.columns:
+        for row in found.itertuples(index=False):
+            evidence.append(f"{name_of.get(row.incident, row.incident)} <- "
+                            f"{name_of.get(row.earlier_incident, row.earlier_incident)}: {row.evidence}")
+    return {
+        "flagged": len(flagged), "labelled": len(truth),
+        "precision": round(len(right) / len(flagged), 3) if flagged else None,
+        "recall": round(len(right) / len(truth), 3) if truth else None,
+        "pair_precision": round(len(right_pairs) / len(pair_scored), 3) if pair_scored else None,
+        "false": sorted(name_of.get(a, a) for a in flagged - set(truth)),
+        "missed": sorted(name_of.get(a, a) for a in set(truth) - flagged),
+        "ambiguous_flagged": sorted(name_of.get(a, a) for a in {a for a, _ in pairs} & ambiguous),
+        "evidence": evidence,
+    }
+
+
+def firing_id(doc: str, rule: str, location: str, level: str) -> str:
+    return f"{doc} | {rule} | {location} | {level}"
+
+
+def lint_scores(kbase: kb.KnowledgeBase, keys: dict[str, str]) -> dict[str, Any]:
+    from kb.lint import lint_graph  # noqa: PLC0415
+
+    name_of = {v: k for k, v in keys.items()}
+    judged_file = HERE / "lint_judgements.yaml"
+    judged: dict[str, bool] = {}
+    if judged_file.exists():
+        for row in yaml.safe_load(judged_file.read_text()) or []:
+            judged[firing_id(row["doc"], row["rule"], row["location"], row["level"])] = bool(row["right"])
+    report = lint_graph(kbase, None, None, datetime(2026, 11, 29, tzinfo=UTC))
+    fired: dict[str, list[str]] = defaultdict(list)
+    levels: dict[str, set[str]] = defaultdict(set)
+    text: dict[str, str] = {}
+    for f in report.findings:
+        fid = firing_id(name_of.get(f.incident, f.incident), f.rule, f.location, f.level.value)
+        fired[f.rule].append(fid)
+        levels[f.rule].add(f.level.value)
+        text[fid] = f"{f.message} || {f.evidence[:300]}"
+    per_rule: dict[str, Any] = {}
+    unjudged: list[str] = []
+    to_judge: list[str] = []
+    for rule, ids in sorted(fired.items()):
+        verdicts = [judged[i] for i in ids if i in judged]
+        unjudged += [i for i in ids if i not in judged]
+        # The sample: the first SAMPLE firings of each rule in a fixed (sha1) order.
+        sample = sorted(ids, key=lambda i: hashlib.sha1(i.encode()).hexdigest())[:SAMPLE]
+        to_judge += [f"{i}\n          {text[i]}" for i in sample if i not in judged]
+        per_rule[rule] = {"fired": len(ids), "judged": len(verdicts), "levels": sorted(levels[rule]),
+                          "precision": round(sum(verdicts) / len(verdicts), 3) if verdicts else None}
+    incidents = {f.incident for f in report.findings}
+    return {"firings": len(report.findings), "errors": report.errors,
+            "incidents_with_firings": len(incidents), "incidents": len(report.incidents),
+            "per_rule": per_rule, "unjudged": unjudged, "sample_unjudged": to_judge}
+
+
+def _quiet(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 (the evaluation reports a crash as a figure)
+        return f"CRASH {type(exc).__name__}: {exc}"
+
+
+def other_commands(kbase: kb.KnowledgeBase) -> dict[str, Any]:
+    from kb.analysis.clusters import find_clusters  # noqa: PLC0415
+    from kb.analysis.hotspots import SUBJECT_KINDS, hotspots  # noqa: PLC0415
+    from kb.analysis.metrics import loop_metrics  # noqa: PLC0415
+    from kb.analysis.themes import suggest_themes  # noqa: PLC0415
+
+    out: dict[str, Any] = {}
+    cl = _quiet(find_clusters, kbase, min_together=2)
+    out["clusters(min_support 2)"] = cl if isinstance(cl, str) else len(cl.clusters)
+    hs = _quiet(hotspots, kbase, list(SUBJECT_KINDS))
+    out["hotspots"] = hs if isinstance(hs, str) else len(hs)
+    if not isinstance(hs, str) and len(hs):
+        out["hotspots top"] = [f"{r.kind}:{r.subject} {r.incidents} inc, last major {r.last_major}/"
+                               f"{r.of_last_major}" for r in hs.head(5).itertuples()]
+    sg = _quiet(suggest_themes, kbase)
+    if isinstance(sg, str):
+        out["themes suggest"] = sg
+    else:
+        out["themes suggest"] = len(sg)
+        if "confidence" in sg.columns and len(sg):
+            out["themes suggest >= 0.3"] = int((sg["confidence"] >= 0.3).sum())
+    mt = _quiet(loop_metrics, kbase)
+    out["metrics"] = mt if isinstance(mt, str) else f"{len(mt)} rows"
+    try:
+        from kb.lint.audit import audit  # noqa: PLC0415
+    except ImportError:
+        out["audit"] = "no kb audit"
+    else:
+        au = _quiet(audit, kbase)
+        out["audit"] = au if isinstance(au, str) else au.headline()
+    sev = kbase.cypher("MATCH (i:Incident) RETURN i.severity AS s")["s"]
+    out["severity known"] = f"{int(sev.notna().sum())} of {len(sev)}"
+    ent = kbase.cypher("MATCH (i:Incident)-[:AFFECTED]->(s:Service) RETURN count(*) AS c")["c"].iloc[0]
+    out["AFFECTED links"] = int(ent)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    if not (ROOT.parent / "shared" / "data").exists():
+        ap.set_defaults(data=Path("/work/shared/data"))
+    ap.add_argument("--keep", type=Path, help="Work in this folder (kept) instead of a temporary one.")
+    ap.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    ap.add_argument("--show-unjudged", type=int, default=0,
+                    help="List up to N lint firings of the judged sample that have no judgement yet.")
+    args = ap.parse_args()
+    labels = yaml.safe_load((HERE / "labels.yaml").read_text())
+    with tempfile.TemporaryDirectory(prefix="kb-real-eval-") as tmp:
+        work = args.keep or Path(tmp)
+        if args.keep and (work / "db").exists():
+            raise SystemExit(f"{work}/db exists: give an empty --keep folder")
+        db = import_corpus(args.data, work)
+        with kb.connect(db=db) as kbase:
+            keys = key_map(kbase)
+            result: dict[str, Any] = {"documents": len(keys), "similar": similar_recall(kbase, labels, keys),
+                      "repeats": repeat_scores(kbase, labels, keys), "lint": lint_scores(kbase, keys),
+                      "commands": other_commands(kbase)}
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+        return
+    s, r, lint = result["similar"], result["repeats"], result["lint"]
+    print(f"real corpus: {result['documents']} incidents imported")
+    print(f"kb similar  recall@5 {s['recall_at_5']:.3f} over {s['members']} group members "
+          f"(floor {FLOORS['recall_at_5']})")
+    for g, v in s["per_group"].items():
+        print(f"    {g:28} {v}")
+    if s["documents_missing"]:
+        print(f"    labelled documents not imported: {', '.join(s['documents_missing'])}")
+    print(f"kb repeats  flagged {r['flagged']} of {r['labelled']} labelled: precision {r['precision']} "
+          f"recall {r['recall']}; pairs precision {r['pair_precision']} (floor {FLOORS['repeat_precision']})")
+    for label in ("false", "missed", "ambiguous_flagged"):
+        if r[label]:
+            print(f"    {label}: {', '.join(r[label])}")
+    for e in r["evidence"]:
+        print(f"    {e}")
+    print(f"kb check --all: {lint['firings']} firings ({lint['errors']} errors) on "
+          f"{lint['incidents_with_firings']} of {lint['incidents']} incidents")
+    for rule, v in lint["per_rule"].items():
+        print(f"    {rule:26} fired {v['fired']:3}  judged {v['judged']:3}  precision {v['precision']}  "
+              f"{'/'.join(v['levels'])}")
+    print(f"    unjudged firings: {len(lint['unjudged'])}, of them in the sample: {len(lint['sample_unjudged'])}")
+    for u in lint["sample_unjudged"][:args.show_unjudged]:
+        print(f"      - {u}")
+    for name, value in result["commands"].items():
+        print(f"{name}: {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Services and components an incident's text names, stored as MENTIONS links with the evidence.
+
+Two sources, both on whole words and phrases (never a prefix: "cert" is not "certain"):
+- a curated vocabulary of services and technologies common in operations write-ups;
+- terms learned from the corpus: a word used at least twice in an incident's text and found
+  in a few incidents but rare in most (at most LEARNED_MAX_SHARE of them), such as a cluster,
+  hub or product name ("hellman", "utoronto", "pythia").
+
+Links are tool-made (origin "text"), so a packet re-ingest keeps them and the after-ingest
+hook replaces them for the incidents it checks. Similarity counts them at ENTITY_WEIGHT.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from kb.analysis.incident_features import Queryable
+from kb.analysis.text import tokens
+
+if TYPE_CHECKING:
+    from kb.knowledge_base import KnowledgeBase
+
+# name -> (kind, component kind, phrases). Services are things a team runs; components the
+# technologies they are built on.
+VOCABULARY: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "kiam": ("service", "", ("kiam",)),
+    "coredns": ("service", "", ("coredns", "kube-dns")),
+    "jupyterhub": ("service", "", ("jupyterhub", "jupyter hub")),
+    "binderhub": ("service", "", ("binderhub",)),
+    "dask-gateway": ("service", "", ("dask-gateway", "dask gateway", "daskhub")),
+    "prometheus": ("service", "", ("prometheus",)),
+    "grafana": ("service", "", ("grafana",)),
+    "adsync": ("service", "", ("adsync",)),
+    "kubernetes": ("component", "platform", ("kubernetes", "k8s", "kubectl")),
+    "eks": ("component", "platform", ("eks", "eksctl")),
+    "aks": ("component", "platform", ("aks",)),
+    "gke": ("component", "platform", ("gke",)),
+    "terraform": ("component", "tool", ("terraform",)),
+    "helm": ("component", "tool", ("helm", "helm chart")),
+    "ingress-nginx": ("component", "network", ("ingress-nginx", "nginx-ingress", "nginx", "ingress controller")),
+    "load-balancer": ("component", "network", ("alb", "load balancer", "loadbalancer", "elb")),
+    "dns": ("component", "network", ("dns", "dns record", "a record", "wildcard entry")),
+    "nfs": ("component", "storage", ("nfs", "filestore", "home directory storage")),
+    "xfs-quota": ("component", "storage", ("xfs", "enforce-xfs-quota", "storage-quota-home-nfs")),
+    "certificate": ("component", "security", ("certificate", "tls certificate", "x509")),
+    "oauth": ("component", "security", ("oauth", "azuread", "azure ad", "active directory")),
+    "autoscaler": ("component", "platform", ("autoscaler", "cluster-autoscaler", "auto-scaling group",
+                                             "autoscaling group")),
+    "node-pool": ("component", "platform", ("node pool", "nodepool", "worker node", "core node")),
+    "ci-cd": ("component", "tool", ("ci/cd", "pipeline", "github actions", "azure devops")),
+    "database": ("component", "storage", ("database", "sqlite", "postgres", "postgresql", "mysql")),
+    "gpu": ("component", "platform", ("gpu",)),
+    "quota": ("component", "platform", ("quota",)),
+    "aws": ("component", "cloud", ("aws", "amazon web services")),
+    "azure": ("component", "cloud", ("azure",)),
+    "gcp": ("component", "cloud", ("gcp", "google cloud")),
+    "openstack": ("component", "cloud", ("openstack", "jetstream2", "jetstream")),
+}
+_VOCAB_RE = {name: re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in phrases) + r")(?:e?s)?(?![\w-])",
+                              re.IGNORECASE)
+             for name, (_, _, phrases) in VOCABULARY.items()}
+LEARNED_MIN_COUNT = 2
+"""Times a term must occur in one incident's text to be learned for it."""
+LEARNED_MIN_INCIDENTS = 2
+LEARNED_MAX_SHARE = 0.1
+"""A learned term is in at most this share of incidents (and at least LEARNED_MIN_INCIDENTS)."""
+LEARNED_MIN_CORPUS = 10
+"""Below this many incidents nothing is rare enough to learn from."""
+COMMON = frozenset("""
+incident issue issues outage user users team engineer engineers hub hubs server servers time change changes
+error errors service services cluster clusters node nodes pod pods alert alerts fix fixed problem resolved
+deploy deployment deployed update updated upgrade config configuration support ticket community report
+reported started start failed failure fail work working action item items minute minutes hour hours day
+""".split())  # noqa: SIM905 (a word list reads better as text)
+COLUMNS = ["incident", "kind", "name", "component_kind", "evidence", "learned"]
+
+
+def incident_documents(kbase: Queryable) -> tuple[dict[str, str], dict[str, str]]:
+    """Every incident's text (title, summary, impact, factors, timeline), and its title."""
+    parts: dict[str, list[str]] = defaultdict(list)
+    inc = kbase.query("patterns_incidents")
+    titles = {str(r.incident): str(r.title) for r in inc.itertuples(index=False) if isinstance(r.title, str)}
+    for r in inc.itertuples(index=False):
+        parts[str(r.incident)] += [str(v) for v in (r.title, r.summary) if isinstance(v, str)]
+    factors = kbase.query("patterns_factors")
+    for key, text in zip(factors.get("incident", []), factors.get("statement", []), strict=True):
+        if isinstance(text, str):
+            parts[str(key)].append(text)
+    extra = kbase.query("patterns_incident_text")
+    for key, texts in zip(extra.get("incident", []), extra.get("texts", []), strict=True):
+        parts[str(key)] += [str(t) for t in (texts.tolist() if hasattr(texts, "tolist") else texts or [])
+                            if t is not None]
+    return {k: "\n".join(v) for k, v in parts.items()}, titles
+
+
+def _snippet(text: str, start: int, end: int, width: int = 40) -> str:
+    lo, hi = max(0, start - width), min(len(text), end + width)
+    return " ".join(text[lo:hi].split())
+
+
+def vocabulary_mentions(key: str, text: str) -> list[dict[str, Any]]:
+    out = []
+    for name, rx in _VOCAB_RE.items():
+        m = rx.search(text)
+        if m:
+            kind, ckind, _ = VOCABULARY[name]
+            out.append({"incident": key, "kind": kind, "name": name, "component_kind": ckind or None,
+                        "evidence": f'"{m.group(0)}": ...{_snippet(text, m.start(), m.end())}...', "learned": False})
+    return out
+
+
+def learned_terms(docs: dict[str, str], titles: dict[str, str]) -> dict[str, dict[str, int]]:
+    """incident -> {term: count} for the terms learned from the corpus (see the module notes).
+    A learned term must also be in some incident's title: titles name systems ("LEAP hub
+    outage"), while the body's rare words are mostly ordinary ones ("solution", "resulted")."""
+    if len(docs) < LEARNED_MIN_CORPUS:
+        return {}
+    in_titles = {t for title in titles.values() for t in tokens(title)}
+    counts = {k: Counter(t for t in tokens(d) if len(t) >= 4 and not t.isdigit() and t not in COMMON)
+              for k, d in docs.items()}
+    df: Counter[str] = Counter()
+    for c in counts.values():
+        df.update(c.keys())
+    cap = max(LEARNED_MIN_INCIDENTS, int(LEARNED_MAX_SHARE * len(docs)))
+    known = {p for _, _, phrases in VOCABULARY.values() for p in phrases} | set(VOCABULARY)
+    rare = {t for t, n in df.items() if LEARNED_MIN_INCIDENTS <= n <= cap and t not in known and t in in_titles}
+    return {k: {t: n for t, n in c.items() if t in rare and n >= LEARNED_MIN_COUNT} for k, c in counts.items()}
+
+
+def find_mentions(kbase: Queryable, incidents: list[str] | None = None) -> pd.DataFrame:
+    """Services and components named in the text of `incidents` (all when None), with evidence."""
+    docs, titles = incident_documents(kbase)
+    keys = sorted(docs) if incidents is None else [k for k in incidents if k in docs]
+    learned = learned_terms(docs, titles)
+    rows: list[dict[str, Any]] = []
+    for key in keys:
+        text = docs[key]
+        rows += vocabulary_mentions(key, text)
+        for term, n in sorted(learned.get(key, {}).items()):
+            rows.append({"incident": key, "kind": "component", "name": term, "component_kind": "learned",
+                         "evidence": f'"{term}" {n} times here, in few other incidents', "learned": True})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def record_mentions(kbase: KnowledgeBase, incidents: list[str]) -> int:
+    """Find and store (replace) the MENTIONS links of `incidents`; returns the links written."""
+    df = find_mentions(kbase, incidents)
+    kbase.replace_mentions(incidents, df.to_dict("records"))
+    return len(df)
+
+
+def stored_mentions(kbase: Queryable) -> pd.DataFrame:
+    """incident, kind, name, evidence, learned of every stored MENTIONS link."""
+    return kbase.query("patterns_incident_mentions")
+
+
+__all__ = ["VOCABULARY", "find_mentions", "record_mentions", "stored_mentions"]

@@ -1,0 +1,88 @@
+"""Follow-up deadlines: when each open finding and work item is due, and which are overdue.
+
+A finding's due date is its `due_at` when the packet states one, else the analysis' published_at
+(else the incident's started_at) plus the severity's `due_days` from the policy (kb.toml
+[policy.SEVn] due_days; defaults SEV1 30, SEV2 60, SEV3 90, SEV4 180, SEV5 365 days). A work item is
+due at its own `due_at`, else at its finding's due date.
+
+Open at `as_of`: a finding with status proposed or agreed that is not settled by work (no work item,
+or one still open); a work item without a closed_at at or before `as_of`, tracking such a finding or
+not. Overdue: open and due before `as_of`. Done, rejected and deferred findings are not follow-ups.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kb.analysis.policy import DEFAULT_POLICY, SeverityPolicy
+from kb.graph.catalogue import Queryable
+
+OPEN_STATUSES = ("proposed", "agreed")
+COLUMNS = ["kind", "key", "finding", "incident", "severity", "owner", "status", "due_at", "due_source",
+           "days_left", "overdue", "statement"]
+
+
+def _ts(value: datetime | None) -> pd.Timestamp:
+    ts = pd.Timestamp(value or datetime.now(UTC))
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def followups(kbase: Queryable, *, as_of: datetime | None = None, policy: SeverityPolicy = DEFAULT_POLICY,
+              overdue_only: bool = False, owner: str | None = None) -> pd.DataFrame:
+    """One row per open follow-up (finding or work item), most overdue first."""
+    now = _ts(as_of)
+    df = kbase.query("evidence_followups")
+    if df.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    for col in ("due_at", "published_at", "started_at", "closed_at", "work_due_at"):
+        df[col] = pd.to_datetime(df[col], utc=True)
+    df = df[df["started_at"] <= now]
+    df["work_closed"] = df["closed_at"].notna() & (df["closed_at"] <= now)
+    per = df.groupby("finding").agg(items=("work_item", "count"), closed=("work_closed", "sum"))
+    clock = df["published_at"].where(df["published_at"].notna(), df["started_at"])
+    days = df["severity"].map(lambda s: policy.for_severity(s).due_days)
+    default_due = clock + pd.to_timedelta(days, unit="D")
+    df["finding_due"] = df["due_at"].where(df["due_at"].notna(), default_due)
+    df["finding_source"] = np.where(df["due_at"].notna(), "stated",
+                                    "SEV" + df["severity"].astype(str) + " default: " + days.astype(str) + " days")
+
+    f = df.drop_duplicates("finding").set_index("finding")
+    settled = (per["items"] > 0) & (per["closed"] == per["items"])
+    open_f = f[f["status"].isin(OPEN_STATUSES) & ~settled.reindex(f.index).fillna(False).astype(bool)]
+    rows: list[dict[str, Any]] = [{
+        "kind": "finding", "key": k, "finding": k, "incident": r["incident"], "severity": r["severity"],
+        "owner": r["owner"], "status": r["status"], "due_at": r["finding_due"], "due_source": r["finding_source"],
+        "statement": r["statement"]} for k, r in open_f.iterrows()]
+    w = df.dropna(subset=["work_item"])
+    w = w[~w["work_closed"]].drop_duplicates("work_item")
+    for r in w.to_dict("records"):
+        stated = pd.notna(r["work_due_at"])
+        rows.append({"kind": "work item", "key": r["work_item"], "finding": r["finding"], "incident": r["incident"],
+                     "severity": r["severity"], "owner": r["owner"], "status": r["work_status"],
+                     "due_at": r["work_due_at"] if stated else r["finding_due"],
+                     "due_source": "stated" if stated else f"finding's ({r['finding_source']})",
+                     "statement": r["statement"]})
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    if out.empty:
+        return out
+    out["due_at"] = pd.to_datetime(out["due_at"], utc=True)
+    out["days_left"] = ((out["due_at"] - now).dt.total_seconds() / 86400).round(1)
+    out["overdue"] = out["due_at"] < now
+    if owner is not None:
+        out = out[out["owner"].fillna("").str.lower() == owner.lower()]
+    if overdue_only:
+        out = out[out["overdue"]]
+    return out.sort_values(["days_left", "kind", "key"], kind="stable").reset_index(drop=True)
+
+
+def overdue_findings(kbase: Queryable, *, as_of: datetime | None = None,
+                     policy: SeverityPolicy = DEFAULT_POLICY) -> pd.DataFrame:
+    """finding, published_at, overdue: the open findings (for the loop metrics' overdue counts)."""
+    df = followups(kbase, as_of=as_of, policy=policy)
+    f = df[df["kind"] == "finding"][["finding", "overdue"]] if len(df) else pd.DataFrame(
+        columns=["finding", "overdue"])
+    return f.reset_index(drop=True)

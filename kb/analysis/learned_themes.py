@@ -1,0 +1,127 @@
+"""Themes learned from the corpus: groups of similar factor statements across incidents.
+
+`kb themes suggest` only maps factors onto an existing taxonomy; an organisation's own
+themes are in its post-mortems. Factor statements are compared by TF-IDF cosine; two
+statements of different incidents at or above `threshold` are joined, and every connected
+group that spans at least `min_incidents` incidents is a proposed theme, named by the top
+terms of its statements, with its members and a confidence (the mean cosine of its joined
+pairs). A reviewer accepts, renames or rejects the proposals in bulk (a YAML file, see
+`proposals_yaml` / `apply_decisions`); only accepted ones are written, as Theme nodes and
+INSTANCE_OF {origin "learned", confidence}. Proposals never count as themes until then.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from kb.analysis.incident_features import Queryable
+from kb.analysis.text import TfidfIndex
+from kb.graph.enrich import LEARNED_ORIGIN
+
+if TYPE_CHECKING:
+    from kb.knowledge_base import KnowledgeBase
+
+COLUMNS = ["theme", "name", "confidence", "incidents", "factors", "members", "statements"]
+DEFAULT_THRESHOLD = 0.25
+MAX_SHARE = 0.3
+"""A group holding more than this share of all factors (and more than 10) is a catch-all, not a theme."""
+DECISIONS = ("accept", "reject", "rename")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class DecisionError(ValueError):
+    """A decisions file that cannot be applied; the message names the entry and the field."""
+
+
+def learn_themes(kbase: Queryable, threshold: float = DEFAULT_THRESHOLD, min_incidents: int = 2) -> pd.DataFrame:
+    """Proposed themes, most incidents first. Columns: theme (slug), name, confidence, incidents,
+    factors, members (factor keys), statements (up to three, for the reviewer)."""
+    factors = kbase.query("patterns_factors")
+    if factors.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    factors = factors.dropna(subset=["statement"]).reset_index(drop=True)
+    index = TfidfIndex(factors["statement"].tolist())
+    sims = (index.matrix @ index.matrix.T).tocsr()
+    incident = factors["incident"].to_numpy()
+    coo = sims.tocoo()
+    keep = (coo.data >= threshold) & (coo.row < coo.col) & (incident[coo.row] != incident[coo.col])
+    rows, cols, vals = coo.row[keep], coo.col[keep], coo.data[keep]
+    graph = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=sims.shape)
+    _, label = connected_components(graph, directed=False)
+    out: list[dict[str, Any]] = []
+    taken: Counter[str] = Counter()
+    for comp in np.unique(label):
+        members = np.flatnonzero(label == comp)
+        incidents = set(incident[members])
+        if len(incidents) < min_incidents or len(members) > max(10, MAX_SHARE * len(factors)):
+            continue
+        inside = np.isin(rows, members)
+        confidence = float(vals[inside].mean()) if inside.any() else 0.0
+        centroid = np.asarray(index.matrix[members].sum(axis=0)).ravel()
+        top = [str(index.terms[i]) for i in np.argsort(-centroid, kind="stable")[:3] if centroid[i] > 0]
+        slug = "-".join(top[:2]) or f"theme-{comp}"
+        taken[slug] += 1
+        if taken[slug] > 1:
+            slug = f"{slug}-{taken[slug]}"
+        out.append({"theme": slug, "name": " ".join(top), "confidence": round(confidence, 3),
+                    "incidents": len(incidents), "factors": len(members),
+                    "members": factors["factor"].iloc[members].tolist(),
+                    "statements": factors["statement"].iloc[members].head(3).tolist()})
+    df = pd.DataFrame(out, columns=COLUMNS)
+    return df.sort_values(["incidents", "confidence", "theme"], ascending=[False, False, True],
+                          kind="stable").reset_index(drop=True)
+
+
+def proposals_yaml(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The proposals as a decisions file: set `decision` to accept, reject or rename (with `rename`)."""
+    return [{"theme": r.theme, "decision": "accept", "rename": None, "name": r.name, "confidence": r.confidence,
+             "members": list(r.members), "statements": list(r.statements)} for r in df.itertuples(index=False)]
+
+
+def apply_decisions(kbase: KnowledgeBase, entries: list[dict[str, Any]], source: str = "decisions") -> pd.DataFrame:
+    """Write the accepted and renamed proposals (all entries checked before anything is written).
+    Returns theme, decision, factors written."""
+    factors = set(kbase.query("patterns_factors")["factor"])
+    themes: list[dict[str, Any]] = []
+    links: list[dict[str, Any]] = []
+    report: list[dict[str, Any]] = []
+    for i, e in enumerate(entries):
+        where = f"{source}: entry {i + 1}"
+        if not isinstance(e, dict):
+            raise DecisionError(f"{where}: expected a mapping with theme, decision, members")
+        decision = e.get("decision")
+        if decision not in DECISIONS:
+            raise DecisionError(f"{where} ({e.get('theme')!r}): decision {decision!r}; expected one of "
+                                f"{', '.join(DECISIONS)}")
+        slug = e.get("rename") if decision == "rename" else e.get("theme")
+        if not isinstance(slug, str) or not _SLUG.match(slug):
+            field = "rename" if decision == "rename" else "theme"
+            raise DecisionError(f"{where}: {field} {slug!r}; expected a slug such as 'proxy-memory-limit'")
+        members = e.get("members")
+        if not isinstance(members, list) or not members:
+            raise DecisionError(f"{where} ({slug}): members; expected a list of factor keys")
+        unknown = [m for m in members if m not in factors]
+        if unknown:
+            raise DecisionError(f"{where} ({slug}): members {unknown[0]!r} is no factor in the knowledge base")
+        report.append({"theme": slug, "decision": decision, "factors": 0 if decision == "reject" else len(members)})
+        if decision == "reject":
+            continue
+        confidence = float(e.get("confidence") or 1.0)
+        themes.append({"slug": slug, "name": str(e.get("name") or slug.replace("-", " ")),
+                       "description": f"learned from {len(members)} factor statements (confidence {confidence:.2f}); "
+                                      f"{decision}ed by a reviewer"})
+        # A person decided: the link counts fully (the learned confidence stays on the theme).
+        links += [{"factor": m, "theme": slug, "confidence": 1.0} for m in members]
+    if themes:
+        kbase.add_themes(themes, links, LEARNED_ORIGIN)
+    return pd.DataFrame(report, columns=["theme", "decision", "factors"])
+
+
+__all__ = ["DecisionError", "apply_decisions", "learn_themes", "proposals_yaml"]

@@ -1,0 +1,107 @@
+"""The files of an embedded Ladybug database and how kb changes them without ever
+writing the live file in place.
+
+A Ladybug database is one file (graph.lbug) plus, while it has uncommitted or
+unchecked-pointed writes, a write-ahead log beside it (graph.lbug.wal). Killing a writer
+in the middle of a COPY or a checkpoint was measured to leave partial commits or a WAL
+that no longer opens. So every write goes to a copy (graph.lbug.shadow), which is
+checkpointed, closed and fsynced, then renamed over the live file: os.replace is atomic,
+so a reader or a restart sees the old database or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from pathlib import Path
+from typing import IO
+
+from kb.engines.base import EngineUnavailable
+
+try:  # POSIX; elsewhere Ladybug's own lock is the only guard
+    import fcntl
+except ImportError:  # pragma: no cover
+    fcntl = None  # type: ignore[assignment]
+
+
+def shadow_path(live: Path) -> Path:
+    return live.with_name(live.name + ".shadow")
+
+
+def wal_path(db: Path) -> Path:
+    return db.with_name(db.name + ".wal")
+
+
+def discard(db: Path) -> None:
+    """Remove a database file kb made (a shadow copy) and its WAL."""
+    for p in (db, wal_path(db)):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def clean_leftovers(live: Path) -> None:
+    """A shadow copy left by a killed write was never swapped in: it is not data, drop it."""
+    discard(shadow_path(live))
+
+
+def copy_for_write(live: Path, shadow: Path) -> None:
+    discard(shadow)
+    if live.exists():
+        shutil.copyfile(live, shadow)
+
+
+def _fsync(path: Path, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def swap_in(shadow: Path, live: Path) -> None:
+    """Make the (closed, checkpointed) shadow the live database, durably and atomically."""
+    _fsync(shadow)
+    os.replace(shadow, live)
+    _fsync(live.parent, directory=True)
+
+
+def recovery_hint(live: Path, error: str) -> str | None:
+    """The one-line recovery step for a database that does not open because of its WAL."""
+    wal = wal_path(live)
+    if "lock" in error.lower() or not wal.exists():
+        return None  # kb never leaves a WAL beside the live file: one there is from elsewhere
+    return (f"the write-ahead log {wal} is damaged (left by a crash of an older kb or of another program); "
+            f"move it aside with `mv '{wal}' '{wal}.damaged'` and run the command again: the database "
+            f"then opens as of its last complete write")
+
+
+class WriterLock:
+    """One kb process writes a database at a time (held for the engine's lifetime).
+
+    Ladybug's own file lock is released while kb swaps files, so it cannot be the guard."""
+
+    def __init__(self, live: Path) -> None:
+        self.path = live.with_name(live.name + ".lock")
+        self._file: IO[str] | None = None
+        if fcntl is None:
+            return
+        f = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held open on purpose
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.seek(0)
+            holder = f.read().strip() or "unknown"
+            f.close()
+            raise EngineUnavailable(f"the database {live} is in use by another kb process (pid {holder}): "
+                              f"wait for it to finish, or stop it, and run the command again") from None
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
+        self._file = f
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()  # closing the file releases the lock
+            self._file = None

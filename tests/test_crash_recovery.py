@@ -1,0 +1,166 @@
+"""Crash leftovers and refused packets: what the crash-safe write path promises besides surviving
+a kill (tests/test_crash_kill.py).
+
+- Ladybug: a stale shadow copy is dropped at open; a damaged WAL is detected at open with a
+  one-line recovery step, and following that step opens the database as of its last write;
+  a second kb process cannot write the same file while one holds it.
+- Both engines: a failed write surfaces the engine's own error (not a failed ROLLBACK) and
+  leaves nothing; one packet the engine refuses does not sink its batch; a 10,000-event
+  packet with a 5 MB summary in a batch of others is stored whole.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import ladybug
+import pytest
+from typer.testing import CliRunner
+
+import kb
+from kb.cli import app
+from kb.demo import generate_corpus
+from kb.engines import EngineError, EngineUnavailable
+from kb.engines.ladybug_files import shadow_path, wal_path
+from kb.graph import writer
+from kb.knowledge_base import KnowledgeBase
+from kb.model import EventPacket
+from kb.packets import write_packet
+
+TOO_BIG = 9_223_372_036_854_775_808  # 2**63: one more than INT64 can hold
+
+
+def _packets(n: int, seed: int = 21) -> list[EventPacket]:
+    return generate_corpus(n_incidents=n, seed=seed).packets
+
+
+def _count(kbase: KnowledgeBase, label: str) -> int:
+    return int(kbase.cypher(f"MATCH (n:{label}) RETURN count(n) AS c")["c"].iloc[0])
+
+
+# -- Ladybug files ---------------------------------------------------------------------------
+
+def test_stale_shadow_copy_is_dropped_at_open(tmp_path: Path) -> None:
+    db = tmp_path / "graph.lbug"
+    first, second = _packets(3), _packets(4, seed=22)
+    with kb.connect(engine="ladybug", db=db) as kbase:
+        kbase.ingest_packets(first)
+    shadow = shadow_path(db)
+    shutil.copyfile(db, shadow)  # what a write killed before its swap leaves
+    wal_path(shadow).write_bytes(b"half a log")
+    with kb.connect(engine="ladybug", db=db) as kbase:
+        assert kbase.incident_count() == 3
+        assert not shadow.exists() and not wal_path(shadow).exists()
+        kbase.ingest_packets(second)  # and writes work again
+        assert kbase.incident_count() == len({p.key for p in first + second})
+
+
+def _damage_wal(db: Path) -> None:
+    """Leave a WAL beside the database whose checksums fail, as a crash of an in-place writer can."""
+    raw = ladybug.Database(str(db), auto_checkpoint=False)
+    conn = ladybug.Connection(raw)
+    conn.execute("CREATE (:Service {name: 'written-in-place'})")
+    log = wal_path(db).read_bytes()
+    conn.close()
+    raw.close()
+    wal_path(db).write_bytes(log[:-20])  # a torn tail
+
+
+def test_damaged_wal_is_detected_and_the_recovery_step_works(tmp_path: Path) -> None:
+    db = tmp_path / "graph.lbug"
+    with kb.connect(engine="ladybug", db=db) as kbase:
+        kbase.ingest_packets(_packets(3))
+    _damage_wal(db)
+    with pytest.raises(EngineUnavailable) as err:
+        kb.connect(engine="ladybug", db=db)
+    message = str(err.value)
+    assert "\n" not in message
+    step = re.search(r"`mv '([^']+)' '([^']+)'`", message)
+    assert step, message
+    Path(step.group(1)).rename(step.group(2))  # the step, as the user would run it
+    with kb.connect(engine="ladybug", db=db) as kbase:
+        assert kbase.incident_count() == 3
+
+
+def test_damaged_wal_in_the_cli_is_one_line_with_the_step(tmp_path: Path) -> None:
+    db = tmp_path / "graph.lbug"
+    with kb.connect(engine="ladybug", db=db) as kbase:
+        kbase.ingest_packets(_packets(2))
+    _damage_wal(db)
+    result = CliRunner().invoke(app, ["stats", "--db", str(db)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "mv '" in lines[0], result.output
+
+
+def test_a_second_writer_is_told_who_holds_the_database(tmp_path: Path) -> None:
+    db = tmp_path / "graph.lbug"
+    with kb.connect(engine="ladybug", db=db), \
+            pytest.raises(EngineUnavailable, match=r"in use by another kb process \(pid \d+\)"):
+        kb.connect(engine="ladybug", db=db)
+    with kb.connect(engine="ladybug", db=db) as kbase:  # released on close
+        assert kbase.incident_count() == 0
+
+
+# -- both engines ----------------------------------------------------------------------------
+
+def test_failed_write_surfaces_the_engines_error_and_leaves_nothing(any_kb: KnowledgeBase) -> None:
+    with pytest.raises(EngineError) as err:
+        any_kb.engine.write([("CREATE (:Service {name: 'half-written'})", {}),
+                             ("THIS IS NOT CYPHER", {})])
+    message = str(err.value)
+    assert "No active transaction" not in message and "query: ROLLBACK" not in message
+    assert "THIS" in message  # the statement that failed, as the engine reported it
+    assert _count(any_kb, "Service") == 0
+    any_kb.engine.write([("CREATE (:Service {name: 'after'})", {})])  # the engine is still usable
+    assert _count(any_kb, "Service") == 1
+
+
+def test_one_refused_packet_does_not_sink_its_batch(any_kb: KnowledgeBase) -> None:
+    packets = _packets(6)
+    bad = packets[3]
+    bad.incident.customers_affected = TOO_BIG  # passes the model as it stands; no engine stores it
+    refused: list[tuple[EventPacket, EngineError]] = []
+    writer.write_packets(any_kb.engine, packets, on_refused=lambda p, e: refused.append((p, e)))
+    assert [p.key for p, _ in refused] == [bad.key]
+    error = str(refused[0][1])
+    assert "No active transaction" not in error and "query: ROLLBACK" not in error
+    stored = set(any_kb.cypher("MATCH (i:Incident) RETURN i.key AS k")["k"])
+    assert stored == {p.key for p in packets} - {bad.key}
+    with pytest.raises(writer.PacketsNotWritten, match=bad.key):  # without a callback: raised after the rest
+        writer.write_packets(any_kb.engine, [bad])
+
+
+def test_ingest_paths_reports_a_refused_packet_as_that_files_rejection(any_kb: KnowledgeBase,
+                                                                       tmp_path: Path) -> None:
+    packets = _packets(5)
+    for p in packets:
+        write_packet(p, tmp_path / f"{p.key}.yaml")
+    bad = tmp_path / f"{packets[2].key}.yaml"
+    text = re.sub(r"^  customers_affected: .*$\n?", "", bad.read_text(encoding="utf-8"), count=1, flags=re.M)
+    bad.write_text(text.replace("incident:\n", f"incident:\n  customers_affected: {TOO_BIG}\n", 1), encoding="utf-8")
+    report = any_kb.ingest_paths([tmp_path])
+    assert [r.file for r in report.rejected] == [bad]  # by validation or by the engine, never a lost batch
+    assert len(report.accepted) == 4 and packets[2].key not in report.incidents
+    assert any_kb.incident_count() == 4
+
+
+def test_huge_packet_in_a_batch_is_stored_whole(any_kb: KnowledgeBase) -> None:
+    packets = _packets(8, seed=23)
+    big = packets[0]
+    event = big.timeline[0]
+    big.timeline = [event.model_copy(update={"id": f"e{i}", "text": f"event {i} of a long incident"})
+                    for i in range(10_000)]
+    big.incident.summary = "s" * 5_000_000
+    any_kb.ingest_packets(packets)
+    assert any_kb.incident_count() == 8
+    events = any_kb.cypher("MATCH (i:Incident {key: $k})-[:HAS_EVENT]->(e:TimelineEvent) RETURN count(e) AS c",
+                           k=big.key)["c"].iloc[0]
+    assert events == 10_000
+    length = any_kb.cypher("MATCH (i:Incident {key: $k}) RETURN size(i.summary) AS n", k=big.key)["n"].iloc[0]
+    assert length == 5_000_000
+    # Nulls stay null on the bulk path (pandas' NaN in text columns was stored wrongly before).
+    sources = any_kb.cypher("MATCH (e:TimelineEvent) WHERE e.source IS NOT NULL RETURN count(e) AS c")["c"].iloc[0]
+    assert sources == sum(1 for p in packets for e in p.timeline if e.source is not None)
