@@ -203,9 +203,10 @@ def causal_web_section(ctx: ReportContext) -> list[Chart]:
                   "by category, influences, barriers by status, the findings; the key gives every node's text.",
                   causal_web_key(ctx.kbase, worst))]
 
+
 def evidence_section(ctx: ReportContext) -> list[Chart]:
     """Did each fix change the incident rate, what each pattern cost, overdue follow-ups."""
-    return [Chart(*c) for c in evidence_figures(ctx.kbase, ctx.end.to_pydatetime())]
+    return evidence_figures(ctx.kbase, ctx.end.to_pydatetime())
 
 
 # The review, in page order. Adding a section is one line here.

@@ -103,13 +103,16 @@ def test_a_section_is_one_registration(demo_db: tuple[Path, str], tmp_path: Path
         return [report.Chart("incident-count", "Incidents per quarter", fig, "How many incidents started.",
                              pd.DataFrame({"quarter": per["period"], "incidents": per["incidents"]}))]
 
-    monkeypatch.setattr(report, "SECTIONS", [*report.SECTIONS, incidents_section])
+    registered_sections = list(report.SECTIONS)
+    monkeypatch.setattr(report, "SECTIONS", [*registered_sections, incidents_section])
     db, quarter = demo_db
     with kb.connect(engine="ladybug", db=db) as kbase:
         result = report.write_report(kbase, quarter, tmp_path / "r", static=False)
-    assert [c.name for c in result.charts][-2:] == ["causal-web", "incident-count"]
+        registered = [c.name for c in report.quarterly_charts(kbase, quarter, registered_sections)[0]]
+    assert registered == CHARTS  # every section the review registers, in page order
+    assert [c.name for c in result.charts] == [*registered, "incident-count"]
     page = result.page.read_text(encoding="utf-8")
-    assert page.index('id="causal-web"') < page.index('id="incident-count"')
+    assert page.index(f'id="{registered[-1]}"') < page.index('id="incident-count"')
     assert "The figures behind this chart (" in page.split('id="incident-count"', 1)[1]
     assert "### Incidents per quarter" in result.markdown.read_text(encoding="utf-8")
 

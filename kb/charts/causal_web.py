@@ -290,7 +290,7 @@ def causal_web_figure(packet: EventPacket, *, analysis: str | None = None, max_f
     key_lines = _key_lines(g, ids) if use_key else []
     key_px = KEY_CHARS * KEY_FONT * 0.55 + 30 if use_key else 0
     if use_key:
-        width = width or max(SLIDE[0], int(key_px + 110 + 120 * len(layers)))
+        width = width or max(SLIDE[0], int(key_px + 110 + 100 * len(layers)))  # 7 columns still fit a slide
         row_px = 46
     else:
         width = width or max(1000, min(2600, LEGEND_PX + 140 + COLUMN_PX * len(layers)))
