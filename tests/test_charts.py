@@ -8,16 +8,18 @@ import struct
 import zlib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from kb.analysis.clusters import find_clusters
-from kb.analysis.metrics import loop_metrics
+from kb.analysis.metrics import loop_metrics, period_of
 from kb.charts import export
 from kb.charts.causal_web import ROW_PX, causal_web, causal_web_figure
 from kb.charts.clusters import (
     cluster_incidents_figure,
     cluster_table_figure,
     cooccurrence_figure,
+    cooccurrence_pairs,
     theme_heatmap_figure,
 )
 from kb.charts.data import FOLLOW_UP_ORDER, finding_followup, theme_categories, theme_quarter_counts
@@ -77,11 +79,32 @@ def test_causal_web_from_the_graph(demo_kb: KnowledgeBase) -> None:
     assert sum(len(t.x) for t in _traces(fig, "finding")) == len(findings)
     impact = _traces(fig, "impact")[0]
     assert impact.x[0] == max(x for t in fig.data if t.mode == "markers+text" for x in t.x)
-    # Influences point right, towards the impact (layered layout).
+    # Influences point right, towards the impact (layered layout); an edge may bow around a node.
     influence = next(t for t in fig.data if t.name == "contributed to")
-    pairs = list(zip(influence.x[0::3], influence.x[1::3], strict=True))
-    assert pairs and all(x0 < x1 for x0, x1 in pairs)
+    paths: list[list[float]] = []
+    current: list[float] = []
+    for x in influence.x:
+        if x is None:
+            paths.append(current)
+            current = []
+        else:
+            current.append(x)
+    assert paths and all(p[0] < p[-1] for p in paths)
     assert packet.key in fig.layout.title.text
+    # Every edge has an arrowhead; no static image asks for a hover.
+    edges = sum(1 for a in packet.analyses for _ in a.influences) + \
+        sum(len(b.defeated_by) + 1 for a in packet.analyses for b in a.barriers)
+    arrows = [a for a in fig.layout.annotations if a.showarrow]
+    assert len(arrows) >= edges
+    assert "hover" not in fig.layout.title.subtitle.text
+    # Small webs: ids on the nodes, the full text of each in the key (never cut), a legend entry per status.
+    key = next(a.text for a in fig.layout.annotations if not a.showarrow and "<b>factors</b>" in a.text)
+    flat = " ".join(key.replace("<br>", " ").split())
+    for f in factors:
+        assert " ".join(f.statement.split()) in flat
+    assert "…" not in key
+    for n in findings:
+        assert any(t.name == f"finding {n.status.value}" for t in fig.data)
 
 
 def _big_packet(n: int = 120, seed: int = 3) -> EventPacket:
@@ -153,11 +176,28 @@ def test_cluster_charts(demo_kb: KnowledgeBase) -> None:
         if (t.name or "").startswith("theme (") and t.name != "theme (uncategorised)":
             assert t.marker.color == CATEGORY[t.name[7:-1]]
 
+    # No colour in the table that encodes nothing; "all N" when every cluster is shown.
+    full = cluster_table_figure(result.clusters)
+    assert full.data[0].cells.fill.color == "white"
+    assert f"all {len(result.clusters)} clusters" in full.layout.title.subtitle.text
+    assert "highest-scoring of" in table.layout.title.subtitle.text or len(result.clusters) <= 3
+    # Co-occurrence: no line between two clusters, every pair drawn or counted, all in the pairs table.
+    drawn = 0
+    for t in net.data:
+        if (t.name or "").startswith("pair, lift"):
+            drawn += sum(1 for x in t.x if x is None)
+    hidden = int(net.layout.title.subtitle.text.split("; ")[1].split(" pairs")[0])
+    assert drawn + hidden == result.graph.number_of_edges()
+    pairs = cooccurrence_pairs(result.graph)
+    assert len(pairs) == result.graph.number_of_edges() and (pairs["lift"] >= 1.5).all()
+
     drill = cluster_incidents_figure(result, 1)
     evidence = result.evidence[result.evidence["cluster"] == 1]
-    assert sum(len(t.x) for t in drill.data) == len(evidence)
-    for t in drill.data:
+    severities = [t for t in drill.data if (t.name or "").startswith("SEV")]
+    assert sum(len(t.x) for t in severities) == len(evidence)
+    for t in severities:
         assert t.marker.color == SEVERITY[int(t.name[3:])]
+    assert any((t.name or "").startswith("carries ") for t in drill.data)  # the marker-size legend
     with pytest.raises(KeyError):
         cluster_incidents_figure(result, 999)
 
@@ -170,30 +210,59 @@ def test_theme_heatmap_counts_incidents_per_quarter(demo_kb: KnowledgeBase) -> N
     assert len(counts) == 5 and list(counts.columns) == sorted(counts.columns)
     fig = theme_heatmap_figure(counts, highlight=counts.columns[-1])
     assert fig.data[0].z.shape == counts.shape
-    assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+    assert (fig.data[0].z == counts.to_numpy()).all()  # without incidents per quarter: counts
+    # Rates per incident by default: a busy quarter does not look hot from volume alone.
+    totals = {q: int(themes.assign(q=period_of(pd.to_datetime(themes["started_at"], utc=True), "quarter"))
+                     .query("q == @q")["incident"].nunique()) for q in counts.columns}
+    totals = {q: max(v, 1) for q, v in totals.items()}
+    rate = theme_heatmap_figure(counts, incidents=totals, theme_category=theme_categories(demo_kb).to_dict())
+    q = counts.columns[-1]
+    assert rate.data[0].z[0][-1] == pytest.approx(counts.loc[top_theme, q] / totals[q])
+    assert f"{q}<br>n={totals[q]}" in rate.layout.xaxis.ticktext
+    assert (rate.data[0].customdata == counts.to_numpy()).all()  # the counts stay on hover
+    assert {t.name for t in rate.data[1:]} == {f"{c} (dominant factor category)" for c in CATEGORY}
+    counted = theme_heatmap_figure(counts, incidents=totals, values="count")
+    assert (counted.data[0].z == counts.to_numpy()).all()
 
 
 # -- traceability and trends ----------------------------------------------------------------------
+def _node_values(fig) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Node label -> value, read from the Sankey's label annotations ("label: value")."""
+    out = {}
+    for a in fig.layout.annotations:
+        text = " ".join((a.text or "").replace("<br>", " ").split())
+        if ": " in text and not text.startswith("<b>"):
+            label, value = text.rsplit(": ", 1)
+            out[label] = float(value)
+    return out
+
+
 def test_sankey_flows_every_finding_once(demo_kb: KnowledgeBase) -> None:
     followup = finding_followup(demo_kb)
     assert len(followup) == demo_kb.cypher("MATCH (f:Finding) RETURN count(f) AS c")["c"].iloc[0]
     assert set(followup["follow_up"]) <= set(FOLLOW_UP_ORDER)
     fig = traceability_sankey(followup)
-    sankey = fig.data[0]
-    labels = list(sankey.node.label)
-    firsts = {i for i, lab in enumerate(labels) if lab.startswith("SEV")}
-    out_of_incidents = sum(v for s, v in zip(sankey.link.source, sankey.link.value, strict=True) if s in firsts)
-    assert out_of_incidents == pytest.approx(len(followup))
-    into_roadmap = sum(v for t, v in zip(sankey.link.target, sankey.link.value, strict=True)
-                       if labels[t].startswith(("on the roadmap", "not on the roadmap")))
-    assert into_roadmap == pytest.approx(len(followup))
+    values = _node_values(fig)
+    assert sum(v for k, v in values.items() if k.startswith("SEV")) == pytest.approx(len(followup))
+    assert sum(v for k, v in values.items() if k in FOLLOW_UP_ORDER) == pytest.approx(len(followup))
+    roadmap = [v for k, v in values.items() if k.startswith(("on the roadmap", "not on the roadmap"))]
+    assert sum(roadmap) == pytest.approx(len(followup))
+    # Values on the flows: numbers right after a source bar (bands thick enough to hold one).
+    numbers = [a for a in fig.layout.annotations if (a.text or "").replace(".", "").isdigit()]
+    assert numbers and sum(float(a.text) for a in numbers) <= 3 * len(followup)
 
     traced = followup[[bool(x) for x in followup["roadmap_items"]]]
-    detail = traceability_sankey(followup, traced_only=True).data[0]
-    firsts = {i for i, lab in enumerate(detail.node.label) if lab.startswith("SEV")}
-    assert sum(v for s, v in zip(detail.link.source, detail.link.value, strict=True)
-               if s in firsts) == pytest.approx(len(traced))
-    assert "not on the roadmap" not in detail.node.label
+    detail = traceability_sankey(followup, traced_only=True, roadmap_titles={"RM-X": "x " * 80})
+    values = _node_values(detail)
+    assert sum(v for k, v in values.items() if k.startswith("SEV")) == pytest.approx(len(traced))
+    assert not any(k.startswith("not on the roadmap") for k in values)
+    assert all("…" not in (a.text or "") for a in detail.layout.annotations)  # labels wrap, never cut
+
+    # Findings none of which reached the roadmap: no lone "not on the roadmap" column, an honest subtitle.
+    loose = followup[[not x for x in followup["roadmap_items"]]]
+    fig = traceability_sankey(loose)
+    assert "none of them is behind a roadmap item yet" in fig.layout.title.subtitle.text
+    assert not any(k.startswith(("on the roadmap", "not on the roadmap")) for k in _node_values(fig))
 
 
 def test_loop_trends_has_four_panels_over_the_quarters(demo_kb: KnowledgeBase) -> None:

@@ -14,7 +14,7 @@ from kb.cli import app
 from kb.quickstart import load_demo
 from kb.report import latest_quarter
 
-from .conftest import IN_CI
+from .conftest import DFDS, IN_CI, ROOT
 
 runner = CliRunner()
 CHARTS = ["loop-trends", "theme-heatmap", "clusters", "cooccurrence", "cluster-1-incidents", "loop-sankey",
@@ -36,30 +36,29 @@ def _output(result: Result) -> str:
     return result.output + (result.stderr if result.stderr_bytes is not None else "")
 
 
-def test_report_writes_every_chart_and_a_summary(demo_db: tuple[Path, str], tmp_path: Path) -> None:
+def test_report_writes_one_page_a_summary_and_a_pdf(demo_db: tuple[Path, str], tmp_path: Path) -> None:
     db, quarter = demo_db
     out = tmp_path / "review"
-    result = runner.invoke(app, ["report", "--quarter", quarter, "--out", str(out), "--db", str(db)])
+    result = runner.invoke(app, ["report", "--quarter", quarter, "--out", str(out), "--db", str(db), "--no-static",
+                                 "--pdf"])
     assert result.exit_code == 0, _output(result)
     assert f"quarterly review {quarter}" in result.output
+    page = (out / f"review-{quarter}.html").read_text(encoding="utf-8")
+    for name in CHARTS:
+        assert f'<section class="chart" id="{name}">' in page and f'id="chart-{name}"' in page
+    assert page.count("<details>") == len(CHARTS)
+    assert re.search(r"<th>repeat rate</th><td>\d+% \(n=\d+\); previous quarter: \d+% \(n=\d+\)</td>", page)
+    assert [p.name for p in out.glob("*.html")] == [f"review-{quarter}.html"]  # one page, not one per chart
     summary = (out / "README.md").read_text(encoding="utf-8")
-    assert summary.startswith(f"# Quarterly review {quarter}")
-    for name in CHARTS:
-        page = out / f"{name}.html"
-        assert page.stat().st_size > 1000, name
-        assert f"({name}.html)" in summary
-    assert (out / "plotly.min.js").is_file()
-    assert re.search(r"\| repeat rate \| \d+% \(previous quarter: \d+%\) \|", summary)
+    assert summary.startswith(f"# Quarterly review {quarter}") and f"(review-{quarter}.html)" in summary
     if find_browser() is None and not IN_CI:
-        pytest.skip("no Chrome/Chromium: PNG/SVG not checked here (CI has it)")
-    for name in CHARTS:
-        assert (out / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert (out / f"{name}.svg").stat().st_size > 1000
-        assert f"]({name}.png)]({name}.html)" in summary
+        pytest.skip("no Chrome/Chromium: the PDF is not checked here (CI has it)")
+    pdf = (out / f"review-{quarter}.pdf").read_bytes()
+    assert pdf[:5] == b"%PDF-" and pdf.count(b"/Type /Page") + pdf.count(b"/Type/Page") >= 5
 
 
-def test_report_without_a_browser_still_writes_html_and_says_how(demo_db: tuple[Path, str], tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_without_a_browser_still_writes_the_page_and_says_how(demo_db: tuple[Path, str], tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     db, quarter = demo_db
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chromium"))
     out = tmp_path / "review"
@@ -67,9 +66,9 @@ def test_report_without_a_browser_still_writes_html_and_says_how(demo_db: tuple[
     assert result.exit_code == 0, _output(result)
     assert "apt-get install chromium" in _output(result)
     assert not list(out.glob("*.png")) and not list(out.glob("*.svg"))
-    assert len(list(out.glob("*.html"))) == len(CHARTS)
-    summary = (out / "README.md").read_text(encoding="utf-8")
-    assert "Static images were not written" in summary and ".png" not in summary
+    page = (out / f"review-{quarter}.html").read_text(encoding="utf-8")
+    assert "Static images were not written" in page and "Slide images:" not in page
+    assert page.count('<section class="chart"') == len(CHARTS)
 
 
 def test_report_defaults_to_the_latest_quarter_and_can_skip_static(demo_db: tuple[Path, str],
@@ -86,8 +85,36 @@ def test_report_of_an_earlier_quarter_leaves_later_incidents_out(demo_db: tuple[
     db, _ = demo_db
     result = runner.invoke(app, ["report", "-q", "2025Q2", "--no-static", "-o", str(tmp_path / "r"), "--db", str(db)])
     assert result.exit_code == 0, _output(result)
-    heatmap = (tmp_path / "r" / "theme-heatmap.html").read_text(encoding="utf-8")
-    assert "2025Q2" in heatmap and "2025Q3" not in heatmap
+    page = (tmp_path / "r" / "review-2025Q2.html").read_text(encoding="utf-8")
+    assert '"2025Q2' in page and '"2025Q3' not in page
+
+
+def test_a_section_is_one_registration(demo_db: tuple[Path, str], tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Adding a chart to the review is one entry in kb.report.SECTIONS: page, images and summary follow."""
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from kb import report
+
+    def incidents_section(ctx: report.ReportContext) -> list[report.Chart]:
+        per = ctx.metrics[ctx.metrics["period"] != "all"]
+        fig = go.Figure(go.Bar(x=per["period"], y=per["incidents"]))
+        return [report.Chart("incident-count", "Incidents per quarter", fig, "How many incidents started.",
+                             pd.DataFrame({"quarter": per["period"], "incidents": per["incidents"]}))]
+
+    registered_sections = list(report.SECTIONS)
+    monkeypatch.setattr(report, "SECTIONS", [*registered_sections, incidents_section])
+    db, quarter = demo_db
+    with kb.connect(engine="ladybug", db=db) as kbase:
+        result = report.write_report(kbase, quarter, tmp_path / "r", static=False)
+        registered = [c.name for c in report.quarterly_charts(kbase, quarter, registered_sections)[0]]
+    assert registered == CHARTS  # every section the review registers, in page order
+    assert [c.name for c in result.charts] == [*registered, "incident-count"]
+    page = result.page.read_text(encoding="utf-8")
+    assert page.index(f'id="{registered[-1]}"') < page.index('id="incident-count"')
+    assert "The figures behind this chart (" in page.split('id="incident-count"', 1)[1]
+    assert "### Incidents per quarter" in result.markdown.read_text(encoding="utf-8")
 
 
 def test_report_rejects_a_malformed_quarter(tmp_path: Path) -> None:
@@ -117,5 +144,28 @@ def test_report_on_neo4j(neo4j_kb: kb.KnowledgeBase, tmp_path: Path, monkeypatch
     result = runner.invoke(app, ["report", "--engine", "neo4j", "-q", quarter, "--no-static",
                                  "-o", str(tmp_path / "r")])
     assert result.exit_code == 0, _output(result)
-    assert f"neo4j at {settings.uri}" in (tmp_path / "r" / "README.md").read_text(encoding="utf-8")
-    assert len(list((tmp_path / "r").glob("*.html"))) >= len(CHARTS) - 2
+    page = (tmp_path / "r" / f"review-{quarter}.html").read_text(encoding="utf-8")
+    assert f"neo4j at {settings.uri}" in page
+    assert page.count('<section class="chart"') >= len(CHARTS) - 2
+
+
+def _dfds() -> Path:
+    """The DFDS documents beside the checkout, or beside any folder above it (a git worktree sits deeper)."""
+    for parent in ROOT.parents:
+        if (parent / "shared" / "data" / "postmortems-dfds").is_dir():
+            return parent / "shared" / "data" / "postmortems-dfds"
+    return DFDS
+
+
+@pytest.mark.skipif(not _dfds().is_dir(), reason=f"the DFDS postmortems are not at {DFDS}")
+def test_report_on_imported_real_postmortems(tmp_path: Path) -> None:
+    """Ten real DFDS post-mortems, imported (no published analysis, no work items): the review still builds."""
+    db = tmp_path / "graph.lbug"
+    imported = runner.invoke(app, ["import", "markdown", str(_dfds()), "--ingest", "--db", str(db)])
+    assert "ingested 10 packet(s)" in imported.output, _output(imported)
+    result = runner.invoke(app, ["report", "--no-static", "-o", str(tmp_path / "r"), "--db", str(db)])
+    assert result.exit_code == 0, _output(result)
+    assert "quarterly review 2020Q4" in result.output
+    page = (tmp_path / "r" / "review-2020Q4.html").read_text(encoding="utf-8")
+    for name in ("loop-trends", "theme-heatmap", "loop-sankey", "causal-web"):
+        assert f'<section class="chart" id="{name}">' in page, name

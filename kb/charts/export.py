@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import plotly.graph_objects as go
 import plotly.io as pio
+
+from kb.charts.palette import SLIDE_SCALE
 
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 NO_BROWSER_MESSAGE = (
@@ -54,10 +57,12 @@ def write_html(fig: go.Figure, path: Path) -> Path:
 
 
 def write_static(figures: Mapping[str, go.Figure], directory: Path, formats: Sequence[str] = ("png", "svg"),
-                 scale: float = 2.0) -> list[Path]:
+                 scale: float = SLIDE_SCALE) -> list[Path]:
     """NAME.png / NAME.svg for every figure in one kaleido session (one browser start for all).
 
-    PNGs at scale 2: sharp on high-density screens and in print (an SVG is the same at any scale)."""
+    `scale` multiplies the figure's own size in the PNG (2: a 1280 x 720 chart is 2560 x 1440
+    pixels, sharp on a slide); an SVG keeps the logical size.
+    """
     browser = find_browser()
     if browser is None:
         raise NoBrowser(NO_BROWSER_MESSAGE)
@@ -76,3 +81,19 @@ def write_static(figures: Mapping[str, go.Figure], directory: Path, formats: Seq
     if figs:
         pio.write_images(figs, paths, width=widths, height=heights, scale=scale)
     return paths
+
+
+def print_pdf(page: Path, pdf: Path, *, timeout: float = 120.0) -> Path:
+    """The page printed by headless Chrome/Chromium (the page's @page rule sets a 16:9-ish sheet)."""
+    browser = find_browser()
+    if browser is None:
+        raise NoBrowser(NO_BROWSER_MESSAGE.replace("PNG and SVG export", "PDF export"))
+    args = [browser, "--headless", "--disable-gpu", "--no-pdf-header-footer", "--virtual-time-budget=15000",
+            f"--print-to-pdf={pdf}", page.resolve().as_uri()]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
+    done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+    if done.returncode != 0 or not pdf.is_file():
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise RuntimeError(f"{browser} did not print {page} to PDF: " + " | ".join(tail))
+    return pdf

@@ -114,3 +114,7 @@ def style(fig: go.Figure, title: str, *, subtitle: str | None = None, width: int
     if height:
         fig.update_layout(height=height)
     return fig
+
+SLIDE: tuple[int, int] = (1280, 720)
+"""Logical size of a chart meant for a 16:9 slide; exported at SLIDE_SCALE (2560 x 1440 pixels)."""
+SLIDE_SCALE = 2.0

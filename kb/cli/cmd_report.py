@@ -1,4 +1,4 @@
-"""`kb report`: the quarterly review as HTML, PNG and SVG charts with a markdown summary."""
+"""`kb report`: the quarterly review as one HTML page, slide-ready PNG and SVG charts, optionally a PDF."""
 
 from __future__ import annotations
 
@@ -18,11 +18,18 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the review into.")] = Path("review"),
     static: Annotated[bool, typer.Option("--static/--no-static",
                                          help="Also write PNG and SVG (needs Chrome/Chromium for kaleido).")] = True,
+    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf",
+                                      help="Also print the page to OUT/review-QUARTER.pdf (needs Chrome/Chromium).")]
+    = False,
     engine: EngineOpt = None,
     db: DbOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Write the quarterly review: every chart as HTML, PNG and SVG, and OUT/README.md embedding them.
+    """Write the quarterly review: one self-contained page OUT/review-QUARTER.html, every chart as PNG and SVG.
+
+    The page holds the headline numbers, every chart, the figures behind each chart
+    (expandable tables) and the metric definitions, and opens offline. PNGs are slide-ready
+    (16:9, exported at scale 2); OUT/README.md is a short markdown summary.
 
     Charts: loop-metric trends, themes by quarter, recurring clusters (table, co-occurrence
     network, the top cluster's incidents), where the quarter's findings went, what the roadmap
@@ -43,15 +50,19 @@ def report(
         if quarter is None:
             raise fail("the knowledge base holds no incident: ingest packets first, or run `kb demo`", 1)
         try:
-            result = write_report(kbase, quarter, out, static=static, progress=None if quiet else (
+            result = write_report(kbase, quarter, out, static=static, pdf=pdf, progress=None if quiet else (
                 lambda step: err_console.print(f"[dim]{step}…[/dim]", highlight=False)))
         except ReportError as exc:
             raise fail(str(exc), 1) from None
-    kinds = "HTML" + (", PNG and SVG" if result.static else "")
+    kinds = "one HTML page" + (", PNG and SVG" if result.static else "") + (", PDF" if result.pdf else "")
     console.print(f"[bold]quarterly review {quarter}[/bold]: {len(result.charts)} charts as {kinds} "
                   f"in {out} ({result.seconds:.1f} s)")
     for chart in result.charts:
         console.print(f"  {chart.name:<22} {esc(chart.title)}")
-    console.print(f"summary: {result.markdown}")
+    console.print(f"page: {result.page}")
+    if result.pdf:
+        console.print(f"pdf: {result.pdf}")
     if result.static_error and static:
         err_console.print(f"[yellow]note:[/yellow] {esc(result.static_error)}")
+    if result.pdf_error:
+        err_console.print(f"[yellow]note:[/yellow] no PDF: {esc(result.pdf_error)}")
