@@ -86,7 +86,7 @@ def _holder(pid: int | None) -> str:
         args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return f"PID {pid}"
-    text = " ".join(a.decode(errors="replace") for a in args if a)
+    text = " ".join(" ".join(a.decode(errors="replace").split()) for a in args if a)  # one line, always
     return f"PID {pid}: {text[:80]}" if text else f"PID {pid}"
 
 
