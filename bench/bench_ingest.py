@@ -50,8 +50,13 @@ def naive_rows_per_second(kbase: KnowledgeBase, rows: GraphRows, sample: int) ->
 Load = Callable[[KnowledgeBase], object]
 
 
-def measure(name: str, make: Callable[[], KnowledgeBase], packets: list[EventPacket], baseline_rows: int,
-            paths: dict[str, tuple[Load | None, Load]]) -> None:
+def measure(
+    name: str,
+    make: Callable[[], KnowledgeBase],
+    packets: list[EventPacket],
+    baseline_rows: int,
+    paths: dict[str, tuple[Load | None, Load]],
+) -> None:
     """Each path: (setup, timed load) on a fresh database; then the naive baseline, then ratios."""
     total = writer.collect_rows(packets).count()
     results = {}
@@ -63,8 +68,10 @@ def measure(name: str, make: Callable[[], KnowledgeBase], packets: list[EventPac
         stored = int(kbase.stats()["count"].sum())
         kbase.close()
         results[label] = total / seconds
-        print(f"{name:8} {label:34} {len(packets):>7} incidents {total:>9,} rows {seconds:8.1f} s "
-              f"{total / seconds:>10,.0f} rows/s   ({stored:,} entities stored)")
+        print(
+            f"{name:8} {label:34} {len(packets):>7} incidents {total:>9,} rows {seconds:8.1f} s "
+            f"{total / seconds:>10,.0f} rows/s   ({stored:,} entities stored)"
+        )
     kbase = make()
     rate, n = naive_rows_per_second(kbase, writer.collect_rows(packets), baseline_rows)
     kbase.close()
@@ -83,13 +90,16 @@ def main() -> None:
     seconds, corpus = timed(lambda: generate_corpus(n_incidents=args.incidents))
     print(f"generated {len(corpus.packets):,} incidents in {seconds:.1f} s")
     packets = corpus.packets
+
     def load(k: KnowledgeBase) -> object:
         return k.ingest_packets(packets, run_hooks=False)
 
     # The first load of new incidents, and a re-ingest of the same corpus (every packet
     # replaces itself: delete + bulk insert in one transaction per batch).
-    paths: dict[str, tuple[Load | None, Load]] = {"load (new incidents)": (None, load),
-                                                  "re-ingest (replace)": (load, load)}
+    paths: dict[str, tuple[Load | None, Load]] = {
+        "load (new incidents)": (None, load),
+        "re-ingest (replace)": (load, load),
+    }
     if args.engine in ("both", "ladybug"):
         measure("ladybug", fresh_ladybug, packets, args.baseline_rows, paths)
     if args.engine in ("both", "neo4j"):

@@ -30,9 +30,11 @@ def measure(name: str, kbase: KnowledgeBase, n: int) -> None:
     t_all, report = timed(lambda: lint_graph(kbase, now=NOW))
     t_one, _ = timed(lambda: [lint_graph(kbase, [k], now=NOW) for k in sample])
     per_all, per_one = t_all / len(keys), t_one / len(sample)
-    print(f"{name}: {len(keys)} incidents, {len(report.findings)} findings; lint --all {t_all:.2f} s "
-          f"({per_all * 1000:.1f} ms/incident); one at a time {per_one * 1000:.1f} ms/incident; "
-          f"ratio {per_one / per_all:.1f}x")
+    print(
+        f"{name}: {len(keys)} incidents, {len(report.findings)} findings; lint --all {t_all:.2f} s "
+        f"({per_all * 1000:.1f} ms/incident); one at a time {per_one * 1000:.1f} ms/incident; "
+        f"ratio {per_one / per_all:.1f}x"
+    )
     print(f"{name}: per rule {report.counts()}")
 
 

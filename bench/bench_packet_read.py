@@ -51,16 +51,22 @@ def main() -> None:
     w_after, t_after, packets = min((cpu(after) for _ in range(args.rounds)), key=lambda r: r[1])
     assert packets == before(), "the two readers disagree"
     print(f"{len(files)} packet files, best of {args.rounds} (CPU seconds; wall in brackets):")
-    print(f"  yaml.safe_load + validate  {t_before:7.2f} s  {1000 * t_before / len(files):6.2f} ms/file  "
-          f"[{w_before:.2f} s]")
-    print(f"  read_packet (CSafeLoader)  {t_after:7.2f} s  {1000 * t_after / len(files):6.2f} ms/file  "
-          f"[{w_after:.2f} s]  {t_before / t_after:.1f}x faster")
+    print(
+        f"  yaml.safe_load + validate  {t_before:7.2f} s  {1000 * t_before / len(files):6.2f} ms/file  "
+        f"[{w_before:.2f} s]"
+    )
+    print(
+        f"  read_packet (CSafeLoader)  {t_after:7.2f} s  {1000 * t_after / len(files):6.2f} ms/file  "
+        f"[{w_after:.2f} s]  {t_before / t_after:.1f}x faster"
+    )
     kbase = fresh_ladybug()
     w_ingest, t_ingest, report = cpu(lambda: kbase.ingest_paths([folder]))
     kbase.close()
     assert not report.rejected
-    print(f"  kb ingest into Ladybug     {t_ingest:7.2f} s  [{w_ingest:.2f} s]  (reading is "
-          f"{100 * t_after / t_ingest:.0f}% of it; with safe_load it would be ~{t_ingest - t_after + t_before:.2f} s)")
+    print(
+        f"  kb ingest into Ladybug     {t_ingest:7.2f} s  [{w_ingest:.2f} s]  (reading is "
+        f"{100 * t_after / t_ingest:.0f}% of it; with safe_load it would be ~{t_ingest - t_after + t_before:.2f} s)"
+    )
 
 
 if __name__ == "__main__":

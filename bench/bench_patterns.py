@@ -59,8 +59,9 @@ def _statement(rng: random.Random, theme: str) -> str:
 def corpus(n: int, seed: int = 1) -> tuple[list[EventPacket], list[tuple[str, str]]]:
     rng = random.Random(seed)
     themes = [f"theme-{i}" for i in range(BACKGROUND_THEMES)]
-    clusters = [([f"cluster{c}-t{j}" for j in range(3)], [f"cluster{c}-b{j}" for j in range(2)])
-                for c in range(CLUSTERS)]
+    clusters = [
+        ([f"cluster{c}-t{j}" for j in range(3)], [f"cluster{c}-b{j}" for j in range(2)]) for c in range(CLUSTERS)
+    ]
     raw: list[dict[str, Any]] = []
     near: list[tuple[str, str]] = []
     minutes = int(5 * 365 * 24 * 60 / n) or 1
@@ -75,27 +76,52 @@ def corpus(n: int, seed: int = 1) -> tuple[list[EventPacket], list[tuple[str, st
             near.append((key, src["incident"]["id"]))
             continue
         chosen = rng.sample(themes, FACTORS)
-        barriers = [{"barrier": f"barrier-{b}", "status": rng.choice(["failed", "held", "held", "missing"])}
-                    for b in rng.sample(range(BARRIERS), 2)]
+        barriers = [
+            {"barrier": f"barrier-{b}", "status": rng.choice(["failed", "held", "held", "missing"])}
+            for b in rng.sample(range(BARRIERS), 2)
+        ]
         for c_themes, c_barriers in clusters:
             if rng.random() < CLUSTER_RATE:
                 chosen = c_themes + chosen[: FACTORS - len(c_themes)]
                 barriers = [{"barrier": b, "status": "failed"} for b in c_barriers]
                 break
-        factors = [{"id": f"F{k}", "statement": _statement(rng, t), "category": "technical", "themes": [t]}
-                   for k, t in enumerate(chosen)]
+        factors = [
+            {"id": f"F{k}", "statement": _statement(rng, t), "category": "technical", "themes": [t]}
+            for k, t in enumerate(chosen)
+        ]
         services = rng.sample([f"svc-{s}" for s in range(SERVICES)], 2)
-        raw.append({
-            "incident": {"id": key, "title": f"{services[0]} " + " ".join(rng.choices(WORDS, k=5)),
-                         "severity": rng.randint(1, 4), "services": services, "teams": [f"team-{services[0]}"],
-                         "started_at": started, "summary": " ".join(rng.choices(WORDS, k=20)),
-                         "tags": ["campaign"] if rng.random() < 0.1 else []},
-            "analyses": [{"id": "A1", "method": "contribution_map", "factors": factors,
-                          "influences": [{"source": f["id"], "target": "impact"} for f in factors],
-                          "barriers": barriers,
-                          "findings": [{"id": "R1", "statement": "Fix " + " ".join(rng.choices(WORDS, k=6)),
-                                        "status": "agreed", "addresses": ["F0"], "tags": ["bench"]}]}],
-        })
+        raw.append(
+            {
+                "incident": {
+                    "id": key,
+                    "title": f"{services[0]} " + " ".join(rng.choices(WORDS, k=5)),
+                    "severity": rng.randint(1, 4),
+                    "services": services,
+                    "teams": [f"team-{services[0]}"],
+                    "started_at": started,
+                    "summary": " ".join(rng.choices(WORDS, k=20)),
+                    "tags": ["campaign"] if rng.random() < 0.1 else [],
+                },
+                "analyses": [
+                    {
+                        "id": "A1",
+                        "method": "contribution_map",
+                        "factors": factors,
+                        "influences": [{"source": f["id"], "target": "impact"} for f in factors],
+                        "barriers": barriers,
+                        "findings": [
+                            {
+                                "id": "R1",
+                                "statement": "Fix " + " ".join(rng.choices(WORDS, k=6)),
+                                "status": "agreed",
+                                "addresses": ["F0"],
+                                "tags": ["bench"],
+                            }
+                        ],
+                    }
+                ],
+            }
+        )
     return [EventPacket.model_validate(d) for d in raw], near
 
 
@@ -106,8 +132,13 @@ def _copy_with_changes(rng: random.Random, src: dict[str, Any], key: str, starte
             words[rng.randrange(len(words))] = rng.choice(WORDS)
         return " ".join(words)
 
-    inc = dict(src["incident"], id=key, started_at=started, title=tweak(src["incident"]["title"]),
-               summary=tweak(src["incident"]["summary"]))
+    inc = dict(
+        src["incident"],
+        id=key,
+        started_at=started,
+        title=tweak(src["incident"]["title"]),
+        summary=tweak(src["incident"]["summary"]),
+    )
     a = src["analyses"][0]
     factors = [dict(f, statement=tweak(f["statement"])) for f in a["factors"]]
     return {"incident": inc, "analyses": [dict(a, factors=factors)]}
@@ -120,8 +151,12 @@ def clusters_cli(db: Path, runs: int = 3) -> tuple[float, float]:
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "kb", "clusters", "--db", str(db), "--format", "json"],
-                       check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "kb", "clusters", "--db", str(db), "--format", "json"],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
         walls.append(time.perf_counter() - start)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
@@ -132,15 +167,19 @@ def load(n: int, hooks: bool) -> tuple[Path, list[tuple[str, str]], float, float
     db = Path(tempfile.mkdtemp(prefix="kb-bench-patterns-")) / "g.lbug"
     gen_s, (packets, near) = timed(lambda: corpus(n))
     factors = sum(len(a.factors) for p in packets for a in p.analyses)
-    print(f"{n:>7} incidents, {factors} factor instances, {len(near)} planted near-duplicates "
-          f"(generated in {gen_s:.1f} s)")
+    print(
+        f"{n:>7} incidents, {factors} factor instances, {len(near)} planted near-duplicates "
+        f"(generated in {gen_s:.1f} s)"
+    )
     hook_s = 0.0
     with kb.connect(engine="ladybug", db=db) as kbase:
         ingest_s, _ = timed(lambda: kbase.ingest_packets(packets, run_hooks=False))
         if hooks:
             hook_s, edges = timed(lambda: record_related(kbase, [p.key for p in packets]))
-            print(f"        after-ingest similarity check: {hook_s:.2f} s for {n} fresh incidents, "
-                  f"{edges} RELATED_TO edges ({1000 * hook_s / n:.2f} ms per incident)")
+            print(
+                f"        after-ingest similarity check: {hook_s:.2f} s for {n} fresh incidents, "
+                f"{edges} RELATED_TO edges ({1000 * hook_s / n:.2f} ms per incident)"
+            )
     print(f"        bulk ingest {ingest_s:.1f} s")
     return db, near, ingest_s, hook_s, factors
 
@@ -169,16 +208,20 @@ def main() -> None:
     p50, p95 = lat[len(lat) // 2], lat[int(0.95 * (len(lat) - 1))]
     hits = sum(dup in set(index.similar(q, 5)["similar"]) for q, dup in near)
     recall = hits / len(near) if near else float("nan")
-    print(f"similar at {args.small}: index build {build_s:.2f} s (once); query p50 {1000 * p50:.1f} ms, "
-          f"p95 {1000 * p95:.1f} ms (target < 50 ms); recall@5 on {len(near)} near-duplicates {recall:.3f} "
-          f"(target >= 0.9)")
+    print(
+        f"similar at {args.small}: index build {build_s:.2f} s (once); query p50 {1000 * p50:.1f} ms, "
+        f"p95 {1000 * p95:.1f} ms (target < 50 ms); recall@5 on {len(near)} near-duplicates {recall:.3f} "
+        f"(target >= 0.9)"
+    )
 
     if args.large:
         big_db, _, _, _, _ = load(args.large, hooks=False)
         large_s, large_cpu = clusters_cli(big_db)
-        print(f"kb clusters end to end at {args.large}: {large_s:.2f} s wall, {large_cpu:.2f} s CPU; "
-              f"ratio {args.large}/{args.small} = {large_s / small_s:.1f}x wall, {large_cpu / small_cpu:.1f}x CPU "
-              f"(target <= 15x)")
+        print(
+            f"kb clusters end to end at {args.large}: {large_s:.2f} s wall, {large_cpu:.2f} s CPU; "
+            f"ratio {args.large}/{args.small} = {large_s / small_s:.1f}x wall, {large_cpu / small_cpu:.1f}x CPU "
+            f"(target <= 15x)"
+        )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,9 @@ def _time(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall and CPU (user + system) seconds of one run: on a shared machine the CPU time varies less."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run(cmd, env=env, cwd=env["PYTHONPATH"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=False)
+    subprocess.run(
+        cmd, env=env, cwd=env["PYTHONPATH"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -54,8 +55,10 @@ def measure(code: Path, db: Path, runs: int) -> dict[str, tuple[float, float]]:
     for _ in range(runs):
         for name, cmd in _commands(db).items():
             results[name].append(_time(cmd, env))
-    return {name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
-            for name, values in results.items()}
+    return {
+        name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
+        for name, values in results.items()
+    }
 
 
 def main() -> int:
@@ -66,15 +69,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="kb-bench-startup-") as tmp:
         db = Path(tmp) / "graph.lbug"
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        subprocess.run([sys.executable, "-m", "kb", "init", "--db", str(db)], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "kb", "init", "--db", str(db)], env=env, check=True, stdout=subprocess.DEVNULL
+        )
         after = measure(ROOT, db, args.runs)
         before: dict[str, tuple[float, float]] | None = None
         if args.before:
             old = Path(tmp) / "before"
             old.mkdir()
-            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.before], check=True,
-                                     capture_output=True).stdout
+            archive = subprocess.run(
+                ["git", "-C", str(ROOT), "archive", args.before], check=True, capture_output=True
+            ).stdout
             subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
             before = measure(old, db, args.runs)
     base_wall, base_cpu = after["python -c pass"]
@@ -87,8 +92,10 @@ def main() -> int:
         line = f"{name:<16} {wall:7.3f} {cpu:6.3f} {cpu / base_cpu:10.1f}"
         if before:
             b_wall, b_cpu = before[name]
-            line += (f" | {b_wall:11.3f} {b_cpu:6.3f} {b_cpu / before['python -c pass'][1]:10.1f}"
-                     f" | {wall / b_wall:17.2f} {cpu / b_cpu:5.2f}")
+            line += (
+                f" | {b_wall:11.3f} {b_cpu:6.3f} {b_cpu / before['python -c pass'][1]:10.1f}"
+                f" | {wall / b_wall:17.2f} {cpu / b_cpu:5.2f}"
+            )
         print(line)
     return 0
 

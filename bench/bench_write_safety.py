@@ -67,11 +67,14 @@ def main() -> None:
         k.ingest_packets(big[:-1])
         size = path.stat().st_size / 1e6
         show(f"1 new packet into {args.big - 1} ({size:.0f} MB)", timed(lambda: k.ingest_packets(big[-1:])))
-        show(f"1 packet replaced in {args.big}", _median(lambda: timed(lambda: k.ingest_packets(big[-1:])),
-                                                         args.repeat))
+        show(
+            f"1 packet replaced in {args.big}", _median(lambda: timed(lambda: k.ingest_packets(big[-1:])), args.repeat)
+        )
         # The write alone, without the similar-incident check that ingest runs after it.
-        show("  the write alone (writer.write_packets)",
-             _median(lambda: timed(lambda: writer.write_packets(k.engine, big[-1:])), args.repeat))
+        show(
+            "  the write alone (writer.write_packets)",
+            _median(lambda: timed(lambda: writer.write_packets(k.engine, big[-1:])), args.repeat),
+        )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,12 @@ def fresh_ladybug() -> KnowledgeBase:
 def neo4j_server() -> Iterator[Neo4jSettings | None]:
     """NEO4J_URI's server, else a throwaway one (None when neither is possible)."""
     if os.environ.get("NEO4J_URI"):
-        yield Neo4jSettings(os.environ["NEO4J_URI"], os.environ.get("NEO4J_USERNAME", "neo4j"),
-                            os.environ.get("NEO4J_PASSWORD", ""), os.environ.get("NEO4J_DATABASE", "neo4j"))
+        yield Neo4jSettings(
+            os.environ["NEO4J_URI"],
+            os.environ.get("NEO4J_USERNAME", "neo4j"),
+            os.environ.get("NEO4J_PASSWORD", ""),
+            os.environ.get("NEO4J_DATABASE", "neo4j"),
+        )
         return
     spec = importlib.util.spec_from_file_location("neo4j_server", ROOT / "scripts" / "neo4j_server.py")
     assert spec and spec.loader

@@ -23,17 +23,22 @@ from tests.fidelity.compare import COUNTS, DATA, SHAPES, DocResult, load, measur
 
 def _row(r: DocResult) -> str:
     counts = " ".join(f"{r.got.get(c, 0):>3}/{r.expected[c]:<3}" for c in COUNTS)
-    bad = [f"{k} {'-' if g is None else g:%Y-%m-%d %H:%M} != {'-' if e is None else e:%Y-%m-%d %H:%M}"
-           if g is not None and e is not None else f"{k} {g} != {e}"
-           for k, (e, g) in r.anchors.items() if e != g]
+    bad = [
+        f"{k} {'-' if g is None else g:%Y-%m-%d %H:%M} != {'-' if e is None else e:%Y-%m-%d %H:%M}"
+        if g is not None and e is not None
+        else f"{k} {g} != {e}"
+        for k, (e, g) in r.anchors.items()
+        if e != g
+    ]
     anchors = "ok" if r.anchors_right else ("; ".join(bad) if r.imported else r.reason or r.status)
     return f"{Path(r.file).name[:58]:<58} {r.status:<9} {counts}  {anchors}"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DATA,
-                        help="folder holding postmortems-dfds and incident-reports-2i2c")
+    parser.add_argument(
+        "--data", type=Path, default=DATA, help="folder holding postmortems-dfds and incident-reports-2i2c"
+    )
     parser.add_argument("--shapes", action="store_true", help="also measure the shape fixtures")
     args = parser.parse_args()
     docs = load()

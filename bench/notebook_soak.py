@@ -42,8 +42,13 @@ def _demo_db(path: Path) -> None:
 def run_one(path: Path, log_file: Path | None) -> dict[str, float]:
     marks: dict[str, float] = {"start": time.perf_counter()}
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", shutdown_kernel=SHUTDOWN,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        shutdown_kernel=SHUTDOWN,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     if not EMULATE_OUTPUT_WIDGETS:
         client.widget_registry = {}  # as tests/test_notebooks.py: see there why
     handler = None
@@ -66,10 +71,12 @@ def run_one(path: Path, log_file: Path | None) -> dict[str, float]:
     if handler is not None:
         client.log.removeHandler(handler)
         handler.close()
-    return {"kernel": marks.get("kernel_ready", marks["end"]) - marks["start"],
-            "cells": marks.get("cells_done", marks["end"]) - marks.get("kernel_ready", marks["start"]),
-            "after": marks["end"] - marks.get("cells_done", marks["end"]),
-            "total": marks["end"] - marks["start"]}
+    return {
+        "kernel": marks.get("kernel_ready", marks["end"]) - marks["start"],
+        "cells": marks.get("cells_done", marks["end"]) - marks.get("kernel_ready", marks["start"]),
+        "after": marks["end"] - marks.get("cells_done", marks["end"]),
+        "total": marks["end"] - marks["start"],
+    }
 
 
 def main() -> int:
@@ -79,8 +86,11 @@ def main() -> int:
     parser.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "kb-soak" / "graph.lbug")
     parser.add_argument("--log", type=Path, default=None)
     parser.add_argument("--graceful", action="store_true", help="shut kernels down gracefully (nbclient's default)")
-    parser.add_argument("--output-widgets", action="store_true",
-                        help="let nbclient emulate Output widgets (its default; the cause of the stall)")
+    parser.add_argument(
+        "--output-widgets",
+        action="store_true",
+        help="let nbclient emulate Output widgets (its default; the cause of the stall)",
+    )
     args = parser.parse_args()
     global SHUTDOWN, EMULATE_OUTPUT_WIDGETS
     SHUTDOWN = "graceful" if args.graceful else "immediate"
@@ -107,8 +117,11 @@ def main() -> int:
         totals.append(total)
         print(f"run {run:2d}: {total:6.1f} s  ({'; '.join(parts)}  kernel+cells+after-last-cell)", flush=True)
     median = statistics.median(totals)
-    print(f"{len(totals)} runs: median {median:.1f} s, min {min(totals):.1f} s, max {max(totals):.1f} s "
-          f"({max(totals) / median:.2f}x the median; limit 2x)", flush=True)
+    print(
+        f"{len(totals)} runs: median {median:.1f} s, min {min(totals):.1f} s, max {max(totals):.1f} s "
+        f"({max(totals) / median:.2f}x the median; limit 2x)",
+        flush=True,
+    )
     return 0 if max(totals) <= 2 * median else 1
 
 

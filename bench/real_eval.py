@@ -41,9 +41,13 @@ import kb  # noqa: E402
 HERE = Path(__file__).resolve().parent / "real_eval"
 FLOORS = {"recall_at_5": 0.85, "repeat_precision": 0.8, "lint_rule_precision": 0.8}
 PDF_HEADINGS = {
-    "Overview": "Summary", "What Happened": "What Happened", "Resolution": "Resolution",
-    "Where we got lucky": "Where we got lucky", "What Went Well?": "What Went Well?",
-    "What Didn't Go So Well?": "What Didn't Go So Well?", "Action Items": "Action Items",
+    "Overview": "Summary",
+    "What Happened": "What Happened",
+    "Resolution": "Resolution",
+    "Where we got lucky": "Where we got lucky",
+    "What Went Well?": "What Went Well?",
+    "What Didn't Go So Well?": "What Didn't Go So Well?",
+    "Action Items": "Action Items",
     "Timeline": "Timeline",
 }
 K = 5
@@ -52,8 +56,14 @@ SAMPLE = 6
 
 
 def _kb(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kb", *args], cwd=ROOT, capture_output=True, text=True,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "kb", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
 
 
 def pdf_as_markdown(pdf: Path) -> str:
@@ -86,13 +96,31 @@ def import_corpus(data: Path, work: Path) -> Path:
             (pdf_dir / f"{pdf.stem}.md").write_text(pdf_as_markdown(pdf))
         folders.append(pdf_dir)
     for folder in folders:
-        r = _kb("import", "markdown", str(folder), "--out", str(work / "packets" / folder.name),
-                "--ingest", "--db", str(db), "--format", "json")
+        r = _kb(
+            "import",
+            "markdown",
+            str(folder),
+            "--out",
+            str(work / "packets" / folder.name),
+            "--ingest",
+            "--db",
+            str(db),
+            "--format",
+            "json",
+        )
         if r.returncode not in (0, 1):
             raise SystemExit(f"kb import markdown {folder} failed:\n{r.stderr[-2000:]}")
     if has_pdf:
-        r = _kb("import", "pdf", str(data / "incident-reports-2i2c"), "--out", str(work / "packets" / "pdf"),
-                "--ingest", "--db", str(db))
+        r = _kb(
+            "import",
+            "pdf",
+            str(data / "incident-reports-2i2c"),
+            "--out",
+            str(work / "packets" / "pdf"),
+            "--ingest",
+            "--db",
+            str(db),
+        )
         if r.returncode not in (0, 1):
             raise SystemExit(f"kb import pdf failed:\n{r.stderr[-2000:]}")
     return db
@@ -131,8 +159,12 @@ def similar_recall(kbase: kb.KnowledgeBase, labels: dict[str, Any], keys: dict[s
             scores.append(len(top & others) / min(len(others), K))
         per_member += scores
         per_group[name] = round(sum(scores) / len(scores), 3) if scores else float("nan")
-    return {"recall_at_5": round(sum(per_member) / len(per_member), 3) if per_member else 0.0,
-            "members": len(per_member), "per_group": per_group, "documents_missing": missing}
+    return {
+        "recall_at_5": round(sum(per_member) / len(per_member), 3) if per_member else 0.0,
+        "members": len(per_member),
+        "per_group": per_group,
+        "documents_missing": missing,
+    }
 
 
 def repeat_scores(kbase: kb.KnowledgeBase, labels: dict[str, Any], keys: dict[str, str]) -> dict[str, Any]:
@@ -158,10 +190,13 @@ def repeat_scores(kbase: kb.KnowledgeBase, labels: dict[str, Any], keys: dict[st
     evidence = []
     if "evidence" in found.columns:
         for row in found.itertuples(index=False):
-            evidence.append(f"{name_of.get(row.incident, row.incident)} <- "
-                            f"{name_of.get(row.earlier_incident, row.earlier_incident)}: {row.evidence}")
+            evidence.append(
+                f"{name_of.get(row.incident, row.incident)} <- "
+                f"{name_of.get(row.earlier_incident, row.earlier_incident)}: {row.evidence}"
+            )
     return {
-        "flagged": len(flagged), "labelled": len(truth),
+        "flagged": len(flagged),
+        "labelled": len(truth),
         "precision": round(len(right) / len(flagged), 3) if flagged else None,
         "recall": round(len(right) / len(truth), 3) if truth else None,
         "pair_precision": round(len(right_pairs) / len(pair_scored), 3) if pair_scored else None,
@@ -203,12 +238,22 @@ def lint_scores(kbase: kb.KnowledgeBase, keys: dict[str, str]) -> dict[str, Any]
         # The sample: the first SAMPLE firings of each rule in a fixed (sha1) order.
         sample = sorted(ids, key=lambda i: hashlib.sha1(i.encode()).hexdigest())[:SAMPLE]
         to_judge += [f"{i}\n          {text[i]}" for i in sample if i not in judged]
-        per_rule[rule] = {"fired": len(ids), "judged": len(verdicts), "levels": sorted(levels[rule]),
-                          "precision": round(sum(verdicts) / len(verdicts), 3) if verdicts else None}
+        per_rule[rule] = {
+            "fired": len(ids),
+            "judged": len(verdicts),
+            "levels": sorted(levels[rule]),
+            "precision": round(sum(verdicts) / len(verdicts), 3) if verdicts else None,
+        }
     incidents = {f.incident for f in report.findings}
-    return {"firings": len(report.findings), "errors": report.errors,
-            "incidents_with_firings": len(incidents), "incidents": len(report.incidents),
-            "per_rule": per_rule, "unjudged": unjudged, "sample_unjudged": to_judge}
+    return {
+        "firings": len(report.findings),
+        "errors": report.errors,
+        "incidents_with_firings": len(incidents),
+        "incidents": len(report.incidents),
+        "per_rule": per_rule,
+        "unjudged": unjudged,
+        "sample_unjudged": to_judge,
+    }
 
 
 def _quiet(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -230,8 +275,10 @@ def other_commands(kbase: kb.KnowledgeBase) -> dict[str, Any]:
     hs = _quiet(hotspots, kbase, list(SUBJECT_KINDS))
     out["hotspots"] = hs if isinstance(hs, str) else len(hs)
     if not isinstance(hs, str) and len(hs):
-        out["hotspots top"] = [f"{r.kind}:{r.subject} {r.incidents} inc, last major {r.last_major}/"
-                               f"{r.of_last_major}" for r in hs.head(5).itertuples()]
+        out["hotspots top"] = [
+            f"{r.kind}:{r.subject} {r.incidents} inc, last major {r.last_major}/{r.of_last_major}"
+            for r in hs.head(5).itertuples()
+        ]
     sg = _quiet(suggest_themes, kbase)
     if isinstance(sg, str):
         out["themes suggest"] = sg
@@ -262,8 +309,12 @@ def main() -> None:
         ap.set_defaults(data=Path("/work/shared/data"))
     ap.add_argument("--keep", type=Path, help="Work in this folder (kept) instead of a temporary one.")
     ap.add_argument("--json", action="store_true", help="Print the figures as JSON.")
-    ap.add_argument("--show-unjudged", type=int, default=0,
-                    help="List up to N lint firings of the judged sample that have no judgement yet.")
+    ap.add_argument(
+        "--show-unjudged",
+        type=int,
+        default=0,
+        help="List up to N lint firings of the judged sample that have no judgement yet.",
+    )
     args = ap.parse_args()
     labels = yaml.safe_load((HERE / "labels.yaml").read_text())
     with tempfile.TemporaryDirectory(prefix="kb-real-eval-") as tmp:
@@ -273,34 +324,45 @@ def main() -> None:
         db = import_corpus(args.data, work)
         with kb.connect(db=db) as kbase:
             keys = key_map(kbase)
-            result: dict[str, Any] = {"documents": len(keys), "similar": similar_recall(kbase, labels, keys),
-                      "repeats": repeat_scores(kbase, labels, keys), "lint": lint_scores(kbase, keys),
-                      "commands": other_commands(kbase)}
+            result: dict[str, Any] = {
+                "documents": len(keys),
+                "similar": similar_recall(kbase, labels, keys),
+                "repeats": repeat_scores(kbase, labels, keys),
+                "lint": lint_scores(kbase, keys),
+                "commands": other_commands(kbase),
+            }
     if args.json:
         print(json.dumps(result, indent=2, default=str))
         return
     s, r, lint = result["similar"], result["repeats"], result["lint"]
     print(f"real corpus: {result['documents']} incidents imported")
-    print(f"kb similar  recall@5 {s['recall_at_5']:.3f} over {s['members']} group members "
-          f"(floor {FLOORS['recall_at_5']})")
+    print(
+        f"kb similar  recall@5 {s['recall_at_5']:.3f} over {s['members']} group members (floor {FLOORS['recall_at_5']})"
+    )
     for g, v in s["per_group"].items():
         print(f"    {g:28} {v}")
     if s["documents_missing"]:
         print(f"    labelled documents not imported: {', '.join(s['documents_missing'])}")
-    print(f"kb repeats  flagged {r['flagged']} of {r['labelled']} labelled: precision {r['precision']} "
-          f"recall {r['recall']}; pairs precision {r['pair_precision']} (floor {FLOORS['repeat_precision']})")
+    print(
+        f"kb repeats  flagged {r['flagged']} of {r['labelled']} labelled: precision {r['precision']} "
+        f"recall {r['recall']}; pairs precision {r['pair_precision']} (floor {FLOORS['repeat_precision']})"
+    )
     for label in ("false", "missed", "ambiguous_flagged"):
         if r[label]:
             print(f"    {label}: {', '.join(r[label])}")
     for e in r["evidence"]:
         print(f"    {e}")
-    print(f"kb check --all: {lint['firings']} firings ({lint['errors']} errors) on "
-          f"{lint['incidents_with_firings']} of {lint['incidents']} incidents")
+    print(
+        f"kb check --all: {lint['firings']} firings ({lint['errors']} errors) on "
+        f"{lint['incidents_with_firings']} of {lint['incidents']} incidents"
+    )
     for rule, v in lint["per_rule"].items():
-        print(f"    {rule:26} fired {v['fired']:3}  judged {v['judged']:3}  precision {v['precision']}  "
-              f"{'/'.join(v['levels'])}")
+        print(
+            f"    {rule:26} fired {v['fired']:3}  judged {v['judged']:3}  precision {v['precision']}  "
+            f"{'/'.join(v['levels'])}"
+        )
     print(f"    unjudged firings: {len(lint['unjudged'])}, of them in the sample: {len(lint['sample_unjudged'])}")
-    for u in lint["sample_unjudged"][:args.show_unjudged]:
+    for u in lint["sample_unjudged"][: args.show_unjudged]:
         print(f"      - {u}")
     for name, value in result["commands"].items():
         print(f"{name}: {value}")

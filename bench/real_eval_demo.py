@@ -39,9 +39,11 @@ def main() -> None:
         result = find_clusters(kbase)
         scored = score_clusters(result, truth.clusters)
         print(f"demo: {len(corpus.packets)} incidents, seed {args.seed}")
-        print(f"clusters: {len(result.clusters)} found; planted precision {scored.precision:.2f} "
-              f"recall {scored.recall:.2f}; evidence incidents precision {scored.incident_precision:.2f} "
-              f"recall {scored.incident_recall:.2f}")
+        print(
+            f"clusters: {len(result.clusters)} found; planted precision {scored.precision:.2f} "
+            f"recall {scored.recall:.2f}; evidence incidents precision {scored.incident_precision:.2f} "
+            f"recall {scored.incident_recall:.2f}"
+        )
         index = SimilarityIndex.build(kbase)
         near = truth.near_duplicates
         hits = sum(nd.duplicate_of in set(index.similar(nd.incident, 5)["similar"]) for nd in near)
@@ -50,9 +52,11 @@ def main() -> None:
         planted = {(r.incident, r.earlier) for r in truth.repeats}
         flagged = set(rep["incident"])
         right = flagged & {i for i, _ in planted}
-        print(f"repeats: {len(flagged)} flagged, {len(planted)} planted; precision "
-              f"{len(right) / len(flagged) if flagged else float('nan'):.3f} "
-              f"recall {len(right) / len(planted) if planted else float('nan'):.3f}")
+        print(
+            f"repeats: {len(flagged)} flagged, {len(planted)} planted; precision "
+            f"{len(right) / len(flagged) if flagged else float('nan'):.3f} "
+            f"recall {len(right) / len(planted) if planted else float('nan'):.3f}"
+        )
         first = stored_related(kbase)
     # The same packets loaded in 8 batches in a shuffled order, into a fresh database.
     shuffled = list(corpus.packets)
@@ -60,12 +64,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kb-demo-eval-") as tmp, kb.connect(db=Path(tmp) / "db") as kbase:
         size = -(-len(shuffled) // 8)
         for i in range(0, len(shuffled), size):
-            kbase.ingest_packets(shuffled[i:i + size])
+            kbase.ingest_packets(shuffled[i : i + size])
         again = stored_related(kbase)
     a = set(zip(first["incident"], first["related"], strict=True))
     b = set(zip(again["incident"], again["related"], strict=True))
-    print(f"RELATED_TO: {len(first)} after one load, {len(again)} after 8 shuffled batches "
-          f"({len(a & b)} in both, {len(a ^ b)} in one only)")
+    print(
+        f"RELATED_TO: {len(first)} after one load, {len(again)} after 8 shuffled batches "
+        f"({len(a & b)} in both, {len(a ^ b)} in one only)"
+    )
 
 
 if __name__ == "__main__":

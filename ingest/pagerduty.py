@@ -105,8 +105,9 @@ def _time(value: Any, file: Path, where: str) -> datetime:
     if parsed.tzinfo is None:
         raise PagerDutyError(file, where, f"a timestamp with a zone offset (got {brief(value)})")
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:  # year 1 or 9999 with an offset overflows in UTC
-        raise PagerDutyError(file, where, f"a timestamp between the years {MIN_YEAR} and {MAX_YEAR} "
-                                          f"(got {brief(value)})")
+        raise PagerDutyError(
+            file, where, f"a timestamp between the years {MIN_YEAR} and {MAX_YEAR} (got {brief(value)})"
+        )
     return parsed
 
 
@@ -167,8 +168,9 @@ def read_file(path: str | Path) -> list[PdIncident]:
     except PagerDutyError:
         raise
     except Exception as exc:  # a check this reader lacks must still reject this file only
-        raise PagerDutyError(file, "(document)", f"PagerDuty REST API v2 JSON ({type(exc).__name__}: "
-                                                 f"{brief(str(exc))})") from None
+        raise PagerDutyError(
+            file, "(document)", f"PagerDuty REST API v2 JSON ({type(exc).__name__}: {brief(str(exc))})"
+        ) from None
 
 
 def parse(data: Any, file: Path) -> list[PdIncident]:
@@ -181,13 +183,15 @@ def parse(data: Any, file: Path) -> list[PdIncident]:
             raise PagerDutyError(file, where or "(document)", 'an object with "incident", "incidents" or "log_entries"')
         raw_incidents = ([doc["incident"]] if "incident" in doc else []) + _list(doc, "incidents", file, where)
         if not raw_incidents and "log_entries" not in doc:
-            raise PagerDutyError(file, where or "(document)",
-                                 'an object with "incident", "incidents" or "log_entries" (REST API v2)')
+            raise PagerDutyError(
+                file, where or "(document)", 'an object with "incident", "incidents" or "log_entries" (REST API v2)'
+            )
         for ii, raw in enumerate(raw_incidents):
             inc = _incident(raw, file, f"{where}incidents[{ii}]")
             incidents.setdefault(inc.id, inc).log_entries += [
                 _entry(e, file, f"{where}incidents[{ii}].log_entries[{ei}]")
-                for ei, e in enumerate(_list(raw, "log_entries", file, f"{where}incidents[{ii}]."))]
+                for ei, e in enumerate(_list(raw, "log_entries", file, f"{where}incidents[{ii}]."))
+            ]
         for ei, e in enumerate(_list(doc, "log_entries", file, where)):
             entry = _entry(e, file, f"{where}log_entries[{ei}]")
             loose.append((f"{where}log_entries[{ei}]", entry))
@@ -201,8 +205,18 @@ def parse(data: Any, file: Path) -> list[PdIncident]:
         ref_id = _id(ref["id"], file, f"{where}.incident.id")
         owner = incidents.get(ref_id)
         if owner is None:
-            owner = PdIncident(ref_id, None, _summary(ref) or f"PagerDuty incident {ref_id}", None, None,
-                               None, None, [], _text_or_none(ref, "html_url", file, f"{where}.incident"), file)
+            owner = PdIncident(
+                ref_id,
+                None,
+                _summary(ref) or f"PagerDuty incident {ref_id}",
+                None,
+                None,
+                None,
+                None,
+                [],
+                _text_or_none(ref, "html_url", file, f"{where}.incident"),
+                file,
+            )
             incidents[owner.id] = owner
         owner.log_entries.append(entry)
     for inc in incidents.values():
@@ -221,20 +235,29 @@ def _incident(raw: Any, file: Path, where: str) -> PdIncident:
         raise PagerDutyError(file, f"{where}.id", "the incident id")
     pd_id = _id(raw["id"], file, f"{where}.id")
     number = raw.get("incident_number")
-    if number is not None and (not isinstance(number, int) or isinstance(number, bool)
-                               or not INT64_MIN <= number <= INT64_MAX):
+    if number is not None and (
+        not isinstance(number, int) or isinstance(number, bool) or not INT64_MIN <= number <= INT64_MAX
+    ):
         raise PagerDutyError(file, f"{where}.incident_number", f"an integer (got {brief(number)})")
     created = _time(raw["created_at"], file, f"{where}.created_at") if raw.get("created_at") else None
     titles = [_text_or_none(raw, name, file, where) for name in ("title", "summary", "description")]
     title = next((t for t in titles if t), f"PagerDuty incident {pd_id}")
     return PdIncident(
-        id=pd_id, number=number, title=title, created_at=created,
+        id=pd_id,
+        number=number,
+        title=title,
+        created_at=created,
         urgency=_text_or_none(raw, "urgency", file, where),
         priority=_ref(raw.get("priority"), file, f"{where}.priority"),
         service=_ref(raw.get("service"), file, f"{where}.service"),
-        teams=[t for ti, x in enumerate(_list(raw, "teams", file, where + "."))
-               if (t := _ref(x, file, f"{where}.teams[{ti}]"))],
-        url=_text_or_none(raw, "html_url", file, where), file=file)
+        teams=[
+            t
+            for ti, x in enumerate(_list(raw, "teams", file, where + "."))
+            if (t := _ref(x, file, f"{where}.teams[{ti}]"))
+        ],
+        url=_text_or_none(raw, "html_url", file, where),
+        file=file,
+    )
 
 
 def _entry(raw: Any, file: Path, where: str) -> dict[str, Any]:
@@ -256,8 +279,7 @@ def _entry(raw: Any, file: Path, where: str) -> dict[str, Any]:
     entry_id = _id(raw["id"], file, f"{where}.id")
     if not _ENTRY_ID.fullmatch(entry_id):  # it becomes the timeline event id "pd-<id>"
         raise PagerDutyError(file, f"{where}.id", f"a log entry id of letters, digits, _ . - (got {brief(entry_id)})")
-    return {**raw, "id": entry_id,
-            "at": _time(raw["created_at"], file, f"{where}.created_at")}
+    return {**raw, "id": entry_id, "at": _time(raw["created_at"], file, f"{where}.created_at")}
 
 
 _ENTRY_ID = re.compile(r"[A-Za-z0-9_.\-]{1,100}")
@@ -284,8 +306,7 @@ def events(inc: PdIncident, report: MergeReport | None = None) -> list[TimelineE
             if report:
                 report.skipped_types[entry["type"]] += 1
             continue
-        out.append(TimelineEvent(id=f"pd-{entry['id']}", at=entry["at"], kind=kind, text=_text(entry),
-                                 source=SOURCE))
+        out.append(TimelineEvent(id=f"pd-{entry['id']}", at=entry["at"], kind=kind, text=_text(entry), source=SOURCE))
     return out
 
 
@@ -300,8 +321,11 @@ def _responders(inc: PdIncident) -> list[Participant]:
     people: dict[str, Participant] = {}
     for e in inc.log_entries:
         agent = e.get("agent")
-        if e["type"] in ("acknowledge_log_entry", "resolve_log_entry", "annotate_log_entry") and \
-                isinstance(agent, dict) and (agent.get("type") or "").startswith("user"):
+        if (
+            e["type"] in ("acknowledge_log_entry", "resolve_log_entry", "annotate_log_entry")
+            and isinstance(agent, dict)
+            and (agent.get("type") or "").startswith("user")
+        ):
             name = _summary(agent)
             if name:
                 people.setdefault(name, Participant(handle=name, role=Role.RESPONDER))
@@ -334,24 +358,39 @@ def new_packet(inc: PdIncident, key: str | None = None) -> EventPacket:
     sev, note = severity(inc)
     notes = [f"imported from PagerDuty incident {inc.id}"] + ([note] if note else [])
     try:
-        return EventPacket.model_validate({
-            "incident": {
-                "id": key or inc.key, "title": inc.title, "severity": sev,
-                "services": [inc.service] if inc.service else [], "teams": inc.teams,
-                "started_at": started, "detected_at": _first(inc, "trigger_log_entry"),
-                "acknowledged_at": _first(inc, "acknowledge_log_entry"),
-                "resolved_at": _first(inc, "resolve_log_entry", last=True), "tags": [inc.tag],
-            },
-            "provenance": {"source": SOURCE, "file": str(inc.file), "imported": True, "reviewed": False,
-                           "notes": notes},
-            "timeline": [e.model_dump() for e in evs],
-            "participants": [p.model_dump() for p in _responders(inc)],
-        })
+        return EventPacket.model_validate(
+            {
+                "incident": {
+                    "id": key or inc.key,
+                    "title": inc.title,
+                    "severity": sev,
+                    "services": [inc.service] if inc.service else [],
+                    "teams": inc.teams,
+                    "started_at": started,
+                    "detected_at": _first(inc, "trigger_log_entry"),
+                    "acknowledged_at": _first(inc, "acknowledge_log_entry"),
+                    "resolved_at": _first(inc, "resolve_log_entry", last=True),
+                    "tags": [inc.tag],
+                },
+                "provenance": {
+                    "source": SOURCE,
+                    "file": str(inc.file),
+                    "imported": True,
+                    "reviewed": False,
+                    "notes": notes,
+                },
+                "timeline": [e.model_dump() for e in evs],
+                "participants": [p.model_dump() for p in _responders(inc)],
+            }
+        )
     except ValidationError as exc:
         first = exc.errors()[0]
         got = f" (got {brief(first['input'])})" if first["type"] not in ("missing", "value_error") else ""
-        raise PagerDutyError(inc.file, f"incident {inc.id}: " + ".".join(map(str, first["loc"])),
-                             first["msg"].removeprefix("Value error, ") + got) from None
+        raise PagerDutyError(
+            inc.file,
+            f"incident {inc.id}: " + ".".join(map(str, first["loc"])),
+            first["msg"].removeprefix("Value error, ") + got,
+        ) from None
 
 
 def claims(packet: EventPacket, inc: PdIncident) -> bool:
@@ -380,9 +419,11 @@ def merge(packet: EventPacket, inc: PdIncident) -> tuple[EventPacket, MergeRepor
         data["timeline"].append(ev.model_dump())
         report.added_events += 1
     meta = data["incident"]
-    for name, value in (("detected_at", _first(inc, "trigger_log_entry")),
-                        ("acknowledged_at", _first(inc, "acknowledge_log_entry")),
-                        ("resolved_at", _first(inc, "resolve_log_entry", last=True))):
+    for name, value in (
+        ("detected_at", _first(inc, "trigger_log_entry")),
+        ("acknowledged_at", _first(inc, "acknowledge_log_entry")),
+        ("resolved_at", _first(inc, "resolve_log_entry", last=True)),
+    ):
         if value is None:
             continue
         if meta[name] is None:
@@ -406,5 +447,8 @@ def merge(packet: EventPacket, inc: PdIncident) -> tuple[EventPacket, MergeRepor
         return EventPacket.model_validate(data), report
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise PagerDutyError(inc.file, f"incident {inc.id}: " + ".".join(map(str, first["loc"])),
-                             "a value the packet " + packet.key + " accepts: " + first["msg"]) from None
+        raise PagerDutyError(
+            inc.file,
+            f"incident {inc.id}: " + ".".join(map(str, first["loc"])),
+            "a value the packet " + packet.key + " accepts: " + first["msg"],
+        ) from None

@@ -21,16 +21,34 @@ from ingest.markdown.sections import Document, assemble, role_of
 
 MAX_PAGES = 200
 
-_PD_LABELS = {"owner of review process": "owner of review process", "impact time": "impact time",
-              "duration": "duration"}
-_PD_HEADINGS = ("overview", "summary", "what happened", "resolution", "where we got lucky", "what went well?",
-                "what didn't go so well?", "what didn’t go so well?", "action items", "timeline",
-                "additional notes", "systemic improvements", "other hypotheses explored")
-_FOOTER = re.compile(r"^(?:Postmortem Report - .{0,300}PagerDuty\b.{0,200}|\d{1,3} of \d{1,3} \d{2}\.\d{2}\.\d{4}, "
-                     r"\d{2}:\d{2})$")
+_PD_LABELS = {
+    "owner of review process": "owner of review process",
+    "impact time": "impact time",
+    "duration": "duration",
+}
+_PD_HEADINGS = (
+    "overview",
+    "summary",
+    "what happened",
+    "resolution",
+    "where we got lucky",
+    "what went well?",
+    "what didn't go so well?",
+    "what didn’t go so well?",
+    "action items",
+    "timeline",
+    "additional notes",
+    "systemic improvements",
+    "other hypotheses explored",
+)
+_FOOTER = re.compile(
+    r"^(?:Postmortem Report - .{0,300}PagerDuty\b.{0,200}|\d{1,3} of \d{1,3} \d{2}\.\d{2}\.\d{4}, "
+    r"\d{2}:\d{2})$"
+)
 _TIME_LINE = re.compile(r"\d{1,2}:\d{2} ?[AP]M\b")
-_DATE_LINE = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.? \d{1,2}, \d{4}$",
-                        re.IGNORECASE)
+_DATE_LINE = re.compile(
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.? \d{1,2}, \d{4}$", re.IGNORECASE
+)
 _BULLET = re.compile(r"(?:[-•*\uf0b7\uf0a7\u25aa\u25cf]|\d{1,2}[.)])\s")
 # Bullets drawn with a symbol font come out as private-use characters (U+E000-U+F8FF) or dingbats.
 _GLYPHS = "".join(chr(c) for c in range(0xE000, 0xF900)) + "\u25aa\u25cf\u2022\u25e6\u2023\u2043"
@@ -52,8 +70,9 @@ def pdf_text(data: bytes) -> str:
         if reader.is_encrypted:
             raise PdfUnreadable("an encrypted PDF: decrypt it first")
         if len(reader.pages) > MAX_PAGES:
-            raise PdfUnreadable(f"{len(reader.pages)} pages: more than the {MAX_PAGES} a post-mortem is expected "
-                                f"to have")
+            raise PdfUnreadable(
+                f"{len(reader.pages)} pages: more than the {MAX_PAGES} a post-mortem is expected to have"
+            )
         pages = [page.extract_text() or "" for page in reader.pages]
     except PdfUnreadable:
         raise
@@ -124,10 +143,14 @@ def read_pdf(data: bytes) -> tuple[Document, str]:
     current: Block | None = None
     for no, line in enumerate(lines[i:], start=i + 1):
         low = line.lower()
-        if low in _PD_HEADINGS or (len(line) <= 40 and not line.endswith((".", ",", ":")) and role_of(line)
-                                   and not _TIME_LINE.match(line) and line[:1].isupper()
-                                   and (current is None or current.text.rstrip().endswith((".", ":", "!", "?"))
-                                        or current.kind == "heading")):
+        if low in _PD_HEADINGS or (
+            len(line) <= 40
+            and not line.endswith((".", ",", ":"))
+            and role_of(line)
+            and not _TIME_LINE.match(line)
+            and line[:1].isupper()
+            and (current is None or current.text.rstrip().endswith((".", ":", "!", "?")) or current.kind == "heading")
+        ):
             role = role_of(line)
             current = Block("heading", line.rstrip("?").strip() + ("?" if line.endswith("?") else ""), 2, no)
             blocks.append(current)
@@ -145,12 +168,18 @@ def read_pdf(data: bytes) -> tuple[Document, str]:
                 current.text += "\n" + line
             continue
         if _BULLET.match(line):
-            current = Block("item", line[_BULLET.match(line).end():].strip(), 0, no)  # type: ignore[union-attr]
+            current = Block("item", line[_BULLET.match(line).end() :].strip(), 0, no)  # type: ignore[union-attr]
             blocks.append(current)
             continue
-        new_paragraph = current is None or current.kind == "heading" or (
-            current.text.rstrip().endswith((".", "!", "?", ":"))
-            and len(current.text.rsplit("\n", 1)[-1]) < 0.8 * width and current.kind == "paragraph")
+        new_paragraph = (
+            current is None
+            or current.kind == "heading"
+            or (
+                current.text.rstrip().endswith((".", "!", "?", ":"))
+                and len(current.text.rsplit("\n", 1)[-1]) < 0.8 * width
+                and current.kind == "paragraph"
+            )
+        )
         if new_paragraph:
             current = Block("paragraph", line, 0, no)
             blocks.append(current)

@@ -41,15 +41,40 @@ if TYPE_CHECKING:
     from kb.model import EventPacket
 
 __all__ = [
-    "EventPacket", "IngestReport", "KnowledgeBase", "causal_web", "charts", "clusters", "connect", "gate",
-    "load_demo", "metrics", "read_packet", "read_packets", "repeats", "similar",
+    "EventPacket",
+    "IngestReport",
+    "KnowledgeBase",
+    "causal_web",
+    "charts",
+    "clusters",
+    "connect",
+    "gate",
+    "load_demo",
+    "metrics",
+    "read_packet",
+    "read_packets",
+    "repeats",
+    "similar",
 ]
 __version__ = "0.1.0"
 
 # name -> the module that defines it; imported when the name is first asked for.
 _LAZY: dict[str, str] = {
-    **dict.fromkeys(("connect", "load_demo", "read_packet", "read_packets", "clusters", "similar", "repeats",
-                     "metrics", "gate", "causal_web"), "kb.api"),
+    **dict.fromkeys(
+        (
+            "connect",
+            "load_demo",
+            "read_packet",
+            "read_packets",
+            "clusters",
+            "similar",
+            "repeats",
+            "metrics",
+            "gate",
+            "causal_web",
+        ),
+        "kb.api",
+    ),
     "KnowledgeBase": "kb.knowledge_base",
     "IngestReport": "kb.knowledge_base",
     "EventPacket": "kb.model",

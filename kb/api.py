@@ -27,8 +27,13 @@ if TYPE_CHECKING:
 # every CLI command through it) must not pay for scipy, igraph or plotly it does not use.
 
 
-def connect(engine: str | None = None, db: str | Path | None = None, init: bool = True,
-            hooks: Sequence[AfterIngest] | None = None, read_only: bool = False) -> KnowledgeBase:
+def connect(
+    engine: str | None = None,
+    db: str | Path | None = None,
+    init: bool = True,
+    hooks: Sequence[AfterIngest] | None = None,
+    read_only: bool = False,
+) -> KnowledgeBase:
     """Open the knowledge base: Neo4j when NEO4J_URI is set (or engine="neo4j"), else the
     embedded Ladybug database at `db` (default $KB_DB or ~/.local/share/incident-kb).
 
@@ -37,8 +42,9 @@ def connect(engine: str | None = None, db: str | Path | None = None, init: bool 
     Use it as a context manager, or call `.close()`. `read_only=True` (notebooks, reports) opens
     the embedded database without its write lock, beside any other reader or writer.
     """
-    return _connect(engine=engine, db=db, init=init, hooks=DEFAULT_HOOKS if hooks is None else hooks,
-                    read_only=read_only)
+    return _connect(
+        engine=engine, db=db, init=init, hooks=DEFAULT_HOOKS if hooks is None else hooks, read_only=read_only
+    )
 
 
 def load_demo(kbase: KnowledgeBase, incidents: int = 320, seed: int = 7) -> int:
@@ -92,8 +98,9 @@ def repeats(kbase: KnowledgeBase, *, all_earlier: bool = False, through_factors:
     return find_repeats(kbase, all_earlier=all_earlier, through_factors=through_factors)
 
 
-def metrics(kbase: KnowledgeBase, by: Literal["quarter", "month"] = "quarter",
-            as_of: datetime | None = None) -> pd.DataFrame:
+def metrics(
+    kbase: KnowledgeBase, by: Literal["quarter", "month"] = "quarter", as_of: datetime | None = None
+) -> pd.DataFrame:
     """The learning-loop metrics per quarter (or month), and overall in the last row (period "all")."""
     from kb.analysis.metrics import loop_metrics
 

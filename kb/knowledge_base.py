@@ -121,10 +121,13 @@ class KnowledgeBase:
         return int(self.engine.read("MATCH (i:Incident) RETURN count(i) AS c")["c"].iloc[0])
 
     # -- ingest ----------------------------------------------------------------------------
-    def ingest_packets(self, packets: Sequence[EventPacket],
-                       on_batch: Callable[[int], Any] | None = None,
-                       run_hooks: bool = True,
-                       on_refused: writer.OnRefused | None = None) -> int:
+    def ingest_packets(
+        self,
+        packets: Sequence[EventPacket],
+        on_batch: Callable[[int], Any] | None = None,
+        run_hooks: bool = True,
+        on_refused: writer.OnRefused | None = None,
+    ) -> int:
         """Write validated packets; returns rows written (new incidents use the engine's bulk path).
 
         A packet the engine refuses does not stop the others: it goes to `on_refused` with
@@ -132,8 +135,9 @@ class KnowledgeBase:
         if not packets:
             return 0
         refused: list[tuple[EventPacket, EngineError]] = []
-        rows = writer.write_packets(self.engine, packets, on_batch=on_batch,
-                                    on_refused=lambda p, e: refused.append((p, e)))
+        rows = writer.write_packets(
+            self.engine, packets, on_batch=on_batch, on_refused=lambda p, e: refused.append((p, e))
+        )
         gone = {p.key for p, _ in refused}
         if run_hooks:
             keys = [p.key for p in packets if p.key not in gone]
@@ -146,9 +150,12 @@ class KnowledgeBase:
             on_refused(packet, error)
         return rows
 
-    def ingest_paths(self, paths: Iterable[str | Path],
-                     on_file: Callable[[Path], Any] | None = None,
-                     on_batch: Callable[[int], Any] | None = None) -> IngestReport:
+    def ingest_paths(
+        self,
+        paths: Iterable[str | Path],
+        on_file: Callable[[Path], Any] | None = None,
+        on_batch: Callable[[int], Any] | None = None,
+    ) -> IngestReport:
         """Validate every file first; write only the accepted ones; report the rejected
         (also a file whose packet the engine refused, with the engine's error)."""
         started = time.perf_counter()
@@ -159,8 +166,14 @@ class KnowledgeBase:
             try:
                 packet = read_packet(path)
                 if packet.key in seen:
-                    raise PacketError(path, [PacketProblem(
-                        path, "incident.id", f"an id not used by another file of this run ({seen[packet.key]})")])
+                    raise PacketError(
+                        path,
+                        [
+                            PacketProblem(
+                                path, "incident.id", f"an id not used by another file of this run ({seen[packet.key]})"
+                            )
+                        ],
+                    )
             except PacketError as exc:
                 report.rejected.append(exc)
             else:
@@ -173,8 +186,16 @@ class KnowledgeBase:
         def refused(packet: EventPacket, error: EngineError) -> None:
             path = seen[packet.key]
             report.accepted.remove(path)
-            report.rejected.append(PacketError(path, [PacketProblem(
-                path, "(whole packet)", f"a packet the database can store; {writer.first_line(error)}")]))
+            report.rejected.append(
+                PacketError(
+                    path,
+                    [
+                        PacketProblem(
+                            path, "(whole packet)", f"a packet the database can store; {writer.first_line(error)}"
+                        )
+                    ],
+                )
+            )
 
         report.rows = self.ingest_packets(packets, on_batch=on_batch, on_refused=refused)
         written = {p for p in report.accepted}
@@ -187,20 +208,23 @@ class KnowledgeBase:
         """INSTANCE_OF edges from rows of {factor, theme, confidence}, in one transaction."""
         enrich.link_themes(self.engine, rows, origin)
 
-    def replace_mentions(self, incidents: Sequence[str], rows: Sequence[dict[str, Any]],
-                         origin: str = enrich.TEXT_ORIGIN) -> None:
+    def replace_mentions(
+        self, incidents: Sequence[str], rows: Sequence[dict[str, Any]], origin: str = enrich.TEXT_ORIGIN
+    ) -> None:
         """Replace the MENTIONS edges of `origin` from `incidents` with rows {incident, kind, name,
         component_kind, evidence, learned}."""
         enrich.replace_mentions(self.engine, incidents, rows, origin)
 
-    def add_themes(self, themes: Sequence[dict[str, Any]], links: Sequence[dict[str, Any]],
-                   origin: str = enrich.LEARNED_ORIGIN) -> None:
+    def add_themes(
+        self, themes: Sequence[dict[str, Any]], links: Sequence[dict[str, Any]], origin: str = enrich.LEARNED_ORIGIN
+    ) -> None:
         """Merge Theme nodes {slug, name, description} and their INSTANCE_OF links {factor, theme,
         confidence} of `origin`, in one transaction."""
         enrich.add_themes(self.engine, themes, links, origin)
 
-    def replace_related(self, incidents: Sequence[str], rows: Sequence[dict[str, Any]],
-                        origin: str = enrich.SIMILARITY_ORIGIN) -> None:
+    def replace_related(
+        self, incidents: Sequence[str], rows: Sequence[dict[str, Any]], origin: str = enrich.SIMILARITY_ORIGIN
+    ) -> None:
         """Replace the RELATED_TO edges of `origin` from `incidents` with rows {src, dst, score, basis}."""
         enrich.replace_related(self.engine, incidents, rows, origin)
 
@@ -221,8 +245,13 @@ class KnowledgeBase:
         loop_writes.record_objectives(self.engine, objectives, links)
 
 
-def connect(engine: str | None = None, db: str | Path | None = None, init: bool = True,
-            hooks: Sequence[AfterIngest] = (), read_only: bool = False) -> KnowledgeBase:
+def connect(
+    engine: str | None = None,
+    db: str | Path | None = None,
+    init: bool = True,
+    hooks: Sequence[AfterIngest] = (),
+    read_only: bool = False,
+) -> KnowledgeBase:
     """Open the knowledge base: Neo4j if NEO4J_URI is set (or engine="neo4j"), else embedded Ladybug.
 
     `hooks` run after each ingest with the fresh incidents' keys. This one wires none;

@@ -46,9 +46,14 @@ def _apply(doc: Any, old: Any, new: Any) -> None:
             doc[key] = value
         elif isinstance(value, dict) and isinstance(old[key], dict) and hasattr(doc[key], "items"):
             _apply(doc[key], old[key], value)
-        elif (isinstance(value, list) and isinstance(old[key], list) and isinstance(doc[key], list)
-              and len(doc[key]) == len(old[key]) and value[:len(old[key])] == old[key]):
-            doc[key].extend(value[len(old[key]):])  # appended: the existing items stay as written
+        elif (
+            isinstance(value, list)
+            and isinstance(old[key], list)
+            and isinstance(doc[key], list)
+            and len(doc[key]) == len(old[key])
+            and value[: len(old[key])] == old[key]
+        ):
+            doc[key].extend(value[len(old[key]) :])  # appended: the existing items stay as written
         elif value != old[key]:
             doc[key] = value
 

@@ -39,8 +39,13 @@ class PacketError(ValueError):
 
 def _field_path(loc: tuple[Any, ...]) -> str:
     # Keys come from the file: an odd one (empty, dotted, huge) is shown quoted and short.
-    return ".".join(str(p) if isinstance(p, int) or (0 < len(p) <= 60 and p.replace("_", "a").isalnum())
-                    else brief(p) for p in loc) or "(document)"
+    return (
+        ".".join(
+            str(p) if isinstance(p, int) or (0 < len(p) <= 60 and p.replace("_", "a").isalnum()) else brief(p)
+            for p in loc
+        )
+        or "(document)"
+    )
 
 
 def parse_packet(data: Any, file: Path) -> EventPacket:

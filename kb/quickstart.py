@@ -80,8 +80,10 @@ def write_demo_files(corpus: DemoCorpus, out: Path, force: bool = False) -> Demo
         foreign = [rel for rel in fresh if (out / rel).exists() and not ours(rel)]
         if foreign and not force:
             more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
-            raise DemoError(f"{out} already holds {', '.join(foreign[:3])}{more}, not written by an earlier "
-                            "`kb demo` (or changed since): choose another --out, or add --force to overwrite")
+            raise DemoError(
+                f"{out} already holds {', '.join(foreign[:3])}{more}, not written by an earlier "
+                "`kb demo` (or changed since): choose another --out, or add --force to overwrite"
+            )
         result = DemoFiles()
         for rel in fresh:
             (out / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -98,8 +100,9 @@ def write_demo_files(corpus: DemoCorpus, out: Path, force: bool = False) -> Demo
             result.kept.append(path)
     hashes = {rel: _digest(out / rel) for rel in fresh}
     hashes.update({p.relative_to(out).as_posix(): previous[p.relative_to(out).as_posix()] for p in result.kept})
-    (out / MANIFEST).write_text(json.dumps({"written_by": "kb demo", "files": hashes}, indent=1) + "\n",
-                                encoding="utf-8")
+    (out / MANIFEST).write_text(
+        json.dumps({"written_by": "kb demo", "files": hashes}, indent=1) + "\n", encoding="utf-8"
+    )
     return result
 
 
@@ -109,9 +112,16 @@ def generate_demo(incidents: int = DEMO_INCIDENTS, seed: int = DEMO_SEED) -> Dem
     return generate_corpus(n_incidents=incidents, seed=seed)
 
 
-def load_demo(kbase: KnowledgeBase, incidents: int = DEMO_INCIDENTS, seed: int = DEMO_SEED,
-              out: Path | None = None, *, force: bool = False, corpus: DemoCorpus | None = None,
-              progress: Progress | None = None) -> DemoCorpus:
+def load_demo(
+    kbase: KnowledgeBase,
+    incidents: int = DEMO_INCIDENTS,
+    seed: int = DEMO_SEED,
+    out: Path | None = None,
+    *,
+    force: bool = False,
+    corpus: DemoCorpus | None = None,
+    progress: Progress | None = None,
+) -> DemoCorpus:
     """Generate the demo corpus (unless given) and load it (packets and the whole roadmap).
 
     With `out`, the corpus is also written there, first, by `write_demo_files` (so a conflict
@@ -143,14 +153,24 @@ def reset_risk(kbase: KnowledgeBase) -> str | None:
     if kbase.holds_only_demo_data():
         return None
     sources = ", ".join(f"{n} {s}" for s, n in sorted(kbase.incident_sources().items()) if s != "demo")
-    return (f"{kbase.description} holds data that is not from the demo "
-            f"({sources + ' incidents' if sources else 'no incident, but other nodes'}): use --keep to add the demo "
-            "to it, --db PATH for another database, or --force to empty it")
+    return (
+        f"{kbase.description} holds data that is not from the demo "
+        f"({sources + ' incidents' if sources else 'no incident, but other nodes'}): use --keep to add the demo "
+        "to it, --db PATH for another database, or --force to empty it"
+    )
 
 
-def replace_with_demo(kbase: KnowledgeBase, incidents: int = DEMO_INCIDENTS, seed: int = DEMO_SEED,
-                      out: Path | None = None, *, keep: bool = False, force: bool = False,
-                      files_force: bool | None = None, progress: Progress | None = None) -> DemoCorpus:
+def replace_with_demo(
+    kbase: KnowledgeBase,
+    incidents: int = DEMO_INCIDENTS,
+    seed: int = DEMO_SEED,
+    out: Path | None = None,
+    *,
+    keep: bool = False,
+    force: bool = False,
+    files_force: bool | None = None,
+    progress: Progress | None = None,
+) -> DemoCorpus:
     """What `kb demo` does: empty the knowledge base (unless `keep`) and load a fresh demo corpus.
 
     Emptying a knowledge base that holds anything but demo data needs `force` (DemoError otherwise),
@@ -172,8 +192,15 @@ def replace_with_demo(kbase: KnowledgeBase, incidents: int = DEMO_INCIDENTS, see
     return load_demo(kbase, incidents, seed, corpus=corpus, progress=say)
 
 
-def open_kb(engine: str | None = None, db: str | Path | None = None, *, demo_if_empty: bool = True,
-            incidents: int = DEMO_INCIDENTS, seed: int = DEMO_SEED, read_only: bool = False) -> KnowledgeBase:
+def open_kb(
+    engine: str | None = None,
+    db: str | Path | None = None,
+    *,
+    demo_if_empty: bool = True,
+    incidents: int = DEMO_INCIDENTS,
+    seed: int = DEMO_SEED,
+    read_only: bool = False,
+) -> KnowledgeBase:
     """`kb.connect()`, plus the demo corpus when the knowledge base is empty (and `demo_if_empty`).
 
     `read_only=True` (notebooks, reports) loads the demo, when needed, through a short write
@@ -190,5 +217,14 @@ def open_kb(engine: str | None = None, db: str | Path | None = None, *, demo_if_
     return kbase
 
 
-__all__ = ["DEMO_INCIDENTS", "DEMO_SEED", "DemoError", "DemoFiles", "load_demo", "open_kb", "replace_with_demo",
-           "reset_risk", "write_demo_files"]
+__all__ = [
+    "DEMO_INCIDENTS",
+    "DEMO_SEED",
+    "DemoError",
+    "DemoFiles",
+    "load_demo",
+    "open_kb",
+    "replace_with_demo",
+    "reset_risk",
+    "write_demo_files",
+]

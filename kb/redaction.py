@@ -11,8 +11,9 @@ import re
 
 # Linear: each alternative is a run of one character class ending at a fixed delimiter.
 _USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]{0,30}://)[^/@\s?#]{1,500}@")
-_SECRET_PARAM = re.compile(r"([?&;](?:password|passwd|pwd|token|api[_-]?key|secret|access[_-]?token)=)[^&;#\s]{1,500}",
-                           re.IGNORECASE)
+_SECRET_PARAM = re.compile(
+    r"([?&;](?:password|passwd|pwd|token|api[_-]?key|secret|access[_-]?token)=)[^&;#\s]{1,500}", re.IGNORECASE
+)
 
 
 def redact(text: str) -> str:

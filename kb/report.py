@@ -37,8 +37,18 @@ from kb.charts.traceability import followup_table, roadmap_table, traceability_s
 from kb.charts.trends import loop_trends_figure, trends_table
 from kb.knowledge_base import KnowledgeBase
 
-__all__ = ["SECTIONS", "Chart", "ReportContext", "ReportError", "ReportResult", "Section", "check_quarter",
-           "latest_quarter", "quarterly_charts", "write_report"]
+__all__ = [
+    "SECTIONS",
+    "Chart",
+    "ReportContext",
+    "ReportError",
+    "ReportResult",
+    "Section",
+    "check_quarter",
+    "latest_quarter",
+    "quarterly_charts",
+    "write_report",
+]
 
 QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 Section = Callable[[ReportContext], list[Chart]]
@@ -84,28 +94,31 @@ def _fmt(value: object, kind: str) -> str:
 
 
 # column, label, kind, the column holding its sample size n (None: it is a count)
-HEADLINE = (("incidents", "incidents", "count", None), ("repeat_rate", "repeat rate", "share", "incidents"),
-            ("tti_median_days", "time to insight (median)", "days", "gated_incidents"),
-            ("ttr_median_days", "time to remediation (median)", "days", "remediated"),
-            ("roadmap_traced_share", "roadmap items traced to incidents", "share", "roadmap_items"),
-            ("gate_completion_rate", "incidents through the integration gate", "share", "gated_incidents"),
-            ("open_findings", "open findings", "count", None))
+HEADLINE = (
+    ("incidents", "incidents", "count", None),
+    ("repeat_rate", "repeat rate", "share", "incidents"),
+    ("tti_median_days", "time to insight (median)", "days", "gated_incidents"),
+    ("ttr_median_days", "time to remediation (median)", "days", "remediated"),
+    ("roadmap_traced_share", "roadmap items traced to incidents", "share", "roadmap_items"),
+    ("gate_completion_rate", "incidents through the integration gate", "share", "gated_incidents"),
+    ("open_findings", "open findings", "count", None),
+)
 
 DEFINITIONS = {
     "repeat rate": "incidents that repeat an earlier one / incidents started in the quarter (n). A repeat carries "
-                   "a theme, or a defeated barrier, that an earlier incident's agreed finding already named.",
+    "a theme, or a defeated barrier, that an earlier incident's agreed finding already named.",
     "time to insight": "incident resolved_at → its first published analysis, in days; median (and 90th "
-                       "percentile) over the quarter's incidents that have both. n: incidents with an analysis "
-                       "(an upper bound on those with both times).",
+    "percentile) over the quarter's incidents that have both. n: incidents with an analysis "
+    "(an upper bound on those with both times).",
     "time to remediation": "analysis published_at → the last closed_at of the work items tracking its findings; "
-                           "median over the analyses published in the quarter whose work items are all closed (n).",
+    "median over the analyses published in the quarter whose work items are all closed (n).",
     "roadmap contribution": "share of the quarter's roadmap items with at least one finding behind them (n: items).",
     "integration gate": "share of the incidents with an analysis whose gate (kb gate) is complete now.",
     "open findings": "findings of analyses published in the quarter that are still proposed or agreed and not "
-                     "every linked work item closed.",
+    "every linked work item closed.",
     "theme rate": "incidents of the quarter that carry the theme / all incidents of the quarter (n per quarter).",
     "cluster": "themes, defeated barriers and services that co-occur significantly (lift ≥ 1.5, Bonferroni-"
-               "corrected); score = incidents × lift × spread × recency × trend.",
+    "corrected); score = incidents × lift × spread × recency × trend.",
     "lift": "how many times more often two items occur in the same incident than if they were independent.",
     "follow-up": "work item closed (every work item closed), work item open, OKR proposal (no work item), or none.",
 }
@@ -113,9 +126,16 @@ DEFINITIONS = {
 
 # -- the sections -------------------------------------------------------------------------------
 def loop_trends_section(ctx: ReportContext) -> list[Chart]:
-    return [Chart("loop-trends", "Loop metrics by quarter", loop_trends_figure(ctx.metrics, quarter=ctx.quarter),
-                  "Repeat rate, time to insight, time to remediation and roadmap contribution per quarter, each "
-                  "with its sample size n; the review quarter is shaded.", trends_table(ctx.metrics, ctx.quarter))]
+    return [
+        Chart(
+            "loop-trends",
+            "Loop metrics by quarter",
+            loop_trends_figure(ctx.metrics, quarter=ctx.quarter),
+            "Repeat rate, time to insight, time to remediation and roadmap contribution per quarter, each "
+            "with its sample size n; the review quarter is shaded.",
+            trends_table(ctx.metrics, ctx.quarter),
+        )
+    ]
 
 
 def theme_heatmap_section(ctx: ReportContext) -> list[Chart]:
@@ -126,11 +146,18 @@ def theme_heatmap_section(ctx: ReportContext) -> list[Chart]:
     totals = {q: int(per.get(q, 0) or 0) for q in counts.columns}
     table = counts.rename_axis("theme").reset_index()
     table.loc[len(table)] = ["all incidents (n)", *totals.values()]
-    return [Chart("theme-heatmap", "Themes by quarter",
-                  theme_heatmap_figure(counts, theme_category=theme_categories(ctx.kbase).to_dict(),
-                                       highlight=ctx.quarter, incidents=totals),
-                  "The share of each quarter's incidents that carried each of the most frequent themes, so a busy "
-                  "quarter does not look hot from volume alone; the counts are in the table.", table)]
+    return [
+        Chart(
+            "theme-heatmap",
+            "Themes by quarter",
+            theme_heatmap_figure(
+                counts, theme_category=theme_categories(ctx.kbase).to_dict(), highlight=ctx.quarter, incidents=totals
+            ),
+            "The share of each quarter's incidents that carried each of the most frequent themes, so a busy "
+            "quarter does not look hot from volume alone; the counts are in the table.",
+            table,
+        )
+    ]
 
 
 def cluster_sections(ctx: ReportContext) -> list[Chart]:
@@ -141,22 +168,44 @@ def cluster_sections(ctx: ReportContext) -> list[Chart]:
     feats = ctx.features.incidents
     titles = dict(zip(feats["incident"], feats["title"], strict=True))
     top = int(result.clusters["cluster"].iloc[0])
-    cols = ["cluster", "name", "support", "lift", "trend", "last_seen", "findings_agreed", "work_items",
-            "work_items_done", "addressed"]
+    cols = [
+        "cluster",
+        "name",
+        "support",
+        "lift",
+        "trend",
+        "last_seen",
+        "findings_agreed",
+        "work_items",
+        "work_items_done",
+        "addressed",
+    ]
     evidence = result.evidence[result.evidence["cluster"] == top][["incident", "started_at", "severity", "matched"]]
     return [
-        Chart("clusters", "Recurring clusters", cluster_table_figure(result.clusters),
-              "Groups of themes, defeated barriers and services that keep occurring together, best-scoring "
-              "first, with how far findings and work address them.", result.clusters[cols]),
-        Chart("cooccurrence", "Co-occurrence network",
-              cooccurrence_figure(result.graph, theme_category=theme_categories(ctx.kbase).to_dict(),
-                                  cluster_names=names),
-              "Every significant pair of items, grouped by cluster; the table lists every pair with its lift.",
-              cooccurrence_pairs(result.graph)),
-        Chart(f"cluster-{top}-incidents", f"Cluster {top}: its incidents",
-              cluster_incidents_figure(result, top, titles=titles),
-              "The incidents behind the top cluster over time, by severity.",
-              evidence.assign(title=evidence["incident"].map(titles)).reset_index(drop=True)),
+        Chart(
+            "clusters",
+            "Recurring clusters",
+            cluster_table_figure(result.clusters),
+            "Groups of themes, defeated barriers and services that keep occurring together, best-scoring "
+            "first, with how far findings and work address them.",
+            result.clusters[cols],
+        ),
+        Chart(
+            "cooccurrence",
+            "Co-occurrence network",
+            cooccurrence_figure(
+                result.graph, theme_category=theme_categories(ctx.kbase).to_dict(), cluster_names=names
+            ),
+            "Every significant pair of items, grouped by cluster; the table lists every pair with its lift.",
+            cooccurrence_pairs(result.graph),
+        ),
+        Chart(
+            f"cluster-{top}-incidents",
+            f"Cluster {top}: its incidents",
+            cluster_incidents_figure(result, top, titles=titles),
+            "The incidents behind the top cluster over time, by severity.",
+            evidence.assign(title=evidence["incident"].map(titles)).reset_index(drop=True),
+        ),
     ]
 
 
@@ -166,11 +215,21 @@ def findings_sankey_section(ctx: ReportContext) -> list[Chart]:
     fu = finding_followup(ctx.kbase, incidents=ctx.in_quarter["incident"].tolist())
     if fu.empty:
         return []
-    return [Chart("loop-sankey", f"Findings of {ctx.quarter}'s incidents",
-                  traceability_sankey(fu, roadmap_titles=_roadmap_titles(ctx),
-                                      title=f"Where {ctx.quarter}'s findings went", subtitle=ctx.quarter),
-                  f"The findings of the incidents that started in {ctx.quarter}: their status, their follow-up "
-                  "and whether they reached the roadmap.", followup_table(fu))]
+    return [
+        Chart(
+            "loop-sankey",
+            f"Findings of {ctx.quarter}'s incidents",
+            traceability_sankey(
+                fu,
+                roadmap_titles=_roadmap_titles(ctx),
+                title=f"Where {ctx.quarter}'s findings went",
+                subtitle=ctx.quarter,
+            ),
+            f"The findings of the incidents that started in {ctx.quarter}: their status, their follow-up "
+            "and whether they reached the roadmap.",
+            followup_table(fu),
+        )
+    ]
 
 
 def roadmap_sankey_section(ctx: ReportContext) -> list[Chart]:
@@ -179,29 +238,51 @@ def roadmap_sankey_section(ctx: ReportContext) -> list[Chart]:
     if not any(bool(items) for items in until["roadmap_items"]):
         return []
     titles = _roadmap_titles(ctx)
-    return [Chart("roadmap-sankey", "What the roadmap traces back to",
-                  traceability_sankey(until, roadmap_titles=titles, traced_only=True,
-                                      title="What the roadmap traces back to",
-                                      subtitle=f"incidents up to the end of {ctx.quarter}"),
-                  "Only the findings behind roadmap items: from their incidents to the items.",
-                  roadmap_table(until, titles))]
+    return [
+        Chart(
+            "roadmap-sankey",
+            "What the roadmap traces back to",
+            traceability_sankey(
+                until,
+                roadmap_titles=titles,
+                traced_only=True,
+                title="What the roadmap traces back to",
+                subtitle=f"incidents up to the end of {ctx.quarter}",
+            ),
+            "Only the findings behind roadmap items: from their incidents to the items.",
+            roadmap_table(until, titles),
+        )
+    ]
 
 
 def untraced_section(ctx: ReportContext) -> list[Chart]:
     loose = untraced(ctx.kbase)
     loose = loose[loose["quarter"].isna() | (loose["quarter"] <= ctx.quarter)].reset_index(drop=True)
-    return [Chart("untraced-roadmap", "Untraced roadmap items", untraced_table_figure(loose),
-                  "Roadmap items (up to this quarter) that no finding motivated.", loose)]
+    return [
+        Chart(
+            "untraced-roadmap",
+            "Untraced roadmap items",
+            untraced_table_figure(loose),
+            "Roadmap items (up to this quarter) that no finding motivated.",
+            loose,
+        )
+    ]
 
 
 def causal_web_section(ctx: ReportContext) -> list[Chart]:
     if ctx.in_quarter.empty:
         return []
     worst = _most_severe(ctx.kbase, ctx.in_quarter)
-    return [Chart("causal-web", f"Causal web of {worst}", causal_web(ctx.kbase, worst),
-                  f"The causal web of {worst}, the quarter's most severe incident (most factors first): factors "
-                  "by category, influences, barriers by status, the findings; the key gives every node's text.",
-                  causal_web_key(ctx.kbase, worst))]
+    return [
+        Chart(
+            "causal-web",
+            f"Causal web of {worst}",
+            causal_web(ctx.kbase, worst),
+            f"The causal web of {worst}, the quarter's most severe incident (most factors first): factors "
+            "by category, influences, barriers by status, the findings; the key gives every node's text.",
+            causal_web_key(ctx.kbase, worst),
+        )
+    ]
 
 
 def evidence_section(ctx: ReportContext) -> list[Chart]:
@@ -234,8 +315,9 @@ def _most_severe(kbase: KnowledgeBase, incidents: pd.DataFrame) -> str:
     return str(df["incident"].iloc[0])
 
 
-def quarterly_charts(kbase: KnowledgeBase, quarter: str,
-                     sections: list[Section] | None = None) -> tuple[list[Chart], dict[str, str]]:
+def quarterly_charts(
+    kbase: KnowledgeBase, quarter: str, sections: list[Section] | None = None
+) -> tuple[list[Chart], dict[str, str]]:
     """The review's charts for `quarter` (SECTIONS unless `sections`), and its headline numbers."""
     check_quarter(quarter)
     if kbase.incident_count() == 0:
@@ -258,8 +340,15 @@ def quarterly_charts(kbase: KnowledgeBase, quarter: str,
 
 
 # -- writing ------------------------------------------------------------------------------------
-def write_report(kbase: KnowledgeBase, quarter: str, out: Path, *, static: bool = True,
-                 pdf: bool = False, progress: Callable[[str], object] | None = None) -> ReportResult:
+def write_report(
+    kbase: KnowledgeBase,
+    quarter: str,
+    out: Path,
+    *,
+    static: bool = True,
+    pdf: bool = False,
+    progress: Callable[[str], object] | None = None,
+) -> ReportResult:
     """Write OUT/review-QUARTER.html (one self-contained page), NAME.png + NAME.svg per chart, README.md,
     and with `pdf` OUT/review-QUARTER.pdf.
 
@@ -279,12 +368,15 @@ def write_report(kbase: KnowledgeBase, quarter: str, out: Path, *, static: bool 
     else:
         result.static_error = "static export skipped (--no-static)"
     files = {c.name: [f"{c.name}.png", f"{c.name}.svg"] for c in charts} if result.static else {}
-    meta = (f"Generated by kb report from {kbase.description}, {pd.Timestamp.now('UTC'):%Y-%m-%d %H:%M} "
-            f"UTC. Incidents that started after {quarter} are left out.")
+    meta = (
+        f"Generated by kb report from {kbase.description}, {pd.Timestamp.now('UTC'):%Y-%m-%d %H:%M} "
+        f"UTC. Incidents that started after {quarter} are left out."
+    )
     notes = [f"Static images were not written: {result.static_error}"] if result.static_error and static else []
     say("writing the review page")
-    result.page.write_text(render_page(f"Quarterly review {quarter}", meta, headline, charts, DEFINITIONS,
-                                       files, notes), encoding="utf-8")
+    result.page.write_text(
+        render_page(f"Quarterly review {quarter}", meta, headline, charts, DEFINITIONS, files, notes), encoding="utf-8"
+    )
     if pdf:
         say("printing the page to PDF")
         try:
@@ -298,12 +390,20 @@ def write_report(kbase: KnowledgeBase, quarter: str, out: Path, *, static: bool 
 
 def _markdown(quarter: str, kbase: KnowledgeBase, result: ReportResult, headline: dict[str, str]) -> str:
     """A short summary for wikis and repositories: the headline numbers and the slide images."""
-    lines = [f"# Quarterly review {quarter}", "",
-             f"Generated by `kb report` from {kbase.description}, "
-             f"{pd.Timestamp.now('UTC'):%Y-%m-%d %H:%M} UTC. The whole review (charts, the figures behind "
-             f"them, definitions) is one page: [{result.page.name}]({result.page.name})"
-             + (f", also as [PDF]({result.pdf.name})" if result.pdf else "") + ".", "",
-             "## Headline numbers", "", "| measure | this quarter |", "| --- | --- |"]
+    lines = [
+        f"# Quarterly review {quarter}",
+        "",
+        f"Generated by `kb report` from {kbase.description}, "
+        f"{pd.Timestamp.now('UTC'):%Y-%m-%d %H:%M} UTC. The whole review (charts, the figures behind "
+        f"them, definitions) is one page: [{result.page.name}]({result.page.name})"
+        + (f", also as [PDF]({result.pdf.name})" if result.pdf else "")
+        + ".",
+        "",
+        "## Headline numbers",
+        "",
+        "| measure | this quarter |",
+        "| --- | --- |",
+    ]
     lines += [f"| {k} | {v} |" for k, v in headline.items()]
     lines.append("")
     if result.static_error:

@@ -81,8 +81,10 @@ def _csv_rows(path: Path, text: str) -> list[Any]:
     try:
         if not reader.fieldnames or not {"key", "title"} <= {f.strip().lower() for f in reader.fieldnames}:
             found = ", ".join(reader.fieldnames or [])
-            raise RoadmapError(f"{path}: expected a header row with columns key, title, quarter, findings "
-                               f"(found: {brief(found) if found else 'none'})")
+            raise RoadmapError(
+                f"{path}: expected a header row with columns key, title, quarter, findings "
+                f"(found: {brief(found) if found else 'none'})"
+            )
         rows = []
         for row in reader:
             # CSV cells are trimmed: spaces after a comma are layout, not content.
@@ -115,8 +117,10 @@ def _read_roadmap(path: Path) -> list[RoadmapRow]:
             name = raw.get("key") if isinstance(raw, dict) else None
             got = f" (got {brief(err['input'])})" if err["type"] not in ("missing", "value_error") else ""
             label = name[:60] if isinstance(name, str) else brief(name)
-            raise RoadmapError(f"{path}: item {n}{f' ({label})' if name else ''}, field {where}: "
-                               f"{err['msg'].removeprefix('Value error, ')}{got}") from None
+            raise RoadmapError(
+                f"{path}: item {n}{f' ({label})' if name else ''}, field {where}: "
+                f"{err['msg'].removeprefix('Value error, ')}{got}"
+            ) from None
     seen: set[str] = set()
     for n, row in enumerate(rows, start=1):
         if row.key in seen:
@@ -131,8 +135,10 @@ def import_roadmap(kbase: KnowledgeBase, path: Path) -> RoadmapImport:
     for n, row in enumerate(rows, start=1):
         for i, fkey in enumerate(row.findings):
             if fkey not in known:
-                raise RoadmapError(f"{path}: item {n} ({row.key}), field findings.{i}: {fkey!r} is not a "
-                                   "finding in the knowledge base (expected a key like INC-1/finding/R1)")
+                raise RoadmapError(
+                    f"{path}: item {n} ({row.key}), field findings.{i}: {fkey!r} is not a "
+                    "finding in the knowledge base (expected a key like INC-1/finding/R1)"
+                )
     links = [(row.key, f) for row in rows for f in dict.fromkeys(row.findings)]
     items = [{"key": r.key, "title": r.title, "quarter": r.quarter, "status": r.status} for r in rows]
     if items:

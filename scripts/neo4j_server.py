@@ -119,15 +119,18 @@ def ensure_jars(version: str | None = None) -> Path:
     with _file_lock(root / ".lock"):
         if marker.is_file() and marker.read_text().strip() == coordinates(version):
             return lib
-        (root / "pom.xml").write_text(
-            POM_TEMPLATE.format(group=GROUP_ID, artifact=ARTIFACT_ID, version=version)
-        )
+        (root / "pom.xml").write_text(POM_TEMPLATE.format(group=GROUP_ID, artifact=ARTIFACT_ID, version=version))
         staging = root / f"lib.partial-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         cmd = [
-            mvn, "-q", "-B", "-f", str(root / "pom.xml"),
+            mvn,
+            "-q",
+            "-B",
+            "-f",
+            str(root / "pom.xml"),
             f"{DEPENDENCY_PLUGIN}:copy-dependencies",
-            f"-DoutputDirectory={staging}", "-DincludeScope=runtime",
+            f"-DoutputDirectory={staging}",
+            "-DincludeScope=runtime",
         ]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0 or not (staging / f"{ARTIFACT_ID}-{version}.jar").is_file():
@@ -183,24 +186,26 @@ def _auth_line(user: str, password: str) -> str:
 
 
 def _config(port: int) -> str:
-    return "\n".join([
-        "server.default_listen_address=127.0.0.1",
-        "server.default_advertised_address=127.0.0.1",
-        "server.bolt.enabled=true",
-        f"server.bolt.listen_address=127.0.0.1:{port}",
-        "server.bolt.tls_level=DISABLED",
-        "server.http.enabled=false",
-        "server.https.enabled=false",
-        "dbms.security.auth_enabled=true",
-        "server.memory.pagecache.size=256m",
-        # No phone-home: only loopback traffic is allowed here.
-        "dbms.usage_report.enabled=false",
-        # Preallocation would reserve 256 MiB of tx log per database on disk.
-        "db.tx_log.preallocate=false",
-        "db.tx_log.rotation.size=16M",
-        "db.logs.query.enabled=OFF",
-        "",
-    ])
+    return "\n".join(
+        [
+            "server.default_listen_address=127.0.0.1",
+            "server.default_advertised_address=127.0.0.1",
+            "server.bolt.enabled=true",
+            f"server.bolt.listen_address=127.0.0.1:{port}",
+            "server.bolt.tls_level=DISABLED",
+            "server.http.enabled=false",
+            "server.https.enabled=false",
+            "dbms.security.auth_enabled=true",
+            "server.memory.pagecache.size=256m",
+            # No phone-home: only loopback traffic is allowed here.
+            "dbms.usage_report.enabled=false",
+            # Preallocation would reserve 256 MiB of tx log per database on disk.
+            "db.tx_log.preallocate=false",
+            "db.tx_log.rotation.size=16M",
+            "db.logs.query.enabled=OFF",
+            "",
+        ]
+    )
 
 
 @dataclass
@@ -362,14 +367,24 @@ def _launch(lib: Path, port: int, detach: bool) -> Neo4jServer:
     auth_ini.write_text(_auth_line(USER, password))
     auth_ini.chmod(0o600)
     cmd = [
-        _java(), *JVM_FLAGS, "-cp", f"{lib}/*", ENTRY_POINT,
-        f"--home-dir={home}", f"--config-dir={home / 'conf'}",
+        _java(),
+        *JVM_FLAGS,
+        "-cp",
+        f"{lib}/*",
+        ENTRY_POINT,
+        f"--home-dir={home}",
+        f"--config-dir={home / 'conf'}",
     ]
     env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
     with open(home / "console.log", "wb") as console:
         process = subprocess.Popen(
-            cmd, cwd=home, env=env, stdin=subprocess.DEVNULL, stdout=console,
-            stderr=subprocess.STDOUT, start_new_session=detach,
+            cmd,
+            cwd=home,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=console,
+            stderr=subprocess.STDOUT,
+            start_new_session=detach,
             preexec_fn=None if detach else _pdeathsig_hook(),
         )
     server = Neo4jServer(f"bolt://127.0.0.1:{port}", USER, password, home, process)
@@ -430,6 +445,7 @@ def _tail(text: str, n: int) -> str:
 
 # ----------------------------------------------------------------- CLI ----
 
+
 def _read_env_file(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for line in path.read_text().splitlines():
@@ -457,8 +473,10 @@ def _cmd_start(args: argparse.Namespace) -> int:
     env_file = Path(args.env_file)
     env_file.write_text("".join(f"{k}={v}\n" for k, v in server.env().items()))
     env_file.chmod(0o600)
-    print(f"Neo4j {neo4j_version()} at {server.uri} (pid {server.pid}, "
-          f"{time.monotonic() - t0:.1f}s); settings in {env_file}")
+    print(
+        f"Neo4j {neo4j_version()} at {server.uri} (pid {server.pid}, "
+        f"{time.monotonic() - t0:.1f}s); settings in {env_file}"
+    )
     return 0
 
 
@@ -501,41 +519,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("fetch", help="download the server jars into the cache (once)",
-                       description=f"Resolve {coordinates()} and its transitive jars with Maven "
-                       f"into {cache_dir()}/lib unless already there.")
+    p = sub.add_parser(
+        "fetch",
+        help="download the server jars into the cache (once)",
+        description=f"Resolve {coordinates()} and its transitive jars with Maven "
+        f"into {cache_dir()}/lib unless already there.",
+    )
     p.set_defaults(func=_cmd_fetch)
 
     def server_opts(p: argparse.ArgumentParser) -> None:
         p.add_argument("--port", type=int, default=None, help="Bolt port (default: a free one)")
-        p.add_argument("--timeout", type=float, default=120.0,
-                       help="seconds to wait for Bolt (default: 120)")
+        p.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for Bolt (default: 120)")
 
-    p = sub.add_parser("start", help="start a server in the background, write its env file",
-                       description="Start a server that outlives this command and write "
-                       "NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE and KB_NEO4J_PID "
-                       "to the env file. On failure print the server log tail and exit 1.")
-    p.add_argument("--env-file", default=".neo4j-test.env",
-                   help="where to write the settings (default: .neo4j-test.env)")
+    p = sub.add_parser(
+        "start",
+        help="start a server in the background, write its env file",
+        description="Start a server that outlives this command and write "
+        "NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD, NEO4J_DATABASE and KB_NEO4J_PID "
+        "to the env file. On failure print the server log tail and exit 1.",
+    )
+    p.add_argument(
+        "--env-file", default=".neo4j-test.env", help="where to write the settings (default: .neo4j-test.env)"
+    )
     server_opts(p)
     p.set_defaults(func=_cmd_start)
 
-    p = sub.add_parser("stop", help="stop the server named in the env file and clean up",
-                       description="Stop the server whose pid is in the env file, delete its "
-                       "temporary data dir and the env file.")
-    p.add_argument("--env-file", default=".neo4j-test.env",
-                   help="env file written by start (default: .neo4j-test.env)")
-    p.add_argument("--grace", type=float, default=3.0,
-                   help="seconds between SIGTERM and SIGKILL (default: 3)")
+    p = sub.add_parser(
+        "stop",
+        help="stop the server named in the env file and clean up",
+        description="Stop the server whose pid is in the env file, delete its temporary data dir and the env file.",
+    )
+    p.add_argument("--env-file", default=".neo4j-test.env", help="env file written by start (default: .neo4j-test.env)")
+    p.add_argument("--grace", type=float, default=3.0, help="seconds between SIGTERM and SIGKILL (default: 3)")
     p.set_defaults(func=_cmd_stop)
 
-    p = sub.add_parser("run", help="start a server, run CMD with NEO4J_* set, stop it",
-                       description="Start a server, run CMD with NEO4J_URI, NEO4J_USERNAME, "
-                       "NEO4J_PASSWORD and NEO4J_DATABASE in its environment, stop the server "
-                       "and exit with CMD's status. Example: run -- pytest -m neo4j")
+    p = sub.add_parser(
+        "run",
+        help="start a server, run CMD with NEO4J_* set, stop it",
+        description="Start a server, run CMD with NEO4J_URI, NEO4J_USERNAME, "
+        "NEO4J_PASSWORD and NEO4J_DATABASE in its environment, stop the server "
+        "and exit with CMD's status. Example: run -- pytest -m neo4j",
+    )
     server_opts(p)
-    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD...",
-                   help="the command to run")
+    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD...", help="the command to run")
     p.set_defaults(func=_cmd_run)
 
     args = parser.parse_args(argv)

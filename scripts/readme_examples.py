@@ -51,12 +51,19 @@ class Demo:
         self.root = root
         self.db = root / "graph.lbug"
         self.runner = CliRunner()
-        self.env = {"KB_DB": str(self.db), "NEO4J_URI": "", "KB_ENGINE": "ladybug", "COLUMNS": "100",
-                    "TERMINAL_WIDTH": "100", "NO_COLOR": "1"}
+        self.env = {
+            "KB_DB": str(self.db),
+            "NEO4J_URI": "",
+            "KB_ENGINE": "ladybug",
+            "COLUMNS": "100",
+            "TERMINAL_WIDTH": "100",
+            "NO_COLOR": "1",
+        }
         self.run(["demo", "--out", "demo-output", "--quiet"])
 
-    def run(self, args: list[str], db: Path | None = None, columns: int = 100,
-            stdout_only: bool = False) -> tuple[int, str]:
+    def run(
+        self, args: list[str], db: Path | None = None, columns: int = 100, stdout_only: bool = False
+    ) -> tuple[int, str]:
         env = {**self.env, "KB_DB": str(db or self.db), "COLUMNS": str(columns), "TERMINAL_WIDTH": str(columns)}
         cwd = os.getcwd()
         os.chdir(self.root)
@@ -125,21 +132,36 @@ def pagerduty(demo: Demo) -> str:
     hand = ROOT / "tests" / "fixtures" / "handwritten" / "INC-2024-017.yaml"
     shutil.copy(hand, packets / hand.name)
     pd = ROOT / "tests" / "fixtures" / "pagerduty" / "incident-PXYZ123.json"
-    code, out = demo.run(["import", "pagerduty", str(pd), "--merge-into", "packets", "--as", "INC-2024-017"],
-                         columns=200)
+    code, out = demo.run(
+        ["import", "pagerduty", str(pd), "--merge-into", "packets", "--as", "INC-2024-017"], columns=200
+    )
     before, after = hand.read_text(encoding="utf-8"), (packets / hand.name).read_text(encoding="utf-8")
-    diff = [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
-            if not line.startswith(("---", "+++"))]
+    diff = [
+        line
+        for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+        if not line.startswith(("---", "+++"))
+    ]
     shown = "cp tests/fixtures/handwritten/INC-2024-017.yaml packets/\n$ " + (
-        "kb import pagerduty tests/fixtures/pagerduty/incident-PXYZ123.json --merge-into packets --as INC-2024-017")
-    compare = ("diff -U0 tests/fixtures/handwritten/INC-2024-017.yaml packets/INC-2024-017.yaml"
-               "   # the hand-written file keeps its form: lines added, one flow list extended")
-    return (_shown(shown, out.replace(str(ROOT) + "/", "")) + f"\n$ {compare}\n"
-            + "\n".join(diff[:14]) + ("\n..." if len(diff) > 14 else ""))
+        "kb import pagerduty tests/fixtures/pagerduty/incident-PXYZ123.json --merge-into packets --as INC-2024-017"
+    )
+    compare = (
+        "diff -U0 tests/fixtures/handwritten/INC-2024-017.yaml packets/INC-2024-017.yaml"
+        "   # the hand-written file keeps its form: lines added, one flow list extended"
+    )
+    return (
+        _shown(shown, out.replace(str(ROOT) + "/", ""))
+        + f"\n$ {compare}\n"
+        + "\n".join(diff[:14])
+        + ("\n..." if len(diff) > 14 else "")
+    )
 
 
 EXAMPLES: dict[str, Callable[[Demo], str]] = {
-    "ingest": ingest, "recommend": recommend, "check": check, "roadmap": roadmap, "metrics": metrics,
+    "ingest": ingest,
+    "recommend": recommend,
+    "check": check,
+    "roadmap": roadmap,
+    "metrics": metrics,
     "pagerduty": pagerduty,
 }
 

@@ -32,8 +32,10 @@ from kb.knowledge_base import KnowledgeBase
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "packets"
 # ../shared/data beside the checkout (a git worktree sits one level deeper)
-SHARED_DATA = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent)
-                    if (p / "shared" / "data").is_dir()), ROOT.parent / "shared" / "data")
+SHARED_DATA = next(
+    (p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "data").is_dir()),
+    ROOT.parent / "shared" / "data",
+)
 DFDS = SHARED_DATA / "postmortems-dfds"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -43,8 +45,9 @@ pytest_plugins = ["tests.loop_fixture"]
 
 _Scope = Literal["session", "package", "module", "class", "function"]
 ENGINE_NAMES: tuple[str, ...] = ("ladybug", "neo4j")
-ENGINES: list[Any] = [pytest.param(name, marks=[pytest.mark.neo4j] if name == "neo4j" else [], id=name)
-                      for name in ENGINE_NAMES]
+ENGINES: list[Any] = [
+    pytest.param(name, marks=[pytest.mark.neo4j] if name == "neo4j" else [], id=name) for name in ENGINE_NAMES
+]
 """The engines every two-engine test runs on (Neo4j ones carry the `neo4j` mark)."""
 
 
@@ -68,8 +71,10 @@ def neo4j_settings() -> Iterator[Neo4jSettings]:
         )
         return
     if not (IN_CI or os.environ.get("KB_TEST_START_NEO4J") == "1"):
-        pytest.skip("no Neo4j: set NEO4J_URI, or KB_TEST_START_NEO4J=1 to start a throwaway server "
-                    "(needs Java 17 and Maven), or run scripts/test")
+        pytest.skip(
+            "no Neo4j: set NEO4J_URI, or KB_TEST_START_NEO4J=1 to start a throwaway server "
+            "(needs Java 17 and Maven), or run scripts/test"
+        )
     script = _load_server_script()
     try:
         server = script.start()
@@ -79,8 +84,7 @@ def neo4j_settings() -> Iterator[Neo4jSettings]:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
     try:
-        yield Neo4jSettings(uri=server.uri, user=server.user, password=server.password,
-                            database=server.database)
+        yield Neo4jSettings(uri=server.uri, user=server.user, password=server.password, database=server.database)
     finally:
         server.stop()
 

@@ -40,8 +40,9 @@ def canon(value: Any, unordered: bool = False) -> Any:
 
 def _rows(df: pd.DataFrame) -> list[tuple[Any, ...]]:
     cols = list(df.columns)
-    return sorted((tuple((c, canon(v)) for c, v in zip(cols, row, strict=True))
-                   for row in df.itertuples(index=False)), key=repr)
+    return sorted(
+        (tuple((c, canon(v)) for c, v in zip(cols, row, strict=True)) for row in df.itertuples(index=False)), key=repr
+    )
 
 
 def graph_dump(kbase: KnowledgeBase) -> dict[str, list[tuple[Any, ...]]]:
@@ -54,19 +55,25 @@ def graph_dump(kbase: KnowledgeBase) -> dict[str, list[tuple[Any, ...]]]:
         for src, dst in rel.pairs:
             skey, dkey = NODE_BY_LABEL[src].key, NODE_BY_LABEL[dst].key
             props = "".join(f", e.{p} AS {p}" for p in rel.all_props)
-            out[f"rel:{rel.type}:{src}->{dst}"] = _rows(kbase.cypher(
-                f"MATCH (a:{src})-[e:{rel.type}]->(b:{dst}) RETURN a.{skey} AS src, b.{dkey} AS dst{props}"))
+            out[f"rel:{rel.type}:{src}->{dst}"] = _rows(
+                kbase.cypher(
+                    f"MATCH (a:{src})-[e:{rel.type}]->(b:{dst}) RETURN a.{skey} AS src, b.{dkey} AS dst{props}"
+                )
+            )
     return out
 
 
-def dump_differences(a: dict[str, list[tuple[Any, ...]]], b: dict[str, list[tuple[Any, ...]]],
-                     limit: int = 5) -> list[str]:
+def dump_differences(
+    a: dict[str, list[tuple[Any, ...]]], b: dict[str, list[tuple[Any, ...]]], limit: int = 5
+) -> list[str]:
     """Readable differences, a few per part, for an assertion message."""
     out = []
     for part in sorted(set(a) | set(b)):
         ra, rb = set(a.get(part, [])), set(b.get(part, []))
         if ra != rb:
             only_a, only_b = sorted(ra - rb, key=repr)[:limit], sorted(rb - ra, key=repr)[:limit]
-            out.append(f"{part}: {len(ra - rb)} only in the first, {len(rb - ra)} only in the second; "
-                       f"e.g. {only_a[:1]} vs {only_b[:1]}")
+            out.append(
+                f"{part}: {len(ra - rb)} only in the first, {len(rb - ra)} only in the second; "
+                f"e.g. {only_a[:1]} vs {only_b[:1]}"
+            )
     return out

@@ -70,12 +70,26 @@ def _handler(state: JiraState) -> type[BaseHTTPRequestHandler]:
             expected = "Basic " + base64.b64encode(f"{state.email}:{state.token}".encode()).decode()
             answer = state.next_answer()
             if answer == "401" or self.headers.get("Authorization") != expected:
-                self._send(401, {"errorMessages": ["You are not authenticated. Authentication required to "
-                                                   "perform this operation."], "errors": {}})
+                self._send(
+                    401,
+                    {
+                        "errorMessages": [
+                            "You are not authenticated. Authentication required to perform this operation."
+                        ],
+                        "errors": {},
+                    },
+                )
             elif answer == "400":
-                self._send(400, {"errorMessages": [],
-                                 "errors": {"summary": "You must specify a summary of the issue.",
-                                            "issuetype": "Specify a valid issue type"}})
+                self._send(
+                    400,
+                    {
+                        "errorMessages": [],
+                        "errors": {
+                            "summary": "You must specify a summary of the issue.",
+                            "issuetype": "Specify a valid issue type",
+                        },
+                    },
+                )
             elif answer == "429":
                 self._send(429, {"errorMessages": ["Rate limit exceeded."]}, {"Retry-After": "1"})
             elif answer == "429-long":
@@ -117,8 +131,12 @@ class JiraServer:
         return f"http://{host!s}:{port}"
 
     def env(self, **overrides: str) -> dict[str, str]:
-        env = {"JIRA_BASE_URL": self.url, "JIRA_EMAIL": self.state.email, "JIRA_API_TOKEN": self.state.token,
-               "JIRA_PROJECT": self.state.project}
+        env = {
+            "JIRA_BASE_URL": self.url,
+            "JIRA_EMAIL": self.state.email,
+            "JIRA_API_TOKEN": self.state.token,
+            "JIRA_PROJECT": self.state.project,
+        }
         env.update(overrides)
         return env
 

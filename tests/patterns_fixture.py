@@ -44,8 +44,7 @@ WORDING = {
     "memory-leak": "A memory leak in the worker grew the heap until it was killed",
     "clock-skew": "Clock skew between nodes broke token validation",
 }
-BACKGROUND = ["retry-storm", "certificate-expiry", "disk-full", "dns-misconfiguration", "memory-leak",
-              "clock-skew"]
+BACKGROUND = ["retry-storm", "certificate-expiry", "disk-full", "dns-misconfiguration", "memory-leak", "clock-skew"]
 SERVICES = ["search", "billing", "identity", "catalog", "notifications"]
 
 
@@ -85,25 +84,57 @@ def packet(i: int) -> EventPacket:
     summary = " ".join(WORDING[t] for t in themes)
     findings: list[dict[str, Any]] = []
     if k == DB[0]:
-        findings.append({"id": "R1", "statement": "Shed campaign read load before it reaches the core database.",
-                         "owner": "platform", "tags": ["database"], "status": "agreed",
-                         "addresses": ["theme:core-db-saturation"],
-                         "work_items": [{"system": "jira", "external_id": "PLAT-1", "status": "Done",
-                                         "closed_at": "2025-02-01T00:00:00Z"}]})
+        findings.append(
+            {
+                "id": "R1",
+                "statement": "Shed campaign read load before it reaches the core database.",
+                "owner": "platform",
+                "tags": ["database"],
+                "status": "agreed",
+                "addresses": ["theme:core-db-saturation"],
+                "work_items": [
+                    {"system": "jira", "external_id": "PLAT-1", "status": "Done", "closed_at": "2025-02-01T00:00:00Z"}
+                ],
+            }
+        )
     if k == CONFIG[0]:
-        findings.append({"id": "R1", "statement": "Validate every config push against a schema.",
-                         "owner": "platform", "tags": ["config"], "status": "agreed", "addresses": ["F2"],
-                         "work_items": [{"system": "jira", "external_id": "PLAT-2", "status": "In Progress"}]})
+        findings.append(
+            {
+                "id": "R1",
+                "statement": "Validate every config push against a schema.",
+                "owner": "platform",
+                "tags": ["config"],
+                "status": "agreed",
+                "addresses": ["F2"],
+                "work_items": [{"system": "jira", "external_id": "PLAT-2", "status": "In Progress"}],
+            }
+        )
     if k == NEAR_DUPLICATE[0]:
         title += " again"
-    return EventPacket.model_validate({
-        "incident": {"id": k, "title": title, "severity": (i - 1) % 4 + 1, "services": services,
-                     "teams": [f"team-{services[0]}"], "started_at": START + timedelta(weeks=i - 1),
-                     "summary": summary, "tags": tags},
-        "analyses": [{"id": "A1", "method": "barrier_analysis", "factors": factors,
-                      "influences": [{"source": f["id"], "target": "impact"} for f in factors],
-                      "barriers": barriers, "findings": findings}],
-    })
+    return EventPacket.model_validate(
+        {
+            "incident": {
+                "id": k,
+                "title": title,
+                "severity": (i - 1) % 4 + 1,
+                "services": services,
+                "teams": [f"team-{services[0]}"],
+                "started_at": START + timedelta(weeks=i - 1),
+                "summary": summary,
+                "tags": tags,
+            },
+            "analyses": [
+                {
+                    "id": "A1",
+                    "method": "barrier_analysis",
+                    "factors": factors,
+                    "influences": [{"source": f["id"], "target": "impact"} for f in factors],
+                    "barriers": barriers,
+                    "findings": findings,
+                }
+            ],
+        }
+    )
 
 
 def packets() -> list[EventPacket]:
@@ -111,6 +142,7 @@ def packets() -> list[EventPacket]:
 
 
 # -- fixtures: load a corpus once per test module and engine ---------------------------------
+
 
 def engine_fixture(make_packets: Callable[[], list[EventPacket]]) -> Any:
     """A module-scoped fixture over both engines (conftest.ENGINES) holding `make_packets()`, loaded once."""

@@ -42,7 +42,14 @@ def analysis(data: Data) -> Data:
 
 def minimal(key: str = "INC-T-1", severity: int = 4, **incident: Any) -> EventPacket:
     """A small incident: one team, one service, no impact numbers, no analysis."""
-    inc = {"id": key, "title": "Nightly report job failed", "severity": severity, "services": ["reports"],
-           "teams": ["data"], "started_at": "2025-05-01T02:00:00Z", "resolved_at": "2025-05-01T03:00:00Z"}
+    inc = {
+        "id": key,
+        "title": "Nightly report job failed",
+        "severity": severity,
+        "services": ["reports"],
+        "teams": ["data"],
+        "started_at": "2025-05-01T02:00:00Z",
+        "resolved_at": "2025-05-01T03:00:00Z",
+    }
     inc.update(incident)
     return EventPacket.model_validate({"incident": inc})

@@ -79,8 +79,9 @@ def text_boxes(svg: Path) -> tuple[float, float, list[TextBox]]:
     """(width, height, every visible line of text as a box) in the SVG's own (viewBox) units."""
     root = ET.parse(svg).getroot()
     view = root.get("viewBox")
-    width, height = (float(v) for v in view.split()[2:]) if view else (float(root.get("width", 0)),
-                                                                          float(root.get("height", 0)))
+    width, height = (
+        (float(v) for v in view.split()[2:]) if view else (float(root.get("width", 0)), float(root.get("height", 0)))
+    )
     boxes: list[TextBox] = []
     count = 0
 
@@ -123,11 +124,23 @@ def _text(el: ET.Element, dx: float, dy: float, size: float, index: int) -> list
             # a line's y is its own y plus its dy (plotly: 0em, 1.3em, 2.6em ... from the same y)
             own_y = t.get("y")
             ly = float(own_y) + _shift(t.get("dy"), size) if own_y else y + i * 1.3 * size
-            texts.append(("".join(t.itertext()), lx, ly, bold or any(b.tag == f"{SVG}tspan" and
-                          "bold" in b.get("style", "") for b in t.iter())))
+            texts.append(
+                (
+                    "".join(t.itertext()),
+                    lx,
+                    ly,
+                    bold or any(b.tag == f"{SVG}tspan" and "bold" in b.get("style", "") for b in t.iter()),
+                )
+            )
     else:
-        texts.append(("".join(el.itertext()), x, y, bold or "font-weight: bold" in "".join(
-            b.get("style", "") for b in el.iter())))
+        texts.append(
+            (
+                "".join(el.itertext()),
+                x,
+                y,
+                bold or "font-weight: bold" in "".join(b.get("style", "") for b in el.iter()),
+            )
+        )
     rot = ROTATE.search(el.get("transform", ""))
     out = []
     for text, lx, ly, b in texts:
@@ -141,11 +154,15 @@ def _text(el: ET.Element, dx: float, dy: float, size: float, index: int) -> list
             a = math.radians(float(rot.group(1)))
             cx, cy = float(rot.group(2) or 0), float(rot.group(3) or 0)
             pts = [(px, py) for px in (corners[0][0], corners[1][0]) for py in (corners[0][1], corners[1][1])]
-            rp = [(cx + (px - cx) * math.cos(a) - (py - cy) * math.sin(a),
-                   cy + (px - cx) * math.sin(a) + (py - cy) * math.cos(a)) for px, py in pts]
+            rp = [
+                (
+                    cx + (px - cx) * math.cos(a) - (py - cy) * math.sin(a),
+                    cy + (px - cx) * math.sin(a) + (py - cy) * math.cos(a),
+                )
+                for px, py in pts
+            ]
             corners = [(min(p[0] for p in rp), min(p[1] for p in rp)), (max(p[0] for p in rp), max(p[1] for p in rp))]
-        out.append(TextBox(text, corners[0][0] + dx, corners[0][1] + dy, corners[1][0] + dx, corners[1][1] + dy,
-                           index))
+        out.append(TextBox(text, corners[0][0] + dx, corners[0][1] + dy, corners[1][0] + dx, corners[1][1] + dy, index))
     return out
 
 
@@ -155,10 +172,12 @@ def problems(svg: Path, tolerance: float = 2.0) -> list[str]:
     found = []
     for b in boxes:
         if b.x0 < -tolerance or b.y0 < -tolerance or b.x1 > width + tolerance or b.y1 > height + tolerance:
-            found.append(f"{svg.name}: {b.text!r} leaves the {width:.0f}x{height:.0f} figure "
-                         f"({b.x0:.0f},{b.y0:.0f})-({b.x1:.0f},{b.y1:.0f})")
+            found.append(
+                f"{svg.name}: {b.text!r} leaves the {width:.0f}x{height:.0f} figure "
+                f"({b.x0:.0f},{b.y0:.0f})-({b.x1:.0f},{b.y1:.0f})"
+            )
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             if a.element == b.element:
                 continue
             ox, oy = a.overlap(b)

@@ -40,7 +40,7 @@ def _params(name: str, text: str, keys: list[str]) -> dict[str, Any]:
     params: dict[str, Any] = json.loads(found.group(1)) if found else {}
     for p in set(_PARAM.findall(text)) - params.keys():
         if p not in DEFAULTS:
-            pytest.fail(f"cypher/{name}.cypher uses ${p}: add a line `// example: {{\"{p}\": ...}}`")
+            pytest.fail(f'cypher/{name}.cypher uses ${p}: add a line `// example: {{"{p}": ...}}`')
         params[p] = {"keys": keys, "key": keys[0], "incident": keys[0]}.get(p, DEFAULTS[p])
     return params
 

@@ -92,8 +92,9 @@ def test_causal_web_from_the_graph(demo_kb: KnowledgeBase) -> None:
     assert paths and all(p[0] < p[-1] for p in paths)
     assert packet.key in fig.layout.title.text
     # Every edge has an arrowhead; no static image asks for a hover.
-    edges = sum(1 for a in packet.analyses for _ in a.influences) + \
-        sum(len(b.defeated_by) + 1 for a in packet.analyses for b in a.barriers)
+    edges = sum(1 for a in packet.analyses for _ in a.influences) + sum(
+        len(b.defeated_by) + 1 for a in packet.analyses for b in a.barriers
+    )
     arrows = [a for a in fig.layout.annotations if a.showarrow]
     assert len(arrows) >= edges
     assert "hover" not in fig.layout.title.subtitle.text
@@ -111,20 +112,47 @@ def _big_packet(n: int = 120, seed: int = 3) -> EventPacket:
     rnd = random.Random(seed)
     cats = list(CATEGORY)
     words = ["cache", "deploy", "review", "alert", "quota", "owner", "runbook", "retry", "pool", "schema"]
-    factors = [{"id": f"F{i}", "category": cats[i % 3],
-                "statement": f"Factor {i}: " + " ".join(rnd.choice(words) for _ in range(10))} for i in range(n)]
+    factors = [
+        {
+            "id": f"F{i}",
+            "category": cats[i % 3],
+            "statement": f"Factor {i}: " + " ".join(rnd.choice(words) for _ in range(10)),
+        }
+        for i in range(n)
+    ]
     influences = [{"source": f"F{i}", "target": "impact"} for i in range(6)]
     for i in range(6, n):
         for t in rnd.sample(range(max(0, i - 30), i), k=rnd.choice([1, 1, 2])):
             influences.append({"source": f"F{i}", "target": f"F{t}"})
-    barriers = [{"barrier": f"barrier-{j}", "status": ["failed", "missing", "bypassed", "held"][j % 4],
-                 "defeated_by": [f"F{rnd.randrange(n)}"] if j % 4 != 3 else []} for j in range(8)]
+    barriers = [
+        {
+            "barrier": f"barrier-{j}",
+            "status": ["failed", "missing", "bypassed", "held"][j % 4],
+            "defeated_by": [f"F{rnd.randrange(n)}"] if j % 4 != 3 else [],
+        }
+        for j in range(8)
+    ]
     findings = [{"id": f"R{j}", "statement": f"Fix {j}", "addresses": [f"F{rnd.randrange(n)}"]} for j in range(10)]
-    return EventPacket.model_validate({
-        "incident": {"id": "INC-BIG", "title": "A very large web", "severity": 1,
-                     "started_at": "2025-03-01T00:00:00Z"},
-        "analyses": [{"id": "A1", "method": "contribution_map", "factors": factors, "influences": influences,
-                      "barriers": barriers, "findings": findings}]})
+    return EventPacket.model_validate(
+        {
+            "incident": {
+                "id": "INC-BIG",
+                "title": "A very large web",
+                "severity": 1,
+                "started_at": "2025-03-01T00:00:00Z",
+            },
+            "analyses": [
+                {
+                    "id": "A1",
+                    "method": "contribution_map",
+                    "factors": factors,
+                    "influences": influences,
+                    "barriers": barriers,
+                    "findings": findings,
+                }
+            ],
+        }
+    )
 
 
 def _min_row_gap_px(fig) -> float:  # type: ignore[no-untyped-def]
@@ -212,8 +240,14 @@ def test_theme_heatmap_counts_incidents_per_quarter(demo_kb: KnowledgeBase) -> N
     assert fig.data[0].z.shape == counts.shape
     assert (fig.data[0].z == counts.to_numpy()).all()  # without incidents per quarter: counts
     # Rates per incident by default: a busy quarter does not look hot from volume alone.
-    totals = {q: int(themes.assign(q=period_of(pd.to_datetime(themes["started_at"], utc=True), "quarter"))
-                     .query("q == @q")["incident"].nunique()) for q in counts.columns}
+    totals = {
+        q: int(
+            themes.assign(q=period_of(pd.to_datetime(themes["started_at"], utc=True), "quarter"))
+            .query("q == @q")["incident"]
+            .nunique()
+        )
+        for q in counts.columns
+    }
     totals = {q: max(v, 1) for q, v in totals.items()}
     rate = theme_heatmap_figure(counts, incidents=totals, theme_category=theme_categories(demo_kb).to_dict())
     q = counts.columns[-1]
@@ -283,8 +317,8 @@ def _png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     pos, idat, width = 8, b"", 0
     height = depth = colour = 0
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, height, depth, colour = struct.unpack(">IIBB", body[:10])
         elif kind == b"IDAT":
@@ -298,7 +332,7 @@ def _png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     prev = bytearray(stride)
     for r in range(height):
         f = raw[r * (stride + 1)]
-        line = bytearray(raw[r * (stride + 1) + 1:(r + 1) * (stride + 1)])
+        line = bytearray(raw[r * (stride + 1) + 1 : (r + 1) * (stride + 1)])
         for i in range(stride):
             a = line[i - bpp] if i >= bpp else 0
             b = prev[i]
@@ -328,18 +362,17 @@ def test_png_export_is_a_non_blank_image_of_the_figure_size(tmp_path: Path) -> N
     width, height, rows = _png_pixels(png.read_bytes())
     assert (width, height) == (round(fig.layout.width * 0.5), round(fig.layout.height * 0.5))
     bpp = len(rows[0]) // width
-    pixels = {row[i:i + 3] for row in rows[::3] for i in range(0, len(row), bpp * 3)}
+    pixels = {row[i : i + 3] for row in rows[::3] for i in range(0, len(row), bpp * 3)}
     assert len(pixels) > 20, "the image is (nearly) one colour"
-    white = sum(1 for row in rows for i in range(0, len(row), bpp) if row[i:i + 3] == b"\xff\xff\xff")
+    white = sum(1 for row in rows for i in range(0, len(row), bpp) if row[i : i + 3] == b"\xff\xff\xff")
     assert 0.5 < white / (width * height) < 0.995  # mostly background, but something drawn
     # The category colours of the palette made it into the picture.
-    blue = bytes(int(CATEGORY["technical"][i:i + 2], 16) for i in (1, 3, 5))
+    blue = bytes(int(CATEGORY["technical"][i : i + 2], 16) for i in (1, 3, 5))
     assert any(blue in row for row in rows)
     assert svg.read_text(encoding="utf-8").lstrip().startswith(("<svg", "<?xml"))
 
 
-def test_static_export_without_a_browser_says_how_to_get_one(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_static_export_without_a_browser_says_how_to_get_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chromium"))
     assert export.find_browser() is None
     with pytest.raises(export.NoBrowser, match="apt-get install chromium"):

@@ -37,9 +37,11 @@ def notebook_kernel(db: Path) -> Iterator[KernelManager]:
     """A python3 kernel that ran a notebook's first cell (and so holds its connection)."""
     km, kc = start_new_kernel(kernel_name="python3", env=_env(db))
     try:
-        reply = kc.execute_interactive("from kb.quickstart import open_kb\nkbase = open_kb(read_only=True)\n"
-                                       "assert kbase.incident_count() == 1", timeout=120,
-                                       output_hook=lambda msg: None)
+        reply = kc.execute_interactive(
+            "from kb.quickstart import open_kb\nkbase = open_kb(read_only=True)\nassert kbase.incident_count() == 1",
+            timeout=120,
+            output_hook=lambda msg: None,
+        )
         assert reply["content"]["status"] == "ok", reply["content"]
         yield km
     finally:
@@ -48,7 +50,8 @@ def notebook_kernel(db: Path) -> Iterator[KernelManager]:
 
 
 def test_cli_reads_and_writes_while_a_notebook_kernel_holds_the_database(
-        db: Path, notebook_kernel: KernelManager, tmp_path: Path) -> None:
+    db: Path, notebook_kernel: KernelManager, tmp_path: Path
+) -> None:
     assert notebook_kernel.is_alive()
     stats = runner.invoke(app, ["stats", "--db", str(db), "--format", "json"])
     assert stats.exit_code == 0, stats.output
@@ -56,8 +59,10 @@ def test_cli_reads_and_writes_while_a_notebook_kernel_holds_the_database(
     assert runner.invoke(app, ["query", "incidents", "--db", str(db)]).exit_code == 0
     # The kernel's connection is read-only and takes no lock: even a writer gets through.
     packet = tmp_path / "second.yaml"
-    packet.write_text((EXAMPLES / "INC-2025-001.yaml").read_text(encoding="utf-8")
-                      .replace("INC-2025-001", "INC-2025-002"), encoding="utf-8")
+    packet.write_text(
+        (EXAMPLES / "INC-2025-001.yaml").read_text(encoding="utf-8").replace("INC-2025-001", "INC-2025-002"),
+        encoding="utf-8",
+    )
     ingest = runner.invoke(app, ["ingest", str(packet), "--db", str(db)])
     assert ingest.exit_code == 0, ingest.output
 
@@ -65,7 +70,11 @@ def test_cli_reads_and_writes_while_a_notebook_kernel_holds_the_database(
 def test_a_writer_that_finds_a_lock_says_who_holds_it(db: Path, tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, kb\nk = kb.connect()\nprint('holding', flush=True)\nsys.stdin.read()"],
-        env=_env(db), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        env=_env(db),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
         reader = runner.invoke(app, ["stats", "--db", str(db)])

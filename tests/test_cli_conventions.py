@@ -37,8 +37,9 @@ def test_help_shows_no_bool_metavar_and_keeps_sentences_whole() -> None:
     assert helped.exit_code == 0
     assert "<bool>" not in helped.stdout
     # On a wide terminal a docstring paragraph is one line, not broken where the source wraps it.
-    assert any("The packets are also written" in line and "with the roadmap in" in line
-               for line in helped.stdout.splitlines()), helped.stdout
+    assert any(
+        "The packets are also written" in line and "with the roadmap in" in line for line in helped.stdout.splitlines()
+    ), helped.stdout
 
 
 @pytest.mark.parametrize("command", [["similar"], ["gate"], ["export"], ["recommend"], ["check"]])
@@ -49,8 +50,9 @@ def test_an_unknown_incident_is_bad_input_everywhere(command: list[str], db: Pat
 
 
 def test_csv_joins_lists_and_writes_booleans_as_true_false(db: Path) -> None:
-    result = runner.invoke(app, ["query", "packet_factors", "-p", 'keys=["INC-2025-001"]', "--db", str(db),
-                                 "--format", "csv"])
+    result = runner.invoke(
+        app, ["query", "packet_factors", "-p", 'keys=["INC-2025-001"]', "--db", str(db), "--format", "csv"]
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert {r["category_guessed"] for r in rows} <= {"true", "false"}

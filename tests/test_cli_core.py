@@ -45,8 +45,9 @@ def test_ingest_reports_and_counts(tmp_path: Path) -> None:
 
 def test_ingest_rejects_with_file_field_and_expectation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(yaml.safe_dump({"incident": {"id": "X-1", "title": "t", "severity": 9,
-                                                "started_at": "2025-01-01T00:00:00"}}))
+    bad.write_text(
+        yaml.safe_dump({"incident": {"id": "X-1", "title": "t", "severity": 9, "started_at": "2025-01-01T00:00:00"}})
+    )
     result = runner.invoke(app, ["ingest", str(bad), str(EXAMPLES), *_db(tmp_path)])
     assert result.exit_code == 1
     assert f"rejected {bad}" in result.output
@@ -65,8 +66,9 @@ def test_query_lists_and_runs(tmp_path: Path) -> None:
     listed = runner.invoke(app, ["query"])
     assert "packet_factors" in listed.output.split()
     runner.invoke(app, ["ingest", str(EXAMPLES), *_db(tmp_path)])
-    result = runner.invoke(app, ["query", "packet_factors", "-p", 'keys=["INC-2025-001"]', *_db(tmp_path),
-                                 "--format", "json"])
+    result = runner.invoke(
+        app, ["query", "packet_factors", "-p", 'keys=["INC-2025-001"]', *_db(tmp_path), "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     assert [r["local_id"] for r in json.loads(result.output)] == ["F1", "F2", "F3", "F4"]
     unknown = runner.invoke(app, ["query", "nope", *_db(tmp_path)])

@@ -48,8 +48,9 @@ def test_demo_keeps_files_it_did_not_write_and_tidies_its_own(tmp_path: Path) ->
 
 def test_demo_refuses_to_overwrite_a_file_it_did_not_write(tmp_path: Path) -> None:
     out, db = tmp_path / "out", tmp_path / "g.lbug"
-    first = runner.invoke(app, ["demo", "--incidents", "10", "--out", str(tmp_path / "probe"), "--db", str(db),
-                                "--quiet"])
+    first = runner.invoke(
+        app, ["demo", "--incidents", "10", "--out", str(tmp_path / "probe"), "--db", str(db), "--quiet"]
+    )
     assert first.exit_code == 0, first.output
     name = sorted((tmp_path / "probe" / "packets").glob("*.yaml"))[0].name
     theirs = out / "packets" / name
@@ -60,8 +61,7 @@ def test_demo_refuses_to_overwrite_a_file_it_did_not_write(tmp_path: Path) -> No
     assert f"packets/{name}" in refused.output and "--force" in refused.output
     assert theirs.read_text() == "hand: written\n"
     assert sorted(p.name for p in (out / "packets").iterdir()) == [name]  # nothing else written either
-    forced = runner.invoke(app, ["demo", "--incidents", "10", "--out", str(out), "--db", str(db), "--quiet",
-                                 "--force"])
+    forced = runner.invoke(app, ["demo", "--incidents", "10", "--out", str(out), "--db", str(db), "--quiet", "--force"])
     assert forced.exit_code == 0, forced.output
     assert theirs.read_text() != "hand: written\n"
 
@@ -76,8 +76,7 @@ def test_demo_does_not_empty_a_database_with_the_users_data(tmp_path: Path) -> N
     kept = runner.invoke(app, ["demo", "--incidents", "10", "--out", str(out), "--db", str(db), "--keep", "--quiet"])
     assert kept.exit_code == 0, kept.output
     assert _incidents(db) == 11
-    forced = runner.invoke(app, ["demo", "--incidents", "10", "--out", str(out), "--db", str(db), "--force",
-                                 "--quiet"])
+    forced = runner.invoke(app, ["demo", "--incidents", "10", "--out", str(out), "--db", str(db), "--force", "--quiet"])
     assert forced.exit_code == 0, forced.output
     assert _incidents(db) == 10
     # Only demo data now: a plain re-run may empty it.

@@ -38,8 +38,9 @@ def test_every_command_has_help() -> None:
 
 def test_every_command_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
-    missing = [path for path, _ in COMMANDS
-               if not re.search(rf"(`|^#+ ){re.escape(path)}\b", readme, flags=re.MULTILINE)]
+    missing = [
+        path for path, _ in COMMANDS if not re.search(rf"(`|^#+ ){re.escape(path)}\b", readme, flags=re.MULTILINE)
+    ]
     assert missing == [], f"commands not documented in README.md: {missing}"
 
 
@@ -47,6 +48,9 @@ def test_every_command_is_invoked_by_a_test() -> None:
     tests = "\n".join(p.read_text() for p in (ROOT / "tests").glob("test_*.py") if p.name != "test_cli_docs.py")
     leaves = [path for path, cmd in COMMANDS if not _is_group(cmd)]
     # A CliRunner invocation names the command words as the first list items: ["ingest", ...].
-    untested = [path for path in leaves
-                if not re.search(r"\[\s*" + r",\s*".join(f'"{w}"' for w in path.split()[1:]) + r"[,\]]", tests)]
+    untested = [
+        path
+        for path in leaves
+        if not re.search(r"\[\s*" + r",\s*".join(f'"{w}"' for w in path.split()[1:]) + r"[,\]]", tests)
+    ]
     assert untested == [], f"commands no test invokes: {untested}"

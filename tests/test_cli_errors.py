@@ -75,10 +75,15 @@ def test_a_path_that_cannot_be_a_database_is_one_line(tmp_path: Path) -> None:
 
 def test_unreachable_neo4j_is_one_line_without_the_password() -> None:
     """Through the real entry point (python -m kb), as a user runs it."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NEO4J_URI": "bolt://neo4j:s3cret-pw@127.0.0.1:9",
-           "NEO4J_PASSWORD": "other"}
-    result = subprocess.run([sys.executable, "-m", "kb", "stats", "--engine", "neo4j"], env=env,
-                            capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "NEO4J_URI": "bolt://neo4j:s3cret-pw@127.0.0.1:9",
+        "NEO4J_PASSWORD": "other",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "kb", "stats", "--engine", "neo4j"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 2
     line = _one_error_line(result.stderr)
     assert "s3cret-pw" not in result.stderr + result.stdout
@@ -91,14 +96,23 @@ def test_redact_hides_userinfo_and_secret_parameters() -> None:
     assert "bolt://***@db:7687" in text and "a@b stays" in text and "&a=1" in text
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://127.9.9.9", "http://localhost:1",
-                                 "http://[::1]:8080", "https://site.atlassian.net"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080",
+        "http://127.9.9.9",
+        "http://localhost:1",
+        "http://[::1]:8080",
+        "https://site.atlassian.net",
+    ],
+)
 def test_jira_accepts_https_and_loopback_http(url: str) -> None:
     JiraSettings(base_url=url, email="e", api_token="t", project="P")
 
 
-@pytest.mark.parametrize("url", ["http://jira.example.com", "http://10.0.0.1", "ftp://jira.example.com",
-                                 "jira.example.com"])
+@pytest.mark.parametrize(
+    "url", ["http://jira.example.com", "http://10.0.0.1", "ftp://jira.example.com", "jira.example.com"]
+)
 def test_jira_refuses_plain_http_off_loopback(url: str) -> None:
     with pytest.raises(JiraError, match="https"):
         JiraSettings(base_url=url, email="e", api_token="t", project="P")
@@ -108,8 +122,12 @@ def test_jira_credentials_in_the_base_url_are_never_printed(bracket_db: Path) ->
     from kb.cli import app
 
     key = generate_corpus(n_incidents=3, seed=31).packets[0].key
-    env = {"JIRA_BASE_URL": "http://me:hunter2@jira.example.com", "JIRA_EMAIL": "e@x", "JIRA_API_TOKEN": "t",
-           "JIRA_PROJECT": "P"}
+    env = {
+        "JIRA_BASE_URL": "http://me:hunter2@jira.example.com",
+        "JIRA_EMAIL": "e@x",
+        "JIRA_API_TOKEN": "t",
+        "JIRA_PROJECT": "P",
+    }
     result = runner.invoke(app, ["gate", key, "--push", "--db", str(bracket_db)], env=env)
     assert result.exit_code == 2
     assert "hunter2" not in result.output and "https" in result.output
@@ -123,12 +141,18 @@ def test_concurrent_ingests_into_neo4j_both_succeed(neo4j_kb: KnowledgeBase, neo
     from tests.graph_dump import graph_dump
 
     write_corpus(generate_corpus(n_incidents=20, seed=32), tmp_path)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NEO4J_URI": neo4j_settings.uri,
-           "NEO4J_USERNAME": neo4j_settings.user, "NEO4J_PASSWORD": neo4j_settings.password,
-           "NEO4J_DATABASE": neo4j_settings.database}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "NEO4J_URI": neo4j_settings.uri,
+        "NEO4J_USERNAME": neo4j_settings.user,
+        "NEO4J_PASSWORD": neo4j_settings.password,
+        "NEO4J_DATABASE": neo4j_settings.database,
+    }
     cmd = [sys.executable, "-m", "kb", "ingest", str(tmp_path / "packets"), "--engine", "neo4j"]
-    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=600) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     concurrent = graph_dump(neo4j_kb)
@@ -136,5 +160,6 @@ def test_concurrent_ingests_into_neo4j_both_succeed(neo4j_kb: KnowledgeBase, neo
     neo4j_kb.ingest_paths([tmp_path / "packets"])
     sequential = graph_dump(neo4j_kb)
     # RELATED_TO depends on which incidents a check saw first (a known issue of its own); the rest must match.
-    assert {k: v for k, v in concurrent.items() if "RELATED_TO" not in k} == \
-        {k: v for k, v in sequential.items() if "RELATED_TO" not in k}
+    assert {k: v for k, v in concurrent.items() if "RELATED_TO" not in k} == {
+        k: v for k, v in sequential.items() if "RELATED_TO" not in k
+    }

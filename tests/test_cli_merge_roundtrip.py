@@ -25,8 +25,9 @@ def test_merge_into_a_handwritten_packet_changes_only_what_it_adds(tmp_path: Pat
     target = folder / HAND.name
     shutil.copy(HAND, target)
     before_text, before = HAND.read_text(encoding="utf-8"), read_packet(HAND)
-    result = runner.invoke(app, ["import", "pagerduty", str(PD), "--merge-into", str(folder), "--as", "INC-2024-017",
-                                 "--format", "json"])
+    result = runner.invoke(
+        app, ["import", "pagerduty", str(PD), "--merge-into", str(folder), "--as", "INC-2024-017", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     [row] = json.loads(result.stdout)
     assert row["action"] == "merged" and row["added_events"] > 0
@@ -39,10 +40,14 @@ def test_merge_into_a_handwritten_packet_changes_only_what_it_adds(tmp_path: Pat
     assert rewritten == [], "the merge rewrote lines it did not add to:\n" + "\n".join(rewritten)
     assert removed == ["  notes: [written after the review meeting]"]
     # The user's forms survive: comments, flow lists, offsets, the severity label, folded text.
-    for kept in ("# Checkout API errors", "severity: SEV2            # our scale",
-                 "services: [checkout-api, payments-gateway", "started_at: 2024-03-04T14:02:00-08:00",
-                 "customer_impact: >",
-                 '  - {at: 2024-03-04T14:09:00-08:00, kind: detection, text: "Alert: checkout error rate above 5%"}'):
+    for kept in (
+        "# Checkout API errors",
+        "severity: SEV2            # our scale",
+        "services: [checkout-api, payments-gateway",
+        "started_at: 2024-03-04T14:02:00-08:00",
+        "customer_impact: >",
+        '  - {at: 2024-03-04T14:09:00-08:00, kind: detection, text: "Alert: checkout error rate above 5%"}',
+    ):
         assert kept in after_text, kept
     after = read_packet(target)
     assert len(after.timeline) == len(before.timeline) + row["added_events"]

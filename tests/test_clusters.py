@@ -86,9 +86,11 @@ def test_score_against_planted(result: ClusterResult) -> None:
         def __init__(self, name: str, themes: list[str], barriers: list[str], incidents: list[str]) -> None:
             self.name, self.themes, self.barriers, self.incidents = name, themes, barriers, incidents
 
-    planted = [Planted("db", ["core-db-saturation", "campaign-load"], ["load-shedding"], DB),
-               Planted("config", ["config-drift"], ["config-validation"], CONFIG),
-               Planted("missing", ["clock-skew", "memory-leak"], [], ["P-02"])]
+    planted = [
+        Planted("db", ["core-db-saturation", "campaign-load"], ["load-shedding"], DB),
+        Planted("config", ["config-drift"], ["config-validation"], CONFIG),
+        Planted("missing", ["clock-skew", "memory-leak"], [], ["P-02"]),
+    ]
     s = score_clusters(result, planted)
     assert s.precision == 1.0
     assert s.recall == pytest.approx(2 / 3)
@@ -114,6 +116,7 @@ def test_cli_clusters_table_and_json(cli_db: Path) -> None:
 
 
 # -- the demo corpus ------------------------------------------------------------------------------
+
 
 def _demo() -> DemoCorpus:
     demo = pytest.importorskip("kb.demo")

@@ -74,15 +74,23 @@ def ladybug_target(tmp_path: Path) -> Target:
     def fresh() -> None:
         state["n"] += 1
 
-    return Target("ladybug", _base_env(), fresh,
-                  lambda: kb.connect(engine="ladybug", db=path()),
-                  lambda: ["--engine", "ladybug", "--db", str(path())])
+    return Target(
+        "ladybug",
+        _base_env(),
+        fresh,
+        lambda: kb.connect(engine="ladybug", db=path()),
+        lambda: ["--engine", "ladybug", "--db", str(path())],
+    )
 
 
 @pytest.fixture
 def neo4j_target(neo4j_engine, neo4j_settings) -> Target:  # type: ignore[no-untyped-def]
-    env = _base_env() | {"NEO4J_URI": neo4j_settings.uri, "NEO4J_USERNAME": neo4j_settings.user,
-                         "NEO4J_PASSWORD": neo4j_settings.password, "NEO4J_DATABASE": neo4j_settings.database}
+    env = _base_env() | {
+        "NEO4J_URI": neo4j_settings.uri,
+        "NEO4J_USERNAME": neo4j_settings.user,
+        "NEO4J_PASSWORD": neo4j_settings.password,
+        "NEO4J_DATABASE": neo4j_settings.database,
+    }
 
     def open_() -> KnowledgeBase:
         # The same after-ingest hooks as kb.connect() wires, as the CLI's ingest runs them.
@@ -128,14 +136,24 @@ def _add_tool_links(kbase: KnowledgeBase, corpus: Path) -> None:
     theme = kbase.cypher("MATCH (t:Theme) RETURN t.slug AS s ORDER BY s LIMIT 1")["s"].iloc[0]
     accept_theme(kbase, factor, theme)
     finding = kbase.cypher("MATCH (f:Finding) RETURN f.key AS k ORDER BY k LIMIT 1")["k"].iloc[0]
-    kbase.record_work_item(finding, {"key": "jira:CRASH-1", "system": "jira", "external_id": "CRASH-1",
-                                             "url": "https://jira.example/browse/CRASH-1", "status": "To Do"},
-                     JIRA_PUSH)
+    kbase.record_work_item(
+        finding,
+        {
+            "key": "jira:CRASH-1",
+            "system": "jira",
+            "external_id": "CRASH-1",
+            "url": "https://jira.example/browse/CRASH-1",
+            "status": "To Do",
+        },
+        JIRA_PUSH,
+    )
 
 
 def _tool_link_count(kbase: KnowledgeBase) -> int:
-    df = kbase.cypher("MATCH ()-[e]->() WHERE e.origin IS NOT NULL AND e.origin <> 'packet' "
-                      "AND e.origin <> 'similarity' RETURN count(e) AS c")
+    df = kbase.cypher(
+        "MATCH ()-[e]->() WHERE e.origin IS NOT NULL AND e.origin <> 'packet' "
+        "AND e.origin <> 'similarity' RETURN count(e) AS c"
+    )
     return int(df["c"].iloc[0])
 
 
@@ -146,8 +164,9 @@ def _same(kbase: KnowledgeBase, expected: dict, what: str) -> None:  # type: ign
 
 @pytest.mark.timeout(1800)  # ~2 min a engine on an idle 2-core machine; far more on a loaded one
 @pytest.mark.parametrize("engine", ["ladybug", pytest.param("neo4j", marks=pytest.mark.neo4j)])
-def test_kill9_during_ingest_then_rerun_equals_clean_load(engine: str, corpus: Path,
-                                                          request: pytest.FixtureRequest) -> None:
+def test_kill9_during_ingest_then_rerun_equals_clean_load(
+    engine: str, corpus: Path, request: pytest.FixtureRequest
+) -> None:
     target: Target = request.getfixturevalue(f"{engine}_target")
     packets = corpus / "packets"
     rng = random.Random(f"crash-{engine}")
@@ -181,8 +200,9 @@ def test_kill9_during_ingest_then_rerun_equals_clean_load(engine: str, corpus: P
         kills += rc == -signal.SIGKILL
         with _opened(target) as kbase:
             incidents, stored_events = (len(graph_dump(kbase)[k]) for k in ("node:Incident", "node:TimelineEvent"))
-            assert (incidents, stored_events) in ((0, 0), (INCIDENTS, events)), \
+            assert (incidents, stored_events) in ((0, 0), (INCIDENTS, events)), (
                 f"kill at {point or fraction}: a partial batch ({incidents} incidents, {stored_events} events)"
+            )
             kbase.ingest_paths([packets])
             _same(kbase, clean, f"first load killed at {point or fraction}, then rerun")
 

@@ -42,6 +42,7 @@ def _count(kbase: KnowledgeBase, label: str) -> int:
 
 # -- Ladybug files ---------------------------------------------------------------------------
 
+
 def test_stale_shadow_copy_is_dropped_at_open(tmp_path: Path) -> None:
     db = tmp_path / "graph.lbug"
     first, second = _packets(3), _packets(4, seed=22)
@@ -97,8 +98,10 @@ def test_damaged_wal_in_the_cli_is_one_line_with_the_step(tmp_path: Path) -> Non
 
 def test_a_second_writer_is_told_who_holds_the_database(tmp_path: Path) -> None:
     db = tmp_path / "graph.lbug"
-    with kb.connect(engine="ladybug", db=db), \
-            pytest.raises(EngineUnavailable, match=r"open for writing in another process \(PID \d+"):
+    with (
+        kb.connect(engine="ladybug", db=db),
+        pytest.raises(EngineUnavailable, match=r"open for writing in another process \(PID \d+"),
+    ):
         kb.connect(engine="ladybug", db=db)
     with kb.connect(engine="ladybug", db=db) as kbase:  # released on close
         assert kbase.incident_count() == 0
@@ -106,10 +109,10 @@ def test_a_second_writer_is_told_who_holds_the_database(tmp_path: Path) -> None:
 
 # -- both engines ----------------------------------------------------------------------------
 
+
 def test_failed_write_surfaces_the_engines_error_and_leaves_nothing(any_kb: KnowledgeBase) -> None:
     with pytest.raises(EngineError) as err:
-        any_kb.engine.write([("CREATE (:Service {name: 'half-written'})", {}),
-                             ("THIS IS NOT CYPHER", {})])
+        any_kb.engine.write([("CREATE (:Service {name: 'half-written'})", {}), ("THIS IS NOT CYPHER", {})])
     message = str(err.value)
     assert "No active transaction" not in message and "query: ROLLBACK" not in message
     assert "THIS" in message  # the statement that failed, as the engine reported it
@@ -133,8 +136,7 @@ def test_one_refused_packet_does_not_sink_its_batch(any_kb: KnowledgeBase) -> No
         writer.write_packets(any_kb.engine, [bad])
 
 
-def test_ingest_paths_reports_a_refused_packet_as_that_files_rejection(any_kb: KnowledgeBase,
-                                                                       tmp_path: Path) -> None:
+def test_ingest_paths_reports_a_refused_packet_as_that_files_rejection(any_kb: KnowledgeBase, tmp_path: Path) -> None:
     packets = _packets(5)
     for p in packets:
         write_packet(p, tmp_path / f"{p.key}.yaml")
@@ -151,13 +153,15 @@ def test_huge_packet_in_a_batch_is_stored_whole(any_kb: KnowledgeBase) -> None:
     packets = _packets(8, seed=23)
     big = packets[0]
     event = big.timeline[0]
-    big.timeline = [event.model_copy(update={"id": f"e{i}", "text": f"event {i} of a long incident"})
-                    for i in range(10_000)]
+    big.timeline = [
+        event.model_copy(update={"id": f"e{i}", "text": f"event {i} of a long incident"}) for i in range(10_000)
+    ]
     big.incident.summary = "s" * 5_000_000
     any_kb.ingest_packets(packets)
     assert any_kb.incident_count() == 8
-    events = any_kb.cypher("MATCH (i:Incident {key: $k})-[:HAS_EVENT]->(e:TimelineEvent) RETURN count(e) AS c",
-                           k=big.key)["c"].iloc[0]
+    events = any_kb.cypher(
+        "MATCH (i:Incident {key: $k})-[:HAS_EVENT]->(e:TimelineEvent) RETURN count(e) AS c", k=big.key
+    )["c"].iloc[0]
     assert events == 10_000
     length = any_kb.cypher("MATCH (i:Incident {key: $k}) RETURN size(i.summary) AS n", k=big.key)["n"].iloc[0]
     assert length == 5_000_000

@@ -38,9 +38,14 @@ def by_id(corpus: DemoCorpus) -> dict[str, EventPacket]:
 
 
 def _digest(c: DemoCorpus) -> str:
-    blob = json.dumps({"packets": [dump_packet(p) for p in c.packets],
-                       "roadmap": [e.model_dump(mode="json") for e in c.roadmap],
-                       "truth": c.truth.model_dump(mode="json")}, sort_keys=True)
+    blob = json.dumps(
+        {
+            "packets": [dump_packet(p) for p in c.packets],
+            "roadmap": [e.model_dump(mode="json") for e in c.roadmap],
+            "truth": c.truth.model_dump(mode="json"),
+        },
+        sort_keys=True,
+    )
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -54,6 +59,7 @@ def _quarter(d: datetime) -> str:
 
 # -- determinism ---------------------------------------------------------------------------------------------
 
+
 def test_same_seed_gives_identical_dumps(corpus: DemoCorpus) -> None:
     assert _digest(generate_corpus()) == _digest(corpus)
 
@@ -64,14 +70,26 @@ def test_different_seed_differs(corpus: DemoCorpus) -> None:
 
 def test_deterministic_across_processes_whatever_the_hash_seed(corpus: DemoCorpus) -> None:
     # String hashing is salted per process; nothing may depend on set or hash order.
-    code = ("import sys; sys.path.insert(0, 'tests'); from test_demo_generator import _digest;"
-            "from kb.demo import generate_corpus; print(_digest(generate_corpus(60)))")
-    digests = {subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
-                              env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip() for seed in ("1", "2")}
+    code = (
+        "import sys; sys.path.insert(0, 'tests'); from test_demo_generator import _digest;"
+        "from kb.demo import generate_corpus; print(_digest(generate_corpus(60)))"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout.strip()
+        for seed in ("1", "2")
+    }
     assert digests == {_digest(generate_corpus(60))}
 
 
 # -- shape and size --------------------------------------------------------------------------------------------
+
 
 def test_size_period_services_teams_methods(corpus: DemoCorpus) -> None:
     packets = corpus.packets
@@ -125,6 +143,7 @@ def test_timestamps_are_written_with_local_offsets_and_normalised_to_utc() -> No
 
 # -- files -----------------------------------------------------------------------------------------------------
 
+
 def test_written_corpus_round_trips(corpus: DemoCorpus, tmp_path: Path) -> None:
     root = write_corpus(corpus, tmp_path / "demo")
     files = sorted((root / "packets").glob("*.yaml"))
@@ -137,6 +156,7 @@ def test_written_corpus_round_trips(corpus: DemoCorpus, tmp_path: Path) -> None:
 
 
 # -- ground truth ------------------------------------------------------------------------------------------------
+
 
 def test_truth_ids_exist_and_clusters_carry_their_themes(corpus: DemoCorpus, by_id: dict[str, EventPacket]) -> None:
     truth = corpus.truth
@@ -200,8 +220,9 @@ def test_repeats_follow_an_agreed_finding_on_the_same_theme(corpus: DemoCorpus, 
         (finding,) = [f for a in earlier.analyses for f in a.findings if f.id == local]
         assert finding.status.value in ("agreed", "done")
         named = {ref.partition(":")[2] for ref in finding.addresses if ":" in ref}
-        later_exposure = _themes(later) | {b.barrier for a in later.analyses for b in a.barriers
-                                           if b.status != BarrierStatus.HELD}
+        later_exposure = _themes(later) | {
+            b.barrier for a in later.analyses for b in a.barriers if b.status != BarrierStatus.HELD
+        }
         assert named & later_exposure, r
 
 
@@ -217,8 +238,7 @@ def test_repeat_rate_falls_once_fixes_land(corpus: DemoCorpus, by_id: dict[str, 
     for cl in fixed:
         assert cl.fixed_at is not None
         origin = by_id[cl.origin or ""]
-        (key,) = [f for a in origin.analyses for f in a.findings
-                  if f"{origin.key}/finding/{f.id}" == cl.key_finding]
+        (key,) = [f for a in origin.analyses for f in a.findings if f"{origin.key}/finding/{f.id}" == cl.key_finding]
         assert key.work_items and key.work_items[0].closed_at == cl.fixed_at
 
 
@@ -229,8 +249,12 @@ def test_practice_matures_over_the_period(corpus: DemoCorpus) -> None:
     quarters = sorted(by_q)
 
     def tti(q: str) -> float:
-        return median((a.published_at - p.incident.resolved_at).total_seconds() / 86400  # type: ignore[operator]
-                      for p in by_q[q] for a in p.analyses if a.published_at)
+        return median(
+            (a.published_at - p.incident.resolved_at).total_seconds() / 86400  # type: ignore[operator]
+            for p in by_q[q]
+            for a in p.analyses
+            if a.published_at
+        )
 
     def busiest(q: str) -> float:
         return Counter(a.facilitator for p in by_q[q] for a in p.analyses).most_common(1)[0][1] / len(by_q[q])
@@ -248,8 +272,9 @@ def test_findings_follow_up(corpus: DemoCorpus) -> None:
     assert all(f.deferred_reason for f in findings if f.status.value == "deferred")
     items = [w for f in findings for w in f.work_items]
     assert {w.status for w in items} == {"Done", "In Progress", "To Do"}
-    assert all(w.external_id and w.external_id.split("-")[0] in {"PAY", "PLAT", "COM", "DATA", "IDN", "MOB"}
-               for w in items)
+    assert all(
+        w.external_id and w.external_id.split("-")[0] in {"PAY", "PLAT", "COM", "DATA", "IDN", "MOB"} for w in items
+    )
     assert all(w.closed_at for w in items if w.status == "Done")
     assert any(f.okrs for f in findings)
     assert any(f.status.value == "agreed" and not f.work_items and not f.okrs for f in findings)  # open gate
@@ -267,8 +292,9 @@ def test_unthemed_factors_read_like_their_theme(corpus: DemoCorpus, by_id: dict[
         assert not factor.themes and theme
 
 
-def test_method_mismatches_are_linear_five_whys_on_big_incidents(corpus: DemoCorpus,
-                                                                 by_id: dict[str, EventPacket]) -> None:
+def test_method_mismatches_are_linear_five_whys_on_big_incidents(
+    corpus: DemoCorpus, by_id: dict[str, EventPacket]
+) -> None:
     assert corpus.truth.method_mismatches
     for iid in corpus.truth.method_mismatches:
         p = by_id[iid]
@@ -284,10 +310,13 @@ def test_method_mismatches_are_linear_five_whys_on_big_incidents(corpus: DemoCor
 
 # -- lint plantings ----------------------------------------------------------------------------------------------
 
+
 def _text(p: EventPacket) -> str:
-    return " ".join([f.statement for a in p.analyses for f in a.factors]
-                    + [f.statement for a in p.analyses for f in a.findings]
-                    + [p.incident.title, p.incident.summary or ""]).lower()
+    return " ".join(
+        [f.statement for a in p.analyses for f in a.factors]
+        + [f.statement for a in p.analyses for f in a.findings]
+        + [p.incident.title, p.incident.summary or ""]
+    ).lower()
 
 
 def _conditions(p: EventPacket) -> set[str]:
@@ -323,12 +352,21 @@ def test_lint_cases_are_planted_and_the_rest_is_clean(corpus: DemoCorpus) -> Non
         expected = set(cases.get(p.key, [])) - implied
         assert _conditions(p) == expected, (p.key, _conditions(p), expected)
     rules = Counter(r for v in cases.values() for r in v)
-    assert set(rules) >= {"blame-language", "single-root-cause", "action-item-proliferation", "vague-finding",
-                          "isolated-retrospective", "no-provocateur", "missing-tags", "late-packet"}
+    assert set(rules) >= {
+        "blame-language",
+        "single-root-cause",
+        "action-item-proliferation",
+        "vague-finding",
+        "isolated-retrospective",
+        "no-provocateur",
+        "missing-tags",
+        "late-packet",
+    }
     assert len(cases) < 0.4 * len(corpus.packets)  # most incidents are clean
 
 
 # -- roadmap -------------------------------------------------------------------------------------------------------
+
 
 def test_roadmap_traces_to_findings_and_packets(corpus: DemoCorpus, by_id: dict[str, EventPacket]) -> None:
     roadmap = corpus.roadmap
@@ -354,6 +392,7 @@ def test_roadmap_traces_to_findings_and_packets(corpus: DemoCorpus, by_id: dict[
 
 # -- scale ---------------------------------------------------------------------------------------------------------
 
+
 def test_small_corpora_work() -> None:
     for n in (1, 12, 40):
         c = generate_corpus(n, seed=n)
@@ -366,7 +405,9 @@ def test_generation_time_at_10000(capsys: pytest.CaptureFixture[str]) -> None:
     big = generate_corpus(10_000)
     seconds = time.perf_counter() - started
     with capsys.disabled():
-        print(f"\ngenerate_corpus(10_000): {seconds:.1f} s, "
-              f"clusters {[(c.name, len(c.incidents)) for c in big.truth.clusters]}, "
-              f"{len(big.truth.near_duplicates)} near-duplicates, {len(big.roadmap)} roadmap items")
+        print(
+            f"\ngenerate_corpus(10_000): {seconds:.1f} s, "
+            f"clusters {[(c.name, len(c.incidents)) for c in big.truth.clusters]}, "
+            f"{len(big.truth.near_duplicates)} near-duplicates, {len(big.roadmap)} roadmap items"
+        )
     assert len(big.packets) == 10_000

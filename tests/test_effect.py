@@ -53,12 +53,13 @@ def _cp_upper(x: int, n: int) -> float:
     lo, hi = 0.0, 1.0
     for _ in range(200):
         p = (lo + hi) / 2
-        tail = sum(math.comb(n, k) * p ** k * (1 - p) ** (n - k) for k in range(x + 1))
+        tail = sum(math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(x + 1))
         lo, hi = (p, hi) if tail > 0.025 else (lo, p)
     return (lo + hi) / 2
 
 
 # -- the exact test, by hand -------------------------------------------------------------------------
+
 
 def test_rate_ratio_test_by_hand() -> None:
     # 2 incidents in 30 days before, 1 in 60 after: RR = (1/60)/(2/30) = 0.25. Given N = 3, n_after is
@@ -78,7 +79,7 @@ def test_a_fix_that_worked_and_one_that_did_not() -> None:
     t = rate_ratio_test(20, 100.0, 0, 100.0)
     p_high = 1 - 0.025 ** (1 / 20)
     assert t.ci_high == pytest.approx(p_high / (1 - p_high), rel=1e-6)
-    assert t.p_value == pytest.approx(2 * 0.5 ** 20)
+    assert t.p_value == pytest.approx(2 * 0.5**20)
     assert verdict(t.ci_low, t.ci_high) == WORKED
     same = rate_ratio_test(40, 100.0, 40, 100.0)  # the same rate: RR 1, CI about 0.64 .. 1.56
     assert same.rate_ratio == 1.0 and same.ci_low < 1 < same.ci_high
@@ -87,6 +88,7 @@ def test_a_fix_that_worked_and_one_that_did_not() -> None:
 
 
 # -- kb effect on the fixture ------------------------------------------------------------------------
+
 
 def test_effect_of_the_theme_fix(ev_kb: KnowledgeBase) -> None:
     df = fix_effects(ev_kb, "theme:cache-stampede", as_of=NOW)
@@ -133,16 +135,26 @@ def test_repeats_split_by_whether_the_fix_had_shipped(ev_kb: KnowledgeBase) -> N
 
 # -- cost ----------------------------------------------------------------------------------------------
 
+
 def test_incident_costs_by_hand(ev_kb: KnowledgeBase) -> None:
     c = incident_costs(ev_kb).set_index("incident")
     # EV-1: stated revenue and customers; impact 00:00 -> 02:30; 2 responders x (00:30 -> 02:30) = 4 h.
-    assert (c.at["EV-1", "revenue"], c.at["EV-1", "customers"], c.at["EV-1", "duration_hours"],
-            c.at["EV-1", "responder_hours"], c.at["EV-1", "responder_hours_source"]) == (1000, 50, 2.5, 4.0,
-                                                                                         "estimated")
+    assert (
+        c.at["EV-1", "revenue"],
+        c.at["EV-1", "customers"],
+        c.at["EV-1", "duration_hours"],
+        c.at["EV-1", "responder_hours"],
+        c.at["EV-1", "responder_hours_source"],
+    ) == (1000, 50, 2.5, 4.0, "estimated")
     # EV-2: revenue from its impacts 500 + 250; customers the largest impact (40); no mitigation: to
     # resolved, 1 h; 7.5 responder hours stated.
-    assert (c.at["EV-2", "revenue"], c.at["EV-2", "customers"], c.at["EV-2", "duration_hours"],
-            c.at["EV-2", "responder_hours"], c.at["EV-2", "responder_hours_source"]) == (750, 40, 1.0, 7.5, "stated")
+    assert (
+        c.at["EV-2", "revenue"],
+        c.at["EV-2", "customers"],
+        c.at["EV-2", "duration_hours"],
+        c.at["EV-2", "responder_hours"],
+        c.at["EV-2", "responder_hours_source"],
+    ) == (750, 40, 1.0, 7.5, "stated")
     assert c.at["EV-3", "missing"] == ["revenue", "customers", "duration_hours", "responder_hours"]
     # EV-4: no detection time: from the start, 1 responder x 4 h.
     assert (c.at["EV-4", "duration_hours"], c.at["EV-4", "responder_hours"]) == (4.0, 4.0)
@@ -151,8 +163,14 @@ def test_incident_costs_by_hand(ev_kb: KnowledgeBase) -> None:
 def test_cost_summed_per_theme_and_barrier(ev_kb: KnowledgeBase) -> None:
     s = cost_by(ev_kb, ["theme", "barrier"]).set_index(["kind", "subject"])
     theme = s.loc[("theme", "cache-stampede")]
-    assert (theme["incidents"], theme["revenue"], theme["customers"], theme["duration_hours"],
-            theme["responder_hours"], theme["revenue_known"]) == (4, 3750, 100, 7.5, 15.5, 3)
+    assert (
+        theme["incidents"],
+        theme["revenue"],
+        theme["customers"],
+        theme["duration_hours"],
+        theme["responder_hours"],
+        theme["revenue_known"],
+    ) == (4, 3750, 100, 7.5, 15.5, 3)
     assert theme["missing"].startswith("revenue unknown for 1 of 4")
     barrier = s.loc[("barrier", "cache-warmup")]  # EV-1 failed, EV-3 missing, EV-4 failed
     assert (barrier["incidents"], barrier["revenue"], barrier["responder_hours"]) == (3, 3000, 8.0)
@@ -160,6 +178,7 @@ def test_cost_summed_per_theme_and_barrier(ev_kb: KnowledgeBase) -> None:
 
 
 # -- what if -------------------------------------------------------------------------------------------
+
 
 def test_what_if_the_theme_had_been_fixed(ev_kb: KnowledgeBase) -> None:
     r = what_if(ev_kb, "theme", "cache-stampede")
@@ -179,14 +198,15 @@ def test_what_if_the_barrier_had_held(ev_kb: KnowledgeBase) -> None:
 
 # -- follow-ups, overdue counts, the severity policy -----------------------------------------------------
 
+
 def test_followups_due_dates_by_hand(ev_kb: KnowledgeBase) -> None:
     df = followups(ev_kb, as_of=NOW)
     rows = [(r.kind, r.key, r.days_left, r.overdue) for r in df.itertuples()]
     assert rows == [
-        ("finding", "EV-2/finding/R1", -46.0, True),   # SEV1: published Jan 15 + 30 days = Feb 14
-        ("work item", "jira:OPS-9", -31.0, True),       # its own due_at, Mar 1
-        ("finding", "EV-4/finding/R1", 33.0, False),    # stated: May 4, 00:00 UTC
-        ("finding", "EV-3/finding/R1", 299.0, False),   # SEV5: Jan 25 + 365 days = 2026-01-25
+        ("finding", "EV-2/finding/R1", -46.0, True),  # SEV1: published Jan 15 + 30 days = Feb 14
+        ("work item", "jira:OPS-9", -31.0, True),  # its own due_at, Mar 1
+        ("finding", "EV-4/finding/R1", 33.0, False),  # stated: May 4, 00:00 UTC
+        ("finding", "EV-3/finding/R1", 299.0, False),  # SEV5: Jan 25 + 365 days = 2026-01-25
     ]  # EV-1's finding is done: not a follow-up
     assert list(df["due_source"]) == ["SEV1 default: 30 days", "stated", "stated", "SEV5 default: 365 days"]
     assert list(followups(ev_kb, as_of=NOW, overdue_only=True)["key"]) == ["EV-2/finding/R1", "jira:OPS-9"]
@@ -198,8 +218,16 @@ def test_followups_due_dates_by_hand(ev_kb: KnowledgeBase) -> None:
 def test_severity_policy_scales_the_process(ev_kb: KnowledgeBase, tmp_path: Path) -> None:
     status = gate_status(ev_kb).set_index("incident")
     assert status.at["EV-3", "status"] == COMPLETE  # SEV5: the gate does not apply (its finding is proposed)
-    typo = EventPacket.model_validate({"incident": {"id": "T-1", "title": "Typo on the pricing page",
-                                                    "severity": 5, "started_at": "2025-01-01T00:00:00Z"}})
+    typo = EventPacket.model_validate(
+        {
+            "incident": {
+                "id": "T-1",
+                "title": "Typo on the pricing page",
+                "severity": 5,
+                "started_at": "2025-01-01T00:00:00Z",
+            }
+        }
+    )
     assert [f for f in lint_packet(typo) if f.level.value == "error"] == []
     sev3 = typo.model_copy(update={"incident": typo.incident.model_copy(update={"severity": 3})})
     assert "incomplete-packet" in {f.rule for f in lint_packet(sev3)}
@@ -207,7 +235,7 @@ def test_severity_policy_scales_the_process(ev_kb: KnowledgeBase, tmp_path: Path
     toml.write_text('[policy.SEV3]\nsections = ["timeline"]\nrules = ["incomplete-packet"]\ndue_days = 7\n')
     cfg = read_config(toml)
     assert [f.evidence for f in lint_packet(sev3, cfg)] == ["missing timeline"]
-    toml.write_text('[policy.SEV9]\ngate = false\n')
+    toml.write_text("[policy.SEV9]\ngate = false\n")
     with pytest.raises(ConfigError, match=r"policy\.SEV9: expected a severity SEV1 \.\. SEV5"):
         read_config(toml)
 
@@ -222,6 +250,7 @@ def test_new_fields_survive_the_round_trip(ev_kb: KnowledgeBase) -> None:
 
 
 # -- the CLI -----------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def ev_db(tmp_path: Path) -> str:
@@ -252,8 +281,9 @@ def test_cli_effect_cost_whatif_followups(ev_db: str) -> None:
     assert out.exit_code == 0 and out.output.count('"overdue": true') == 2
     toml = Path(ev_db).parent / "kb.toml"
     toml.write_text("[policy.SEV1]\ndue_days = 100\n")  # EV-2's finding: Jan 15 + 100 days = Apr 25, not overdue
-    out = runner.invoke(app, ["followups", "--overdue", "--config", str(toml), "--as-of", AS_OF, "--db", ev_db,
-                              "-f", "json"])
+    out = runner.invoke(
+        app, ["followups", "--overdue", "--config", str(toml), "--as-of", AS_OF, "--db", ev_db, "-f", "json"]
+    )
     assert out.exit_code == 0 and [r["key"] for r in json.loads(out.output)] == ["jira:OPS-9"]
     toml.write_text("[policy.SEV1]\ndue_days = -3\n")
     out = runner.invoke(app, ["followups", "--config", str(toml), "--db", ev_db])
@@ -265,6 +295,7 @@ def test_cli_effect_cost_whatif_followups(ev_db: str) -> None:
 
 
 # -- the demo's planted fixes ------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, object, dict[str, int]]:
@@ -309,8 +340,9 @@ def test_demo_ranked_by_cost_and_the_business_case(demo) -> None:  # type: ignor
     out = runner.invoke(app, ["clusters", "--weight", "cost", "--db", db, "-f", "json"])
     assert out.exit_code == 0, out.output
     revenue = [r["revenue"] for r in json.loads(out.output)]
-    assert revenue == sorted(revenue, reverse=True) and all(r["cost_missing"] is not None
-                                                           for r in json.loads(out.output))
+    assert revenue == sorted(revenue, reverse=True) and all(
+        r["cost_missing"] is not None for r in json.loads(out.output)
+    )
     out = runner.invoke(app, ["hotspots", "--weight", "cost", "--by", "service", "--db", db, "-f", "json"])
     assert out.exit_code == 0, out.output
     hot = json.loads(out.output)
@@ -318,8 +350,9 @@ def test_demo_ranked_by_cost_and_the_business_case(demo) -> None:  # type: ignor
     assert any("revenue unknown for" in h["cost_missing"] for h in hot)  # SEV4 incidents state no revenue
     out = runner.invoke(app, ["okr", "propose", "--weight", "cost", "--as-of", "2026-10-01", "--db", db])
     assert out.exit_code == 0 and "## Cost of the evidence" in out.output
-    out = runner.invoke(app, ["okr", "propose", "--business-case", str(found["config-push"]), "--as-of",
-                              "2026-10-01", "--db", db])
+    out = runner.invoke(
+        app, ["okr", "propose", "--business-case", str(found["config-push"]), "--as-of", "2026-10-01", "--db", db]
+    )
     assert out.exit_code == 0, out.output
     assert out.output.startswith(f"# Business case: cluster {found['config-push']}")
     assert "**did not work**" in out.output and "Incidents per quarter: " in out.output
@@ -343,8 +376,10 @@ def test_a_database_from_before_the_new_properties_gains_them(tmp_path: Path) ->
 
 
 def test_kb_check_passes_a_sev5_typo_fix_and_fails_the_same_as_sev4(tmp_path: Path) -> None:
-    text = ("incident:\n  id: T-1\n  title: Typo on the pricing page\n  severity: SEV5\n"
-            "  started_at: 2025-01-01T00:00:00Z\n")
+    text = (
+        "incident:\n  id: T-1\n  title: Typo on the pricing page\n  severity: SEV5\n"
+        "  started_at: 2025-01-01T00:00:00Z\n"
+    )
     (tmp_path / "T-1.yaml").write_text(text)
     (tmp_path / "T-2.yaml").write_text(text.replace("T-1", "T-2").replace("SEV5", "SEV4"))
     runner = CliRunner()

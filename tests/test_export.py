@@ -50,8 +50,11 @@ def _imported() -> list[EventPacket]:
 
 
 def test_round_trip_examples_demo_subset_and_imports_on_ladybug(ladybug_kb: KnowledgeBase, tmp_path: Path) -> None:
-    packets = ([read_packet(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
-               + generate_corpus(n_incidents=60, seed=3).packets + _imported())
+    packets = (
+        [read_packet(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
+        + generate_corpus(n_incidents=60, seed=3).packets
+        + _imported()
+    )
     fresh = kb.connect(engine="ladybug", db=tmp_path / "fresh.lbug")
     try:
         _round_trip(ladybug_kb, fresh, packets, tmp_path / "export")
@@ -64,8 +67,11 @@ def test_round_trip_on_both_engines(any_kb: KnowledgeBase, tmp_path: Path) -> No
 
     Neo4j Community has one database, so its 'fresh database' is the same one after a reset:
     the dump is taken before the reset and compared with the dump after re-ingest."""
-    packets = ([read_packet(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
-               + generate_corpus(n_incidents=25, seed=5).packets + _imported())
+    packets = (
+        [read_packet(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
+        + generate_corpus(n_incidents=25, seed=5).packets
+        + _imported()
+    )
     any_kb.ingest_packets(packets)
     keys = any_kb.query("incidents")["incident"].tolist()
     out = tmp_path / "export"
@@ -96,8 +102,11 @@ def test_the_dump_sees_a_difference(ladybug_kb: KnowledgeBase, tmp_path: Path) -
     packet = read_packet(EXAMPLES / "INC-2025-001.yaml")
     ladybug_kb.ingest_packets([packet])
     before = graph_dump(ladybug_kb)
-    changed = packet.model_copy(update={"incident": packet.incident.model_copy(
-        update={"resolved_at": datetime(2025, 3, 14, 20, 16, tzinfo=UTC)})})
+    changed = packet.model_copy(
+        update={
+            "incident": packet.incident.model_copy(update={"resolved_at": datetime(2025, 3, 14, 20, 16, tzinfo=UTC)})
+        }
+    )
     ladybug_kb.ingest_packets([changed])
     assert dump_differences(before, graph_dump(ladybug_kb)) != []
 
@@ -106,38 +115,66 @@ def test_gate_status_of_findings() -> None:
     base: dict[str, Any] = {"id": "R1", "statement": "Split the pools."}
     assert gate_status(Finding(**base)) == "open (still proposed)"
     assert gate_status(Finding(**base, status=FindingStatus.AGREED)) == "open (agreed, not tracked yet)"
-    assert gate_status(Finding(**base, status=FindingStatus.AGREED,
-                               work_items=[WorkItem(external_id="PLAT-1")])) == "tracked (PLAT-1)"
-    assert gate_status(Finding(**base, status=FindingStatus.AGREED, okrs=[OkrProposal(
-        id="O1", objective="Halve config incidents")])) == "proposed as OKR (Halve config incidents)"
-    assert gate_status(Finding(**base, status=FindingStatus.DEFERRED, deferred_reason="after the migration")) \
+    assert (
+        gate_status(Finding(**base, status=FindingStatus.AGREED, work_items=[WorkItem(external_id="PLAT-1")]))
+        == "tracked (PLAT-1)"
+    )
+    assert (
+        gate_status(
+            Finding(
+                **base, status=FindingStatus.AGREED, okrs=[OkrProposal(id="O1", objective="Halve config incidents")]
+            )
+        )
+        == "proposed as OKR (Halve config incidents)"
+    )
+    assert (
+        gate_status(Finding(**base, status=FindingStatus.DEFERRED, deferred_reason="after the migration"))
         == "deferred: after the migration"
+    )
     assert gate_status(Finding(**base, status=FindingStatus.DEFERRED)) == "open (deferred without a reason)"
     assert gate_status(Finding(**base, status=FindingStatus.DONE)) == "done"
 
 
 def test_markdown_review_of_the_example(any_kb: KnowledgeBase) -> None:
     packet = read_packet(EXAMPLES / "INC-2025-001.yaml")
-    other = packet.model_copy(update={"incident": packet.incident.model_copy(
-        update={"id": "INC-2024-090", "title": "Checkout slow during the winter sale"}), "analyses": []})
+    other = packet.model_copy(
+        update={
+            "incident": packet.incident.model_copy(
+                update={"id": "INC-2024-090", "title": "Checkout slow during the winter sale"}
+            ),
+            "analyses": [],
+        }
+    )
     any_kb.ingest_packets([other, packet], run_hooks=False)
-    replace_related(any_kb.engine, ["INC-2025-001"], [
-        {"src": "INC-2025-001", "dst": "INC-2024-090", "score": 0.87, "basis": "shared themes: core-db-saturation"}])
+    replace_related(
+        any_kb.engine,
+        ["INC-2025-001"],
+        [{"src": "INC-2025-001", "dst": "INC-2024-090", "score": 0.87, "basis": "shared themes: core-db-saturation"}],
+    )
     stored = fetch_packet(any_kb, "INC-2025-001")
     text = review_markdown(stored, any_kb.query("export_related", keys=["INC-2025-001"]))
-    for heading in ("# INC-2025-001: Checkout latency during the spring campaign", "## Summary", "## Impact",
-                    "## Timeline", "## Causal web (contribution map, analysis A1)",
-                    "## Findings and the integration gate", "## Similar past incidents"):
+    for heading in (
+        "# INC-2025-001: Checkout latency during the spring campaign",
+        "## Summary",
+        "## Impact",
+        "## Timeline",
+        "## Causal web (contribution map, analysis A1)",
+        "## Findings and the integration gate",
+        "## Similar past incidents",
+    ):
         assert heading in text
     assert "| 2025-03-14 17:09 | detection | Checkout p99 latency alert fired _(alertmanager)_ |" in text
     assert "- **Time to detection:** 7 min" in text
-    assert ("- F3 “Campaign launches are not announced to the platform team, so no capacity review happens” "
-            "contributed to F1 “Campaign traffic tripled read load on the shared core database”.") in text
+    assert (
+        "- F3 “Campaign launches are not announced to the platform team, so no capacity review happens” "
+        "contributed to F1 “Campaign traffic tripled read load on the shared core database”."
+    ) in text
     assert "contributed directly to the impact." in text
     assert "- Capacity review before campaigns (preventive) missing, defeated by F3." in text
     assert "### R1: tracked (PLAT-101)" in text
-    assert "- INC-2024-090 — Checkout slow during the winter sale (score 0.87, shared themes: core-db-saturation)" \
-        in text
+    assert (
+        "- INC-2024-090 — Checkout slow during the winter sale (score 0.87, shared themes: core-db-saturation)" in text
+    )
     # Seen from the other side, the same edge is the other incident's check.
     back = review_markdown(fetch_packet(any_kb, "INC-2024-090"), any_kb.query("export_related", keys=["INC-2024-090"]))
     assert "- INC-2025-001 — Checkout latency during the spring campaign (score 0.87" in back
@@ -152,7 +189,10 @@ def test_cli_export_yaml_and_markdown(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     packet = read_packet(out)
     assert (packet.provenance.source, packet.provenance.imported, packet.provenance.reviewed) == (
-        "markdown", True, False)
+        "markdown",
+        True,
+        False,
+    )
     assert len(packet.timeline) == 6
     md = runner.invoke(app, ["export", "INC-2024-017", "--format", "markdown", "--db", str(db)])
     assert md.exit_code == 0, md.output

@@ -23,26 +23,43 @@ from kb.model import EventPacket
 from .review_packets import Data, analysis, minimal, packet
 
 
-def five_whys_packet(factors: list[tuple[str, str]], influences: list[tuple[str, str]], key: str = "INC-W-1",
-                     severity: int = 4, **incident: Any) -> EventPacket:
+def five_whys_packet(
+    factors: list[tuple[str, str]],
+    influences: list[tuple[str, str]],
+    key: str = "INC-W-1",
+    severity: int = 4,
+    **incident: Any,
+) -> EventPacket:
     base = minimal(key, severity, **incident).model_dump(mode="json")
-    base["analyses"] = [{
-        "id": "A1", "method": "five_whys",
-        "factors": [{"id": i, "statement": s, "category": "technical"} for i, s in factors],
-        "influences": [{"source": s, "target": t} for s, t in influences],
-    }]
+    base["analyses"] = [
+        {
+            "id": "A1",
+            "method": "five_whys",
+            "factors": [{"id": i, "statement": s, "category": "technical"} for i, s in factors],
+            "influences": [{"source": s, "target": t} for s, t in influences],
+        }
+    ]
     return EventPacket.model_validate(base)
 
 
 LINEAR = five_whys_packet(
-    [("W1", "The nightly job read a truncated file"), ("W2", "The upload step does not verify file size"),
-     ("W3", "The upload script predates the checksum convention")],
-    [("W1", "impact"), ("W2", "W1"), ("W3", "W2")])
+    [
+        ("W1", "The nightly job read a truncated file"),
+        ("W2", "The upload step does not verify file size"),
+        ("W3", "The upload script predates the checksum convention"),
+    ],
+    [("W1", "impact"), ("W2", "W1"), ("W3", "W2")],
+)
 
 BRANCHING = five_whys_packet(
-    [("W1", "The nightly job read a truncated file"), ("W2", "The upload step does not verify file size"),
-     ("W3", "The job starts at a fixed time, not when the upload finishes"), ("W4", "Human error")],
-    [("W1", "impact"), ("W2", "W1"), ("W3", "W1"), ("W4", "W2")])
+    [
+        ("W1", "The nightly job read a truncated file"),
+        ("W2", "The upload step does not verify file size"),
+        ("W3", "The job starts at a fixed time, not when the upload finishes"),
+        ("W4", "Human error"),
+    ],
+    [("W1", "impact"), ("W2", "W1"), ("W3", "W1"), ("W4", "W2")],
+)
 
 
 def test_linear_five_whys_is_one_chain() -> None:
@@ -61,9 +78,10 @@ def test_a_chain_that_stops_at_a_person_is_reported_with_its_words() -> None:
     assert chains_stopping_at_person(BRANCHING.analyses[0]) == [("W4", "Human error")]
     assert chains_stopping_at_person(LINEAR.analyses[0]) == []
     # A person mid-chain is fine when the chain goes on to the conditions behind them.
-    mid = five_whys_packet([("W1", "The engineer ran the migration at peak"),
-                            ("W2", "The migration tool has no schedule guard")],
-                           [("W1", "impact"), ("W2", "W1")])
+    mid = five_whys_packet(
+        [("W1", "The engineer ran the migration at peak"), ("W2", "The migration tool has no schedule guard")],
+        [("W1", "impact"), ("W2", "W1")],
+    )
     assert chains_stopping_at_person(mid.analyses[0]) == []
 
 
@@ -81,24 +99,28 @@ def test_the_example_map_is_two_chains_and_every_method_shares_the_shape() -> No
 def test_a_flat_factor_list_makes_every_factor_a_chain_end_and_reaches_nothing() -> None:
     def flat(data: Data) -> None:
         analysis(data)["influences"] = []
+
     a = packet(flat).analyses[0]
     assert chain_ends(a) == ["F1", "F2", "F3", "F4"]
     assert not contribution_map(a)["reaches_impact"].any()
     assert [p.problem for p in structure_problems(packet(flat))] == [
-        "4 factors and no lines of influence: a list, not a map"]
+        "4 factors and no lines of influence: a list, not a map"
+    ]
 
 
 def test_structure_problems_cycle_and_barriers() -> None:
     def cycle(data: Data) -> None:
         analysis(data)["influences"].append({"source": "F1", "target": "F3"})
+
     (p,) = structure_problems(packet(cycle))
     assert p.problem == "the lines of influence form a cycle" and set(p.evidence.split(" -> ")) == {"F1", "F3"}
 
     def barriers(data: Data) -> None:
         a = analysis(data)
         a["method"] = "barrier_analysis"
-        a["barriers"][1]["defeated_by"] = []           # load-shedding failed: by what?
-        a["barriers"][2]["defeated_by"] = ["F1"]       # latency-alerting held yet defeated?
+        a["barriers"][1]["defeated_by"] = []  # load-shedding failed: by what?
+        a["barriers"][2]["defeated_by"] = ["F1"]  # latency-alerting held yet defeated?
+
     problems = {(p.location, p.problem) for p in structure_problems(packet(barriers))}
     assert problems == {
         ("analyses.A1.barriers.load-shedding", "barrier failed but no factor says why"),
@@ -109,6 +131,7 @@ def test_structure_problems_cycle_and_barriers() -> None:
         a = analysis(data)
         a["method"] = "barrier_analysis"
         a["barriers"] = []
+
     assert [p.problem for p in structure_problems(packet(none))] == ["a barrier analysis with no barrier assessed"]
     assert structure_problems(packet()) == []
 
@@ -117,18 +140,26 @@ def _other_incident(key: str, services: list[str], status: str = "failed") -> Ev
     def change(data: Data) -> None:
         data["roadmap"] = []
         a = analysis(data)
-        a["barriers"] = [{"barrier": "load-shedding", "status": status, "defeated_by": ["F2"]},
-                         {"barrier": "canary-deploys", "name": "Canary deploys", "kind": "preventive",
-                          "status": "missing"}]
+        a["barriers"] = [
+            {"barrier": "load-shedding", "status": status, "defeated_by": ["F2"]},
+            {"barrier": "canary-deploys", "name": "Canary deploys", "kind": "preventive", "status": "missing"},
+        ]
         for f in a["findings"]:
             f["okrs"] = []
             f["work_items"] = []
+
     return packet(change, id=key, services=services, started_at="2025-01-10T10:00:00Z")
 
 
 def test_barrier_inventory_from_the_graph(any_kb: KnowledgeBase) -> None:
-    any_kb.ingest_packets([packet(), _other_incident("INC-2025-000", ["checkout"]),
-                           _other_incident("INC-2024-050", ["search"], status="held")], run_hooks=False)
+    any_kb.ingest_packets(
+        [
+            packet(),
+            _other_incident("INC-2025-000", ["checkout"]),
+            _other_incident("INC-2024-050", ["search"], status="held"),
+        ],
+        run_hooks=False,
+    )
     inv = barrier_inventory(any_kb)
     assert list(inv.columns) == INVENTORY_COLUMNS
     rows = {(r.barrier, r.incident): (r.status, r.services) for r in inv.itertuples()}

@@ -135,8 +135,9 @@ JSON_TEXT = json.dumps(BASE, indent=1)
 
 @fuzz_settings(500)
 @given(as_json=st.booleans(), data=st.data())
-def test_edited_packet_text_is_rejected_cleanly_or_read_back_the_same(workdir: Path, as_json: bool,
-                                                                     data: st.DataObject) -> None:
+def test_edited_packet_text_is_rejected_cleanly_or_read_back_the_same(
+    workdir: Path, as_json: bool, data: st.DataObject
+) -> None:
     text = data.draw(text_edits(JSON_TEXT if as_json else YAML_TEXT))
     file = workdir / ("t.json" if as_json else "t.yaml")
     file.write_bytes(text.encode("utf-8", "surrogatepass"))

@@ -61,17 +61,38 @@ def _rejected(reader: str, exc: Exception, file: Path) -> None:
 
 PD_BASE: dict[str, Any] = {
     "incident": {
-        "id": "PXYZ", "incident_number": 42, "title": "Checkout 5xx", "created_at": "2025-03-01T10:00:00Z",
-        "urgency": "high", "priority": {"summary": "P1"}, "service": {"summary": "checkout"},
-        "teams": [{"summary": "payments"}], "html_url": "https://example.pagerduty.com/incidents/PXYZ",
+        "id": "PXYZ",
+        "incident_number": 42,
+        "title": "Checkout 5xx",
+        "created_at": "2025-03-01T10:00:00Z",
+        "urgency": "high",
+        "priority": {"summary": "P1"},
+        "service": {"summary": "checkout"},
+        "teams": [{"summary": "payments"}],
+        "html_url": "https://example.pagerduty.com/incidents/PXYZ",
     },
     "log_entries": [
-        {"id": "L1", "type": "trigger_log_entry", "created_at": "2025-03-01T10:00:00Z", "summary": "Triggered",
-         "incident": {"id": "PXYZ"}},
-        {"id": "L2", "type": "acknowledge_log_entry", "created_at": "2025-03-01T10:05:00+01:00",
-         "agent": {"type": "user_reference", "summary": "Ann"}, "incident": {"id": "PXYZ"}},
-        {"id": "L3", "type": "annotate_log_entry", "created_at": "2025-03-01T10:20:00Z",
-         "channel": {"summary": "Rolled back"}, "incident": {"id": "PXYZ"}},
+        {
+            "id": "L1",
+            "type": "trigger_log_entry",
+            "created_at": "2025-03-01T10:00:00Z",
+            "summary": "Triggered",
+            "incident": {"id": "PXYZ"},
+        },
+        {
+            "id": "L2",
+            "type": "acknowledge_log_entry",
+            "created_at": "2025-03-01T10:05:00+01:00",
+            "agent": {"type": "user_reference", "summary": "Ann"},
+            "incident": {"id": "PXYZ"},
+        },
+        {
+            "id": "L3",
+            "type": "annotate_log_entry",
+            "created_at": "2025-03-01T10:20:00Z",
+            "channel": {"summary": "Rolled back"},
+            "incident": {"id": "PXYZ"},
+        },
         {"id": "L4", "type": "resolve_log_entry", "created_at": "2025-03-01T11:00:00Z", "incident": {"id": "PXYZ"}},
     ],
 }
@@ -121,18 +142,42 @@ def test_pagerduty_text(workdir: Path, data: st.DataObject) -> None:
 
 # -- Jira CSV export ----------------------------------------------------------------------------
 
-CELLS = st.one_of(EDGE_TEXT, st.text(max_size=10), st.sampled_from([
-    "OPS-1", "Done", "Fixed", "Unresolved", "02/Apr/25 4:00 PM", "2025-04-02 16:00", "2025-04-02T16:00:00+02:00",
-    "31/Feb/25 4:00 PM", "0001-01-01", "9999-12-31 23:59:59", '"', "a,b", "line\nbreak", "x" * 300,
-]))
+CELLS = st.one_of(
+    EDGE_TEXT,
+    st.text(max_size=10),
+    st.sampled_from(
+        [
+            "OPS-1",
+            "Done",
+            "Fixed",
+            "Unresolved",
+            "02/Apr/25 4:00 PM",
+            "2025-04-02 16:00",
+            "2025-04-02T16:00:00+02:00",
+            "31/Feb/25 4:00 PM",
+            "0001-01-01",
+            "9999-12-31 23:59:59",
+            '"',
+            "a,b",
+            "line\nbreak",
+            "x" * 300,
+        ]
+    ),
+)
 COLUMNS = st.sampled_from(["Issue key", "Status", "Resolution", "Resolved", "Summary", "Labels", " status ", ""])
 
 
 @fuzz_settings(350)
-@given(header=st.lists(COLUMNS, max_size=6), rows=st.lists(st.lists(CELLS, max_size=6), max_size=4),
-       zone=st.sampled_from(["UTC", "Pacific/Kiritimati", "Etc/GMT+12"]), raw=st.booleans(), data=st.data())
-def test_jira_csv_exports(workdir: Path, header: list[str], rows: list[list[str]], zone: str, raw: bool,
-                          data: st.DataObject) -> None:
+@given(
+    header=st.lists(COLUMNS, max_size=6),
+    rows=st.lists(st.lists(CELLS, max_size=6), max_size=4),
+    zone=st.sampled_from(["UTC", "Pacific/Kiritimati", "Etc/GMT+12"]),
+    raw=st.booleans(),
+    data=st.data(),
+)
+def test_jira_csv_exports(
+    workdir: Path, header: list[str], rows: list[list[str]], zone: str, raw: bool, data: st.DataObject
+) -> None:
     from zoneinfo import ZoneInfo
 
     buf = io.StringIO()
@@ -152,9 +197,15 @@ def test_jira_csv_exports(workdir: Path, header: list[str], rows: list[list[str]
 
 # -- Roadmap files -------------------------------------------------------------------------------
 
-ROADMAP_BASE = [{"key": "RM-1", "title": "Certificate inventory", "quarter": "2025Q2",
-                 "findings": ["INC-1/finding/R1", "INC-2/finding/R2"]},
-                {"key": "RM-2", "title": "Retry budget", "status": "planned"}]
+ROADMAP_BASE = [
+    {
+        "key": "RM-1",
+        "title": "Certificate inventory",
+        "quarter": "2025Q2",
+        "findings": ["INC-1/finding/R1", "INC-2/finding/R2"],
+    },
+    {"key": "RM-2", "title": "Retry budget", "status": "planned"},
+]
 ROADMAP_PATHS = list(paths(ROADMAP_BASE))
 
 
@@ -194,13 +245,40 @@ def test_roadmap_files(workdir: Path, fmt: str, data: st.DataObject) -> None:
 
 # -- Markdown post-mortems (through the public entry points only) -------------------------------
 
-MD_LINES = st.sampled_from([
-    "# Incident: checkout errors", "## Summary", "## Timeline", "## Root causes", "## Action items", "## Impact",
-    "Date: 2025-03-01", "**Severity:** SEV2", "- 10:00 UTC alert fired", "- 10:05 on-call acknowledged",
-    "| Action | Owner | Ticket |", "|---|---|---|", "| Add alert | ann | OPS-1 |", "1. Rollback", "", "   ",
-    "[" * 40, "#" * 40, " " * 200, "```", "> quote", "* * *", "0001-01-01 00:00 +05:00", "9999-12-31 23:59 -05:00",
-    "- 25:99 bogus time", "Started: 2025-02-30 10:00", "[link](http://x)", "<details>", "\x00", "\ufeff",
-])
+MD_LINES = st.sampled_from(
+    [
+        "# Incident: checkout errors",
+        "## Summary",
+        "## Timeline",
+        "## Root causes",
+        "## Action items",
+        "## Impact",
+        "Date: 2025-03-01",
+        "**Severity:** SEV2",
+        "- 10:00 UTC alert fired",
+        "- 10:05 on-call acknowledged",
+        "| Action | Owner | Ticket |",
+        "|---|---|---|",
+        "| Add alert | ann | OPS-1 |",
+        "1. Rollback",
+        "",
+        "   ",
+        "[" * 40,
+        "#" * 40,
+        " " * 200,
+        "```",
+        "> quote",
+        "* * *",
+        "0001-01-01 00:00 +05:00",
+        "9999-12-31 23:59 -05:00",
+        "- 25:99 bogus time",
+        "Started: 2025-02-30 10:00",
+        "[link](http://x)",
+        "<details>",
+        "\x00",
+        "\ufeff",
+    ]
+)
 
 
 @fuzz_settings(350)

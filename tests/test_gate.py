@@ -15,10 +15,20 @@ from kb.model import EventPacket, Finding, FindingStatus
 from tests.loop_fixture import loop_packets
 
 
-@pytest.mark.parametrize(("impact", "effort", "expected"), [
-    (5, 1, "quick-win"), (4, 2, "quick-win"), (4, 3, "major-project"), (5, 5, "major-project"),
-    (3, 2, "fill-in"), (1, 1, "fill-in"), (3, 3, "thankless"), (None, 2, "unrated"), (4, None, "unrated"),
-])
+@pytest.mark.parametrize(
+    ("impact", "effort", "expected"),
+    [
+        (5, 1, "quick-win"),
+        (4, 2, "quick-win"),
+        (4, 3, "major-project"),
+        (5, 5, "major-project"),
+        (3, 2, "fill-in"),
+        (1, 1, "fill-in"),
+        (3, 3, "thankless"),
+        (None, 2, "unrated"),
+        (4, None, "unrated"),
+    ],
+)
 def test_quadrants(impact: int | None, effort: int | None, expected: str) -> None:
     assert quadrant(impact, effort) == expected
 
@@ -32,7 +42,12 @@ def test_gate_status_per_incident(any_kb: KnowledgeBase) -> None:
     any_kb.ingest_packets(loop_packets())
     status = gate_status(any_kb).set_index("incident")
     assert status["status"].to_dict() == {
-        "INC-A": "complete", "INC-B": "open", "INC-C": "complete", "INC-D": "complete", "INC-E": "open"}
+        "INC-A": "complete",
+        "INC-B": "open",
+        "INC-C": "complete",
+        "INC-D": "complete",
+        "INC-E": "open",
+    }
     assert "R1: high impact (4) and feasible (effort 1): must be tracked by a work item" in status.at["INC-B", "reason"]
     assert status.at["INC-E", "reason"] == "no analysis recorded"
     assert (status.at["INC-A", "findings"], status.at["INC-A", "agreed"], status.at["INC-A", "unsettled"]) == (2, 1, 0)
@@ -42,9 +57,14 @@ def test_dispositions(any_kb: KnowledgeBase) -> None:
     any_kb.ingest_packets(loop_packets())
     df = gate_findings(any_kb, ["INC-A", "INC-B", "INC-C", "INC-D"]).set_index("finding")
     assert df["disposition"].to_dict() == {
-        "INC-A/finding/R1": "work-item", "INC-A/finding/R2": "deferred", "INC-B/finding/R1": "okr",
-        "INC-C/finding/R1": "work-item", "INC-C/finding/R2": "rejected", "INC-D/finding/R1": "okr",
-        "INC-D/finding/R2": "work-item"}
+        "INC-A/finding/R1": "work-item",
+        "INC-A/finding/R2": "deferred",
+        "INC-B/finding/R1": "okr",
+        "INC-C/finding/R1": "work-item",
+        "INC-C/finding/R2": "rejected",
+        "INC-D/finding/R1": "okr",
+        "INC-D/finding/R2": "work-item",
+    }
     assert df["needs_work_item"][lambda s: s].index.tolist() == ["INC-B/finding/R1"]
     assert df.at["INC-A/finding/R1", "work_items"] == ["jira:OPS-1"]
     assert df.at["INC-B/finding/R1", "objectives"] == ["INC-B/okr/O1"]
@@ -54,24 +74,35 @@ def test_dispositions(any_kb: KnowledgeBase) -> None:
 
 
 def _single(findings: list[Finding]) -> EventPacket:
-    return EventPacket.model_validate({
-        "incident": {"id": "INC-X", "title": "x", "severity": 3, "started_at": "2025-06-01T00:00:00Z"},
-        "analyses": [{"id": "X1", "method": "five_whys", "published_at": "2025-06-02T00:00:00Z",
-                      "factors": [{"id": "F1", "statement": "s", "category": "technical"}],
-                      "findings": [f.model_dump() for f in findings]}],
-    })
+    return EventPacket.model_validate(
+        {
+            "incident": {"id": "INC-X", "title": "x", "severity": 3, "started_at": "2025-06-01T00:00:00Z"},
+            "analyses": [
+                {
+                    "id": "X1",
+                    "method": "five_whys",
+                    "published_at": "2025-06-02T00:00:00Z",
+                    "factors": [{"id": "F1", "statement": "s", "category": "technical"}],
+                    "findings": [f.model_dump() for f in findings],
+                }
+            ],
+        }
+    )
 
 
-@pytest.mark.parametrize(("finding", "problem"), [
-    (Finding(id="R1", statement="s", status=FindingStatus.PROPOSED), "still proposed"),
-    (Finding(id="R1", statement="s", status=FindingStatus.DEFERRED), "deferred without a reason"),
-    (Finding(id="R1", statement="s", status=FindingStatus.AGREED, impact=2, effort=5), "agreed but untracked"),
-    (Finding(id="R1", statement="s", status=FindingStatus.AGREED), "agreed but untracked"),
-    (Finding(id="R1", statement="s", status=FindingStatus.AGREED, impact=5, effort=1), "must be tracked"),
-    (Finding(id="R1", statement="s", status=FindingStatus.DONE), None),
-    (Finding(id="R1", statement="s", status=FindingStatus.REJECTED), None),
-    (Finding(id="R1", statement="s", status=FindingStatus.DEFERRED, deferred_reason="next year"), None),
-])
+@pytest.mark.parametrize(
+    ("finding", "problem"),
+    [
+        (Finding(id="R1", statement="s", status=FindingStatus.PROPOSED), "still proposed"),
+        (Finding(id="R1", statement="s", status=FindingStatus.DEFERRED), "deferred without a reason"),
+        (Finding(id="R1", statement="s", status=FindingStatus.AGREED, impact=2, effort=5), "agreed but untracked"),
+        (Finding(id="R1", statement="s", status=FindingStatus.AGREED), "agreed but untracked"),
+        (Finding(id="R1", statement="s", status=FindingStatus.AGREED, impact=5, effort=1), "must be tracked"),
+        (Finding(id="R1", statement="s", status=FindingStatus.DONE), None),
+        (Finding(id="R1", statement="s", status=FindingStatus.REJECTED), None),
+        (Finding(id="R1", statement="s", status=FindingStatus.DEFERRED, deferred_reason="next year"), None),
+    ],
+)
 def test_each_rule(ladybug_kb: KnowledgeBase, finding: Finding, problem: str | None) -> None:
     ladybug_kb.ingest_packets([_single([finding])])
     row = gate_status(ladybug_kb, ["INC-X"]).iloc[0]
@@ -87,9 +118,18 @@ def test_analysis_without_findings_is_open(ladybug_kb: KnowledgeBase) -> None:
 
 
 def test_matrix(ladybug_kb: KnowledgeBase) -> None:
-    ladybug_kb.ingest_packets([_single([
-        Finding(id="R1", statement="a", impact=5, effort=1), Finding(id="R2", statement="b", impact=5, effort=1),
-        Finding(id="R3", statement="c", impact=2, effort=4), Finding(id="R4", statement="d")])])
+    ladybug_kb.ingest_packets(
+        [
+            _single(
+                [
+                    Finding(id="R1", statement="a", impact=5, effort=1),
+                    Finding(id="R2", statement="b", impact=5, effort=1),
+                    Finding(id="R3", statement="c", impact=2, effort=4),
+                    Finding(id="R4", statement="d"),
+                ]
+            )
+        ]
+    )
     grid = matrix(gate_findings(ladybug_kb, ["INC-X"]))
     assert list(grid.index) == [5, 4, 3, 2, 1] and list(grid.columns) == [1, 2, 3, 4, 5]
     assert grid.at[5, 1] == "R1, R2" and grid.at[2, 4] == "R3"

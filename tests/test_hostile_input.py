@@ -32,13 +32,21 @@ def _extreme() -> EventPacket:
     """Valid, at the edges of what the engines store, and with what used to be lost or changed."""
     data = base_packet()
     inc = data["incident"]
-    inc.update(id="GOOD-EDGE", title="  padded title\t", customers_affected=INT64_MAX, revenue_impact=1e308,
-               started_at="1900-01-01T00:30:00-05:00", resolved_at="2200-12-31T18:00:00-05:00",
-               summary="x" * 10_000 + " [red]markup[/red] GET [/api/checkout]")
+    inc.update(
+        id="GOOD-EDGE",
+        title="  padded title\t",
+        customers_affected=INT64_MAX,
+        revenue_impact=1e308,
+        started_at="1900-01-01T00:30:00-05:00",
+        resolved_at="2200-12-31T18:00:00-05:00",
+        summary="x" * 10_000 + " [red]markup[/red] GET [/api/checkout]",
+    )
     data["participants"].append({"handle": "ann", "role": "facilitator", "team": "payments"})  # a second role
     data["timeline"].append(copy.deepcopy(data["timeline"][0]))  # the same event twice, without an id
-    data["decisions"] += [{"at": "2025-01-05T19:30:00Z", "decision": "Page the CA owner"},  # index 1, no id
-                          {"id": "1", "at": "2025-01-05T19:40:00Z", "decision": "Freeze deploys"}]
+    data["decisions"] += [
+        {"at": "2025-01-05T19:30:00Z", "decision": "Page the CA owner"},  # index 1, no id
+        {"id": "1", "at": "2025-01-05T19:40:00Z", "decision": "Freeze deploys"},
+    ]
     data["analyses"][0]["related_check"]["related"] = ["GOOD-1", "INC-ELSEWHERE"]
     return parse_packet(data, Path("edge.yaml"))
 
@@ -53,8 +61,7 @@ def _comparable(packet: EventPacket) -> dict[str, Any]:
     return data
 
 
-def test_good_packets_are_stored_whatever_hostile_files_share_the_run(any_kb: KnowledgeBase,
-                                                                      tmp_path: Path) -> None:
+def test_good_packets_are_stored_whatever_hostile_files_share_the_run(any_kb: KnowledgeBase, tmp_path: Path) -> None:
     folder = tmp_path / "run"
     folder.mkdir()
     good = [_good(n) for n in range(1, 5)] + [_extreme()]
@@ -89,30 +96,48 @@ def test_reingest_keeps_both_roles_and_both_events(any_kb: KnowledgeBase, tmp_pa
     any_kb.ingest_packets([edge])
     [again] = read_packets(any_kb, [edge.key])
     assert sorted((p.handle, p.role.value) for p in again.participants) == sorted(
-        (p.handle, p.role.value) for p in edge.participants)
+        (p.handle, p.role.value) for p in edge.participants
+    )
     assert len(again.timeline) == 3
 
 
-@pytest.mark.parametrize(("data", "field", "expected"), [
-    ({"decisions": [{"id": "D1", "at": "2025-01-05T19:00:00Z", "decision": "a"},
-                    {"id": "D1", "at": "2025-01-05T19:10:00Z", "decision": "b"}]}, "decisions.id", "repeated: D1"),
-    ({"participants": [{"handle": "ann", "role": "responder"}, {"handle": "ann", "role": "responder"}]},
-     "participants", "ann as responder"),
-    ({"incident": {"severity": True}}, "incident.severity", "SEV1..SEV5"),
-    ({"incident": {"severity": "2"}}, "incident.severity", "SEV1..SEV5"),
-    ({"incident": {"severity": 2.0}}, "incident.severity", "SEV1..SEV5"),
-    ({"incident": {"customers_affected": "12"}}, "incident.customers_affected", "valid integer"),
-    ({"incident": {"customers_affected": 2**63}}, "incident.customers_affected", "9223372036854775807"),
-    ({"incident": {"started_at": 1735689600}}, "incident.started_at", "not the number"),
-    ({"incident": {"started_at": "0001-01-01T00:00:00+05:00"}}, "incident.started_at", "between the years"),
-    ({"incident": {"id": ".."}}, "incident.id", "can name a file"),
-    ({"incident": {"id": "a/b"}}, "incident.id", "pattern"),
-    ({"incident": {"title": "   "}}, "incident.title", "pattern"),
-    ({"incident": {"summary": "x" * (MAX_TEXT + 1)}}, "incident.summary", "at most"),
-    ({"provenance": {"reviewed": "yes"}}, "provenance.reviewed", "valid boolean"),
-    ({"metrics": [{"name": "m", "points": [{"at": "2025-01-05T19:00:00Z", "value": float("inf")}]}]},
-     "metrics.0.points.0.value", "finite"),
-])
+@pytest.mark.parametrize(
+    ("data", "field", "expected"),
+    [
+        (
+            {
+                "decisions": [
+                    {"id": "D1", "at": "2025-01-05T19:00:00Z", "decision": "a"},
+                    {"id": "D1", "at": "2025-01-05T19:10:00Z", "decision": "b"},
+                ]
+            },
+            "decisions.id",
+            "repeated: D1",
+        ),
+        (
+            {"participants": [{"handle": "ann", "role": "responder"}, {"handle": "ann", "role": "responder"}]},
+            "participants",
+            "ann as responder",
+        ),
+        ({"incident": {"severity": True}}, "incident.severity", "SEV1..SEV5"),
+        ({"incident": {"severity": "2"}}, "incident.severity", "SEV1..SEV5"),
+        ({"incident": {"severity": 2.0}}, "incident.severity", "SEV1..SEV5"),
+        ({"incident": {"customers_affected": "12"}}, "incident.customers_affected", "valid integer"),
+        ({"incident": {"customers_affected": 2**63}}, "incident.customers_affected", "9223372036854775807"),
+        ({"incident": {"started_at": 1735689600}}, "incident.started_at", "not the number"),
+        ({"incident": {"started_at": "0001-01-01T00:00:00+05:00"}}, "incident.started_at", "between the years"),
+        ({"incident": {"id": ".."}}, "incident.id", "can name a file"),
+        ({"incident": {"id": "a/b"}}, "incident.id", "pattern"),
+        ({"incident": {"title": "   "}}, "incident.title", "pattern"),
+        ({"incident": {"summary": "x" * (MAX_TEXT + 1)}}, "incident.summary", "at most"),
+        ({"provenance": {"reviewed": "yes"}}, "provenance.reviewed", "valid boolean"),
+        (
+            {"metrics": [{"name": "m", "points": [{"at": "2025-01-05T19:00:00Z", "value": float("inf")}]}]},
+            "metrics.0.points.0.value",
+            "finite",
+        ),
+    ],
+)
 def test_values_are_not_coerced_and_field_is_named(data: dict[str, Any], field: str, expected: str) -> None:
     packet = base_packet()
     for section, value in data.items():
@@ -170,19 +195,31 @@ def _adversarial() -> dict[str, tuple[str, bytes]]:
     pd_priority = hostile_files.GOOD_INCIDENT
     spaces = " " * MEGABYTE
     return {
-        "packet: summary of spaces": ("p.yaml", (
-            "incident:\n  id: ADV\n  title: t\n  severity: 2\n  started_at: 2025-01-01T00:00:00Z\n"
-            f"  summary: '{spaces}x'\n").encode()),
+        "packet: summary of spaces": (
+            "p.yaml",
+            (
+                "incident:\n  id: ADV\n  title: t\n  severity: 2\n  started_at: 2025-01-01T00:00:00Z\n"
+                f"  summary: '{spaces}x'\n"
+            ).encode(),
+        ),
         "packet: brackets": ("p.yaml", b"[" * MEGABYTE),
         "packet: aliases": ("p.yaml", b"a: &a [x]\nb: [" + b"*a," * (MEGABYTE // 3) + b"]\n"),
         "packet: one long key": ("p.json", b'{"' + b"k" * MEGABYTE + b'": 1}'),
-        "packet: id of dots": ("p.yaml", (
-            "incident:\n  id: '" + "." * MEGABYTE + "'\n  title: t\n  severity: 2\n"
-            "  started_at: 2025-01-01T00:00:00Z\n").encode()),
-        "pagerduty: priority of spaces": ("pd.json", hostile_files._j(
-            {"incident": {**pd_priority, "priority": {"summary": spaces + "P"}}})),
-        "pagerduty: title of brackets": ("pd.json", hostile_files._j(
-            {"incident": {**pd_priority, "title": "[" * MEGABYTE}})),
+        "packet: id of dots": (
+            "p.yaml",
+            (
+                "incident:\n  id: '" + "." * MEGABYTE + "'\n  title: t\n  severity: 2\n"
+                "  started_at: 2025-01-01T00:00:00Z\n"
+            ).encode(),
+        ),
+        "pagerduty: priority of spaces": (
+            "pd.json",
+            hostile_files._j({"incident": {**pd_priority, "priority": {"summary": spaces + "P"}}}),
+        ),
+        "pagerduty: title of brackets": (
+            "pd.json",
+            hostile_files._j({"incident": {**pd_priority, "title": "[" * MEGABYTE}}),
+        ),
         "jira: quotes": ("j.csv", hostile_files.JIRA_HEADER.encode() + b'"' * MEGABYTE),
         "jira: commas": ("j.csv", hostile_files.JIRA_HEADER.encode() + b"," * MEGABYTE),
         "jira: resolved digits": ("j.csv", hostile_files.JIRA_HEADER.encode() + b"OPS-1,x,Done,," + b"1" * MEGABYTE),
@@ -201,8 +238,12 @@ def test_one_megabyte_adversarial_files_finish(tmp_path: Path, name: str) -> Non
     filename, data = ADVERSARIAL[name]
     file = tmp_path / filename
     file.write_bytes(data)
-    readers: dict[str, Callable[[Path], Any]] = {"packet": read_packet, "pagerduty": _pd, "jira": read_export,
-                                                 "roadmap": read_roadmap}
+    readers: dict[str, Callable[[Path], Any]] = {
+        "packet": read_packet,
+        "pagerduty": _pd,
+        "jira": read_export,
+        "roadmap": read_roadmap,
+    }
     read = readers[name.split(":")[0]]
     try:
         read(file)
@@ -221,8 +262,14 @@ def test_the_json_schema_agrees_with_the_model() -> None:
     validator = jsonschema.Draft202012Validator(EventPacket.model_json_schema())
     for packet in [*generate_corpus(40).packets, _extreme()]:
         assert not list(validator.iter_errors(dump_packet(packet))), packet.key
-    for incident in ({"id": ".."}, {"severity": True}, {"customers_affected": 2**63}, {"title": "   "},
-                     {"customers_affected": "12"}, {"started_at": 1735689600}):
+    for incident in (
+        {"id": ".."},
+        {"severity": True},
+        {"customers_affected": 2**63},
+        {"title": "   "},
+        {"customers_affected": "12"},
+        {"started_at": 1735689600},
+    ):
         data = base_packet()
         data["incident"].update(incident)
         assert list(validator.iter_errors(data)), incident

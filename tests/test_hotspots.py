@@ -88,6 +88,5 @@ def test_cli_repeats(tmp_path: Path) -> None:
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
     # P-01's agreed finding addresses core-db-saturation: every later DB incident repeats it.
-    assert {r["incident"] for r in rows if r["via"] == "core-db-saturation"} == {
-        f"P-{i:02d}" for i in range(5, 40, 4)}
+    assert {r["incident"] for r in rows if r["via"] == "core-db-saturation"} == {f"P-{i:02d}" for i in range(5, 40, 4)}
     assert {r["finding"] for r in rows if r["via"] == "core-db-saturation"} == {"P-01/finding/R1"}

@@ -25,8 +25,9 @@ from .fidelity import adversarial
 from .fidelity.compare import DATA, SHAPES, load, measure, share
 
 runner = CliRunner()
-needs_data = pytest.mark.skipif(not (DATA / "incident-reports-2i2c").is_dir(),
-                                reason=f"the shared real post-mortems are not at {DATA}")
+needs_data = pytest.mark.skipif(
+    not (DATA / "incident-reports-2i2c").is_dir(), reason=f"the shared real post-mortems are not at {DATA}"
+)
 TWO_I2C = DATA / "incident-reports-2i2c"
 
 
@@ -51,8 +52,9 @@ def test_every_real_document_imports_and_the_floors_hold(real: list) -> None:  #
     right = sum(r.anchors_right for r in real)
     assert right / len(real) >= 0.95, [(r.file, r.anchors) for r in real if not r.anchors_right]
     # Events are counted exactly, document by document: none lost, none invented.
-    assert [(r.file, r.got["events"], r.expected["events"]) for r in real
-            if r.got["events"] != r.expected["events"]] == []
+    assert [
+        (r.file, r.got["events"], r.expected["events"]) for r in real if r.got["events"] != r.expected["events"]
+    ] == []
 
 
 def test_every_shape_fixture_reads_exactly() -> None:
@@ -71,13 +73,17 @@ def _shape(name: str):  # type: ignore[no-untyped-def]
 
 def test_heading_times_checkboxes_owners_and_work_items() -> None:
     p, report = _shape("heading-times-ist.md")
-    assert [e.at for e in p.timeline] == [_utc(2024, 8, 28, 15, 22), _utc(2024, 8, 28, 15, 32),
-                                          _utc(2024, 8, 28, 15, 54)]
+    assert [e.at for e in p.timeline] == [
+        _utc(2024, 8, 28, 15, 22),
+        _utc(2024, 8, 28, 15, 32),
+        _utc(2024, 8, 28, 15, 54),
+    ]
     assert p.timeline[1].text == "Activity bump is noticed but regular fixes don't seem to fix things"
     a1, a2 = p.analyses[0].findings
     assert (a1.status, a1.owner) == (FindingStatus.DONE, "yuvi")
     assert [(w.system, w.external_id, w.url) for w in a1.work_items] == [
-        ("github", "example/infra#89", "https://github.com/example/infra/issues/89")]
+        ("github", "example/infra#89", "https://github.com/example/infra/issues/89")
+    ]
     assert a2.status is FindingStatus.AGREED and [w.external_id for w in a2.work_items] == ["#2226"]
     assert report.zone == "IST (as the document states)"
 
@@ -85,10 +91,16 @@ def test_heading_times_checkboxes_owners_and_work_items() -> None:
 def test_date_headings_past_midnight_and_sections_in_other_words() -> None:
     p, _ = _shape("date-headings-eest.md")
     # "### 00:40" under "## May 12" follows 23:50: the next day; "## 13 May" then "14:30" lines.
-    assert [e.at for e in p.timeline] == [_utc(2025, 5, 12, 20, 50), _utc(2025, 5, 12, 21, 40),
-                                          _utc(2025, 5, 13, 11, 30), _utc(2025, 5, 13, 12, 51)]
+    assert [e.at for e in p.timeline] == [
+        _utc(2025, 5, 12, 20, 50),
+        _utc(2025, 5, 12, 21, 40),
+        _utc(2025, 5, 13, 11, 30),
+        _utc(2025, 5, 13, 12, 51),
+    ]
     assert [f.statement for f in p.analyses[0].factors] == [
-        "The legacy profile set no memory limit", "Nobody watched the cluster during the workshop"]
+        "The legacy profile set no memory limit",
+        "Nobody watched the cluster during the workshop",
+    ]
     f1, f2 = p.analyses[0].findings  # under "What we're doing about it"
     assert f1.owner == "alice" and f2.status is FindingStatus.DONE
 
@@ -123,21 +135,25 @@ def test_footnote_heading_wrapped_bullets_summer_time_misspelled_heading_attende
     assert len(p.analyses[0].factors) == 2  # "## Contributing Facotrs"
     assert [x.handle for x in p.participants] == ["alice", "bob", "carol"]
     findings = p.analyses[0].findings  # a table without closing pipes
-    assert [(f.owner, [w.external_id for w in f.work_items]) for f in findings] == [("bob", ["PAY-1"]),
-                                                                                    ("carol", [])]
+    assert [(f.owner, [w.external_id for w in f.work_items]) for f in findings] == [("bob", ["PAY-1"]), ("carol", [])]
 
 
 def test_unknown_times_kept_in_order_three_part_zone_entities_and_link_labels() -> None:
     p, report = _shape("unknown-times-iana.md")
     assert report.status == "imported"  # "HH:mm" and "??" in a real report: not a template
     assert report.zone == "America/Indiana/Indianapolis (as the document states)"
-    assert [e.at for e in p.timeline] == [_utc(2022, 3, 14, 18, 0), _utc(2022, 3, 14, 18, 0),
-                                          _utc(2022, 3, 14, 19, 20), _utc(2022, 3, 14, 19, 20),
-                                          _utc(2022, 3, 14, 20, 5)]
+    assert [e.at for e in p.timeline] == [
+        _utc(2022, 3, 14, 18, 0),
+        _utc(2022, 3, 14, 18, 0),
+        _utc(2022, 3, 14, 19, 20),
+        _utc(2022, 3, 14, 19, 20),
+        _utc(2022, 3, 14, 20, 5),
+    ]
     assert p.timeline[0].text.startswith("(time unknown: 2022-03-14 HH:mm)")
     assert p.timeline[3].text.startswith("(time unknown: 2022-03-14 ??)")
     assert p.analyses[0].factors[0].statement == (
-        "A schema change was merged without a migration & nobody ran the backfill.")  # &amp; decoded
+        "A schema change was merged without a migration & nobody ran the backfill."
+    )  # &amp; decoded
     finding = p.analyses[0].findings[0]
     assert "Zulip stream" in finding.statement and "[" not in finding.statement
     assert [(w.system, w.external_id) for w in finding.work_items] == [("gitlab", "example/data#7")]
@@ -157,8 +173,10 @@ def test_labels_numeric_dates_and_iso_durations() -> None:
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "America/Indiana", "Etc/Nowhere/Deeper"])
 def test_an_unknown_zone_is_a_note_for_that_file_never_a_crash(zone: str) -> None:
-    text = (f"# Outage\n\nAll times are in {zone}.\n\n## Summary\n\nIt broke.\n\n## Timeline\n\n"
-            "- 2024-06-01 12:00 It broke\n\n## Action Items\n\n- Fix it\n")
+    text = (
+        f"# Outage\n\nAll times are in {zone}.\n\n## Summary\n\nIt broke.\n\n## Timeline\n\n"
+        "- 2024-06-01 12:00 It broke\n\n## Action Items\n\n- Fix it\n"
+    )
     result = import_text(text, Path("zone.md"))
     assert result.packet is not None, result.report.reason
     assert result.packet.timeline[0].at == _utc(2024, 6, 1, 12, 0)
@@ -166,12 +184,16 @@ def test_an_unknown_zone_is_a_note_for_that_file_never_a_crash(zone: str) -> Non
 
 
 def test_a_template_is_only_a_template_when_mostly_placeholders() -> None:
-    blank = ("# Incident Title\n\n## Summary\n\n## Timeline\n\n| Time | Event |\n| --- | --- |\n"
-             "| 20xx-MM-DD HH:mm | Short event description |\n\n## Action Items\n\n-\n")
+    blank = (
+        "# Incident Title\n\n## Summary\n\n## Timeline\n\n| Time | Event |\n| --- | --- |\n"
+        "| 20xx-MM-DD HH:mm | Short event description |\n\n## Action Items\n\n-\n"
+    )
     assert import_text(blank, Path("x.md")).report.status == "template"
-    real_one = blank.replace("| 20xx-MM-DD HH:mm | Short event description |",
-                             "| 2024-02-03 HH:mm | Engineers restart the database cluster |\n"
-                             "| 2024-02-03 10:15 | The [Zulip stream] confirms recovery |")
+    real_one = blank.replace(
+        "| 20xx-MM-DD HH:mm | Short event description |",
+        "| 2024-02-03 HH:mm | Engineers restart the database cluster |\n"
+        "| 2024-02-03 10:15 | The [Zulip stream] confirms recovery |",
+    )
     assert import_text(real_one, Path("template-notes.md")).report.status == "imported"
 
 
@@ -206,15 +228,21 @@ def test_cli_import_pdf_names_the_bad_file_imports_the_rest(tmp_path: Path) -> N
     (folder / "notes.md").write_text("# Not a PDF\n")  # `kb import pdf FOLDER` reads the PDFs only
     out = tmp_path / "packets"
     db = tmp_path / "g.lbug"
-    result = runner.invoke(app, ["import", "pdf", str(folder), "--out", str(out), "--ingest", "--db", str(db),
-                                 "--format", "json"])
+    result = runner.invoke(
+        app, ["import", "pdf", str(folder), "--out", str(out), "--ingest", "--db", str(db), "--format", "json"]
+    )
     assert result.exit_code == 1, result.output
     reports = {Path(r["file"]).name: r for r in json.loads(result.stdout)}
-    assert sorted(reports) == ["2025-08-26-leap-out-of-gpus.pdf",
-                               "2026-03-12-LIS-hub-unreachable-after-ingress-migration.pdf", "broken.pdf"]
+    assert sorted(reports) == [
+        "2025-08-26-leap-out-of-gpus.pdf",
+        "2026-03-12-LIS-hub-unreachable-after-ingress-migration.pdf",
+        "broken.pdf",
+    ]
     assert reports["broken.pdf"]["status"] == "failed" and "broken.pdf" in result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["2025-08-26-leap-out-of-gpus.yaml",
-                                                     "2026-03-12-lis-hub-unreachable-after-ingress-migration.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "2025-08-26-leap-out-of-gpus.yaml",
+        "2026-03-12-lis-hub-unreachable-after-ingress-migration.yaml",
+    ]
     with kb.connect(engine="ladybug", db=db) as kbase:
         assert _counts(kbase)["Incident"] == 2
 
@@ -250,11 +278,14 @@ def test_a_1mb_adversarial_pdf_imports_in_linear_time() -> None:
     assert result.report.status == "imported", result.report.reason
 
 
-@pytest.mark.parametrize(("field", "value", "named"), [
-    ("resolved_at", "2024-01-01T00:00:00Z", "resolved_at"),
-    ("detected_at", "2024-01-01T23:59:00Z", "detected_at"),
-    ("mitigated_at", "2024-01-01T12:00:00Z", "mitigated_at"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("resolved_at", "2024-01-01T00:00:00Z", "resolved_at"),
+        ("detected_at", "2024-01-01T23:59:00Z", "detected_at"),
+        ("mitigated_at", "2024-01-01T12:00:00Z", "mitigated_at"),
+    ],
+)
 def test_out_of_order_anchors_are_rejected_with_the_field_named(field: str, value: str, named: str) -> None:
     from pydantic import ValidationError
 
@@ -270,8 +301,10 @@ def test_out_of_order_anchors_are_rejected_with_the_field_named(field: str, valu
 
 
 def test_impossible_offsets_and_durations_are_notes_not_crashes() -> None:
-    text = ("# Outage\n\nAll times in UTC+99.\n\n## Timeline\n\n- 2024-06-01 12:00 It broke\n\n"
-            "## Stats\n\n- Time to recovery: 9999999 days\n- Time to detection: PT99999999H\n")
+    text = (
+        "# Outage\n\nAll times in UTC+99.\n\n## Timeline\n\n- 2024-06-01 12:00 It broke\n\n"
+        "## Stats\n\n- Time to recovery: 9999999 days\n- Time to detection: PT99999999H\n"
+    )
     result = import_text(text, Path("odd.md"))
     assert result.packet is not None, result.report.reason
     assert result.packet.timeline[0].at == _utc(2024, 6, 1, 12, 0)
@@ -281,12 +314,15 @@ def test_impossible_offsets_and_durations_are_notes_not_crashes() -> None:
     assert broken.report.status == "failed" and "not a readable PDF" in (broken.report.reason or "")
 
 
-@pytest.mark.parametrize(("lines", "handles"), [
-    ("## Attendees\n\n- AB, CD, EF\n", ["AB", "CD", "EF"]),
-    ("## Attendees\n\nAB CD EF\n", ["AB", "CD", "EF"]),
-    ("## Attendees\n\n@ann @bob @cy\n", ["ann", "bob", "cy"]),
-    ("## Action Items\n\n- Fix it\n\nAttendees: ann, bob and cy\n", ["ann", "bob", "cy"]),
-])
+@pytest.mark.parametrize(
+    ("lines", "handles"),
+    [
+        ("## Attendees\n\n- AB, CD, EF\n", ["AB", "CD", "EF"]),
+        ("## Attendees\n\nAB CD EF\n", ["AB", "CD", "EF"]),
+        ("## Attendees\n\n@ann @bob @cy\n", ["ann", "bob", "cy"]),
+        ("## Action Items\n\n- Fix it\n\nAttendees: ann, bob and cy\n", ["ann", "bob", "cy"]),
+    ],
+)
 def test_attendee_lists_give_every_handle(lines: str, handles: list[str]) -> None:
     text = "# X\n\n## Summary\n\nOn 2024-01-01 it broke.\n\n## Timeline\n\n- 2024-01-01 10:00 It broke\n\n" + lines
     result = import_text(text, Path("a.md"))

@@ -44,8 +44,10 @@ DFDS_EXPECTED = {
 CET = timedelta(hours=1)
 # Where the document's TTD/TTR land on rows, the incident starts at the row impact began,
 # not at the first row (an earlier maintenance); elsewhere at the first row.
-IMPACT_STARTS = {"PM2020-005": datetime(2020, 6, 9, 11, 20, tzinfo=UTC),   # 12:20 CET: ALB attachments removed
-                 "PM2020-007": datetime(2020, 10, 6, 7, 0, tzinfo=UTC)}    # 08:00 CET: pods crash-looping
+IMPACT_STARTS = {
+    "PM2020-005": datetime(2020, 6, 9, 11, 20, tzinfo=UTC),  # 12:20 CET: ALB attachments removed
+    "PM2020-007": datetime(2020, 10, 6, 7, 0, tzinfo=UTC),
+}  # 08:00 CET: pods crash-looping
 
 
 def _utc(y: int, mo: int, d: int, h: int, mi: int) -> datetime:
@@ -69,7 +71,10 @@ def test_every_dfds_postmortem_imports_with_counts_and_stats(dfds: dict[str, obj
         assert report.status == "imported", (key, report.reason)
         assert report.template == "dfds", key
         assert (len(packet.timeline), len(packet.analyses[0].factors), len(packet.analyses[0].findings)) == (
-            events, factors, findings), key
+            events,
+            factors,
+            findings,
+        ), key
         inc = packet.incident
         assert inc.started_at == IMPACT_STARTS.get(key, min(e.at for e in packet.timeline)), key
         if ttd is None:
@@ -104,7 +109,7 @@ def test_dfds_values_match_the_documents(dfds: dict[str, object]) -> None:
     ]
     assert p.timeline[0].kind is EventKind.TRIGGER and p.timeline[1].kind is EventKind.DETECTION
     assert p.incident.detected_at == _utc(2020, 1, 21, 15, 30)  # 54 minutes after the expiry
-    assert p.incident.resolved_at == _utc(2020, 1, 21, 17, 4)   # "service restored"
+    assert p.incident.resolved_at == _utc(2020, 1, 21, 17, 4)  # "service restored"
     assert [f.statement for f in p.analyses[0].factors] == [
         "Insufficient monitoring of the KIAM server",
         "Too much noise in our alert Slack channel, drowning important alerts",
@@ -126,8 +131,7 @@ def test_dfds_values_match_the_documents(dfds: dict[str, object]) -> None:
     p9 = dfds["PM2019-009"]
     a1 = p9.packet.analyses[0].findings[0]  # type: ignore[attr-defined]
     assert a1.statement.startswith("Make sure all deployed resources have a plan for monitoring / scaling: This is")
-    assert "a1: Make sure all deployed resources have a plan for monitoring / scaling" in \
-        p9.report.work_item_candidates  # type: ignore[attr-defined]
+    assert "a1: Make sure all deployed resources have a plan for monitoring / scaling" in p9.report.work_item_candidates  # type: ignore[attr-defined]
     # "2019-12-03 --:--": the day is known, the time is not.
     unknown = [e for e in p9.packet.timeline if "Surge new deployments" in e.text]  # type: ignore[attr-defined]
     assert unknown[0].text.startswith("(time unknown: 2019-12-03 --:--)")
@@ -199,7 +203,7 @@ def test_google_sre_document() -> None:
     assert report.zone == "UTC (as the document states)"
     assert any("times read in UTC as the document states" in n for n in p.provenance.notes)
     assert p.incident.detected_at == _utc(2015, 10, 21, 14, 55)  # the pager storm
-    assert p.incident.resolved_at == _utc(2015, 10, 22, 0, 10)   # "INCIDENT ENDS"
+    assert p.incident.resolved_at == _utc(2015, 10, 22, 0, 10)  # "INCIDENT ENDS"
     factors = p.analyses[0].factors
     assert len(factors) == 3 and factors[0].statement.startswith("A cascading failure caused by")
     assert factors[1].statement == "We are out of practice in responding to cascading failure."  # what went wrong
@@ -222,14 +226,20 @@ def test_pagerduty_shaped_document() -> None:
     assert report.template == "pagerduty" and p is not None
     inc = p.incident
     assert (inc.id, inc.severity, inc.services, inc.teams) == (
-        "INC-2024-017", 2, ["checkout-api", "payments-gateway"], ["payments"])
+        "INC-2024-017",
+        2,
+        ["checkout-api", "payments-gateway"],
+        ["payments"],
+    )
     # "All times in PST" and 12-hour times: 2:02 PM PST is 22:02 UTC; the date comes from the first line.
     assert inc.started_at == _utc(2024, 3, 4, 22, 2)
     assert inc.detected_at == _utc(2024, 3, 4, 22, 9)
     assert inc.acknowledged_at == _utc(2024, 3, 4, 22, 21)
     assert inc.mitigated_at == _utc(2024, 3, 4, 22, 49)
-    assert [e.text for e in p.timeline][:2] == ["Configuration change deployed to the payments gateway",
-                                                "Alert: checkout error rate above 5%"]
+    assert [e.text for e in p.timeline][:2] == [
+        "Configuration change deployed to the payments gateway",
+        "Alert: checkout error rate above 5%",
+    ]
     assert inc.summary.startswith("For 47 minutes on March 4th")
     assert "connection pool from 200 to 20" in inc.summary  # What Happened joins the overview
     assert inc.customer_impact.startswith("About 31% of checkout attempts failed")
@@ -237,12 +247,16 @@ def test_pagerduty_shaped_document() -> None:
     assert len(p.analyses[0].factors) == 4
     assert p.analyses[0].factors[3].statement == "Acknowledgement took 12 minutes."
     assert [(x.handle, x.role.value) for x in p.participants] == [
-        ("Priya", "incident_lead"), ("Tomasz", "responder"), ("Lena", "responder")]
+        ("Priya", "incident_lead"),
+        ("Tomasz", "responder"),
+        ("Lena", "responder"),
+    ]
     findings = p.analyses[0].findings
     assert [w.external_id for f in findings for w in f.work_items] == ["PAY-311", "PAY-312"]
     assert findings[2].status is FindingStatus.DONE
     assert report.work_item_candidates == [
-        "a2: Run configuration changes through the performance stage of the pipeline"]
+        "a2: Run configuration changes through the performance stage of the pipeline"
+    ]
 
 
 def test_heading_fallback_with_dates_without_a_year_and_an_iana_zone() -> None:
@@ -257,7 +271,8 @@ def test_heading_fallback_with_dates_without_a_year_and_an_iana_zone() -> None:
         "Rebuild skips checksum verification to save time.",
         "No alert on partial results: the health check only tests that the node answers.",
         "The replica rebuild does not verify segment checksums, and queries routed to it returned partial "
-        "results for several hours."]
+        "results for several hours.",
+    ]
     assert [f.addresses for f in p.analyses[0].findings] == [["f3"], ["f2"]]
     assert p.analyses[0].findings[0].owner == "storage team"  # "(storage team)" after the action
     assert "section 'Misc': not recognised" in report.not_recognised
@@ -285,8 +300,10 @@ def test_dates_times_zones_and_durations() -> None:
 
 
 def test_zone_line_changes_the_reading() -> None:
-    body = "\n## Summary\n\nA thing broke.\n\n## Timeline\n\n| Time | Event |\n| --- | --- |\n" \
-           "| 2024-06-01 12:00 | It broke |\n\n## Action Items\n\n- Fix it\n"
+    body = (
+        "\n## Summary\n\nA thing broke.\n\n## Timeline\n\n| Time | Event |\n| --- | --- |\n"
+        "| 2024-06-01 12:00 | It broke |\n\n## Action Items\n\n- Fix it\n"
+    )
     utc = import_text("# Broke" + body, Path("INC-1.md")).packet
     cet = import_text("# Broke\n\nAll times in CET." + body, Path("INC-1.md")).packet
     assert utc is not None and cet is not None
@@ -311,8 +328,9 @@ def test_a_folder_with_bad_files_imports_the_rest_and_names_them(tmp_path: Path)
     folder = _bad_folder(tmp_path)
     out = tmp_path / "packets"
     db = tmp_path / "g.lbug"
-    result = runner.invoke(app, ["import", "markdown", str(folder), "--out", str(out), "--ingest",
-                                 "--db", str(db), "--format", "json"])
+    result = runner.invoke(
+        app, ["import", "markdown", str(folder), "--out", str(out), "--ingest", "--db", str(db), "--format", "json"]
+    )
     assert result.exit_code == 1, result.output
     reports = {Path(r["file"]).name: r for r in json.loads(result.stdout)}
     assert reports["binary.md"]["status"] == "failed" and "binary" in reports["binary.md"]["reason"]

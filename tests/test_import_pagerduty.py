@@ -37,20 +37,28 @@ def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second
 def test_incident_and_log_entries_become_a_packet() -> None:
     [inc] = pagerduty.read_file(PD)
     assert (inc.id, inc.number, inc.key, inc.priority, inc.service) == (
-        "PXYZ123", 1234, "PD-1234", "P2", "checkout-api")
+        "PXYZ123",
+        1234,
+        "PD-1234",
+        "P2",
+        "checkout-api",
+    )
     packet = pagerduty.new_packet(inc)
     meta = packet.incident
     assert (meta.id, meta.severity, meta.services, meta.teams) == ("PD-1234", 2, ["checkout-api"], ["payments"])
     assert meta.started_at == _utc(2024, 3, 4, 22, 9, 5)
-    assert meta.detected_at == _utc(2024, 3, 4, 22, 9, 5)        # the trigger
+    assert meta.detected_at == _utc(2024, 3, 4, 22, 9, 5)  # the trigger
     assert meta.acknowledged_at == _utc(2024, 3, 4, 22, 21, 30)  # given as 14:21:30-08:00
     assert meta.resolved_at == _utc(2024, 3, 4, 22, 52)
     assert meta.tags == ["pagerduty:PXYZ123"]
     # notify is not a timeline event; the five others are, in time order, with stable ids.
     assert [(e.id, e.kind) for e in packet.timeline] == [
-        ("pd-R1TRIGGER0001", EventKind.DETECTION), ("pd-R1ESCAL00001", EventKind.COMMUNICATION),
-        ("pd-R1ACK0000001", EventKind.KEY_MOMENT), ("pd-R1NOTE000001", EventKind.KEY_MOMENT),
-        ("pd-R1RESOLVE001", EventKind.REPAIR)]
+        ("pd-R1TRIGGER0001", EventKind.DETECTION),
+        ("pd-R1ESCAL00001", EventKind.COMMUNICATION),
+        ("pd-R1ACK0000001", EventKind.KEY_MOMENT),
+        ("pd-R1NOTE000001", EventKind.KEY_MOMENT),
+        ("pd-R1RESOLVE001", EventKind.REPAIR),
+    ]
     assert packet.timeline[3].text == "Note added: Rolling back the gateway pool configuration change"
     assert {p.handle for p in packet.participants} == {"Tomasz", "Priya"}
     prov = packet.provenance
@@ -81,8 +89,13 @@ def test_merge_adds_each_event_once_and_reports_conflicts() -> None:
     assert merged.incident.acknowledged_at == packet.incident.acknowledged_at
     assert sorted(c.split(":")[0] for c in report.conflicts) == ["acknowledged_at", "detected_at", "resolved_at"]
     # Where the packet has no times, PagerDuty fills them.
-    bare = packet.model_copy(update={"incident": packet.incident.model_copy(
-        update={"detected_at": None, "acknowledged_at": None, "resolved_at": None})})
+    bare = packet.model_copy(
+        update={
+            "incident": packet.incident.model_copy(
+                update={"detected_at": None, "acknowledged_at": None, "resolved_at": None}
+            )
+        }
+    )
     filled, fill_report = pagerduty.merge(bare, inc)
     assert fill_report.filled == ["detected_at", "acknowledged_at", "resolved_at"]
     assert filled.incident.acknowledged_at == _utc(2024, 3, 4, 22, 21, 30)
@@ -166,8 +179,19 @@ def test_cli_merge_into_graph(tmp_path: Path) -> None:
     db = tmp_path / "g.lbug"
     md = runner.invoke(app, ["import", "markdown", str(MARKDOWN), "--ingest", "--db", str(db)])
     assert md.exit_code == 0, md.output
-    args = ["import", "pagerduty", str(PD), "--merge-into", "graph", "--as", "INC-2024-017", "--db", str(db),
-            "--format", "json"]
+    args = [
+        "import",
+        "pagerduty",
+        str(PD),
+        "--merge-into",
+        "graph",
+        "--as",
+        "INC-2024-017",
+        "--db",
+        str(db),
+        "--format",
+        "json",
+    ]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     assert json.loads(first.stdout)[0]["added_events"] == 5

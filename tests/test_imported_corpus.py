@@ -30,42 +30,102 @@ START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 KIAM = "The KIAM server certificate expired and pods could not assume IAM roles on the Hellman cluster"
 
 
-def imported(key: str, day: int, title: str, summary: str, factors: list[str], findings: list[str],
-             severity: int | None = None, reviewed: bool = False, themes: list[str] | None = None,
-             timeline: list[str] | None = None) -> EventPacket:
+def imported(
+    key: str,
+    day: int,
+    title: str,
+    summary: str,
+    factors: list[str],
+    findings: list[str],
+    severity: int | None = None,
+    reviewed: bool = False,
+    themes: list[str] | None = None,
+    timeline: list[str] | None = None,
+) -> EventPacket:
     """A packet shaped like `kb import markdown` output: imported, not reviewed, no published_at."""
     at = START + timedelta(days=day)
     data: dict[str, Any] = {
-        "incident": {"id": key, "title": title, "started_at": at, "summary": summary,
-                     **({"severity": severity} if severity is not None else {})},
-        "provenance": {"source": "markdown", "file": f"/docs/{key}-report.md", "imported": True,
-                       "reviewed": reviewed},
-        "timeline": [{"at": at + timedelta(minutes=10 * n), "kind": "key_moment", "text": t}
-                     for n, t in enumerate(timeline or [])],
-        "analyses": [{"id": "imported", "method": "contribution_map",
-                      "factors": [{"id": f"f{n}", "statement": s, "category": "technical", "category_guessed": True,
-                                   "themes": themes or []} for n, s in enumerate(factors, start=1)],
-                      "influences": [{"source": f"f{n}", "target": "impact"} for n in range(1, len(factors) + 1)],
-                      "findings": [{"id": f"a{n}", "statement": s, "status": "agreed", "tags": ["imported"]}
-                                   for n, s in enumerate(findings, start=1)]}],
+        "incident": {
+            "id": key,
+            "title": title,
+            "started_at": at,
+            "summary": summary,
+            **({"severity": severity} if severity is not None else {}),
+        },
+        "provenance": {"source": "markdown", "file": f"/docs/{key}-report.md", "imported": True, "reviewed": reviewed},
+        "timeline": [
+            {"at": at + timedelta(minutes=10 * n), "kind": "key_moment", "text": t}
+            for n, t in enumerate(timeline or [])
+        ],
+        "analyses": [
+            {
+                "id": "imported",
+                "method": "contribution_map",
+                "factors": [
+                    {
+                        "id": f"f{n}",
+                        "statement": s,
+                        "category": "technical",
+                        "category_guessed": True,
+                        "themes": themes or [],
+                    }
+                    for n, s in enumerate(factors, start=1)
+                ],
+                "influences": [{"source": f"f{n}", "target": "impact"} for n in range(1, len(factors) + 1)],
+                "findings": [
+                    {"id": f"a{n}", "statement": s, "status": "agreed", "tags": ["imported"]}
+                    for n, s in enumerate(findings, start=1)
+                ],
+            }
+        ],
     }
     return EventPacket.model_validate(data)
 
 
 def corpus() -> list[EventPacket]:
     return [
-        imported("DOC-01", 0, "KIAM service disruption on Hellman", KIAM,
-                 ["Insufficient monitoring of the KIAM server certificate expiry"],
-                 ["Alert 14 days before any certificate expires"]),
-        imported("DOC-02", 3, "Limited knowledge of certain legacy jobs", "A batch job on the billing hosts failed; "
-                 "we had limited knowledge of certain legacy scripts.", ["Limited knowledge of the legacy scripts"],
-                 ["Write down how the legacy billing jobs run"], severity=2),
-        imported("DOC-03", 40, "KIAM disruption on Hellman again", KIAM + ". We had seen this issue before.",
-                 ["Insufficient monitoring of the KIAM server certificate expiry"], []),
-        imported("DOC-04", 50, "Ingress controller upgrade outage", "An ingress-nginx upgrade on the cluster made "
-                 "the hub unreachable; see DOC-02 for the billing side.", ["Upgrade notes not read"], []),
-        imported("DOC-05", 60, "KIAM certificate expired on Hellman once more", KIAM,
-                 ["Insufficient monitoring of the KIAM server certificate expiry"], [], severity=1),
+        imported(
+            "DOC-01",
+            0,
+            "KIAM service disruption on Hellman",
+            KIAM,
+            ["Insufficient monitoring of the KIAM server certificate expiry"],
+            ["Alert 14 days before any certificate expires"],
+        ),
+        imported(
+            "DOC-02",
+            3,
+            "Limited knowledge of certain legacy jobs",
+            "A batch job on the billing hosts failed; we had limited knowledge of certain legacy scripts.",
+            ["Limited knowledge of the legacy scripts"],
+            ["Write down how the legacy billing jobs run"],
+            severity=2,
+        ),
+        imported(
+            "DOC-03",
+            40,
+            "KIAM disruption on Hellman again",
+            KIAM + ". We had seen this issue before.",
+            ["Insufficient monitoring of the KIAM server certificate expiry"],
+            [],
+        ),
+        imported(
+            "DOC-04",
+            50,
+            "Ingress controller upgrade outage",
+            "An ingress-nginx upgrade on the cluster made the hub unreachable; see DOC-02 for the billing side.",
+            ["Upgrade notes not read"],
+            [],
+        ),
+        imported(
+            "DOC-05",
+            60,
+            "KIAM certificate expired on Hellman once more",
+            KIAM,
+            ["Insufficient monitoring of the KIAM server certificate expiry"],
+            [],
+            severity=1,
+        ),
     ]
 
 
@@ -109,10 +169,24 @@ def test_repeats_from_text_and_near_twins_name_the_earlier_incident(any_kb: Know
 
 
 def test_guessed_themes_count_nothing_stated_ones_fully(any_kb: KnowledgeBase) -> None:
-    a = imported("G-01", 0, "Cache node ran out of memory", "The cache node ran out of memory.", ["Memory grew"], [],
-                 themes=["capacity-exhaustion"])
-    b = imported("G-02", 5, "Login page slow for users", "Users saw a slow login page.", ["Slow queries"], [],
-                 themes=["capacity-exhaustion"])
+    a = imported(
+        "G-01",
+        0,
+        "Cache node ran out of memory",
+        "The cache node ran out of memory.",
+        ["Memory grew"],
+        [],
+        themes=["capacity-exhaustion"],
+    )
+    b = imported(
+        "G-02",
+        5,
+        "Login page slow for users",
+        "Users saw a slow login page.",
+        ["Slow queries"],
+        [],
+        themes=["capacity-exhaustion"],
+    )
     any_kb.ingest_packets([a, b])
     guessed = SimilarityIndex.build(any_kb).similar("G-02", 1)
     assert guessed.iloc[0]["structure"] == 0.0 and "themes" not in guessed.iloc[0]["reason"]
@@ -135,7 +209,8 @@ def test_related_edges_do_not_depend_on_load_order(any_kb: KnowledgeBase, tmp_pa
         together = stored_related(once)
     assert len(together) > 0
     assert set(zip(stepwise["incident"], stepwise["related"], strict=True)) == set(
-        zip(together["incident"], together["related"], strict=True))
+        zip(together["incident"], together["related"], strict=True)
+    )
 
 
 def test_learned_themes_bulk_accept_rename_reject(any_kb: KnowledgeBase) -> None:

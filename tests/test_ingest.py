@@ -67,16 +67,23 @@ def test_corrected_packet_replaces_what_it_said(any_kb: KnowledgeBase, tmp_path:
 
 def test_tool_made_links_survive_reingest(any_kb: KnowledgeBase) -> None:
     any_kb.ingest_paths([EXAMPLE])
-    any_kb.engine.write([(
-        "MATCH (f:Finding {key: $f}) MERGE (w:WorkItem {key: 'jira:PLAT-999'}) SET w.origin = 'jira-push' "
-        "MERGE (f)-[t:TRACKED_BY]->(w) SET t.origin = 'jira-push'",
-        {"f": "INC-2025-001/finding/R2"},
-    )])
+    any_kb.engine.write(
+        [
+            (
+                "MATCH (f:Finding {key: $f}) MERGE (w:WorkItem {key: 'jira:PLAT-999'}) SET w.origin = 'jira-push' "
+                "MERGE (f)-[t:TRACKED_BY]->(w) SET t.origin = 'jira-push'",
+                {"f": "INC-2025-001/finding/R2"},
+            )
+        ]
+    )
     any_kb.ingest_paths([EXAMPLE])
     tracked = any_kb.cypher(
-        "MATCH (f:Finding)-[:TRACKED_BY]->(w:WorkItem) RETURN f.local_id AS finding, w.key AS item ORDER BY item")
-    assert tracked.to_dict("records") == [{"finding": "R1", "item": "jira:PLAT-101"},
-                                        {"finding": "R2", "item": "jira:PLAT-999"}]
+        "MATCH (f:Finding)-[:TRACKED_BY]->(w:WorkItem) RETURN f.local_id AS finding, w.key AS item ORDER BY item"
+    )
+    assert tracked.to_dict("records") == [
+        {"finding": "R1", "item": "jira:PLAT-101"},
+        {"finding": "R2", "item": "jira:PLAT-999"},
+    ]
 
 
 def test_malformed_packet_rejected_others_ingested(any_kb: KnowledgeBase, tmp_path: Path) -> None:
@@ -116,7 +123,7 @@ def test_malformed_packet_rejected_others_ingested(any_kb: KnowledgeBase, tmp_pa
 
 TRICKY = [
     "'); MATCH (n) DETACH DELETE n; //",
-    'quote " and \' and back\\slash \\n not a newline',
+    "quote \" and ' and back\\slash \\n not a newline",
     "emoji 🔥🚒 and accents déjà vu, 中文",
     "$rows {key: 'x'} `backticks` /* comment */",
     "x" * 100_000,
@@ -171,8 +178,13 @@ def test_json_schema_matches_model() -> None:
     del no_incident["incident"]
     bad_severity["incident"]["severity"] = 9
     extra["incident"]["surprise"] = 1
-    cases = {"good": (good, True), "bad status": (bad_status, False), "no incident": (no_incident, False),
-             "severity 9": (bad_severity, False), "unknown field": (extra, False)}
+    cases = {
+        "good": (good, True),
+        "bad status": (bad_status, False),
+        "no incident": (no_incident, False),
+        "severity 9": (bad_severity, False),
+        "unknown field": (extra, False),
+    }
     for name, (doc, valid) in cases.items():
         try:
             validate(doc)
@@ -201,11 +213,20 @@ def test_reingest_keeps_links_from_other_incidents(any_kb: KnowledgeBase, tmp_pa
     data["incident"]["id"] = "INC-2025-002"
     other = _packet_file(tmp_path, data, "other.yaml")
     any_kb.ingest_paths([EXAMPLE, other])
-    any_kb.engine.write([(
-        "MATCH (a:Incident {key: 'INC-2025-002'}), (b:Incident {key: 'INC-2025-001'}) "
-        "MERGE (a)-[r:RELATED_TO]->(b) SET r.score = 0.9, r.basis = 'test', r.origin = 'similarity'", {})])
+    any_kb.engine.write(
+        [
+            (
+                "MATCH (a:Incident {key: 'INC-2025-002'}), (b:Incident {key: 'INC-2025-001'}) "
+                "MERGE (a)-[r:RELATED_TO]->(b) SET r.score = 0.9, r.basis = 'test', r.origin = 'similarity'",
+                {},
+            )
+        ]
+    )
     any_kb.ingest_packets([read_packet(EXAMPLE)], run_hooks=False)  # replaces INC-2025-001, the link's target
-    links = any_kb.cypher("MATCH (a:Incident)-[r:RELATED_TO]->(b:Incident) "
-                          "RETURN a.key AS src, b.key AS dst, r.score AS score, r.origin AS origin")
+    links = any_kb.cypher(
+        "MATCH (a:Incident)-[r:RELATED_TO]->(b:Incident) "
+        "RETURN a.key AS src, b.key AS dst, r.score AS score, r.origin AS origin"
+    )
     assert links.to_dict("records") == [
-        {"src": "INC-2025-002", "dst": "INC-2025-001", "score": 0.9, "origin": "similarity"}]
+        {"src": "INC-2025-002", "dst": "INC-2025-001", "score": 0.9, "origin": "similarity"}
+    ]

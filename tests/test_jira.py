@@ -31,9 +31,16 @@ def flat(text: str) -> str:
 def packets_with_two_untracked() -> list[EventPacket]:
     """The loop fixture, with a second agreed, untracked finding on INC-B (a thankless one)."""
     packets = loop_packets()
-    packets[1].analyses[0].findings.append(Finding(
-        id="R2", statement="Document the hotfix path.", impact=2, effort=4, status=FindingStatus.AGREED,
-        addresses=["F1"]))
+    packets[1].analyses[0].findings.append(
+        Finding(
+            id="R2",
+            statement="Document the hotfix path.",
+            impact=2,
+            effort=4,
+            status=FindingStatus.AGREED,
+            addresses=["F1"],
+        )
+    )
     return packets
 
 
@@ -56,6 +63,7 @@ def jira_rows(kbase: KnowledgeBase) -> list[tuple[str, str, str]]:
 
 # -- push ---------------------------------------------------------------------------------
 
+
 def test_push_creates_records_and_is_idempotent(any_kb: KnowledgeBase, jira: JiraServer) -> None:
     any_kb.ingest_packets(packets_with_two_untracked())
     assert gate_status(any_kb, ["INC-B"]).iloc[0]["status"] == "open"
@@ -63,8 +71,10 @@ def test_push_creates_records_and_is_idempotent(any_kb: KnowledgeBase, jira: Jir
         report = push_findings(any_kb, ["INC-B"], client)
     assert report.error is None
     assert report.created == [("INC-B/finding/R1", "OPS-101"), ("INC-B/finding/R2", "OPS-102")]
-    assert jira_rows(any_kb) == [("jira:OPS-101", "INC-B/finding/R1", "jira-push"),
-                                 ("jira:OPS-102", "INC-B/finding/R2", "jira-push")]
+    assert jira_rows(any_kb) == [
+        ("jira:OPS-101", "INC-B/finding/R1", "jira-push"),
+        ("jira:OPS-102", "INC-B/finding/R2", "jira-push"),
+    ]
     assert gate_status(any_kb, ["INC-B"]).iloc[0]["status"] == "complete"
 
     first = jira.state.requests[0]
@@ -164,6 +174,7 @@ def test_unreachable_jira(jira: JiraServer) -> None:
 
 # -- CLI ----------------------------------------------------------------------------------
 
+
 def invoke(args: list[str], loop_db: Path, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     base = {"NEO4J_URI": "", "KB_ENGINE": "ladybug"}
     return runner.invoke(app, [*args, "--db", str(loop_db)], env={**base, **(env or {})})
@@ -194,12 +205,15 @@ def test_cli_export_jira_csv(loop_db: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1  # exporting does not track anything: the gate is still open
     with out.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0] == ["Summary", "Issue Type", "Priority", "Description", "Labels", "Labels", "Labels",
-                       "kb finding"]
+    assert rows[0] == ["Summary", "Issue Type", "Priority", "Description", "Labels", "Labels", "Labels", "kb finding"]
     assert len(rows) == 2
     summary, issue_type, priority, description, *labels, finding = rows[1]
     assert (summary, issue_type, priority, finding) == (
-        "Close the hotfix path around config validation.", "Task", "High", "INC-B/finding/R1")
+        "Close the hotfix path around config validation.",
+        "Task",
+        "High",
+        "INC-B/finding/R1",
+    )
     assert "Impact 4/5, effort 1/5 (quick-win)" in description
     assert labels == ["incident-kb", "INC-B", finding_label("INC-B/finding/R1")]
     assert invoke(["gate", "INC-B", "--export", "jira-csv"], loop_db).exit_code == 2  # --out is required
@@ -216,6 +230,7 @@ Something else,OPS-99,10099,Task,Done,Done,07/Apr/25 2:00 AM,01/May/25 9:00 AM,0
 
 def test_sync_updates_status_and_resolution(any_kb: KnowledgeBase, tmp_path: Path) -> None:
     from zoneinfo import ZoneInfo
+
     any_kb.ingest_packets(loop_packets())
     path = tmp_path / "export.csv"
     path.write_text(EXPORT, encoding="utf-8")

@@ -84,8 +84,7 @@ def imports_of(path: Path, root: Path = ROOT) -> list[tuple[int, str]]:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
             # `from kb import graph` imports the package kb.graph; `from kb.graph.x import y`, kb.graph.x
-            found += ([(node.lineno, f"{base}.{a.name}") for a in node.names] if base == "kb"
-                      else [(node.lineno, base)])
+            found += [(node.lineno, f"{base}.{a.name}") for a in node.names] if base == "kb" else [(node.lineno, base)]
     return found
 
 
@@ -153,12 +152,14 @@ def engine_reach() -> list[Violation]:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute) and node.attr == "engine":
-                out.append(Violation(str(path.relative_to(ROOT)), node.lineno,
-                                     f"{src} reaches `.engine` past the facade"))
+                out.append(
+                    Violation(str(path.relative_to(ROOT)), node.lineno, f"{src} reaches `.engine` past the facade")
+                )
     return out
 
 
 # -- the tests ---------------------------------------------------------------------------------
+
 
 def test_imports_flow_one_way() -> None:
     assert [str(v) for v in direction_violations()] == []
@@ -178,8 +179,10 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     probe.parent.mkdir(parents=True)
     (tmp_path / "kb" / "model").mkdir()
     (tmp_path / "kb" / "model" / "m.py").write_text("import pandas\nfrom kb.model import common\n", encoding="utf-8")
-    probe.write_text("import kb.model\n\ndef f():\n    from kb.analysis import gate\n    from ..graph import writer\n",
-                     encoding="utf-8")
+    probe.write_text(
+        "import kb.model\n\ndef f():\n    from kb.analysis import gate\n    from ..graph import writer\n",
+        encoding="utf-8",
+    )
     found = direction_violations(tmp_path)
     assert [v.line for v in found] == [4, 5]
     assert "imports kb.analysis " in found[0].message and "imports kb.graph " in found[1].message
@@ -193,6 +196,8 @@ if __name__ == "__main__":
     problems = direction_violations() + cycles() + engine_reach()
     for v in problems:
         print(v)
-    print(f"{len(direction_violations())} import(s) against the direction, {len(cycles())} cycle(s), "
-          f"{len(engine_reach())} `.engine` reach(es) above the facade")
+    print(
+        f"{len(direction_violations())} import(s) against the direction, {len(cycles())} cycle(s), "
+        f"{len(engine_reach())} `.engine` reach(es) above the facade"
+    )
     sys.exit(1 if problems else 0)

@@ -111,20 +111,26 @@ def test_each_sentence_is_judged_and_quoted_on_its_own() -> None:
     assert hit.sentence == "We should have load-tested the campaign."
 
 
-@pytest.mark.parametrize(("statement", "words"), [
-    ("Human error during the checkout deploy", "Human error"),
-    ("Operator error", "Operator error"),
-    ("The engineer ran the migration without a dry run", "The engineer"),
-    ("jonas forgot to drain the node", "forgot"),
-])
+@pytest.mark.parametrize(
+    ("statement", "words"),
+    [
+        ("Human error during the checkout deploy", "Human error"),
+        ("Operator error", "Operator error"),
+        ("The engineer ran the migration without a dry run", "The engineer"),
+        ("jonas forgot to drain the node", "forgot"),
+    ],
+)
 def test_names_a_person_as_cause(statement: str, words: str) -> None:
     assert names_a_person_as_cause(statement, PEOPLE) == words
 
 
-@pytest.mark.parametrize("statement", [
-    "The migration tool takes an exclusive lock without warning",
-    "Not human error: the runbook step was ambiguous",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "The migration tool takes an exclusive lock without warning",
+        "Not human error: the runbook step was ambiguous",
+    ],
+)
 def test_does_not_name_a_person_as_cause(statement: str) -> None:
     assert names_a_person_as_cause(statement, PEOPLE) is None
 
@@ -141,16 +147,20 @@ def _with(where: str, text: str) -> Any:
             analysis(data)["findings"][0]["statement"] = text
         elif where == "decision":
             data["decisions"][0]["rationale"] = text
+
     return change
 
 
-@pytest.mark.parametrize(("where", "text", "location"), [
-    ("factor", "The on-call engineer forgot to check the pool dashboard", "analyses.A1.factors.F2"),
-    ("summary", "Campaign load grew. amira should have paused the campaign.", "incident.summary"),
-    ("timeline", "jonas misconfigured the pool, which caused the timeouts", "timeline.2"),
-    ("finding", "Retrain the careless operators on the pool settings", "analyses.A1.findings.R1"),
-    ("decision", "The on-call engineer mistakenly routed reads to the primary", "decisions.0.rationale"),
-])
+@pytest.mark.parametrize(
+    ("where", "text", "location"),
+    [
+        ("factor", "The on-call engineer forgot to check the pool dashboard", "analyses.A1.factors.F2"),
+        ("summary", "Campaign load grew. amira should have paused the campaign.", "incident.summary"),
+        ("timeline", "jonas misconfigured the pool, which caused the timeouts", "timeline.2"),
+        ("finding", "Retrain the careless operators on the pool settings", "analyses.A1.findings.R1"),
+        ("decision", "The on-call engineer mistakenly routed reads to the primary", "decisions.0.rationale"),
+    ],
+)
 def test_rule_fires_anywhere_with_location_evidence_and_fix(where: str, text: str, location: str) -> None:
     found = RULES["blame-language"].run(packet(_with(where, text)))
     assert [f.location for f in found] == [location]

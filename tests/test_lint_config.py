@@ -21,13 +21,16 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
 
 
 def test_kb_toml_sets_switch_level_and_threshold(tmp_path: Path) -> None:
-    write(tmp_path / "kb.toml", """
+    write(
+        tmp_path / "kb.toml",
+        """
 [check.rules.action-item-proliferation]
 max_items = 6
 level = "error"
 [check.rules.no-provocateur]
 enabled = false
-""")
+""",
+    )
     cfg = load_config(start=tmp_path)
     s = cfg.settings(RULES["action-item-proliferation"])
     assert (s.level, s.options["max_items"]) == (Level.ERROR, 6)
@@ -36,8 +39,10 @@ enabled = false
 
 
 def test_pyproject_section_found_from_a_subfolder(tmp_path: Path) -> None:
-    write(tmp_path / "pyproject.toml", '[project]\nname = "x"\n[tool.incident-kb.check.rules.late-packet]\n'
-                                       "sla_hours = 48\n")
+    write(
+        tmp_path / "pyproject.toml",
+        '[project]\nname = "x"\n[tool.incident-kb.check.rules.late-packet]\nsla_hours = 48\n',
+    )
     sub = tmp_path / "reviews" / "2025"
     sub.mkdir(parents=True)
     assert find_config(sub) == tmp_path / "pyproject.toml"
@@ -57,16 +62,24 @@ def test_float_threshold_accepts_an_int_and_list_options_stay_lists(tmp_path: Pa
     assert cfg.settings(RULES["incomplete-packet"]).options == {"required": ["timeline"]}
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("[check.rules.no-such-rule]\nenabled = false\n", "check.rules.no-such-rule: unknown rule; expected one of"),
-    ("[check.rules.late-packet]\nsla = 3\n", "check.rules.late-packet.sla: unknown setting; expected one of "
-                                              "enabled, level, sla_hours"),
-    ('[check.rules.late-packet]\nlevel = "fatal"\n', "check.rules.late-packet.level: expected error, warning or info"),
-    ('[check.rules.late-packet]\nenabled = "no"\n', "check.rules.late-packet.enabled: expected true or false"),
-    ('[check.rules.late-packet]\nsla_hours = "24"\n', "check.rules.late-packet.sla_hours: expected int"),
-    ("[check]\ndisable = []\n", "check.disable: unknown key"),
-    ("[check.rules\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[check.rules.no-such-rule]\nenabled = false\n", "check.rules.no-such-rule: unknown rule; expected one of"),
+        (
+            "[check.rules.late-packet]\nsla = 3\n",
+            "check.rules.late-packet.sla: unknown setting; expected one of enabled, level, sla_hours",
+        ),
+        (
+            '[check.rules.late-packet]\nlevel = "fatal"\n',
+            "check.rules.late-packet.level: expected error, warning or info",
+        ),
+        ('[check.rules.late-packet]\nenabled = "no"\n', "check.rules.late-packet.enabled: expected true or false"),
+        ('[check.rules.late-packet]\nsla_hours = "24"\n', "check.rules.late-packet.sla_hours: expected int"),
+        ("[check]\ndisable = []\n", "check.disable: unknown key"),
+        ("[check.rules\n", "not valid TOML"),
+    ],
+)
 def test_bad_config_names_file_and_field(tmp_path: Path, text: str, message: str) -> None:
     path = write(tmp_path / "kb.toml", text)
     with pytest.raises(ConfigError) as err:

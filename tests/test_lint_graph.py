@@ -39,18 +39,35 @@ def _unchecked(data: Data) -> None:
 def corpus() -> list[EventPacket]:
     return [
         packet(),
-        packet(_dirty, id="INC-2025-002", started_at="2025-04-01T10:00:00Z", resolved_at="2025-04-01T12:00:00Z",
-               compiled_at="2025-04-01T20:00:00Z", detected_at=None, mitigated_at=None),
-        packet(_unchecked, id="INC-2025-003", started_at="2025-05-01T10:00:00Z",
-               resolved_at="2025-05-01T12:00:00Z", compiled_at="2025-05-01T20:00:00Z",
-               detected_at=None, mitigated_at=None),
+        packet(
+            _dirty,
+            id="INC-2025-002",
+            started_at="2025-04-01T10:00:00Z",
+            resolved_at="2025-04-01T12:00:00Z",
+            compiled_at="2025-04-01T20:00:00Z",
+            detected_at=None,
+            mitigated_at=None,
+        ),
+        packet(
+            _unchecked,
+            id="INC-2025-003",
+            started_at="2025-05-01T10:00:00Z",
+            resolved_at="2025-05-01T12:00:00Z",
+            compiled_at="2025-05-01T20:00:00Z",
+            detected_at=None,
+            mitigated_at=None,
+        ),
     ]
 
 
 def _load(kbase: KnowledgeBase) -> None:
     kbase.ingest_packets(corpus(), run_hooks=False)
-    replace_related(kbase.engine, ["INC-2025-003"],
-                    [{"src": "INC-2025-003", "dst": "INC-2025-001", "score": 0.8, "basis": "test"}], origin="test")
+    replace_related(
+        kbase.engine,
+        ["INC-2025-003"],
+        [{"src": "INC-2025-003", "dst": "INC-2025-001", "score": 0.8, "basis": "test"}],
+        origin="test",
+    )
 
 
 def test_lint_graph_finds_what_the_packets_say(any_kb: KnowledgeBase) -> None:
@@ -75,8 +92,9 @@ def test_lint_graph_equals_lint_of_the_packets_themselves(any_kb: KnowledgeBase)
     _load(any_kb)
     from_graph = lint_graph(any_kb, now=NOW).findings
     keys = [p.key for p in corpus()]
-    direct = lint_packets(corpus(), context=LintContext(now=NOW, related_links={"INC-2025-003": 1},
-                                                        known_incidents=frozenset(keys))).findings
+    direct = lint_packets(
+        corpus(), context=LintContext(now=NOW, related_links={"INC-2025-003": 1}, known_incidents=frozenset(keys))
+    ).findings
     assert sorted(from_graph, key=repr) == sorted(direct, key=repr)
 
 
@@ -104,6 +122,7 @@ def test_lint_graph_on_selected_keys(any_kb: KnowledgeBase) -> None:
 
 
 # -- the CLI ------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
@@ -133,8 +152,7 @@ def test_cli_check_json(db: Path) -> None:
     assert out.exit_code == 1
     data = json.loads(out.output)
     assert data["errors"] == 2 and data["incidents"] == 1
-    assert data["counts"] == {"blame-language": 1, "chain-ends-at-person": 1, "missing-tags": 1,
-                              "no-related-check": 1}
+    assert data["counts"] == {"blame-language": 1, "chain-ends-at-person": 1, "missing-tags": 1, "no-related-check": 1}
     first = data["findings"][0]
     assert set(first) == {"rule", "level", "incident", "location", "evidence", "message", "fix"}
     assert first["level"] == "error"
@@ -142,8 +160,10 @@ def test_cli_check_json(db: Path) -> None:
 
 def test_cli_check_warnings_only_exit_zero_and_config_changes_levels(db: Path, tmp_path: Path) -> None:
     cfg = tmp_path / "kb.toml"
-    cfg.write_text('[check.rules.blame-language]\nlevel = "warning"\n'
-                   '[check.rules.chain-ends-at-person]\nenabled = false\n', encoding="utf-8")
+    cfg.write_text(
+        '[check.rules.blame-language]\nlevel = "warning"\n[check.rules.chain-ends-at-person]\nenabled = false\n',
+        encoding="utf-8",
+    )
     out = runner.invoke(app, ["check", "INC-2025-002", "--db", str(db), "--config", str(cfg)])
     assert out.exit_code == 0, out.output
     assert "INC-2025-002  warning  blame-language" in out.output
@@ -160,12 +180,15 @@ def test_cli_check_packet_files_without_a_graph(tmp_path: Path) -> None:
     assert json.loads(out.output)["counts"]["blame-language"] == 1
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    ([], "give incident ids or packet files, or --all"),
-    (["INC-2025-001", "--all"], "give incident ids or packet files, or --all"),
-    (["INC-NOPE"], "no incident 'INC-NOPE'"),
-    (["--all", "--now", "yesterday"], "--now 'yesterday': expected an ISO 8601"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "give incident ids or packet files, or --all"),
+        (["INC-2025-001", "--all"], "give incident ids or packet files, or --all"),
+        (["INC-NOPE"], "no incident 'INC-NOPE'"),
+        (["--all", "--now", "yesterday"], "--now 'yesterday': expected an ISO 8601"),
+    ],
+)
 def test_cli_check_bad_input_exits_2(db: Path, args: list[str], message: str) -> None:
     out = runner.invoke(app, ["check", *args, "--db", str(db)])
     assert out.exit_code == 2
@@ -174,7 +197,7 @@ def test_cli_check_bad_input_exits_2(db: Path, args: list[str], message: str) ->
 
 def test_cli_check_bad_config_names_file_and_field(db: Path, tmp_path: Path) -> None:
     cfg = tmp_path / "kb.toml"
-    cfg.write_text("[check.rules.late-packet]\nsla_hours = \"soon\"\n", encoding="utf-8")
+    cfg.write_text('[check.rules.late-packet]\nsla_hours = "soon"\n', encoding="utf-8")
     out = runner.invoke(app, ["check", "--all", "--db", str(db), "--config", str(cfg)])
     assert out.exit_code == 2
     assert "check.rules.late-packet.sla_hours: expected int" in out.output and "kb.toml" in out.output

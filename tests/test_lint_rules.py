@@ -32,6 +32,7 @@ def test_every_rule_has_a_family_level_and_summary() -> None:
 
 # -- single root cause --------------------------------------------------------------------------
 
+
 def _one_factor(data: Data) -> None:
     a = analysis(data)
     a["factors"] = a["factors"][:1]
@@ -53,9 +54,11 @@ def test_single_root_cause_does_not_count_a_factor_that_only_blames_a_person() -
     def blamed(data: Data) -> None:
         _one_factor(data)
         a = analysis(data)
-        a["factors"].append({"id": "F9", "statement": "The on-call engineer should have scaled the database",
-                             "category": "process"})
+        a["factors"].append(
+            {"id": "F9", "statement": "The on-call engineer should have scaled the database", "category": "process"}
+        )
         a["influences"].append({"source": "F9", "target": "F1"})
+
     (f,) = RULES["single-root-cause"].run(packet(blamed), LATER)
     assert f.message == "1 factor(s) (plus 1 that only name(s) a person) in a contribution_map analysis"
 
@@ -79,6 +82,7 @@ def test_single_category_says_when_the_categories_were_guessed() -> None:
         _all_technical(data)
         for f in analysis(data)["factors"]:
             f["category_guessed"] = True
+
     (f,) = RULES["single-category"].run(packet(guessed), LATER)
     assert f.message == "all 4 factors are technical (categories guessed at import: confirm them)"
 
@@ -86,14 +90,18 @@ def test_single_category_says_when_the_categories_were_guessed() -> None:
 def _leaf(statement: str) -> Any:
     def change(data: Data) -> None:
         analysis(data)["factors"][2]["statement"] = statement  # F3 is a chain end (F3 -> F1 -> impact)
+
     return change
 
 
-@pytest.mark.parametrize("statement", [
-    "Human error by the campaign manager",
-    "The on-call engineer forgot to announce the campaign",
-    "lucas launched the campaign without telling anyone",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "Human error by the campaign manager",
+        "The on-call engineer forgot to announce the campaign",
+        "lucas launched the campaign without telling anyone",
+    ],
+)
 def test_chain_ends_at_person_fires(statement: str) -> None:
     found = RULES["chain-ends-at-person"].run(packet(_leaf(statement)), LATER)
     assert [f.location for f in found] == ["analyses.A1.factors.F3"]
@@ -103,13 +111,16 @@ def test_chain_ends_at_person_fires(statement: str) -> None:
 
 def test_chain_ends_at_person_quiet_on_systems_cause_and_on_a_person_in_the_middle() -> None:
     assert run("chain-ends-at-person", packet()) == []
+
     # F1 is not a chain end (F3 contributes to it): the chain goes on past the person.
     def middle(data: Data) -> None:
         analysis(data)["factors"][0]["statement"] = "The engineer launched a campaign without capacity review"
+
     assert run("chain-ends-at-person", packet(middle)) == []
 
 
 # -- action items -------------------------------------------------------------------------------
+
 
 def _findings(n: int, **extra: Any) -> Any:
     def change(data: Data) -> None:
@@ -117,6 +128,7 @@ def _findings(n: int, **extra: Any) -> Any:
         base = a["findings"][0]
         a["findings"] = [{**base, "id": f"R{i}", "work_items": [], "okrs": [], **extra} for i in range(n)]
         data["roadmap"] = []
+
     return change
 
 
@@ -131,22 +143,32 @@ def test_action_item_proliferation() -> None:
 def _finding(**fields: Any) -> Any:
     def change(data: Data) -> None:
         analysis(data)["findings"][0].update(fields)
+
     return change
 
 
-@pytest.mark.parametrize("statement", [
-    "Improve monitoring", "Better communication during incidents", "Look into the database",
-    "More awareness of alerts", "Investigate the connection pool",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "Improve monitoring",
+        "Better communication during incidents",
+        "Look into the database",
+        "More awareness of alerts",
+        "Investigate the connection pool",
+    ],
+)
 def test_vague_finding_fires(statement: str) -> None:
     assert run("vague-finding", packet(_finding(statement=statement))) == ["analyses.A1.findings.R1"]
 
 
-@pytest.mark.parametrize("statement", [
-    "Improve alerting so that checkout p99 above 2 s pages within 5 minutes",
-    "Split the checkout connection pool from recommendations",
-    "Ensure every campaign gets a capacity review 5 days before launch",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "Improve alerting so that checkout p99 above 2 s pages within 5 minutes",
+        "Split the checkout connection pool from recommendations",
+        "Ensure every campaign gets a capacity review 5 days before launch",
+    ],
+)
 def test_vague_finding_quiet_on_measurable_or_concrete_actions(statement: str) -> None:
     assert run("vague-finding", packet(_finding(statement=statement))) == []
 
@@ -170,16 +192,23 @@ def test_unowned_finding() -> None:
 
 # -- isolated retrospective ---------------------------------------------------------------------
 
+
 def _participants(*people: tuple[str, str, str | None]) -> Any:
     def change(data: Data) -> None:
         data["participants"] = [{"handle": h, "role": r, **({"team": t} if t else {})} for h, r, t in people]
         data["decisions"][0]["made_by"] = None
+
     return change
 
 
 def test_isolated_retrospective() -> None:
-    inside = packet(_participants(("amira", "incident_lead", "payments"), ("jonas", "responder", "platform"),
-                                  ("kim", "facilitator", "payments")))
+    inside = packet(
+        _participants(
+            ("amira", "incident_lead", "payments"),
+            ("jonas", "responder", "platform"),
+            ("kim", "facilitator", "payments"),
+        )
+    )
     found = RULES["isolated-retrospective"].run(inside, LATER)
     assert [f.message for f in found] == ["everyone is from the responding team(s): payments, platform"]
     assert "kim (facilitator, payments)" in found[0].evidence
@@ -197,6 +226,7 @@ def test_no_provocateur_on_high_severity_only() -> None:
 
 
 # -- documentation graveyard --------------------------------------------------------------------
+
 
 def test_missing_tags() -> None:
     assert run("missing-tags", packet(_finding(tags=[]))) == ["analyses.A1.findings.R1"]
@@ -218,6 +248,7 @@ def test_no_related_check_quiet_when_the_text_cites_another_known_incident() -> 
     def cites(data: Data) -> None:
         _no_related_check(data)
         data["incident"]["summary"] = "Same pool exhaustion as INC-2024-090, this time under campaign load."
+
     known = LintContext(now=LATER.now, known_incidents=frozenset({"INC-2024-090", "INC-2025-001"}))
     assert run("no-related-check", packet(cites), known) == []
     assert run("no-related-check", packet(cites)) == ["analyses.*.related_check"]  # INC-2024-090 unknown
@@ -236,6 +267,7 @@ def test_untracked_finding_after_n_days() -> None:
 
 # -- completeness and SLA -----------------------------------------------------------------------
 
+
 def test_incomplete_packet_names_every_missing_part() -> None:
     def strip(data: Data) -> None:
         data["timeline"] = []
@@ -243,6 +275,7 @@ def test_incomplete_packet_names_every_missing_part() -> None:
         data["impacts"] = []
         for k in ("customer_impact", "customers_affected", "revenue_impact"):
             data["incident"].pop(k)
+
     (f,) = RULES["incomplete-packet"].run(packet(strip), LATER)
     assert f.location == "timeline, impact, metrics"
     assert f.evidence.startswith("missing timeline, impact, metrics (present: participants: 4; analyses: 1)")
@@ -267,38 +300,52 @@ def test_late_packet() -> None:
 
 # -- defensible findings ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("statement", [
-    "Monitoring was bad", "Poor monitoring", "Documentation is insufficient", "Capacity issues",
-])
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "Monitoring was bad",
+        "Poor monitoring",
+        "Documentation is insufficient",
+        "Capacity issues",
+    ],
+)
 def test_indefensible_finding_fires(statement: str) -> None:
     assert run("indefensible-finding", packet(_finding(statement=statement))) == ["analyses.A1.findings.R1"]
 
 
-@pytest.mark.parametrize("statement", [
-    "Monitoring was bad because the pool metric was not exported, so saturation was invisible",
-    "Split the checkout connection pool from recommendations",
-    "Improve monitoring",  # vague: reported once, by vague-finding
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "Monitoring was bad because the pool metric was not exported, so saturation was invisible",
+        "Split the checkout connection pool from recommendations",
+        "Improve monitoring",  # vague: reported once, by vague-finding
+    ],
+)
 def test_indefensible_finding_quiet(statement: str) -> None:
     assert run("indefensible-finding", packet(_finding(statement=statement))) == []
 
 
 # -- analysis structure -------------------------------------------------------------------------
 
+
 def test_analysis_structure_flags_a_flat_list_and_an_unattached_factor() -> None:
     def flat(data: Data) -> None:
         analysis(data)["influences"] = []
+
     (f,) = RULES["analysis-structure"].run(packet(flat), LATER)
     assert f.message == "4 factors and no lines of influence: a list, not a map"
 
     def dangling(data: Data) -> None:
         analysis(data)["influences"] = [i for i in analysis(data)["influences"] if i["source"] != "F4"]
+
     assert run("analysis-structure", packet(dangling)) == ["analyses.A1.factors.F4"]
     assert run("analysis-structure", packet()) == []
 
 
 def test_config_levels_and_switches_apply_in_lint_packet() -> None:
     from kb.lint import LintConfig
+
     p = packet(_finding(tags=[]))
     assert [f.level for f in lint_packet(p, context=LATER)] == [Level.WARNING]
     cfg = LintConfig({"missing-tags": {"level": "error"}})

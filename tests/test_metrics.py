@@ -38,18 +38,60 @@ AS_OF = datetime(2025, 7, 1, tzinfo=UTC)
 NAN = math.nan
 
 QUARTERS = {
-    "2025Q1": dict(incidents=2, repeats=1, repeat_rate=0.5, tti_median_days=3.0, tti_p90_days=3.8,
-                   remediated=1, remediation_pending=0, ttr_median_days=10.0, roadmap_items=1,
-                   roadmap_traced_share=1.0, gated_incidents=2, gate_completion_rate=0.5, open_findings=1,
-                   open_finding_age_median_days=145.75, facilitators=1, busiest_facilitator_share=1.0),
-    "2025Q2": dict(incidents=3, repeats=1, repeat_rate=1 / 3, tti_median_days=4.5, tti_p90_days=7.3,
-                   remediated=1, remediation_pending=1, ttr_median_days=20.0, roadmap_items=2,
-                   roadmap_traced_share=0.5, gated_incidents=2, gate_completion_rate=1.0, open_findings=2,
-                   open_finding_age_median_days=63.0, facilitators=2, busiest_facilitator_share=0.5),
-    "all": dict(incidents=5, repeats=2, repeat_rate=0.4, tti_median_days=3.0, tti_p90_days=6.8,
-                remediated=2, remediation_pending=1, ttr_median_days=15.0, roadmap_items=3,
-                roadmap_traced_share=2 / 3, gated_incidents=4, gate_completion_rate=0.75, open_findings=3,
-                open_finding_age_median_days=63.0, facilitators=2, busiest_facilitator_share=0.75),
+    "2025Q1": dict(
+        incidents=2,
+        repeats=1,
+        repeat_rate=0.5,
+        tti_median_days=3.0,
+        tti_p90_days=3.8,
+        remediated=1,
+        remediation_pending=0,
+        ttr_median_days=10.0,
+        roadmap_items=1,
+        roadmap_traced_share=1.0,
+        gated_incidents=2,
+        gate_completion_rate=0.5,
+        open_findings=1,
+        open_finding_age_median_days=145.75,
+        facilitators=1,
+        busiest_facilitator_share=1.0,
+    ),
+    "2025Q2": dict(
+        incidents=3,
+        repeats=1,
+        repeat_rate=1 / 3,
+        tti_median_days=4.5,
+        tti_p90_days=7.3,
+        remediated=1,
+        remediation_pending=1,
+        ttr_median_days=20.0,
+        roadmap_items=2,
+        roadmap_traced_share=0.5,
+        gated_incidents=2,
+        gate_completion_rate=1.0,
+        open_findings=2,
+        open_finding_age_median_days=63.0,
+        facilitators=2,
+        busiest_facilitator_share=0.5,
+    ),
+    "all": dict(
+        incidents=5,
+        repeats=2,
+        repeat_rate=0.4,
+        tti_median_days=3.0,
+        tti_p90_days=6.8,
+        remediated=2,
+        remediation_pending=1,
+        ttr_median_days=15.0,
+        roadmap_items=3,
+        roadmap_traced_share=2 / 3,
+        gated_incidents=4,
+        gate_completion_rate=0.75,
+        open_findings=3,
+        open_finding_age_median_days=63.0,
+        facilitators=2,
+        busiest_facilitator_share=0.75,
+    ),
 }
 
 
@@ -77,18 +119,53 @@ def test_metrics_by_month(any_kb: KnowledgeBase) -> None:
     # Every month from the first to the last with data, March included though nothing happened.
     assert list(df["period"]) == ["2025-01", "2025-02", "2025-03", "2025-04", "2025-05", "all"]
     rows = {r["period"]: r for r in df.to_dict("records")}
-    _check(rows["2025-02"], dict(incidents=1, repeats=1, repeat_rate=1.0, tti_median_days=4.0,
-                                 gate_completion_rate=0.0, ttr_median_days=NAN, remediated=0,
-                                 open_findings=1, open_finding_age_median_days=145.75))
-    _check(rows["2025-03"], dict(incidents=0, repeat_rate=NAN, tti_median_days=NAN, facilitators=0,
-                                 busiest_facilitator_share=NAN, roadmap_items=0))
+    _check(
+        rows["2025-02"],
+        dict(
+            incidents=1,
+            repeats=1,
+            repeat_rate=1.0,
+            tti_median_days=4.0,
+            gate_completion_rate=0.0,
+            ttr_median_days=NAN,
+            remediated=0,
+            open_findings=1,
+            open_finding_age_median_days=145.75,
+        ),
+    )
+    _check(
+        rows["2025-03"],
+        dict(
+            incidents=0,
+            repeat_rate=NAN,
+            tti_median_days=NAN,
+            facilitators=0,
+            busiest_facilitator_share=NAN,
+            roadmap_items=0,
+        ),
+    )
     # April: C and D; the Q2 roadmap items count in the quarter's first month.
-    _check(rows["2025-04"], dict(incidents=2, repeats=1, repeat_rate=0.5, tti_median_days=4.5, tti_p90_days=7.3,
-                                 ttr_median_days=20.0, remediation_pending=1, roadmap_items=2,
-                                 roadmap_traced_share=0.5, facilitators=2, busiest_facilitator_share=0.5))
+    _check(
+        rows["2025-04"],
+        dict(
+            incidents=2,
+            repeats=1,
+            repeat_rate=0.5,
+            tti_median_days=4.5,
+            tti_p90_days=7.3,
+            ttr_median_days=20.0,
+            remediation_pending=1,
+            roadmap_items=2,
+            roadmap_traced_share=0.5,
+            facilitators=2,
+            busiest_facilitator_share=0.5,
+        ),
+    )
     # May: INC-E alone, not analysed: not a repeat, no gate, no time to insight yet.
-    _check(rows["2025-05"], dict(incidents=1, repeats=0, repeat_rate=0.0, gated_incidents=0,
-                                 gate_completion_rate=NAN, tti_median_days=NAN))
+    _check(
+        rows["2025-05"],
+        dict(incidents=1, repeats=0, repeat_rate=0.0, gated_incidents=0, gate_completion_rate=NAN, tti_median_days=NAN),
+    )
 
 
 def test_closing_work_moves_remediation_and_open_findings(any_kb: KnowledgeBase) -> None:

@@ -41,9 +41,13 @@ def _outputs(nb: Any) -> list[dict[str, Any]]:
 
 
 def test_there_are_the_five_notebooks() -> None:
-    assert [p.name for p in NOTEBOOKS] == ["01-causal-web-explorer.ipynb", "02-recurring-clusters.ipynb",
-                                           "03-roadmap-traceability.ipynb", "04-quarterly-review.ipynb",
-                                           "05-evidence.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "01-causal-web-explorer.ipynb",
+        "02-recurring-clusters.ipynb",
+        "03-roadmap-traceability.ipynb",
+        "04-quarterly-review.ipynb",
+        "05-evidence.ipynb",
+    ]
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
@@ -62,8 +66,13 @@ def _execute(path: Path, tmp_path: Path) -> None:
     # interpreter to finalise (a full GC of pandas/plotly/scipy objects, >2.5 s on a loaded machine),
     # after which jupyter_client sends SIGTERM anyway. The notebooks close their (read-only)
     # connection in their last cell, so nothing is left to flush.
-    client = NotebookClient(nb, timeout=90, kernel_name="python3", shutdown_kernel="immediate",
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=90,
+        kernel_name="python3",
+        shutdown_kernel="immediate",
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     # No emulation of ipywidgets' Output widget: nbclient's emulation sends every captured output back to
     # the kernel on the shell socket (a raw send from the iopub task) while another task awaits the cell's
     # execute_reply on that same socket; the send consumes the socket's edge-triggered wake-up, so a reply
@@ -88,8 +97,9 @@ def _execute(path: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_top_to_bottom(path: Path, demo_db: Path, tmp_path: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_runs_top_to_bottom(
+    path: Path, demo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for var in ("NEO4J_URI", "KB_ENGINE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("KB_DB", str(demo_db))
@@ -99,8 +109,9 @@ def test_notebook_runs_top_to_bottom(path: Path, demo_db: Path, tmp_path: Path,
 
 @pytest.mark.neo4j
 @pytest.mark.parametrize("name", ["04-quarterly-review"])
-def test_notebook_runs_on_neo4j(name: str, neo4j_settings: Neo4jSettings, neo4j_engine: Neo4jEngine,
-                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_runs_on_neo4j(
+    name: str, neo4j_settings: Neo4jSettings, neo4j_engine: Neo4jEngine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The NEO4J_ variables switch a notebook to Neo4j. The quarterly review touches every chart's queries
     (and the causal web's packet reader); to keep the suite under two minutes the others run embedded only.
     Static export is left to the embedded run, so this one also exercises the no-browser path."""
@@ -108,8 +119,12 @@ def test_notebook_runs_on_neo4j(name: str, neo4j_settings: Neo4jSettings, neo4j_
     kbase = KnowledgeBase(neo4j_engine, DEFAULT_HOOKS)
     kbase.init_schema()
     load_demo(kbase, incidents=80, seed=7)
-    for var, value in (("NEO4J_URI", neo4j_settings.uri), ("NEO4J_USERNAME", neo4j_settings.user),
-                       ("NEO4J_PASSWORD", neo4j_settings.password), ("NEO4J_DATABASE", neo4j_settings.database)):
+    for var, value in (
+        ("NEO4J_URI", neo4j_settings.uri),
+        ("NEO4J_USERNAME", neo4j_settings.user),
+        ("NEO4J_PASSWORD", neo4j_settings.password),
+        ("NEO4J_DATABASE", neo4j_settings.database),
+    ):
         monkeypatch.setenv(var, value)
     monkeypatch.delenv("KB_ENGINE", raising=False)
     monkeypatch.setenv("KB_DB", str(tmp_path / "must-not-be-used.lbug"))

@@ -25,7 +25,10 @@ def test_recurring_subjects_in_window(any_kb: KnowledgeBase) -> None:
     # failed/bypassed in A and B (held in C: not counted).
     wide = propose_okrs(any_kb, OkrOptions(min_incidents=2, window_days=365), as_of=AS_OF)
     assert [(r.kind, r.subject, r.incidents) for r in wide.itertuples()] == [
-        ("theme", "config-drift", 3), ("barrier", "config-validation", 2), ("theme", "capacity", 2)]
+        ("theme", "config-drift", 3),
+        ("barrier", "config-validation", 2),
+        ("theme", "capacity", 2),
+    ]
     three = propose_okrs(any_kb, OkrOptions(min_incidents=3, window_days=365), as_of=AS_OF)
     assert three["subject"].tolist() == ["config-drift"]
     # A 120-day window ending Jul 1 starts Mar 3: only C and D are in it.
@@ -40,11 +43,14 @@ def test_proposal_is_grounded_in_evidence(any_kb: KnowledgeBase) -> None:
     assert p["key"] == "okr-draft/theme/config-drift/2025Q4"
     assert p["quarter"] == "2025Q4" and p["evidence"] == ["INC-A", "INC-B", "INC-D"]
     # Both A/R1 and B/R1 name the theme itself; the higher-impact one (A/R1, impact 5) names the means.
-    assert p["objective"] == ("Reduce incidents caused by config drift by 50% through: "
-                              "Validate every config push against its schema")
+    assert p["objective"] == (
+        "Reduce incidents caused by config drift by 50% through: Validate every config push against its schema"
+    )
     krs = p["key_results"]
-    assert krs[0] == ("At most 1 incidents involving config drift in the next 365 days, down from 3 in the "
-                      "last 365 (INC-A, INC-B, INC-D)")
+    assert krs[0] == (
+        "At most 1 incidents involving config drift in the next 365 days, down from 3 in the "
+        "last 365 (INC-A, INC-B, INC-D)"
+    )
     assert "jira:OPS-1, jira:OPS-4" in krs[1]
     assert "INC-B/finding/R1, INC-D/finding/R1" in krs[2]
     assert p["findings"] == ["INC-A/finding/R1", "INC-B/finding/R1", "INC-D/finding/R1", "INC-D/finding/R2"]
@@ -72,8 +78,7 @@ def test_save_links_agreed_findings(any_kb: KnowledgeBase) -> None:
     assert save_proposals(any_kb, props) == 1
     objectives = any_kb.query("packet_objectives", keys=["INC-A", "INC-B", "INC-D"])
     drafts = objectives[objectives["origin"] == "okr-draft"]
-    assert sorted(drafts["finding"]) == ["INC-A/finding/R1", "INC-B/finding/R1", "INC-D/finding/R1",
-                                         "INC-D/finding/R2"]
+    assert sorted(drafts["finding"]) == ["INC-A/finding/R1", "INC-B/finding/R1", "INC-D/finding/R1", "INC-D/finding/R2"]
     assert set(drafts["key"]) == {"okr-draft/theme/config-drift/2025Q4"}
     assert save_proposals(any_kb, props) == 1  # idempotent: same key, same links
     again = any_kb.query("packet_objectives", keys=["INC-A", "INC-B", "INC-D"])

@@ -56,8 +56,15 @@ def test_a_notebook_session(kbase: kb.KnowledgeBase) -> None:
     assert (similar["started_at"] < mine).all()
 
     repeats = kb.repeats(kbase)
-    assert list(repeats.columns) == ["incident", "started_at", "earlier_incident", "finding", "via_kind", "via",
-                                     "evidence"]
+    assert list(repeats.columns) == [
+        "incident",
+        "started_at",
+        "earlier_incident",
+        "finding",
+        "via_kind",
+        "via",
+        "evidence",
+    ]
     assert (repeats["earlier_incident"] != repeats["incident"]).all()
 
     metrics = kb.metrics(kbase)

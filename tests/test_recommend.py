@@ -22,8 +22,13 @@ runner = CliRunner()
 
 
 def _inventory(*rows: tuple[str, str, list[str]]) -> pd.DataFrame:
-    return pd.DataFrame([{"barrier": b, "name": None, "kind": None, "incident": i, "status": "failed",
-                          "services": s} for b, i, s in rows], columns=INVENTORY_COLUMNS)
+    return pd.DataFrame(
+        [
+            {"barrier": b, "name": None, "kind": None, "incident": i, "status": "failed", "services": s}
+            for b, i, s in rows
+        ],
+        columns=INVENTORY_COLUMNS,
+    )
 
 
 def test_a_simple_isolated_failure_gets_five_whys() -> None:
@@ -38,13 +43,15 @@ def test_high_severity_gets_a_contribution_map_and_a_linear_five_whys_is_warned(
     rec = recommend(sev1)
     assert rec.methods == [Method.CONTRIBUTION_MAP]
     assert "high severity (SEV1)" in rec.reasons[0]
-    assert rec.warnings == ["analysis A1 under-fits: a linear Five Whys (one chain of 3) on a SEV1 incident; "
-                            "add a Contribution Factor Map"]
+    assert rec.warnings == [
+        "analysis A1 under-fits: a linear Five Whys (one chain of 3) on a SEV1 incident; add a Contribution Factor Map"
+    ]
 
 
 def test_a_linear_five_whys_across_teams_is_warned_a_branching_one_is_not() -> None:
     def two_teams(p: EventPacket) -> EventPacket:
         return p.model_copy(update={"incident": p.incident.model_copy(update={"teams": ["data", "platform"]})})
+
     (warning,) = recommend(two_teams(LINEAR)).warnings
     assert "on a 2 teams (data, platform) incident" in warning
     rec = recommend(two_teams(BRANCHING))
@@ -58,8 +65,12 @@ def test_a_sev2_linear_five_whys_is_advised_against_but_not_warned() -> None:
 
 
 def test_each_complexity_signal_alone_is_enough() -> None:
-    for change in ({"revenue_impact": 500.0}, {"customers_affected": 40}, {"teams": ["data", "web"]},
-                   {"services": ["reports", "warehouse"]}):
+    for change in (
+        {"revenue_impact": 500.0},
+        {"customers_affected": 40},
+        {"teams": ["data", "web"]},
+        {"services": ["reports", "warehouse"]},
+    ):
         p = minimal(**change)
         assert recommend(p).methods == [Method.CONTRIBUTION_MAP], change
     assert recommend(minimal(severity=3)).methods == [Method.FIVE_WHYS]

@@ -15,8 +15,7 @@ def _rows(df) -> set[tuple[str, str, str, str, str]]:  # type: ignore[no-untyped
 def test_repeats_latest_earlier_finding(any_kb: KnowledgeBase) -> None:
     any_kb.ingest_packets(loop_packets())
     got = find_repeats(any_kb)
-    assert list(got.columns) == ["incident", "started_at", "earlier_incident", "finding", "via_kind", "via",
-                                 "evidence"]
+    assert list(got.columns) == ["incident", "started_at", "earlier_incident", "finding", "via_kind", "via", "evidence"]
     assert _rows(got) == {
         # B's theme and bypassed barrier: A's agreed R1 addresses F1, an instance of the theme that defeated it.
         ("INC-B", "INC-A", "INC-A/finding/R1", "theme", "config-drift"),
@@ -55,4 +54,5 @@ def test_a_local_fix_is_not_a_claim_about_the_pattern(any_kb: KnowledgeBase) -> 
     # ...but is when fixes made through a factor count too.
     via_factor = find_repeats(any_kb, through_factors=True)
     assert ("INC-B", "INC-A/finding/R1", "theme", "config-drift") in {
-        (r.incident, r.finding, r.via_kind, r.via) for r in via_factor.itertuples()}
+        (r.incident, r.finding, r.via_kind, r.via) for r in via_factor.itertuples()
+    }

@@ -17,9 +17,22 @@ from kb.report import latest_quarter
 from .conftest import DFDS, IN_CI, ROOT
 
 runner = CliRunner()
-CHARTS = ["loop-trends", "theme-heatmap", "clusters", "cooccurrence", "cluster-1-incidents", "loop-sankey",
-          "roadmap-sankey", "untraced-roadmap", "causal-web", "fix-rates", "fix-effect", "pattern-cost",
-          "followups", "business-case"]
+CHARTS = [
+    "loop-trends",
+    "theme-heatmap",
+    "clusters",
+    "cooccurrence",
+    "cluster-1-incidents",
+    "loop-sankey",
+    "roadmap-sankey",
+    "untraced-roadmap",
+    "causal-web",
+    "fix-rates",
+    "fix-effect",
+    "pattern-cost",
+    "followups",
+    "business-case",
+]
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +52,9 @@ def _output(result: Result) -> str:
 def test_report_writes_one_page_a_summary_and_a_pdf(demo_db: tuple[Path, str], tmp_path: Path) -> None:
     db, quarter = demo_db
     out = tmp_path / "review"
-    result = runner.invoke(app, ["report", "--quarter", quarter, "--out", str(out), "--db", str(db), "--no-static",
-                                 "--pdf"])
+    result = runner.invoke(
+        app, ["report", "--quarter", quarter, "--out", str(out), "--db", str(db), "--no-static", "--pdf"]
+    )
     assert result.exit_code == 0, _output(result)
     assert f"quarterly review {quarter}" in result.output
     page = (out / f"review-{quarter}.html").read_text(encoding="utf-8")
@@ -57,8 +71,9 @@ def test_report_writes_one_page_a_summary_and_a_pdf(demo_db: tuple[Path, str], t
     assert pdf[:5] == b"%PDF-" and pdf.count(b"/Type /Page") + pdf.count(b"/Type/Page") >= 5
 
 
-def test_report_without_a_browser_still_writes_the_page_and_says_how(demo_db: tuple[Path, str], tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_without_a_browser_still_writes_the_page_and_says_how(
+    demo_db: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     db, quarter = demo_db
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chromium"))
     out = tmp_path / "review"
@@ -71,8 +86,7 @@ def test_report_without_a_browser_still_writes_the_page_and_says_how(demo_db: tu
     assert page.count('<section class="chart"') == len(CHARTS)
 
 
-def test_report_defaults_to_the_latest_quarter_and_can_skip_static(demo_db: tuple[Path, str],
-                                                                   tmp_path: Path) -> None:
+def test_report_defaults_to_the_latest_quarter_and_can_skip_static(demo_db: tuple[Path, str], tmp_path: Path) -> None:
     db, quarter = demo_db
     result = runner.invoke(app, ["report", "--no-static", "--out", str(tmp_path / "r"), "--db", str(db)])
     assert result.exit_code == 0, _output(result)
@@ -80,8 +94,7 @@ def test_report_defaults_to_the_latest_quarter_and_can_skip_static(demo_db: tupl
     assert not list((tmp_path / "r").glob("*.png"))
 
 
-def test_report_of_an_earlier_quarter_leaves_later_incidents_out(demo_db: tuple[Path, str],
-                                                                 tmp_path: Path) -> None:
+def test_report_of_an_earlier_quarter_leaves_later_incidents_out(demo_db: tuple[Path, str], tmp_path: Path) -> None:
     db, _ = demo_db
     result = runner.invoke(app, ["report", "-q", "2025Q2", "--no-static", "-o", str(tmp_path / "r"), "--db", str(db)])
     assert result.exit_code == 0, _output(result)
@@ -89,8 +102,9 @@ def test_report_of_an_earlier_quarter_leaves_later_incidents_out(demo_db: tuple[
     assert '"2025Q2' in page and '"2025Q3' not in page
 
 
-def test_a_section_is_one_registration(demo_db: tuple[Path, str], tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_section_is_one_registration(
+    demo_db: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Adding a chart to the review is one entry in kb.report.SECTIONS: page, images and summary follow."""
     import pandas as pd
     import plotly.graph_objects as go
@@ -100,8 +114,15 @@ def test_a_section_is_one_registration(demo_db: tuple[Path, str], tmp_path: Path
     def incidents_section(ctx: report.ReportContext) -> list[report.Chart]:
         per = ctx.metrics[ctx.metrics["period"] != "all"]
         fig = go.Figure(go.Bar(x=per["period"], y=per["incidents"]))
-        return [report.Chart("incident-count", "Incidents per quarter", fig, "How many incidents started.",
-                             pd.DataFrame({"quarter": per["period"], "incidents": per["incidents"]}))]
+        return [
+            report.Chart(
+                "incident-count",
+                "Incidents per quarter",
+                fig,
+                "How many incidents started.",
+                pd.DataFrame({"quarter": per["period"], "incidents": per["incidents"]}),
+            )
+        ]
 
     registered_sections = list(report.SECTIONS)
     monkeypatch.setattr(report, "SECTIONS", [*registered_sections, incidents_section])
@@ -118,16 +139,18 @@ def test_a_section_is_one_registration(demo_db: tuple[Path, str], tmp_path: Path
 
 
 def test_report_rejects_a_malformed_quarter(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["report", "--quarter", "2026-Q3", "--out", str(tmp_path / "r"),
-                                 "--db", str(tmp_path / "g.lbug")])
+    result = runner.invoke(
+        app, ["report", "--quarter", "2026-Q3", "--out", str(tmp_path / "r"), "--db", str(tmp_path / "g.lbug")]
+    )
     assert result.exit_code == 2
     assert "--quarter '2026-Q3': expected a quarter like 2026Q3" in _output(result)
     assert not (tmp_path / "r").exists()
 
 
 def test_report_on_an_empty_knowledge_base_fails_clearly(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["report", "--quarter", "2026Q3", "--out", str(tmp_path / "r"),
-                                 "--db", str(tmp_path / "g.lbug")])
+    result = runner.invoke(
+        app, ["report", "--quarter", "2026Q3", "--out", str(tmp_path / "r"), "--db", str(tmp_path / "g.lbug")]
+    )
     assert result.exit_code == 1
     assert "holds no incident" in _output(result)
 
@@ -136,13 +159,18 @@ def test_report_on_an_empty_knowledge_base_fails_clearly(tmp_path: Path) -> None
 def test_report_on_neo4j(neo4j_kb: kb.KnowledgeBase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     load_demo(neo4j_kb, incidents=60, seed=7)
     settings = neo4j_kb.engine.settings  # type: ignore[attr-defined]
-    for var, value in (("NEO4J_URI", settings.uri), ("NEO4J_USERNAME", settings.user),
-                       ("NEO4J_PASSWORD", settings.password), ("NEO4J_DATABASE", settings.database)):
+    for var, value in (
+        ("NEO4J_URI", settings.uri),
+        ("NEO4J_USERNAME", settings.user),
+        ("NEO4J_PASSWORD", settings.password),
+        ("NEO4J_DATABASE", settings.database),
+    ):
         monkeypatch.setenv(var, value)
     quarter = latest_quarter(neo4j_kb)
     assert quarter
-    result = runner.invoke(app, ["report", "--engine", "neo4j", "-q", quarter, "--no-static",
-                                 "-o", str(tmp_path / "r")])
+    result = runner.invoke(
+        app, ["report", "--engine", "neo4j", "-q", quarter, "--no-static", "-o", str(tmp_path / "r")]
+    )
     assert result.exit_code == 0, _output(result)
     page = (tmp_path / "r" / f"review-{quarter}.html").read_text(encoding="utf-8")
     assert f"neo4j at {settings.uri}" in page

@@ -39,9 +39,18 @@ def review(tmp_path_factory: pytest.TempPathFactory) -> Review:
 
 def chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     assert BROWSER
-    cmd = [BROWSER, "--headless", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
-           f"--user-data-dir={tmp / 'chromium-profile'}", "--enable-logging=stderr", "--v=0",
-           "--virtual-time-budget=20000", *args]
+    cmd = [
+        BROWSER,
+        "--headless",
+        "--disable-gpu",
+        "--no-first-run",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp / 'chromium-profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=20000",
+        *args,
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
@@ -88,8 +97,9 @@ def test_every_chart_renders_in_headless_chromium(review: Review, tmp_path: Path
         svg = block.split('<svg class="main-svg"', 1)
         assert len(svg) == 2, f"{name}: no SVG drawn"
         drawn = svg[1].split("<details>", 1)[0]  # plotly draws into several stacked SVGs
-        assert drawn.count("<text") >= 3 and drawn.count("<path") + drawn.count("<rect") >= 2, \
+        assert drawn.count("<text") >= 3 and drawn.count("<path") + drawn.count("<rect") >= 2, (
             f"{name}: the SVG is (nearly) empty"
+        )
         assert "<details>" in block and "<table" in block
 
     shot = tmp_path / "review-page.png"

@@ -65,8 +65,9 @@ def test_cli_search(cli_db: Path) -> None:
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output)
     assert len(rows) == 3 and all(r["incident"] for r in rows)
-    out = runner.invoke(app, ["search", "--tag", "campaign", "--kind", "incident", "--db", str(cli_db),
-                              "--format", "json", "-n", "100"])
+    out = runner.invoke(
+        app, ["search", "--tag", "campaign", "--kind", "incident", "--db", str(cli_db), "--format", "json", "-n", "100"]
+    )
     assert out.exit_code == 0, out.output
     assert {r["incident"] for r in json.loads(out.output)} == set(DB)
     out = runner.invoke(app, ["search", "--db", str(cli_db)])

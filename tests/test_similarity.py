@@ -107,6 +107,7 @@ def test_cli_similar(cli_db: Path) -> None:
 
 # -- the demo corpus: planted near-duplicates -----------------------------------------------------
 
+
 def _demo() -> DemoCorpus:
     from kb.demo import generate_corpus
 

@@ -81,8 +81,15 @@ def test_the_check_catches_overlapping_and_cut_text(tmp_path: Path) -> None:
     fig = go.Figure(layout={"width": 400, "height": 300, "xaxis": {"range": [0, 10]}, "yaxis": {"range": [0, 10]}})
     fig.add_annotation(x=5, y=5, text="a label that collides", showarrow=False)
     fig.add_annotation(x=5.3, y=5.1, text="with another label", showarrow=False)
-    fig.add_annotation(x=1.0, y=0.5, xref="paper", yref="paper", xanchor="left", showarrow=False,
-                       text="this one runs off the right edge")
+    fig.add_annotation(
+        x=1.0,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        xanchor="left",
+        showarrow=False,
+        text="this one runs off the right edge",
+    )
     [svg] = write_static({"bad": fig}, tmp_path, formats=("svg",))
     found = problems(svg)
     assert any("overlaps" in f and "collides" in f for f in found), found

@@ -36,8 +36,9 @@ def test_accept_one_then_all_above_a_confidence(any_kb: KnowledgeBase) -> None:
     any_kb.ingest_packets(packets())
     before = suggest_themes(any_kb).set_index("factor")
     accepted = accept_theme(any_kb, "P-02/factor/U1", "retry-storm")
-    assert _links(any_kb, "P-02/factor/U1") == [("retry-storm", "suggested",
-                                                  round(float(before.loc["P-02/factor/U1", "confidence"]), 4))]
+    assert _links(any_kb, "P-02/factor/U1") == [
+        ("retry-storm", "suggested", round(float(before.loc["P-02/factor/U1", "confidence"]), 4))
+    ]
     assert list(accepted["theme"]) == ["retry-storm"]
     assert "P-02/factor/U1" not in set(suggest_themes(any_kb)["factor"])
     # A person may choose another theme than the suggestion: confidence 1.0
@@ -95,5 +96,7 @@ def test_demo_unthemed_factors_get_their_theme(tmp_path: Path) -> None:
     assert right / len(truth) >= 0.9
     confident = df[df["confidence"] >= 0.5]
     assert len(confident) > 0
-    assert sum(truth.get(f) == t for f, t in zip(confident["factor"], confident["theme"], strict=True)) \
-        / len(confident) >= 0.95
+    assert (
+        sum(truth.get(f) == t for f, t in zip(confident["factor"], confident["theme"], strict=True)) / len(confident)
+        >= 0.95
+    )

@@ -16,5 +16,4 @@ from ingest.markdown.importer import (
     markdown_files,
 )
 
-__all__ = ["FileReport", "ImportResult", "Stats", "import_file",
-           "import_paths", "import_text", "markdown_files"]
+__all__ = ["FileReport", "ImportResult", "Stats", "import_file", "import_paths", "import_text", "markdown_files"]

@@ -96,8 +96,13 @@ def front_matter(text: str) -> tuple[dict[str, Any], str, int, str | None]:
             try:
                 data = yaml.safe_load(body) if fence == "---" else tomllib.loads(body)
             except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError) as exc:
-                return {}, rest, i + 1, f"front matter is not valid {'YAML' if fence == '---' else 'TOML'}: " \
-                    f"{str(exc).splitlines()[0][:120]}"
+                return (
+                    {},
+                    rest,
+                    i + 1,
+                    f"front matter is not valid {'YAML' if fence == '---' else 'TOML'}: "
+                    f"{str(exc).splitlines()[0][:120]}",
+                )
             return (data if isinstance(data, dict) else {}), rest, i + 1, None
     return {}, text, 0, None
 
@@ -129,8 +134,15 @@ class Inline:
 def inline(src: str) -> Inline:
     """Markdown inline syntax out, words, link labels and URLs kept, entities decoded. One pass:
     every bracket finds its partner through precomputed next-index tables, never by scanning."""
-    if "[" not in src and "*" not in src and "_" not in src and "`" not in src and "<" not in src \
-            and "&" not in src and "\\" not in src:
+    if (
+        "[" not in src
+        and "*" not in src
+        and "_" not in src
+        and "`" not in src
+        and "<" not in src
+        and "&" not in src
+        and "\\" not in src
+    ):
         return Inline(src, [], [], None)
     n = len(src)
     close_sq = _next_index(src, "]")
@@ -154,17 +166,17 @@ def inline(src: str) -> Inline:
         if c == "`":
             j = tick[i + 1] if i + 1 <= n else n
             if j < n and newline[i] > j:
-                out.append(src[i + 1:j])
+                out.append(src[i + 1 : j])
                 i = j + 1
                 continue
         if c == "[":
             j = close_sq[i + 1] if i + 1 <= n else n
             if j < n and newline[i] >= j:
-                label = src[i + 1:j]
+                label = src[i + 1 : j]
                 if j + 1 < n and src[j + 1] == "(":
                     k = close_par[j + 2] if j + 2 <= n else n
                     if k < n and newline[j] >= k:
-                        url = src[j + 2:k].strip().split(" ", 1)[0].strip("<>")
+                        url = src[j + 2 : k].strip().split(" ", 1)[0].strip("<>")
                         if url:
                             links.append(url)
                         out.append(label)
@@ -182,7 +194,7 @@ def inline(src: str) -> Inline:
         if c == "<":
             j = close_ang[i + 1] if i + 1 <= n else n
             if j < n and newline[i] >= j:
-                inner = src[i + 1:j]
+                inner = src[i + 1 : j]
                 low = inner.lower()
                 if low.startswith(("http://", "https://", "mailto:")) and " " not in inner:
                     links.append(inner)
@@ -309,7 +321,7 @@ def parse(text: str, line_offset: int = 0) -> list[Block]:
                     m = _TASK.match(tok.content)
                     if m:
                         item.checked = m.group(1) != " "
-                        parsed = inline(tok.content[m.end():])
+                        parsed = inline(tok.content[m.end() :])
                         links = parsed.links + urls(parsed.text)
                     item.bold_lead = parsed.bold_lead
                 body = parsed.text
@@ -320,8 +332,17 @@ def parse(text: str, line_offset: int = 0) -> list[Block]:
                 item.bold += parsed.bold
                 item.links += links
             else:
-                blocks.append(Block("quote" if quote else "paragraph", parsed.text, 0, line,
-                                    bold_lead=parsed.bold_lead, bold=parsed.bold, links=links))
+                blocks.append(
+                    Block(
+                        "quote" if quote else "paragraph",
+                        parsed.text,
+                        0,
+                        line,
+                        bold_lead=parsed.bold_lead,
+                        bold=parsed.bold,
+                        links=links,
+                    )
+                )
     return blocks
 
 
@@ -362,5 +383,5 @@ def bold_lead(item: Item) -> tuple[str, str] | None:
     lead = item.block.bold_lead
     if not lead:
         return None
-    rest = item.text[item.text.find(lead) + len(lead):] if lead in item.text else ""
+    rest = item.text[item.text.find(lead) + len(lead) :] if lead in item.text else ""
     return lead.rstrip(":").strip(), rest.lstrip(" :").strip()

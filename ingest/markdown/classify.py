@@ -11,25 +11,105 @@ import re
 from kb.model import Category, EventKind
 
 _EVENT_WORDS: tuple[tuple[EventKind, tuple[str, ...]], ...] = (
-    (EventKind.DIAGNOSIS, ("as the cause", "root cause", "investigat", "troubleshoot", "diagnos", "looking into",
-                           "working on", "started working")),
-    (EventKind.DETECTION, ("alert", "paged", "pager", "page ", "detected", "detects", "noticed", "warning",
-                           "identified", "reported", "reports", "reporting", "customer report", "discovered",
-                           "observed")),
-    (EventKind.COMMUNICATION, ("notified", "announce", "status page", "statuspage", "communicat", "informed",
-                               "asking teams", "asked teams", "hand-over", "handover", "handed over", "email",
-                               "slack", "posted", "customers were told", "update sent")),
+    (
+        EventKind.DIAGNOSIS,
+        (
+            "as the cause",
+            "root cause",
+            "investigat",
+            "troubleshoot",
+            "diagnos",
+            "looking into",
+            "working on",
+            "started working",
+        ),
+    ),
+    (
+        EventKind.DETECTION,
+        (
+            "alert",
+            "paged",
+            "pager",
+            "page ",
+            "detected",
+            "detects",
+            "noticed",
+            "warning",
+            "identified",
+            "reported",
+            "reports",
+            "reporting",
+            "customer report",
+            "discovered",
+            "observed",
+        ),
+    ),
+    (
+        EventKind.COMMUNICATION,
+        (
+            "notified",
+            "announce",
+            "status page",
+            "statuspage",
+            "communicat",
+            "informed",
+            "asking teams",
+            "asked teams",
+            "hand-over",
+            "handover",
+            "handed over",
+            "email",
+            "slack",
+            "posted",
+            "customers were told",
+            "update sent",
+        ),
+    ),
     (EventKind.DECISION, ("decided", "decision", "agreed to", "chose", "opted", "declares", "declared")),
-    (EventKind.REPAIR, ("resolved", "restored", "fixed", "mitigat", "rolled back", "rollback", "roll back",
-                        "downgraded", "reverted", "recovered", "operational", "healthy", "killed", "restarted",
-                        "replaced", "replacing", "cleared", "deleted", "scaling", "scaled", "applied", "rolled out",
-                        "completed", "disable", "added", "generated", "re-queued", "rolled over", "failover",
-                        "out of rotation", "back to normal")),
+    (
+        EventKind.REPAIR,
+        (
+            "resolved",
+            "restored",
+            "fixed",
+            "mitigat",
+            "rolled back",
+            "rollback",
+            "roll back",
+            "downgraded",
+            "reverted",
+            "recovered",
+            "operational",
+            "healthy",
+            "killed",
+            "restarted",
+            "replaced",
+            "replacing",
+            "cleared",
+            "deleted",
+            "scaling",
+            "scaled",
+            "applied",
+            "rolled out",
+            "completed",
+            "disable",
+            "added",
+            "generated",
+            "re-queued",
+            "rolled over",
+            "failover",
+            "out of rotation",
+            "back to normal",
+        ),
+    ),
 )
 
 
-_NEGATED = re.compile(r"\b(not|un|never|no longer)\s*-?\s*(operational|healthy|scheduled|fixed|resolved)\b|"
-                      r"\bunhealthy\b", re.IGNORECASE)
+_NEGATED = re.compile(
+    r"\b(not|un|never|no longer)\s*-?\s*(operational|healthy|scheduled|fixed|resolved)\b|"
+    r"\bunhealthy\b",
+    re.IGNORECASE,
+)
 
 
 def event_kind(text: str, first: bool) -> EventKind:
@@ -43,32 +123,45 @@ def event_kind(text: str, first: bool) -> EventKind:
     return EventKind.KEY_MOMENT
 
 
-_RESOLVED = re.compile(r"\b(resolved|restored|all (systems )?(verified )?(operational|healthy)|"
-                       r"verified (all systems )?operational|permanently fixed|issue (was )?fixed|recovered|"
-                       r"service restored|all healthy|incident (ends|ended|closed|resolved))\b", re.IGNORECASE)
+_RESOLVED = re.compile(
+    r"\b(resolved|restored|all (systems )?(verified )?(operational|healthy)|"
+    r"verified (all systems )?operational|permanently fixed|issue (was )?fixed|recovered|"
+    r"service restored|all healthy|incident (ends|ended|closed|resolved))\b",
+    re.IGNORECASE,
+)
 
 
 def reads_as_resolution(text: str) -> bool:
     return bool(_RESOLVED.search(_NEGATED.sub(" ", text)))
 
 
-_MITIGATED = re.compile(r"\b(mitigated|mitigation (complete|done)|service restored|traffic restored|restored|"
-                        r"restoring service|back to normal|return to normal|recovered|back online|"
-                        r"(?:all )?systems? (?:verified )?operational|verified operational|all healthy|"
-                        r"working again|solved the issue|fixes the issue|hub online)\b",
-                        re.IGNORECASE)
-_DETECTED = re.compile(r"\b(alerts?|alerted|paged|pager|incoming reports?|a report|reports? from|reported|"
-                       r"reporting|triggered|ticket|declared|declares|noticed|notices|detected|detects|warning|"
-                       r"fires|fired|observed|acknowledged|received|comes in)\b", re.IGNORECASE)
+_MITIGATED = re.compile(
+    r"\b(mitigated|mitigation (complete|done)|service restored|traffic restored|restored|"
+    r"restoring service|back to normal|return to normal|recovered|back online|"
+    r"(?:all )?systems? (?:verified )?operational|verified operational|all healthy|"
+    r"working again|solved the issue|fixes the issue|hub online)\b",
+    re.IGNORECASE,
+)
+_DETECTED = re.compile(
+    r"\b(alerts?|alerted|paged|pager|incoming reports?|a report|reports? from|reported|"
+    r"reporting|triggered|ticket|declared|declares|noticed|notices|detected|detects|warning|"
+    r"fires|fired|observed|acknowledged|received|comes in)\b",
+    re.IGNORECASE,
+)
 
 
-_NOT_DETECTED = re.compile(r"\b(?:nobody|no one|not|never|without|n't|before)\s(?:\w+\s){0,2}?"
-                           r"(?:noticed|detected|alerted|reported|observed)\b", re.IGNORECASE)
+_NOT_DETECTED = re.compile(
+    r"\b(?:nobody|no one|not|never|without|n't|before)\s(?:\w+\s){0,2}?"
+    r"(?:noticed|detected|alerted|reported|observed)\b",
+    re.IGNORECASE,
+)
 
 
 def reads_as_detection(text: str) -> bool:
     """The organisation learned of the problem: an alert, a page, a report, a ticket, a declaration."""
     return bool(_DETECTED.search(_NOT_DETECTED.sub(" ", text[:300])))
+
+
 _ACKNOWLEDGED = re.compile(r"\backnowledg", re.IGNORECASE)
 
 
@@ -80,12 +173,56 @@ def reads_as_acknowledgement(text: str) -> bool:
     return bool(_ACKNOWLEDGED.search(text))
 
 
-_ORGANIZATIONAL = ("team", "prioriti", "focus", "staff", "knowledge", "training", "ownership", "owner",
-                   "communication", "war room", "sunset", "encouraged", "budget", "roadmap", "culture",
-                   "hand-over", "handover", "responsibilit", "noise", "lunch", "on-call", "oncall")
-_PROCESS = ("process", "procedure", "playbook", "runbook", "documentation", "document", "notes", "review",
-            "test", "checklist", "guideline", "policy", "policies", "maintenance", "revision", "release notes",
-            "migration", "plan", "approval", "hands-on", "manual", "window", "rules", "remediation steps")
+_ORGANIZATIONAL = (
+    "team",
+    "prioriti",
+    "focus",
+    "staff",
+    "knowledge",
+    "training",
+    "ownership",
+    "owner",
+    "communication",
+    "war room",
+    "sunset",
+    "encouraged",
+    "budget",
+    "roadmap",
+    "culture",
+    "hand-over",
+    "handover",
+    "responsibilit",
+    "noise",
+    "lunch",
+    "on-call",
+    "oncall",
+)
+_PROCESS = (
+    "process",
+    "procedure",
+    "playbook",
+    "runbook",
+    "documentation",
+    "document",
+    "notes",
+    "review",
+    "test",
+    "checklist",
+    "guideline",
+    "policy",
+    "policies",
+    "maintenance",
+    "revision",
+    "release notes",
+    "migration",
+    "plan",
+    "approval",
+    "hands-on",
+    "manual",
+    "window",
+    "rules",
+    "remediation steps",
+)
 
 
 def guess_category(text: str) -> Category:
@@ -101,30 +238,85 @@ def guess_category(text: str) -> Category:
 
 
 THEMES: dict[str, tuple[str, ...]] = {
-    "monitoring-gap": ("monitoring", "no alert", "missing alert", "not monitored", "insufficient monitoring",
-                       "by proxy", "visibility", "observability", "in the dark"),
+    "monitoring-gap": (
+        "monitoring",
+        "no alert",
+        "missing alert",
+        "not monitored",
+        "insufficient monitoring",
+        "by proxy",
+        "visibility",
+        "observability",
+        "in the dark",
+    ),
     "alert-noise": ("noise", "noisy", "alert fatigue", "drowning"),
-    "capacity-exhaustion": ("capacity", "starvation", "exhaustion", "exhausted", "out of memory", "memory usage",
-                            "ip address", "limit", "quota", "utilization", "disk full", "no space"),
+    "capacity-exhaustion": (
+        "capacity",
+        "starvation",
+        "exhaustion",
+        "exhausted",
+        "out of memory",
+        "memory usage",
+        "ip address",
+        "limit",
+        "quota",
+        "utilization",
+        "disk full",
+        "no space",
+    ),
     "certificate-expiry": ("certificate", "cert", "expired", "expiry", "expiration", "tls"),
-    "missing-documentation": ("documentation", "no notes", "undocumented", "playbook", "runbook",
-                              "remediation steps unclear", "how to create"),
-    "change-management": ("upgrade", "maintenance", "manual change", "manually", "rollout", "roll over",
-                          "rollover", "release notes", "migration", "reverted"),
+    "missing-documentation": (
+        "documentation",
+        "no notes",
+        "undocumented",
+        "playbook",
+        "runbook",
+        "remediation steps unclear",
+        "how to create",
+    ),
+    "change-management": (
+        "upgrade",
+        "maintenance",
+        "manual change",
+        "manually",
+        "rollout",
+        "roll over",
+        "rollover",
+        "release notes",
+        "migration",
+        "reverted",
+    ),
     "ci-cd-pipeline": ("pipeline", "ci/cd", "terraform", "iac", "pull request"),
     "access-control": ("privilege", "permission", "access", "iam", "least-privilege", "credential"),
     "vendor-dependency": ("vendor", "amazon", "aws", "third party", "third-party", "sdk", "library", "package"),
     "testing-gap": ("test", "testing", "tested", "validate", "validation", "e2e", "verification"),
-    "workload-scheduling": ("priority-class", "priority class", "scheduling", "unschedulable", "daemonset",
-                            "autoscaling"),
-    "prioritisation": ("prioritise", "prioritize", "prioritised", "prioritized", "prioritisation", "prioritization",
-                       "focus on", "heavy focus", "new features", "sunset"),
+    "workload-scheduling": (
+        "priority-class",
+        "priority class",
+        "scheduling",
+        "unschedulable",
+        "daemonset",
+        "autoscaling",
+    ),
+    "prioritisation": (
+        "prioritise",
+        "prioritize",
+        "prioritised",
+        "prioritized",
+        "prioritisation",
+        "prioritization",
+        "focus on",
+        "heavy focus",
+        "new features",
+        "sunset",
+    ),
 }
 
 
 # Whole words and phrases (plurals allowed), never a prefix: "cert" is not "certain", "limit" not "Limited".
-_THEME_RE = {slug: re.compile("|".join(rf"\b{re.escape(w)}(?:s|es)?\b" for w in words))
-             for slug, words in THEMES.items()}
+_THEME_RE = {
+    slug: re.compile("|".join(rf"\b{re.escape(w)}(?:s|es)?\b" for w in words)) for slug, words in THEMES.items()
+}
 
 
 def suggest_themes(text: str, limit: int = 2) -> list[str]:

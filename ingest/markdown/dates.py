@@ -16,27 +16,89 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil import parser as dateutil_parser
 
 ZONES: dict[str, int] = {  # offset in minutes; a stated abbreviation is taken at its word
-    "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": 60, "BST": 60, "IST": 330, "CET": 60, "CEST": 120,
-    "MET": 60, "MEST": 120, "EET": 120, "EEST": 180, "MSK": 180, "EST": -300, "EDT": -240, "CST": -360,
-    "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480,
-    "HST": -600, "JST": 540, "KST": 540, "SGT": 480, "HKT": 480, "AEST": 600, "AEDT": 660, "ACST": 570,
-    "ACDT": 630, "AWST": 480, "NZST": 720, "NZDT": 780, "BRT": -180, "ART": -180,
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "WET": 0,
+    "WEST": 60,
+    "BST": 60,
+    "IST": 330,
+    "CET": 60,
+    "CEST": 120,
+    "MET": 60,
+    "MEST": 120,
+    "EET": 120,
+    "EEST": 180,
+    "MSK": 180,
+    "EST": -300,
+    "EDT": -240,
+    "CST": -360,
+    "CDT": -300,
+    "MST": -420,
+    "MDT": -360,
+    "PST": -480,
+    "PDT": -420,
+    "AKST": -540,
+    "AKDT": -480,
+    "HST": -600,
+    "JST": 540,
+    "KST": 540,
+    "SGT": 480,
+    "HKT": 480,
+    "AEST": 600,
+    "AEDT": 660,
+    "ACST": 570,
+    "ACDT": 630,
+    "AWST": 480,
+    "NZST": 720,
+    "NZDT": 780,
+    "BRT": -180,
+    "ART": -180,
 }
 REGIONS: dict[str, str] = {
     # zones in words (PagerDuty and Rails write these): the region's own rules, summer time in summer
-    "pacific time": "America/Los_Angeles", "pacific": "America/Los_Angeles", "pt": "America/Los_Angeles",
-    "mountain time": "America/Denver", "arizona": "America/Phoenix", "central time": "America/Chicago",
-    "eastern time": "America/New_York", "eastern": "America/New_York", "et": "America/New_York",
-    "alaska": "America/Anchorage", "hawaii": "Pacific/Honolulu", "edinburgh": "Europe/London",
-    "london": "Europe/London", "dublin": "Europe/Dublin", "lisbon": "Europe/Lisbon",
-    "amsterdam": "Europe/Amsterdam", "berlin": "Europe/Berlin", "paris": "Europe/Paris", "madrid": "Europe/Madrid",
-    "rome": "Europe/Rome", "stockholm": "Europe/Stockholm", "copenhagen": "Europe/Copenhagen",
-    "brussels": "Europe/Brussels", "vienna": "Europe/Vienna", "prague": "Europe/Prague", "warsaw": "Europe/Warsaw",
-    "bucharest": "Europe/Bucharest", "athens": "Europe/Athens", "helsinki": "Europe/Helsinki",
-    "kyiv": "Europe/Kyiv", "istanbul": "Europe/Istanbul", "moscow": "Europe/Moscow", "kolkata": "Asia/Kolkata",
-    "new delhi": "Asia/Kolkata", "mumbai": "Asia/Kolkata", "singapore": "Asia/Singapore", "tokyo": "Asia/Tokyo",
-    "sydney": "Australia/Sydney", "melbourne": "Australia/Melbourne", "auckland": "Pacific/Auckland",
-    "central european time": "Europe/Berlin", "central european summer time": "Europe/Berlin",
+    "pacific time": "America/Los_Angeles",
+    "pacific": "America/Los_Angeles",
+    "pt": "America/Los_Angeles",
+    "mountain time": "America/Denver",
+    "arizona": "America/Phoenix",
+    "central time": "America/Chicago",
+    "eastern time": "America/New_York",
+    "eastern": "America/New_York",
+    "et": "America/New_York",
+    "alaska": "America/Anchorage",
+    "hawaii": "Pacific/Honolulu",
+    "edinburgh": "Europe/London",
+    "london": "Europe/London",
+    "dublin": "Europe/Dublin",
+    "lisbon": "Europe/Lisbon",
+    "amsterdam": "Europe/Amsterdam",
+    "berlin": "Europe/Berlin",
+    "paris": "Europe/Paris",
+    "madrid": "Europe/Madrid",
+    "rome": "Europe/Rome",
+    "stockholm": "Europe/Stockholm",
+    "copenhagen": "Europe/Copenhagen",
+    "brussels": "Europe/Brussels",
+    "vienna": "Europe/Vienna",
+    "prague": "Europe/Prague",
+    "warsaw": "Europe/Warsaw",
+    "bucharest": "Europe/Bucharest",
+    "athens": "Europe/Athens",
+    "helsinki": "Europe/Helsinki",
+    "kyiv": "Europe/Kyiv",
+    "istanbul": "Europe/Istanbul",
+    "moscow": "Europe/Moscow",
+    "kolkata": "Asia/Kolkata",
+    "new delhi": "Asia/Kolkata",
+    "mumbai": "Asia/Kolkata",
+    "singapore": "Asia/Singapore",
+    "tokyo": "Asia/Tokyo",
+    "sydney": "Australia/Sydney",
+    "melbourne": "Australia/Melbourne",
+    "auckland": "Pacific/Auckland",
+    "central european time": "Europe/Berlin",
+    "central european summer time": "Europe/Berlin",
     "coordinated universal time": "UTC",
 }
 _ZONE_WORD = "|".join(sorted(ZONES, key=len, reverse=True))
@@ -48,8 +110,9 @@ _REGION_RE = re.compile(rf"\b(?:{_REGION_WORD})\b", re.IGNORECASE)
 _TIMES_WORD = re.compile(r"\btimes?\b|\btimezone\b|\btime zone\b", re.IGNORECASE)
 _STATEMENT_WINDOW = 90
 
-MONTHS = {m: i + 1 for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+MONTHS = {
+    m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
+}
 _MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 
 # A date: ISO (with a tolerated 5-digit typo year; "2024.03.04" too), D Month [YYYY],
@@ -60,13 +123,17 @@ DATE_RE = re.compile(
     rf"|(?P<mdy>(?P<m3>{_MONTH_WORD})\s(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])(?:,?\s(?P<y3>\d{{4}}))?)"
     rf"|(?P<my>(?P<m5>{_MONTH_WORD})\s(?P<y5>\d{{4}}))"
     rf"|(?P<num>(?P<d4>\d{{1,2}})/(?P<m4>\d{{1,2}})/(?P<y4>\d{{4}}))",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # A time: 14:02, 2:35 PM, 14:02:07, 3pm; "~19:30" / "± 17:20" / "ca. 9:00" approximate; "14:??" a known
 # hour; "--:--", "??:??", "HH:mm", "??" unknown.
-TIME_RE = re.compile(r"(?P<approx>(?:~|±|\+/-|≈|ca\.|circa|approx\.?|about|around)\s?)?"
-                     r"(?:(?<![\d:])(?P<h>\d{1,2})[:.](?P<mi>\d{2}|\?\?|xx)(?::(?P<s>\d{2}))?\s?(?P<ampm>[ap]\.?m\.?)?(?!\d)"
-                     r"|(?<![\d:])(?P<h2>\d{1,2})\s?(?P<ampm2>[ap]m)\b"
-                     r"|(?P<unknown>--:--|\?\?:\?\?|HH:mm|hh:mm|\?\?(?!\?)))", re.IGNORECASE)
+TIME_RE = re.compile(
+    r"(?P<approx>(?:~|±|\+/-|≈|ca\.|circa|approx\.?|about|around)\s?)?"
+    r"(?:(?<![\d:])(?P<h>\d{1,2})[:.](?P<mi>\d{2}|\?\?|xx)(?::(?P<s>\d{2}))?\s?(?P<ampm>[ap]\.?m\.?)?(?!\d)"
+    r"|(?<![\d:])(?P<h2>\d{1,2})\s?(?P<ampm2>[ap]m)\b"
+    r"|(?P<unknown>--:--|\?\?:\?\?|HH:mm|hh:mm|\?\?(?!\?)))",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -120,9 +187,12 @@ def stated_zone(text: str) -> Zone | None:
     "_All times listed in this report are in Pacific Time (US & Canada)_", "(times in BST)".
     Each mention of "time(s)" is followed by a short window, so the search stays linear."""
     for m in _TIMES_WORD.finditer(text):
-        window = " ".join(text[m.end():m.end() + _STATEMENT_WINDOW].split("\n\n", 1)[0].split())
-        if not re.match(r"\s*(?:listed\s|shown\s|given\s|below\s|here\s|in\s|are\s|is\s|\(|:|-|unless|UTC|GMT|"
-                        r"[A-Z]{2,5}\b)", window):
+        window = " ".join(text[m.end() : m.end() + _STATEMENT_WINDOW].split("\n\n", 1)[0].split())
+        if not re.match(
+            r"\s*(?:listed\s|shown\s|given\s|below\s|here\s|in\s|are\s|is\s|\(|:|-|unless|UTC|GMT|"
+            r"[A-Z]{2,5}\b)",
+            window,
+        ):
             continue
         zone = zone_from_text(window)
         if zone is not None:
@@ -218,11 +288,15 @@ def parse_time(text: str) -> ParsedTime | None:
         return ParsedTime(None)
     end = None
     if len(matches) > 1:
-        between = text[first.end():matches[1].start()]
+        between = text[first.end() : matches[1].start()]
         if re.fullmatch(r"\s{0,3}(?:-|–|—|to|until)\s{0,3}", between):
             end = _time(matches[1])
-    return ParsedTime(value, end, approximate=bool(first.group("approx")),
-                      minutes_unknown=(first.group("mi") or "").lower() in ("??", "xx"))
+    return ParsedTime(
+        value,
+        end,
+        approximate=bool(first.group("approx")),
+        minutes_unknown=(first.group("mi") or "").lower() in ("??", "xx"),
+    )
 
 
 def _time(m: re.Match[str]) -> time | None:
@@ -252,13 +326,16 @@ def combine(day: date, at: time, zone: Zone) -> datetime:
 
 DURATION_RE = re.compile(
     r"(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>d(?:ays?)?|h(?:ours?|rs?)?|m(?:in(?:ute)?s?)?|s(?:ec(?:ond)?s?)?)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _UNIT_MINUTES = {"d": 1440.0, "h": 60.0, "m": 1.0, "s": 1 / 60}
 
 
 MAX_DURATION_MINUTES = 366 * 24 * 60
-_ISO_DURATION = re.compile(r"P(?:(?P<d>\d{1,5})D)?(?:T(?:(?P<h>\d{1,5})H)?(?:(?P<m>\d{1,5})M)?"
-                           r"(?:(?P<s>\d{1,6}(?:\.\d{1,6})?)S)?)?")
+_ISO_DURATION = re.compile(
+    r"P(?:(?P<d>\d{1,5})D)?(?:T(?:(?P<h>\d{1,5})H)?(?:(?P<m>\d{1,5})M)?"
+    r"(?:(?P<s>\d{1,6}(?:\.\d{1,6})?)S)?)?"
+)
 
 
 def parse_duration(text: str) -> timedelta | None:
@@ -266,8 +343,12 @@ def parse_duration(text: str) -> timedelta | None:
     text = text[:200]
     iso = _ISO_DURATION.fullmatch(text.strip().upper())
     if iso and any(iso.group(g) for g in "dhms"):
-        minutes = int(iso.group("d") or 0) * 1440 + int(iso.group("h") or 0) * 60 + int(iso.group("m") or 0) \
+        minutes = (
+            int(iso.group("d") or 0) * 1440
+            + int(iso.group("h") or 0) * 60
+            + int(iso.group("m") or 0)
             + float(iso.group("s") or 0) / 60
+        )
         return timedelta(minutes=minutes) if minutes <= MAX_DURATION_MINUTES else None
     total = 0.0
     found = False

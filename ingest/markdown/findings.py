@@ -21,9 +21,11 @@ _TICKET = re.compile(r"\b([A-Z][A-Z0-9]{1,20}-\d{1,9})\b|\b(?:bug|issue|ticket) 
 _OWNER_FIELD = re.compile(r"\bowner ?: ?([^,;()\n]{1,60})", re.IGNORECASE)
 _TRAILING_PAREN = re.compile(r"\(([^()]{1,60})\)\s?\.?$")
 _DONE_WORDS = re.compile(r"\b(done|closed|complete[d]?|fixed|resolved|finished|shipped)\b", re.IGNORECASE)
-_NOT_AN_OWNER = re.compile(r"^(?:done|closed|completed?|fixed|resolved|in[- ]progress|todo|to do|wip|ongoing|"
-                           r"optional|maybe|p[0-4]|high|medium|low|see\b|e\.g|i\.e|cf\.|was |is |if |\d)",
-                           re.IGNORECASE)
+_NOT_AN_OWNER = re.compile(
+    r"^(?:done|closed|completed?|fixed|resolved|in[- ]progress|todo|to do|wip|ongoing|"
+    r"optional|maybe|p[0-4]|high|medium|low|see\b|e\.g|i\.e|cf\.|was |is |if |\d)",
+    re.IGNORECASE,
+)
 _OWNERLIKE = re.compile(r"@?[A-Za-z][\w.'-]{0,30}(?: [A-Za-z][\w.'-]{0,30}){0,2}")
 _SENTENCE = re.compile(r"(.{1,200}?[.!?])(?:\s|$)")
 
@@ -32,26 +34,33 @@ def work_items(text: str, links: list[str], title: str, done: bool) -> list[dict
     """The tickets an action item names, each once, with their URL where it has one."""
     found: dict[str, dict[str, Any]] = {}
     status = "done" if done else "open"
-    candidates = [u for glued in [*links, *re.findall(r"https?://\S{1,400}", text[:5000])]
-                  for u in re.split(r"(?<=.)(?=https?://)", glued)]  # "…/6688https://…": two URLs run together
+    candidates = [
+        u
+        for glued in [*links, *re.findall(r"https?://\S{1,400}", text[:5000])]
+        for u in re.split(r"(?<=.)(?=https?://)", glued)
+    ]  # "…/6688https://…": two URLs run together
     for url in candidates:
         url = url.rstrip(".,;:)'\"")
         m = _GITHUB.fullmatch(url) or _GITHUB.match(url)
         if m:
             ext = f"{m.group(1)}/{m.group(2)}#{m.group(4)}"
-            found.setdefault(ext, {"system": "github", "external_id": ext, "url": url, "title": title[:200],
-                                   "status": status})
+            found.setdefault(
+                ext, {"system": "github", "external_id": ext, "url": url, "title": title[:200], "status": status}
+            )
             continue
         g = _GITLAB.match(url)
         if g:
             ext = f"{g.group(1)}#{g.group(3)}"
-            found.setdefault(ext, {"system": "gitlab", "external_id": ext, "url": url, "title": title[:200],
-                                   "status": status})
+            found.setdefault(
+                ext, {"system": "gitlab", "external_id": ext, "url": url, "title": title[:200], "status": status}
+            )
             continue
         j = _JIRA_URL.match(url)
         if j:
-            found.setdefault(j.group(1), {"system": "jira", "external_id": j.group(1), "url": url,
-                                          "title": title[:200], "status": status})
+            found.setdefault(
+                j.group(1),
+                {"system": "jira", "external_id": j.group(1), "url": url, "title": title[:200], "status": status},
+            )
     if not found:
         for ref in _HASH_REF.findall(text[:5000]):
             ext = f"#{ref}"
@@ -76,8 +85,9 @@ def _first_sentence(text: str) -> str:
     return (m.group(1) if m else text)[:200]
 
 
-def finding_from_item(text: str, links: list[str], checked: bool | None,
-                      lead: tuple[str, str] | None) -> dict[str, Any]:
+def finding_from_item(
+    text: str, links: list[str], checked: bool | None, lead: tuple[str, str] | None
+) -> dict[str, Any]:
     statement = " ".join(text.split())
     if not statement:
         return {}
@@ -120,8 +130,14 @@ def finding_from_row(header: list[str], row: list[str], col: int | None) -> dict
     if m:
         ext = m.group(1) or f"BUG-{m.group(2)}"
         system = "jira" if m.group(1) else "bug-tracker"
-        work = [{"system": system, "external_id": ext.upper(), "title": statement[:200],
-                 "status": "done" if done else "open"}]
+        work = [
+            {
+                "system": system,
+                "external_id": ext.upper(),
+                "title": statement[:200],
+                "status": "done" if done else "open",
+            }
+        ]
     out["work"] = work
     if not work:
         out["work_title"] = statement

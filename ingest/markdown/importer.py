@@ -93,13 +93,22 @@ class FileReport:
     def as_dict(self) -> dict[str, Any]:
         ttd, ttr = self.stats.time_to_detection, self.stats.time_to_recovery
         return {
-            "file": str(self.file), "status": self.status, "reason": self.reason, "template": self.template,
-            "incident": self.incident, "title": self.title, "timeline_events": self.timeline_events,
-            "factors": self.factors, "findings": self.findings, "zone": self.zone,
+            "file": str(self.file),
+            "status": self.status,
+            "reason": self.reason,
+            "template": self.template,
+            "incident": self.incident,
+            "title": self.title,
+            "timeline_events": self.timeline_events,
+            "factors": self.factors,
+            "findings": self.findings,
+            "zone": self.zone,
             "category": self.stats.category,
             "ttd_minutes": ttd.total_seconds() / 60 if ttd is not None else None,
             "ttr_minutes": ttr.total_seconds() / 60 if ttr is not None else None,
-            "recognised": self.recognised, "not_recognised": self.not_recognised, "notes": self.notes,
+            "recognised": self.recognised,
+            "not_recognised": self.not_recognised,
+            "notes": self.notes,
             "work_item_candidates": self.work_item_candidates,
         }
 
@@ -123,9 +132,13 @@ def markdown_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file()
-                              and p.suffix.lower() in MARKDOWN_SUFFIXES + PDF_SUFFIXES
-                              and p.stem.lower() not in _NOT_POSTMORTEMS)
+            yield from sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in MARKDOWN_SUFFIXES + PDF_SUFFIXES
+                and p.stem.lower() not in _NOT_POSTMORTEMS
+            )
         else:
             yield path
 
@@ -136,8 +149,11 @@ def import_file(path: str | Path) -> ImportResult:
     try:
         size = file.stat().st_size
         if size > MAX_BYTES:
-            return ImportResult(FileReport(file, "failed", f"{size} bytes: larger than the {MAX_BYTES} bytes "
-                                                           f"a post-mortem is expected to be"))
+            return ImportResult(
+                FileReport(
+                    file, "failed", f"{size} bytes: larger than the {MAX_BYTES} bytes a post-mortem is expected to be"
+                )
+            )
         data = file.read_bytes()
     except OSError as exc:
         return ImportResult(FileReport(file, "failed", f"cannot be read: {exc.strerror or exc}"))
@@ -181,8 +197,17 @@ def _guarded(build: Any, report: FileReport) -> ImportResult:
         where = ".".join(str(p) for p in first["loc"])
         report.status, report.reason = "failed", f"the packet built from it is invalid at {where}: {first['msg']}"
         return ImportResult(report)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OSError, RecursionError,
-            OverflowError, ArithmeticError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        OSError,
+        RecursionError,
+        OverflowError,
+        ArithmeticError,
+    ) as exc:
         # A bug of ours must not take the other files down with this one: this file fails, named.
         report.status, report.reason = "failed", f"could not be read ({type(exc).__name__}: {exc})"[:300]
         return ImportResult(report)
@@ -197,6 +222,7 @@ def import_paths(paths: Iterable[str | Path]) -> list[ImportResult]:
 
 
 # -- building ------------------------------------------------------------------------------
+
 
 def _build(text: str, file: Path, report: FileReport) -> EventPacket | None:
     if not text.strip():
@@ -213,13 +239,14 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
         report.status, report.reason = "template", f"a template, not an incident: {why_template}"
         return None
     if not any(s.role for s in doc.sections):
-        raise ImportFailed("no post-mortem sections found (expected headings such as Summary, Timeline, "
-                           "Contributing Factors, Action Items)")
+        raise ImportFailed(
+            "no post-mortem sections found (expected headings such as Summary, Timeline, "
+            "Contributing Factors, Action Items)"
+        )
     template = recognise(doc)
     report.template = template
     report.recognised.append(f"template: {template}")
-    notes: list[str] = [f"imported from {'PDF' if file.suffix.lower() == '.pdf' else 'markdown'} "
-                        f"({template} template)"]
+    notes: list[str] = [f"imported from {'PDF' if file.suffix.lower() == '.pdf' else 'markdown'} ({template} template)"]
     notes += doc.notes
     report.notes += doc.notes
 
@@ -239,8 +266,9 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
 
     entries = timeline.entries
     kinds = [event_kind(e.text, i == 0) for i, e in enumerate(entries)]
-    events = [{"at": e.at, "kind": k.value, "text": e.text, "source": SOURCE}
-              for e, k in zip(entries, kinds, strict=True)]
+    events = [
+        {"at": e.at, "kind": k.value, "text": e.text, "source": SOURCE} for e, k in zip(entries, kinds, strict=True)
+    ]
     anchors = _anchors(doc, entries, kinds, stats, zone, doc_day, default_year, notes)
     started = anchors["started_at"]
     if started is None:
@@ -249,8 +277,10 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
             notes.append(f"no timeline timestamps; started_at is the document date {doc_day.isoformat()}")
             report.notes.append(notes[-1])
         else:
-            raise ImportFailed("no date anywhere in the document: an incident needs a start time "
-                               "(a timeline with dates, or a 'Date:' line)")
+            raise ImportFailed(
+                "no date anywhere in the document: an incident needs a start time "
+                "(a timeline with dates, or a 'Date:' line)"
+            )
     anchors["started_at"] = started
     _drop_out_of_order(anchors, notes)
 
@@ -283,25 +313,38 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
 
     analyses: list[dict[str, Any]] = []
     if factors or findings:
-        analyses.append({"id": "imported", "method": Method.CONTRIBUTION_MAP.value, "factors": factors,
-                         "influences": influences, "findings": findings})
+        analyses.append(
+            {
+                "id": "imported",
+                "method": Method.CONTRIBUTION_MAP.value,
+                "factors": factors,
+                "influences": influences,
+                "findings": findings,
+            }
+        )
     if whys:
         analyses.append(whys)
-    packet = EventPacket.model_validate({
-        "incident": {
-            "id": ident, "title": (doc.title or file.stem)[:300], "severity": severity,
-            "services": _list(doc.meta.get("services") or doc.meta.get("service")
-                              or doc.meta.get("affected services")),
-            "teams": _list(doc.meta.get("teams") or doc.meta.get("team")),
-            **anchors,
-            "customer_impact": impact or None, "summary": summary or None,
-            "tags": sorted(set(tags + _list(doc.meta.get("tags")))),
-        },
-        "provenance": {"source": SOURCE, "file": str(file), "imported": True, "reviewed": False, "notes": notes},
-        "timeline": events,
-        "participants": participants,
-        "analyses": analyses,
-    })
+    packet = EventPacket.model_validate(
+        {
+            "incident": {
+                "id": ident,
+                "title": (doc.title or file.stem)[:300],
+                "severity": severity,
+                "services": _list(
+                    doc.meta.get("services") or doc.meta.get("service") or doc.meta.get("affected services")
+                ),
+                "teams": _list(doc.meta.get("teams") or doc.meta.get("team")),
+                **anchors,
+                "customer_impact": impact or None,
+                "summary": summary or None,
+                "tags": sorted(set(tags + _list(doc.meta.get("tags")))),
+            },
+            "provenance": {"source": SOURCE, "file": str(file), "imported": True, "reviewed": False, "notes": notes},
+            "timeline": events,
+            "participants": participants,
+            "analyses": analyses,
+        }
+    )
     report.timeline_events = len(events)
     report.factors = len(factors) + len(whys.get("factors", []))
     report.findings = len(findings)
@@ -309,13 +352,24 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
     return packet
 
 
-_IMPACT_WORDS = re.compile(r"\b(outage|down\b|unavailable|unreachable|inaccessible|crash|fail|error|expire|"
-                           r"exhaust|disrupt|broke|degrad|unable|cannot|can not|starvation|5xx|50[0-9]|lost|"
-                           r"pending|unhealthy|not respond)", re.IGNORECASE)
+_IMPACT_WORDS = re.compile(
+    r"\b(outage|down\b|unavailable|unreachable|inaccessible|crash|fail|error|expire|"
+    r"exhaust|disrupt|broke|degrad|unable|cannot|can not|starvation|5xx|50[0-9]|lost|"
+    r"pending|unhealthy|not respond)",
+    re.IGNORECASE,
+)
 
 
-def _anchors(doc: Document, entries: list[Entry], kinds: list[EventKind], stats: Stats, zone: Zone,
-             day: date | None, year: int | None, notes: list[str]) -> dict[str, datetime | None]:
+def _anchors(
+    doc: Document,
+    entries: list[Entry],
+    kinds: list[EventKind],
+    stats: Stats,
+    zone: Zone,
+    day: date | None,
+    year: int | None,
+    notes: list[str],
+) -> dict[str, datetime | None]:
     """started / detected / acknowledged / mitigated / resolved, from what the document says.
 
     Labels win ("IMPACT TIME a to b", "Discovery: ...", "Recovery: ..."). A stated TTD / TTR is
@@ -323,8 +377,13 @@ def _anchors(doc: Document, entries: list[Entry], kinds: list[EventKind], stats:
     other rows of the timeline, else the first row that reads as impact. Without either, the
     first entry starts the incident and the rows that say so detect, mitigate and resolve it.
     An anchor that would come before the start is left empty: empty is better than wrong."""
-    out: dict[str, datetime | None] = {"started_at": None, "detected_at": None, "acknowledged_at": None,
-                                       "mitigated_at": None, "resolved_at": None}
+    out: dict[str, datetime | None] = {
+        "started_at": None,
+        "detected_at": None,
+        "acknowledged_at": None,
+        "mitigated_at": None,
+        "resolved_at": None,
+    }
     labelled = _labelled_instants({**stats.raw, **doc.meta}, zone, day, year)
     ordered = sorted(entries, key=lambda e: e.at)
     if labelled.get("started_at"):
@@ -332,8 +391,9 @@ def _anchors(doc: Document, entries: list[Entry], kinds: list[EventKind], stats:
     elif stats.time_to_detection is not None or stats.time_to_recovery is not None:
         out["started_at"] = _impact_row(entries, stats)
         if out["started_at"] is not None:
-            notes.append("stats durations measured from the row where impact began "
-                         f"({out['started_at']:%Y-%m-%d %H:%M} UTC)")
+            notes.append(
+                f"stats durations measured from the row where impact began ({out['started_at']:%Y-%m-%d %H:%M} UTC)"
+            )
     elif ordered:
         out["started_at"] = ordered[0].at
     started = out["started_at"]
@@ -346,8 +406,14 @@ def _anchors(doc: Document, entries: list[Entry], kinds: list[EventKind], stats:
     elif stats.time_to_detection is not None and started is not None:
         out["detected_at"] = started + stats.time_to_detection
     else:
-        out["detected_at"] = next((e.at for e, k in zip(entries, kinds, strict=True)
-                                   if after(e) and (k is EventKind.DETECTION or reads_as_detection(e.text))), None)
+        out["detected_at"] = next(
+            (
+                e.at
+                for e, k in zip(entries, kinds, strict=True)
+                if after(e) and (k is EventKind.DETECTION or reads_as_detection(e.text))
+            ),
+            None,
+        )
     if labelled.get("mitigated_at"):
         out["mitigated_at"] = labelled["mitigated_at"]
     elif stats.time_to_recovery is not None and started is not None:
@@ -371,8 +437,7 @@ def _impact_row(entries: list[Entry], stats: Stats) -> datetime | None:
     times = {e.at for e in entries}
     best: tuple[int, int, datetime] | None = None
     for i, e in enumerate(entries):
-        score = sum(1 for d in (stats.time_to_detection, stats.time_to_recovery)
-                    if d is not None and e.at + d in times)
+        score = sum(1 for d in (stats.time_to_detection, stats.time_to_recovery) if d is not None and e.at + d in times)
         key = (score, -i, e.at)
         if score and (best is None or key[:2] > best[:2]):
             best = key
@@ -485,8 +550,16 @@ def _timeline(doc: Document, zone: Zone, day: date | None, year: int | None, rep
 _STAT_KEYS = {
     "category": ("category",),
     "ttd": ("time to detection", "time to detect", "ttd", "detection time"),
-    "ttr": ("time to recovery", "time to resolve", "time to resolution", "time to mitigation",
-            "time to mitigate", "ttr", "ttm", "recovery time"),
+    "ttr": (
+        "time to recovery",
+        "time to resolve",
+        "time to resolution",
+        "time to mitigation",
+        "time to mitigate",
+        "ttr",
+        "ttm",
+        "recovery time",
+    ),
 }
 
 
@@ -516,9 +589,15 @@ def _stats(doc: Document, report: FileReport) -> Stats:
             stats.time_to_detection = duration
         else:
             stats.time_to_recovery = duration
-    read = [f"{k} {v}" for k, v in (("category", stats.category),
-                                     ("TTD", _minutes(stats.time_to_detection)),
-                                     ("TTR", _minutes(stats.time_to_recovery))) if v]
+    read = [
+        f"{k} {v}"
+        for k, v in (
+            ("category", stats.category),
+            ("TTD", _minutes(stats.time_to_detection)),
+            ("TTR", _minutes(stats.time_to_recovery)),
+        )
+        if v
+    ]
     if read:
         report.recognised.append("stats: " + ", ".join(read))
     return stats
@@ -581,8 +660,12 @@ def _plain(doc: Document, role: str) -> str:
 
 def _summary(doc: Document, report: FileReport) -> str:
     parts = []
-    for role, label in (("summary", None), ("what_happened", None), ("resolution", "Resolution"),
-                        ("detection", "Detection")):
+    for role, label in (
+        ("summary", None),
+        ("what_happened", None),
+        ("resolution", "Resolution"),
+        ("detection", "Detection"),
+    ):
         text = _plain(doc, role)
         if text:
             parts.append(f"{label}: {text}" if label else text)
@@ -593,9 +676,12 @@ def _summary(doc: Document, report: FileReport) -> str:
 
 
 _NO_CONTENT = re.compile(r"(?:no comments? added|none|n/?a|nothing|-|tbd|\?)\.?", re.IGNORECASE)
-_ROOT_CAUSE = re.compile(r"\b(?:root cause|due to|caused by|was caused|causing|because|resulted in|"
-                         r"leading to|triggering|relates to|we determined that|found out that|"
-                         r"the cause (?:was|is))\b", re.IGNORECASE)
+_ROOT_CAUSE = re.compile(
+    r"\b(?:root cause|due to|caused by|was caused|causing|because|resulted in|"
+    r"leading to|triggering|relates to|we determined that|found out that|"
+    r"the cause (?:was|is))\b",
+    re.IGNORECASE,
+)
 _CAUSE_LIST = re.compile(r"\b(?:factors|causes|reasons)\s?:$", re.IGNORECASE)
 
 
@@ -610,8 +696,7 @@ def _statements(s: Section) -> list[str]:
     return paras
 
 
-def _factors(doc: Document, report: FileReport) -> tuple[list[dict[str, Any]], list[dict[str, str]],
-                                                          dict[str, Any]]:
+def _factors(doc: Document, report: FileReport) -> tuple[list[dict[str, Any]], list[dict[str, str]], dict[str, Any]]:
     """Contributing factors, root causes, fault, leadup, what went wrong / didn't go well, a
     trigger, and (without an explicit factors section) the summary's root-cause paragraphs.
     A Five Whys list is its own analysis: a chain where each why contributes to the one above."""
@@ -625,8 +710,15 @@ def _factors(doc: Document, report: FileReport) -> tuple[list[dict[str, Any]], l
         statements += [f"Trigger: {p}" for p in paragraphs(s.blocks)]
     statements = list(dict.fromkeys(st for st in statements if st.strip(" -")))
     factors: list[dict[str, Any]] = [
-        {"id": f"f{i}", "statement": st[:2000], "category": guess_category(st).value, "category_guessed": True,
-         "themes": suggest_themes(st)} for i, st in enumerate(statements, start=1)]
+        {
+            "id": f"f{i}",
+            "statement": st[:2000],
+            "category": guess_category(st).value,
+            "category_guessed": True,
+            "themes": suggest_themes(st),
+        }
+        for i, st in enumerate(statements, start=1)
+    ]
     whys = _five_whys(doc)
     if factors:
         report.recognised.append(f"factors: {len(factors)} (categories guessed, themes suggested)")
@@ -649,7 +741,7 @@ def _summary_causes(s: Section) -> list[str]:
         text = " ".join(b.text.split())
         if _CAUSE_LIST.search(text[-40:]):
             items = []
-            for nxt in blocks[i + 1:]:
+            for nxt in blocks[i + 1 :]:
                 if nxt.kind != "item":
                     break
                 if nxt.level == 0:
@@ -670,10 +762,19 @@ def _five_whys(doc: Document) -> dict[str, Any]:
     whys = [w for w in whys if w.strip()]
     if not whys:
         return {}
-    factors = [{"id": f"w{i}", "statement": w[:2000], "category": guess_category(w).value, "category_guessed": True,
-                "themes": suggest_themes(w)} for i, w in enumerate(whys, start=1)]
+    factors = [
+        {
+            "id": f"w{i}",
+            "statement": w[:2000],
+            "category": guess_category(w).value,
+            "category_guessed": True,
+            "themes": suggest_themes(w),
+        }
+        for i, w in enumerate(whys, start=1)
+    ]
     influences = [{"source": "w1", "target": "impact"}] + [
-        {"source": f"w{i}", "target": f"w{i - 1}"} for i in range(2, len(whys) + 1)]
+        {"source": f"w{i}", "target": f"w{i - 1}"} for i in range(2, len(whys) + 1)
+    ]
     return {"id": "five-whys", "method": Method.FIVE_WHYS.value, "factors": factors, "influences": influences}
 
 
@@ -688,8 +789,9 @@ def _bold_clause(bold: list[str], para: str) -> str | None:
 def _findings(doc: Document, factors: list[dict[str, Any]], report: FileReport) -> list[dict[str, Any]]:
     findings: list[dict[str, Any]] = []
     for s in doc.by_role("action_items"):
-        table_rows = [t for t in tables(s.blocks) if t.column("action", "item", "task", "description", "what")
-                      is not None]
+        table_rows = [
+            t for t in tables(s.blocks) if t.column("action", "item", "task", "description", "what") is not None
+        ]
         if table_rows:
             for t in table_rows:
                 col = t.column("action", "item", "task", "description", "what")
@@ -697,11 +799,13 @@ def _findings(doc: Document, factors: list[dict[str, Any]], report: FileReport) 
             continue
         items = bullets(s.blocks)
         if items:
-            findings += [finding_from_item(item.full, item.links, item.block.checked, bold_lead(item))
-                         for item in items]
+            findings += [
+                finding_from_item(item.full, item.links, item.block.checked, bold_lead(item)) for item in items
+            ]
         else:
-            findings += [finding_from_item(p, urls(p), None, None) for p in paragraphs(s.blocks)
-                         if not _NO_CONTENT.fullmatch(p)]
+            findings += [
+                finding_from_item(p, urls(p), None, None) for p in paragraphs(s.blocks) if not _NO_CONTENT.fullmatch(p)
+            ]
     out = []
     for i, f in enumerate((f for f in findings if f and f["statement"].strip(" -")), start=1):
         work = f.pop("work", [])
@@ -715,8 +819,10 @@ def _findings(doc: Document, factors: list[dict[str, Any]], report: FileReport) 
         out.append(f)
     if out:
         tracked = sum(1 for f in out if f["work_items"])
-        report.recognised.append(f"action items: {len(out)} findings ({tracked} with a ticket named in the "
-                                 f"document, {len(out) - tracked} work-item candidates)")
+        report.recognised.append(
+            f"action items: {len(out)} findings ({tracked} with a ticket named in the "
+            f"document, {len(out) - tracked} work-item candidates)"
+        )
     elif doc.by_role("action_items"):
         report.not_recognised.append("action items section without items")
     else:
@@ -724,9 +830,11 @@ def _findings(doc: Document, factors: list[dict[str, Any]], report: FileReport) 
     return out
 
 
-_STOP_WORDS = ("about after again also because before being between could does each from have into implement "
-               "implemented more must need only other over should some such than that their them then there these "
-               "they this those through under very what when where which while will with would make sure ensure able")
+_STOP_WORDS = (
+    "about after again also because before being between could does each from have into implement "
+    "implemented more must need only other over should some such than that their them then there these "
+    "they this those through under very what when where which while will with would make sure ensure able"
+)
 _STOP = frozenset(_STOP_WORDS.split())
 _WORD = re.compile(r"[a-z][a-z0-9]{2,}")
 
@@ -760,8 +868,9 @@ def _handles(text: str) -> list[str]:
     parts = [p.strip() for p in _HANDLE_SPLIT.split(text) if p.strip()]
     if len(parts) == 1:
         words = parts[0].split()
-        if len(words) > 1 and (all(w.startswith("@") for w in words) or all(w.isupper() and len(w) <= 4
-                                                                             for w in words)):
+        if len(words) > 1 and (
+            all(w.startswith("@") for w in words) or all(w.isupper() and len(w) <= 4 for w in words)
+        ):
             parts = words
     out = []
     for p in parts:
@@ -784,14 +893,27 @@ def _participants(doc: Document, report: FileReport) -> list[dict[str, Any]]:
         items = bullets(s.blocks)
         lines = [(i.text, i.text) for i in items] or [(p, p) for p in paragraphs(s.blocks)]
         for text, whole in lines:
-            role = Role.OWNER if owner else Role.INCIDENT_LEAD if _LEAD.search(whole) else (
-                Role.FACILITATOR if "facilitat" in whole.lower() else
-                Role.STAKEHOLDER if attendees else Role.RESPONDER)
+            role = (
+                Role.OWNER
+                if owner
+                else Role.INCIDENT_LEAD
+                if _LEAD.search(whole)
+                else (
+                    Role.FACILITATOR
+                    if "facilitat" in whole.lower()
+                    else Role.STAKEHOLDER
+                    if attendees
+                    else Role.RESPONDER
+                )
+            )
             handles = _handles(text) if (attendees or not items) else _handles(text)[:1]
             for h in handles:
                 add(h, role)
-    for key, role in (("attendees", Role.STAKEHOLDER), ("participants", Role.RESPONDER),
-                      ("owner of review process", Role.OWNER)):
+    for key, role in (
+        ("attendees", Role.STAKEHOLDER),
+        ("participants", Role.RESPONDER),
+        ("owner of review process", Role.OWNER),
+    ):
         for h in _handles(doc.meta.get(key, "")):
             add(h, role)
     if people:
@@ -805,8 +927,9 @@ _NOT_IMPORTED = {"lessons": "lessons learned", "messaging": "messaging", "suppor
 def _report_other_sections(doc: Document, report: FileReport) -> None:
     for s in doc.sections:
         if s.role in _NOT_IMPORTED and s.text:
-            report.not_recognised.append(f"section {s.title!r}: read but not imported "
-                                         f"({_NOT_IMPORTED[s.role]} has no place in an Event Packet)")
+            report.not_recognised.append(
+                f"section {s.title!r}: read but not imported ({_NOT_IMPORTED[s.role]} has no place in an Event Packet)"
+            )
         elif s.role is None and s.text:
             report.not_recognised.append(f"section {s.title!r}: not recognised")
 
@@ -817,5 +940,15 @@ def _list(value: str | None) -> list[str]:
     return [v.strip() for v in re.split(r"[,;]", value[:2000]) if v.strip()]
 
 
-__all__ = ["HEADINGS", "FileReport", "ImportResult", "Section", "Stats",
-           "import_file", "import_paths", "import_pdf_bytes", "import_text", "markdown_files"]
+__all__ = [
+    "HEADINGS",
+    "FileReport",
+    "ImportResult",
+    "Section",
+    "Stats",
+    "import_file",
+    "import_paths",
+    "import_pdf_bytes",
+    "import_text",
+    "markdown_files",
+]

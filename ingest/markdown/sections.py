@@ -22,36 +22,114 @@ ROLES: dict[str, tuple[str, ...]] = {
     # role: title keywords (matched against the normalised heading, longest first)
     "summary": ("executive summary", "summary", "overview", "tl dr", "tldr", "description", "abstract"),
     "what_happened": ("what happened", "incident details", "background", "narrative"),
-    "impact": ("customer impact", "user impact", "business impact", "impact on users", "what was impacted",
-               "impact"),
-    "factors": ("contributing factors", "contributing factor", "root causes", "root cause analysis",
-                "root cause", "causes", "causal factors", "why did it happen", "fault", "leadup", "lead up"),
-    "went_wrong": ("what went wrong", "things that didn t go well", "things that did not go well",
-                   "what didn t go so well", "what didn t go well", "what did not go well", "what went badly",
-                   "where we got unlucky", "what could have gone better"),
+    "impact": ("customer impact", "user impact", "business impact", "impact on users", "what was impacted", "impact"),
+    "factors": (
+        "contributing factors",
+        "contributing factor",
+        "root causes",
+        "root cause analysis",
+        "root cause",
+        "causes",
+        "causal factors",
+        "why did it happen",
+        "fault",
+        "leadup",
+        "lead up",
+    ),
+    "went_wrong": (
+        "what went wrong",
+        "things that didn t go well",
+        "things that did not go well",
+        "what didn t go so well",
+        "what didn t go well",
+        "what did not go well",
+        "what went badly",
+        "where we got unlucky",
+        "what could have gone better",
+    ),
     "five_whys": ("five whys", "5 whys", "the five whys", "root cause identification the five whys"),
     "trigger": ("trigger",),
     "resolution": ("resolution", "mitigation", "recovery", "how was it fixed"),
     "detection": ("detection", "how was it detected"),
-    "action_items": ("action items", "action item", "corrective actions", "corrective action",
-                     "follow up actions", "follow up improvements", "follow ups", "follow up", "followups",
-                     "next steps", "remediation items", "remediations", "todos", "what we re doing about it",
-                     "what we are doing about it", "systemic improvements", "preventive actions",
-                     "action plan"),
-    "lessons": ("lessons learned", "lessons learnt", "what went well", "where we got lucky", "how d we do",
-                "how did we do", "learnings"),
+    "action_items": (
+        "action items",
+        "action item",
+        "corrective actions",
+        "corrective action",
+        "follow up actions",
+        "follow up improvements",
+        "follow ups",
+        "follow up",
+        "followups",
+        "next steps",
+        "remediation items",
+        "remediations",
+        "todos",
+        "what we re doing about it",
+        "what we are doing about it",
+        "systemic improvements",
+        "preventive actions",
+        "action plan",
+    ),
+    "lessons": (
+        "lessons learned",
+        "lessons learnt",
+        "what went well",
+        "where we got lucky",
+        "how d we do",
+        "how did we do",
+        "learnings",
+    ),
     "timeline": ("timeline", "chronology", "sequence of events", "time line", "follow up timeline"),
     "stats": ("stats", "statistics", "metadata", "incident metadata"),
     "responders": ("responders", "participants", "attendees", "people involved", "owner of review process"),
     "messaging": ("messaging", "internal messaging", "external messaging", "communications"),
     "supporting": ("supporting information", "appendix", "references", "links"),
 }
-META_FIELDS = ("date", "authors", "author", "status", "severity", "sev", "priority", "incident id", "incident",
-               "services", "service", "affected services", "teams", "team", "duration", "category", "owner",
-               "time to detection", "time to detect", "time to recovery", "time to resolve", "time to resolution",
-               "time to mitigation", "time to mitigate", "ttd", "ttr", "ttm", "start time", "end time",
-               "impact time", "attendees", "participants", "tags", "title", "discovery", "detected",
-               "recovery", "recovered", "resolved", "mitigated", "started", "owner of review process")
+META_FIELDS = (
+    "date",
+    "authors",
+    "author",
+    "status",
+    "severity",
+    "sev",
+    "priority",
+    "incident id",
+    "incident",
+    "services",
+    "service",
+    "affected services",
+    "teams",
+    "team",
+    "duration",
+    "category",
+    "owner",
+    "time to detection",
+    "time to detect",
+    "time to recovery",
+    "time to resolve",
+    "time to resolution",
+    "time to mitigation",
+    "time to mitigate",
+    "ttd",
+    "ttr",
+    "ttm",
+    "start time",
+    "end time",
+    "impact time",
+    "attendees",
+    "participants",
+    "tags",
+    "title",
+    "discovery",
+    "detected",
+    "recovery",
+    "recovered",
+    "resolved",
+    "mitigated",
+    "started",
+    "owner of review process",
+)
 _FUZZY_MIN = 86  # rapidfuzz ratio for a misspelled heading ("Contributing Facotrs" -> 94)
 _PEOPLE = re.compile(r"(attendees|participants|people involved) ?: ?", re.IGNORECASE)
 _FIELD = re.compile(r"(?P<name>[A-Za-z][\w '’/?&()-]{0,40}?) ?:(?:\s|$)")
@@ -59,7 +137,8 @@ _DATE_OR_TIME_HEAD = re.compile(
     r"(?:~|±|≈)?\s?\d{1,2}[:.](?:\d{2}|\?\?)|\d{4,5}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}/\d{1,2}/\d{4}|\d{1,2}(?:st|nd|rd|th)?\s[A-Za-z]{3}|"
     r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
     r"\.?,?\s|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s\d",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def normalise(title: str) -> str:
@@ -89,7 +168,7 @@ def role_of(title: str) -> str | None:
         for w in words:
             if len(w) < 6:
                 continue
-            head = " ".join(norm.split()[:len(w.split())])
+            head = " ".join(norm.split()[: len(w.split())])
             score = max(fuzz.ratio(norm, w), fuzz.ratio(head, w) - 2)
             if score >= _FUZZY_MIN and (scored is None or score > scored[0]):
                 scored = (score, role)
@@ -192,7 +271,7 @@ def assemble(blocks: list[Block], meta: dict[str, str] | None = None) -> Documen
         people = _PEOPLE.match(b.text[:40]) if b.kind == "paragraph" else None
         if people and container.role not in ("responders", "timeline"):
             # "Attendees: a, b" at the foot of another section is still the attendee list
-            meta.setdefault(normalise(people.group(1)), b.text[people.end():].split("\n", 1)[0].strip())
+            meta.setdefault(normalise(people.group(1)), b.text[people.end() :].split("\n", 1)[0].strip())
             continue
         container.blocks.append(b)
     if title is None:
@@ -208,15 +287,25 @@ def _fields(b: Block, container: Section, sections: list[Section], meta: dict[st
 
     def flush() -> None:
         if keep:
-            container.blocks.append(Block(b.kind, "\n".join(keep), b.level, b.line, links=b.links,
-                                          bold_lead=b.bold_lead, bold=b.bold, checked=b.checked))
+            container.blocks.append(
+                Block(
+                    b.kind,
+                    "\n".join(keep),
+                    b.level,
+                    b.line,
+                    links=b.links,
+                    bold_lead=b.bold_lead,
+                    bold=b.bold,
+                    checked=b.checked,
+                )
+            )
             keep.clear()
 
     for raw in b.text.split("\n"):
         line = raw.strip()
         f = _FIELD.match(line[:60]) if b.kind == "paragraph" or ":" in line[:45] else None
         if f:
-            name, rest = f.group("name").strip(), line[f.end():].strip()
+            name, rest = f.group("name").strip(), line[f.end() :].strip()
             key = meta_name(name)
             if key and rest and _DATE_OR_TIME_HEAD.match(rest):
                 meta.setdefault(key, rest)  # "Recovery: 2024-03-14 15:32" is a label, not a section

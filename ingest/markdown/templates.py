@@ -18,10 +18,16 @@ DFDS = "dfds"
 HEADINGS = "headings"
 """The fallback: any document, read by its headings."""
 
-_PLACEHOLDER = re.compile(r"(?<![A-Za-z0-9])(?:20xx|19xx|yyyy|MM-DD|DD-MM|HH:mm|hh:mm|XXX|YYY|ZZZ|TBD|TODO|"
-                          r"lorem ipsum|\.\.\.|…)(?![A-Za-z0-9])", re.IGNORECASE)
-_TEMPLATE_PHRASES = re.compile(r"short event description|use initials|someone fromtheteam|incident title|"
-                               r"describe (?:the|what|how)|insert |your (?:name|team)|name of the", re.IGNORECASE)
+_PLACEHOLDER = re.compile(
+    r"(?<![A-Za-z0-9])(?:20xx|19xx|yyyy|MM-DD|DD-MM|HH:mm|hh:mm|XXX|YYY|ZZZ|TBD|TODO|"
+    r"lorem ipsum|\.\.\.|…)(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_TEMPLATE_PHRASES = re.compile(
+    r"short event description|use initials|someone fromtheteam|incident title|"
+    r"describe (?:the|what|how)|insert |your (?:name|team)|name of the",
+    re.IGNORECASE,
+)
 _PLACEHOLDER_SHARE = 0.5
 """A document is a blank template when at least half of its text units are placeholders."""
 
@@ -34,8 +40,9 @@ def recognise(doc: Document) -> str:
     if {"trigger", "detection"} <= roles and ("root causes" in titles or "factors" in inline_roles):
         return GOOGLE_SRE
     # PagerDuty: Overview, What Happened, Contributing Factors, Responders, Messaging.
-    pd_marks = sum(t in titles for t in ("overview", "what happened", "responders", "messaging",
-                                         "how d we do", "how did we do"))
+    pd_marks = sum(
+        t in titles for t in ("overview", "what happened", "responders", "messaging", "how d we do", "how did we do")
+    )
     if pd_marks >= 2:
         return PAGERDUTY
     # DFDS: Summary, Timeline, Contributing Factors, Action Items, Lessons Learned, Stats.
@@ -76,11 +83,20 @@ def looks_like_template(doc: Document, path: Path | None, raw: str) -> str | Non
     title = (doc.title or "").lower()
     if units and len(holders) / len(units) >= _PLACEHOLDER_SHARE:
         found = sorted({m.group(0) for u in holders for m in _PLACEHOLDER.finditer(u)})[:4]
-        says = "the file name says template; " if "template" in name else \
-            "the title says template; " if "template" in title else ""
-        return f"{says}placeholders instead of content ({len(holders)} of {len(units)} text units" + \
-            (f": {', '.join(found)})" if found else ")")
+        says = (
+            "the file name says template; "
+            if "template" in name
+            else "the title says template; "
+            if "template" in title
+            else ""
+        )
+        return f"{says}placeholders instead of content ({len(holders)} of {len(units)} text units" + (
+            f": {', '.join(found)})" if found else ")"
+        )
     if not units and ("template" in name or "template" in title):
-        return "the file name says template and it has no content" if "template" in name else \
-            "the title says template and it has no content"
+        return (
+            "the file name says template and it has no content"
+            if "template" in name
+            else "the title says template and it has no content"
+        )
     return None

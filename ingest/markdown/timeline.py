@@ -78,7 +78,7 @@ def _stamp(text: str, default_year: int | None) -> _Stamp | None:
     s = head
     w = _WEEKDAY.match(s)
     if w:
-        s = s[w.end():]
+        s = s[w.end() :]
     notes: list[str] = []
     day = None
     m = DATE_RE.match(s)
@@ -90,8 +90,8 @@ def _stamp(text: str, default_year: int | None) -> _Stamp | None:
             notes.append(parsed.note)
         day = parsed.day
         if day is None and parsed.note:
-            return _Stamp(None, None, "day", None, None, s[m.end():].strip(_SEP), notes, m.group(0))
-        s = s[m.end():].lstrip(" ,T")
+            return _Stamp(None, None, "day", None, None, s[m.end() :].strip(_SEP), notes, m.group(0))
+        s = s[m.end() :].lstrip(" ,T")
         if s[:3].lower() == "at ":
             s = s[3:]
     t = TIME_RE.match(s)
@@ -100,29 +100,35 @@ def _stamp(text: str, default_year: int | None) -> _Stamp | None:
     if t:
         pt = parse_time(t.group(0))
         at = pt.value if pt else None
-        precision = "unknown" if at is None else "approximate" if pt and pt.approximate else \
-            "hour" if pt and pt.minutes_unknown else "exact"
-        s = s[t.end():]
+        precision = (
+            "unknown"
+            if at is None
+            else "approximate"
+            if pt and pt.approximate
+            else "hour"
+            if pt and pt.minutes_unknown
+            else "exact"
+        )
+        s = s[t.end() :]
         r = _RANGE.match(s)
         if r:
-            t2 = TIME_RE.match(s[r.end():])
+            t2 = TIME_RE.match(s[r.end() :])
             if t2:
                 pt2 = parse_time(t2.group(0))
                 end = pt2.value if pt2 else None
-                s = s[r.end() + t2.end():]
+                s = s[r.end() + t2.end() :]
     if day is None and t is None:
         return None
-    written = head[:len(head) - len(s)].strip(" \t*_|,")
+    written = head[: len(head) - len(s)].strip(" \t*_|,")
     zone = None
     z = ZONE_RE.match(s.lstrip(" ("))
     if z:
         zone = zone_from_text(z.group(0))
-        s = s.lstrip(" (")[z.end():].lstrip(")")
+        s = s.lstrip(" (")[z.end() :].lstrip(")")
     return _Stamp(day, at, precision, end, zone, (s + tail).strip(_SEP).strip(), notes, written)
 
 
-_MARK = {"approximate": "(approximate time {w}) ", "hour": "(minutes unknown: {w}) ",
-         "unknown": "(time unknown: {w}) "}
+_MARK = {"approximate": "(approximate time {w}) ", "hour": "(minutes unknown: {w}) ", "unknown": "(time unknown: {w}) "}
 
 
 class _Clock:
@@ -162,8 +168,9 @@ class _Clock:
         return Entry(value, st.rest, 0, day, st.precision, st.written)
 
 
-def parse_timeline(blocks: list[Block], zone: Zone, default_day: date | None,
-                   default_year: int | None, title: str = "") -> TimelineResult:
+def parse_timeline(
+    blocks: list[Block], zone: Zone, default_day: date | None, default_year: int | None, title: str = ""
+) -> TimelineResult:
     """Entries of one timeline section. `zone` is the document's; the section's heading, a
     line in it or a table header ("All times in CET", "Date and Time in CET") overrides it."""
     result = TimelineResult()
@@ -208,8 +215,7 @@ def parse_timeline(blocks: list[Block], zone: Zone, default_day: date | None,
             if entry is None:
                 continue
             entry.line = b.line + i
-            result.shape = result.shape if result.shape == "table" else \
-                "headings" if b.kind == "heading" else "lines"
+            result.shape = result.shape if result.shape == "table" else "headings" if b.kind == "heading" else "lines"
             result.entries.append(entry)
             current = entry
     _fill_unknown(result)
@@ -241,7 +247,7 @@ def _fill_unknown(result: TimelineResult) -> None:
         if e.precision != "unknown":
             continue
         before = next((x for x in reversed(entries[:i]) if x.precision != "unknown"), None)
-        after = next((x for x in entries[i + 1:] if x.precision != "unknown"), None)
+        after = next((x for x in entries[i + 1 :] if x.precision != "unknown"), None)
         if before is not None and before.day == e.day:
             e.at, where = before.at, "with the entry before it"
         elif after is not None and after.day == e.day:
@@ -278,8 +284,9 @@ def _from_table(table: Table, clock: _Clock, default_year: int | None, result: T
             continue
         st = _stamp(when, default_year)
         if st is None or not text:
-            result.skipped.append(f"row {no}: {when!r} is not a date or time" if st is None
-                                  else f"row {no}: no event text")
+            result.skipped.append(
+                f"row {no}: {when!r} is not a date or time" if st is None else f"row {no}: no event text"
+            )
             continue
         entry = clock.place(st, f"row {no}")
         if entry is not None:

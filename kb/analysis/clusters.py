@@ -44,9 +44,27 @@ CLUSTER_KINDS: tuple[str, ...] = ("theme", "barrier", "service")
 CORE_KINDS: tuple[str, ...] = ("theme", "barrier")
 DONE_WORK = frozenset({"done", "closed", "resolved", "fixed", "complete", "completed"})
 CLUSTER_COLUMNS = [
-    "cluster", "name", "themes", "barriers", "services", "support", "lift", "spread_services",
-    "spread_teams", "first_seen", "last_seen", "recent", "previous", "trend", "score",
-    "findings", "findings_agreed", "work_items", "work_items_done", "addressed", "incidents",
+    "cluster",
+    "name",
+    "themes",
+    "barriers",
+    "services",
+    "support",
+    "lift",
+    "spread_services",
+    "spread_teams",
+    "first_seen",
+    "last_seen",
+    "recent",
+    "previous",
+    "trend",
+    "score",
+    "findings",
+    "findings_agreed",
+    "work_items",
+    "work_items_done",
+    "addressed",
+    "incidents",
 ]
 
 
@@ -64,26 +82,63 @@ class ClusterResult:
     params: dict[str, Any] = field(default_factory=dict)
 
 
-def find_clusters(kbase: Queryable, *, kinds: Sequence[str] = CLUSTER_KINDS, min_together: int | None = None,
-                  min_lift: float = 1.5, alpha: float = 0.01, resolution: float = 1.0, min_share: float = 0.5,
-                  window_days: int = 180, now: datetime | None = None, seed: int = 42) -> ClusterResult:
+def find_clusters(
+    kbase: Queryable,
+    *,
+    kinds: Sequence[str] = CLUSTER_KINDS,
+    min_together: int | None = None,
+    min_lift: float = 1.5,
+    alpha: float = 0.01,
+    resolution: float = 1.0,
+    min_share: float = 0.5,
+    window_days: int = 180,
+    now: datetime | None = None,
+    seed: int = 42,
+) -> ClusterResult:
     """Recurring clusters over every incident in the knowledge base."""
     features = load_features(kbase, with_text=False)
-    return clusters_from_features(kbase, features, kinds=kinds, min_together=min_together, min_lift=min_lift,
-                                  alpha=alpha, resolution=resolution, min_share=min_share,
-                                  window_days=window_days, now=now, seed=seed)
+    return clusters_from_features(
+        kbase,
+        features,
+        kinds=kinds,
+        min_together=min_together,
+        min_lift=min_lift,
+        alpha=alpha,
+        resolution=resolution,
+        min_share=min_share,
+        window_days=window_days,
+        now=now,
+        seed=seed,
+    )
 
 
-def clusters_from_features(kbase: Queryable, features: IncidentFeatures, *, kinds: Sequence[str] = CLUSTER_KINDS,
-                           min_together: int | None = None, min_lift: float = 1.5, alpha: float = 0.01,
-                           resolution: float = 1.0, min_share: float = 0.5, window_days: int = 180,
-                           now: datetime | None = None, seed: int = 42) -> ClusterResult:
+def clusters_from_features(
+    kbase: Queryable,
+    features: IncidentFeatures,
+    *,
+    kinds: Sequence[str] = CLUSTER_KINDS,
+    min_together: int | None = None,
+    min_lift: float = 1.5,
+    alpha: float = 0.01,
+    resolution: float = 1.0,
+    min_share: float = 0.5,
+    window_days: int = 180,
+    now: datetime | None = None,
+    seed: int = 42,
+) -> ClusterResult:
     mem = membership(features, kinds)
     co = cooccurrence(mem, min_together=min_together, min_lift=min_lift, alpha=alpha)
     graph = cooccurrence_graph(co)
     communities = _communities(graph, resolution, seed)
-    params = {"kinds": list(kinds), "min_together": min_together, "min_lift": min_lift, "alpha": alpha,
-              "resolution": resolution, "min_share": min_share, "window_days": window_days}
+    params = {
+        "kinds": list(kinds),
+        "min_together": min_together,
+        "min_lift": min_lift,
+        "alpha": alpha,
+        "resolution": resolution,
+        "min_share": min_share,
+        "window_days": window_days,
+    }
 
     incidents = features.incidents
     started = incidents["started_at"]
@@ -120,23 +175,42 @@ def clusters_from_features(kbase: Queryable, features: IncidentFeatures, *, kind
         internal = [d["lift"] for a, b, d in graph.subgraph(members).edges(data=True)]
         lift = float(np.mean(internal)) if internal else 1.0
         recent = int(((ev["started_at"] > ref - timedelta(days=window_days)) & (ev["started_at"] <= ref)).sum())
-        previous = int(((ev["started_at"] > ref - timedelta(days=2 * window_days))
-                        & (ev["started_at"] <= ref - timedelta(days=window_days))).sum())
+        previous = int(
+            (
+                (ev["started_at"] > ref - timedelta(days=2 * window_days))
+                & (ev["started_at"] <= ref - timedelta(days=window_days))
+            ).sum()
+        )
         last = ev["started_at"].max()
         days_since = max(0.0, (ref - last).total_seconds() / 86400)
         trend = min(2.0, max(0.5, math.sqrt((recent + 1) / (previous + 1))))
         spread = len(svc) + len(teams)
         score = len(keys) * math.log2(1 + lift) * (1 + math.log1p(spread)) * 0.5 ** (days_since / 365) * trend
-        by_kind = {k: sorted(split_label(lab)[1] for lab in members if split_label(lab)[0] == k)
-                   for k in ("theme", "barrier", "service")}
+        by_kind = {
+            k: sorted(split_label(lab)[1] for lab in members if split_label(lab)[0] == k)
+            for k in ("theme", "barrier", "service")
+        }
         top = sorted(members, key=lambda lab: (-graph.nodes[lab]["incidents"], lab))
-        rows.append({
-            "name": " + ".join(split_label(lab)[1] for lab in top[:3]),
-            "themes": by_kind["theme"], "barriers": by_kind["barrier"], "services": by_kind["service"],
-            "support": len(keys), "lift": lift, "spread_services": len(svc), "spread_teams": len(teams),
-            "first_seen": ev["started_at"].min(), "last_seen": last, "recent": recent, "previous": previous,
-            "trend": _trend_word(recent, previous), "score": score, "incidents": keys, "_members": members,
-        })
+        rows.append(
+            {
+                "name": " + ".join(split_label(lab)[1] for lab in top[:3]),
+                "themes": by_kind["theme"],
+                "barriers": by_kind["barrier"],
+                "services": by_kind["service"],
+                "support": len(keys),
+                "lift": lift,
+                "spread_services": len(svc),
+                "spread_teams": len(teams),
+                "first_seen": ev["started_at"].min(),
+                "last_seen": last,
+                "recent": recent,
+                "previous": previous,
+                "trend": _trend_word(recent, previous),
+                "score": score,
+                "incidents": keys,
+                "_members": members,
+            }
+        )
         evidence_rows.append(ev)
 
     order = sorted(range(len(rows)), key=lambda i: (-rows[i]["score"], rows[i]["name"]))
@@ -160,8 +234,11 @@ def clusters_from_features(kbase: Queryable, features: IncidentFeatures, *, kind
         row["work_items_done"] = int(mine["work_items_done"].sum())
         row["addressed"] = _addressed(mine)
     clusters = pd.DataFrame([{c: r[c] for c in CLUSTER_COLUMNS} for r in ranked], columns=CLUSTER_COLUMNS)
-    ev_frame = (pd.concat(evidence, ignore_index=True) if evidence else
-                pd.DataFrame(columns=["cluster", "incident", "started_at", "severity", "matched"]))
+    ev_frame = (
+        pd.concat(evidence, ignore_index=True)
+        if evidence
+        else pd.DataFrame(columns=["cluster", "incident", "started_at", "severity", "matched"])
+    )
     return ClusterResult(clusters, ev_frame, findings, graph, co, params)
 
 
@@ -170,12 +247,19 @@ def _communities(graph: nx.Graph, resolution: float, seed: int) -> list[list[str
         return []
     names = sorted(graph.nodes)
     index = {n: i for i, n in enumerate(names)}
-    edges = sorted((min(index[a], index[b]), max(index[a], index[b]), d["weight"])
-                   for a, b, d in graph.edges(data=True))
+    edges = sorted(
+        (min(index[a], index[b]), max(index[a], index[b]), d["weight"]) for a, b, d in graph.edges(data=True)
+    )
     g = ig.Graph(n=len(names), edges=[(a, b) for a, b, _ in edges])
     g.es["weight"] = [w for _, _, w in edges]
-    part = leidenalg.find_partition(g, leidenalg.RBConfigurationVertexPartition, weights="weight",
-                                    resolution_parameter=resolution, seed=seed, n_iterations=-1)
+    part = leidenalg.find_partition(
+        g,
+        leidenalg.RBConfigurationVertexPartition,
+        weights="weight",
+        resolution_parameter=resolution,
+        seed=seed,
+        n_iterations=-1,
+    )
     groups = [sorted(names[v] for v in community) for community in part if len(community) >= 2]
     return sorted(groups)
 
@@ -196,7 +280,7 @@ def _dense_core(graph: nx.Graph, members: list[str]) -> list[str]:
 
 def _themes_recur_together(graph: nx.Graph, members: list[str]) -> bool:
     themes = [lab for lab in members if split_label(lab)[0] == "theme"]
-    return any(graph.has_edge(a, b) for i, a in enumerate(themes) for b in themes[i + 1:])
+    return any(graph.has_edge(a, b) for i, a in enumerate(themes) for b in themes[i + 1 :])
 
 
 def _trend_word(recent: int, previous: int) -> str:
@@ -217,10 +301,12 @@ def _addressed(findings: pd.DataFrame) -> str:
 def finding_targets(kbase: Queryable) -> pd.DataFrame:
     """finding, label ("theme:SLUG" / "barrier:SLUG"): what each finding addresses, directly or via a factor."""
     parts = []
-    for name, kind, col in (("patterns_finding_themes", "theme", "theme"),
-                            ("patterns_finding_factor_themes", "theme", "theme"),
-                            ("patterns_finding_barriers", "barrier", "barrier"),
-                            ("patterns_finding_factor_barriers", "barrier", "barrier")):
+    for name, kind, col in (
+        ("patterns_finding_themes", "theme", "theme"),
+        ("patterns_finding_factor_themes", "theme", "theme"),
+        ("patterns_finding_barriers", "barrier", "barrier"),
+        ("patterns_finding_factor_barriers", "barrier", "barrier"),
+    ):
         df = kbase.query(name)
         if not df.empty:
             parts.append(pd.DataFrame({"finding": df["finding"], "label": kind + ":" + df[col].astype(str)}))
@@ -263,6 +349,7 @@ def _addressing_findings(kbase: Queryable, clusters: Iterable[dict[str, Any]]) -
 
 # -- scoring against planted ground truth ----------------------------------------------------
 
+
 @dataclass
 class ClusterScore:
     precision: float
@@ -274,8 +361,9 @@ class ClusterScore:
 
 
 def _planted_items(planted: Any) -> set[str]:
-    return ({f"theme:{t}" for t in getattr(planted, "themes", ())}
-            | {f"barrier:{b}" for b in getattr(planted, "barriers", ())})
+    return {f"theme:{t}" for t in getattr(planted, "themes", ())} | {
+        f"barrier:{b}" for b in getattr(planted, "barriers", ())
+    }
 
 
 def _planted_incidents(planted: Any) -> set[str]:
@@ -290,8 +378,14 @@ def score_clusters(result: ClusterResult, planted: Sequence[Any], min_jaccard: f
     barriers (best pairs first); a pair with overlap >= `min_jaccard` is a hit.
     precision = hits / found clusters, recall = hits / planted clusters; the incident scores
     average the evidence-incident precision and recall over the hits."""
-    found = [({f"theme:{t}" for t in as_list(r.themes)} | {f"barrier:{b}" for b in as_list(r.barriers)},
-              set(as_list(r.incidents)), int(r.cluster)) for r in result.clusters.itertuples(index=False)]
+    found = [
+        (
+            {f"theme:{t}" for t in as_list(r.themes)} | {f"barrier:{b}" for b in as_list(r.barriers)},
+            set(as_list(r.incidents)),
+            int(r.cluster),
+        )
+        for r in result.clusters.itertuples(index=False)
+    ]
     cands = []
     for pi, p in enumerate(planted):
         pitems = _planted_items(p)
@@ -313,14 +407,29 @@ def score_clusters(result: ClusterResult, planted: Sequence[Any], min_jaccard: f
         got = found[fi][1]
         inc_p = len(truth & got) / len(got) if got else 0.0
         inc_r = len(truth & got) / len(truth) if truth else 0.0
-        match_rows.append({"planted": getattr(planted[pi], "name", str(pi)), "cluster": found[fi][2],
-                           "jaccard": j, "incident_precision": inc_p, "incident_recall": inc_r})
+        match_rows.append(
+            {
+                "planted": getattr(planted[pi], "name", str(pi)),
+                "cluster": found[fi][2],
+                "jaccard": j,
+                "incident_precision": inc_p,
+                "incident_recall": inc_r,
+            }
+        )
     for pi, p in enumerate(planted):
         if pi not in used_p:
-            match_rows.append({"planted": getattr(p, "name", str(pi)), "cluster": None, "jaccard": 0.0,
-                               "incident_precision": 0.0, "incident_recall": 0.0})
-    matches = pd.DataFrame(match_rows, columns=["planted", "cluster", "jaccard", "incident_precision",
-                                                "incident_recall"])
+            match_rows.append(
+                {
+                    "planted": getattr(p, "name", str(pi)),
+                    "cluster": None,
+                    "jaccard": 0.0,
+                    "incident_precision": 0.0,
+                    "incident_recall": 0.0,
+                }
+            )
+    matches = pd.DataFrame(
+        match_rows, columns=["planted", "cluster", "jaccard", "incident_precision", "incident_recall"]
+    )
     hits = matches[matches["cluster"].notna()]
     return ClusterScore(
         precision=len(used_f) / len(found) if found else 0.0,

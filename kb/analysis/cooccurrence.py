@@ -35,15 +35,22 @@ def default_min_support(n_incidents: int) -> int:
     return max(3, math.ceil(0.005 * n_incidents))
 
 
-def cooccurrence(mem: Membership, *, min_together: int | None = None, min_lift: float = 1.5,
-                 alpha: float = 0.01) -> Cooccurrence:
+def cooccurrence(
+    mem: Membership, *, min_together: int | None = None, min_lift: float = 1.5, alpha: float = 0.01
+) -> Cooccurrence:
     """Significant item pairs. `alpha` is the family-wise error rate (Bonferroni over all pairs)."""
     n = mem.matrix.shape[0]
     m = mem.matrix
     support = np.asarray(m.sum(axis=0)).ravel()
     kinds_items = [split_label(lab) for lab in mem.labels]
-    items = pd.DataFrame({"label": mem.labels, "kind": [k for k, _ in kinds_items],
-                          "item": [i for _, i in kinds_items], "incidents": support.astype(int)})
+    items = pd.DataFrame(
+        {
+            "label": mem.labels,
+            "kind": [k for k, _ in kinds_items],
+            "item": [i for _, i in kinds_items],
+            "incidents": support.astype(int),
+        }
+    )
     empty = pd.DataFrame(columns=["a", "b", "together", "expected", "lift", "npmi", "p_value"])
     if n == 0 or len(mem.labels) < 2:
         return Cooccurrence(n, items, empty)
@@ -65,10 +72,21 @@ def cooccurrence(mem: Membership, *, min_together: int | None = None, min_lift: 
     n_pairs = len(mem.labels) * (len(mem.labels) - 1) / 2
     keep = (lift >= min_lift) & (p_value * n_pairs <= alpha)
     labels = np.array(mem.labels, dtype=object)
-    pairs = pd.DataFrame({
-        "a": labels[ia[keep]], "b": labels[ib[keep]], "together": k[keep].astype(int),
-        "expected": expected[keep], "lift": lift[keep], "npmi": npmi[keep], "p_value": p_value[keep],
-    }).sort_values(["a", "b"], kind="stable").reset_index(drop=True)
+    pairs = (
+        pd.DataFrame(
+            {
+                "a": labels[ia[keep]],
+                "b": labels[ib[keep]],
+                "together": k[keep].astype(int),
+                "expected": expected[keep],
+                "lift": lift[keep],
+                "npmi": npmi[keep],
+                "p_value": p_value[keep],
+            }
+        )
+        .sort_values(["a", "b"], kind="stable")
+        .reset_index(drop=True)
+    )
     return Cooccurrence(n, items, pairs)
 
 
@@ -80,7 +98,14 @@ def cooccurrence_graph(co: Cooccurrence) -> nx.Graph:
         if row.label in linked:
             g.add_node(row.label, kind=row.kind, item=row.item, incidents=int(row.incidents))
     for row in co.pairs.itertuples(index=False):
-        g.add_edge(row.a, row.b, together=int(row.together), expected=float(row.expected),
-                   lift=float(row.lift), npmi=float(row.npmi), p_value=float(row.p_value),
-                   weight=float(row.npmi))
+        g.add_edge(
+            row.a,
+            row.b,
+            together=int(row.together),
+            expected=float(row.expected),
+            lift=float(row.lift),
+            npmi=float(row.npmi),
+            p_value=float(row.p_value),
+            weight=float(row.npmi),
+        )
     return g

@@ -28,8 +28,16 @@ from kb.graph.catalogue import Queryable
 
 RESPONDER_ROLES: tuple[str, ...] = ("responder", "incident_lead")
 FIGURES: tuple[str, ...] = ("revenue", "customers", "duration_hours", "responder_hours")
-INCIDENT_COLUMNS = ["incident", "title", "severity", "started_at", *FIGURES, "responder_hours_source",
-                    "responders", "missing"]
+INCIDENT_COLUMNS = [
+    "incident",
+    "title",
+    "severity",
+    "started_at",
+    *FIGURES,
+    "responder_hours_source",
+    "responders",
+    "missing",
+]
 SUMMARY_COLUMNS = ["kind", "subject", "incidents", *FIGURES, *(f"{f}_known" for f in FIGURES), "missing"]
 COST_COLUMNS = [*FIGURES, "revenue_known", "cost_missing"]
 
@@ -46,16 +54,28 @@ def incident_costs(kbase: Queryable, roles: Sequence[str] = RESPONDER_ROLES) -> 
     impacts = kbase.query("evidence_impact_figures").set_index("incident")
     responders = kbase.query("evidence_responders", roles=list(roles)).set_index("incident")["responders"]
     inc = inc.set_index("incident", drop=False)
-    imp_rev = impacts["revenue_impact"].where(impacts["revenue_figures"] > 0) if len(impacts) else pd.Series(
-        dtype=float)
-    imp_cust = impacts["customers_affected"].where(impacts["customer_figures"] > 0) if len(impacts) else (
-        pd.Series(dtype=float))
-    out = pd.DataFrame({"incident": inc["incident"], "title": inc["title"], "severity": inc["severity"],
-                        "started_at": pd.to_datetime(inc["started_at"], utc=True)})
+    imp_rev = (
+        impacts["revenue_impact"].where(impacts["revenue_figures"] > 0) if len(impacts) else pd.Series(dtype=float)
+    )
+    imp_cust = (
+        impacts["customers_affected"].where(impacts["customer_figures"] > 0)
+        if len(impacts)
+        else (pd.Series(dtype=float))
+    )
+    out = pd.DataFrame(
+        {
+            "incident": inc["incident"],
+            "title": inc["title"],
+            "severity": inc["severity"],
+            "started_at": pd.to_datetime(inc["started_at"], utc=True),
+        }
+    )
     out["revenue"] = pd.to_numeric(inc["revenue_impact"], errors="coerce").fillna(
-        imp_rev.reindex(inc.index).astype(float))
+        imp_rev.reindex(inc.index).astype(float)
+    )
     out["customers"] = pd.to_numeric(inc["customers_affected"], errors="coerce").fillna(
-        imp_cust.reindex(inc.index).astype(float))
+        imp_cust.reindex(inc.index).astype(float)
+    )
     end = inc["mitigated_at"].where(inc["mitigated_at"].notna(), inc["resolved_at"])
     out["duration_hours"] = _hours(inc["started_at"], end)
     begin = inc["detected_at"].where(inc["detected_at"].notna(), inc["started_at"])
@@ -87,8 +107,11 @@ def _summarise(members: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
 def missing_note(row: dict[str, Any]) -> str:
     """'revenue unknown for 3 of 10; ...' (empty when every figure is known)."""
     n = int(row["incidents"])
-    parts = [f"{f.replace('_', ' ')} unknown for {n - int(row[f + '_known'])} of {n}"
-             for f in FIGURES if int(row[f + "_known"]) < n]
+    parts = [
+        f"{f.replace('_', ' ')} unknown for {n - int(row[f + '_known'])} of {n}"
+        for f in FIGURES
+        if int(row[f + "_known"]) < n
+    ]
     return "; ".join(parts)
 
 
@@ -98,8 +121,9 @@ def rank_by_cost(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values(keys, ascending=False, na_position="last", kind="stable").reset_index(drop=True)
 
 
-def cost_by(kbase: Queryable, kinds: Sequence[str] = ("theme", "barrier", "service"),
-            costs: pd.DataFrame | None = None) -> pd.DataFrame:
+def cost_by(
+    kbase: Queryable, kinds: Sequence[str] = ("theme", "barrier", "service"), costs: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Summed cost per theme, barrier (defeated), service and/or team, most costly first."""
     costs = incident_costs(kbase) if costs is None else costs
     items = load_features(kbase, with_text=False).items
@@ -113,8 +137,7 @@ def cost_of_incidents(costs: pd.DataFrame, incidents: Sequence[str]) -> dict[str
     """Sums and counts over a set of incidents (one summary row as a dict)."""
     members = pd.DataFrame({"kind": "set", "subject": "set", "incident": list(dict.fromkeys(incidents))})
     if members.empty:
-        return {"incidents": 0, **{f: np.nan for f in FIGURES}, **{f"{f}_known": 0 for f in FIGURES},
-                "missing": ""}
+        return {"incidents": 0, **{f: np.nan for f in FIGURES}, **{f"{f}_known": 0 for f in FIGURES}, "missing": ""}
     return dict(_summarise(members, costs).iloc[0])
 
 
@@ -128,8 +151,9 @@ def with_cost(frame: pd.DataFrame, kbase: Queryable, *, incidents_column: str | 
         rows = [cost_of_incidents(costs, as_list(v)) for v in frame[incidents_column]]
         extra = pd.DataFrame(rows, index=frame.index)
     else:
-        summary = cost_by(kbase, sorted(set(frame["kind"])), costs) if len(frame) else pd.DataFrame(
-            columns=SUMMARY_COLUMNS)
+        summary = (
+            cost_by(kbase, sorted(set(frame["kind"])), costs) if len(frame) else pd.DataFrame(columns=SUMMARY_COLUMNS)
+        )
         extra = frame[["kind", "subject"]].merge(summary, on=["kind", "subject"], how="left")
         extra.index = frame.index
     out = frame.copy()
@@ -143,8 +167,13 @@ def with_cost(frame: pd.DataFrame, kbase: Queryable, *, incidents_column: str | 
 
 def cost_markdown(frame: pd.DataFrame, label: str = "subject") -> str:
     """A '## Cost' section for a frame from with_cost(): one line per row, with the missing figures."""
-    lines = ["## Cost of the evidence", "", "Ranked by revenue impact, then responder hours; sums over the "
-             "incidents, lower bounds where figures are missing.", ""]
+    lines = [
+        "## Cost of the evidence",
+        "",
+        "Ranked by revenue impact, then responder hours; sums over the "
+        "incidents, lower bounds where figures are missing.",
+        "",
+    ]
     for r in frame.to_dict("records"):
         money = "unknown" if pd.isna(r["revenue"]) else f"{float(r['revenue']):,.0f}"
         hours = "unknown" if pd.isna(r["responder_hours"]) else f"{float(r['responder_hours']):,.0f}"

@@ -49,10 +49,28 @@ PER_DAYS = 90.0
 WORKED, DID_NOT_WORK, NO_EVIDENCE, NOT_SHIPPED = "worked", "did not work", "no evidence yet", "fix not yet shipped"
 UNSHIPPED, CAME_BACK = "fix not yet shipped", "fix shipped and it came back"
 COLUMNS = [
-    "kind", "subject", "name", "fix_incident", "work_items", "open_work_items", "shipped_at",
-    "first_incident", "before_incidents", "before_days", "before_rate", "after_incidents", "after_days",
-    "after_rate", "rate_ratio", "ci_low", "ci_high", "p_value", "verdict", "repeats_unshipped",
-    "repeats_came_back", "incidents",
+    "kind",
+    "subject",
+    "name",
+    "fix_incident",
+    "work_items",
+    "open_work_items",
+    "shipped_at",
+    "first_incident",
+    "before_incidents",
+    "before_days",
+    "before_rate",
+    "after_incidents",
+    "after_days",
+    "after_rate",
+    "rate_ratio",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "verdict",
+    "repeats_unshipped",
+    "repeats_came_back",
+    "incidents",
 ]
 
 
@@ -68,8 +86,9 @@ class RateTest:
     p_value: float
 
 
-def rate_ratio_test(n_before: int, days_before: float, n_after: int, days_after: float,
-                    confidence: float = 0.95) -> RateTest:
+def rate_ratio_test(
+    n_before: int, days_before: float, n_after: int, days_after: float, confidence: float = 0.95
+) -> RateTest:
     """Exact conditional test of rate_after / rate_before for Poisson counts over exposures in days."""
     if days_before <= 0 or days_after <= 0:
         raise ValueError("both exposures must be positive")
@@ -168,13 +187,19 @@ def commitments(kbase: Queryable, statuses: Sequence[str] = AGREED_STATUSES) -> 
 def _names(df: pd.DataFrame, kind: str, subject: str, items: tuple[tuple[str, str], ...]) -> pd.Series:
     """Boolean mask of the rows whose (kind, subject) is one of `items` (a Series: safe on empty frames)."""
     wanted = set(items)
-    return pd.Series([(k, s) in wanted for k, s in zip(df[kind], df[subject], strict=True)], index=df.index,
-                     dtype=bool)
+    return pd.Series([(k, s) in wanted for k, s in zip(df[kind], df[subject], strict=True)], index=df.index, dtype=bool)
 
 
-def pattern_effect(pattern: Pattern, work: pd.DataFrame, starts: pd.Series, as_of: datetime | pd.Timestamp,
-                   *, fixes: str = "first", target: float = 0.5,
-                   repeats: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+def pattern_effect(
+    pattern: Pattern,
+    work: pd.DataFrame,
+    starts: pd.Series,
+    as_of: datetime | pd.Timestamp,
+    *,
+    fixes: str = "first",
+    target: float = 0.5,
+    repeats: pd.DataFrame | None = None,
+) -> list[dict[str, Any]]:
     """Rows (one per commitment with `fixes="all"`) for one pattern; none when nothing named it with work.
 
     `work`: commitments(); `starts`: started_at by incident key; `repeats`: find_repeats() rows."""
@@ -194,11 +219,16 @@ def pattern_effect(pattern: Pattern, work: pd.DataFrame, starts: pd.Series, as_o
         wi = mine[mine["work_item"].isin(items)].drop_duplicates("work_item")
         closed = wi["closed_at"].notna() & (wi["closed_at"] <= now)
         row: dict[str, Any] = {
-            "kind": pattern.kind, "subject": pattern.subject, "name": pattern.name,
-            "fix_incident": fix.incident, "work_items": sorted(wi["work_item"]),
-            "open_work_items": int((~closed).sum()), "shipped_at": None,
+            "kind": pattern.kind,
+            "subject": pattern.subject,
+            "name": pattern.name,
+            "fix_incident": fix.incident,
+            "work_items": sorted(wi["work_item"]),
+            "open_work_items": int((~closed).sum()),
+            "shipped_at": None,
             "first_incident": times.index[0] if len(times) else None,
-            **{c: None for c in COLUMNS[8:19]}, "incidents": len(times),
+            **{c: None for c in COLUMNS[8:19]},
+            "incidents": len(times),
         }
         shipped = wi["closed_at"].max() if bool(closed.all()) else None
         row["verdict"] = NOT_SHIPPED
@@ -218,20 +248,31 @@ def _windows(times: pd.Series, shipped: pd.Timestamp, now: pd.Timestamp, target:
     n_after = int(((times > shipped) & (times <= now)).sum())
     d_before = (shipped - t0).total_seconds() / 86400
     d_after = (now - shipped).total_seconds() / 86400
-    out: dict[str, Any] = {"before_incidents": max(n_before, 0), "after_incidents": n_after,
-                           "before_days": round(d_before, 3), "after_days": round(d_after, 3)}
+    out: dict[str, Any] = {
+        "before_incidents": max(n_before, 0),
+        "after_incidents": n_after,
+        "before_days": round(d_before, 3),
+        "after_days": round(d_after, 3),
+    }
     if d_before <= 0 or d_after <= 0:
         out["verdict"] = NO_EVIDENCE
         return out
     test = rate_ratio_test(max(n_before, 0), d_before, n_after, d_after)
-    out.update(before_rate=max(n_before, 0) / d_before * PER_DAYS, after_rate=n_after / d_after * PER_DAYS,
-               rate_ratio=test.rate_ratio, ci_low=test.ci_low, ci_high=test.ci_high, p_value=test.p_value,
-               verdict=verdict(test.ci_low, test.ci_high, target))
+    out.update(
+        before_rate=max(n_before, 0) / d_before * PER_DAYS,
+        after_rate=n_after / d_after * PER_DAYS,
+        rate_ratio=test.rate_ratio,
+        ci_low=test.ci_low,
+        ci_high=test.ci_high,
+        p_value=test.p_value,
+        verdict=verdict(test.ci_low, test.ci_high, target),
+    )
     return out
 
 
-def _repeat_split(pattern: Pattern, repeats: pd.DataFrame | None, shipped: pd.Timestamp | None,
-                  now: pd.Timestamp) -> dict[str, int]:
+def _repeat_split(
+    pattern: Pattern, repeats: pd.DataFrame | None, shipped: pd.Timestamp | None, now: pd.Timestamp
+) -> dict[str, int]:
     """Repeat incidents through this pattern's themes/barriers, before and after the fix shipped."""
     if repeats is None or repeats.empty:
         return {"repeats_unshipped": 0, "repeats_came_back": 0}
@@ -242,9 +283,15 @@ def _repeat_split(pattern: Pattern, repeats: pd.DataFrame | None, shipped: pd.Ti
     return {"repeats_unshipped": int((~after).sum()), "repeats_came_back": int(after.sum())}
 
 
-def fix_effects(kbase: Queryable, subject: str | None = None, *, as_of: datetime | None = None,
-                fixes: str = "first", target: float = 0.5, patterns: Iterable[Pattern] | None = None
-                ) -> pd.DataFrame:
+def fix_effects(
+    kbase: Queryable,
+    subject: str | None = None,
+    *,
+    as_of: datetime | None = None,
+    fixes: str = "first",
+    target: float = 0.5,
+    patterns: Iterable[Pattern] | None = None,
+) -> pd.DataFrame:
     """One row per pattern whose findings have work items (see the module docstring for every column)."""
     if fixes not in ("first", "all"):
         raise ValueError("fixes must be 'first' or 'all'")
@@ -264,8 +311,13 @@ def fix_effects(kbase: Queryable, subject: str | None = None, *, as_of: datetime
         parts = [groups[i] for i in p.items if i in groups]
         return pd.concat(parts) if parts else frame.iloc[0:0]
 
-    rows = [r for p in chosen for r in pattern_effect(p, own(work_by, work, p), starts, now, fixes=fixes,
-                                                       target=target, repeats=own(reps_by, repeats, p))]
+    rows = [
+        r
+        for p in chosen
+        for r in pattern_effect(
+            p, own(work_by, work, p), starts, now, fixes=fixes, target=target, repeats=own(reps_by, repeats, p)
+        )
+    ]
     df = pd.DataFrame(rows, columns=COLUMNS)
     order = {WORKED: 0, DID_NOT_WORK: 1, NO_EVIDENCE: 2, NOT_SHIPPED: 3}
     df["_o"] = df["verdict"].map(order)

@@ -48,8 +48,11 @@ VOCABULARY: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "xfs-quota": ("component", "storage", ("xfs", "enforce-xfs-quota", "storage-quota-home-nfs")),
     "certificate": ("component", "security", ("certificate", "tls certificate", "x509")),
     "oauth": ("component", "security", ("oauth", "azuread", "azure ad", "active directory")),
-    "autoscaler": ("component", "platform", ("autoscaler", "cluster-autoscaler", "auto-scaling group",
-                                             "autoscaling group")),
+    "autoscaler": (
+        "component",
+        "platform",
+        ("autoscaler", "cluster-autoscaler", "auto-scaling group", "autoscaling group"),
+    ),
     "node-pool": ("component", "platform", ("node pool", "nodepool", "worker node", "core node")),
     "ci-cd": ("component", "tool", ("ci/cd", "pipeline", "github actions", "azure devops")),
     "database": ("component", "storage", ("database", "sqlite", "postgres", "postgresql", "mysql")),
@@ -60,9 +63,10 @@ VOCABULARY: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "gcp": ("component", "cloud", ("gcp", "google cloud")),
     "openstack": ("component", "cloud", ("openstack", "jetstream2", "jetstream")),
 }
-_VOCAB_RE = {name: re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in phrases) + r")(?:e?s)?(?![\w-])",
-                              re.IGNORECASE)
-             for name, (_, _, phrases) in VOCABULARY.items()}
+_VOCAB_RE = {
+    name: re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in phrases) + r")(?:e?s)?(?![\w-])", re.IGNORECASE)
+    for name, (_, _, phrases) in VOCABULARY.items()
+}
 LEARNED_MIN_COUNT = 2
 """Times a term must occur in one incident's text to be learned for it."""
 LEARNED_MIN_INCIDENTS = 2
@@ -70,12 +74,14 @@ LEARNED_MAX_SHARE = 0.1
 """A learned term is in at most this share of incidents (and at least LEARNED_MIN_INCIDENTS)."""
 LEARNED_MIN_CORPUS = 10
 """Below this many incidents nothing is rare enough to learn from."""
-COMMON = frozenset("""
+COMMON = frozenset(
+    """
 incident issue issues outage user users team engineer engineers hub hubs server servers time change changes
 error errors service services cluster clusters node nodes pod pods alert alerts fix fixed problem resolved
 deploy deployment deployed update updated upgrade config configuration support ticket community report
 reported started start failed failure fail work working action item items minute minutes hour hours day
-""".split())  # noqa: SIM905 (a word list reads better as text)
+""".split()  # noqa: SIM905 (a word list reads better as text)
+)
 COLUMNS = ["incident", "kind", "name", "component_kind", "evidence", "learned"]
 
 
@@ -95,8 +101,9 @@ def incident_documents(kbase: Queryable) -> tuple[dict[str, str], dict[str, str]
             rest[str(key)].append(text)
     extra = kbase.query("patterns_incident_text")
     for key, texts in zip(extra.get("incident", []), extra.get("texts", []), strict=True):
-        rest[str(key)] += [str(t) for t in (texts.tolist() if hasattr(texts, "tolist") else texts or [])
-                           if t is not None]
+        rest[str(key)] += [
+            str(t) for t in (texts.tolist() if hasattr(texts, "tolist") else texts or []) if t is not None
+        ]
     for key, texts in rest.items():
         parts[key] += sorted(texts)
     return {k: "\n".join(v) for k, v in parts.items()}, titles
@@ -113,8 +120,16 @@ def vocabulary_mentions(key: str, text: str) -> list[dict[str, Any]]:
         m = rx.search(text)
         if m:
             kind, ckind, _ = VOCABULARY[name]
-            out.append({"incident": key, "kind": kind, "name": name, "component_kind": ckind or None,
-                        "evidence": f'"{m.group(0)}": ...{_snippet(text, m.start(), m.end())}...', "learned": False})
+            out.append(
+                {
+                    "incident": key,
+                    "kind": kind,
+                    "name": name,
+                    "component_kind": ckind or None,
+                    "evidence": f'"{m.group(0)}": ...{_snippet(text, m.start(), m.end())}...',
+                    "learned": False,
+                }
+            )
     return out
 
 
@@ -125,8 +140,9 @@ def learned_terms(docs: dict[str, str], titles: dict[str, str]) -> dict[str, dic
     if len(docs) < LEARNED_MIN_CORPUS:
         return {}
     in_titles = {t for title in titles.values() for t in tokens(title)}
-    counts = {k: Counter(t for t in tokens(d) if len(t) >= 4 and not t.isdigit() and t not in COMMON)
-              for k, d in docs.items()}
+    counts = {
+        k: Counter(t for t in tokens(d) if len(t) >= 4 and not t.isdigit() and t not in COMMON) for k, d in docs.items()
+    }
     df: Counter[str] = Counter()
     for c in counts.values():
         df.update(c.keys())
@@ -146,8 +162,16 @@ def find_mentions(kbase: Queryable, incidents: list[str] | None = None) -> pd.Da
         text = docs[key]
         rows += vocabulary_mentions(key, text)
         for term, n in sorted(learned.get(key, {}).items()):
-            rows.append({"incident": key, "kind": "component", "name": term, "component_kind": "learned",
-                         "evidence": f'"{term}" {n} times here, in few other incidents', "learned": True})
+            rows.append(
+                {
+                    "incident": key,
+                    "kind": "component",
+                    "name": term,
+                    "component_kind": "learned",
+                    "evidence": f'"{term}" {n} times here, in few other incidents',
+                    "learned": True,
+                }
+            )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -22,8 +22,20 @@ from kb.analysis.policy import DEFAULT_POLICY, SeverityPolicy
 from kb.graph.catalogue import Queryable
 
 OPEN_STATUSES = ("proposed", "agreed")
-COLUMNS = ["kind", "key", "finding", "incident", "severity", "owner", "status", "due_at", "due_source",
-           "days_left", "overdue", "statement"]
+COLUMNS = [
+    "kind",
+    "key",
+    "finding",
+    "incident",
+    "severity",
+    "owner",
+    "status",
+    "due_at",
+    "due_source",
+    "days_left",
+    "overdue",
+    "statement",
+]
 
 
 def _ts(value: datetime | None) -> pd.Timestamp:
@@ -31,8 +43,14 @@ def _ts(value: datetime | None) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def followups(kbase: Queryable, *, as_of: datetime | None = None, policy: SeverityPolicy = DEFAULT_POLICY,
-              overdue_only: bool = False, owner: str | None = None) -> pd.DataFrame:
+def followups(
+    kbase: Queryable,
+    *,
+    as_of: datetime | None = None,
+    policy: SeverityPolicy = DEFAULT_POLICY,
+    overdue_only: bool = False,
+    owner: str | None = None,
+) -> pd.DataFrame:
     """One row per open follow-up (finding or work item), most overdue first."""
     now = _ts(as_of)
     df = kbase.query("evidence_followups")
@@ -47,25 +65,46 @@ def followups(kbase: Queryable, *, as_of: datetime | None = None, policy: Severi
     days = df["severity"].map(lambda s: policy.for_severity(s).due_days)
     default_due = clock + pd.to_timedelta(days, unit="D")
     df["finding_due"] = df["due_at"].where(df["due_at"].notna(), default_due)
-    df["finding_source"] = np.where(df["due_at"].notna(), "stated",
-                                    "SEV" + df["severity"].astype(str) + " default: " + days.astype(str) + " days")
+    df["finding_source"] = np.where(
+        df["due_at"].notna(), "stated", "SEV" + df["severity"].astype(str) + " default: " + days.astype(str) + " days"
+    )
 
     f = df.drop_duplicates("finding").set_index("finding")
     settled = (per["items"] > 0) & (per["closed"] == per["items"])
     open_f = f[f["status"].isin(OPEN_STATUSES) & ~settled.reindex(f.index).fillna(False).astype(bool)]
-    rows: list[dict[str, Any]] = [{
-        "kind": "finding", "key": k, "finding": k, "incident": r["incident"], "severity": r["severity"],
-        "owner": r["owner"], "status": r["status"], "due_at": r["finding_due"], "due_source": r["finding_source"],
-        "statement": r["statement"]} for k, r in open_f.iterrows()]
+    rows: list[dict[str, Any]] = [
+        {
+            "kind": "finding",
+            "key": k,
+            "finding": k,
+            "incident": r["incident"],
+            "severity": r["severity"],
+            "owner": r["owner"],
+            "status": r["status"],
+            "due_at": r["finding_due"],
+            "due_source": r["finding_source"],
+            "statement": r["statement"],
+        }
+        for k, r in open_f.iterrows()
+    ]
     w = df.dropna(subset=["work_item"])
     w = w[~w["work_closed"]].drop_duplicates("work_item")
     for r in w.to_dict("records"):
         stated = pd.notna(r["work_due_at"])
-        rows.append({"kind": "work item", "key": r["work_item"], "finding": r["finding"], "incident": r["incident"],
-                     "severity": r["severity"], "owner": r["owner"], "status": r["work_status"],
-                     "due_at": r["work_due_at"] if stated else r["finding_due"],
-                     "due_source": "stated" if stated else f"finding's ({r['finding_source']})",
-                     "statement": r["statement"]})
+        rows.append(
+            {
+                "kind": "work item",
+                "key": r["work_item"],
+                "finding": r["finding"],
+                "incident": r["incident"],
+                "severity": r["severity"],
+                "owner": r["owner"],
+                "status": r["work_status"],
+                "due_at": r["work_due_at"] if stated else r["finding_due"],
+                "due_source": "stated" if stated else f"finding's ({r['finding_source']})",
+                "statement": r["statement"],
+            }
+        )
     out = pd.DataFrame(rows, columns=COLUMNS)
     if out.empty:
         return out
@@ -79,10 +118,10 @@ def followups(kbase: Queryable, *, as_of: datetime | None = None, policy: Severi
     return out.sort_values(["days_left", "kind", "key"], kind="stable").reset_index(drop=True)
 
 
-def overdue_findings(kbase: Queryable, *, as_of: datetime | None = None,
-                     policy: SeverityPolicy = DEFAULT_POLICY) -> pd.DataFrame:
+def overdue_findings(
+    kbase: Queryable, *, as_of: datetime | None = None, policy: SeverityPolicy = DEFAULT_POLICY
+) -> pd.DataFrame:
     """finding, published_at, overdue: the open findings (for the loop metrics' overdue counts)."""
     df = followups(kbase, as_of=as_of, policy=policy)
-    f = df[df["kind"] == "finding"][["finding", "overdue"]] if len(df) else pd.DataFrame(
-        columns=["finding", "overdue"])
+    f = df[df["kind"] == "finding"][["finding", "overdue"]] if len(df) else pd.DataFrame(columns=["finding", "overdue"])
     return f.reset_index(drop=True)

@@ -36,8 +36,7 @@ def causal_graph(analysis: Analysis) -> nx.DiGraph:
     g = nx.DiGraph()
     g.add_node(IMPACT, kind="impact", statement="the observed impact", category=None)
     for f in analysis.factors:
-        g.add_node(f.id, kind="factor", statement=f.statement, category=f.category.value,
-                   themes=list(f.themes))
+        g.add_node(f.id, kind="factor", statement=f.statement, category=f.category.value, themes=list(f.themes))
     g.add_edges_from((i.source, i.target) for i in analysis.influences)
     return g
 
@@ -110,14 +109,32 @@ def contribution_map(analysis: Analysis) -> pd.DataFrame:
     g = causal_graph(analysis)
     hops = nx.single_target_shortest_path_length(g, IMPACT) if g.number_of_edges() else {}
     hop = dict(hops)
-    rows = [{
-        "factor": f.id, "statement": f.statement, "category": f.category.value,
-        "category_guessed": f.category_guessed,
-        "hops_to_impact": hop.get(f.id), "causes": g.in_degree(f.id), "effects": g.out_degree(f.id),
-        "reaches_impact": f.id in hop,
-    } for f in analysis.factors]
-    df = pd.DataFrame(rows, columns=["factor", "statement", "category", "category_guessed", "hops_to_impact",
-                                     "causes", "effects", "reaches_impact"])
+    rows = [
+        {
+            "factor": f.id,
+            "statement": f.statement,
+            "category": f.category.value,
+            "category_guessed": f.category_guessed,
+            "hops_to_impact": hop.get(f.id),
+            "causes": g.in_degree(f.id),
+            "effects": g.out_degree(f.id),
+            "reaches_impact": f.id in hop,
+        }
+        for f in analysis.factors
+    ]
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "factor",
+            "statement",
+            "category",
+            "category_guessed",
+            "hops_to_impact",
+            "causes",
+            "effects",
+            "reaches_impact",
+        ],
+    )
     df["hops_to_impact"] = df["hops_to_impact"].astype("Int64")
     return df
 
@@ -127,8 +144,9 @@ def contribution_map(analysis: Analysis) -> pd.DataFrame:
 INVENTORY_COLUMNS = ["barrier", "name", "kind", "incident", "status", "services"]
 
 
-def barrier_table(analysis: Analysis, inventory: pd.DataFrame | None = None,
-                  incident: str | None = None) -> pd.DataFrame:
+def barrier_table(
+    analysis: Analysis, inventory: pd.DataFrame | None = None, incident: str | None = None
+) -> pd.DataFrame:
     """The assessed barriers, each with how the shared inventory has seen it in other incidents.
 
     `inventory` has INVENTORY_COLUMNS (see `barrier_inventory`); rows of `incident` itself are ignored.
@@ -140,20 +158,38 @@ def barrier_table(analysis: Analysis, inventory: pd.DataFrame | None = None,
     rows = []
     for b in analysis.barriers:
         seen = inv[inv["barrier"] == b.barrier]
-        rows.append({
-            "barrier": b.barrier, "name": b.name, "kind": b.kind.value if b.kind else None,
-            "status": b.status.value, "defeated_by": list(b.defeated_by),
-            "defeated_by_statements": [statements[f] for f in b.defeated_by],
-            "in_inventory": not seen.empty, "other_incidents": int(seen["incident"].nunique()),
-            "other_failures": int(seen["status"].isin(DEFEATED_STATUSES).sum()),
-        })
-    return pd.DataFrame(rows, columns=["barrier", "name", "kind", "status", "defeated_by",
-                                       "defeated_by_statements", "in_inventory", "other_incidents",
-                                       "other_failures"])
+        rows.append(
+            {
+                "barrier": b.barrier,
+                "name": b.name,
+                "kind": b.kind.value if b.kind else None,
+                "status": b.status.value,
+                "defeated_by": list(b.defeated_by),
+                "defeated_by_statements": [statements[f] for f in b.defeated_by],
+                "in_inventory": not seen.empty,
+                "other_incidents": int(seen["incident"].nunique()),
+                "other_failures": int(seen["status"].isin(DEFEATED_STATUSES).sum()),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "barrier",
+            "name",
+            "kind",
+            "status",
+            "defeated_by",
+            "defeated_by_statements",
+            "in_inventory",
+            "other_incidents",
+            "other_failures",
+        ],
+    )
 
 
-def inventory_for_services(inventory: pd.DataFrame, services: Iterable[str],
-                           exclude_incident: str | None = None) -> pd.DataFrame:
+def inventory_for_services(
+    inventory: pd.DataFrame, services: Iterable[str], exclude_incident: str | None = None
+) -> pd.DataFrame:
     """Barriers recorded against any of `services` in other incidents: one row per barrier."""
     wanted = set(services)
     inv = inventory
@@ -164,8 +200,11 @@ def inventory_for_services(inventory: pd.DataFrame, services: Iterable[str],
     if hit.empty:
         return pd.DataFrame(columns=["barrier", "name", "kind", "incidents", "failures"])
     grouped = hit.groupby("barrier", sort=True).agg(
-        name=("name", "first"), kind=("kind", "first"), incidents=("incident", "nunique"),
-        failures=("status", lambda s: int(s.isin(DEFEATED_STATUSES).sum())))
+        name=("name", "first"),
+        kind=("kind", "first"),
+        incidents=("incident", "nunique"),
+        failures=("status", lambda s: int(s.isin(DEFEATED_STATUSES).sum())),
+    )
     return grouped.reset_index()
 
 
@@ -198,47 +237,94 @@ def _shape(a: Analysis) -> list[StructureProblem]:
         return []
     if not nx.is_directed_acyclic_graph(g):
         cycle = " -> ".join(src for src, _ in nx.find_cycle(g))
-        return [StructureProblem(a.id, f"{where}.influences", "the lines of influence form a cycle", cycle,
-                                 "Break the loop: a cause cannot be its own effect; split the factor in two "
-                                 "(before / after) if it really feeds back.")]
+        return [
+            StructureProblem(
+                a.id,
+                f"{where}.influences",
+                "the lines of influence form a cycle",
+                cycle,
+                "Break the loop: a cause cannot be its own effect; split the factor in two "
+                "(before / after) if it really feeds back.",
+            )
+        ]
     if not a.influences and len(a.factors) > 1:
-        shape = {Method.FIVE_WHYS: "a why-chain", Method.CONTRIBUTION_MAP: "a map",
-                 Method.BARRIER_ANALYSIS: "a causal chain behind the barriers"}[a.method]
-        return [StructureProblem(a.id, f"{where}.influences",
-                                 f"{len(a.factors)} factors and no lines of influence: a list, not {shape}",
-                                 "; ".join(f"{f.id}: {f.statement}" for f in a.factors[:3]),
-                                 "Record which factor led to which and which ones touched the impact "
-                                 "(influences: {source: F1, target: impact}).")]
+        shape = {
+            Method.FIVE_WHYS: "a why-chain",
+            Method.CONTRIBUTION_MAP: "a map",
+            Method.BARRIER_ANALYSIS: "a causal chain behind the barriers",
+        }[a.method]
+        return [
+            StructureProblem(
+                a.id,
+                f"{where}.influences",
+                f"{len(a.factors)} factors and no lines of influence: a list, not {shape}",
+                "; ".join(f"{f.id}: {f.statement}" for f in a.factors[:3]),
+                "Record which factor led to which and which ones touched the impact "
+                "(influences: {source: F1, target: impact}).",
+            )
+        ]
     tree = five_whys(a)
     out = []
     for fid in tree.unattached:
         f = next(x for x in a.factors if x.id == fid)
-        out.append(StructureProblem(a.id, f"{where}.factors.{fid}", "this factor does not lead to the impact",
-                                    f.statement, "Link it into the chain (what did it contribute to?) or drop it."))
+        out.append(
+            StructureProblem(
+                a.id,
+                f"{where}.factors.{fid}",
+                "this factor does not lead to the impact",
+                f.statement,
+                "Link it into the chain (what did it contribute to?) or drop it.",
+            )
+        )
     if a.influences and not any(i.target == IMPACT for i in a.influences):
-        out.append(StructureProblem(a.id, f"{where}.influences", "no factor is linked to the observed impact",
-                                    f"{len(a.influences)} lines of influence, none with target 'impact'",
-                                    "Say which factors touched the impact directly (target: impact)."))
+        out.append(
+            StructureProblem(
+                a.id,
+                f"{where}.influences",
+                "no factor is linked to the observed impact",
+                f"{len(a.influences)} lines of influence, none with target 'impact'",
+                "Say which factors touched the impact directly (target: impact).",
+            )
+        )
     return out
 
 
 def _barriers(a: Analysis) -> list[StructureProblem]:
     where = f"analyses.{a.id}"
     if not a.barriers:
-        return [StructureProblem(a.id, f"{where}.barriers", "a barrier analysis with no barrier assessed",
-                                 "barriers: []", "Assess the controls from the barrier inventory that should "
-                                 "have prevented, detected or limited this: failed, missing, bypassed or held.")]
+        return [
+            StructureProblem(
+                a.id,
+                f"{where}.barriers",
+                "a barrier analysis with no barrier assessed",
+                "barriers: []",
+                "Assess the controls from the barrier inventory that should "
+                "have prevented, detected or limited this: failed, missing, bypassed or held.",
+            )
+        ]
     out = []
     for b in a.barriers:
         loc = f"{where}.barriers.{b.barrier}"
         if b.status in (BarrierStatus.FAILED, BarrierStatus.BYPASSED) and not b.defeated_by:
-            out.append(StructureProblem(a.id, loc, f"barrier {b.status.value} but no factor says why",
-                                        f"{b.barrier}: {b.status.value}",
-                                        "Name the factors that defeated it (defeated_by: [F..])."))
+            out.append(
+                StructureProblem(
+                    a.id,
+                    loc,
+                    f"barrier {b.status.value} but no factor says why",
+                    f"{b.barrier}: {b.status.value}",
+                    "Name the factors that defeated it (defeated_by: [F..]).",
+                )
+            )
         if b.status is BarrierStatus.HELD and b.defeated_by:
-            out.append(StructureProblem(a.id, loc, "a barrier that held cannot have been defeated",
-                                        f"{b.barrier}: held, defeated_by {', '.join(b.defeated_by)}",
-                                        "Either the status is failed/bypassed, or the factors did not defeat it."))
+            out.append(
+                StructureProblem(
+                    a.id,
+                    loc,
+                    "a barrier that held cannot have been defeated",
+                    f"{b.barrier}: held, defeated_by {', '.join(b.defeated_by)}",
+                    "Either the status is failed/bypassed, or the factors did not defeat it.",
+                )
+            )
     return out
 
 

@@ -33,7 +33,12 @@ class GateRules:
 DEFAULT_RULES = GateRules()
 
 QUICK_WIN, MAJOR_PROJECT, FILL_IN, THANKLESS, UNRATED = (
-    "quick-win", "major-project", "fill-in", "thankless", "unrated")
+    "quick-win",
+    "major-project",
+    "fill-in",
+    "thankless",
+    "unrated",
+)
 COMPLETE, OPEN = "complete", "open"
 
 
@@ -67,16 +72,17 @@ def _judge(row: pd.Series, rules: GateRules) -> tuple[str, str | None]:
     if tracked:
         return "work-item", None
     if row["quadrant"] == QUICK_WIN:
-        return ("okr" if proposed_okr else "untracked",
-                f"high impact ({int(row['impact'])}) and feasible (effort {int(row['effort'])}): "
-                "must be tracked by a work item")
+        return (
+            "okr" if proposed_okr else "untracked",
+            f"high impact ({int(row['impact'])}) and feasible (effort {int(row['effort'])}): "
+            "must be tracked by a work item",
+        )
     if proposed_okr:
         return "okr", None
     return "untracked", "agreed but untracked: needs a work item, an OKR proposal or a deferral with a reason"
 
 
-def gate_findings(kbase: Queryable, incidents: Sequence[str],
-                  rules: GateRules = DEFAULT_RULES) -> pd.DataFrame:
+def gate_findings(kbase: Queryable, incidents: Sequence[str], rules: GateRules = DEFAULT_RULES) -> pd.DataFrame:
     """Every finding of the incidents with its quadrant, disposition and problem (None when fine).
 
     `needs_work_item` marks the agreed findings a new work item would settle: what
@@ -93,8 +99,12 @@ def gate_findings(kbase: Queryable, incidents: Sequence[str],
     return df
 
 
-def gate_status(kbase: Queryable, incidents: Sequence[str] | None = None,
-                rules: GateRules = DEFAULT_RULES, policy: SeverityPolicy = DEFAULT_POLICY) -> pd.DataFrame:
+def gate_status(
+    kbase: Queryable,
+    incidents: Sequence[str] | None = None,
+    rules: GateRules = DEFAULT_RULES,
+    policy: SeverityPolicy = DEFAULT_POLICY,
+) -> pd.DataFrame:
     """One row per incident: status complete/open, counts, and the reason when open.
 
     An incident with no analysis, or whose analyses produced no findings, is open:
@@ -120,22 +130,29 @@ def gate_status(kbase: Queryable, incidents: Sequence[str] | None = None,
             reason = "the analysis produced no findings"
         elif not problems.empty:
             reason = f"{len(problems)} finding(s) not settled: " + "; ".join(
-                f"{r.local_id}: {r.problem}" for r in problems.itertuples())
+                f"{r.local_id}: {r.problem}" for r in problems.itertuples()
+            )
         else:
             reason = None
-        rows.append({
-            "incident": inc.incident, "started_at": inc.started_at,
-            "findings": len(mine), "agreed": int((mine["status"] == "agreed").sum()),
-            "unsettled": len(problems), "status": OPEN if reason else COMPLETE, "reason": reason,
-        })
-    return pd.DataFrame(rows, columns=["incident", "started_at", "findings", "agreed", "unsettled",
-                                       "status", "reason"])
+        rows.append(
+            {
+                "incident": inc.incident,
+                "started_at": inc.started_at,
+                "findings": len(mine),
+                "agreed": int((mine["status"] == "agreed").sum()),
+                "unsettled": len(problems),
+                "status": OPEN if reason else COMPLETE,
+                "reason": reason,
+            }
+        )
+    return pd.DataFrame(rows, columns=["incident", "started_at", "findings", "agreed", "unsettled", "status", "reason"])
 
 
 def matrix(findings: pd.DataFrame) -> pd.DataFrame:
     """Impact (rows, 5 at the top) x effort (columns 1-5): the local ids of the findings in each cell."""
-    grid = pd.DataFrame("", index=pd.Index([5, 4, 3, 2, 1], name="impact"),
-                        columns=pd.Index([1, 2, 3, 4, 5], name="effort"))
+    grid = pd.DataFrame(
+        "", index=pd.Index([5, 4, 3, 2, 1], name="impact"), columns=pd.Index([1, 2, 3, 4, 5], name="effort")
+    )
     for row in findings.itertuples():
         if pd.isna(row.impact) or pd.isna(row.effort):
             continue

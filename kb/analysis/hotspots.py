@@ -31,24 +31,48 @@ def _joined(kbase: Queryable, kinds: Sequence[str]) -> tuple[pd.DataFrame, pd.Da
     return f.incidents, joined
 
 
-def hotspots(kbase: Queryable, kinds: Sequence[str] = SUBJECT_KINDS, *, window_days: int = 90,
-             major_severity: int = 2, last_major: int = 5, tags: Sequence[str] = ("campaign",),
-             now: datetime | None = None, min_incidents: int = 2) -> pd.DataFrame:
+def hotspots(
+    kbase: Queryable,
+    kinds: Sequence[str] = SUBJECT_KINDS,
+    *,
+    window_days: int = 90,
+    major_severity: int = 2,
+    last_major: int = 5,
+    tags: Sequence[str] = ("campaign",),
+    now: datetime | None = None,
+    min_incidents: int = 2,
+) -> pd.DataFrame:
     """One row per subject with at least `min_incidents` incidents, hottest first. Incidents of
     unknown severity (None: the document did not say) are counted in sev_unknown, never as major."""
     incidents, joined = _joined(kbase, kinds)
     sev_cols = [f"sev{s}" for s in SEVERITIES]
     tag_cols = [c for t in tags for c in (t, f"{t}_lift")]
-    columns = ["kind", "subject", "incidents", "recent", "previous", "change", *sev_cols, "sev_unknown",
-               "last_major", "of_last_major", *tag_cols, "last_seen", "headline"]
+    columns = [
+        "kind",
+        "subject",
+        "incidents",
+        "recent",
+        "previous",
+        "change",
+        *sev_cols,
+        "sev_unknown",
+        "last_major",
+        "of_last_major",
+        *tag_cols,
+        "last_seen",
+        "headline",
+    ]
     if joined.empty:
         return pd.DataFrame(columns=columns)
     ref = pd.Timestamp(now) if now is not None else incidents["started_at"].max()
     if ref.tzinfo is None:
         ref = ref.tz_localize("UTC")
     window = timedelta(days=window_days)
-    majors = incidents[incidents["severity"].fillna(99) <= major_severity].sort_values(
-        ["started_at", "incident"], kind="stable").tail(last_major)
+    majors = (
+        incidents[incidents["severity"].fillna(99) <= major_severity]
+        .sort_values(["started_at", "incident"], kind="stable")
+        .tail(last_major)
+    )
     major_keys = set(majors["incident"])
     n_major = len(major_keys)
     base_rate = {t: float(np.mean([t in tg for tg in incidents["tags"]])) if len(incidents) else 0.0 for t in tags}
@@ -63,10 +87,16 @@ def hotspots(kbase: Queryable, kinds: Sequence[str] = SUBJECT_KINDS, *, window_d
     j["sev_unknown"] = j["severity"].isna()  # not stated in the document: counted apart, never as minor
     for t in tags:
         j[f"_tag_{t}"] = [t in tg for tg in j["tags"]]
-    agg = {"incidents": ("incident", "nunique"), "recent": ("recent", "sum"), "previous": ("previous", "sum"),
-           "last_major": ("major", "sum"), "last_seen": ("started_at", "max"),
-           "sev_unknown": ("sev_unknown", "sum"),
-           **{c: (c, "sum") for c in sev_cols}, **{t: (f"_tag_{t}", "sum") for t in tags}}
+    agg = {
+        "incidents": ("incident", "nunique"),
+        "recent": ("recent", "sum"),
+        "previous": ("previous", "sum"),
+        "last_major": ("major", "sum"),
+        "last_seen": ("started_at", "max"),
+        "sev_unknown": ("sev_unknown", "sum"),
+        **{c: (c, "sum") for c in sev_cols},
+        **{t: (f"_tag_{t}", "sum") for t in tags},
+    }
     out = j.groupby(["kind", "item"]).agg(**agg).reset_index().rename(columns={"item": "subject"})
     out = out[out["incidents"] >= min_incidents].copy()
     for c in ["recent", "previous", "last_major", "sev_unknown", *sev_cols, *tags]:
@@ -76,16 +106,39 @@ def hotspots(kbase: Queryable, kinds: Sequence[str] = SUBJECT_KINDS, *, window_d
     for t in tags:
         share = out[t] / out["incidents"]
         out[f"{t}_lift"] = np.where(base_rate[t] > 0, share / base_rate[t] if base_rate[t] else 0.0, 0.0).round(2)
-    out["headline"] = [_headline(r.kind, r.subject, int(r.last_major), n_major, major_severity,
-                                 int(r.recent), window_days, int(r.sev_unknown), int(r.incidents))
-                       for r in out.itertuples(index=False)]
-    out = out.sort_values(["last_major", "recent", "incidents", "kind", "subject"],
-                          ascending=[False, False, False, True, True], kind="stable").reset_index(drop=True)
+    out["headline"] = [
+        _headline(
+            r.kind,
+            r.subject,
+            int(r.last_major),
+            n_major,
+            major_severity,
+            int(r.recent),
+            window_days,
+            int(r.sev_unknown),
+            int(r.incidents),
+        )
+        for r in out.itertuples(index=False)
+    ]
+    out = out.sort_values(
+        ["last_major", "recent", "incidents", "kind", "subject"],
+        ascending=[False, False, False, True, True],
+        kind="stable",
+    ).reset_index(drop=True)
     return out[columns]
 
 
-def _headline(kind: str, subject: str, majors: int, n_major: int, major_severity: int, recent: int,
-              window_days: int, unknown: int = 0, incidents: int = 0) -> str:
+def _headline(
+    kind: str,
+    subject: str,
+    majors: int,
+    n_major: int,
+    major_severity: int,
+    recent: int,
+    window_days: int,
+    unknown: int = 0,
+    incidents: int = 0,
+) -> str:
     sev = "SEV1" if major_severity == 1 else f"SEV1-{major_severity}"
     parts = []
     if n_major and majors:
@@ -97,8 +150,13 @@ def _headline(kind: str, subject: str, majors: int, n_major: int, major_severity
     return "; ".join(parts)
 
 
-def hotspot_series(kbase: Queryable, kinds: Sequence[str] = SUBJECT_KINDS, freq: str = "M",
-                   rolling: int = 3, subjects: Sequence[str] | None = None) -> pd.DataFrame:
+def hotspot_series(
+    kbase: Queryable,
+    kinds: Sequence[str] = SUBJECT_KINDS,
+    freq: str = "M",
+    rolling: int = 3,
+    subjects: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """period (start, UTC), kind, subject, incidents, rolling (sum over the last `rolling` periods), one
     row per subject and period from the first to the last incident (zeros included). `freq` is a
     pandas period alias: "W", "M" or "Q"."""
@@ -117,13 +175,23 @@ def hotspot_series(kbase: Queryable, kinds: Sequence[str] = SUBJECT_KINDS, freq:
     frames = []
     for (kind, item), series in counts.groupby(level=[0, 1]):
         s = series.droplevel([0, 1]).reindex(spans, fill_value=0)
-        frames.append(pd.DataFrame({"period": periods, "kind": kind, "subject": item, "incidents": s.to_numpy(),
-                                    "rolling": s.rolling(rolling, min_periods=1).sum().astype(int).to_numpy()}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "period": periods,
+                    "kind": kind,
+                    "subject": item,
+                    "incidents": s.to_numpy(),
+                    "rolling": s.rolling(rolling, min_periods=1).sum().astype(int).to_numpy(),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)[columns]
 
 
-def tag_alignment(kbase: Queryable, tag: str, kinds: Sequence[str] = SUBJECT_KINDS,
-                  min_incidents: int = 2) -> pd.DataFrame:
+def tag_alignment(
+    kbase: Queryable, tag: str, kinds: Sequence[str] = SUBJECT_KINDS, min_incidents: int = 2
+) -> pd.DataFrame:
     """kind, subject, incidents, tagged, share, lift: how a subject lines up with incidents tagged `tag`."""
     incidents, joined = _joined(kbase, kinds)
     columns = ["kind", "subject", "incidents", "tagged", "share", "lift"]
@@ -137,5 +205,6 @@ def tag_alignment(kbase: Queryable, tag: str, kinds: Sequence[str] = SUBJECT_KIN
     out["tagged"] = out["tagged"].astype(int)
     out["share"] = (out["tagged"] / out["incidents"]).round(3)
     out["lift"] = (out["share"] / base).round(2) if base else 0.0
-    return out.sort_values(["lift", "tagged", "kind", "subject"], ascending=[False, False, True, True],
-                           kind="stable").reset_index(drop=True)[columns]
+    return out.sort_values(
+        ["lift", "tagged", "kind", "subject"], ascending=[False, False, True, True], kind="stable"
+    ).reset_index(drop=True)[columns]

@@ -42,8 +42,9 @@ def as_list(value: Any) -> list[str]:
     return [str(v) for v in value if v is not None]
 
 
-def load_features(kbase: Queryable, defeated: Sequence[str] = DEFEATED_STATUSES,
-                  with_text: bool = True) -> IncidentFeatures:
+def load_features(
+    kbase: Queryable, defeated: Sequence[str] = DEFEATED_STATUSES, with_text: bool = True
+) -> IncidentFeatures:
     """Read the features of every incident. Barriers count only when challenged with a `defeated`
     status. Without text, titles and summaries are left out (a lighter read for counting)."""
     inc = kbase.query("incidents_with_text" if with_text else "incidents_with_tags")
@@ -65,11 +66,17 @@ def load_features(kbase: Queryable, defeated: Sequence[str] = DEFEATED_STATUSES,
 
 def _part(df: pd.DataFrame, kind: str, column: str) -> pd.DataFrame:
     if df.empty:
-        return pd.DataFrame({"incident": pd.Series(dtype=object), "kind": pd.Series(dtype=object),
-                             "item": pd.Series(dtype=object)})
+        return pd.DataFrame(
+            {"incident": pd.Series(dtype=object), "kind": pd.Series(dtype=object), "item": pd.Series(dtype=object)}
+        )
     long = df[["incident", column]].explode(column).dropna()
-    return pd.DataFrame({"incident": long["incident"].astype(object).to_numpy(), "kind": kind,
-                         "item": long[column].astype(object).to_numpy()})
+    return pd.DataFrame(
+        {
+            "incident": long["incident"].astype(object).to_numpy(),
+            "kind": kind,
+            "item": long[column].astype(object).to_numpy(),
+        }
+    )
 
 
 @dataclass

@@ -25,48 +25,64 @@ def sentences(text: str) -> list[str]:
 
 # Singular role nouns: "the on-call engineer forgot" blames one person. Plurals and teams
 # ("engineers", "the SRE team") describe a practice, and "we" is the blameless voice.
-_ROLE = (r"(?:on[- ]?call(?:\s+(?:engineer|person|developer|sre))?|engineer|developer|dev|operator|admin|"
-         r"administrator|sre|dba|intern|new\s+hire|contractor|team\s+lead|tech\s+lead|responder|"
-         r"incident\s+(?:commander|lead)|technician|employee|colleague|release\s+manager|reviewer|"
-         r"approver|deployer|person|individual|staff\s+member)")
+_ROLE = (
+    r"(?:on[- ]?call(?:\s+(?:engineer|person|developer|sre))?|engineer|developer|dev|operator|admin|"
+    r"administrator|sre|dba|intern|new\s+hire|contractor|team\s+lead|tech\s+lead|responder|"
+    r"incident\s+(?:commander|lead)|technician|employee|colleague|release\s+manager|reviewer|"
+    r"approver|deployer|person|individual|staff\s+member)"
+)
 _DETERMINER = r"(?:the|an?|our|one|that|this|their|his|her)"
 _ROLE_REF = rf"(?<![\w-])(?:{_DETERMINER}\s+(?:[\w-]+\s+){{0,2}}?{_ROLE}|someone|somebody|he|she)(?![\w-])"
 
 # Pronouns and group nouns that make a counterfactual ("should have") about people.
 _HUMANISH = re.compile(
     rf"\b(?:we|i|you|they|he|she|someone|somebody|nobody|no\s+one|everyone|team|teams|people|"
-    rf"engineers?|developers?|staff|{_ROLE})\b", re.IGNORECASE)
+    rf"engineers?|developers?|staff|{_ROLE})\b",
+    re.IGNORECASE,
+)
 
 # Past-tense verbs that make the subject the author of an act (irregular ones listed;
 # regular ones end in -ed). "was"/"had"/"needed" describe a state, not an act.
-_IRREGULAR = (r"ran|made|broke|took|forgot|did|chose|wrote|set|put|left|let|hit|gave|sent|went|kept|"
-              r"began|overrode|overwrote|misread|mistook|undid|shut|cut|built|brought|thought|knew|"
-              r"understood|misunderstood|saw|lost|read|rebuilt|threw|pushed|never|didn't|did\s+not|"
-              r"failed\s+to|neglected\s+to|chose\s+to|decided\s+to")
+_IRREGULAR = (
+    r"ran|made|broke|took|forgot|did|chose|wrote|set|put|left|let|hit|gave|sent|went|kept|"
+    r"began|overrode|overwrote|misread|mistook|undid|shut|cut|built|brought|thought|knew|"
+    r"understood|misunderstood|saw|lost|read|rebuilt|threw|pushed|never|didn't|did\s+not|"
+    r"failed\s+to|neglected\s+to|chose\s+to|decided\s+to"
+)
 _STATE_ED = r"(?:needed|seemed|appeared|wanted|tried|used|based|supposed|expected|required|allowed|unaware)"
 _ADVERB = r"(?:\w+ly|then|also|again|just|still|once|later|manually)"
 _PAST_VERB = rf"(?:(?!{_STATE_ED}\b)[a-z][a-z-]*ed|{_IRREGULAR}|had\s+(?:not\s+)?[a-z]+(?:ed|en)|hadn't\s+\w+)"
 
 # Verbs that carry a failing of the person even outside a cause statement.
-_BLAME_VERB = (r"(?:forgot|missed|ignored|overlooked|neglected|failed\s+to|did\s+not|didn't|never|"
-               r"mistakenly\s+\w+|accidentally\s+\w+|inadvertently\s+\w+|wrongly\s+\w+|incorrectly\s+\w+|"
-               r"carelessly\s+\w+|misconfigured|broke|caused|botched|fat-fingered|skipped)")
+_BLAME_VERB = (
+    r"(?:forgot|missed|ignored|overlooked|neglected|failed\s+to|did\s+not|didn't|never|"
+    r"mistakenly\s+\w+|accidentally\s+\w+|inadvertently\s+\w+|wrongly\s+\w+|incorrectly\s+\w+|"
+    r"carelessly\s+\w+|misconfigured|broke|caused|botched|fat-fingered|skipped)"
+)
 
 _FAILING = re.compile(rf"^(?:{_ADVERB}\s+)?{_BLAME_VERB}\b", re.IGNORECASE)
 
-_CLAUSE_START = (r"(?:^|[,:;(]\s*|\b(?:and|but|so|then|when|after|before|because|as|while|since|which|until|"
-                 r"once|where)\s+)")
+_CLAUSE_START = (
+    r"(?:^|[,:;(]\s*|\b(?:and|but|so|then|when|after|before|because|as|while|since|which|until|"
+    r"once|where)\s+)"
+)
 _LEADING = r"(?:(?:then|later|unfortunately|eventually|finally|meanwhile|here|at\s+[\d:]+)\s*,?\s+)?"
 
-_CAUSAL = re.compile(r"\b(?:caus(?:ed|es|ing)|led\s+to|leading\s+to|lead\s+to|result(?:ed|s|ing)?\s+in|"
-                     r"root\s+cause|because|due\s+to|responsible\s+for|trigger(?:ed|ing)|took\s+down|"
-                     r"brought\s+down|broke)\b", re.IGNORECASE)
+_CAUSAL = re.compile(
+    r"\b(?:caus(?:ed|es|ing)|led\s+to|leading\s+to|lead\s+to|result(?:ed|s|ing)?\s+in|"
+    r"root\s+cause|because|due\s+to|responsible\s+for|trigger(?:ed|ing)|took\s+down|"
+    r"brought\s+down|broke)\b",
+    re.IGNORECASE,
+)
 
 
 # A subject is a role ("the on-call engineer") or one token that must be a participant's
 # handle; handles are checked in Python so the pattern is compiled once, not per packet.
-_SUBJECT = re.compile(rf"{_CLAUSE_START}{_LEADING}(?P<who>{_ROLE_REF}|@?[A-Za-z][\w.-]*)\s+"
-                      rf"(?P<act>(?:{_ADVERB}\s+)?)(?P<verb>{_PAST_VERB})\b(?P<rest>[^;!?]*)", re.IGNORECASE)
+_SUBJECT = re.compile(
+    rf"{_CLAUSE_START}{_LEADING}(?P<who>{_ROLE_REF}|@?[A-Za-z][\w.-]*)\s+"
+    rf"(?P<act>(?:{_ADVERB}\s+)?)(?P<verb>{_PAST_VERB})\b(?P<rest>[^;!?]*)",
+    re.IGNORECASE,
+)
 _ROLE_RE = re.compile(_ROLE_REF, re.IGNORECASE)
 _TOKEN = re.compile(r"@?([\w.-]+)")
 
@@ -85,8 +101,9 @@ def _mentions_person(text: str, handles: frozenset[str]) -> bool:
 
 # -- blame language ----------------------------------------------------------------------------
 
-_NEGATION = re.compile(r"(?:\b(?:not|no|never|without|nor|rather\s+than|instead\s+of)|n't)\W+(?:\w+\W+){0,2}$",
-                       re.IGNORECASE)
+_NEGATION = re.compile(
+    r"(?:\b(?:not|no|never|without|nor|rather\s+than|instead\s+of)|n't)\W+(?:\w+\W+){0,2}$", re.IGNORECASE
+)
 
 _BLAME_TERM_SOURCES: tuple[tuple[str, str], ...] = (
     (r"\b(?:human|user|operator|pilot|people)\s+errors?\b", "human error"),
@@ -101,13 +118,18 @@ _BLAME_TERM_SOURCES: tuple[tuple[str, str], ...] = (
 # "should have" + a past participle is hindsight ("should have rolled back"); "we should have a
 # talk" and "what our controllers should have" are plans and possessions, not counterfactuals;
 # "should have been paged" is a passive about the system, "should have been more careful" is not.
-_PARTICIPLE = (r"(?:been|done|run|set|put|made|caught|taught|thought|brought|bought|sent|spent|built|kept|left|"
-               r"lost|read|said|told|found|held|paid|met|felt|shut|cut|hit|let|understood|stood|seen|gone|"
-               r"[a-z][a-z-]*(?:ed|en|wn))")
+_PARTICIPLE = (
+    r"(?:been|done|run|set|put|made|caught|taught|thought|brought|bought|sent|spent|built|kept|left|"
+    r"lost|read|said|told|found|held|paid|met|felt|shut|cut|hit|let|understood|stood|seen|gone|"
+    r"[a-z][a-z-]*(?:ed|en|wn))"
+)
 _BLAME_TERMS = tuple((re.compile(p, re.IGNORECASE), label) for p, label in _BLAME_TERM_SOURCES)
-_COUNTERFACTUAL = re.compile(rf"\b(?:should(?:\s+not|n't)?\s+have|should've|ought\s+to\s+have)"
-                             rf"(?=\s+(?:(?:not|never|\w+ly)\s+)?(?:been\s+(?!{_PARTICIPLE}\b)\w+|"
-                             rf"(?!been\b){_PARTICIPLE}\b))", re.IGNORECASE)
+_COUNTERFACTUAL = re.compile(
+    rf"\b(?:should(?:\s+not|n't)?\s+have|should've|ought\s+to\s+have)"
+    rf"(?=\s+(?:(?:not|never|\w+ly)\s+)?(?:been\s+(?!{_PARTICIPLE}\b)\w+|"
+    rf"(?!been\b){_PARTICIPLE}\b))",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -138,21 +160,28 @@ def _rewrite(kind: str, trigger: str, sentence: str, rest: str) -> str:
     rest = rest.strip().rstrip(".")
     if kind == "term" and trigger == "forgot":
         what = f" to {rest}" if rest else ""
-        return (f"What in our {area} relied on someone remembering{what}, and how could the system do it "
-                f"or prompt for it?")
+        return (
+            f"What in our {area} relied on someone remembering{what}, and how could the system do it or prompt for it?"
+        )
     if kind == "counterfactual":
         what = f" ({rest})" if rest else ""
-        return (f"What made the better action{what} hard to see or do at the time, and what in our {area} "
-                f"would make it the default?")
+        return (
+            f"What made the better action{what} hard to see or do at the time, and what in our {area} "
+            f"would make it the default?"
+        )
     if kind == "person-subject":
-        return (f"What in our {area} allowed this ('{rest}') to happen, and which check or signal "
-                f"was missing? Make the system, not the person, the subject.")
-    return (f"Name the conditions instead of the person: what in our {area} made this easy to get wrong, "
-            f"and what would have caught it?")
+        return (
+            f"What in our {area} allowed this ('{rest}') to happen, and which check or signal "
+            f"was missing? Make the system, not the person, the subject."
+        )
+    return (
+        f"Name the conditions instead of the person: what in our {area} made this easy to get wrong, "
+        f"and what would have caught it?"
+    )
 
 
 def _negated(text: str, start: int) -> bool:
-    before = text[max(0, start - 40):start]
+    before = text[max(0, start - 40) : start]
     return bool(_NEGATION.search(before)) or before.rstrip().endswith(("'", '"', "“", "‘"))
 
 
@@ -172,11 +201,15 @@ def blame_hits(text: str, people: Iterable[str] = (), causal: bool = False) -> l
             for m in _SUBJECT.finditer(sentence):
                 if not _is_person(m.group("who"), handles):
                     continue
-                act = sentence[m.start("act"):]
+                act = sentence[m.start("act") :]
                 if causal or _FAILING.match(act) or _CAUSAL.search(sentence):
-                    rest = sentence[m.start("act"):m.end()].rstrip(". ")
-                    hit = BlameHit("person-subject", m.group("who").strip(), sentence,
-                                   _rewrite("person-subject", "", sentence, rest))
+                    rest = sentence[m.start("act") : m.end()].rstrip(". ")
+                    hit = BlameHit(
+                        "person-subject",
+                        m.group("who").strip(),
+                        sentence,
+                        _rewrite("person-subject", "", sentence, rest),
+                    )
                     break
         if hit:
             out.append(hit)
@@ -188,7 +221,7 @@ def _term_hit(sentence: str) -> BlameHit | None:
         for m in pattern.finditer(sentence):
             if _negated(sentence, m.start()):
                 continue
-            rest = sentence[m.end():]
+            rest = sentence[m.end() :]
             rest = re.sub(r"^\s*(?:to\s+)?", "", rest) if label == "forgot" else rest
             kind = "counterfactual" if label == "should have" else "term"
             return BlameHit(kind, m.group(0), sentence, _rewrite(kind, label, sentence, rest))
@@ -201,16 +234,19 @@ def _counterfactual_hit(sentence: str, handles: frozenset[str]) -> BlameHit | No
         return None
     # "The alert should have fired" is a statement about a system: quiet. A person,
     # a pronoun, a team or no subject at all ("Should have tested it") is hindsight blame.
-    clause = re.split(r"[,:;]|\b(?:and|but|because|so|when|which)\b", sentence[:m.start()])[-1]
+    clause = re.split(r"[,:;]|\b(?:and|but|because|so|when|which)\b", sentence[: m.start()])[-1]
     if clause.strip() and not _HUMANISH.search(clause) and not _mentions_person(clause, handles):
         return None
-    return BlameHit("counterfactual", m.group(0), sentence,
-                    _rewrite("counterfactual", "", sentence, sentence[m.end():]))
+    return BlameHit(
+        "counterfactual", m.group(0), sentence, _rewrite("counterfactual", "", sentence, sentence[m.end() :])
+    )
 
 
-_ERROR_AS_CAUSE = re.compile(r"\b(?:human|user|operator|pilot|people)\s+errors?\b|\bmistake\s+by\b|"
-                             r"\b(?:engineer|operator|developer|person)'s\s+(?:mistake|error|fault)\b",
-                             re.IGNORECASE)
+_ERROR_AS_CAUSE = re.compile(
+    r"\b(?:human|user|operator|pilot|people)\s+errors?\b|\bmistake\s+by\b|"
+    r"\b(?:engineer|operator|developer|person)'s\s+(?:mistake|error|fault)\b",
+    re.IGNORECASE,
+)
 
 
 def names_a_person_as_cause(statement: str, people: Iterable[str] = ()) -> str | None:
@@ -228,12 +264,14 @@ _VAGUE = re.compile(
     r"\b(?:improve|improving|improved|enhance|better|increase|optimi[sz]e|strengthen|revisit|look\s+into|"
     r"investigate|consider|explore|evaluate|ensure|make\s+sure|be\s+more\s+careful|pay\s+(?:more\s+)?attention|"
     r"(?:raise|more)\s+awareness|more\s+(?:monitoring|testing|tests|alerts|care|communication|documentation))\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _MEASURABLE = re.compile(
     r"\d|%|\b(?:every|each|zero|no\s+more\s+than|at\s+least|at\s+most|within|below|above|under|by\s+(?:q[1-4]|"
     r"the\s+end|end\s+of|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*)|slo|sla|p9\d|threshold|"
     r"per\s+(?:day|week|month|quarter|release|deploy))\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def vague_action(statement: str) -> str | None:
@@ -256,7 +294,8 @@ def vague_action(statement: str) -> str | None:
 
 _PURPOSE = re.compile(r"\s(?:to|so\s+that|in\s+order\s+to)\s", re.IGNORECASE)
 _OBSERVABLE_PURPOSE = re.compile(
-    r"\bto\s+(?:catch|detect|alert\s+on|page\s+on|prevent|stop|block|reject|flag|notice)\b", re.IGNORECASE)
+    r"\bto\s+(?:catch|detect|alert\s+on|page\s+on|prevent|stop|block|reject|flag|notice)\b", re.IGNORECASE
+)
 
 
 _MECHANISM = re.compile(
@@ -265,13 +304,15 @@ _MECHANISM = re.compile(
     r"let|without|by|through|via|after|before|prevent(?:ed|s)?|starv\w*|block(?:ed|s)?|saturat\w*|"
     r"exhaust\w*|overload\w*|timed?\s+out|as\s+(?:this|that|it|they|there)\s+(?:is|was|are|were|would|will))\b|"
     r"->|→|=>|:\s",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _EVALUATIVE = re.compile(
     r"\b(?:was|were|is|are|been|felt)\s+(?:(?:not|too|very|really|quite)\s+)?(?:bad|poor|insufficient|inadequate|"
     r"lacking|weak|suboptimal|not\s+good\s+enough|terrible|awful|unclear|confusing|messy|subpar|immature|"
     r"not\s+great|a\s+problem|an\s+issue)\b|^(?:bad|poor|insufficient|inadequate|weak|lack\s+of|"
     r"not\s+enough|suboptimal)\s+\w+",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def has_mechanism(statement: str) -> bool:

@@ -70,19 +70,37 @@ def learn_themes(kbase: Queryable, threshold: float = DEFAULT_THRESHOLD, min_inc
         taken[slug] += 1
         if taken[slug] > 1:
             slug = f"{slug}-{taken[slug]}"
-        out.append({"theme": slug, "name": " ".join(top), "confidence": round(confidence, 3),
-                    "incidents": len(incidents), "factors": len(members),
-                    "members": factors["factor"].iloc[members].tolist(),
-                    "statements": factors["statement"].iloc[members].head(3).tolist()})
+        out.append(
+            {
+                "theme": slug,
+                "name": " ".join(top),
+                "confidence": round(confidence, 3),
+                "incidents": len(incidents),
+                "factors": len(members),
+                "members": factors["factor"].iloc[members].tolist(),
+                "statements": factors["statement"].iloc[members].head(3).tolist(),
+            }
+        )
     df = pd.DataFrame(out, columns=COLUMNS)
-    return df.sort_values(["incidents", "confidence", "theme"], ascending=[False, False, True],
-                          kind="stable").reset_index(drop=True)
+    return df.sort_values(
+        ["incidents", "confidence", "theme"], ascending=[False, False, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 def proposals_yaml(df: pd.DataFrame) -> list[dict[str, Any]]:
     """The proposals as a decisions file: set `decision` to accept, reject or rename (with `rename`)."""
-    return [{"theme": r.theme, "decision": "accept", "rename": None, "name": r.name, "confidence": r.confidence,
-             "members": list(r.members), "statements": list(r.statements)} for r in df.itertuples(index=False)]
+    return [
+        {
+            "theme": r.theme,
+            "decision": "accept",
+            "rename": None,
+            "name": r.name,
+            "confidence": r.confidence,
+            "members": list(r.members),
+            "statements": list(r.statements),
+        }
+        for r in df.itertuples(index=False)
+    ]
 
 
 def apply_decisions(kbase: KnowledgeBase, entries: list[dict[str, Any]], source: str = "decisions") -> pd.DataFrame:
@@ -98,8 +116,9 @@ def apply_decisions(kbase: KnowledgeBase, entries: list[dict[str, Any]], source:
             raise DecisionError(f"{where}: expected a mapping with theme, decision, members")
         decision = e.get("decision")
         if decision not in DECISIONS:
-            raise DecisionError(f"{where} ({e.get('theme')!r}): decision {decision!r}; expected one of "
-                                f"{', '.join(DECISIONS)}")
+            raise DecisionError(
+                f"{where} ({e.get('theme')!r}): decision {decision!r}; expected one of {', '.join(DECISIONS)}"
+            )
         slug = e.get("rename") if decision == "rename" else e.get("theme")
         if not isinstance(slug, str) or not _SLUG.match(slug):
             field = "rename" if decision == "rename" else "theme"
@@ -114,9 +133,14 @@ def apply_decisions(kbase: KnowledgeBase, entries: list[dict[str, Any]], source:
         if decision == "reject":
             continue
         confidence = float(e.get("confidence") or 1.0)
-        themes.append({"slug": slug, "name": str(e.get("name") or slug.replace("-", " ")),
-                       "description": f"learned from {len(members)} factor statements (confidence {confidence:.2f}); "
-                                      f"{decision}ed by a reviewer"})
+        themes.append(
+            {
+                "slug": slug,
+                "name": str(e.get("name") or slug.replace("-", " ")),
+                "description": f"learned from {len(members)} factor statements (confidence {confidence:.2f}); "
+                f"{decision}ed by a reviewer",
+            }
+        )
         # A person decided: the link counts fully (the learned confidence stays on the theme).
         links += [{"factor": m, "theme": slug, "confidence": 1.0} for m in members]
     if themes:

@@ -28,21 +28,38 @@ OPEN_STATUSES = ("proposed", "agreed")
 ALL = "all"
 
 COLUMNS = [
-    "period", "incidents", "repeats", "repeat_rate", "tti_median_days", "tti_p90_days",
-    "remediated", "remediation_pending", "ttr_median_days", "roadmap_items", "roadmap_traced_share",
-    "gated_incidents", "gate_completion_rate", "open_findings", "open_finding_age_median_days",
-    "overdue_findings", "facilitators", "busiest_facilitator_share",
+    "period",
+    "incidents",
+    "repeats",
+    "repeat_rate",
+    "tti_median_days",
+    "tti_p90_days",
+    "remediated",
+    "remediation_pending",
+    "ttr_median_days",
+    "roadmap_items",
+    "roadmap_traced_share",
+    "gated_incidents",
+    "gate_completion_rate",
+    "open_findings",
+    "open_finding_age_median_days",
+    "overdue_findings",
+    "facilitators",
+    "busiest_facilitator_share",
 ]
 
 
 def period_of(ts: pd.Series, by: Period) -> pd.Series:
-    """"2025Q1" or "2025-01" for each timestamp (None where the timestamp is missing)."""
+    """ "2025Q1" or "2025-01" for each timestamp (None where the timestamp is missing)."""
     ts = pd.to_datetime(ts, utc=True)
     if by == "quarter":
         out = ts.dt.year.astype("Int64").astype(str) + "Q" + ts.dt.quarter.astype("Int64").astype(str)
     else:
-        out = ts.dt.year.astype("Int64").astype(str) + "-" + ts.dt.month.astype("Int64").map(
-            lambda m: f"{m:02d}" if pd.notna(m) else "")
+        out = (
+            ts.dt.year.astype("Int64").astype(str)
+            + "-"
+            + ts.dt.month.astype("Int64").map(lambda m: f"{m:02d}" if pd.notna(m) else "")
+        )
     return out.where(ts.notna(), None)
 
 
@@ -86,8 +103,9 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else np.nan
 
 
-def _frames(kbase: Queryable, as_of: datetime, rules: GateRules,
-            policy: SeverityPolicy = DEFAULT_POLICY) -> dict[str, pd.DataFrame]:
+def _frames(
+    kbase: Queryable, as_of: datetime, rules: GateRules, policy: SeverityPolicy = DEFAULT_POLICY
+) -> dict[str, pd.DataFrame]:
     incidents = repeat_incidents(kbase)
     analyses = kbase.query("loop_analyses")
     findings = kbase.query("loop_findings")
@@ -106,13 +124,16 @@ def _frames(kbase: Queryable, as_of: datetime, rules: GateRules,
     # Time to remediation: analysis published -> the last work item of its findings closed.
     linked = work.merge(findings[["finding", "analysis"]], on="finding")
     per_analysis = linked.groupby("analysis").agg(
-        items=("key", "nunique"), open_items=("closed_at", lambda s: int(s.isna().sum())),
-        last_closed=("closed_at", "max"))
+        items=("key", "nunique"),
+        open_items=("closed_at", lambda s: int(s.isna().sum())),
+        last_closed=("closed_at", "max"),
+    )
     analyses = analyses.join(per_analysis, on="analysis")
     analyses["has_work"] = analyses["items"].fillna(0) > 0
     analyses["remediated"] = analyses["has_work"] & (analyses["open_items"] == 0)
-    analyses["ttr_days"] = pd.Series(_days(analyses["last_closed"], analyses["published_at"]),
-                                     index=analyses.index).where(analyses["remediated"].fillna(False).astype(bool))
+    analyses["ttr_days"] = pd.Series(
+        _days(analyses["last_closed"], analyses["published_at"]), index=analyses.index
+    ).where(analyses["remediated"].fillna(False).astype(bool))
 
     # Open findings: proposed or agreed, and not settled by closed work (none linked, or one still open).
     per_finding = work.groupby("finding")["closed_at"].agg(lambda s: bool(len(s)) and bool(s.notna().all()))
@@ -125,12 +146,12 @@ def _frames(kbase: Queryable, as_of: datetime, rules: GateRules,
 
     roadmap = kbase.query("loop_roadmap_trace")
     roadmap = roadmap.groupby("item").agg(quarter=("quarter", "first"), findings=("finding", "count"))
-    return {"incidents": incidents, "analyses": analyses, "open_findings": findings,
-            "roadmap": roadmap.reset_index()}
+    return {"incidents": incidents, "analyses": analyses, "open_findings": findings, "roadmap": roadmap.reset_index()}
 
 
-def _row(period: str, inc: pd.DataFrame, ana: pd.DataFrame, open_f: pd.DataFrame, road: pd.DataFrame
-         ) -> dict[str, object]:
+def _row(
+    period: str, inc: pd.DataFrame, ana: pd.DataFrame, open_f: pd.DataFrame, road: pd.DataFrame
+) -> dict[str, object]:
     published = ana.dropna(subset=["published_at"])
     facilitated = published["facilitator"].dropna()
     counts = facilitated.value_counts()
@@ -157,8 +178,13 @@ def _row(period: str, inc: pd.DataFrame, ana: pd.DataFrame, open_f: pd.DataFrame
     }
 
 
-def loop_metrics(kbase: Queryable, by: Period = "quarter", as_of: datetime | None = None,
-                 rules: GateRules = DEFAULT_RULES, policy: SeverityPolicy = DEFAULT_POLICY) -> pd.DataFrame:
+def loop_metrics(
+    kbase: Queryable,
+    by: Period = "quarter",
+    as_of: datetime | None = None,
+    rules: GateRules = DEFAULT_RULES,
+    policy: SeverityPolicy = DEFAULT_POLICY,
+) -> pd.DataFrame:
     """The loop metrics per period and overall (last row, period "all")."""
     if by not in ("quarter", "month"):
         raise ValueError(f"by={by!r}: expected quarter or month")
@@ -170,7 +196,15 @@ def loop_metrics(kbase: Queryable, by: Period = "quarter", as_of: datetime | Non
     open_f["period"] = period_of(open_f["published_at"], by)
     road["period"] = [_quarter_period(q, by) for q in road["quarter"]]
     periods = _all_periods(pd.concat([inc["period"], ana["period"], road["period"]]), by)
-    rows = [_row(p, inc[inc["period"] == p], ana[ana["period"] == p], open_f[open_f["period"] == p],
-                 road[road["period"] == p]) for p in periods]
+    rows = [
+        _row(
+            p,
+            inc[inc["period"] == p],
+            ana[ana["period"] == p],
+            open_f[open_f["period"] == p],
+            road[road["period"] == p],
+        )
+        for p in periods
+    ]
     rows.append(_row(ALL, inc, ana, open_f, road))
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -22,8 +22,11 @@ from kb.model import EventPacket, Method
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
 
-NAMES = {Method.FIVE_WHYS: "Five Whys", Method.CONTRIBUTION_MAP: "Contribution Factor Map",
-         Method.BARRIER_ANALYSIS: "Barrier Analysis"}
+NAMES = {
+    Method.FIVE_WHYS: "Five Whys",
+    Method.CONTRIBUTION_MAP: "Contribution Factor Map",
+    Method.BARRIER_ANALYSIS: "Barrier Analysis",
+}
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,14 @@ class Recommendation:
         return self.methods[0]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"incident": self.incident, "methods": [m.value for m in self.methods],
-                "reasons": self.reasons, "warnings": self.warnings,
-                "recorded": [m.value for m in self.recorded],
-                "inventory": self.inventory["barrier"].tolist() if "barrier" in self.inventory else []}
+        return {
+            "incident": self.incident,
+            "methods": [m.value for m in self.methods],
+            "reasons": self.reasons,
+            "warnings": self.warnings,
+            "recorded": [m.value for m in self.recorded],
+            "inventory": self.inventory["barrier"].tolist() if "barrier" in self.inventory else [],
+        }
 
 
 def _complexity(packet: EventPacket, t: Thresholds) -> list[str]:
@@ -80,31 +87,41 @@ def _complexity(packet: EventPacket, t: Thresholds) -> list[str]:
     return reasons
 
 
-def recommend(packet: EventPacket, inventory: pd.DataFrame | None = None,
-              thresholds: Thresholds | None = None) -> Recommendation:
+def recommend(
+    packet: EventPacket, inventory: pd.DataFrame | None = None, thresholds: Thresholds | None = None
+) -> Recommendation:
     """Advise a framework for `packet`. `inventory` is the shared barrier inventory (frameworks.barrier_inventory)."""
     t = thresholds or Thresholds()
     complex_reasons = _complexity(packet, t)
-    known = (inventory_for_services(inventory, packet.incident.services, exclude_incident=packet.key)
-             if inventory is not None else pd.DataFrame(columns=["barrier"]))
+    known = (
+        inventory_for_services(inventory, packet.incident.services, exclude_incident=packet.key)
+        if inventory is not None
+        else pd.DataFrame(columns=["barrier"])
+    )
     has_inventory = len(known) >= t.barriers
     methods: list[Method] = []
     reasons: list[str] = []
     if complex_reasons:
         methods.append(Method.CONTRIBUTION_MAP)
-        reasons.append(f"{NAMES[Method.CONTRIBUTION_MAP]}: {'; '.join(complex_reasons)}: several interacting "
-                       "conditions need a map of factors across technical, process and organizational categories")
+        reasons.append(
+            f"{NAMES[Method.CONTRIBUTION_MAP]}: {'; '.join(complex_reasons)}: several interacting "
+            "conditions need a map of factors across technical, process and organizational categories"
+        )
     if has_inventory:
         names = ", ".join(known["barrier"].tolist()[:6]) + (" ..." if len(known) > 6 else "")
         methods.append(Method.BARRIER_ANALYSIS)
         alone = "" if complex_reasons else " (alone: the controls give the simple chain its structure)"
-        reasons.append(f"{NAMES[Method.BARRIER_ANALYSIS]}{alone}: {len(known)} control(s) already recorded "
-                       f"against {', '.join(packet.incident.services)} in other incidents ({names})")
+        reasons.append(
+            f"{NAMES[Method.BARRIER_ANALYSIS]}{alone}: {len(known)} control(s) already recorded "
+            f"against {', '.join(packet.incident.services)} in other incidents ({names})"
+        )
     if not methods:
         methods.append(Method.FIVE_WHYS)
-        reasons.append(f"{NAMES[Method.FIVE_WHYS]}: SEV{packet.incident.severity}, one team, one service, no "
-                       "customer or revenue impact and no known controls: a simple, isolated failure; let a why "
-                       "branch when it has several answers")
+        reasons.append(
+            f"{NAMES[Method.FIVE_WHYS]}: SEV{packet.incident.severity}, one team, one service, no "
+            "customer or revenue impact and no known controls: a simple, isolated failure; let a why "
+            "branch when it has several answers"
+        )
     recorded = [a.method for a in packet.analyses]
     warnings = _underfit(packet, t, has_inventory, len(known))
     return Recommendation(packet.key, methods, reasons, warnings, recorded, known)
@@ -126,8 +143,10 @@ def _underfit(packet: EventPacket, t: Thresholds, has_inventory: bool, n_known: 
             continue
         tree = five_whys(a)
         if tree.linear:
-            out.append(f"analysis {a.id} under-fits: a linear Five Whys (one chain of {tree.depth}) on a "
-                       f"{' and '.join(why)} incident; add a {NAMES[Method.CONTRIBUTION_MAP]}")
+            out.append(
+                f"analysis {a.id} under-fits: a linear Five Whys (one chain of {tree.depth}) on a "
+                f"{' and '.join(why)} incident; add a {NAMES[Method.CONTRIBUTION_MAP]}"
+            )
     if has_inventory and not any(a.barriers for a in packet.analyses):
         out.append(f"{n_known} known control(s) for these services, but no analysis assesses a barrier")
     return out

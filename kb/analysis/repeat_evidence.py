@@ -30,15 +30,18 @@ TWIN_SCORE = 0.25
 bench/real_eval.py every match at or above 0.25 is a labelled pair; below it unrelated pairs
 appear (0.22 and less)."""
 REJECTED = "rejected"
-CLAIMS = tuple(re.compile(p, re.IGNORECASE) for p in (
-    r"\b(?:we|i|they|team)\s+(?:had|have|'ve)\s+(?:already\s+)?seen\s+(?:this|that|it|the\s+same|a\s+similar)"
-    r"\b[^.\n]{0,60}?\bbefore\b",
-    r"\bseen\s+(?:this|it|that)\s+(?:\w+\s+){0,3}?before\b",
-    r"\b(?:a\s+)?repeat\s+of\s+(?:an?\s+|the\s+)?(?:earlier|previous|prior|last)\b",
-    r"\bsame\s+(?:\w+\s+){0,2}?(?:issue|problem|incident|outage|failure|state)\s+as\b",
-    r"\b(?:happened|occurred)\s+again\b",
-    r"\bsame\s+as\s+[A-Z][A-Z0-9]*-\d",
-))
+CLAIMS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\b(?:we|i|they|team)\s+(?:had|have|'ve)\s+(?:already\s+)?seen\s+(?:this|that|it|the\s+same|a\s+similar)"
+        r"\b[^.\n]{0,60}?\bbefore\b",
+        r"\bseen\s+(?:this|it|that)\s+(?:\w+\s+){0,3}?before\b",
+        r"\b(?:a\s+)?repeat\s+of\s+(?:an?\s+|the\s+)?(?:earlier|previous|prior|last)\b",
+        r"\bsame\s+(?:\w+\s+){0,2}?(?:issue|problem|incident|outage|failure|state)\s+as\b",
+        r"\b(?:happened|occurred)\s+again\b",
+        r"\bsame\s+as\s+[A-Z][A-Z0-9]*-\d",
+    )
+)
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,200}")
 COLUMNS = ["incident", "started_at", "earlier_incident", "finding", "via_kind", "via", "evidence"]
 
@@ -92,21 +95,34 @@ def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> p
     findings = findings[findings["status"] != REJECTED] if not findings.empty else findings
     produced: dict[str, list[str]] = {}
     statements: dict[str, str] = {}
-    for f, inc, st in zip(findings.get("finding", []), findings.get("incident", []),
-                          findings.get("statement", []), strict=True):
+    for f, inc, st in zip(
+        findings.get("finding", []), findings.get("incident", []), findings.get("statement", []), strict=True
+    ):
         produced.setdefault(str(inc), []).append(str(f))
         statements[str(f)] = str(st) if st is not None else ""
     docs, _ = incident_documents(kbase)
     index = SimilarityIndex.build(kbase)
     confirmed = {inc for (inc, label), w in index.certainty.items() if label.startswith("theme:") and w >= 1.0}
-    unreviewed = {str(k) for k, imp, rev in zip(sources["incident"], sources["imported"], sources["reviewed"],
-                                                 strict=True) if _true(imp) and not _true(rev)}
+    unreviewed = {
+        str(k)
+        for k, imp, rev in zip(sources["incident"], sources["imported"], sources["reviewed"], strict=True)
+        if _true(imp) and not _true(rev)
+    }
     rows: list[dict[str, Any]] = []
 
     def add(inc: str, earlier: str | None, kind: str, via: str, evidence: str) -> None:
         first = sorted(produced.get(earlier, []))[0] if earlier and produced.get(earlier) else None
-        rows.append({"incident": inc, "started_at": started[inc], "earlier_incident": earlier, "finding": first,
-                     "via_kind": kind, "via": via, "evidence": evidence})
+        rows.append(
+            {
+                "incident": inc,
+                "started_at": started[inc],
+                "earlier_incident": earlier,
+                "finding": first,
+                "via_kind": kind,
+                "via": via,
+                "evidence": evidence,
+            }
+        )
 
     for inc in index.keys:
         row = index.row_of[inc]
@@ -115,13 +131,23 @@ def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> p
         earlier_cited = [k for k in cited(text, names) if k != inc and started.get(k, started[inc]) < started[inc]]
         said = claim(text)
         for k in earlier_cited:
-            add(inc, k, "text", "cites", f"the text cites the earlier report {k}"
-                + (f' and says "{said}"' if said else ""))
+            add(
+                inc,
+                k,
+                "text",
+                "cites",
+                f"the text cites the earlier report {k}" + (f' and says "{said}"' if said else ""),
+            )
         if said and not earlier_cited:
             if best is not None:
-                add(inc, index.keys[best.hit], "text", "says seen before",
+                add(
+                    inc,
+                    index.keys[best.hit],
+                    "text",
+                    "says seen before",
                     f'"{said}"; nearest earlier incident by similarity: {index.keys[best.hit]} '
-                    f"(score {best.score:.2f})")
+                    f"(score {best.score:.2f})",
+                )
             else:
                 add(inc, None, "text", "says seen before", f'"{said}"; no earlier incident in the knowledge base')
         if best is None or inc in confirmed or inc not in unreviewed or best.score < twin_score:
@@ -131,7 +157,12 @@ def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> p
         if not made:
             continue
         example = statements.get(sorted(made)[0], "")[:80]
-        add(inc, earlier, "twin", f"score {best.score:.2f}",
+        add(
+            inc,
+            earlier,
+            "twin",
+            f"score {best.score:.2f}",
             f"near twin of {earlier} ({index.reason(best)}); its review produced {len(made)} finding(s), "
-            f'e.g. "{example}"')
+            f'e.g. "{example}"',
+        )
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -36,16 +36,30 @@ COLUMNS = ["incident", "started_at", "earlier_incident", "finding", "via_kind", 
 EVIDENCE_COLUMNS = [*COLUMNS, "evidence"]
 
 
-def find_repeats(kbase: Queryable, *, all_earlier: bool = False, through_factors: bool = False,
-                 finding_statuses: Sequence[str] = AGREED_STATUSES,
-                 barrier_statuses: Sequence[str] = DEFEATED_STATUSES, text_and_twins: bool = True,
-                 ) -> pd.DataFrame:
+def find_repeats(
+    kbase: Queryable,
+    *,
+    all_earlier: bool = False,
+    through_factors: bool = False,
+    finding_statuses: Sequence[str] = AGREED_STATUSES,
+    barrier_statuses: Sequence[str] = DEFEATED_STATUSES,
+    text_and_twins: bool = True,
+) -> pd.DataFrame:
     """Repeats by every kind of evidence: the addressed theme/barrier rows (`addressed_repeats`)
     plus, with `text_and_twins`, text claims and near twins. Columns: COLUMNS + evidence."""
-    rows = addressed_repeats(kbase, all_earlier=all_earlier, through_factors=through_factors,
-                             finding_statuses=finding_statuses, barrier_statuses=barrier_statuses)
-    rows = rows.assign(evidence=[f"{k} {v}: earlier agreed finding {f} addressed it"
-                                 for k, v, f in zip(rows["via_kind"], rows["via"], rows["finding"], strict=True)])
+    rows = addressed_repeats(
+        kbase,
+        all_earlier=all_earlier,
+        through_factors=through_factors,
+        finding_statuses=finding_statuses,
+        barrier_statuses=barrier_statuses,
+    )
+    rows = rows.assign(
+        evidence=[
+            f"{k} {v}: earlier agreed finding {f} addressed it"
+            for k, v, f in zip(rows["via_kind"], rows["via"], rows["finding"], strict=True)
+        ]
+    )
     if not text_and_twins:
         return rows[EVIDENCE_COLUMNS]
     from kb.analysis.repeat_evidence import text_and_twin_repeats  # noqa: PLC0415 (it imports similarity)
@@ -55,13 +69,19 @@ def find_repeats(kbase: Queryable, *, all_earlier: bool = False, through_factors
         return rows[EVIDENCE_COLUMNS].reset_index(drop=True)
     out = pd.concat([rows[EVIDENCE_COLUMNS], more[EVIDENCE_COLUMNS]], ignore_index=True) if len(rows) else more
     out["started_at"] = pd.to_datetime(out["started_at"], utc=True)
-    return out.sort_values(["started_at", "incident", "via_kind", "via", "earlier_incident"],
-                           kind="stable").reset_index(drop=True)[EVIDENCE_COLUMNS]
+    return out.sort_values(
+        ["started_at", "incident", "via_kind", "via", "earlier_incident"], kind="stable"
+    ).reset_index(drop=True)[EVIDENCE_COLUMNS]
 
 
-def addressed_repeats(kbase: Queryable, *, all_earlier: bool = False, through_factors: bool = False,
-                      finding_statuses: Sequence[str] = AGREED_STATUSES,
-                      barrier_statuses: Sequence[str] = DEFEATED_STATUSES) -> pd.DataFrame:
+def addressed_repeats(
+    kbase: Queryable,
+    *,
+    all_earlier: bool = False,
+    through_factors: bool = False,
+    finding_statuses: Sequence[str] = AGREED_STATUSES,
+    barrier_statuses: Sequence[str] = DEFEATED_STATUSES,
+) -> pd.DataFrame:
     """One row per (repeat incident, theme/barrier, earlier finding).
 
     By default only the most recent earlier incident with such a finding is reported
@@ -82,12 +102,19 @@ def addressed_repeats(kbase: Queryable, *, all_earlier: bool = False, through_fa
         joined = exposures.merge(targets, on=["via_kind", "via"])
         joined = joined[joined["earlier_started_at"] < joined["started_at"]]
     else:
-        earlier = (targets[["earlier_incident", "earlier_started_at", "via_kind", "via"]]
-                   .drop_duplicates().sort_values("earlier_started_at", kind="stable"))
+        earlier = (
+            targets[["earlier_incident", "earlier_started_at", "via_kind", "via"]]
+            .drop_duplicates()
+            .sort_values("earlier_started_at", kind="stable")
+        )
         latest = pd.merge_asof(
-            exposures.sort_values("started_at", kind="stable"), earlier,
-            left_on="started_at", right_on="earlier_started_at", by=["via_kind", "via"],
-            allow_exact_matches=False, direction="backward",
+            exposures.sort_values("started_at", kind="stable"),
+            earlier,
+            left_on="started_at",
+            right_on="earlier_started_at",
+            by=["via_kind", "via"],
+            allow_exact_matches=False,
+            direction="backward",
         ).dropna(subset=["earlier_incident"])
         joined = latest.merge(targets, on=["earlier_incident", "earlier_started_at", "via_kind", "via"])
     out = joined[COLUMNS].sort_values(["started_at", "incident", "via_kind", "via", "earlier_incident", "finding"])

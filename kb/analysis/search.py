@@ -39,18 +39,41 @@ class SearchIndex:
         docs: list[dict[str, object]] = []
         for r in inc.itertuples(index=False):
             text = " ".join(str(v) for v in (r.title, r.summary) if isinstance(v, str))
-            docs.append({"kind": "incident", "key": r.incident, "incident": r.incident, "text": text,
-                         "tags": incident_tags.get(str(r.incident), [])})
+            docs.append(
+                {
+                    "kind": "incident",
+                    "key": r.incident,
+                    "incident": r.incident,
+                    "text": text,
+                    "tags": incident_tags.get(str(r.incident), []),
+                }
+            )
         for r in findings.itertuples(index=False):
-            docs.append({"kind": "finding", "key": r.finding, "incident": r.incident, "text": str(r.statement or ""),
-                         "tags": as_list(r.tags)})
+            docs.append(
+                {
+                    "kind": "finding",
+                    "key": r.finding,
+                    "incident": r.incident,
+                    "text": str(r.statement or ""),
+                    "tags": as_list(r.tags),
+                }
+            )
         for r in factors.itertuples(index=False):
-            docs.append({"kind": "factor", "key": r.factor, "incident": r.incident, "text": str(r.statement or ""),
-                         "tags": sorted(themes.get(str(r.factor), []))})
+            docs.append(
+                {
+                    "kind": "factor",
+                    "key": r.factor,
+                    "incident": r.incident,
+                    "text": str(r.statement or ""),
+                    "tags": sorted(themes.get(str(r.factor), [])),
+                }
+            )
         self.docs = pd.DataFrame(docs, columns=["kind", "key", "incident", "text", "tags"])
         self.incident_tags = incident_tags
-        searchable = [f"{d['text']} {' '.join(str(t).replace('-', ' ') for t in d['tags'])}"  # type: ignore[attr-defined]
-                      for d in docs]
+        searchable = [
+            f"{d['text']} {' '.join(str(t).replace('-', ' ') for t in d['tags'])}"  # type: ignore[attr-defined]
+            for d in docs
+        ]
         self.index = TfidfIndex(searchable)
         self._vocab = list(self.index.vocab)
 
@@ -65,15 +88,17 @@ class SearchIndex:
                 words.append(str(best[0]))
         return " ".join(words)
 
-    def search(self, text: str = "", tags: Sequence[str] = (), kinds: Sequence[str] = KINDS,
-               limit: int = 20) -> pd.DataFrame:
+    def search(
+        self, text: str = "", tags: Sequence[str] = (), kinds: Sequence[str] = KINDS, limit: int = 20
+    ) -> pd.DataFrame:
         docs = self.docs
         mask = docs["kind"].isin(list(kinds)).to_numpy().copy()
         wanted = {t.lower() for t in tags}
         if wanted:
-            carries = [wanted <= ({str(t).lower() for t in d_tags}
-                                  | {t.lower() for t in self.incident_tags.get(str(inc), [])})
-                       for d_tags, inc in zip(docs["tags"], docs["incident"], strict=True)]
+            carries = [
+                wanted <= ({str(t).lower() for t in d_tags} | {t.lower() for t in self.incident_tags.get(str(inc), [])})
+                for d_tags, inc in zip(docs["tags"], docs["incident"], strict=True)
+            ]
             mask &= np.array(carries, dtype=bool)
         if text.strip():
             q = self.index.transform([self._query_words(text)])
@@ -89,7 +114,8 @@ class SearchIndex:
         return hits[COLUMNS]
 
 
-def search(kbase: Queryable, text: str = "", tags: Sequence[str] = (), kinds: Sequence[str] = KINDS,
-           limit: int = 20) -> pd.DataFrame:
+def search(
+    kbase: Queryable, text: str = "", tags: Sequence[str] = (), kinds: Sequence[str] = KINDS, limit: int = 20
+) -> pd.DataFrame:
     """Ranked hits: rank, kind (incident | finding | factor), key, incident, score, tags, text."""
     return SearchIndex(kbase).search(text, tags, kinds, limit)

@@ -73,9 +73,13 @@ class Match:
 class SimilarityIndex:
     """Text and structure vectors of every incident, rows in (started_at, key) order."""
 
-    def __init__(self, features: IncidentFeatures, factors: pd.DataFrame,
-                 extra_text: dict[tuple[str, str], list[str]] | None = None,
-                 weights: dict[tuple[str, str], float] | None = None) -> None:
+    def __init__(
+        self,
+        features: IncidentFeatures,
+        factors: pd.DataFrame,
+        extra_text: dict[tuple[str, str], list[str]] | None = None,
+        weights: dict[tuple[str, str], float] | None = None,
+    ) -> None:
         inc = features.incidents
         self.keys: list[str] = inc["incident"].tolist()
         self.row_of = {k: i for i, k in enumerate(self.keys)}
@@ -89,16 +93,23 @@ class SimilarityIndex:
         timeline: dict[str, list[str]] = defaultdict(list)
         for (key, part), texts in (extra_text or {}).items():
             (timeline if part == "timeline" else statements)[key].extend(texts)
-        docs = [" ".join([_s(r.title), _s(r.title), _s(r.summary), " ".join(r.tags),
-                          *statements.get(r.incident, [])])
-                for r in inc.itertuples(index=False)]
+        docs = [
+            " ".join([_s(r.title), _s(r.title), _s(r.summary), " ".join(r.tags), *statements.get(r.incident, [])])
+            for r in inc.itertuples(index=False)
+        ]
         # Timeline entries are evidence too, but full of alert boilerplate: their own TF-IDF, blended
         # in at TIMELINE_SHARE of the cosine ([sqrt(1-s) A, sqrt(s) B] rows: dot = (1-s) a.b + s a'.b').
         self.main_text = TfidfIndex(docs)
         self.timeline_text = TfidfIndex([" ".join(timeline.get(k, [])) for k in self.keys])
         # Rows re-normalised: an incident without timeline entries is all main text (twins score 1).
-        self.text_matrix = normalise_rows(sp.hstack([self.main_text.matrix * np.sqrt(1 - TIMELINE_SHARE),
-                                                     self.timeline_text.matrix * np.sqrt(TIMELINE_SHARE)]).tocsr())
+        self.text_matrix = normalise_rows(
+            sp.hstack(
+                [
+                    self.main_text.matrix * np.sqrt(1 - TIMELINE_SHARE),
+                    self.timeline_text.matrix * np.sqrt(TIMELINE_SHARE),
+                ]
+            ).tocsr()
+        )
         self.text_terms = np.concatenate([self.main_text.terms, self.timeline_text.terms])
         self.labels, self.structure, self.certainty = _weighted_structure(self.keys, features.items, weights)
         self.sizes = np.asarray(self.structure.multiply(self.structure).sum(axis=1)).ravel()
@@ -132,9 +143,14 @@ class SimilarityIndex:
             data.append(d)
             indices.append(ix)
             indptr.append(indptr[-1] + len(d))
-        return sp.csr_matrix((np.concatenate(data) if data else np.zeros(0),
-                              np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
-                              np.array(indptr)), shape=m.shape)
+        return sp.csr_matrix(
+            (
+                np.concatenate(data) if data else np.zeros(0),
+                np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
+                np.array(indptr),
+            ),
+            shape=m.shape,
+        )
 
     def _exact_text(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Cosine of the text vectors of row pairs (a[i], b[i])."""
@@ -142,8 +158,9 @@ class SimilarityIndex:
             return np.zeros(0)
         return np.asarray(self.text_matrix[a].multiply(self.text_matrix[b]).sum(axis=1)).ravel()
 
-    def matches(self, rows: Sequence[int], k: int = DEFAULT_K, earlier_only: bool = True,
-                min_score: float = 0.0) -> Iterator[Match]:
+    def matches(
+        self, rows: Sequence[int], k: int = DEFAULT_K, earlier_only: bool = True, min_score: float = 0.0
+    ) -> Iterator[Match]:
         """Top-k matches of each row, best first; ties broken by row order (so both engines agree).
 
         Per block of rows: approximate scores against every incident (pruned query terms plus
@@ -156,7 +173,7 @@ class SimilarityIndex:
         cols = np.arange(n)
         n_cand = min(n, max(CANDIDATES, 4 * k))
         for start in range(0, len(rows_arr), block):
-            chunk = rows_arr[start:start + block]
+            chunk = rows_arr[start : start + block]
             approx = (self._pruned(chunk) @ self._text_t).toarray() * TEXT_WEIGHT
             inter = (self.structure[chunk] @ self._struct_t).toarray()
             union = self.sizes[chunk][:, None] + self.sizes[None, :] - inter
@@ -186,13 +203,15 @@ class SimilarityIndex:
     # -- explanation -----------------------------------------------------------------------
     def shared(self, a: int, b: int) -> dict[str, list[str]]:
         ptr, ix = self.structure.indptr, self.structure.indices
-        sa = set(ix[ptr[a]:ptr[a + 1]].tolist())
-        sb = set(ix[ptr[b]:ptr[b + 1]].tolist())
+        sa = set(ix[ptr[a] : ptr[a + 1]].tolist())
+        sb = set(ix[ptr[b] : ptr[b + 1]].tolist())
         out: dict[str, list[str]] = {kind: [] for kind in STRUCTURE_KINDS}
         for j in sorted(sa & sb):
             kind, item = split_label(self.labels[j])
-            w = min(self.certainty.get((self.keys[a], self.labels[j]), 1.0),
-                    self.certainty.get((self.keys[b], self.labels[j]), 1.0))
+            w = min(
+                self.certainty.get((self.keys[a], self.labels[j]), 1.0),
+                self.certainty.get((self.keys[b], self.labels[j]), 1.0),
+            )
             out[kind].append(item if w >= 1.0 else f"{item} (weight {w:.2f})")
         return out
 
@@ -220,10 +239,19 @@ class SimilarityIndex:
             raise KeyError(incident)
         out = []
         for rank, m in enumerate(self.matches([self.row_of[incident]], k, earlier_only), start=1):
-            out.append({"rank": rank, "incident": incident, "similar": self.keys[m.hit],
-                        "started_at": self.started_at.iloc[m.hit], "title": self.titles[m.hit],
-                        "score": round(m.score, 4), "text": round(m.text, 4), "structure": round(m.structure, 4),
-                        "reason": self.reason(m)})
+            out.append(
+                {
+                    "rank": rank,
+                    "incident": incident,
+                    "similar": self.keys[m.hit],
+                    "started_at": self.started_at.iloc[m.hit],
+                    "title": self.titles[m.hit],
+                    "score": round(m.score, 4),
+                    "text": round(m.text, 4),
+                    "structure": round(m.structure, 4),
+                    "reason": self.reason(m),
+                }
+            )
         return pd.DataFrame(out, columns=COLUMNS)
 
 
@@ -236,8 +264,9 @@ def incident_text(kbase: Queryable) -> dict[tuple[str, str], list[str]]:
     df = kbase.query("patterns_incident_text")
     out: dict[tuple[str, str], list[str]] = defaultdict(list)
     for key, part, texts in zip(df.get("incident", []), df.get("part", []), df.get("texts", []), strict=True):
-        out[(str(key), str(part))].extend(str(t) for t in (texts.tolist() if hasattr(texts, "tolist") else texts or [])
-                             if t is not None)
+        out[(str(key), str(part))].extend(
+            str(t) for t in (texts.tolist() if hasattr(texts, "tolist") else texts or []) if t is not None
+        )
     return dict(out)
 
 
@@ -265,8 +294,9 @@ def evidence_weights(kbase: Queryable) -> dict[tuple[str, str], float]:
     return out
 
 
-def _weighted_structure(keys: list[str], items: pd.DataFrame, weights: dict[tuple[str, str], float] | None
-                        ) -> tuple[list[str], sp.csr_matrix, dict[tuple[str, str], float]]:
+def _weighted_structure(
+    keys: list[str], items: pd.DataFrame, weights: dict[tuple[str, str], float] | None
+) -> tuple[list[str], sp.csr_matrix, dict[tuple[str, str], float]]:
     """Incident x "kind:item" matrix of certainty weights (rows in `keys` order), zero columns dropped."""
     weights = weights or {}
     row_of = {k: i for i, k in enumerate(keys)}
@@ -302,12 +332,15 @@ def similar_incidents(kbase: Queryable, incident: str, k: int = DEFAULT_K, earli
     return SimilarityIndex.build(kbase).similar(incident, k, earlier_only)
 
 
-def related_edges(index: SimilarityIndex, incidents: Sequence[str], k: int = DEFAULT_K,
-                  min_score: float = MIN_STORED_SCORE) -> list[dict[str, Any]]:
+def related_edges(
+    index: SimilarityIndex, incidents: Sequence[str], k: int = DEFAULT_K, min_score: float = MIN_STORED_SCORE
+) -> list[dict[str, Any]]:
     """The RELATED_TO rows {src, dst, score, basis} for the given incidents against earlier ones."""
     rows = sorted(index.row_of[key] for key in set(incidents) if key in index.row_of)
-    return [{"src": index.keys[m.query], "dst": index.keys[m.hit], "score": round(m.score, 4),
-             "basis": index.basis(m)} for m in index.matches(rows, k, earlier_only=True, min_score=min_score)]
+    return [
+        {"src": index.keys[m.query], "dst": index.keys[m.hit], "score": round(m.score, 4), "basis": index.basis(m)}
+        for m in index.matches(rows, k, earlier_only=True, min_score=min_score)
+    ]
 
 
 NEIGHBOURHOOD = 4
@@ -315,8 +348,9 @@ NEIGHBOURHOOD = 4
 NEIGHBOURHOOD * k matches (any time) are re-checked with it."""
 
 
-def affected_incidents(index: SimilarityIndex, incidents: Sequence[str], k: int = DEFAULT_K,
-                       min_score: float = MIN_STORED_SCORE) -> list[str]:
+def affected_incidents(
+    index: SimilarityIndex, incidents: Sequence[str], k: int = DEFAULT_K, min_score: float = MIN_STORED_SCORE
+) -> list[str]:
     """The fresh incidents plus the later incidents whose stored matches they may change, so the
     edges do not depend on the order or the batches in which incidents were loaded."""
     rows = sorted(index.row_of[key] for key in set(incidents) if key in index.row_of)
@@ -327,8 +361,9 @@ def affected_incidents(index: SimilarityIndex, incidents: Sequence[str], k: int 
     return sorted(out)
 
 
-def record_related(kbase: KnowledgeBase, incidents: list[str], k: int = DEFAULT_K,
-                   min_score: float = MIN_STORED_SCORE) -> int:
+def record_related(
+    kbase: KnowledgeBase, incidents: list[str], k: int = DEFAULT_K, min_score: float = MIN_STORED_SCORE
+) -> int:
     """After-ingest hook: find services and components in the fresh incidents' text, then check
     each fresh incident, and each later incident it may be a match of, against earlier ones and
     store the best matches. One index build per call; returns the edges written."""
@@ -347,5 +382,4 @@ def stored_related(kbase: Queryable, origin: str = SIMILARITY_ORIGIN) -> pd.Data
     return kbase.query("patterns_related", origin=origin)
 
 
-__all__ = ["SimilarityIndex", "record_related", "related_edges", "similar_incidents",
-           "stored_related"]
+__all__ = ["SimilarityIndex", "record_related", "related_edges", "similar_incidents", "stored_related"]

@@ -15,13 +15,15 @@ import numpy as np
 import scipy.sparse as sp
 
 _WORD = re.compile(r"[a-z0-9]+")
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a an the and or but nor of to in on at by for with from into onto over under as is are was were be been
 being it its this that these those there their them they we our us you your he she his her not no so
 than then too very can could would should will shall may might must do does did done has have had having
 which who whom whose what when where why how all any each every both few more most other some such only
 own same also just about after before during while because until again further once out up down off
-""".split())  # noqa: SIM905 (a word list reads better as text)
+""".split()  # noqa: SIM905 (a word list reads better as text)
+)
 
 
 def _stem(word: str) -> str:
@@ -65,8 +67,10 @@ class TfidfIndex:
                     indices.append(j)
                     data.append(1.0 + math.log(c))
             indptr.append(len(indices))
-        m = sp.csr_matrix((np.array(data, dtype=np.float64), np.array(indices, dtype=np.int64),
-                           np.array(indptr, dtype=np.int64)), shape=(len(indptr) - 1, len(self.vocab)))
+        m = sp.csr_matrix(
+            (np.array(data, dtype=np.float64), np.array(indices, dtype=np.int64), np.array(indptr, dtype=np.int64)),
+            shape=(len(indptr) - 1, len(self.vocab)),
+        )
         m = m.multiply(self.idf[np.newaxis, :]).tocsr() if m.nnz else m
         return normalise_rows(m)
 

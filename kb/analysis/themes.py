@@ -52,8 +52,10 @@ def suggest_themes(kbase: Queryable, min_confidence: float = 0.0) -> pd.DataFram
     if todo.empty:
         return pd.DataFrame(columns=COLUMNS)
     slugs = taxonomy["theme"].tolist()
-    theme_docs = [_theme_words(s, n, d) for s, n, d in
-                  zip(taxonomy["theme"], taxonomy["name"], taxonomy["description"], strict=True)]
+    theme_docs = [
+        _theme_words(s, n, d)
+        for s, n, d in zip(taxonomy["theme"], taxonomy["name"], taxonomy["description"], strict=True)
+    ]
     statements = dict(zip(factors["factor"], factors["statement"].fillna(""), strict=True))
     link_docs = [statements.get(f, "") for f in links["factor"]] if not links.empty else []
     index = TfidfIndex(theme_docs + link_docs + todo["statement"].fillna("").tolist())
@@ -64,7 +66,7 @@ def suggest_themes(kbase: Queryable, min_confidence: float = 0.0) -> pd.DataFram
     sources = index.matrix[: len(slugs) + n_links]
     assign = sp.csr_matrix((np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(len(slugs), len(rows)))
     centroids = normalise_rows(sp.csr_matrix(assign @ sources))
-    queries = index.matrix[len(slugs) + n_links:]
+    queries = index.matrix[len(slugs) + n_links :]
     sims = (queries @ centroids.T).toarray()
     out = []
     for i, row in enumerate(todo.itertuples(index=False)):
@@ -75,10 +77,17 @@ def suggest_themes(kbase: Queryable, min_confidence: float = 0.0) -> pd.DataFram
         if best <= 0:
             continue
         confidence = best * math.sqrt(max(0.0, 1 - second / best))
-        out.append({"factor": row.factor, "incident": row.incident, "statement": row.statement,
-                    "theme": slugs[order[0]], "confidence": round(confidence, 4),
-                    "runner_up": slugs[order[1]] if len(order) > 1 and second > 0 else None,
-                    "runner_up_score": round(second, 4)})
+        out.append(
+            {
+                "factor": row.factor,
+                "incident": row.incident,
+                "statement": row.statement,
+                "theme": slugs[order[0]],
+                "confidence": round(confidence, 4),
+                "runner_up": slugs[order[1]] if len(order) > 1 and second > 0 else None,
+                "runner_up_score": round(second, 4),
+            }
+        )
     df = pd.DataFrame(out, columns=COLUMNS)
     df = df[df["confidence"] >= min_confidence]
     return df.sort_values(["confidence", "factor"], ascending=[False, True], kind="stable").reset_index(drop=True)
@@ -89,13 +98,16 @@ def accept_theme(kbase: KnowledgeBase, factor: str, theme: str, confidence: floa
     suggested this theme, else 1.0 (a person chose it)."""
     factors = kbase.query("patterns_factors")
     if factor not in set(factors["factor"]):
-        raise ThemeError(f"FACTOR_KEY {factor!r}: no such factor; expected a factor key such as "
-                         f"'INC-2025-001/factor/F1' (see `kb themes suggest`)")
+        raise ThemeError(
+            f"FACTOR_KEY {factor!r}: no such factor; expected a factor key such as "
+            f"'INC-2025-001/factor/F1' (see `kb themes suggest`)"
+        )
     taxonomy = kbase.query("patterns_themes")
     known = taxonomy["theme"].tolist() if not taxonomy.empty else []
     if theme not in known:
-        raise ThemeError(f"THEME {theme!r}: not in the theme taxonomy; expected one of: "
-                         f"{', '.join(known) or '(none yet)'}")
+        raise ThemeError(
+            f"THEME {theme!r}: not in the theme taxonomy; expected one of: {', '.join(known) or '(none yet)'}"
+        )
     if confidence is None:
         confidence = 1.0
         suggestions = suggest_themes(kbase)

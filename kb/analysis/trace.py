@@ -11,8 +11,21 @@ class UnknownRoadmapItem(KeyError):
     pass
 
 
-TRACE_COLUMNS = ["item", "title", "quarter", "finding", "finding_status", "statement", "analysis", "method",
-                 "published_at", "incident", "incident_title", "started_at", "link_origin"]
+TRACE_COLUMNS = [
+    "item",
+    "title",
+    "quarter",
+    "finding",
+    "finding_status",
+    "statement",
+    "analysis",
+    "method",
+    "published_at",
+    "incident",
+    "incident_title",
+    "started_at",
+    "link_origin",
+]
 
 
 def roadmap_trace(kbase: Queryable) -> pd.DataFrame:
@@ -43,7 +56,10 @@ def traceability(kbase: Queryable) -> pd.DataFrame:
     """One row per roadmap item: item, title, quarter, findings, incidents, traced."""
     rows = roadmap_trace(kbase)
     grouped = rows.groupby("item", sort=True).agg(
-        title=("title", "first"), quarter=("quarter", "first"),
-        findings=("finding", "nunique"), incidents=("incident", "nunique"))
+        title=("title", "first"),
+        quarter=("quarter", "first"),
+        findings=("finding", "nunique"),
+        incidents=("incident", "nunique"),
+    )
     grouped["traced"] = grouped["findings"] > 0
     return grouped.reset_index()

@@ -96,17 +96,23 @@ def what_if(kbase: Queryable, kind: str, subject: str) -> WhatIf:
         if not any(nx.has_path(g, f, IMPACT) for f in mine if f in g):
             continue  # the subject is in the web but on no path to the impact
         r = info.loc[incident] if incident in info.index else None
-        rows.append({"incident": incident,
-                     "started_at": r["started_at"] if r is not None else None,
-                     "severity": r["severity"] if r is not None else None,
-                     "title": r["title"] if r is not None else None,
-                     "paths": count_paths(g), "subject_factors": sorted(mine),
-                     "prevented": blocks_every_path(g, mine),
-                     **{f: (r[f] if r is not None else None) for f in FIGURES}})
+        rows.append(
+            {
+                "incident": incident,
+                "started_at": r["started_at"] if r is not None else None,
+                "severity": r["severity"] if r is not None else None,
+                "title": r["title"] if r is not None else None,
+                "paths": count_paths(g),
+                "subject_factors": sorted(mine),
+                "prevented": blocks_every_path(g, mine),
+                **{f: (r[f] if r is not None else None) for f in FIGURES},
+            }
+        )
     df = pd.DataFrame(rows, columns=COLUMNS)
     if not df.empty:
         df["prevented"] = df["prevented"].astype(bool)
-        df = df.sort_values(["prevented", "started_at", "incident"], ascending=[False, True, True],
-                            kind="stable").reset_index(drop=True)
+        df = df.sort_values(
+            ["prevented", "started_at", "incident"], ascending=[False, True, True], kind="stable"
+        ).reset_index(drop=True)
     total = cost_of_incidents(costs, df.loc[df["prevented"], "incident"].tolist() if len(df) else [])
     return WhatIf(kind, subject, df, total)

@@ -20,11 +20,18 @@ from typing import Any
 # The figure functions, reachable as kb.charts.NAME (part of the public API, kb.__all__);
 # each module loads on first use, so `import kb.charts` does not load plotly.
 _FIGURES: dict[str, str] = {
-    "causal_web_figure": "causal_web", "cluster_table_figure": "clusters", "cooccurrence_figure": "clusters",
-    "theme_heatmap_figure": "clusters", "cluster_incidents_figure": "clusters",
-    "traceability_sankey": "traceability", "untraced_table_figure": "traceability",
-    "loop_trends_figure": "trends", "finding_followup": "data", "theme_quarter_counts": "data",
-    "write_html": "export", "write_static": "export",
+    "causal_web_figure": "causal_web",
+    "cluster_table_figure": "clusters",
+    "cooccurrence_figure": "clusters",
+    "theme_heatmap_figure": "clusters",
+    "cluster_incidents_figure": "clusters",
+    "traceability_sankey": "traceability",
+    "untraced_table_figure": "traceability",
+    "loop_trends_figure": "trends",
+    "finding_followup": "data",
+    "theme_quarter_counts": "data",
+    "write_html": "export",
+    "write_static": "export",
 }
 _MODULES = ("causal_web", "clusters", "data", "export", "palette", "traceability", "trends")
 

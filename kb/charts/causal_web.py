@@ -35,10 +35,10 @@ from kb.model import DEFEATED_STATUSES, IMPACT, EventPacket
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
 
-ROW_PX = 58          # vertical room per node: marker + two label lines + air
-LEGEND_PX = 210      # the legend column on the right
-COLUMN_PX = 190      # horizontal room per column
-CHAR_PX = 7.0        # average glyph width at the label font size
+ROW_PX = 58  # vertical room per node: marker + two label lines + air
+LEGEND_PX = 210  # the legend column on the right
+COLUMN_PX = 190  # horizontal room per column
+CHAR_PX = 7.0  # average glyph width at the label font size
 
 
 # -- the graph ----------------------------------------------------------------------------------
@@ -51,25 +51,46 @@ def web_graph(packet: EventPacket, analysis: str | None = None) -> nx.DiGraph:
     g = nx.DiGraph()
     inc = packet.incident
     impacts = "; ".join(f"{m.stakeholder}: {m.statement}" for m in packet.impacts) or (inc.customer_impact or "")
-    g.add_node(IMPACT, kind="impact", label="impact", layer=0.0,
-               hover=_hover(f"Impact of {inc.id}", inc.title, impacts, f"{severity_label(inc.severity)}"))
+    g.add_node(
+        IMPACT,
+        kind="impact",
+        label="impact",
+        layer=0.0,
+        hover=_hover(f"Impact of {inc.id}", inc.title, impacts, f"{severity_label(inc.severity)}"),
+    )
     analyses = [a for a in packet.analyses if analysis is None or a.id == analysis]
     for a in analyses:
         for f in a.factors:
-            g.add_node(f"factor:{f.id}", kind="factor", category=f.category.value, label=f.statement,
-                       hover=_hover(f"{f.id} · {f.category.value}" + (" (guessed)" if f.category_guessed else ""),
-                                    f.statement, "themes: " + (", ".join(f.themes) or "none"),
-                                    f"analysis {a.id} ({a.method.value})"))
+            g.add_node(
+                f"factor:{f.id}",
+                kind="factor",
+                category=f.category.value,
+                label=f.statement,
+                hover=_hover(
+                    f"{f.id} · {f.category.value}" + (" (guessed)" if f.category_guessed else ""),
+                    f.statement,
+                    "themes: " + (", ".join(f.themes) or "none"),
+                    f"analysis {a.id} ({a.method.value})",
+                ),
+            )
         for inf in a.influences:
             target = IMPACT if inf.target == IMPACT else f"factor:{inf.target}"
             g.add_edge(f"factor:{inf.source}", target, kind="influence")
         for b in a.barriers:
             node = f"barrier:{b.barrier}"
             name = b.name or b.barrier.replace("-", " ")
-            g.add_node(node, kind="barrier", status=b.status.value, label=name,
-                       hover=_hover(f"barrier · {b.status.value}" + (f" · {b.kind.value}" if b.kind else ""),
-                                    name, ("defeated by " + ", ".join(b.defeated_by)) if b.defeated_by else "",
-                                    b.note or ""))
+            g.add_node(
+                node,
+                kind="barrier",
+                status=b.status.value,
+                label=name,
+                hover=_hover(
+                    f"barrier · {b.status.value}" + (f" · {b.kind.value}" if b.kind else ""),
+                    name,
+                    ("defeated by " + ", ".join(b.defeated_by)) if b.defeated_by else "",
+                    b.note or "",
+                ),
+            )
             for fid in b.defeated_by:
                 g.add_edge(f"factor:{fid}", node, kind="defeated")
             g.add_edge(node, IMPACT, kind="guards")
@@ -79,13 +100,22 @@ def web_graph(packet: EventPacket, analysis: str | None = None) -> nx.DiGraph:
                 themes_of.setdefault(t, []).append(f"factor:{f.id}")
         for n in a.findings:
             node = f"finding:{n.id}"
-            follow = [f"work: {w.external_id or w.title or w.system} ({w.status or 'no status'})"
-                      for w in n.work_items] + [f"OKR: {o.objective}" for o in n.okrs]
-            g.add_node(node, kind="finding", status=n.status.value, label=n.statement,
-                       hover=_hover(f"finding {n.id} · {n.status.value}"
-                                    + (f" · owner {n.owner}" if n.owner else "")
-                                    + (f" · impact {n.impact}/effort {n.effort}" if n.impact and n.effort else ""),
-                                    n.statement, *follow))
+            follow = [
+                f"work: {w.external_id or w.title or w.system} ({w.status or 'no status'})" for w in n.work_items
+            ] + [f"OKR: {o.objective}" for o in n.okrs]
+            g.add_node(
+                node,
+                kind="finding",
+                status=n.status.value,
+                label=n.statement,
+                hover=_hover(
+                    f"finding {n.id} · {n.status.value}"
+                    + (f" · owner {n.owner}" if n.owner else "")
+                    + (f" · impact {n.impact}/effort {n.effort}" if n.impact and n.effort else ""),
+                    n.statement,
+                    *follow,
+                ),
+            )
             for ref in n.addresses:
                 if ref.startswith("theme:"):
                     targets = themes_of.get(ref.removeprefix("theme:"), [])
@@ -140,8 +170,14 @@ class WebView:
     note: str
 
 
-def filter_web(g: nx.DiGraph, *, max_factors: int | None = 40, categories: Iterable[str] | None = None,
-               show_barriers: bool = True, show_findings: bool = True) -> WebView:
+def filter_web(
+    g: nx.DiGraph,
+    *,
+    max_factors: int | None = 40,
+    categories: Iterable[str] | None = None,
+    show_barriers: bool = True,
+    show_findings: bool = True,
+) -> WebView:
     """Keep the best-connected factors (degree, then nearness to the impact) and what hangs off them."""
     factors = [n for n, d in g.nodes(data=True) if d["kind"] == "factor"]
     wanted = set(categories) if categories is not None else None
@@ -150,9 +186,15 @@ def filter_web(g: nx.DiGraph, *, max_factors: int | None = 40, categories: Itera
     keep_factors = set(pool if max_factors is None else pool[:max_factors])
     keep = {IMPACT} | keep_factors
     if show_barriers:
-        keep |= {n for n, d in g.nodes(data=True) if d["kind"] == "barrier"
-                 and (not any(g.nodes[u]["kind"] == "factor" for u in g.predecessors(n))
-                      or any(u in keep_factors for u in g.predecessors(n)))}
+        keep |= {
+            n
+            for n, d in g.nodes(data=True)
+            if d["kind"] == "barrier"
+            and (
+                not any(g.nodes[u]["kind"] == "factor" for u in g.predecessors(n))
+                or any(u in keep_factors for u in g.predecessors(n))
+            )
+        }
     findings = [n for n, d in g.nodes(data=True) if d["kind"] == "finding"]
     cut = len(keep_factors) < len(factors)
     shown_findings: list[str] = []
@@ -160,8 +202,9 @@ def filter_web(g: nx.DiGraph, *, max_factors: int | None = 40, categories: Itera
         # Findings about what is shown (unattached ones only when nothing was cut), the ones
         # addressing most of it first, no more of them than factors.
         hits = {n: sum(1 for v in g.successors(n) if v in keep) for n in findings}
-        shown_findings = sorted((n for n in findings if hits[n] or (not cut and g.out_degree(n) == 0)),
-                                key=lambda n: (-hits[n], n))
+        shown_findings = sorted(
+            (n for n in findings if hits[n] or (not cut and g.out_degree(n) == 0)), key=lambda n: (-hits[n], n)
+        )
         if max_factors is not None and len(shown_findings) > max_factors:
             shown_findings = shown_findings[:max_factors]
         keep |= set(shown_findings)
@@ -185,8 +228,9 @@ def layered_positions(g: nx.DiGraph, sweeps: int = 6) -> dict[str, tuple[float, 
     columns: dict[float, list[str]] = {}
     kind_rank = {"impact": 0, "barrier": 1, "factor": 2, "finding": 3}
     cat_rank = {c: i for i, c in enumerate(CATEGORY)}
-    for n, d in sorted(g.nodes(data=True), key=lambda nd: (kind_rank[nd[1]["kind"]],
-                                                           cat_rank.get(nd[1].get("category", ""), 9), nd[0])):
+    for n, d in sorted(
+        g.nodes(data=True), key=lambda nd: (kind_rank[nd[1]["kind"]], cat_rank.get(nd[1].get("category", ""), 9), nd[0])
+    ):
         columns.setdefault(d["layer"], []).append(n)
     y: dict[str, float] = {}
 
@@ -199,7 +243,7 @@ def layered_positions(g: nx.DiGraph, sweeps: int = 6) -> dict[str, tuple[float, 
     undirected = g.to_undirected(as_view=True)
     order = sorted(columns)
     for sweep in range(sweeps):
-        for layer in (order if sweep % 2 == 0 else list(reversed(order))):
+        for layer in order if sweep % 2 == 0 else list(reversed(order)):
             col = columns[layer]
             if len(col) < 2:
                 continue
@@ -215,16 +259,17 @@ def layered_positions(g: nx.DiGraph, sweeps: int = 6) -> dict[str, tuple[float, 
     x_of = {layer: -i for i, layer in enumerate(order)}
     # Barrier columns sit half a row off, so the straight factor -> impact lines that cross
     # the column pass between barriers rather than through them.
-    return {n: (float(x_of[g.nodes[n]["layer"]]), y[n] + (0.5 if g.nodes[n]["kind"] == "barrier" else 0.0))
-            for n in g.nodes}
+    return {
+        n: (float(x_of[g.nodes[n]["layer"]]), y[n] + (0.5 if g.nodes[n]["kind"] == "barrier" else 0.0)) for n in g.nodes
+    }
 
 
 # -- the figure ---------------------------------------------------------------------------------
-KEY_MAX = 30         # up to this many factors + barriers + findings: ids on the nodes and a numbered key
-MARKER_PX = 26       # marker size when the node carries its id
+KEY_MAX = 30  # up to this many factors + barriers + findings: ids on the nodes and a numbered key
+MARKER_PX = 26  # marker size when the node carries its id
 KEY_FONT = 11
-KEY_LINE_PX = 15     # line height of the key at KEY_FONT
-KEY_CHARS = 64       # characters per key line
+KEY_LINE_PX = 15  # line height of the key at KEY_FONT
+KEY_CHARS = 64  # characters per key line
 ID_PREFIX = {"factor": "F", "barrier": "B", "finding": "R"}
 
 
@@ -245,8 +290,9 @@ def node_ids(g: nx.DiGraph, pos: dict[str, tuple[float, float]]) -> dict[str, st
     """F1, F2, ... B1, ... R1, ...: numbered left to right, top to bottom, per kind."""
     ids: dict[str, str] = {}
     for kind, prefix in ID_PREFIX.items():
-        members = sorted((n for n, d in g.nodes(data=True) if d["kind"] == kind),
-                         key=lambda n: (pos[n][0], -pos[n][1], n))
+        members = sorted(
+            (n for n, d in g.nodes(data=True) if d["kind"] == kind), key=lambda n: (pos[n][0], -pos[n][1], n)
+        )
         ids.update({n: f"{prefix}{i}" for i, n in enumerate(members, 1)})
     return ids
 
@@ -268,9 +314,17 @@ def _key_lines(g: nx.DiGraph, ids: dict[str, str]) -> list[str]:
     return lines
 
 
-def causal_web_figure(packet: EventPacket, *, analysis: str | None = None, max_factors: int | None = 40,
-                      categories: Sequence[str] | None = None, show_barriers: bool = True,
-                      show_findings: bool = True, width: int | None = None, key: bool | None = None) -> go.Figure:
+def causal_web_figure(
+    packet: EventPacket,
+    *,
+    analysis: str | None = None,
+    max_factors: int | None = 40,
+    categories: Sequence[str] | None = None,
+    show_barriers: bool = True,
+    show_findings: bool = True,
+    width: int | None = None,
+    key: bool | None = None,
+) -> go.Figure:
     """The causal web of one incident, legible up to hundreds of factors (see `filter_web`).
 
     With `key` (the default up to KEY_MAX labelled nodes) every node carries a short id (F1, B1,
@@ -278,8 +332,9 @@ def causal_web_figure(packet: EventPacket, *, analysis: str | None = None, max_f
     themselves (two lines, the hover has the rest).
     """
     full = web_graph(packet, analysis)
-    view = filter_web(full, max_factors=max_factors, categories=categories, show_barriers=show_barriers,
-                      show_findings=show_findings)
+    view = filter_web(
+        full, max_factors=max_factors, categories=categories, show_barriers=show_barriers, show_findings=show_findings
+    )
     g = view.graph
     pos = layered_positions(g)
     layers = sorted({d["layer"] for _, d in g.nodes(data=True)})
@@ -307,42 +362,78 @@ def causal_web_figure(packet: EventPacket, *, analysis: str | None = None, max_f
     _edges(fig, g, pos, px, arrows=True)
     if use_key:
         _id_nodes(fig, g, pos, ids)
-        fig.add_annotation(x=1.0, xref="paper", xanchor="left", xshift=20, y=1.0, yref="paper", yanchor="top",
-                           text="<br>".join(key_lines), align="left", showarrow=False,
-                           font={"size": KEY_FONT, "color": "#222"})
+        fig.add_annotation(
+            x=1.0,
+            xref="paper",
+            xanchor="left",
+            xshift=20,
+            y=1.0,
+            yref="paper",
+            yanchor="top",
+            text="<br>".join(key_lines),
+            align="left",
+            showarrow=False,
+            font={"size": KEY_FONT, "color": "#222"},
+        )
     else:
         column_px = plot_w / max(1, len(layers))
         _nodes(fig, g, pos, max(12, int(column_px / CHAR_PX)))
 
     inc = packet.incident
-    methods = sorted({a.method.value.replace("_", " ") for a in packet.analyses
-                      if analysis is None or a.id == analysis})
+    methods = sorted(
+        {a.method.value.replace("_", " ") for a in packet.analyses if analysis is None or a.id == analysis}
+    )
     barriers = [d for _, d in full.nodes(data=True) if d["kind"] == "barrier"]
     defeated = sum(1 for d in barriers if d["status"] in DEFEATED_STATUSES)
     findings = sum(1 for _, d in full.nodes(data=True) if d["kind"] == "finding")
-    parts = [severity_label(inc.severity), f"{view.total_factors} factors",
-             f"{len(barriers)} barriers ({defeated} defeated)", f"{findings} findings",
-             ", ".join(methods) or "no analysis"]
+    parts = [
+        severity_label(inc.severity),
+        f"{view.total_factors} factors",
+        f"{len(barriers)} barriers ({defeated} defeated)",
+        f"{findings} findings",
+        ", ".join(methods) or "no analysis",
+    ]
     subtitle = " · ".join(parts) + ". Causes flow left to right into the impact; arrows point from cause to effect."
     if use_key:
         subtitle += " F = factor, B = barrier, R = finding (the key on the right)."
     if view.note:
         subtitle += f"<br>{view.note}"
-    style(fig, f"Causal web of {inc.id}: {inc.title}", subtitle=subtitle, width=width, height=height,
-          legend_title="" if use_key else "node / edge")
+    style(
+        fig,
+        f"Causal web of {inc.id}: {inc.title}",
+        subtitle=subtitle,
+        width=width,
+        height=height,
+        legend_title="" if use_key else "node / edge",
+    )
     if use_key:
-        fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.1, "xanchor": "left", "x": 0.0,
-                                  "entrywidth": 150, "font": {"size": 12}},
-                          margin={"b": bottom_px, "t": top_px, "l": 40, "r": int(key_px + 40)})
+        fig.update_layout(
+            legend={
+                "orientation": "h",
+                "yanchor": "top",
+                "y": -0.1,
+                "xanchor": "left",
+                "x": 0.0,
+                "entrywidth": 150,
+                "font": {"size": 12},
+            },
+            margin={"b": bottom_px, "t": top_px, "l": 40, "r": int(key_px + 40)},
+        )
     else:
         fig.update_layout(
             legend={"yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.01, "groupclick": "toggleitem"},
-            margin={"b": bottom_px, "t": top_px, "l": 40, "r": LEGEND_PX})
+            margin={"b": bottom_px, "t": top_px, "l": 40, "r": LEGEND_PX},
+        )
     fig.update_layout(hovermode="closest")
-    fig.update_xaxes(title_text="distance from the impact (longest influence path) →" if not use_key else None,
-                     tickvals=[-i for i in range(len(layers))],
-                     ticktext=[_column_name(g, x) for x in layers],
-                     showgrid=False, zeroline=False, range=list(x_range), side="top" if use_key else "bottom")
+    fig.update_xaxes(
+        title_text="distance from the impact (longest influence path) →" if not use_key else None,
+        tickvals=[-i for i in range(len(layers))],
+        ticktext=[_column_name(g, x) for x in layers],
+        showgrid=False,
+        zeroline=False,
+        range=list(x_range),
+        side="top" if use_key else "bottom",
+    )
     fig.update_yaxes(visible=False, range=list(y_range))
     return fig
 
@@ -366,8 +457,13 @@ EDGE_STYLE: dict[str, dict[str, Any]] = {
 }
 
 
-def _route(a: tuple[float, float], b: tuple[float, float], obstacles: list[tuple[float, float]],
-           px: tuple[float, float], clearance: float = 20.0) -> list[tuple[float, float]]:
+def _route(
+    a: tuple[float, float],
+    b: tuple[float, float],
+    obstacles: list[tuple[float, float]],
+    px: tuple[float, float],
+    clearance: float = 20.0,
+) -> list[tuple[float, float]]:
     """A straight line, or a gentle curve bowing around every node (and its id) it would pass through."""
     (x0, y0), (x1, y1) = a, b
 
@@ -388,8 +484,9 @@ def _route(a: tuple[float, float], b: tuple[float, float], obstacles: list[tuple
     return [(x0 + (x1 - x0) * s, y0 + (y1 - y0) * s + step * 4 * s * (1 - s)) for s in (i / 16 for i in range(17))]
 
 
-def _edges(fig: go.Figure, g: nx.DiGraph, pos: dict[str, tuple[float, float]], px: tuple[float, float],
-           arrows: bool = True) -> None:
+def _edges(
+    fig: go.Figure, g: nx.DiGraph, pos: dict[str, tuple[float, float]], px: tuple[float, float], arrows: bool = True
+) -> None:
     """Every edge with an arrowhead at its head, bowed around nodes it would otherwise cross."""
     heads: list[tuple[tuple[float, float], tuple[float, float], str, float]] = []
     for kind, st in EDGE_STYLE.items():
@@ -404,24 +501,47 @@ def _edges(fig: go.Figure, g: nx.DiGraph, pos: dict[str, tuple[float, float]], p
             ys += [p[1] for p in path] + [None]
             heads.append((path[-2], path[-1], st["color"], 22 if v == IMPACT else 14))
         if xs:
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=st["name"], hoverinfo="skip",
-                                     line={"color": st["color"], "width": st["width"], "dash": st["dash"]},
-                                     legendgroup="edges", legendgrouptitle_text="edges"))
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    name=st["name"],
+                    hoverinfo="skip",
+                    line={"color": st["color"], "width": st["width"], "dash": st["dash"]},
+                    legendgroup="edges",
+                    legendgrouptitle_text="edges",
+                )
+            )
     if not arrows:
         return
     for (x0, y0), (x1, y1), colour, standoff in heads:
         # a short shaft along the last segment: the head only, over the edge's own dash pattern
         length = math.hypot((x1 - x0) * px[0], (y1 - y0) * px[1]) or 1.0
         f = min(1.0, (standoff + 6) / length)
-        fig.add_annotation(x=x1, y=y1, ax=x1 - (x1 - x0) * f, ay=y1 - (y1 - y0) * f, xref="x", yref="y",
-                           axref="x", ayref="y", showarrow=True, arrowhead=2, arrowsize=1.1,
-                           arrowwidth=1.2, arrowcolor=colour, standoff=standoff, text="")
+        fig.add_annotation(
+            x=x1,
+            y=y1,
+            ax=x1 - (x1 - x0) * f,
+            ay=y1 - (y1 - y0) * f,
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=2,
+            arrowsize=1.1,
+            arrowwidth=1.2,
+            arrowcolor=colour,
+            standoff=standoff,
+            text="",
+        )
 
 
 def _ink(colour: str) -> str:
     """Black or white text, whichever reads better on `colour`."""
     h = colour.lstrip("#")
-    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
     return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#FFFFFF"
 
 
@@ -429,31 +549,74 @@ def _id_nodes(fig: go.Figure, g: nx.DiGraph, pos: dict[str, tuple[float, float]]
     """Nodes as markers that carry their id; one legend entry per category, barrier and finding status."""
     groups: list[tuple[str, str, str, str, list[str]]] = []
     for cat, colour in CATEGORY.items():
-        groups.append((f"{cat} factor", "factors", colour, "circle",
-                       [n for n, d in g.nodes(data=True) if d["kind"] == "factor" and d["category"] == cat]))
+        groups.append(
+            (
+                f"{cat} factor",
+                "factors",
+                colour,
+                "circle",
+                [n for n, d in g.nodes(data=True) if d["kind"] == "factor" and d["category"] == cat],
+            )
+        )
     for status, colour in BARRIER_STATUS.items():
-        groups.append((f"barrier {status}", "barriers", colour, "square",
-                       [n for n, d in g.nodes(data=True) if d["kind"] == "barrier" and d["status"] == status]))
+        groups.append(
+            (
+                f"barrier {status}",
+                "barriers",
+                colour,
+                "square",
+                [n for n, d in g.nodes(data=True) if d["kind"] == "barrier" and d["status"] == status],
+            )
+        )
     for status, colour in FINDING_STATUS.items():
-        groups.append((f"finding {status}", "findings", colour, "diamond",
-                       [n for n, d in g.nodes(data=True) if d["kind"] == "finding" and d["status"] == status]))
+        groups.append(
+            (
+                f"finding {status}",
+                "findings",
+                colour,
+                "diamond",
+                [n for n, d in g.nodes(data=True) if d["kind"] == "finding" and d["status"] == status],
+            )
+        )
     for name, group, colour, symbol, members in groups:
         if not members:
             continue
-        fig.add_trace(go.Scatter(
-            x=[pos[n][0] for n in members], y=[pos[n][1] for n in members], mode="markers+text", name=name,
-            marker={"color": colour, "size": MARKER_PX + (4 if symbol == "diamond" else 0), "symbol": symbol,
-                    "line": {"color": "#333", "width": 1}},
-            text=[ids[n] for n in members], textposition="middle center",
-            textfont={"size": 10, "color": _ink(colour)},
-            hovertext=[g.nodes[n]["hover"] for n in members], hoverinfo="text",
-            legendgroup=group, legendgrouptitle_text=group,
-        ))
-    fig.add_trace(go.Scatter(
-        x=[pos[IMPACT][0]], y=[pos[IMPACT][1]], mode="markers+text", name="impact",
-        marker={"color": NODE_KIND["impact"], "size": 34, "symbol": "star"}, text=["impact"],
-        textposition="bottom center", textfont={"size": 12}, hovertext=[g.nodes[IMPACT]["hover"]],
-        hoverinfo="text", showlegend=False))
+        fig.add_trace(
+            go.Scatter(
+                x=[pos[n][0] for n in members],
+                y=[pos[n][1] for n in members],
+                mode="markers+text",
+                name=name,
+                marker={
+                    "color": colour,
+                    "size": MARKER_PX + (4 if symbol == "diamond" else 0),
+                    "symbol": symbol,
+                    "line": {"color": "#333", "width": 1},
+                },
+                text=[ids[n] for n in members],
+                textposition="middle center",
+                textfont={"size": 10, "color": _ink(colour)},
+                hovertext=[g.nodes[n]["hover"] for n in members],
+                hoverinfo="text",
+                legendgroup=group,
+                legendgrouptitle_text=group,
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[pos[IMPACT][0]],
+            y=[pos[IMPACT][1]],
+            mode="markers+text",
+            name="impact",
+            marker={"color": NODE_KIND["impact"], "size": 34, "symbol": "star"},
+            text=["impact"],
+            textposition="bottom center",
+            textfont={"size": 12},
+            hovertext=[g.nodes[IMPACT]["hover"]],
+            hoverinfo="text",
+            showlegend=False,
+        )
+    )
 
 
 def _nodes(fig: go.Figure, g: nx.DiGraph, pos: dict[str, tuple[float, float]], label_chars: int) -> None:
@@ -463,24 +626,44 @@ def _nodes(fig: go.Figure, g: nx.DiGraph, pos: dict[str, tuple[float, float]], l
         groups.append((f"{cat} factor", "factors", {"color": colour, "size": 16, "symbol": "circle"}, members))
     for status, colour in BARRIER_STATUS.items():
         members = [n for n, d in g.nodes(data=True) if d["kind"] == "barrier" and d["status"] == status]
-        groups.append((f"barrier {status}", "barriers", {"color": colour, "size": 17, "symbol": "square",
-                                                          "line": {"color": "#333", "width": 1.2}}, members))
+        groups.append(
+            (
+                f"barrier {status}",
+                "barriers",
+                {"color": colour, "size": 17, "symbol": "square", "line": {"color": "#333", "width": 1.2}},
+                members,
+            )
+        )
     for status, colour in FINDING_STATUS.items():
         members = [n for n, d in g.nodes(data=True) if d["kind"] == "finding" and d["status"] == status]
-        groups.append((f"finding {status}", "findings", {"color": colour, "size": 15, "symbol": "diamond",
-                                                          "line": {"color": NODE_KIND["finding"], "width": 2}},
-                       members))
+        groups.append(
+            (
+                f"finding {status}",
+                "findings",
+                {"color": colour, "size": 15, "symbol": "diamond", "line": {"color": NODE_KIND["finding"], "width": 2}},
+                members,
+            )
+        )
     groups.append(("impact", "findings", {"color": NODE_KIND["impact"], "size": 30, "symbol": "star"}, [IMPACT]))
     for name, group, marker, members in groups:
         if not members:
             continue
-        fig.add_trace(go.Scatter(
-            x=[pos[n][0] for n in members], y=[pos[n][1] for n in members], mode="markers+text", name=name,
-            marker=marker, text=[_label(g.nodes[n]["label"], label_chars) for n in members],
-            textposition="bottom center", textfont={"size": 11},
-            hovertext=[g.nodes[n]["hover"] for n in members], hoverinfo="text",
-            legendgroup=group, legendgrouptitle_text=group,
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=[pos[n][0] for n in members],
+                y=[pos[n][1] for n in members],
+                mode="markers+text",
+                name=name,
+                marker=marker,
+                text=[_label(g.nodes[n]["label"], label_chars) for n in members],
+                textposition="bottom center",
+                textfont={"size": 11},
+                hovertext=[g.nodes[n]["hover"] for n in members],
+                hoverinfo="text",
+                legendgroup=group,
+                legendgrouptitle_text=group,
+            )
+        )
 
 
 def causal_web(kbase: KnowledgeBase, incident: str, **options: Any) -> go.Figure:
@@ -502,8 +685,13 @@ def causal_web_key(kbase: KnowledgeBase, incident: str, *, max_factors: int | No
         raise KeyError(f"no incident {incident!r} in {kbase.description}")
     g = filter_web(web_graph(packets[0]), max_factors=max_factors).graph
     ids = node_ids(g, layered_positions(g))
-    rows = [{"id": ids[n], "kind": g.nodes[n]["kind"],
-             "category or status": g.nodes[n].get("category") or g.nodes[n].get("status", ""),
-             "text": " ".join(str(g.nodes[n]["label"]).split())}
-            for n in sorted(ids, key=lambda n: ("FBR".index(ids[n][0]), int(ids[n][1:])))]
+    rows = [
+        {
+            "id": ids[n],
+            "kind": g.nodes[n]["kind"],
+            "category or status": g.nodes[n].get("category") or g.nodes[n].get("status", ""),
+            "text": " ".join(str(g.nodes[n]["label"]).split()),
+        }
+        for n in sorted(ids, key=lambda n: ("FBR".index(ids[n][0]), int(ids[n][1:])))
+    ]
     return pd.DataFrame(rows, columns=["id", "kind", "category or status", "text"])

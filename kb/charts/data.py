@@ -68,13 +68,19 @@ def finding_followup(kbase: Queryable, *, incidents: list[str] | None = None) ->
     closed = pd.to_numeric(df["work_closed"]).fillna(0).astype(int)
     okrs = pd.to_numeric(df["objectives"]).fillna(0).astype(int)
     df["follow_up"] = [
-        FOLLOW_UP_ORDER[0] if w and c >= w else FOLLOW_UP_ORDER[1] if w else FOLLOW_UP_ORDER[2] if o
+        FOLLOW_UP_ORDER[0]
+        if w and c >= w
+        else FOLLOW_UP_ORDER[1]
+        if w
+        else FOLLOW_UP_ORDER[2]
+        if o
         else FOLLOW_UP_ORDER[3]
         for w, c, o in zip(work, closed, okrs, strict=True)
     ]
     df["roadmap_items"] = [sorted(as_list(v)) for v in df["roadmap_items"]]
-    return df[["incident", "severity", "started_at", "quarter", "finding", "status", "follow_up",
-               "roadmap_items"]].reset_index(drop=True)
+    return df[
+        ["incident", "severity", "started_at", "quarter", "finding", "status", "follow_up", "roadmap_items"]
+    ].reset_index(drop=True)
 
 
 def incidents_in(kbase: Queryable, quarter: str) -> pd.DataFrame:

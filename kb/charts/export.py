@@ -51,13 +51,18 @@ def figure_size(fig: go.Figure) -> tuple[int, int]:
 
 def write_html(fig: go.Figure, path: Path) -> Path:
     """A standalone page; plotly.min.js is written once beside it, so the pages work offline."""
-    fig.write_html(path, include_plotlyjs="directory", full_html=True,
-                   config={"displaylogo": False, "responsive": True})
+    fig.write_html(
+        path, include_plotlyjs="directory", full_html=True, config={"displaylogo": False, "responsive": True}
+    )
     return path
 
 
-def write_static(figures: Mapping[str, go.Figure], directory: Path, formats: Sequence[str] = ("png", "svg"),
-                 scale: float = SLIDE_SCALE) -> list[Path]:
+def write_static(
+    figures: Mapping[str, go.Figure],
+    directory: Path,
+    formats: Sequence[str] = ("png", "svg"),
+    scale: float = SLIDE_SCALE,
+) -> list[Path]:
     """NAME.png / NAME.svg for every figure in one kaleido session (one browser start for all).
 
     `scale` multiplies the figure's own size in the PNG (2: a 1280 x 720 chart is 2560 x 1440
@@ -88,8 +93,15 @@ def print_pdf(page: Path, pdf: Path, *, timeout: float = 120.0) -> Path:
     browser = find_browser()
     if browser is None:
         raise NoBrowser(NO_BROWSER_MESSAGE.replace("PNG and SVG export", "PDF export"))
-    args = [browser, "--headless", "--disable-gpu", "--no-pdf-header-footer", "--virtual-time-budget=15000",
-            f"--print-to-pdf={pdf}", page.resolve().as_uri()]
+    args = [
+        browser,
+        "--headless",
+        "--disable-gpu",
+        "--no-pdf-header-footer",
+        "--virtual-time-budget=15000",
+        f"--print-to-pdf={pdf}",
+        page.resolve().as_uri(),
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
     done = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)

@@ -55,42 +55,71 @@ window.addEventListener('load', function () {
 
 def _table(rows: Sequence[tuple[str, str]], header: tuple[str, str]) -> str:
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-    return (f'<table class="kb"><thead><tr><th>{html.escape(header[0])}</th><th>{html.escape(header[1])}</th>'
-            f"</tr></thead><tbody>{body}</tbody></table>")
+    return (
+        f'<table class="kb"><thead><tr><th>{html.escape(header[0])}</th><th>{html.escape(header[1])}</th>'
+        f"</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 def chart_html(chart: Chart, files: Sequence[str] = ()) -> str:
-    div = pio.to_html(chart.figure, include_plotlyjs=False, full_html=False, div_id=f"chart-{chart.name}",
-                      config={"displaylogo": False, "responsive": False})
-    parts = [f'<section class="chart" id="{chart.name}">', f"<h2>{html.escape(chart.title)}</h2>",
-             f'<p class="caption">{html.escape(chart.caption)}</p>', f'<div class="kb-chart">{div}</div>']
+    div = pio.to_html(
+        chart.figure,
+        include_plotlyjs=False,
+        full_html=False,
+        div_id=f"chart-{chart.name}",
+        config={"displaylogo": False, "responsive": False},
+    )
+    parts = [
+        f'<section class="chart" id="{chart.name}">',
+        f"<h2>{html.escape(chart.title)}</h2>",
+        f'<p class="caption">{html.escape(chart.caption)}</p>',
+        f'<div class="kb-chart">{div}</div>',
+    ]
     if files:
-        links = " · ".join(f'<a href="{html.escape(f)}">{html.escape(f.rsplit(".", 1)[-1].upper())}</a>'
-                           for f in files)
+        links = " · ".join(f'<a href="{html.escape(f)}">{html.escape(f.rsplit(".", 1)[-1].upper())}</a>' for f in files)
         parts.append(f'<p class="files">Slide images: {links}</p>')
     if not chart.table.empty:
         table = chart.table.to_html(index=False, classes="kb", border=0, na_rep="–", escape=True)
-        parts.append(f"<details><summary>The figures behind this chart ({len(chart.table)} rows)</summary>"
-                     f"{table}</details>")
+        parts.append(
+            f"<details><summary>The figures behind this chart ({len(chart.table)} rows)</summary>{table}</details>"
+        )
     parts.append("</section>")
     return "\n".join(parts)
 
 
-def render_page(title: str, meta: str, headline: Mapping[str, str], charts: Sequence[Chart],
-                definitions: Mapping[str, str], files: Mapping[str, Sequence[str]] | None = None,
-                notes: Sequence[str] = ()) -> str:
+def render_page(
+    title: str,
+    meta: str,
+    headline: Mapping[str, str],
+    charts: Sequence[Chart],
+    definitions: Mapping[str, str],
+    files: Mapping[str, Sequence[str]] | None = None,
+    notes: Sequence[str] = (),
+) -> str:
     """The whole review as one HTML document (plotly.js inlined once)."""
     files = files or {}
     toc = "".join(f'<li><a href="#{c.name}">{html.escape(c.title)}</a></li>' for c in charts)
-    body = [f"<h1>{html.escape(title)}</h1>", f'<p class="meta">{html.escape(meta)}</p>',
-            '<pre id="kb-render-errors" hidden></pre>']
+    body = [
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p class="meta">{html.escape(meta)}</p>',
+        '<pre id="kb-render-errors" hidden></pre>',
+    ]
     body += [f'<p class="meta"><b>Note:</b> {html.escape(n)}</p>' for n in notes]
-    body += ["<h2>Headline numbers</h2>", _table(list(headline.items()), ("measure", "this quarter")),
-             f"<nav><h2>Charts</h2><ol>{toc}</ol></nav>"]
+    body += [
+        "<h2>Headline numbers</h2>",
+        _table(list(headline.items()), ("measure", "this quarter")),
+        f"<nav><h2>Charts</h2><ol>{toc}</ol></nav>",
+    ]
     body += [chart_html(c, files.get(c.name, ())) for c in charts]
-    body += ['<section id="definitions"><h2>Definitions</h2>',
-             _table(list(definitions.items()), ("measure", "definition")), "</section>"]
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(title)}</title><style>{CSS}</style>"
-            f"<script>{WATCH}</script><script>{get_plotlyjs()}</script></head>\n<body>\n"
-            + "\n".join(body) + f"\n<script>{REPORT}</script>\n</body></html>\n")
+    body += [
+        '<section id="definitions"><h2>Definitions</h2>',
+        _table(list(definitions.items()), ("measure", "definition")),
+        "</section>",
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{CSS}</style>"
+        f"<script>{WATCH}</script><script>{get_plotlyjs()}</script></head>\n<body>\n"
+        + "\n".join(body)
+        + f"\n<script>{REPORT}</script>\n</body></html>\n"
+    )

@@ -11,17 +11,17 @@ from typing import Any
 import plotly.graph_objects as go
 
 CATEGORY: dict[str, str] = {
-    "technical": "#0072B2",       # blue
-    "process": "#E69F00",         # orange
+    "technical": "#0072B2",  # blue
+    "process": "#E69F00",  # orange
     "organizational": "#009E73",  # green
 }
 CATEGORY_UNKNOWN = "#999999"
 
 BARRIER_STATUS: dict[str, str] = {
-    "failed": "#D55E00",    # vermillion
-    "missing": "#CC79A7",   # purple
+    "failed": "#D55E00",  # vermillion
+    "missing": "#CC79A7",  # purple
     "bypassed": "#F0E442",  # yellow
-    "held": "#56B4E9",      # sky blue
+    "held": "#56B4E9",  # sky blue
 }
 
 SEVERITY: dict[int, str] = {  # SEV1 is the worst: darkest red
@@ -88,18 +88,34 @@ def severity_label(severity: object) -> str:
 def rgba(hex_colour: str, alpha: float) -> str:
     """'#RRGGBB' -> 'rgba(r,g,b,alpha)', for translucent links and bands."""
     h = hex_colour.lstrip("#")
-    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
 
 
-def style(fig: go.Figure, title: str, *, subtitle: str | None = None, width: int | None = None,
-          height: int | None = None, legend_title: str | None = None, **layout: Any) -> go.Figure:
+def style(
+    fig: go.Figure,
+    title: str,
+    *,
+    subtitle: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    legend_title: str | None = None,
+    **layout: Any,
+) -> go.Figure:
     """The house look: white background, a title (and a grey subtitle), a legend title, roomy margins."""
     fig.update_layout(
         template="plotly_white",
-        title={"text": f"<b>{title}</b>", "x": 0.01, "xanchor": "left", "y": 1.0, "yanchor": "top",
-               "yref": "container", "pad": {"t": 14}, "automargin": True,
-               "font": {"size": 18}},
+        title={
+            "text": f"<b>{title}</b>",
+            "x": 0.01,
+            "xanchor": "left",
+            "y": 1.0,
+            "yanchor": "top",
+            "yref": "container",
+            "pad": {"t": 14},
+            "automargin": True,
+            "font": {"size": 18},
+        },
         font={"family": FONT, "size": 13, "color": "#222"},
         margin={"l": 70, "r": 30, "t": 90 if subtitle else 60, "b": 60},
         hoverlabel={"align": "left"},
@@ -114,6 +130,7 @@ def style(fig: go.Figure, title: str, *, subtitle: str | None = None, width: int
     if height:
         fig.update_layout(height=height)
     return fig
+
 
 SLIDE: tuple[int, int] = (1280, 720)
 """Logical size of a chart meant for a 16:9 slide; exported at SLIDE_SCALE (2560 x 1440 pixels)."""

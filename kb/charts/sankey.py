@@ -23,10 +23,10 @@ from kb.charts.palette import rgba
 BAR_PX = 14
 PAD_PX = 8
 FONT_PX = 12
-LINE_PX = 15          # line height of a label at FONT_PX
-CHAR_EM = 0.58        # a generous average glyph width, in em, for fitting labels
-VALUE_MIN_PX = 14     # a flow thinner than this carries no number (the tables have it)
-MAX_UNIT_PX = 30      # at most this many pixels of band per unit of flow
+LINE_PX = 15  # line height of a label at FONT_PX
+CHAR_EM = 0.58  # a generous average glyph width, in em, for fitting labels
+VALUE_MIN_PX = 14  # a flow thinner than this carries no number (the tables have it)
+MAX_UNIT_PX = 30  # at most this many pixels of band per unit of flow
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,18 @@ def fmt_value(v: float) -> str:
     return f"{v:.0f}" if abs(v - round(v)) < 0.05 else f"{v:.1f}"
 
 
-def alluvial(columns: Sequence[Sequence[Node]], flows: Mapping[tuple[str, str], tuple[float, str]], *,
-             column_titles: Sequence[str], width: int, height: int, margin_top: int = 120,
-             unit: str = "findings", side_chars: int = 40, middle_chars: int = 20) -> go.Figure:
+def alluvial(
+    columns: Sequence[Sequence[Node]],
+    flows: Mapping[tuple[str, str], tuple[float, str]],
+    *,
+    column_titles: Sequence[str],
+    width: int,
+    height: int,
+    margin_top: int = 120,
+    unit: str = "findings",
+    side_chars: int = 40,
+    middle_chars: int = 20,
+) -> go.Figure:
     """Draw `flows` ((source key, target key) -> (value, colour)) between `columns` of nodes.
 
     Node keys must be unique over all columns. Nodes without flow are dropped.
@@ -93,7 +102,7 @@ def alluvial(columns: Sequence[Sequence[Node]], flows: Mapping[tuple[str, str], 
         lo, hi = (mid, hi) if all(column_px(c, mid) <= ph for c in range(len(cols))) else (lo, mid)
     k = min(lo, MAX_UNIT_PX)  # a handful of findings should not fill the slide with bands
 
-    top: dict[str, float] = {}      # y of a node bar's top edge
+    top: dict[str, float] = {}  # y of a node bar's top edge
     centre: dict[str, float] = {}
     x_of: dict[str, float] = {}
     fig = go.Figure()
@@ -110,8 +119,17 @@ def alluvial(columns: Sequence[Sequence[Node]], flows: Mapping[tuple[str, str], 
                 y += bar + label_px(c, n.key) + 4 + PAD_PX
             centre[n.key] = top[n.key] + bar / 2
             x_of[n.key] = xs[c]
-            fig.add_shape(type="rect", x0=xs[c], x1=xs[c] + BAR_PX, y0=top[n.key], y1=top[n.key] + max(bar, 1.5),
-                          xref="x", yref="y", fillcolor=n.colour, line={"color": "#555", "width": 0.5})
+            fig.add_shape(
+                type="rect",
+                x0=xs[c],
+                x1=xs[c] + BAR_PX,
+                y0=top[n.key],
+                y1=top[n.key] + max(bar, 1.5),
+                xref="x",
+                yref="y",
+                fillcolor=n.colour,
+                line={"color": "#555", "width": 0.5},
+            )
 
     # Flows: at a node, stacked in the order of the other end's height (fewer crossings).
     out_at = dict(top)
@@ -136,14 +154,34 @@ def alluvial(columns: Sequence[Sequence[Node]], flows: Mapping[tuple[str, str], 
         upper = [_bezier(x0, x1, y0, y1, s) for s in steps]
         lower = [_bezier(x0, x1, y0 + t, y1 + t, s) for s in reversed(steps)]
         pts = upper + lower + [upper[0]]
-        fig.add_trace(go.Scatter(
-            x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines", fill="toself",
-            fillcolor=rgba(colour, 0.38), line={"width": 0}, showlegend=False, hoveron="fills",
-            hoverinfo="text", text=f"{names[a]} → {names[b]}: {fmt_value(v)} {unit}"))
+        fig.add_trace(
+            go.Scatter(
+                x=[p[0] for p in pts],
+                y=[p[1] for p in pts],
+                mode="lines",
+                fill="toself",
+                fillcolor=rgba(colour, 0.38),
+                line={"width": 0},
+                showlegend=False,
+                hoveron="fills",
+                hoverinfo="text",
+                text=f"{names[a]} → {names[b]}: {fmt_value(v)} {unit}",
+            )
+        )
         if t >= VALUE_MIN_PX:
-            value_notes.append({"x": x0 + 4, "y": y0 + t / 2, "text": fmt_value(v), "xanchor": "left",
-                                "yanchor": "middle", "showarrow": False, "xref": "x", "yref": "y",
-                                "font": {"size": 11, "color": "#222"}})
+            value_notes.append(
+                {
+                    "x": x0 + 4,
+                    "y": y0 + t / 2,
+                    "text": fmt_value(v),
+                    "xanchor": "left",
+                    "yanchor": "middle",
+                    "showarrow": False,
+                    "xref": "x",
+                    "yref": "y",
+                    "font": {"size": 11, "color": "#222"},
+                }
+            )
     for note in value_notes:
         fig.add_annotation(**note)
 
@@ -152,22 +190,61 @@ def alluvial(columns: Sequence[Sequence[Node]], flows: Mapping[tuple[str, str], 
             text = "<br>".join(labels[n.key])
             bar = size[n.key] * k
             if c == 0:
-                fig.add_annotation(x=xs[c] - 4, y=top[n.key] + bar / 2, text=text, xanchor="right",
-                                   yanchor="middle", align="right", showarrow=False, xref="x", yref="y",
-                                   font={"size": FONT_PX})
+                fig.add_annotation(
+                    x=xs[c] - 4,
+                    y=top[n.key] + bar / 2,
+                    text=text,
+                    xanchor="right",
+                    yanchor="middle",
+                    align="right",
+                    showarrow=False,
+                    xref="x",
+                    yref="y",
+                    font={"size": FONT_PX},
+                )
             elif c == last:
-                fig.add_annotation(x=xs[c] + BAR_PX + 4, y=top[n.key] + bar / 2, text=text, xanchor="left",
-                                   yanchor="middle", align="left", showarrow=False, xref="x", yref="y",
-                                   font={"size": FONT_PX})
+                fig.add_annotation(
+                    x=xs[c] + BAR_PX + 4,
+                    y=top[n.key] + bar / 2,
+                    text=text,
+                    xanchor="left",
+                    yanchor="middle",
+                    align="left",
+                    showarrow=False,
+                    xref="x",
+                    yref="y",
+                    font={"size": FONT_PX},
+                )
             else:
-                fig.add_annotation(x=xs[c] + BAR_PX / 2, y=top[n.key] - 2, text=text, xanchor="center",
-                                   yanchor="bottom", align="center", showarrow=False, xref="x", yref="y",
-                                   bgcolor="rgba(255,255,255,0.85)", borderpad=0, font={"size": FONT_PX})
-    for c, heading in enumerate(column_titles[:len(cols)]):
+                fig.add_annotation(
+                    x=xs[c] + BAR_PX / 2,
+                    y=top[n.key] - 2,
+                    text=text,
+                    xanchor="center",
+                    yanchor="bottom",
+                    align="center",
+                    showarrow=False,
+                    xref="x",
+                    yref="y",
+                    bgcolor="rgba(255,255,255,0.85)",
+                    borderpad=0,
+                    font={"size": FONT_PX},
+                )
+    for c, heading in enumerate(column_titles[: len(cols)]):
         anchor = "left" if c == 0 else "right" if c == last else "center"
         x = 0 if c == 0 else pw if c == last else xs[c] + BAR_PX / 2
-        fig.add_annotation(x=x, y=1.0, yshift=6, text=f"<b>{heading}</b>", xanchor=anchor, yanchor="bottom",
-                           showarrow=False, xref="x", yref="paper", font={"size": 13, "color": "#444"})
+        fig.add_annotation(
+            x=x,
+            y=1.0,
+            yshift=6,
+            text=f"<b>{heading}</b>",
+            xanchor=anchor,
+            yanchor="bottom",
+            showarrow=False,
+            xref="x",
+            yref="paper",
+            font={"size": 13, "color": "#444"},
+        )
     fig.update_xaxes(visible=False, range=[0, pw], fixedrange=True)
     fig.update_yaxes(visible=False, range=[ph, 0], fixedrange=True)
     fig.update_layout(width=width, height=height, margin=margin, showlegend=False, hovermode="closest")
@@ -178,6 +255,6 @@ def _bezier(x0: float, x1: float, y0: float, y1: float, s: float) -> tuple[float
     """A cubic with horizontal tangents at both ends (the classic Sankey link)."""
     xm = (x0 + x1) / 2
     u = 1 - s
-    x = u ** 3 * x0 + 3 * u * u * s * xm + 3 * u * s * s * xm + s ** 3 * x1
-    y = u ** 3 * y0 + 3 * u * u * s * y0 + 3 * u * s * s * y1 + s ** 3 * y1
+    x = u**3 * x0 + 3 * u * u * s * xm + 3 * u * s * s * xm + s**3 * x1
+    y = u**3 * y0 + 3 * u * u * s * y0 + 3 * u * s * s * y1 + s**3 * y1
     return x, y

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 class Chart:
     """One chart of the review: the figure, a caption, and the figures behind it (a table)."""
 
-    name: str          # file stem of its PNG/SVG and the page anchor: lower-case, dashes
+    name: str  # file stem of its PNG/SVG and the page anchor: lower-case, dashes
     title: str
     figure: go.Figure
     caption: str

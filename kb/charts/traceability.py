@@ -23,10 +23,17 @@ UNKNOWN_COLOUR = "#999999"
 UNKNOWN_SEVERITY = "unknown"
 
 
-def traceability_sankey(followup: pd.DataFrame, *, roadmap_titles: Mapping[str, str] | None = None,
-                        traced_only: bool = False, top_items: int = 12,
-                        title: str = "From incidents to the roadmap", subtitle: str | None = None,
-                        width: int = SLIDE[0], height: int | None = None) -> go.Figure:
+def traceability_sankey(
+    followup: pd.DataFrame,
+    *,
+    roadmap_titles: Mapping[str, str] | None = None,
+    traced_only: bool = False,
+    top_items: int = 12,
+    title: str = "From incidents to the roadmap",
+    subtitle: str | None = None,
+    width: int = SLIDE[0],
+    height: int | None = None,
+) -> go.Figure:
     """Findings flowing from their incidents (by severity) through status and follow-up to roadmap items.
 
     `followup` is `kb.charts.data.finding_followup`; one unit of flow is one finding (a finding
@@ -49,13 +56,15 @@ def traceability_sankey(followup: pd.DataFrame, *, roadmap_titles: Mapping[str, 
     for sev in sorted(SEVERITY):
         n = followup.loc[pd.to_numeric(followup["severity"], errors="coerce") == sev, "incident"].nunique()
         if n:
-            columns[0].append(Node(f"sev:{sev}", f"{severity_label(sev)} ({n} incident{'s' * (n != 1)})",
-                                   SEVERITY[sev]))
+            columns[0].append(
+                Node(f"sev:{sev}", f"{severity_label(sev)} ({n} incident{'s' * (n != 1)})", SEVERITY[sev])
+            )
     unknown_sev = pd.to_numeric(followup["severity"], errors="coerce").isna()
     if len(followup) and unknown_sev.any():
         n = followup.loc[unknown_sev, "incident"].nunique()
-        columns[0].append(Node(f"sev:{UNKNOWN_SEVERITY}", f"severity unknown ({n} incident{'s' * (n != 1)})",
-                               UNKNOWN_COLOUR))
+        columns[0].append(
+            Node(f"sev:{UNKNOWN_SEVERITY}", f"severity unknown ({n} incident{'s' * (n != 1)})", UNKNOWN_COLOUR)
+        )
     for st in FINDING_STATUS:
         columns[1].append(Node(f"status:{st}", st, FINDING_STATUS[st]))
     for fu in FOLLOW_UP_ORDER:
@@ -100,53 +109,82 @@ def traceability_sankey(followup: pd.DataFrame, *, roadmap_titles: Mapping[str, 
     if traced_only:
         parts.append(f"the {traced} findings (of {n_all}) behind {len(counts)} roadmap items, from {incidents}")
     elif with_roadmap:
-        parts.append(f"{incidents}, {len(followup)} findings, {traced} of them behind "
-                     f"{len(counts)} roadmap items")
+        parts.append(f"{incidents}, {len(followup)} findings, {traced} of them behind {len(counts)} roadmap items")
     else:
         parts.append(f"{incidents}, {len(followup)} findings; none of them is behind a roadmap item yet")
-    sub = " · ".join(parts) + ".<br>Band width and numbers: findings" + \
-        (" (a finding behind several items is split between them)" if traced_only else "") + \
-        f"; bands under {VALUE_MIN_PX} px carry no number."
+    sub = (
+        " · ".join(parts)
+        + ".<br>Band width and numbers: findings"
+        + (" (a finding behind several items is split between them)" if traced_only else "")
+        + f"; bands under {VALUE_MIN_PX} px carry no number."
+    )
     headings = ["incident severity", "finding status", "follow-up", "roadmap item" if traced_only else "roadmap"]
     used = [c for c in columns if c]
     rows = max(len(c) for c in used)
-    fig = alluvial(used, {k: (float(v[0]), str(v[1])) for k, v in flows.items()}, column_titles=headings,
-                   width=width, height=height or max(SLIDE[1], 170 + 42 * rows), margin_top=130)
+    fig = alluvial(
+        used,
+        {k: (float(v[0]), str(v[1])) for k, v in flows.items()},
+        column_titles=headings,
+        width=width,
+        height=height or max(SLIDE[1], 170 + 42 * rows),
+        margin_top=130,
+    )
     style(fig, title, subtitle=sub, width=width)
     fig.update_layout(margin={"l": 20, "r": 20, "b": 20, "t": 130})
     return fig
 
 
-def untraced_table_figure(untraced: pd.DataFrame, *, title: str = "Roadmap items no incident motivated",
-                          subtitle: str | None = None) -> go.Figure:
+def untraced_table_figure(
+    untraced: pd.DataFrame, *, title: str = "Roadmap items no incident motivated", subtitle: str | None = None
+) -> go.Figure:
     """The untraced roadmap items (item, title, quarter) as a table."""
-    fig = go.Figure(go.Table(
-        columnwidth=[110, 420, 80],
-        header={"values": ["<b>item</b>", "<b>title</b>", "<b>quarter</b>"], "fill_color": "#E8E8E8",
-                "align": "left", "height": 28},
-        cells={"values": [untraced["item"].tolist(), untraced["title"].tolist(),
-                          untraced["quarter"].fillna("–").tolist()],
-               "fill_color": "#FFF7EC", "align": "left", "height": 26},
-    ))
-    style(fig, title, subtitle=subtitle or f"{len(untraced)} roadmap items with no finding behind them: "
-                                           "work the learning loop did not ask for (or links nobody recorded)",
-          width=SLIDE[0], height=max(260, 190 + 27 * len(untraced)))
+    fig = go.Figure(
+        go.Table(
+            columnwidth=[110, 420, 80],
+            header={
+                "values": ["<b>item</b>", "<b>title</b>", "<b>quarter</b>"],
+                "fill_color": "#E8E8E8",
+                "align": "left",
+                "height": 28,
+            },
+            cells={
+                "values": [
+                    untraced["item"].tolist(),
+                    untraced["title"].tolist(),
+                    untraced["quarter"].fillna("–").tolist(),
+                ],
+                "fill_color": "#FFF7EC",
+                "align": "left",
+                "height": 26,
+            },
+        )
+    )
+    style(
+        fig,
+        title,
+        subtitle=subtitle
+        or f"{len(untraced)} roadmap items with no finding behind them: "
+        "work the learning loop did not ask for (or links nobody recorded)",
+        width=SLIDE[0],
+        height=max(260, 190 + 27 * len(untraced)),
+    )
     fig.update_layout(margin={"l": 20, "r": 20, "b": 20})
     return fig
 
 
 def followup_table(followup: pd.DataFrame) -> pd.DataFrame:
     """Findings by incident severity, status and follow-up (the flows of the findings Sankey), with a count."""
-    df = followup.assign(severity=[severity_label(s) for s in followup["severity"]],
-                         roadmap=["on the roadmap" if items else NOT_ON_ROADMAP for items in followup["roadmap_items"]])
+    df = followup.assign(
+        severity=[severity_label(s) for s in followup["severity"]],
+        roadmap=["on the roadmap" if items else NOT_ON_ROADMAP for items in followup["roadmap_items"]],
+    )
     out = df.groupby(["severity", "status", "follow_up", "roadmap"]).size().rename("findings").reset_index()
     return out.sort_values(["severity", "findings"], ascending=[True, False], kind="stable").reset_index(drop=True)
 
 
 def roadmap_table(followup: pd.DataFrame, titles: Mapping[str, str]) -> pd.DataFrame:
     """Every roadmap item with findings behind it: title, findings, incidents."""
-    rows = [(item, row.finding, row.incident) for row in followup.itertuples(index=False)
-            for item in row.roadmap_items]
+    rows = [(item, row.finding, row.incident) for row in followup.itertuples(index=False) for item in row.roadmap_items]
     df = pd.DataFrame(rows, columns=["item", "finding", "incident"])
     if df.empty:
         return pd.DataFrame(columns=["item", "title", "findings", "incidents"])

@@ -99,19 +99,31 @@ def _print_version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
-                                                help="Print the version and exit.")] = False) -> None:
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
     """incident-kb: turn post-incident reviews into a learning loop, in one graph."""
+
 
 EngineOpt = Annotated[
     str | None,
-    typer.Option("--engine", "-e", help="ladybug (embedded) or neo4j; default: neo4j if NEO4J_URI is set.",
-                 envvar="KB_ENGINE", show_default=False),
+    typer.Option(
+        "--engine",
+        "-e",
+        help="ladybug (embedded) or neo4j; default: neo4j if NEO4J_URI is set.",
+        envvar="KB_ENGINE",
+        show_default=False,
+    ),
 ]
 DbOpt = Annotated[
     Path | None,
-    typer.Option("--db", help="Path of the embedded database (default: $KB_DB or ~/.local/share/incident-kb).",
-                 show_default=False),
+    typer.Option(
+        "--db",
+        help="Path of the embedded database (default: $KB_DB or ~/.local/share/incident-kb).",
+        show_default=False,
+    ),
 ]
 
 QuietOpt = Annotated[bool, typer.Option("--quiet", help="Print no progress, only the result.")]

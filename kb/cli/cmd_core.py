@@ -23,6 +23,7 @@ def init(engine: EngineOpt = None, db: DbOpt = None) -> None:
 def schema() -> None:
     """Print the Event Packet JSON Schema (for editors and validators)."""
     from kb.model import EventPacket
+
     typer.echo(json.dumps(EventPacket.model_json_schema(), indent=2))
 
 
@@ -46,10 +47,18 @@ def ingest(
     if missing:
         raise fail(f"no such file or folder: {', '.join(map(str, missing))}")
     files = list(packet_files(paths))
-    with open_kb(engine, db) as kbase, Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err_console, transient=True, disable=quiet,
-    ) as progress:
+    with (
+        open_kb(engine, db) as kbase,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+            disable=quiet,
+        ) as progress,
+    ):
         check = progress.add_task("validating", total=len(files))
         write = progress.add_task("writing", total=None)
         report = kbase.ingest_paths(
@@ -61,8 +70,10 @@ def ingest(
         err_console.print(f"[red]rejected[/red] {esc(rejected.file)}")
         for problem in rejected.problems:
             err_console.print(f"  {problem.field}: {problem.expected}", markup=False, highlight=False)
-    console.print(f"accepted {len(report.accepted)} file(s), rejected {len(report.rejected)}; "
-                  f"{report.rows} rows in {report.seconds:.1f} s")
+    console.print(
+        f"accepted {len(report.accepted)} file(s), rejected {len(report.rejected)}; "
+        f"{report.rows} rows in {report.seconds:.1f} s"
+    )
     if not report.ok:
         raise typer.Exit(1)
 
@@ -77,14 +88,16 @@ def stats(engine: EngineOpt = None, db: DbOpt = None, fmt: Annotated[Format, For
 @app.command()
 def query(
     name: Annotated[str | None, typer.Argument(help="A query of the catalogue (cypher/NAME.cypher).")] = None,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p",
-                                                    help="NAME=VALUE; VALUE is parsed as JSON when it can be.")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE; VALUE is parsed as JSON when it can be.")
+    ] = None,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: Annotated[Format, FormatOpt] = Format.TABLE,
 ) -> None:
     """Run a named query from the catalogue; without a name, list the catalogue."""
     from kb.graph import catalogue
+
     if name is None:
         width = max(map(len, catalogue.names()), default=0)
         for n in catalogue.names():
@@ -103,8 +116,10 @@ def query(
         raise fail(f"no query named {name!r}; `kb query` lists the catalogue")
     missing = [p for p in catalogue.parameters(name) if p not in params]
     if missing:
-        raise fail(f"query {name} needs --param {missing[0]}=VALUE"
-                   + (f" (and {', '.join(missing[1:])})" if missing[1:] else "")
-                   + f"; {catalogue.description(name)}")
+        raise fail(
+            f"query {name} needs --param {missing[0]}=VALUE"
+            + (f" (and {', '.join(missing[1:])})" if missing[1:] else "")
+            + f"; {catalogue.description(name)}"
+        )
     with open_kb(engine, db, read_only=True) as kbase:
         print_frame(kbase.query(name, **params), fmt)

@@ -18,12 +18,19 @@ def demo(
     incidents: Annotated[int, typer.Option(help="How many incidents to generate.", min=10)] = 320,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same corpus.")] = 7,
     out: Annotated[Path, typer.Option(help="Where the packet files, roadmap.yaml and truth.json go.")] = Path(
-        "demo-output"),
+        "demo-output"
+    ),
     engine: EngineOpt = None,
     db: DbOpt = None,
     keep: Annotated[bool, typer.Option("--keep", help="Add to the database instead of starting afresh.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Empty a database that holds more than demo data, and "
-                                        "overwrite files in OUT that an earlier demo did not write.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Empty a database that holds more than demo data, and "
+            "overwrite files in OUT that an earlier demo did not write.",
+        ),
+    ] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Generate a deterministic demo corpus, load it into the knowledge base and summarise it.
@@ -48,26 +55,51 @@ def demo(
             if not sys.stdin.isatty():
                 raise fail(risk)
             err_console.print(f"[yellow]warning:[/yellow] {risk}", highlight=False)
-            if not typer.confirm(f"Empty {kbase.description} and load the demo?", default=False,
-                                 err=True):
+            if not typer.confirm(f"Empty {kbase.description} and load the demo?", default=False, err=True):
                 raise fail("nothing changed", 1)
             force_db = True
         else:
             force_db = force
         try:
-            corpus = replace_with_demo(kbase, incidents=incidents, seed=seed, out=out, keep=keep,
-                                       force=force_db, files_force=force, progress=say)
+            corpus = replace_with_demo(
+                kbase,
+                incidents=incidents,
+                seed=seed,
+                out=out,
+                keep=keep,
+                force=force_db,
+                files_force=force,
+                progress=say,
+            )
         except DemoError as exc:
             raise fail(str(exc)) from None
         stats = kbase.stats().set_index("name")["count"]
         elapsed = time.perf_counter() - started
-        console.print(f"[bold]demo corpus[/bold] seed {seed}: {len(corpus.packets)} incidents loaded into "
-                      f"{kbase.description} in {elapsed:.1f} s")
+        console.print(
+            f"[bold]demo corpus[/bold] seed {seed}: {len(corpus.packets)} incidents loaded into "
+            f"{kbase.description} in {elapsed:.1f} s"
+        )
         console.print(f"packets written to {out / 'packets'}; ground truth in {out / 'truth.json'}")
-        summary = stats.loc[["Incident", "Service", "Team", "Analysis", "Factor", "Theme", "Barrier",
-                             "Finding", "WorkItem", "Objective", "RoadmapItem", "RELATED_TO"]].reset_index()
+        summary = stats.loc[
+            [
+                "Incident",
+                "Service",
+                "Team",
+                "Analysis",
+                "Factor",
+                "Theme",
+                "Barrier",
+                "Finding",
+                "WorkItem",
+                "Objective",
+                "RoadmapItem",
+                "RELATED_TO",
+            ]
+        ].reset_index()
         print_frame(summary, title="what is in the graph")
         clusters = ", ".join(f"{c.name} ({len(c.incidents)} incidents)" for c in corpus.truth.clusters)
         console.print(f"planted clusters: {clusters}")
-        console.print("next: [bold]kb clusters[/bold], [bold]kb check --all[/bold], [bold]kb metrics[/bold], "
-                      "or open notebooks/ in JupyterLab")
+        console.print(
+            "next: [bold]kb clusters[/bold], [bold]kb check --all[/bold], [bold]kb metrics[/bold], "
+            "or open notebooks/ in JupyterLab"
+        )

@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     pass
 
 FmtOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people; json or csv for programs.")]
-AsOf = Annotated[str | None, typer.Option("--as-of", help="Measure as of this ISO 8601 date or time "
-                                          "(default: now, UTC).", show_default=False)]
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Measure as of this ISO 8601 date or time (default: now, UTC).", show_default=False),
+]
 
 
 class CostBy(StrEnum):
@@ -48,17 +50,40 @@ def _fmt_days(v: object) -> str:
 
 @app.command()
 def effect(
-    subject: Annotated[str | None, typer.Argument(help="theme:SLUG, barrier:SLUG, cluster:N (or a bare slug or "
-                                                 "cluster name); default: every pattern with work items.",
-                                                 show_default=False)] = None,
+    subject: Annotated[
+        str | None,
+        typer.Argument(
+            help="theme:SLUG, barrier:SLUG, cluster:N (or a bare slug or "
+            "cluster name); default: every pattern with work items.",
+            show_default=False,
+        ),
+    ] = None,
     as_of: AsOf = None,
-    all_fixes: Annotated[bool, typer.Option("--all-fixes", help="One row per commitment (each analysis that "
-                                            "named the pattern with work items), not only the first.")] = False,
-    target: Annotated[float, typer.Option("--target", min=0.01, max=0.99, help="Rate ratio a fix must "
-                                          "reach to count; 'did not work' means the CI rules it out.")] = 0.5,
-    show_repeats: Annotated[bool, typer.Option("--repeats", help="List the repeat incidents instead, split "
-                                               "into 'fix not yet shipped' and 'fix shipped and it came "
-                                               "back'.")] = False,
+    all_fixes: Annotated[
+        bool,
+        typer.Option(
+            "--all-fixes",
+            help="One row per commitment (each analysis that named the pattern with work items), not only the first.",
+        ),
+    ] = False,
+    target: Annotated[
+        float,
+        typer.Option(
+            "--target",
+            min=0.01,
+            max=0.99,
+            help="Rate ratio a fix must reach to count; 'did not work' means the CI rules it out.",
+        ),
+    ] = 0.5,
+    show_repeats: Annotated[
+        bool,
+        typer.Option(
+            "--repeats",
+            help="List the repeat incidents instead, split "
+            "into 'fix not yet shipped' and 'fix shipped and it came "
+            "back'.",
+        ),
+    ] = False,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
@@ -74,37 +99,56 @@ def effect(
     with open_kb(engine, db) as kbase:
         if show_repeats:
             df = classify_repeats(kbase, as_of=when)
-            print_frame(df, fmt, title=f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)",
-                        empty="no repeats")
+            print_frame(
+                df, fmt, title=f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)", empty="no repeats"
+            )
             return
         try:
             df = fix_effects(kbase, subject, as_of=when, fixes="all" if all_fixes else "first", target=target)
         except UnknownPattern as exc:
             raise fail(f"SUBJECT {exc.args[0]}") from None
     if fmt is Format.TABLE and not df.empty:
-        df = pd.DataFrame({
-            "pattern": df["kind"] + ":" + df["subject"] + [f" ({n})" if k == "cluster" else ""
-                                                           for k, n in zip(df["kind"], df["name"], strict=True)],
-            "fix (shipped)": [f"{f} ({s:%Y-%m-%d})" if pd.notna(s) else f"{f} ({o} open)" for f, s, o in zip(
-                df["fix_incident"], df["shipped_at"], df["open_work_items"], strict=True)],
-            "before n/days": [f"{n:.0f}/{_fmt_days(d)}" if pd.notna(n) else "" for n, d in zip(
-                df["before_incidents"], df["before_days"], strict=True)],
-            "after n/days": [f"{n:.0f}/{_fmt_days(d)}" if pd.notna(n) else "" for n, d in zip(
-                df["after_incidents"], df["after_days"], strict=True)],
-            "rate ratio (95% CI)": ["" if pd.isna(r) else f"{r:.2f} ({lo:.2f}-{hi:.2f})" for r, lo, hi in zip(
-                df["rate_ratio"], df["ci_low"], df["ci_high"], strict=True)],
-            "verdict": df["verdict"],
-            "repeats unshipped/came back": [f"{a}/{b}" for a, b in zip(df["repeats_unshipped"],
-                                                                       df["repeats_came_back"], strict=True)],
-        })
-    print_frame(df, fmt, title=f"effect of fixes as of {when:%Y-%m-%d} (rates per 90 days, exposure in days)",
-                empty="no theme, barrier or cluster has findings with work items")
+        df = pd.DataFrame(
+            {
+                "pattern": df["kind"]
+                + ":"
+                + df["subject"]
+                + [f" ({n})" if k == "cluster" else "" for k, n in zip(df["kind"], df["name"], strict=True)],
+                "fix (shipped)": [
+                    f"{f} ({s:%Y-%m-%d})" if pd.notna(s) else f"{f} ({o} open)"
+                    for f, s, o in zip(df["fix_incident"], df["shipped_at"], df["open_work_items"], strict=True)
+                ],
+                "before n/days": [
+                    f"{n:.0f}/{_fmt_days(d)}" if pd.notna(n) else ""
+                    for n, d in zip(df["before_incidents"], df["before_days"], strict=True)
+                ],
+                "after n/days": [
+                    f"{n:.0f}/{_fmt_days(d)}" if pd.notna(n) else ""
+                    for n, d in zip(df["after_incidents"], df["after_days"], strict=True)
+                ],
+                "rate ratio (95% CI)": [
+                    "" if pd.isna(r) else f"{r:.2f} ({lo:.2f}-{hi:.2f})"
+                    for r, lo, hi in zip(df["rate_ratio"], df["ci_low"], df["ci_high"], strict=True)
+                ],
+                "verdict": df["verdict"],
+                "repeats unshipped/came back": [
+                    f"{a}/{b}" for a, b in zip(df["repeats_unshipped"], df["repeats_came_back"], strict=True)
+                ],
+            }
+        )
+    print_frame(
+        df,
+        fmt,
+        title=f"effect of fixes as of {when:%Y-%m-%d} (rates per 90 days, exposure in days)",
+        empty="no theme, barrier or cluster has findings with work items",
+    )
 
 
 @app.command()
 def cost(
-    by: Annotated[CostBy, typer.Option("--by", help="Sum per incident, theme, barrier, service, team or "
-                                       "cluster.")] = CostBy.THEME,
+    by: Annotated[
+        CostBy, typer.Option("--by", help="Sum per incident, theme, barrier, service, team or cluster.")
+    ] = CostBy.THEME,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many rows.")] = 20,
     engine: EngineOpt = None,
     db: DbOpt = None,
@@ -130,10 +174,18 @@ def cost(
 
 @app.command()
 def whatif(
-    barrier: Annotated[str | None, typer.Option("--barrier", help="A barrier slug: the incidents it would "
-                                                "have prevented had it held.", show_default=False)] = None,
-    theme: Annotated[str | None, typer.Option("--theme", help="A theme slug: the incidents a fix of it "
-                                              "would have prevented.", show_default=False)] = None,
+    barrier: Annotated[
+        str | None,
+        typer.Option(
+            "--barrier", help="A barrier slug: the incidents it would have prevented had it held.", show_default=False
+        ),
+    ] = None,
+    theme: Annotated[
+        str | None,
+        typer.Option(
+            "--theme", help="A theme slug: the incidents a fix of it would have prevented.", show_default=False
+        ),
+    ] = None,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
@@ -154,23 +206,34 @@ def whatif(
     if fmt is not Format.TABLE:
         print_frame(df, fmt)
         return
-    print_frame(df.drop(columns=["subject_factors"]), fmt, title=f"incidents with {kind} {slug} on a causal path",
-                empty=f"no incident has {kind} {slug} on a path to its impact")
+    print_frame(
+        df.drop(columns=["subject_factors"]),
+        fmt,
+        title=f"incidents with {kind} {slug} on a causal path",
+        empty=f"no incident has {kind} {slug} on a path to its impact",
+    )
     t = result.total
     money = "unknown" if pd.isna(t["revenue"]) else f"{t['revenue']:,.0f}"
     hours = "unknown" if pd.isna(t["responder_hours"]) else f"{t['responder_hours']:,.0f}"
-    console.print(f"{int(t['incidents'])} of {len(df)} would have been prevented: revenue impact {money}, "
-                  f"responder hours {hours}" + (f" (missing: {t['missing']})" if t["missing"] else ""))
+    console.print(
+        f"{int(t['incidents'])} of {len(df)} would have been prevented: revenue impact {money}, "
+        f"responder hours {hours}" + (f" (missing: {t['missing']})" if t["missing"] else "")
+    )
 
 
 @app.command()
 def followups(
     overdue: Annotated[bool, typer.Option("--overdue", help="Only the overdue ones.")] = False,
-    owner: Annotated[str | None, typer.Option("--owner", help="Only this owner's (team or person).",
-                                              show_default=False)] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Only this owner's (team or person).", show_default=False)
+    ] = None,
     as_of: AsOf = None,
-    config: Annotated[Path | None, typer.Option("--config", help="kb.toml with [policy.SEVn] due_days "
-                                                "(default: the nearest kb.toml).", show_default=False)] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", help="kb.toml with [policy.SEVn] due_days (default: the nearest kb.toml).", show_default=False
+        ),
+    ] = None,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
@@ -191,7 +254,8 @@ def followups(
     late = int(df["overdue"].sum()) if len(df) else 0
     if fmt is Format.TABLE:
         df = df.drop(columns=["finding"])
-    print_frame(df, fmt, title=f"{len(df)} open follow-up(s), {late} overdue as of {when:%Y-%m-%d}",
-                empty="no open follow-ups")
+    print_frame(
+        df, fmt, title=f"{len(df)} open follow-up(s), {late} overdue as of {when:%Y-%m-%d}", empty="no open follow-ups"
+    )
     if fmt is Format.TABLE:
         err_console.print(f"{late} overdue")

@@ -16,14 +16,17 @@ if TYPE_CHECKING:  # the importers are loaded by the commands that run them: `kb
     from ingest import pagerduty as pd_ingest
     from ingest.markdown import FileReport
 
-import_app = typer.Typer(help="Import post-mortems from outside formats (markdown documents, PagerDuty JSON).",
-                         no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import post-mortems from outside formats (markdown documents, PagerDuty JSON).", no_args_is_help=True
+)
 app.add_typer(import_app, name="import")
 
 # Our own declaration of --format (kb.cli.output.FormatOpt passes "--format" as the default value).
 ReportFormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people; json or csv for programs.")]
-OutDirOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write each packet as DIR/ID.yaml.",
-                                                 file_okay=False, show_default=False)]
+OutDirOpt = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", help="Write each packet as DIR/ID.yaml.", file_okay=False, show_default=False),
+]
 
 
 def _missing(paths: list[Path]) -> None:
@@ -36,8 +39,9 @@ def _missing(paths: list[Path]) -> None:
 def import_markdown(
     paths: Annotated[list[Path], typer.Argument(help="Post-mortem documents (.md) or folders of them.")],
     out: OutDirOpt = None,
-    ingest: Annotated[bool, typer.Option("--ingest", help="Load the imported packets into the knowledge base.")]
-    = False,
+    ingest: Annotated[
+        bool, typer.Option("--ingest", help="Load the imported packets into the knowledge base.")
+    ] = False,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: ReportFormatOpt = Format.TABLE,
@@ -69,19 +73,30 @@ def import_markdown(
     if fmt is Format.JSON:
         typer.echo(json.dumps([r.as_dict() for r in reports], indent=2, ensure_ascii=False))
     else:
-        table = pd.DataFrame([{
-            "document": rep.incident or rep.file.stem[:24], "status": rep.status, "template": rep.template,
-            "events": rep.timeline_events, "factors": rep.factors, "findings": rep.findings,
-            "ttd": rep.as_dict()["ttd_minutes"], "ttr": rep.as_dict()["ttr_minutes"],
-        } for rep in reports])
+        table = pd.DataFrame(
+            [
+                {
+                    "document": rep.incident or rep.file.stem[:24],
+                    "status": rep.status,
+                    "template": rep.template,
+                    "events": rep.timeline_events,
+                    "factors": rep.factors,
+                    "findings": rep.findings,
+                    "ttd": rep.as_dict()["ttd_minutes"],
+                    "ttr": rep.as_dict()["ttr_minutes"],
+                }
+                for rep in reports
+            ]
+        )
         print_frame(table, fmt, title="markdown import")
         if fmt is Format.TABLE:
             for rep in reports:
                 _print_report(rep)
     failed = [rep for rep in reports if rep.status == "failed"]
     templates = sum(rep.status == "template" for rep in reports)
-    summary = (f"imported {len(packets)} of {len(reports)} file(s); {templates} template(s) skipped; "
-               f"{len(failed)} failed")
+    summary = (
+        f"imported {len(packets)} of {len(reports)} file(s); {templates} template(s) skipped; {len(failed)} failed"
+    )
     if written:
         summary += f"; wrote {len(written)} packet(s) to {out}"
     if ingest:
@@ -113,12 +128,20 @@ def _print_report(r: FileReport) -> None:
 @import_app.command("pagerduty")
 def import_pagerduty(
     files: Annotated[list[Path], typer.Argument(help="PagerDuty REST API v2 JSON: incidents and their log entries.")],
-    merge_into: Annotated[str | None, typer.Option(
-        "--merge-into", help='A folder of packet files, or "graph": merge into the packet of the same incident '
-        "(same id, or tagged pagerduty:ID), or add a new one there.", show_default=False)] = None,
+    merge_into: Annotated[
+        str | None,
+        typer.Option(
+            "--merge-into",
+            help='A folder of packet files, or "graph": merge into the packet of the same incident '
+            "(same id, or tagged pagerduty:ID), or add a new one there.",
+            show_default=False,
+        ),
+    ] = None,
     out: OutDirOpt = None,
-    as_key: Annotated[str | None, typer.Option(
-        "--as", help="The incident id to merge into (one PagerDuty incident only).", show_default=False)] = None,
+    as_key: Annotated[
+        str | None,
+        typer.Option("--as", help="The incident id to merge into (one PagerDuty incident only).", show_default=False),
+    ] = None,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: ReportFormatOpt = Format.TABLE,
@@ -153,10 +176,17 @@ def import_pagerduty(
 
 
 def _row(rep: pd_ingest.MergeReport, where: str) -> dict[str, object]:
-    return {"incident": rep.incident, "pagerduty": rep.pagerduty_id, "action": "created" if rep.created else "merged",
-            "added_events": rep.added_events, "already_present": rep.already_present,
-            "filled": ", ".join(rep.filled), "conflicts": "; ".join(rep.conflicts),
-            "skipped": ", ".join(f"{k} x{v}" for k, v in sorted(rep.skipped_types.items())), "into": where}
+    return {
+        "incident": rep.incident,
+        "pagerduty": rep.pagerduty_id,
+        "action": "created" if rep.created else "merged",
+        "added_events": rep.added_events,
+        "already_present": rep.already_present,
+        "filled": ", ".join(rep.filled),
+        "conflicts": "; ".join(rep.conflicts),
+        "skipped": ", ".join(f"{k} x{v}" for k, v in sorted(rep.skipped_types.items())),
+        "into": where,
+    }
 
 
 class ExportFormat(StrEnum):
@@ -167,10 +197,20 @@ class ExportFormat(StrEnum):
 @app.command()
 def export(
     incident: Annotated[str, typer.Argument(help="The incident id.")],
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="yaml: an Event Packet that re-ingests to "
-                                              "the same graph; markdown: the readable review.")] = ExportFormat.YAML,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to FILE instead of standard output.",
-                                             dir_okay=False, show_default=False)] = None,
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="yaml: an Event Packet that re-ingests to the same graph; markdown: the readable review.",
+        ),
+    ] = ExportFormat.YAML,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write to FILE instead of standard output.", dir_okay=False, show_default=False
+        ),
+    ] = None,
     engine: EngineOpt = None,
     db: DbOpt = None,
 ) -> None:

@@ -43,8 +43,10 @@ class By(StrEnum):
     MONTH = "month"
 
 
-AsOfOpt = Annotated[str | None, typer.Option(
-    "--as-of", help="The moment to measure at, ISO 8601 (default: now, UTC).", show_default=False)]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="The moment to measure at, ISO 8601 (default: now, UTC).", show_default=False),
+]
 
 
 def _as_of(value: str | None) -> datetime:
@@ -77,17 +79,36 @@ def _require_incident(kbase: KnowledgeBase, incident: str) -> None:
 @app.command()
 def gate(
     incident: Annotated[str, typer.Argument(help="The incident whose findings to gate.")],
-    export: Annotated[Export | None, typer.Option("--export", help="Write the findings that need a work item "
-                                                  "as a file for Jira's CSV importer.")] = None,
+    export: Annotated[
+        Export | None,
+        typer.Option("--export", help="Write the findings that need a work item as a file for Jira's CSV importer."),
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="File to write with --export.")] = None,
-    push: Annotated[bool, typer.Option("--push", help="Create the missing Jira issues through the REST API "
-                                       "(JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN, JIRA_PROJECT).")] = False,
+    push: Annotated[
+        bool,
+        typer.Option(
+            "--push",
+            help="Create the missing Jira issues through the REST API "
+            "(JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN, JIRA_PROJECT).",
+        ),
+    ] = False,
     high_impact: Annotated[int, typer.Option(min=1, max=5, help="Impact from which a finding is high-impact.")] = 4,
-    feasible_effort: Annotated[int, typer.Option(min=1, max=5, help="Effort up to which a finding is "
-                                                 "feasible (high-impact feasible findings must be work items).")] = 2,
-    weight: Annotated[str, typer.Option("--weight", help="Order the findings by impact/effort (count) or by "
-                                        "the cost of the most costly theme or barrier each addresses (cost).")] = (
-        "count"),
+    feasible_effort: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=5,
+            help="Effort up to which a finding is feasible (high-impact feasible findings must be work items).",
+        ),
+    ] = 2,
+    weight: Annotated[
+        str,
+        typer.Option(
+            "--weight",
+            help="Order the findings by impact/effort (count) or by "
+            "the cost of the most costly theme or barrier each addresses (cost).",
+        ),
+    ] = ("count"),
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: Annotated[Format, FormatOpt] = Format.TABLE,
@@ -119,23 +140,46 @@ def gate(
             from kb.analysis.cost import finding_costs
 
             findings = findings.merge(finding_costs(kbase, findings["finding"].tolist()), on="finding", how="left")
-            findings = findings.sort_values(["revenue", "responder_hours"], ascending=False, na_position="last",
-                                            kind="stable")
+            findings = findings.sort_values(
+                ["revenue", "responder_hours"], ascending=False, na_position="last", kind="stable"
+            )
     if fmt is Format.TABLE:
         grid = matrix(findings).reset_index()
         grid.columns = ["impact \\ effort", *[str(c) for c in grid.columns[1:]]]
         print_frame(grid, fmt, title=f"{incident}: findings by impact (rows) and effort (columns)")
     cost_cols = ["pattern", "revenue", "responder_hours", "cost_missing"] if weight == "cost" else []
-    shown = findings[["local_id", "impact", "effort", "quadrant", "status", "disposition", "work_items",
-                      "objectives", "problem", *cost_cols]].rename(columns={"local_id": "finding"})
+    shown = findings[
+        [
+            "local_id",
+            "impact",
+            "effort",
+            "quadrant",
+            "status",
+            "disposition",
+            "work_items",
+            "objectives",
+            "problem",
+            *cost_cols,
+        ]
+    ].rename(columns={"local_id": "finding"})
     if fmt is Format.TABLE:
-        shown = shown.assign(tracked_by=[w + o for w, o in zip(shown["work_items"], shown["objectives"],
-                                                               strict=True)])
-        shown = shown[["finding", "impact", "effort", "quadrant", "status", "disposition", "tracked_by",
-                       "problem", *cost_cols]].rename(columns={"impact": "I", "effort": "E"})
+        shown = shown.assign(tracked_by=[w + o for w, o in zip(shown["work_items"], shown["objectives"], strict=True)])
+        shown = shown[
+            ["finding", "impact", "effort", "quadrant", "status", "disposition", "tracked_by", "problem", *cost_cols]
+        ].rename(columns={"impact": "I", "effort": "E"})
     if fmt is Format.JSON:  # the gate's status beside its findings, as the exit status says it
-        typer.echo(json.dumps({"incident": incident, "status": status["status"], "reason": status["reason"] or None,
-                               "findings": records(shown)}, indent=2, ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                {
+                    "incident": incident,
+                    "status": status["status"],
+                    "reason": status["reason"] or None,
+                    "findings": records(shown),
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         if fmt is Format.CSV:
             shown = shown.assign(gate_status=status["status"])
@@ -168,8 +212,13 @@ def _push(kbase: KnowledgeBase, incident: str, rules: GateRules) -> None:
 @sync_app.command("jira")
 def sync_jira(
     file: Annotated[Path, typer.Argument(help="A CSV exported from Jira's issue search (Export > CSV).")],
-    timezone: Annotated[str, typer.Option("--timezone", help="Time zone of the export's dates (Jira writes the "
-                                          "exporting user's zone without an offset).")] = "UTC",
+    timezone: Annotated[
+        str,
+        typer.Option(
+            "--timezone",
+            help="Time zone of the export's dates (Jira writes the exporting user's zone without an offset).",
+        ),
+    ] = "UTC",
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: Annotated[Format, FormatOpt] = Format.TABLE,
@@ -189,31 +238,52 @@ def sync_jira(
         except JiraCsvError as exc:
             raise fail(str(exc)) from None
     print_frame(report.changes, fmt, title="work items updated", empty="no work item changed")
-    err_console.print(f"{len(report.changes)} updated, {report.unchanged} unchanged, "
-                      f"{len(report.unknown)} issue key(s) not in the knowledge base"
-                      + (f": {', '.join(report.unknown[:10])}" if report.unknown else ""))
+    err_console.print(
+        f"{len(report.changes)} updated, {report.unchanged} unchanged, "
+        f"{len(report.unknown)} issue key(s) not in the knowledge base"
+        + (f": {', '.join(report.unknown[:10])}" if report.unknown else "")
+    )
 
 
 @okr_app.command("propose")
 def okr_propose(
-    min_incidents: Annotated[int, typer.Option("--min-incidents", min=1,
-                                               help="Propose for what recurs in at least this many incidents.")] = 3,
-    window_days: Annotated[int, typer.Option("--window-days", min=1,
-                                             help="Count incidents started in this many days before --as-of.")] = 180,
-    reduction: Annotated[float, typer.Option("--reduction", min=0.01, max=1.0,
-                                             help="The reduction target (0.5 halves the incidents).")] = 0.5,
+    min_incidents: Annotated[
+        int, typer.Option("--min-incidents", min=1, help="Propose for what recurs in at least this many incidents.")
+    ] = 3,
+    window_days: Annotated[
+        int, typer.Option("--window-days", min=1, help="Count incidents started in this many days before --as-of.")
+    ] = 180,
+    reduction: Annotated[
+        float, typer.Option("--reduction", min=0.01, max=1.0, help="The reduction target (0.5 halves the incidents).")
+    ] = 0.5,
     as_of: AsOfOpt = None,
     fmt: Annotated[OkrFormat, typer.Option("--format", "-f", help="markdown for people, csv for sheets.")] = (
-        OkrFormat.MARKDOWN),
+        OkrFormat.MARKDOWN
+    ),
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of the terminal.")] = None,
-    save: Annotated[bool, typer.Option("--save", help="Store the drafts as Objective nodes (origin okr-draft) "
-                                       "proposed from their agreed findings.")] = False,
-    weight: Annotated[str, typer.Option("--weight", help="count (incidents) or cost: rank the drafts by the "
-                                        "revenue impact, then responder hours, of their evidence.")] = "count",
-    business_case: Annotated[str | None, typer.Option(
-        "--business-case", help="Instead, write the business case of this cluster (number or name from "
-        "`kb clusters`): its incidents, their cost, the trend, what was tried and its measured effect.",
-        show_default=False)] = None,
+    save: Annotated[
+        bool,
+        typer.Option(
+            "--save", help="Store the drafts as Objective nodes (origin okr-draft) proposed from their agreed findings."
+        ),
+    ] = False,
+    weight: Annotated[
+        str,
+        typer.Option(
+            "--weight",
+            help="count (incidents) or cost: rank the drafts by the "
+            "revenue impact, then responder hours, of their evidence.",
+        ),
+    ] = "count",
+    business_case: Annotated[
+        str | None,
+        typer.Option(
+            "--business-case",
+            help="Instead, write the business case of this cluster (number or name from "
+            "`kb clusters`): its incidents, their cost, the trend, what was tried and its measured effect.",
+            show_default=False,
+        ),
+    ] = None,
     engine: EngineOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -261,8 +331,13 @@ def okr_propose(
 
 @roadmap_app.command("import")
 def roadmap_import(
-    file: Annotated[Path, typer.Argument(help="Roadmap items as .yaml/.yml (list of key, title, quarter, "
-                                         "findings) or .csv (columns key, title, quarter, findings).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Roadmap items as .yaml/.yml (list of key, title, quarter, "
+            "findings) or .csv (columns key, title, quarter, findings)."
+        ),
+    ],
     engine: EngineOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -276,15 +351,18 @@ def roadmap_import(
             result = import_roadmap(kbase, file)
         except RoadmapError as exc:
             raise fail(str(exc)) from None
-    console.print(f"imported {result.items} roadmap item(s) with {result.links} link(s) to findings; "
-                  f"{len(result.untraced)} without a finding")
+    console.print(
+        f"imported {result.items} roadmap item(s) with {result.links} link(s) to findings; "
+        f"{len(result.untraced)} without a finding"
+    )
 
 
 @app.command("trace")
 def trace_cmd(
     item: Annotated[str | None, typer.Argument(help="A roadmap item key.")] = None,
-    show_untraced: Annotated[bool, typer.Option("--untraced", help="List roadmap items with no finding "
-                                                "behind them.")] = False,
+    show_untraced: Annotated[
+        bool, typer.Option("--untraced", help="List roadmap items with no finding behind them.")
+    ] = False,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: Annotated[Format, FormatOpt] = Format.TABLE,
@@ -296,16 +374,21 @@ def trace_cmd(
         raise fail("give a roadmap item, or --untraced (not both)")
     with open_kb(engine, db, read_only=True) as kbase:
         if show_untraced:
-            print_frame(untraced(kbase), fmt, title="roadmap items with no finding behind them",
-                        empty="every roadmap item traces to a finding")
+            print_frame(
+                untraced(kbase),
+                fmt,
+                title="roadmap items with no finding behind them",
+                empty="every roadmap item traces to a finding",
+            )
             return
         assert item is not None
         try:
             rows = trace(kbase, item)
         except UnknownRoadmapItem as exc:
             raise fail(str(exc.args[0])) from None
-    chain = rows[["finding", "finding_status", "analysis", "method", "published_at", "incident",
-                  "started_at", "statement"]].dropna(subset=["finding"])
+    chain = rows[
+        ["finding", "finding_status", "analysis", "method", "published_at", "incident", "started_at", "statement"]
+    ].dropna(subset=["finding"])
     if fmt is Format.TABLE:
         head = rows.iloc[0]
         console.print(f"[bold]{esc(item)}[/bold] {esc(head['title'])} ({esc(head['quarter'] or 'no quarter')})")

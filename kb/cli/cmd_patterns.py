@@ -18,9 +18,11 @@ if TYPE_CHECKING:  # pandas is loaded by the commands that use it: `kb --help` s
 # default value (and another module's Annotated use of that shared object changes it).
 FmtOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people; json or csv for programs.")]
 
-themes_app = typer.Typer(help="Suggest canonical themes for factors that have none, and accept them; learn "
-                         "themes from the corpus and apply a reviewer's decisions in bulk.",
-                         no_args_is_help=True)
+themes_app = typer.Typer(
+    help="Suggest canonical themes for factors that have none, and accept them; learn "
+    "themes from the corpus and apply a reviewer's decisions in bulk.",
+    no_args_is_help=True,
+)
 app.add_typer(themes_app, name="themes")
 
 
@@ -32,20 +34,41 @@ def _short_list(values: Any, limit: int = 3) -> str:
 
 @app.command()
 def clusters(
-    score: Annotated[bool, typer.Option("--score", help="Also print precision and recall against the demo "
-                                        "corpus' planted clusters (for a database loaded by `kb demo`).")] = False,
+    score: Annotated[
+        bool,
+        typer.Option(
+            "--score",
+            help="Also print precision and recall against the demo "
+            "corpus' planted clusters (for a database loaded by `kb demo`).",
+        ),
+    ] = False,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many clusters.")] = 20,
-    min_support: Annotated[int | None, typer.Option("--min-support", min=1, help="Incidents a pair of items must "
-                                                    "share to count (default: 3 or 0.5% of incidents).")] = None,
-    resolution: Annotated[float, typer.Option("--resolution", min=0.01, help="Leiden resolution: higher gives "
-                                              "smaller clusters.")] = 1.0,
-    window_days: Annotated[int, typer.Option("--window-days", min=1, help="Window for recent vs previous "
-                                             "counts (the trend).")] = 180,
-    demo_incidents: Annotated[int, typer.Option("--demo-incidents", help="With --score: n_incidents the demo "
-                                                "was generated with.")] = 320,
+    min_support: Annotated[
+        int | None,
+        typer.Option(
+            "--min-support",
+            min=1,
+            help="Incidents a pair of items must share to count (default: 3 or 0.5% of incidents).",
+        ),
+    ] = None,
+    resolution: Annotated[
+        float, typer.Option("--resolution", min=0.01, help="Leiden resolution: higher gives smaller clusters.")
+    ] = 1.0,
+    window_days: Annotated[
+        int, typer.Option("--window-days", min=1, help="Window for recent vs previous counts (the trend).")
+    ] = 180,
+    demo_incidents: Annotated[
+        int, typer.Option("--demo-incidents", help="With --score: n_incidents the demo was generated with.")
+    ] = 320,
     demo_seed: Annotated[int, typer.Option("--demo-seed", help="With --score: the demo's seed.")] = 7,
-    weight: Annotated[str, typer.Option("--weight", help="count (the score) or cost: rank by the summed revenue "
-                                        "impact, then responder hours, of each cluster's incidents.")] = "count",
+    weight: Annotated[
+        str,
+        typer.Option(
+            "--weight",
+            help="count (the score) or cost: rank by the summed revenue "
+            "impact, then responder hours, of each cluster's incidents.",
+        ),
+    ] = "count",
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
@@ -78,50 +101,80 @@ def clusters(
         if scored is None:
             print_frame(table, fmt)
             return
-        typer.echo(json.dumps({
-            "clusters": records(table),
-            "score": {"precision": scored.precision, "recall": scored.recall,
-                      "incident_precision": scored.incident_precision, "incident_recall": scored.incident_recall,
-                      "matches": records(scored.matches)},
-        }, indent=2, ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                {
+                    "clusters": records(table),
+                    "score": {
+                        "precision": scored.precision,
+                        "recall": scored.recall,
+                        "incident_precision": scored.incident_precision,
+                        "incident_recall": scored.incident_recall,
+                        "matches": records(scored.matches),
+                    },
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
-    view = pd.DataFrame({
-        "#": table["cluster"],
-        "themes and failed barriers": [_short_list([*t, *b], 6) for t, b in zip(table["themes"], table["barriers"],
-                                                                                 strict=True)],
-        "incidents": table["support"], "lift": table["lift"].round(1),
-        "spread": [f"{s} svc, {t} teams" for s, t in zip(table["spread_services"], table["spread_teams"],
-                                                        strict=True)],
-        "last seen": [d.date().isoformat() for d in table["last_seen"]],
-        "trend": table["trend"],
-        "findings (work done)": [f"{len(f)} ({d}/{w})" for f, d, w in zip(
-            table["findings"], table["work_items_done"], table["work_items"], strict=True)],
-    })
+    view = pd.DataFrame(
+        {
+            "#": table["cluster"],
+            "themes and failed barriers": [
+                _short_list([*t, *b], 6) for t, b in zip(table["themes"], table["barriers"], strict=True)
+            ],
+            "incidents": table["support"],
+            "lift": table["lift"].round(1),
+            "spread": [
+                f"{s} svc, {t} teams" for s, t in zip(table["spread_services"], table["spread_teams"], strict=True)
+            ],
+            "last seen": [d.date().isoformat() for d in table["last_seen"]],
+            "trend": table["trend"],
+            "findings (work done)": [
+                f"{len(f)} ({d}/{w})"
+                for f, d, w in zip(table["findings"], table["work_items_done"], table["work_items"], strict=True)
+            ],
+        }
+    )
     if weight == "cost":
         view = _cost_view(view, table)
     print_frame(view, fmt, title=f"{len(result.clusters)} recurring clusters", empty="no recurring clusters found")
     if scored is not None:
-        console.print(f"planted clusters: precision {scored.precision:.2f}, recall {scored.recall:.2f}; "
-                      f"evidence incidents: precision {scored.incident_precision:.2f}, "
-                      f"recall {scored.incident_recall:.2f}")
+        console.print(
+            f"planted clusters: precision {scored.precision:.2f}, recall {scored.recall:.2f}; "
+            f"evidence incidents: precision {scored.incident_precision:.2f}, "
+            f"recall {scored.incident_recall:.2f}"
+        )
         print_frame(scored.matches, fmt, title="planted -> found")
 
 
 @app.command()
 def hotspots(
-    by: Annotated[list[str] | None, typer.Option("--by", help="service, theme or barrier (repeatable; "
-                                                 "default: all three).")] = None,
+    by: Annotated[
+        list[str] | None, typer.Option("--by", help="service, theme or barrier (repeatable; default: all three).")
+    ] = None,
     window_days: Annotated[int, typer.Option("--window-days", min=1, help="Rolling window for recent counts.")] = 90,
-    major_severity: Annotated[int, typer.Option("--major-severity", min=1, max=5,
-                                                help="Severity at or above which an incident is major "
-                                                     "(1 = SEV1).")] = 2,
-    last_major: Annotated[int, typer.Option("--last-major", min=1, help="How many of the latest major "
-                                            "incidents to attribute.")] = 5,
-    tag: Annotated[list[str] | None, typer.Option("--tag", help="Tagged events to line up with "
-                                                  "(repeatable; default: campaign).")] = None,
+    major_severity: Annotated[
+        int,
+        typer.Option(
+            "--major-severity", min=1, max=5, help="Severity at or above which an incident is major (1 = SEV1)."
+        ),
+    ] = 2,
+    last_major: Annotated[
+        int, typer.Option("--last-major", min=1, help="How many of the latest major incidents to attribute.")
+    ] = 5,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Tagged events to line up with (repeatable; default: campaign).")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many subjects.")] = 20,
-    weight: Annotated[str, typer.Option("--weight", help="count (recent and major incidents) or cost: rank by "
-                                        "summed revenue impact, then responder hours.")] = "count",
+    weight: Annotated[
+        str,
+        typer.Option(
+            "--weight",
+            help="count (recent and major incidents) or cost: rank by summed revenue impact, then responder hours.",
+        ),
+    ] = "count",
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
@@ -138,8 +191,14 @@ def hotspots(
     if bad:
         raise fail(f"--by {bad[0]!r}: expected one of {', '.join(SUBJECT_KINDS)}")
     with open_kb(engine, db, read_only=True) as kbase:
-        df = find_hotspots(kbase, kinds, window_days=window_days, major_severity=major_severity,
-                           last_major=last_major, tags=tag if tag is not None else ["campaign"])
+        df = find_hotspots(
+            kbase,
+            kinds,
+            window_days=window_days,
+            major_severity=major_severity,
+            last_major=last_major,
+            tags=tag if tag is not None else ["campaign"],
+        )
         if weight not in ("count", "cost"):
             raise fail(f"--weight {weight!r}: expected count or cost")
         if weight == "cost":
@@ -150,15 +209,27 @@ def hotspots(
     costed = df
     if fmt is Format.TABLE and not df.empty:
         tags = tag if tag is not None else ["campaign"]
-        df = pd.DataFrame({
-            "kind": df["kind"], "subject": df["subject"], "incidents": df["incidents"],
-            f"last {window_days}d (before)": [f"{r} ({p})" for r, p in zip(df["recent"], df["previous"], strict=True)],
-            "by severity": [" ".join([*(f"S{s}:{r[f'sev{s}']}" for s in range(1, 6) if r[f"sev{s}"]),
-                                      *([f"?:{r['sev_unknown']}"] if r.get("sev_unknown") else [])])
-                            for r in df.to_dict("records")],
-            "last major": [f"{a}/{b}" for a, b in zip(df["last_major"], df["of_last_major"], strict=True)],
-            **{t: [f"{n} (x{lift:g})" for n, lift in zip(df[t], df[f"{t}_lift"], strict=True)] for t in tags},
-        })
+        df = pd.DataFrame(
+            {
+                "kind": df["kind"],
+                "subject": df["subject"],
+                "incidents": df["incidents"],
+                f"last {window_days}d (before)": [
+                    f"{r} ({p})" for r, p in zip(df["recent"], df["previous"], strict=True)
+                ],
+                "by severity": [
+                    " ".join(
+                        [
+                            *(f"S{s}:{r[f'sev{s}']}" for s in range(1, 6) if r[f"sev{s}"]),
+                            *([f"?:{r['sev_unknown']}"] if r.get("sev_unknown") else []),
+                        ]
+                    )
+                    for r in df.to_dict("records")
+                ],
+                "last major": [f"{a}/{b}" for a, b in zip(df["last_major"], df["of_last_major"], strict=True)],
+                **{t: [f"{n} (x{lift:g})" for n, lift in zip(df[t], df[f"{t}_lift"], strict=True)] for t in tags},
+            }
+        )
         if weight == "cost":
             df = _cost_view(df, costed)
     print_frame(df, fmt, title="hotspots", empty="no incidents yet")
@@ -180,16 +251,19 @@ def similar(
     with open_kb(engine, db, read_only=True) as kbase:
         index = SimilarityIndex.build(kbase)
     if incident not in index.row_of:
-        raise fail(f"INCIDENT {incident!r}: no such incident in the knowledge base; expected a key such as "
-                   f"{index.keys[-1] if index.keys else 'INC-2025-001'}")
+        raise fail(
+            f"INCIDENT {incident!r}: no such incident in the knowledge base; expected a key such as "
+            f"{index.keys[-1] if index.keys else 'INC-2025-001'}"
+        )
     df = index.similar(incident, k, earlier_only=not any_time)
     print_frame(df, fmt, title=f"incidents similar to {incident}", empty="no earlier incident to compare with")
 
 
 @themes_app.command("suggest")
 def themes_suggest(
-    min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0,
-                                                  help="Only suggestions at or above this confidence.")] = 0.0,
+    min_confidence: Annotated[
+        float, typer.Option("--min-confidence", min=0.0, max=1.0, help="Only suggestions at or above this confidence.")
+    ] = 0.0,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
@@ -206,8 +280,10 @@ def themes_suggest(
 def themes_accept(
     factor: Annotated[str | None, typer.Argument(help="FACTOR_KEY, e.g. INC-2025-001/factor/F1.")] = None,
     theme: Annotated[str | None, typer.Argument(help="THEME slug from the taxonomy.")] = None,
-    min_confidence: Annotated[float | None, typer.Option(
-        "--min-confidence", min=0.0, max=1.0, help="Accept every suggestion at or above this confidence.")] = None,
+    min_confidence: Annotated[
+        float | None,
+        typer.Option("--min-confidence", min=0.0, max=1.0, help="Accept every suggestion at or above this confidence."),
+    ] = None,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
@@ -234,12 +310,24 @@ def themes_accept(
 
 @themes_app.command("learn")
 def themes_learn(
-    threshold: Annotated[float, typer.Option("--threshold", min=0.05, max=1.0, help="Cosine at or above which two "
-                                             "factor statements of different incidents are joined.")] = 0.25,
-    min_incidents: Annotated[int, typer.Option("--min-incidents", min=2, help="Incidents a learned theme must "
-                                               "span.")] = 2,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the proposals as a decisions file (YAML) to "
-                                             "edit and pass to `kb themes apply`.")] = None,
+    threshold: Annotated[
+        float,
+        typer.Option(
+            "--threshold",
+            min=0.05,
+            max=1.0,
+            help="Cosine at or above which two factor statements of different incidents are joined.",
+        ),
+    ] = 0.25,
+    min_incidents: Annotated[
+        int, typer.Option("--min-incidents", min=2, help="Incidents a learned theme must span.")
+    ] = 2,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Write the proposals as a decisions file (YAML) to edit and pass to `kb themes apply`."
+        ),
+    ] = None,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
@@ -254,10 +342,17 @@ def themes_learn(
         df = learn_themes(kbase, threshold=threshold, min_incidents=min_incidents)
     if out is not None:
         out.write_text(yaml.safe_dump(proposals_yaml(df), sort_keys=False, allow_unicode=True))
-        console.print(f"wrote {len(df)} proposal(s) to {out}: set each decision to accept, reject or rename "
-                      f"(with rename: new-slug), then run `kb themes apply {out}`")
-    view = df.assign(members=[_short_list(m) for m in df["members"]],
-                     statements=[_short_list(s, 2) for s in df["statements"]]) if fmt is Format.TABLE else df
+        console.print(
+            f"wrote {len(df)} proposal(s) to {out}: set each decision to accept, reject or rename "
+            f"(with rename: new-slug), then run `kb themes apply {out}`"
+        )
+    view = (
+        df.assign(
+            members=[_short_list(m) for m in df["members"]], statements=[_short_list(s, 2) for s in df["statements"]]
+        )
+        if fmt is Format.TABLE
+        else df
+    )
     print_frame(view, fmt, title=f"{len(df)} learned theme(s)", empty="no group of similar factors across incidents")
 
 
@@ -291,10 +386,15 @@ def themes_apply(
 @app.command()
 def search(
     text: Annotated[str, typer.Argument(help="Words to look for (may be empty with --tag).")] = "",
-    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Only hits carrying this tag, themselves "
-                                                  "or through their incident (repeatable).")] = None,
-    kind: Annotated[list[str] | None, typer.Option("--kind", help="incident, finding or factor "
-                                                   "(repeatable; default: all).")] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag", "-t", help="Only hits carrying this tag, themselves or through their incident (repeatable)."
+        ),
+    ] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="incident, finding or factor (repeatable; default: all).")
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show at most this many hits.")] = 20,
     engine: EngineOpt = None,
     db: DbOpt = None,
@@ -317,8 +417,9 @@ def search(
 
 @app.command()
 def repeats(
-    all_earlier: Annotated[bool, typer.Option("--all-earlier", help="List every earlier incident's finding, "
-                                              "not only the most recent one.")] = False,
+    all_earlier: Annotated[
+        bool, typer.Option("--all-earlier", help="List every earlier incident's finding, not only the most recent one.")
+    ] = False,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
@@ -329,16 +430,17 @@ def repeats(
 
     with open_kb(engine, db, read_only=True) as kbase:
         df = find_repeats(kbase, all_earlier=all_earlier)
-    print_frame(df, fmt, title=f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)",
-                empty="no repeats")
+    print_frame(df, fmt, title=f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)", empty="no repeats")
 
 
 def _cost_view(view: pd.DataFrame, costed: pd.DataFrame) -> pd.DataFrame:
     """The table with the cost columns of kb.analysis.cost.with_cost (--weight cost)."""
     import pandas as pd
 
-    return view.assign(**{
-        "revenue": ["?" if pd.isna(v) else f"{v:,.0f}" for v in costed["revenue"]],
-        "responder h": ["?" if pd.isna(v) else f"{v:,.0f}" for v in costed["responder_hours"]],
-        "missing": costed["cost_missing"].fillna("").to_numpy(),
-    })
+    return view.assign(
+        **{
+            "revenue": ["?" if pd.isna(v) else f"{v:,.0f}" for v in costed["revenue"]],
+            "responder h": ["?" if pd.isna(v) else f"{v:,.0f}" for v in costed["responder_hours"]],
+            "missing": costed["cost_missing"].fillna("").to_numpy(),
+        }
+    )

@@ -16,8 +16,9 @@ from kb.cli.output import Format
 def import_pdf(
     paths: Annotated[list[Path], typer.Argument(help="Post-mortem PDFs or folders of them.")],
     out: OutDirOpt = None,
-    ingest: Annotated[bool, typer.Option("--ingest", help="Load the imported packets into the knowledge base.")]
-    = False,
+    ingest: Annotated[
+        bool, typer.Option("--ingest", help="Load the imported packets into the knowledge base.")
+    ] = False,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: ReportFormatOpt = Format.TABLE,

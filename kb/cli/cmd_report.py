@@ -12,15 +12,23 @@ from kb.cli.app import DbOpt, EngineOpt, QuietOpt, app, console, err_console, es
 
 @app.command()
 def report(
-    quarter: Annotated[str | None, typer.Option(
-        "--quarter", "-q", help="The review quarter, e.g. 2026Q3 (default: the quarter of the latest incident).",
-        show_default=False)] = None,
+    quarter: Annotated[
+        str | None,
+        typer.Option(
+            "--quarter",
+            "-q",
+            help="The review quarter, e.g. 2026Q3 (default: the quarter of the latest incident).",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory to write the review into.")] = Path("review"),
-    static: Annotated[bool, typer.Option("--static/--no-static",
-                                         help="Also write PNG and SVG (needs Chrome/Chromium for kaleido).")] = True,
-    pdf: Annotated[bool, typer.Option("--pdf/--no-pdf",
-                                      help="Also print the page to OUT/review-QUARTER.pdf (needs Chrome/Chromium).")]
-    = False,
+    static: Annotated[
+        bool, typer.Option("--static/--no-static", help="Also write PNG and SVG (needs Chrome/Chromium for kaleido).")
+    ] = True,
+    pdf: Annotated[
+        bool,
+        typer.Option("--pdf/--no-pdf", help="Also print the page to OUT/review-QUARTER.pdf (needs Chrome/Chromium)."),
+    ] = False,
     engine: EngineOpt = None,
     db: DbOpt = None,
     quiet: QuietOpt = False,
@@ -50,13 +58,21 @@ def report(
         if quarter is None:
             raise fail("the knowledge base holds no incident: ingest packets first, or run `kb demo`", 1)
         try:
-            result = write_report(kbase, quarter, out, static=static, pdf=pdf, progress=None if quiet else (
-                lambda step: err_console.print(f"[dim]{step}…[/dim]", highlight=False)))
+            result = write_report(
+                kbase,
+                quarter,
+                out,
+                static=static,
+                pdf=pdf,
+                progress=None if quiet else (lambda step: err_console.print(f"[dim]{step}…[/dim]", highlight=False)),
+            )
         except ReportError as exc:
             raise fail(str(exc), 1) from None
     kinds = "one HTML page" + (", PNG and SVG" if result.static else "") + (", PDF" if result.pdf else "")
-    console.print(f"[bold]quarterly review {quarter}[/bold]: {len(result.charts)} charts as {kinds} "
-                  f"in {out} ({result.seconds:.1f} s)")
+    console.print(
+        f"[bold]quarterly review {quarter}[/bold]: {len(result.charts)} charts as {kinds} "
+        f"in {out} ({result.seconds:.1f} s)"
+    )
     for chart in result.charts:
         console.print(f"  {chart.name:<22} {esc(chart.title)}")
     console.print(f"page: {result.page}")

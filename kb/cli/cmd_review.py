@@ -74,12 +74,14 @@ def _print_text(report: LintReport) -> None:
     for f in report.findings:
         typer.echo(f"{f.incident}  {f.level.value}  {f.rule}  {f.location}")
         typer.echo(f"  {f.message}")
-        typer.echo(f"  evidence: \"{f.evidence}\"")
+        typer.echo(f'  evidence: "{f.evidence}"')
         typer.echo(f"  fix: {f.fix}")
     counts = ", ".join(f"{rule} {n}" for rule, n in report.counts().items())
     warnings = sum(f.level.value == "warning" for f in report.findings)
-    typer.echo(f"{len(report.findings)} finding(s) ({report.errors} error(s), {warnings} warning(s)) in "
-               f"{len(report.incidents)} incident(s)" + (f": {counts}" if counts else ""))
+    typer.echo(
+        f"{len(report.findings)} finding(s) ({report.errors} error(s), {warnings} warning(s)) in "
+        f"{len(report.incidents)} incident(s)" + (f": {counts}" if counts else "")
+    )
 
 
 def _from_files(targets: list[Path], config: LintConfig, now: datetime) -> LintReport:
@@ -98,17 +100,29 @@ def _from_files(targets: list[Path], config: LintConfig, now: datetime) -> LintR
 
 @app.command("check")
 def check_cmd(
-    targets: Annotated[list[str] | None, typer.Argument(
-        help="Incident ids in the knowledge base, or packet files/folders to lint before ingesting.",
-        show_default=False)] = None,
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Incident ids in the knowledge base, or packet files/folders to lint before ingesting.",
+            show_default=False,
+        ),
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Lint every incident in the knowledge base.")] = False,
     fmt: FormatArg = ReviewFormat.TEXT,
-    config: Annotated[Path | None, typer.Option(
-        "--config", help="kb.toml or pyproject.toml with per-rule settings (default: the nearest one).",
-        show_default=False)] = None,
-    now: Annotated[str | None, typer.Option(
-        "--now", help="Judge ages (untracked findings) as of this ISO time (default: now).",
-        show_default=False)] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="kb.toml or pyproject.toml with per-rule settings (default: the nearest one).",
+            show_default=False,
+        ),
+    ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now", help="Judge ages (untracked findings) as of this ISO time (default: now).", show_default=False
+        ),
+    ] = None,
     list_rules: Annotated[bool, typer.Option("--rules", help="List the rules and their defaults, then exit.")] = False,
     engine: EngineOpt = None,
     db: DbOpt = None,
@@ -140,14 +154,23 @@ def check_cmd(
             graph_report = lint_graph(kbase, None if all_ else keys, cfg, when)
         missing = sorted(set(keys) - set(graph_report.incidents))
         if missing:
-            raise fail(f"no incident {', '.join(map(repr, missing))} in the knowledge base "
-                       "(and no such packet file)")
+            raise fail(f"no incident {', '.join(map(repr, missing))} in the knowledge base (and no such packet file)")
         report.findings.extend(graph_report.findings)
         report.incidents.extend(graph_report.incidents)
     if fmt is ReviewFormat.JSON:
-        typer.echo(json.dumps({"incidents": len(report.incidents), "errors": report.errors,
-                               "counts": report.counts(), "config": str(cfg.source) if cfg.source else None,
-                               "findings": [f.as_dict() for f in report.findings]}, indent=2, ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                {
+                    "incidents": len(report.incidents),
+                    "errors": report.errors,
+                    "counts": report.counts(),
+                    "config": str(cfg.source) if cfg.source else None,
+                    "findings": [f.as_dict() for f in report.findings],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         _print_text(report)
     raise typer.Exit(report.exit_code)
@@ -166,14 +189,34 @@ def audit_cmd(
     with open_kb(engine, db) as kbase:
         result = audit(kbase)
     if fmt is ReviewFormat.JSON:
-        typer.echo(json.dumps({
-            "incidents": result.incidents, "weakest": result.weakest,
-            "stages": [{"stage": r.stage, "score": None if r.score != r.score else round(r.score, 3),
-                        "weakest": bool(r.weakest)} for r in result.stages.itertuples()],
-            "measures": [{"stage": r.stage, "measure": r.measure, "count": int(r.count), "of": int(r.of),
-                          "share": None if r.share != r.share else round(r.share, 3)}
-                         for r in result.measures.itertuples()],
-        }, indent=2, ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                {
+                    "incidents": result.incidents,
+                    "weakest": result.weakest,
+                    "stages": [
+                        {
+                            "stage": r.stage,
+                            "score": None if r.score != r.score else round(r.score, 3),
+                            "weakest": bool(r.weakest),
+                        }
+                        for r in result.stages.itertuples()
+                    ],
+                    "measures": [
+                        {
+                            "stage": r.stage,
+                            "measure": r.measure,
+                            "count": int(r.count),
+                            "of": int(r.of),
+                            "share": None if r.share != r.share else round(r.share, 3),
+                        }
+                        for r in result.measures.itertuples()
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     for stage in result.stages.itertuples():
         score = "unknown" if stage.score != stage.score else f"{stage.score:.2f}"

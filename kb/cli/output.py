@@ -66,8 +66,13 @@ def _cell(value: Any, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def print_frame(df: pd.DataFrame, fmt: Format = Format.TABLE, title: str | None = None,
-                max_width: int = 80, empty: str = "nothing to show") -> None:
+def print_frame(
+    df: pd.DataFrame,
+    fmt: Format = Format.TABLE,
+    title: str | None = None,
+    max_width: int = 80,
+    empty: str = "nothing to show",
+) -> None:
     if fmt is Format.JSON:
         typer.echo(json.dumps(records(df), indent=2, ensure_ascii=False))
         return

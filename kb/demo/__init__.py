@@ -14,6 +14,14 @@ from kb.demo.truth import (
 )
 
 __all__ = [
-    "DemoCorpus", "GenerationParams", "GroundTruth", "NearDuplicate", "PlantedCluster", "PlantedRepeat",
-    "RoadmapEntry", "RoadmapTruth", "generate_corpus", "write_corpus",
+    "DemoCorpus",
+    "GenerationParams",
+    "GroundTruth",
+    "NearDuplicate",
+    "PlantedCluster",
+    "PlantedRepeat",
+    "RoadmapEntry",
+    "RoadmapTruth",
+    "generate_corpus",
+    "write_corpus",
 ]

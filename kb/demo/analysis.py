@@ -119,8 +119,9 @@ def findings(rng: random.Random, s: Scenario, owner_team: str, peer_team: str) -
     return drafts
 
 
-def _draft(rng: random.Random, s: Scenario, k: int, fi: int, f: FactorPlan, owner_team: str, peer_team: str,
-           second: bool) -> FindingDraft:
+def _draft(
+    rng: random.Random, s: Scenario, k: int, fi: int, f: FactorPlan, owner_team: str, peer_team: str, second: bool
+) -> FindingDraft:
     spec = THEME_BY_SLUG[f.theme]
     statement, action = finding_text(f.theme, s.details, s.wording + k + (1 if second else 0))
     if second:
@@ -137,11 +138,25 @@ def _draft(rng: random.Random, s: Scenario, k: int, fi: int, f: FactorPlan, owne
     r = rng.random()
     team = owner_team if r < 0.65 else peer_team if r < 0.85 else "platform"
     owner = team if rng.random() < 0.85 else rng.choice(_OWNER_PEOPLE)
-    impact = max(1, min(5, {1: 4, 2: 4, 3: 3, 4: 2}[s.severity] + rng.choice((-1, 0, 0, 1))
-                        + (1 if s.cluster and f.theme in s.cluster.themes else 0)))
-    doc: Doc = {"id": f"R{k + 1}", "statement": statement, "owner": owner,
-                "tags": list(spec.tags[: rng.randint(1, 2)]), "impact": impact, "effort": rng.randint(1, 5),
-                "status": "proposed", "addresses": addresses}
+    impact = max(
+        1,
+        min(
+            5,
+            {1: 4, 2: 4, 3: 3, 4: 2}[s.severity]
+            + rng.choice((-1, 0, 0, 1))
+            + (1 if s.cluster and f.theme in s.cluster.themes else 0),
+        ),
+    )
+    doc: Doc = {
+        "id": f"R{k + 1}",
+        "statement": statement,
+        "owner": owner,
+        "tags": list(spec.tags[: rng.randint(1, 2)]),
+        "impact": impact,
+        "effort": rng.randint(1, 5),
+        "status": "proposed",
+        "addresses": addresses,
+    }
     return FindingDraft(doc, f.theme, f.category, impact, doc["effort"], team, action)
 
 
@@ -153,11 +168,19 @@ def proliferate(rng: random.Random, s: Scenario, drafts: list[FindingDraft], tea
     for text in extras:
         k = len(drafts)
         action = fill(text, s.details)
-        doc: Doc = {"id": f"R{k + 1}", "statement": action, "owner": team, "tags": ["follow-up"],
-                    "impact": rng.randint(1, 3), "effort": rng.randint(1, 2), "status": "proposed",
-                    "addresses": [factor_id(rng.choice(real))]}
-        drafts.append(FindingDraft(doc, s.factors[0].theme, Category.PROCESS, doc["impact"], doc["effort"], team,
-                                   action))
+        doc: Doc = {
+            "id": f"R{k + 1}",
+            "statement": action,
+            "owner": team,
+            "tags": ["follow-up"],
+            "impact": rng.randint(1, 3),
+            "effort": rng.randint(1, 2),
+            "status": "proposed",
+            "addresses": [factor_id(rng.choice(real))],
+        }
+        drafts.append(
+            FindingDraft(doc, s.factors[0].theme, Category.PROCESS, doc["impact"], doc["effort"], team, action)
+        )
 
 
 def add_vague(rng: random.Random, drafts: list[FindingDraft]) -> None:

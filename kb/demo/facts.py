@@ -25,10 +25,14 @@ from kb.demo.wording import (
 Doc = dict[str, Any]
 
 SYMPTOM_METRICS: dict[str, tuple[str, str, float, float]] = {
-    "latency": ("p99_latency", "ms", 280, 4200), "timeouts": ("timeouts", "req/min", 2, 900),
-    "errors": ("5xx_ratio", "%", 0.3, 25), "outage": ("availability", "%", 99.95, 0),
-    "batch": ("failed_jobs", "jobs", 0, 340), "login": ("login_success_ratio", "%", 99.2, 55),
-    "stale": ("data_lag", "s", 30, 3600), "delivery": ("queue_depth", "messages", 200, 180000),
+    "latency": ("p99_latency", "ms", 280, 4200),
+    "timeouts": ("timeouts", "req/min", 2, 900),
+    "errors": ("5xx_ratio", "%", 0.3, 25),
+    "outage": ("availability", "%", 99.95, 0),
+    "batch": ("failed_jobs", "jobs", 0, 340),
+    "login": ("login_success_ratio", "%", 99.2, 55),
+    "stale": ("data_lag", "s", 30, 3600),
+    "delivery": ("queue_depth", "messages", 200, 180000),
 }
 SLOW_DETECTION_THEMES = ("alert-fatigue", "missing-detection")
 
@@ -110,8 +114,11 @@ def people(rng: random.Random, s: Scenario, horizon: Horizon) -> People:
     # Facilitation is one enthusiast's job at first and rotates as more people are trained.
     share = 0.85 - 0.75 * horizon.fraction(s.started_at)
     pool = [f for f in FACILITATORS if f not in taken]
-    facilitator = LEAD_FACILITATOR if LEAD_FACILITATOR in pool and rng.random() < share else \
-        rng.choice([f for f in pool if f != LEAD_FACILITATOR] or pool)
+    facilitator = (
+        LEAD_FACILITATOR
+        if LEAD_FACILITATOR in pool and rng.random() < share
+        else rng.choice([f for f in pool if f != LEAD_FACILITATOR] or pool)
+    )
     taken.add(facilitator)
     out.append({"handle": facilitator, "role": "facilitator", "team": TEAM_OF_PERSON[facilitator]})
     wants_provocateur = s.severity <= 2 or rng.random() < 0.35
@@ -142,16 +149,25 @@ def timeline(rng: random.Random, s: Scenario, tm: Times, zone: str, lead: str) -
     ]
     if len(s.factors) > 1:
         second = THEME_BY_SLUG[s.factors[1].theme]
-        events.append((tm.diagnosed + timedelta(minutes=rng.uniform(1, 3)), "diagnosis",
-                       cap(fill(second.diagnosis, d)), None))
+        events.append(
+            (tm.diagnosed + timedelta(minutes=rng.uniform(1, 3)), "diagnosis", cap(fill(second.diagnosis, d)), None)
+        )
     decisions: list[Doc] = []
     picks = rng.sample(DECISIONS, 2 if s.severity <= 2 else 1)
     for k, (decision, rationale, alternatives) in enumerate(picks):
         at = tm.decided + timedelta(minutes=4 * k)
         text = fill(decision, d)
         events.append((at, "decision", text, None))
-        decisions.append({"id": f"D{k + 1}", "at": localise(at, zone), "decision": text,
-                          "rationale": fill(rationale, d), "alternatives": list(alternatives), "made_by": lead})
+        decisions.append(
+            {
+                "id": f"D{k + 1}",
+                "at": localise(at, zone),
+                "decision": text,
+                "rationale": fill(rationale, d),
+                "alternatives": list(alternatives),
+                "made_by": lead,
+            }
+        )
     events.append((tm.mitigated, "repair", cap(fill(first.repair[s.wording % 2], d)), None))
     events.append((tm.resolved, "repair", fill(rng.choice(REPAIR_DONE), d), None))
     comms = rng.sample(COMMUNICATIONS, 2)
@@ -190,12 +206,25 @@ def metrics(rng: random.Random, s: Scenario, tm: Times, zone: str) -> list[Doc]:
     specs += [THEME_BY_SLUG[f.theme].metric for f in s.factors[:2] if THEME_BY_SLUG[f.theme].metric]  # type: ignore[misc]
     out = []
     for metric_name, metric_unit, lo, hi in specs[:3]:
-        shape = ((tm.started - timedelta(minutes=10), 0.0), (tm.detected, 0.7), (tm.diagnosed, 1.0),
-                 (tm.mitigated, 0.35), (tm.resolved, 0.02))
-        points = [{"at": localise(at, zone), "value": round(lo + (hi - lo) * w * rng.uniform(0.85, 1.1), 2)}
-                  for at, w in shape]
-        out.append({"name": metric_name, "unit": metric_unit, "points": points,
-                    "link": f"https://grafana.example.com/d/{s.primary}-overview"})
+        shape = (
+            (tm.started - timedelta(minutes=10), 0.0),
+            (tm.detected, 0.7),
+            (tm.diagnosed, 1.0),
+            (tm.mitigated, 0.35),
+            (tm.resolved, 0.02),
+        )
+        points = [
+            {"at": localise(at, zone), "value": round(lo + (hi - lo) * w * rng.uniform(0.85, 1.1), 2)}
+            for at, w in shape
+        ]
+        out.append(
+            {
+                "name": metric_name,
+                "unit": metric_unit,
+                "points": points,
+                "link": f"https://grafana.example.com/d/{s.primary}-overview",
+            }
+        )
     return out
 
 
@@ -206,12 +235,24 @@ def logs(rng: random.Random, s: Scenario, tm: Times, zone: str) -> list[Doc]:
         if spec.log and len(out) < 2:
             source, level, text = spec.log
             at = tm.started + (tm.diagnosed - tm.started) * rng.uniform(0.1, 0.9)
-            out.append({"source": fill(source, s.details), "level": level, "text": fill(text, s.details),
-                        "at": localise(at, zone)})
+            out.append(
+                {
+                    "source": fill(source, s.details),
+                    "level": level,
+                    "text": fill(text, s.details),
+                    "at": localise(at, zone),
+                }
+            )
     if not out:
         at = tm.detected - timedelta(seconds=rng.uniform(10, 300))
-        out.append({"source": s.primary, "level": "ERROR", "at": localise(at, zone),
-                    "text": fill("upstream request to {peer} failed: 503 after 2 attempts", s.details)})
+        out.append(
+            {
+                "source": s.primary,
+                "level": "ERROR",
+                "at": localise(at, zone),
+                "text": fill("upstream request to {peer} failed: 503 after 2 attempts", s.details),
+            }
+        )
     return out
 
 
@@ -221,15 +262,23 @@ def impacts(rng: random.Random, s: Scenario, tm: Times) -> tuple[str, int, float
     pct = {1: rng.randint(30, 90), 2: rng.randint(8, 40), 3: rng.randint(2, 15), 4: rng.randint(1, 5)}[s.severity]
     s.details["pct"], s.details["minutes"] = str(pct), str(minutes)  # the summary quotes the same numbers
     sentence = fill(SYMPTOM_IMPACT[s.symptom][s.wording % 2], {**s.details, "pct": str(pct), "minutes": str(minutes)})
-    customers = {1: rng.randint(20000, 200000), 2: rng.randint(2000, 30000), 3: rng.randint(100, 3000),
-                 4: rng.randint(0, 200)}[s.severity]
+    customers = {
+        1: rng.randint(20000, 200000),
+        2: rng.randint(2000, 30000),
+        3: rng.randint(100, 3000),
+        4: rng.randint(0, 200),
+    }[s.severity]
     revenue = round(customers * rng.uniform(1.5, 9), -2) if s.severity <= 3 else None
     out: list[Doc] = [{"stakeholder": "customers", "statement": cap(sentence), "customers_affected": customers}]
     if s.severity <= 2:
         wanted = ["customer support", "finance"] + (["marketing"] if "campaign-load" in s.themes else [])
         for who in wanted[: rng.randint(1, len(wanted))]:
-            text = STAKEHOLDER_STATEMENTS[who].format(pct=rng.randint(5, 40), tickets=rng.randint(40, 900),
-                                                      revenue=int(revenue or 0), merchants=rng.randint(3, 40))
+            text = STAKEHOLDER_STATEMENTS[who].format(
+                pct=rng.randint(5, 40),
+                tickets=rng.randint(40, 900),
+                revenue=int(revenue or 0),
+                merchants=rng.randint(3, 40),
+            )
             imp: Doc = {"stakeholder": who, "statement": text}
             if who == "finance" and revenue:
                 imp["revenue_impact"] = revenue

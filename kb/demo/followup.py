@@ -21,20 +21,27 @@ class Gate:
         self.horizon = horizon
         self.counters = {t.jira_project: 100 for t in TEAM_BY_NAME.values()}
 
-    def work_item(self, team: str, title: str, created: datetime, closed: datetime | None,
-                  status: str, zone: str) -> Doc:
+    def work_item(
+        self, team: str, title: str, created: datetime, closed: datetime | None, status: str, zone: str
+    ) -> Doc:
         project = TEAM_BY_NAME[team].jira_project if team in TEAM_BY_NAME else "PLAT"
         self.counters[project] += 1
         key = f"{project}-{self.counters[project]}"
-        item: Doc = {"system": "jira", "external_id": key, "title": title[:1].upper() + title[1:],
-                     "url": f"https://jira.example.com/browse/{key}", "status": status,
-                     "created_at": localise(created, zone)}
+        item: Doc = {
+            "system": "jira",
+            "external_id": key,
+            "title": title[:1].upper() + title[1:],
+            "url": f"https://jira.example.com/browse/{key}",
+            "status": status,
+            "created_at": localise(created, zone),
+        }
         if closed is not None:
             item["closed_at"] = localise(closed, zone)
         return item
 
-    def decide(self, finding: Doc, *, impact: int, effort: int, published: datetime | None, team: str,
-               action: str, zone: str) -> None:
+    def decide(
+        self, finding: Doc, *, impact: int, effort: int, published: datetime | None, team: str, action: str, zone: str
+    ) -> None:
         """Set status, work items, deferral on `finding` (a packet dict), as the gate would have."""
         rng, end = self.rng, self.horizon.end
         if published is None:
@@ -76,10 +83,12 @@ class Gate:
             return
         quarter = shift_quarter(quarter_label(published), 1)
         results = self.rng.sample(OKR_RESULTS, 2)
-        finding["okrs"] = [{
-            "id": f"O{finding['id'][1:]}",
-            "objective": OKR_OBJECTIVES[category].format_map(details),
-            "key_results": [r.format_map({**details, "quarter": quarter}) for r in results],
-            "quarter": quarter,
-        }]
+        finding["okrs"] = [
+            {
+                "id": f"O{finding['id'][1:]}",
+                "objective": OKR_OBJECTIVES[category].format_map(details),
+                "key_results": [r.format_map({**details, "quarter": quarter}) for r in results],
+                "quarter": quarter,
+            }
+        ]
         finding.setdefault("status", "agreed")

@@ -42,18 +42,21 @@ SERVICES: tuple[Service, ...] = (
 SERVICE_BY_NAME: dict[str, Service] = {s.name: s for s in SERVICES}
 
 TEAMS: tuple[Team, ...] = (
-    Team("payments", "PAY", "Europe/Copenhagen",
-         ("amira", "jonas", "freja", "mikkel", "sara", "oliver", "nadia", "emil")),
-    Team("platform", "PLAT", "Europe/Copenhagen",
-         ("wen", "lars", "ida", "tobias", "maja", "rasmus", "signe", "viktor")),
-    Team("commerce", "COM", "Europe/Copenhagen",
-         ("lucas", "clara", "magnus", "astrid", "felix", "laura", "anton", "karla")),
-    Team("data", "DATA", "America/New_York",
-         ("priya", "marcus", "elena", "diego", "hannah", "omar", "julia", "ben")),
-    Team("identity", "IDN", "Europe/London",
-         ("tom", "grace", "samir", "alice", "james", "leah", "ravi", "chloe")),
-    Team("mobile", "MOB", "America/New_York",
-         ("kenji", "maria", "ethan", "zoe", "daniel", "ava", "noor", "sam")),
+    Team(
+        "payments", "PAY", "Europe/Copenhagen", ("amira", "jonas", "freja", "mikkel", "sara", "oliver", "nadia", "emil")
+    ),
+    Team(
+        "platform", "PLAT", "Europe/Copenhagen", ("wen", "lars", "ida", "tobias", "maja", "rasmus", "signe", "viktor")
+    ),
+    Team(
+        "commerce",
+        "COM",
+        "Europe/Copenhagen",
+        ("lucas", "clara", "magnus", "astrid", "felix", "laura", "anton", "karla"),
+    ),
+    Team("data", "DATA", "America/New_York", ("priya", "marcus", "elena", "diego", "hannah", "omar", "julia", "ben")),
+    Team("identity", "IDN", "Europe/London", ("tom", "grace", "samir", "alice", "james", "leah", "ravi", "chloe")),
+    Team("mobile", "MOB", "America/New_York", ("kenji", "maria", "ethan", "zoe", "daniel", "ava", "noor", "sam")),
 )
 TEAM_BY_NAME: dict[str, Team] = {t.name: t for t in TEAMS}
 TEAM_OF_PERSON: dict[str, str] = {p: t.name for t in TEAMS for p in t.people}

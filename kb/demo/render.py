@@ -74,24 +74,38 @@ class Renderer:
         events, decisions = timeline(rng, s, tm, zone, crew.lead)
         impact_sentence, customers, revenue, stakeholder_impacts = impacts(rng, s, tm)
         incident: Doc = {
-            "id": s.id, "title": self.title(s), "severity": s.severity, "services": list(s.services),
-            "teams": list(s.teams), "started_at": localise(tm.started, zone),
-            "detected_at": localise(tm.detected, zone), "acknowledged_at": localise(tm.acknowledged, zone),
-            "mitigated_at": localise(tm.mitigated, zone), "resolved_at": localise(tm.resolved, zone),
-            "customer_impact": impact_sentence, "customers_affected": customers,
-            "summary": self.summary(s, tm), "tags": self.tags(s), "compiled_at": localise(tm.compiled, zone),
+            "id": s.id,
+            "title": self.title(s),
+            "severity": s.severity,
+            "services": list(s.services),
+            "teams": list(s.teams),
+            "started_at": localise(tm.started, zone),
+            "detected_at": localise(tm.detected, zone),
+            "acknowledged_at": localise(tm.acknowledged, zone),
+            "mitigated_at": localise(tm.mitigated, zone),
+            "resolved_at": localise(tm.resolved, zone),
+            "customer_impact": impact_sentence,
+            "customers_affected": customers,
+            "summary": self.summary(s, tm),
+            "tags": self.tags(s),
+            "compiled_at": localise(tm.compiled, zone),
         }
         if revenue is not None:
             incident["revenue_impact"] = revenue
         doc: Doc = {
             "incident": incident,
             "provenance": {"source": "demo", "file": f"packets/{s.id}.yaml"},
-            "timeline": events, "metrics": metrics(rng, s, tm, zone), "logs": logs(rng, s, tm, zone),
-            "participants": crew.participants, "decisions": decisions, "impacts": stakeholder_impacts,
+            "timeline": events,
+            "metrics": metrics(rng, s, tm, zone),
+            "logs": logs(rng, s, tm, zone),
+            "participants": crew.participants,
+            "decisions": decisions,
+            "impacts": stakeholder_impacts,
             "analyses": [self.analysis(s, tm, crew.facilitator, zone)],
         }
-        unthemed = {f"{s.id}/factor/{an.factor_id(i)}": f.theme
-                    for i, f in enumerate(s.factors) if not f.themes and not f.blame}
+        unthemed = {
+            f"{s.id}/factor/{an.factor_id(i)}": f.theme for i, f in enumerate(s.factors) if not f.themes and not f.blame
+        }
         if s.cluster:
             self.recent.setdefault(s.cluster.name, []).append(s.id)
         return Rendered(doc, tm, unthemed)
@@ -111,8 +125,15 @@ class Renderer:
         cause2 = fill(second.cause[(s.wording + (0 if second is not first else 1)) % 2], d)
         repair = fill(first.repair[(s.wording + 1) % 2], d)
         shape = SUMMARY_SHAPES[(s.shape_seed + s.wording) % 3]
-        return shape.format(Impact=cap(impact), impact=impact, Cause=cap(cause), cause=cause,
-                            Cause2=cap(cause2), cause2=cause2, repair=repair)
+        return shape.format(
+            Impact=cap(impact),
+            impact=impact,
+            Cause=cap(cause),
+            cause=cause,
+            Cause2=cap(cause2),
+            cause2=cause2,
+            repair=repair,
+        )
 
     def tags(self, s: Scenario) -> list[str]:
         tags = [THEME_BY_SLUG[s.factors[0].theme].tags[0], s.symptom]
@@ -123,8 +144,13 @@ class Renderer:
     # -- the analysis --------------------------------------------------------------------------------
     def analysis(self, s: Scenario, tm: Times, facilitator: str, zone: str) -> Doc:
         rng = self.rng
-        doc: Doc = {"id": "A1", "method": s.method.value, "facilitator": facilitator,
-                    "factors": an.factor_docs(s), "influences": an.influences(s)}
+        doc: Doc = {
+            "id": "A1",
+            "method": s.method.value,
+            "facilitator": facilitator,
+            "factors": an.factor_docs(s),
+            "influences": an.influences(s),
+        }
         if tm.published is not None:
             doc["published_at"] = localise(tm.published, zone)
         if tm.validated is not None:
@@ -145,8 +171,15 @@ class Renderer:
             if d is key_draft or not d.team:
                 continue
             if not self.share_key_work_item(s, d, tm):
-                self.gate.decide(d.doc, impact=d.impact, effort=d.effort, published=tm.published, team=d.team,
-                                 action=d.action, zone=zone)
+                self.gate.decide(
+                    d.doc,
+                    impact=d.impact,
+                    effort=d.effort,
+                    published=tm.published,
+                    team=d.team,
+                    action=d.action,
+                    zone=zone,
+                )
             if d.category != Category.TECHNICAL and rng.random() < 0.08:
                 self.gate.okr(d.doc, category=d.category.value, published=tm.published, details=s.details)
                 if d.doc["status"] == "proposed":
@@ -157,8 +190,9 @@ class Renderer:
                     d.doc["status"] = "proposed"
         for d in drafts:
             if tm.published is not None and d.team:
-                self.records.append(FindingRecord(s.id, d.doc["id"], d.theme, d.impact, d.doc["status"],
-                                                  tm.published, s.primary))
+                self.records.append(
+                    FindingRecord(s.id, d.doc["id"], d.theme, d.impact, d.doc["status"], tm.published, s.primary)
+                )
         doc["findings"] = [d.doc for d in drafts]
         check = self.related_check(s, tm, zone)
         if check:
@@ -173,9 +207,14 @@ class Renderer:
         fi = next(i for i, f in enumerate(s.factors) if f.theme == c.key_theme)
         draft = next((d for d in drafts if d.doc["addresses"][0] == an.factor_id(fi)), drafts[0])
         statement, action = an.finding_text(c.key_theme, s.details, s.wording)
-        draft.doc.update(statement=statement, owner=c.owner, tags=list(THEME_BY_SLUG[c.key_theme].tags),
-                         impact=5, effort=3, addresses=[an.factor_id(fi), f"theme:{c.key_theme}",
-                                                        f"barrier:{c.key_barrier}"])
+        draft.doc.update(
+            statement=statement,
+            owner=c.owner,
+            tags=list(THEME_BY_SLUG[c.key_theme].tags),
+            impact=5,
+            effort=3,
+            addresses=[an.factor_id(fi), f"theme:{c.key_theme}", f"barrier:{c.key_barrier}"],
+        )
         draft.theme, draft.impact, draft.effort, draft.team, draft.action = c.key_theme, 5, 3, c.owner, action
         fixed = self.fixed_at[c.name]
         item: Doc | None = None
@@ -200,9 +239,15 @@ class Renderer:
     def share_key_work_item(self, s: Scenario, d: an.FindingDraft, tm: Times) -> bool:
         c = s.cluster
         state = self.clusters.get(c.name) if c else None
-        if (c is None or state is None or state.work_item is None or d.theme != c.key_theme
-                or tm.published is None or (state.fixed_at is not None and s.started_at >= state.fixed_at)
-                or self.rng.random() >= SHARE_KEY_WORK_ITEM):
+        if (
+            c is None
+            or state is None
+            or state.work_item is None
+            or d.theme != c.key_theme
+            or tm.published is None
+            or (state.fixed_at is not None and s.started_at >= state.fixed_at)
+            or self.rng.random() >= SHARE_KEY_WORK_ITEM
+        ):
             return False
         d.doc["work_items"] = [dict(state.work_item)]
         d.doc["status"] = "agreed"

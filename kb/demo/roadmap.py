@@ -89,8 +89,11 @@ class RoadmapPlanner:
 
     def title(self, rec: FindingRecord) -> str:
         base = THEME_BY_SLUG[rec.theme].roadmap
-        for candidate in (base, f"{base} for {rec.service}", *(f"{base} for {rec.service}, phase {k}"
-                                                               for k in range(2, 1000))):
+        for candidate in (
+            base,
+            f"{base} for {rec.service}",
+            *(f"{base} for {rec.service}, phase {k}" for k in range(2, 1000)),
+        ):
             if candidate not in self.titles:
                 self.titles.add(candidate)
                 return candidate
@@ -104,8 +107,11 @@ class RoadmapPlanner:
             quarter = quarter_of_index(self.horizon, q)
             year = quarter[:4]
             seq[year] = seq.get(year, 0) + 1
-            out.append(RoadmapEntry(key=f"RM-{year}-{seq[year]:02d}", title=title, quarter=quarter,
-                                    findings=[r.key for r in recs]))
+            out.append(
+                RoadmapEntry(
+                    key=f"RM-{year}-{seq[year]:02d}", title=title, quarter=quarter, findings=[r.key for r in recs]
+                )
+            )
         return out
 
 
@@ -119,5 +125,6 @@ def packet_links(entries: list[RoadmapEntry]) -> dict[str, list[Doc]]:
             per_incident.setdefault(incident, []).append(local)
         for incident, locals_ in per_incident.items():
             links.setdefault(incident, []).append(
-                {"key": e.key, "title": e.title, "quarter": e.quarter, "findings": locals_})
+                {"key": e.key, "title": e.title, "quarter": e.quarter, "findings": locals_}
+            )
     return links

@@ -40,8 +40,13 @@ NEAR_DUPLICATE_WINDOW_DAYS = 200
 UNTHEMED_RATE = 0.13  # cluster factors always keep theirs, so about 10% of all factors lack one
 CLUSTER_NOISE_RATE = 0.04  # a background incident with one lone cluster theme: co-occurrence, not presence
 LINT_RATES: dict[str, float] = {
-    "late-packet": 0.06, "missing-tags": 0.05, "blame-language": 0.04, "vague-finding": 0.03,
-    "isolated-retrospective": 0.03, "no-provocateur": 0.03, "single-root-cause": 0.025,
+    "late-packet": 0.06,
+    "missing-tags": 0.05,
+    "blame-language": 0.04,
+    "vague-finding": 0.03,
+    "isolated-retrospective": 0.03,
+    "no-provocateur": 0.03,
+    "single-root-cause": 0.025,
     "action-item-proliferation": 0.02,
 }
 # Rules that a planting sets off as well: the blamed person ends a causal chain, a vague item has no owner.
@@ -51,9 +56,7 @@ MISMATCH_RATE = 0.05
 DEPLOY_THEMES = ("dependency-upgrade", "memory-leak", "feature-flag-misuse", "test-coverage-gap")
 
 BACKGROUND: dict[Category, tuple[str, ...]] = {
-    cat: tuple(t.slug for t in THEMES
-               if t.category == cat and t.slug not in CLUSTER_THEMES)
-    for cat in Category
+    cat: tuple(t.slug for t in THEMES if t.category == cat and t.slug not in CLUSTER_THEMES) for cat in Category
 }
 
 
@@ -144,8 +147,7 @@ class Planner:
         # Background themes have a life cycle too: once "fixed" they turn up less often.
         self.theme_fixed_at = {t.slug: horizon.at_fraction(rng.uniform(0.25, 1.6)) for t in THEMES}
         self.origin_at = {c.name: horizon.at_fraction(c.origin_at) for c in CLUSTERS}
-        self.fixed_at = {c.name: horizon.at_fraction(c.fixed_at) if c.fixed_at is not None else None
-                         for c in CLUSTERS}
+        self.fixed_at = {c.name: horizon.at_fraction(c.fixed_at) if c.fixed_at is not None else None for c in CLUSTERS}
 
     # -- the sequence ------------------------------------------------------------------------
     def plan(self, n: int) -> list[Scenario]:
@@ -186,16 +188,19 @@ class Planner:
             r -= rate
         return None
 
-    def pick_source(self, done: list[Scenario], starts: list[datetime], t: datetime,
-                    used: set[int]) -> Scenario | None:
+    def pick_source(self, done: list[Scenario], starts: list[datetime], t: datetime, used: set[int]) -> Scenario | None:
         """A recent, structurally clean incident to mirror (each one mirrored at most once)."""
         lo = bisect.bisect_left(starts, t - timedelta(days=NEAR_DUPLICATE_WINDOW_DAYS), 0, len(done))
         if lo >= len(done):
             return None
         for _ in range(6):
             src = done[self.rng.randrange(lo, len(done))]
-            if (src.dup_of is None and src.index not in used and not src.linear
-                    and not any(r in STRUCTURAL or r == "blame-language" for r in src.lint)):
+            if (
+                src.dup_of is None
+                and src.index not in used
+                and not src.linear
+                and not any(r in STRUCTURAL or r == "blame-language" for r in src.lint)
+            ):
                 return src
         return None
 
@@ -213,8 +218,9 @@ class Planner:
             services.append(peer)
         s = self.base(i, iid, t, svc, peer, services, symptom, severity(rng, True))
         s.cluster = c
-        factors = [FactorPlan(th, [th], THEME_BY_SLUG[th].category, rng.randrange(3), tail=self.tail(th))
-                   for th in c.themes]
+        factors = [
+            FactorPlan(th, [th], THEME_BY_SLUG[th].category, rng.randrange(3), tail=self.tail(th)) for th in c.themes
+        ]
         extras = [self.background_theme(Category.ORGANIZATIONAL, t)]
         if rng.random() < 0.6:
             extras.append(self.background_theme(rng.choice((Category.TECHNICAL, Category.PROCESS)), t))
@@ -231,11 +237,13 @@ class Planner:
         svc = rng.choices([x.name for x in SERVICES], [x.weight for x in SERVICES])[0]
         team = SERVICE_BY_NAME[svc].team
         same_team = [x.name for x in SERVICES if x.team == team and x.name != svc]
-        peer = rng.choice(same_team) if same_team and rng.random() < 0.5 else \
-            rng.choice([x.name for x in SERVICES if x.name != svc])
+        peer = (
+            rng.choice(same_team)
+            if same_team and rng.random() < 0.5
+            else rng.choice([x.name for x in SERVICES if x.name != svc])
+        )
         services = [svc] + ([peer] if rng.random() < 0.55 else [])
-        s = self.base(i, iid, t, svc, peer, services, rng.choice(SERVICE_BY_NAME[svc].symptoms),
-                      severity(rng, False))
+        s = self.base(i, iid, t, svc, peer, services, rng.choice(SERVICE_BY_NAME[svc].symptoms), severity(rng, False))
         themes = [self.background_theme(Category.TECHNICAL, t)]
         if rng.random() < 0.5:
             themes.append(self.background_theme(Category.TECHNICAL, t))
@@ -269,21 +277,44 @@ class Planner:
         return s
 
     # -- parts -----------------------------------------------------------------------------------
-    def base(self, i: int, iid: str, t: datetime, svc: str, peer: str, services: list[str],
-             symptom: str, sev: int) -> Scenario:
+    def base(
+        self, i: int, iid: str, t: datetime, svc: str, peer: str, services: list[str], symptom: str, sev: int
+    ) -> Scenario:
         rng = self.rng
         teams = list(dict.fromkeys(SERVICE_BY_NAME[x].team for x in services))
-        s = Scenario(i, iid, t, sev, svc, peer, services, symptom, teams,
-                     title_variant=rng.randrange(3), shape_seed=rng.getrandbits(32))
+        s = Scenario(
+            i,
+            iid,
+            t,
+            sev,
+            svc,
+            peer,
+            services,
+            symptom,
+            teams,
+            title_variant=rng.randrange(3),
+            shape_seed=rng.getrandbits(32),
+        )
         noun = SERVICE_BY_NAME[svc].noun
         s.details = {
-            "svc": svc, "peer": peer, "noun": noun, "Noun": noun[0].upper() + noun[1:],
-            "team": SERVICE_BY_NAME[svc].team, "campaign": rng.choice(CAMPAIGNS_BY_MONTH[t.month]),
-            "config_key": rng.choice(CONFIG_KEYS), "cert": rng.choice(CERTS), "vendor": rng.choice(VENDORS),
-            "dep": rng.choice(DEPENDENCIES), "version": f"{rng.randint(1, 9)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}",
-            "flag": rng.choice(FLAGS), "table": rng.choice(TABLES), "region": rng.choice(REGIONS),
-            "pool": str(rng.choice((20, 32, 50, 64, 100))), "pages": str(rng.randint(40, 180)),
-            "detect": str(rng.randint(35, 160)), "diag": str(rng.randint(20, 90)),
+            "svc": svc,
+            "peer": peer,
+            "noun": noun,
+            "Noun": noun[0].upper() + noun[1:],
+            "team": SERVICE_BY_NAME[svc].team,
+            "campaign": rng.choice(CAMPAIGNS_BY_MONTH[t.month]),
+            "config_key": rng.choice(CONFIG_KEYS),
+            "cert": rng.choice(CERTS),
+            "vendor": rng.choice(VENDORS),
+            "dep": rng.choice(DEPENDENCIES),
+            "version": f"{rng.randint(1, 9)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}",
+            "flag": rng.choice(FLAGS),
+            "table": rng.choice(TABLES),
+            "region": rng.choice(REGIONS),
+            "pool": str(rng.choice((20, 32, 50, 64, 100))),
+            "pages": str(rng.randint(40, 180)),
+            "detect": str(rng.randint(35, 160)),
+            "diag": str(rng.randint(20, 90)),
             "weekday": rng.choice(WEEKDAYS),
         }
         s.context = rng.choice(CONTEXTS)
@@ -311,10 +342,18 @@ class Planner:
         if rng.random() < 0.3:
             return ""
         template = rng.choice(FACTOR_TAILS[THEME_BY_SLUG[theme].category.value])
-        return template.format(hh=f"{rng.randrange(24):02d}", mm=f"{rng.randrange(0, 60, 5):02d}",
-                               k=rng.randint(2, 9), m=rng.randint(10, 48), ms=rng.randrange(900, 9000, 50),
-                               minutes=rng.randint(6, 95), version=f"v{rng.randint(1, 40)}.{rng.randint(0, 20)}",
-                               weekday=rng.choice(WEEKDAYS), nth=rng.choice(ORDINALS), month=rng.choice(MONTHS))
+        return template.format(
+            hh=f"{rng.randrange(24):02d}",
+            mm=f"{rng.randrange(0, 60, 5):02d}",
+            k=rng.randint(2, 9),
+            m=rng.randint(10, 48),
+            ms=rng.randrange(900, 9000, 50),
+            minutes=rng.randint(6, 95),
+            version=f"v{rng.randint(1, 40)}.{rng.randint(0, 20)}",
+            weekday=rng.choice(WEEKDAYS),
+            nth=rng.choice(ORDINALS),
+            month=rng.choice(MONTHS),
+        )
 
     def choose_method(self, s: Scenario) -> None:
         rng = self.rng
@@ -335,8 +374,13 @@ class Planner:
         if s.cluster:
             for slug, status in s.cluster.barriers:
                 if rng.random() > 0.85:
-                    status = rng.choice([x for x in (BarrierStatus.FAILED, BarrierStatus.MISSING,
-                                                      BarrierStatus.BYPASSED) if x != status])
+                    status = rng.choice(
+                        [
+                            x
+                            for x in (BarrierStatus.FAILED, BarrierStatus.MISSING, BarrierStatus.BYPASSED)
+                            if x != status
+                        ]
+                    )
                 plans[slug] = BarrierPlan(slug, status, self.defeaters(s, slug))
         for fi, f in enumerate(s.factors):
             spec = THEME_BY_SLUG[f.theme]
@@ -344,8 +388,9 @@ class Planner:
                 plans.setdefault("canary-analysis", BarrierPlan("canary-analysis", BarrierStatus.BYPASSED, [fi]))
             elif spec.barriers and rng.random() < 0.5 and not (s.cluster and f.theme in s.cluster.themes):
                 slug = rng.choice(spec.barriers)
-                status = rng.choices((BarrierStatus.FAILED, BarrierStatus.MISSING, BarrierStatus.BYPASSED),
-                                     (40, 35, 25))[0]
+                status = rng.choices(
+                    (BarrierStatus.FAILED, BarrierStatus.MISSING, BarrierStatus.BYPASSED), (40, 35, 25)
+                )[0]
                 plans.setdefault(slug, BarrierPlan(slug, status, [fi]))
         minimum = 3 if s.method == Method.BARRIER_ANALYSIS else 2
         held_pool = [b for b in _HELD_CANDIDATES if b not in plans]
@@ -388,8 +433,9 @@ class Planner:
             s.method, s.linear, s.barriers = Method.FIVE_WHYS, True, []
         if "blame-language" in rules:
             # Keeps the first factor's theme only so that lookups work; it carries none and reads as blame.
-            s.factors.append(FactorPlan(s.factors[0].theme, [], Category.PROCESS,
-                                        rng.randrange(len(BLAME_STATEMENTS)), blame=True))
+            s.factors.append(
+                FactorPlan(s.factors[0].theme, [], Category.PROCESS, rng.randrange(len(BLAME_STATEMENTS)), blame=True)
+            )
         s.lint = [r for r in LINT_RATES if r in rules]
         for rule, implied in IMPLIED_RULES.items():
             if rule in s.lint:
@@ -397,5 +443,13 @@ class Planner:
 
 
 _LONE_CLUSTER_THEMES = tuple(th for c in CLUSTERS for th in c.themes)
-_HELD_CANDIDATES = ("slo-burn-alerting", "synthetic-monitoring", "rollback-automation", "runbook",
-                    "on-call-escalation", "change-review", "integration-tests", "rate-limiting")
+_HELD_CANDIDATES = (
+    "slo-burn-alerting",
+    "synthetic-monitoring",
+    "rollback-automation",
+    "runbook",
+    "on-call-escalation",
+    "change-review",
+    "integration-tests",
+    "rate-limiting",
+)

@@ -11,12 +11,12 @@ from kb.model import EventPacket
 
 LINT_RULES: dict[str, str] = {
     "blame-language": "a factor statement names a person's failing ('forgot to', 'should have', 'careless', "
-                      "'human error')",
+    "'human error')",
     "single-root-cause": "an analysis with exactly one factor",
     "action-item-proliferation": "an analysis with more than 10 findings, none of them rejected",
     "vague-finding": "a finding with no owner and a generic statement such as 'Improve monitoring'",
     "isolated-retrospective": "every participant is from the one responding team: no facilitator from "
-                              "elsewhere, no provocateur, no stakeholder",
+    "elsewhere, no provocateur, no stakeholder",
     "no-provocateur": "a SEV1 or SEV2 review without a provocateur (clean SEV1/2 reviews always have one)",
     "missing-tags": "a finding without tags",
     "late-packet": "compiled_at more than 24 hours after resolved_at (clean packets: under 21 hours)",
@@ -52,7 +52,8 @@ class PlantedCluster(BaseModel):
     key_finding: str | None = Field(default=None, description="graph key of the origin's key finding")
     fixed_at: datetime | None = Field(default=None, description="when the key finding's work item closed")
     fix_worked: bool | None = Field(
-        default=None, description="whether the rate fell after fixed_at (None: no fix shipped)")
+        default=None, description="whether the rate fell after fixed_at (None: no fix shipped)"
+    )
 
 
 class NearDuplicate(BaseModel):
@@ -87,9 +88,11 @@ class GroundTruth(BaseModel):
     lint_cases: dict[str, list[str]] = Field(description="incident id -> lint rules expected to fire")
     lint_rules: dict[str, str] = Field(default_factory=lambda: dict(LINT_RULES))
     method_mismatches: list[str] = Field(
-        default_factory=list, description="SEV1 or multi-team incidents analysed with a linear five whys")
+        default_factory=list, description="SEV1 or multi-team incidents analysed with a linear five whys"
+    )
     unthemed_factors: dict[str, str] = Field(
-        default_factory=dict, description="factor graph key -> the theme its wording matches (it carries none)")
+        default_factory=dict, description="factor graph key -> the theme its wording matches (it carries none)"
+    )
     roadmap: RoadmapTruth
 
 

@@ -12,8 +12,15 @@ from pathlib import Path
 
 from kb.engines.base import DatabaseMissing, Engine, EngineConflict, EngineError, EngineUnavailable
 
-__all__ = ["DatabaseMissing", "Engine", "EngineConflict", "EngineError", "EngineUnavailable", "default_db_path",
-           "open_engine"]
+__all__ = [
+    "DatabaseMissing",
+    "Engine",
+    "EngineConflict",
+    "EngineError",
+    "EngineUnavailable",
+    "default_db_path",
+    "open_engine",
+]
 
 
 def default_db_path() -> Path:
@@ -39,10 +46,12 @@ def open_engine(engine: str | None = None, db: str | Path | None = None, read_on
         uri = os.environ.get("NEO4J_URI")
         if not uri:
             raise EngineError("the neo4j engine needs NEO4J_URI (e.g. bolt://localhost:7687)")
-        return Neo4jEngine(Neo4jSettings(
-            uri=uri,
-            user=os.environ.get("NEO4J_USERNAME", "neo4j"),
-            password=os.environ.get("NEO4J_PASSWORD", ""),
-            database=os.environ.get("NEO4J_DATABASE", "neo4j"),
-        ))
+        return Neo4jEngine(
+            Neo4jSettings(
+                uri=uri,
+                user=os.environ.get("NEO4J_USERNAME", "neo4j"),
+                password=os.environ.get("NEO4J_PASSWORD", ""),
+                database=os.environ.get("NEO4J_DATABASE", "neo4j"),
+            )
+        )
     raise EngineError(f"unknown engine {choice!r}: expected 'ladybug' or 'neo4j'")

@@ -66,10 +66,13 @@ class Engine(ABC):
     """How many packets' rows one `bulk_write` should carry (what the engine's bulk path digests best)."""
 
     @abstractmethod
-    def bulk_write(self, before: Sequence[Statement],
-                   label_rows: Mapping[str, Sequence[Mapping[str, Any]]],
-                   rel_rows: Mapping[tuple[str, str, str], Sequence[Mapping[str, Any]]],
-                   after: Sequence[Statement]) -> None:
+    def bulk_write(
+        self,
+        before: Sequence[Statement],
+        label_rows: Mapping[str, Sequence[Mapping[str, Any]]],
+        rel_rows: Mapping[tuple[str, str, str], Sequence[Mapping[str, Any]]],
+        after: Sequence[Statement],
+    ) -> None:
         """In one transaction: run `before`, insert rows known not to exist (no lookups,
         no MERGE), then run `after`. The fast path of every ingest."""
 

@@ -100,7 +100,6 @@ class LadybugEngine(Engine):
             self._writer.release()
             raise
 
-
     def _open_pair(self, path: Path) -> tuple[ladybug.Database, ladybug.Connection]:
         try:
             db = ladybug.Database(str(path), read_only=self.read_only)
@@ -141,8 +140,11 @@ class LadybugEngine(Engine):
             if table not in have:
                 continue
             known = set(self.read(f"CALL table_info('{table}') RETURN *").iloc[:, 1])
-            ddl += [(f"ALTER TABLE {table} ADD {prop} {LADYBUG_TYPES[ptype]}", {})
-                    for prop, ptype in columns.items() if prop not in known]
+            ddl += [
+                (f"ALTER TABLE {table} ADD {prop} {LADYBUG_TYPES[ptype]}", {})
+                for prop, ptype in columns.items()
+                if prop not in known
+            ]
         if ddl:
             self.write(ddl)
 
@@ -158,8 +160,10 @@ class LadybugEngine(Engine):
         """Run the block on a copy of the database and swap the copy in: all of it or none,
         also under kill -9 (the live file is never written in place)."""
         if self.read_only:
-            raise EngineError(f"{self.description}: opened read-only, so it cannot be written; "
-                              "run the command that writes without read-only")
+            raise EngineError(
+                f"{self.description}: opened read-only, so it cannot be written; "
+                "run the command that writes without read-only"
+            )
         if self.in_memory:
             with self._lock:
                 self._execute("BEGIN TRANSACTION")
@@ -222,10 +226,13 @@ class LadybugEngine(Engine):
     bulk_packets_per_transaction = 10_000  # each COPY has a fixed cost: fewer, larger loads
     replace_by_reinsert = True  # UNWIND MERGE is slow here: delete + COPY re-ingests ~9x faster
 
-    def bulk_write(self, before: Sequence[Statement],
-                   label_rows: Mapping[str, Sequence[Mapping[str, Any]]],
-                   rel_rows: Mapping[tuple[str, str, str], Sequence[Mapping[str, Any]]],
-                   after: Sequence[Statement]) -> None:
+    def bulk_write(
+        self,
+        before: Sequence[Statement],
+        label_rows: Mapping[str, Sequence[Mapping[str, Any]]],
+        rel_rows: Mapping[tuple[str, str, str], Sequence[Mapping[str, Any]]],
+        after: Sequence[Statement],
+    ) -> None:
         # COPY FROM a DataFrame is Ladybug's bulk path, an order of magnitude faster than
         # UNWIND MERGE; it runs on a copy swapped in at the end, so all of it or none lands.
         with self._transaction():

@@ -71,9 +71,11 @@ def recovery_hint(live: Path, error: str) -> str | None:
     wal = wal_path(live)
     if "lock" in error.lower() or not wal.exists():
         return None  # kb never leaves a WAL beside the live file: one there is from elsewhere
-    return (f"the write-ahead log {wal} is damaged (left by a crash of an older kb or of another program); "
-            f"move it aside with `mv '{wal}' '{wal}.damaged'` and run the command again: the database "
-            f"then opens as of its last complete write")
+    return (
+        f"the write-ahead log {wal} is damaged (left by a crash of an older kb or of another program); "
+        f"move it aside with `mv '{wal}' '{wal}.damaged'` and run the command again: the database "
+        f"then opens as of its last complete write"
+    )
 
 
 def _holder(pid: int | None) -> str:
@@ -90,9 +92,11 @@ def _holder(pid: int | None) -> str:
 
 def busy_message(live: Path, pid: int | None) -> str:
     """One line for a writer that finds the database held by another: who holds it, what to do."""
-    return (f"the database at {live} is open for writing in another process ({_holder(pid)}); "
-            "read-only commands still work; to write, finish or close that process (a notebook: run its "
-            "last cell or shut down its kernel) and run this again")
+    return (
+        f"the database at {live} is open for writing in another process ({_holder(pid)}); "
+        "read-only commands still work; to write, finish or close that process (a notebook: run its "
+        "last cell or shut down its kernel) and run this again"
+    )
 
 
 class WriterLock:

@@ -55,18 +55,24 @@ def _translate(exc: Exception, where: str, cypher: str | None = None) -> EngineE
     """A driver or server error -> EngineError of the right kind, credentials redacted."""
     query = f"\nquery: {cypher.strip()[:500]}" if cypher else ""
     if isinstance(exc, AuthError):
-        return EngineUnavailable(redact(f"Neo4j at {where} refused the credentials: check NEO4J_USERNAME "
-                                        f"and NEO4J_PASSWORD ({exc.message})"))
+        return EngineUnavailable(
+            redact(f"Neo4j at {where} refused the credentials: check NEO4J_USERNAME and NEO4J_PASSWORD ({exc.message})")
+        )
     if isinstance(exc, ConstraintError):
         return EngineConflict(redact(f"neo4j: {exc.message} (another writer stored it first)"))
     if isinstance(exc, IncompleteCommit):
-        return EngineUnavailable(redact(f"the connection to Neo4j at {where} broke during a commit, whose "
-                                        "outcome is unknown: run the command again (a re-ingest changes "
-                                        "nothing that was already written)"))
+        return EngineUnavailable(
+            redact(
+                f"the connection to Neo4j at {where} broke during a commit, whose "
+                "outcome is unknown: run the command again (a re-ingest changes "
+                "nothing that was already written)"
+            )
+        )
     if isinstance(exc, ServiceUnavailable | SessionExpired | DriverError | OSError):
         reason = " ".join(str(exc).split())  # the driver's text spans lines: keep the hint on the one line
-        return EngineUnavailable(redact(f"cannot reach Neo4j at {where}: {reason}; check that the server runs "
-                                        "and NEO4J_URI"))
+        return EngineUnavailable(
+            redact(f"cannot reach Neo4j at {where}: {reason}; check that the server runs and NEO4J_URI")
+        )
     if isinstance(exc, Neo4jError):
         return EngineError(redact(f"neo4j: {exc.message}{query}"))
     # The driver refuses values it cannot send (an integer beyond 64 bits, an unknown type).
@@ -85,9 +91,12 @@ class Neo4jEngine(Engine):
         self.description = f"neo4j at {self._where} (database {settings.database})"
         try:
             self._driver = neo4j.GraphDatabase.driver(
-                settings.uri, auth=(settings.user, settings.password),
-                max_transaction_retry_time=settings.retry_seconds, connection_timeout=settings.connect_seconds,
-                connection_acquisition_timeout=2 * settings.connect_seconds)
+                settings.uri,
+                auth=(settings.user, settings.password),
+                max_transaction_retry_time=settings.retry_seconds,
+                connection_timeout=settings.connect_seconds,
+                connection_acquisition_timeout=2 * settings.connect_seconds,
+            )
         except _DRIVER_ERRORS as exc:  # a malformed URI
             raise EngineUnavailable(redact(f"NEO4J_URI {settings.uri!r} is not usable: {exc}")) from exc
         try:
@@ -102,8 +111,9 @@ class Neo4jEngine(Engine):
     def apply_schema(self, nodes: Sequence[NodeSpec], rels: Sequence[RelSpec]) -> None:
         ddl = []
         for n in nodes:
-            ddl.append(f"CREATE CONSTRAINT {n.label}_{n.key} IF NOT EXISTS "
-                       f"FOR (n:{n.label}) REQUIRE n.{n.key} IS UNIQUE")
+            ddl.append(
+                f"CREATE CONSTRAINT {n.label}_{n.key} IF NOT EXISTS FOR (n:{n.label}) REQUIRE n.{n.key} IS UNIQUE"
+            )
             for prop in (("incident_key",) if n.owned else ()) + n.indexed:
                 ddl.append(f"CREATE INDEX {n.label}_{prop} IF NOT EXISTS FOR (n:{n.label}) ON (n.{prop})")
         try:
@@ -144,6 +154,7 @@ class Neo4jEngine(Engine):
         Python datetime at ~55 us a value, which made timestamps most of the cost of a
         batched ingest. Write statements bind them through `cast()`, i.e. datetime(...).
         """
+
         def work(tx: neo4j.ManagedTransaction) -> None:
             for i, (cypher, params) in enumerate(statements):
                 tx.run(cypher, _iso_timestamps(dict(params))).consume()
@@ -163,10 +174,13 @@ class Neo4jEngine(Engine):
     # plain insert (measured: 6.7 s against 2.1 s for 500 packets), while MERGE is cheap.
     replace_by_reinsert = False
 
-    def bulk_write(self, before: Sequence[Statement],
-                   label_rows: Mapping[str, Sequence[Mapping[str, Any]]],
-                   rel_rows: Mapping[tuple[str, str, str], Sequence[Mapping[str, Any]]],
-                   after: Sequence[Statement]) -> None:
+    def bulk_write(
+        self,
+        before: Sequence[Statement],
+        label_rows: Mapping[str, Sequence[Mapping[str, Any]]],
+        rel_rows: Mapping[tuple[str, str, str], Sequence[Mapping[str, Any]]],
+        after: Sequence[Statement],
+    ) -> None:
         # CREATE skips MERGE's lookup-and-lock per row (about a third faster for nodes,
         # more for relationships); all in one transaction.
         statements: list[Statement] = list(before)
@@ -174,15 +188,18 @@ class Neo4jEngine(Engine):
             spec = NODE_BY_LABEL[label]
             sets = ", ".join(f"n.{p} = {self.cast(f'r.{p}', t)}" for p, t in spec.all_props.items() if p != spec.key)
             cypher = f"UNWIND $rows AS r CREATE (n:{label} {{{spec.key}: r.{spec.key}}})" + (
-                f" SET {sets}" if sets else "")
-            statements += [(cypher, {"rows": list(rows[i:i + _BULK_ROWS])}) for i in range(0, len(rows), _BULK_ROWS)]
+                f" SET {sets}" if sets else ""
+            )
+            statements += [(cypher, {"rows": list(rows[i : i + _BULK_ROWS])}) for i in range(0, len(rows), _BULK_ROWS)]
         for (rtype, src, dst), rows in rel_rows.items():
             skey, dkey = NODE_BY_LABEL[src].key, NODE_BY_LABEL[dst].key
             props = REL_BY_TYPE[rtype].all_props
             sets = ", ".join(f"e.{p} = {self.cast(f'r.{p}', t)}" for p, t in props.items())
-            cypher = (f"UNWIND $rows AS r MATCH (a:{src} {{{skey}: r.src}}) MATCH (b:{dst} {{{dkey}: r.dst}}) "
-                      f"CREATE (a)-[e:{rtype}]->(b)" + (f" SET {sets}" if sets else ""))
-            statements += [(cypher, {"rows": list(rows[i:i + _BULK_ROWS])}) for i in range(0, len(rows), _BULK_ROWS)]
+            cypher = (
+                f"UNWIND $rows AS r MATCH (a:{src} {{{skey}: r.src}}) MATCH (b:{dst} {{{dkey}: r.dst}}) "
+                f"CREATE (a)-[e:{rtype}]->(b)" + (f" SET {sets}" if sets else "")
+            )
+            statements += [(cypher, {"rows": list(rows[i : i + _BULK_ROWS])}) for i in range(0, len(rows), _BULK_ROWS)]
         self.write([*statements, *after])
 
     def reset(self) -> None:

@@ -52,14 +52,21 @@ def _cell(text: str) -> str:
 def review_markdown(packet: EventPacket, related: pd.DataFrame | None = None) -> str:
     inc = packet.incident
     out: list[str] = [f"# {inc.id}: {inc.title}", ""]
-    facts = [("Severity", f"SEV{inc.severity}" if inc.severity is not None else "unknown"),
-             ("Services", ", ".join(inc.services) or "—"), ("Teams", ", ".join(inc.teams) or "—"),
-             ("Started", _when(inc.started_at)), ("Detected", _when(inc.detected_at)),
-             ("Acknowledged", _when(inc.acknowledged_at)), ("Mitigated", _when(inc.mitigated_at)),
-             ("Resolved", _when(inc.resolved_at))]
-    for label, (a, b) in (("Time to detection", (inc.started_at, inc.detected_at)),
-                          ("Time to mitigation", (inc.started_at, inc.mitigated_at)),
-                          ("Time to resolution", (inc.started_at, inc.resolved_at))):
+    facts = [
+        ("Severity", f"SEV{inc.severity}" if inc.severity is not None else "unknown"),
+        ("Services", ", ".join(inc.services) or "—"),
+        ("Teams", ", ".join(inc.teams) or "—"),
+        ("Started", _when(inc.started_at)),
+        ("Detected", _when(inc.detected_at)),
+        ("Acknowledged", _when(inc.acknowledged_at)),
+        ("Mitigated", _when(inc.mitigated_at)),
+        ("Resolved", _when(inc.resolved_at)),
+    ]
+    for label, (a, b) in (
+        ("Time to detection", (inc.started_at, inc.detected_at)),
+        ("Time to mitigation", (inc.started_at, inc.mitigated_at)),
+        ("Time to resolution", (inc.started_at, inc.resolved_at)),
+    ):
         if (span := _span(a, b)) is not None:
             facts.append((label, span))
     if inc.tags:
@@ -184,8 +191,12 @@ def _findings(packet: EventPacket) -> list[str]:
         if f.tags:
             meta.append(f"tags {', '.join(f.tags)}")
         lines += ["- " + "; ".join(meta)]
-        lines += [f"- work item: {w.system} {w.external_id or ''} {w.title or ''} ({w.status or 'no status'})"
-                  .replace("  ", " ") for w in f.work_items]
+        lines += [
+            f"- work item: {w.system} {w.external_id or ''} {w.title or ''} ({w.status or 'no status'})".replace(
+                "  ", " "
+            )
+            for w in f.work_items
+        ]
         lines += [f"- OKR proposal: {o.objective}" + (f" ({o.quarter})" if o.quarter else "") for o in f.okrs]
         lines.append("")
     return lines
@@ -210,8 +221,14 @@ def _related(packet: EventPacket, related: pd.DataFrame | None) -> list[str]:
         for r in rows:
             score = _number(getattr(r, "score", None))
             basis = getattr(r, "basis", None)
-            why = ", ".join(x for x in (f"score {score:.2f}" if score is not None else "",
-                                        f"{basis}" if isinstance(basis, str) and basis else "") if x)
+            why = ", ".join(
+                x
+                for x in (
+                    f"score {score:.2f}" if score is not None else "",
+                    f"{basis}" if isinstance(basis, str) and basis else "",
+                )
+                if x
+            )
             title = f" — {r.title}" if isinstance(r.title, str) else ""
             lines.append(f"- {r.related}{title}" + (f" ({why})" if why else ""))
     elif not checks:

@@ -26,17 +26,22 @@ def _chunks(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str
         yield chunk
 
 
-def replace_related(engine: Engine, incidents: Sequence[str], rows: Sequence[dict[str, Any]],
-                    origin: str = SIMILARITY_ORIGIN) -> None:
+def replace_related(
+    engine: Engine, incidents: Sequence[str], rows: Sequence[dict[str, Any]], origin: str = SIMILARITY_ORIGIN
+) -> None:
     """Replace the RELATED_TO edges of `origin` from `incidents` with `rows`
     ({src, dst, score, basis}), in one transaction."""
-    statements: list[Statement] = [(
-        "MATCH (a:Incident)-[e:RELATED_TO]->(b:Incident) WHERE a.key IN $keys AND e.origin = $origin DELETE e",
-        {"keys": list(incidents), "origin": origin},
-    )]
+    statements: list[Statement] = [
+        (
+            "MATCH (a:Incident)-[e:RELATED_TO]->(b:Incident) WHERE a.key IN $keys AND e.origin = $origin DELETE e",
+            {"keys": list(incidents), "origin": origin},
+        )
+    ]
     cypher = rel_merge(engine, REL_BY_TYPE["RELATED_TO"], "Incident", "Incident")
-    full = [{"src": r["src"], "dst": r["dst"], "score": float(r["score"]), "basis": r["basis"], "origin": origin}
-            for r in rows]
+    full = [
+        {"src": r["src"], "dst": r["dst"], "score": float(r["score"]), "basis": r["basis"], "origin": origin}
+        for r in rows
+    ]
     statements += [(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)]
     engine.write(statements)
 
@@ -44,33 +49,53 @@ def replace_related(engine: Engine, incidents: Sequence[str], rows: Sequence[dic
 def link_themes(engine: Engine, rows: Sequence[dict[str, Any]], origin: str = SUGGESTED_ORIGIN) -> None:
     """Write INSTANCE_OF edges from rows of {factor, theme, confidence}, in one transaction."""
     cypher = rel_merge(engine, REL_BY_TYPE["INSTANCE_OF"], "Factor", "Theme")
-    full = [{"src": r["factor"], "dst": r["theme"], "confidence": float(r["confidence"]), "origin": origin}
-            for r in rows]
+    full = [
+        {"src": r["factor"], "dst": r["theme"], "confidence": float(r["confidence"]), "origin": origin} for r in rows
+    ]
     engine.write([(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)])
 
 
 TEXT_ORIGIN = "text"
 
 
-def replace_mentions(engine: Engine, incidents: Sequence[str], rows: Sequence[dict[str, Any]],
-                     origin: str = TEXT_ORIGIN) -> None:
+def replace_mentions(
+    engine: Engine, incidents: Sequence[str], rows: Sequence[dict[str, Any]], origin: str = TEXT_ORIGIN
+) -> None:
     """Replace the MENTIONS edges of `origin` from `incidents` with `rows` ({incident, kind
     ("service" | "component"), name, component_kind, evidence, learned}), in one transaction.
     Service and Component nodes are merged (shared, never erased)."""
     statements: list[Statement] = [
-        (f"MATCH (a:Incident)-[e:MENTIONS]->(b:{label}) WHERE a.key IN $keys AND e.origin = $origin DELETE e",
-         {"keys": list(incidents), "origin": origin}) for label in ("Service", "Component")]
+        (
+            f"MATCH (a:Incident)-[e:MENTIONS]->(b:{label}) WHERE a.key IN $keys AND e.origin = $origin DELETE e",
+            {"keys": list(incidents), "origin": origin},
+        )
+        for label in ("Service", "Component")
+    ]
     for kind, label in (("service", "Service"), ("component", "Component")):
         mine = [r for r in rows if r["kind"] == kind]
         if not mine:
             continue
-        nodes = list({r["name"]: ({"name": r["name"], "kind": r.get("component_kind")} if kind == "component"
-                                  else {"name": r["name"]}) for r in mine}.values())
+        nodes = list(
+            {
+                r["name"]: (
+                    {"name": r["name"], "kind": r.get("component_kind")} if kind == "component" else {"name": r["name"]}
+                )
+                for r in mine
+            }.values()
+        )
         node_cypher = node_merge(engine, NODE_BY_LABEL[label])
         statements += [(node_cypher, {"rows": chunk}) for chunk in _chunks(nodes, ROWS_PER_STATEMENT)]
         cypher = rel_merge(engine, REL_BY_TYPE["MENTIONS"], "Incident", label)
-        full = [{"src": r["incident"], "dst": r["name"], "evidence": r["evidence"], "learned": bool(r["learned"]),
-                 "origin": origin} for r in mine]
+        full = [
+            {
+                "src": r["incident"],
+                "dst": r["name"],
+                "evidence": r["evidence"],
+                "learned": bool(r["learned"]),
+                "origin": origin,
+            }
+            for r in mine
+        ]
         statements += [(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)]
     engine.write(statements)
 
@@ -78,14 +103,18 @@ def replace_mentions(engine: Engine, incidents: Sequence[str], rows: Sequence[di
 LEARNED_ORIGIN = "learned"
 
 
-def add_themes(engine: Engine, themes: Sequence[dict[str, Any]], links: Sequence[dict[str, Any]],
-               origin: str = LEARNED_ORIGIN) -> None:
+def add_themes(
+    engine: Engine, themes: Sequence[dict[str, Any]], links: Sequence[dict[str, Any]], origin: str = LEARNED_ORIGIN
+) -> None:
     """Merge Theme nodes ({slug, name, description}) and write INSTANCE_OF links ({factor, theme,
     confidence}) of `origin`, in one transaction."""
-    statements: list[Statement] = [(node_merge(engine, NODE_BY_LABEL["Theme"]), {"rows": chunk})
-                                   for chunk in _chunks(list(themes), ROWS_PER_STATEMENT)]
+    statements: list[Statement] = [
+        (node_merge(engine, NODE_BY_LABEL["Theme"]), {"rows": chunk})
+        for chunk in _chunks(list(themes), ROWS_PER_STATEMENT)
+    ]
     cypher = rel_merge(engine, REL_BY_TYPE["INSTANCE_OF"], "Factor", "Theme")
-    full = [{"src": r["factor"], "dst": r["theme"], "confidence": float(r["confidence"]), "origin": origin}
-            for r in links]
+    full = [
+        {"src": r["factor"], "dst": r["theme"], "confidence": float(r["confidence"]), "origin": origin} for r in links
+    ]
     statements += [(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)]
     engine.write(statements)

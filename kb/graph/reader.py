@@ -44,41 +44,96 @@ def read_packets(kbase: Queryable, keys: Sequence[str]) -> list[EventPacket]:
     if not keys:
         return []
     params = {"keys": list(keys)}
-    part = {name: _by_incident(kbase.query(f"packet_{name}", **params)) for name in (
-        "timeline", "metrics", "logs", "decisions", "impacts", "participants", "analyses", "factors",
-        "influences", "impact_edges", "barriers", "findings", "addresses", "work_items", "objectives",
-        "roadmap")}
+    part = {
+        name: _by_incident(kbase.query(f"packet_{name}", **params))
+        for name in (
+            "timeline",
+            "metrics",
+            "logs",
+            "decisions",
+            "impacts",
+            "participants",
+            "analyses",
+            "factors",
+            "influences",
+            "impact_edges",
+            "barriers",
+            "findings",
+            "addresses",
+            "work_items",
+            "objectives",
+            "roadmap",
+        )
+    }
     packets = []
     for inc in _records(kbase.query("packet_incidents", **params)):
         k = inc["incident"]
         data: dict[str, Any] = {
             "incident": {
-                "id": k, "title": inc["title"], "severity": _int(inc["severity"]),
-                "services": sorted(inc["services"] or []), "teams": sorted(inc["teams"] or []),
-                **{f: inc[f] for f in ("started_at", "detected_at", "acknowledged_at", "mitigated_at",
-                                       "resolved_at", "customer_impact", "revenue_impact", "summary",
-                                       "compiled_at", "responder_hours")},
+                "id": k,
+                "title": inc["title"],
+                "severity": _int(inc["severity"]),
+                "services": sorted(inc["services"] or []),
+                "teams": sorted(inc["teams"] or []),
+                **{
+                    f: inc[f]
+                    for f in (
+                        "started_at",
+                        "detected_at",
+                        "acknowledged_at",
+                        "mitigated_at",
+                        "resolved_at",
+                        "customer_impact",
+                        "revenue_impact",
+                        "summary",
+                        "compiled_at",
+                        "responder_hours",
+                    )
+                },
                 "customers_affected": _int(inc["customers_affected"]),
                 "tags": inc["tags"] or [],
             },
-            "provenance": {"source": inc["source"] or "manual", "file": inc["source_file"],
-                           "imported": bool(inc["imported"]), "reviewed": inc["reviewed"] is not False},
-            "timeline": [{"id": _suffix(e["key"]), "at": e["at"], "kind": e["kind"], "text": e["text"],
-                          "source": e["source"]} for e in part["timeline"][k]],
-            "metrics": [{"name": m["name"], "unit": m["unit"], "link": m["link"],
-                         "points": json.loads(m["points"] or "[]")}
-                        for m in sorted(part["metrics"][k], key=lambda m: int(_suffix(m["key"])))],
-            "logs": [{f: g[f] for f in ("at", "source", "level", "text")}
-                     for g in sorted(part["logs"][k], key=lambda g: int(_suffix(g["key"])))],
-            "decisions": [{"id": _suffix(d["key"]), "at": d["at"], "decision": d["decision"],
-                           "rationale": d["rationale"], "alternatives": d["alternatives"] or [],
-                           "made_by": d["made_by"]} for d in part["decisions"][k]],
-            "impacts": [{"stakeholder": m["stakeholder"], "statement": m["statement"],
-                         "customers_affected": _int(m["customers_affected"]),
-                         "revenue_impact": m["revenue_impact"]}
-                        for m in sorted(part["impacts"][k], key=lambda m: int(_suffix(m["key"])))],
-            "participants": [{"handle": p["handle"], "role": p["role"], "team": p["team"]}
-                             for p in part["participants"][k]],
+            "provenance": {
+                "source": inc["source"] or "manual",
+                "file": inc["source_file"],
+                "imported": bool(inc["imported"]),
+                "reviewed": inc["reviewed"] is not False,
+            },
+            "timeline": [
+                {"id": _suffix(e["key"]), "at": e["at"], "kind": e["kind"], "text": e["text"], "source": e["source"]}
+                for e in part["timeline"][k]
+            ],
+            "metrics": [
+                {"name": m["name"], "unit": m["unit"], "link": m["link"], "points": json.loads(m["points"] or "[]")}
+                for m in sorted(part["metrics"][k], key=lambda m: int(_suffix(m["key"])))
+            ],
+            "logs": [
+                {f: g[f] for f in ("at", "source", "level", "text")}
+                for g in sorted(part["logs"][k], key=lambda g: int(_suffix(g["key"])))
+            ],
+            "decisions": [
+                {
+                    "id": _suffix(d["key"]),
+                    "at": d["at"],
+                    "decision": d["decision"],
+                    "rationale": d["rationale"],
+                    "alternatives": d["alternatives"] or [],
+                    "made_by": d["made_by"],
+                }
+                for d in part["decisions"][k]
+            ],
+            "impacts": [
+                {
+                    "stakeholder": m["stakeholder"],
+                    "statement": m["statement"],
+                    "customers_affected": _int(m["customers_affected"]),
+                    "revenue_impact": m["revenue_impact"],
+                }
+                for m in sorted(part["impacts"][k], key=lambda m: int(_suffix(m["key"])))
+            ],
+            "participants": [
+                {"handle": p["handle"], "role": p["role"], "team": p["team"]} for p in part["participants"][k]
+            ],
             "analyses": _analyses(k, part),
             "roadmap": _roadmap(part["roadmap"][k]),
         }
@@ -96,21 +151,44 @@ def _analyses(k: str, part: dict[str, dict[str, list[dict[str, Any]]]]) -> list[
 
         influences = [{"source": r["source"], "target": "impact"} for r in mine(part["impact_edges"][k])]
         influences += [{"source": r["source"], "target": r["target"]} for r in mine(part["influences"][k])]
-        rc = ({"checked_at": a["related_checked_at"], "note": a["related_note"], "related": a["related"] or []}
-              if a["related_checked_at"] else None)
-        out.append({
-            "id": _suffix(akey), "method": a["method"], "facilitator": a["facilitator"],
-            "published_at": a["published_at"], "validated_at": a["validated_at"],
-            "factors": [{"id": f["local_id"], "statement": f["statement"], "category": f["category"],
-                         "category_guessed": bool(f["category_guessed"]), "themes": sorted(f["themes"] or [])}
-                        for f in mine(part["factors"][k])],
-            "influences": influences,
-            "barriers": [{"barrier": b["barrier"], "name": b["name"], "kind": b["kind"], "status": b["status"],
-                          "note": b["note"], "defeated_by": sorted(b["defeated_by"] or [])}
-                         for b in mine(part["barriers"][k])],
-            "findings": [_finding(f, part, k) for f in mine(part["findings"][k])],
-            "related_check": rc,
-        })
+        rc = (
+            {"checked_at": a["related_checked_at"], "note": a["related_note"], "related": a["related"] or []}
+            if a["related_checked_at"]
+            else None
+        )
+        out.append(
+            {
+                "id": _suffix(akey),
+                "method": a["method"],
+                "facilitator": a["facilitator"],
+                "published_at": a["published_at"],
+                "validated_at": a["validated_at"],
+                "factors": [
+                    {
+                        "id": f["local_id"],
+                        "statement": f["statement"],
+                        "category": f["category"],
+                        "category_guessed": bool(f["category_guessed"]),
+                        "themes": sorted(f["themes"] or []),
+                    }
+                    for f in mine(part["factors"][k])
+                ],
+                "influences": influences,
+                "barriers": [
+                    {
+                        "barrier": b["barrier"],
+                        "name": b["name"],
+                        "kind": b["kind"],
+                        "status": b["status"],
+                        "note": b["note"],
+                        "defeated_by": sorted(b["defeated_by"] or []),
+                    }
+                    for b in mine(part["barriers"][k])
+                ],
+                "findings": [_finding(f, part, k) for f in mine(part["findings"][k])],
+                "related_check": rc,
+            }
+        )
     return out
 
 
@@ -123,20 +201,37 @@ def _finding(f: dict[str, Any], part: dict[str, dict[str, list[dict[str, Any]]]]
     work.sort(key=lambda w: (w["external_id"] is None, w["key"]))
     okrs = [o for o in part["objectives"][k] if o["finding"] == fkey and o["origin"] == PACKET_ORIGIN]
     return {
-        "id": f["local_id"], "statement": f["statement"], "owner": f["owner"], "tags": f["tags"] or [],
-        "impact": _int(f["impact"]), "effort": _int(f["effort"]), "status": f["status"],
-        "deferred_reason": f["deferred_reason"], "due_at": f["due_at"], "addresses": addresses,
-        "work_items": [{x: w[x] for x in ("system", "external_id", "title", "url", "status", "created_at",
-                                          "closed_at", "due_at")} for w in work],
-        "okrs": [{"id": _suffix(o["key"]), "objective": o["objective"], "key_results": o["key_results"] or [],
-                  "quarter": o["quarter"]} for o in okrs],
+        "id": f["local_id"],
+        "statement": f["statement"],
+        "owner": f["owner"],
+        "tags": f["tags"] or [],
+        "impact": _int(f["impact"]),
+        "effort": _int(f["effort"]),
+        "status": f["status"],
+        "deferred_reason": f["deferred_reason"],
+        "due_at": f["due_at"],
+        "addresses": addresses,
+        "work_items": [
+            {x: w[x] for x in ("system", "external_id", "title", "url", "status", "created_at", "closed_at", "due_at")}
+            for w in work
+        ],
+        "okrs": [
+            {
+                "id": _suffix(o["key"]),
+                "objective": o["objective"],
+                "key_results": o["key_results"] or [],
+                "quarter": o["quarter"],
+            }
+            for o in okrs
+        ],
     }
 
 
 def _roadmap(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     items: dict[str, dict[str, Any]] = {}
     for r in rows:
-        item = items.setdefault(r["key"], {"key": r["key"], "title": r["title"], "quarter": r["quarter"],
-                                           "findings": []})
+        item = items.setdefault(
+            r["key"], {"key": r["key"], "title": r["title"], "quarter": r["quarter"], "findings": []}
+        )
         item["findings"].append(r["finding"])
     return list(items.values())

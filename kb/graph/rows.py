@@ -77,15 +77,28 @@ def packet_rows(packet: EventPacket) -> GraphRows:
     k = inc.id
     g = GraphRows(incidents=[k])
     me = ("Incident", k)
-    g.node("Incident", key=k, title=inc.title, severity=inc.severity, started_at=inc.started_at,
-           detected_at=inc.detected_at, acknowledged_at=inc.acknowledged_at,
-           mitigated_at=inc.mitigated_at, resolved_at=inc.resolved_at,
-           customer_impact=inc.customer_impact, revenue_impact=inc.revenue_impact,
-           customers_affected=inc.customers_affected, responder_hours=inc.responder_hours,
-           summary=inc.summary, tags=list(inc.tags),
-           compiled_at=inc.compiled_at, source=packet.provenance.source,
-           source_file=packet.provenance.file, imported=packet.provenance.imported,
-           reviewed=packet.provenance.reviewed)
+    g.node(
+        "Incident",
+        key=k,
+        title=inc.title,
+        severity=inc.severity,
+        started_at=inc.started_at,
+        detected_at=inc.detected_at,
+        acknowledged_at=inc.acknowledged_at,
+        mitigated_at=inc.mitigated_at,
+        resolved_at=inc.resolved_at,
+        customer_impact=inc.customer_impact,
+        revenue_impact=inc.revenue_impact,
+        customers_affected=inc.customers_affected,
+        responder_hours=inc.responder_hours,
+        summary=inc.summary,
+        tags=list(inc.tags),
+        compiled_at=inc.compiled_at,
+        source=packet.provenance.source,
+        source_file=packet.provenance.file,
+        imported=packet.provenance.imported,
+        reviewed=packet.provenance.reviewed,
+    )
     for name in inc.services:
         g.node("Service", name=name)
         g.rel("AFFECTED", me, ("Service", name))
@@ -97,8 +110,7 @@ def packet_rows(packet: EventPacket) -> GraphRows:
         key = event_key(k, ev)
         seen[key] += 1
         key = event_key(k, ev, seen[key])
-        g.node("TimelineEvent", key=key, incident_key=k, at=ev.at, kind=ev.kind.value, text=ev.text,
-               source=ev.source)
+        g.node("TimelineEvent", key=key, incident_key=k, at=ev.at, kind=ev.kind.value, text=ev.text, source=ev.source)
         g.rel("HAS_EVENT", me, ("TimelineEvent", key))
     for i, m in enumerate(packet.metrics):
         key = f"{k}/metric/{i}"
@@ -115,13 +127,28 @@ def packet_rows(packet: EventPacket) -> GraphRows:
         while not d.id and local in named:  # a decision without an id never takes another's key
             local += "_"
         key = f"{k}/decision/{local}"
-        g.node("Decision", key=key, incident_key=k, at=d.at, decision=d.decision, rationale=d.rationale,
-               alternatives=list(d.alternatives), made_by=d.made_by)
+        g.node(
+            "Decision",
+            key=key,
+            incident_key=k,
+            at=d.at,
+            decision=d.decision,
+            rationale=d.rationale,
+            alternatives=list(d.alternatives),
+            made_by=d.made_by,
+        )
         g.rel("HAS_DECISION", me, ("Decision", key))
     for i, imp in enumerate(packet.impacts):
         key = f"{k}/impact/{i}"
-        g.node("Impact", key=key, incident_key=k, stakeholder=imp.stakeholder, statement=imp.statement,
-               customers_affected=imp.customers_affected, revenue_impact=imp.revenue_impact)
+        g.node(
+            "Impact",
+            key=key,
+            incident_key=k,
+            stakeholder=imp.stakeholder,
+            statement=imp.statement,
+            customers_affected=imp.customers_affected,
+            revenue_impact=imp.revenue_impact,
+        )
         g.rel("HAD_IMPACT", me, ("Impact", key))
     for p in packet.participants:
         g.node("Person", handle=p.handle)
@@ -141,18 +168,34 @@ def _analysis_rows(g: GraphRows, packet: EventPacket, a: Any) -> None:
     k = packet.incident.id
     akey = f"{k}/analysis/{a.id}"
     rc = a.related_check
-    g.node("Analysis", key=akey, incident_key=k, method=a.method.value, facilitator=a.facilitator,
-           published_at=a.published_at, validated_at=a.validated_at,
-           related_checked_at=rc.checked_at if rc else None, related_note=rc.note if rc else None,
-           related=list(rc.related) if rc else [])
+    g.node(
+        "Analysis",
+        key=akey,
+        incident_key=k,
+        method=a.method.value,
+        facilitator=a.facilitator,
+        published_at=a.published_at,
+        validated_at=a.validated_at,
+        related_checked_at=rc.checked_at if rc else None,
+        related_note=rc.note if rc else None,
+        related=list(rc.related) if rc else [],
+    )
     g.rel("ANALYZED_IN", ("Incident", k), ("Analysis", akey))
 
     def fkey(local: str) -> tuple[str, str]:
         return ("Factor", f"{k}/factor/{local}")
 
     for f in a.factors:
-        g.node("Factor", key=fkey(f.id)[1], incident_key=k, local_id=f.id, analysis_key=akey,
-               statement=f.statement, category=f.category.value, category_guessed=f.category_guessed)
+        g.node(
+            "Factor",
+            key=fkey(f.id)[1],
+            incident_key=k,
+            local_id=f.id,
+            analysis_key=akey,
+            statement=f.statement,
+            category=f.category.value,
+            category_guessed=f.category_guessed,
+        )
         g.rel("IDENTIFIED", ("Analysis", akey), fkey(f.id))
         for slug in f.themes:
             g.node("Theme", slug=slug)
@@ -164,17 +207,29 @@ def _analysis_rows(g: GraphRows, packet: EventPacket, a: Any) -> None:
             g.rel("CONTRIBUTED_TO", fkey(inf.source), fkey(inf.target))
     for b in a.barriers:
         g.node("Barrier", slug=b.barrier, name=b.name, kind=b.kind.value if b.kind else None)
-        g.rel("CHALLENGED", ("Incident", k), ("Barrier", b.barrier), status=b.status.value,
-              analysis_key=akey, note=b.note)
+        g.rel(
+            "CHALLENGED", ("Incident", k), ("Barrier", b.barrier), status=b.status.value, analysis_key=akey, note=b.note
+        )
         for fid in b.defeated_by:
             g.rel("DEFEATED", fkey(fid), ("Barrier", b.barrier))
     for fnd in a.findings:
         nkey = f"{k}/finding/{fnd.id}"
         me = ("Finding", nkey)
-        g.node("Finding", key=nkey, incident_key=k, local_id=fnd.id, analysis_key=akey,
-               statement=fnd.statement, owner=fnd.owner, tags=list(fnd.tags), impact=fnd.impact,
-               effort=fnd.effort, status=fnd.status.value, deferred_reason=fnd.deferred_reason,
-               due_at=fnd.due_at)
+        g.node(
+            "Finding",
+            key=nkey,
+            incident_key=k,
+            local_id=fnd.id,
+            analysis_key=akey,
+            statement=fnd.statement,
+            owner=fnd.owner,
+            tags=list(fnd.tags),
+            impact=fnd.impact,
+            effort=fnd.effort,
+            status=fnd.status.value,
+            deferred_reason=fnd.deferred_reason,
+            due_at=fnd.due_at,
+        )
         g.rel("PRODUCED", ("Analysis", akey), me)
         for ref in fnd.addresses:
             kind, _, rest = ref.partition(":")
@@ -188,12 +243,29 @@ def _analysis_rows(g: GraphRows, packet: EventPacket, a: Any) -> None:
                 g.rel("ADDRESSES", me, fkey(ref))
         for i, w in enumerate(fnd.work_items):
             wkey = f"{w.system}:{w.external_id}" if w.external_id else f"{nkey}/work/{i}"
-            g.node("WorkItem", key=wkey, system=w.system, external_id=w.external_id, title=w.title,
-                   url=w.url, status=w.status, created_at=w.created_at, closed_at=w.closed_at,
-                   due_at=w.due_at, origin=PACKET_ORIGIN)
+            g.node(
+                "WorkItem",
+                key=wkey,
+                system=w.system,
+                external_id=w.external_id,
+                title=w.title,
+                url=w.url,
+                status=w.status,
+                created_at=w.created_at,
+                closed_at=w.closed_at,
+                due_at=w.due_at,
+                origin=PACKET_ORIGIN,
+            )
             g.rel("TRACKED_BY", me, ("WorkItem", wkey))
         for o in fnd.okrs:
             okey = f"{k}/okr/{o.id}"
-            g.node("Objective", key=okey, objective=o.objective, key_results=list(o.key_results),
-                   quarter=o.quarter, status="proposed", origin=PACKET_ORIGIN)
+            g.node(
+                "Objective",
+                key=okey,
+                objective=o.objective,
+                key_results=list(o.key_results),
+                quarter=o.quarter,
+                status="proposed",
+                origin=PACKET_ORIGIN,
+            )
             g.rel("PROPOSED_AS", me, ("Objective", okey))

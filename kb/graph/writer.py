@@ -57,8 +57,10 @@ def rel_merge(engine: Engine, spec: RelSpec, src: str, dst: str, keep_tool_links
 
     sets = ", ".join(f"e.{p} = {value(p, t)}" for p, t in spec.all_props.items())
     ident = ", ".join(f"{p}: r.{p}" for p in spec.identity)
-    return (f"UNWIND $rows AS r MATCH (a:{src} {{{skey}: r.src}}) MATCH (b:{dst} {{{dkey}: r.dst}}) "
-            f"MERGE (a)-[e:{spec.type}{f' {{{ident}}}' if ident else ''}]->(b)" + (f" SET {sets}" if sets else ""))
+    return (
+        f"UNWIND $rows AS r MATCH (a:{src} {{{skey}: r.src}}) MATCH (b:{dst} {{{dkey}: r.dst}}) "
+        f"MERGE (a)-[e:{spec.type}{f' {{{ident}}}' if ident else ''}]->(b)" + (f" SET {sets}" if sets else "")
+    )
 
 
 def _scope(label: str, var: str) -> str | None:
@@ -73,8 +75,11 @@ def _scope(label: str, var: str) -> str | None:
 def deletion_statements(incidents: list[str]) -> list[Statement]:
     """Everything stored incidents said: the nodes they own, then the incidents themselves."""
     params = {"incidents": incidents}
-    owned = [(f"MATCH (n:{spec.label}) WHERE n.incident_key IN $incidents DETACH DELETE n", params)
-             for spec in NODES if spec.owned]
+    owned = [
+        (f"MATCH (n:{spec.label}) WHERE n.incident_key IN $incidents DETACH DELETE n", params)
+        for spec in NODES
+        if spec.owned
+    ]
     return [*owned, ("MATCH (n:Incident) WHERE n.key IN $incidents DETACH DELETE n", params)]
 
 
@@ -84,17 +89,21 @@ def replacement_statements(incidents: list[str], keep: dict[str, list[str]]) -> 
     out: list[Statement] = []
     for spec in NODES:
         if spec.owned:
-            out.append((f"MATCH (n:{spec.label}) WHERE n.incident_key IN $incidents "
-                        f"AND NOT n.key IN $keep DETACH DELETE n",
-                        {"incidents": incidents, "keep": keep.get(spec.label, [])}))
+            out.append(
+                (
+                    f"MATCH (n:{spec.label}) WHERE n.incident_key IN $incidents AND NOT n.key IN $keep DETACH DELETE n",
+                    {"incidents": incidents, "keep": keep.get(spec.label, [])},
+                )
+            )
     for rel in RELS:
         for src, dst in rel.pairs:
             scope = _scope(src, "a") or _scope(dst, "b")
             if scope is None:
                 continue
             origin = f" AND e.origin = '{PACKET_ORIGIN}'" if rel.enriched else ""
-            out.append((f"MATCH (a:{src})-[e:{rel.type}]->(b:{dst}) WHERE {scope}{origin} DELETE e",
-                        {"incidents": incidents}))
+            out.append(
+                (f"MATCH (a:{src})-[e:{rel.type}]->(b:{dst}) WHERE {scope}{origin} DELETE e", {"incidents": incidents})
+            )
     return out
 
 
@@ -113,18 +122,23 @@ def tool_links(engine: Engine, incidents: list[str]) -> dict[tuple[str, str, str
                 f"MATCH (a:{src})-[e:{rel.type}]->(b:{dst}) WHERE ({' OR '.join(scopes)}) "
                 f"AND e.origin <> '{PACKET_ORIGIN}' "
                 f"RETURN a.{NODE_BY_LABEL[src].key} AS src, b.{NODE_BY_LABEL[dst].key} AS dst{props}",
-                {"incidents": incidents})
+                {"incidents": incidents},
+            )
             if not df.empty:
                 saved[(rel.type, src, dst)] = [
-                    {k: (None if missing(v) else v) for k, v in row.items()} for row in df.to_dict("records")]
+                    {k: (None if missing(v) else v) for k, v in row.items()} for row in df.to_dict("records")
+                ]
     return saved
 
 
 def orphan_cleanup_statements() -> list[Statement]:
     """Packet-made work items and objectives that no finding links to any more."""
     return [
-        (f"MATCH (n:{label}) WHERE n.origin = '{PACKET_ORIGIN}' OPTIONAL MATCH (n)<-[e:{rtype}]-() "
-         f"WITH n, count(e) AS links WHERE links = 0 DETACH DELETE n", {})
+        (
+            f"MATCH (n:{label}) WHERE n.origin = '{PACKET_ORIGIN}' OPTIONAL MATCH (n)<-[e:{rtype}]-() "
+            f"WITH n, count(e) AS links WHERE links = 0 DETACH DELETE n",
+            {},
+        )
         for label, rtype in (("WorkItem", "TRACKED_BY"), ("Objective", "PROPOSED_AS"))
     ]
 
@@ -173,8 +187,9 @@ def _new_only(label: str) -> bool:
 assert all(_new_only(a) or _new_only(b) for rel in RELS for a, b in rel.pairs)
 
 
-def write_batch(engine: Engine, rows: GraphRows, stored: list[str],
-                rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT) -> None:
+def write_batch(
+    engine: Engine, rows: GraphRows, stored: list[str], rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT
+) -> None:
     """One transaction that writes the batch and replaces what its `stored` incidents said.
 
     Engines that `replace_by_reinsert` delete the stored incidents' nodes, insert everything
@@ -183,8 +198,11 @@ def write_batch(engine: Engine, rows: GraphRows, stored: list[str],
     """
     if stored and not engine.replace_by_reinsert:
         keep = {label: [r["key"] for r in rs] for label, rs in rows.nodes.items() if NODE_BY_LABEL[label].owned}
-        engine.write(replacement_statements(stored, keep) + merge_statements(engine, rows, rows_per_statement)
-                     + orphan_cleanup_statements())
+        engine.write(
+            replacement_statements(stored, keep)
+            + merge_statements(engine, rows, rows_per_statement)
+            + orphan_cleanup_statements()
+        )
         return
     before: list[Statement] = []
     after: list[Statement] = []
@@ -229,8 +247,13 @@ def _write_rows(engine: Engine, rows: GraphRows, stored: set[str], rows_per_stat
         write_batch(engine, rows, [k for k in rows.incidents if k in stored], rows_per_statement)
 
 
-def _write_isolating(engine: Engine, batch: list[EventPacket], stored: set[str], rows_per_statement: int,
-                     refused: list[tuple[EventPacket, EngineError]]) -> int:
+def _write_isolating(
+    engine: Engine,
+    batch: list[EventPacket],
+    stored: set[str],
+    rows_per_statement: int,
+    refused: list[tuple[EventPacket, EngineError]],
+) -> int:
     """Write the batch; if the engine refuses it, bisect down to the packets it refuses."""
     rows = collect_rows(batch)
     try:
@@ -242,8 +265,9 @@ def _write_isolating(engine: Engine, batch: list[EventPacket], stored: set[str],
             refused.append((batch[0], exc))
             return 0
         mid = len(batch) // 2
-        return (_write_isolating(engine, batch[:mid], stored, rows_per_statement, refused)
-                + _write_isolating(engine, batch[mid:], stored, rows_per_statement, refused))
+        return _write_isolating(engine, batch[:mid], stored, rows_per_statement, refused) + _write_isolating(
+            engine, batch[mid:], stored, rows_per_statement, refused
+        )
     stored.update(rows.incidents)  # a packet repeated in a later batch replaces, not duplicates
     return rows.count()
 

@@ -57,8 +57,10 @@ def check_base_url(url: str) -> None:
     if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
         raise JiraError(f"JIRA_BASE_URL {url!r}: expected https://your-site.atlassian.net")
     if parsed.scheme == "http" and not _is_loopback(parsed.host):
-        raise JiraError(f"JIRA_BASE_URL {url!r} uses http://, which would send the API token as clear "
-                        "text: use https:// (plain http is accepted only for localhost/127.0.0.1/::1)")
+        raise JiraError(
+            f"JIRA_BASE_URL {url!r} uses http://, which would send the API token as clear "
+            "text: use https:// (plain http is accepted only for localhost/127.0.0.1/::1)"
+        )
 
 
 @dataclass(frozen=True)
@@ -80,16 +82,23 @@ class JiraSettings:
         env = os.environ if env is None else env
         missing = [v for v in ENV_VARS if not env.get(v)]
         if missing:
-            raise JiraError(f"Jira is not configured: set {', '.join(missing)} "
-                            "(JIRA_BASE_URL like https://your-site.atlassian.net, JIRA_API_TOKEN from "
-                            "https://id.atlassian.com/manage-profile/security/api-tokens)")
+            raise JiraError(
+                f"Jira is not configured: set {', '.join(missing)} "
+                "(JIRA_BASE_URL like https://your-site.atlassian.net, JIRA_API_TOKEN from "
+                "https://id.atlassian.com/manage-profile/security/api-tokens)"
+            )
         try:
             timeout = float(env.get("JIRA_TIMEOUT", "30"))
         except ValueError:
             raise JiraError(f"JIRA_TIMEOUT={env['JIRA_TIMEOUT']!r}: expected a number of seconds") from None
-        return cls(base_url=env["JIRA_BASE_URL"].rstrip("/"), email=env["JIRA_EMAIL"],
-                   api_token=env["JIRA_API_TOKEN"], project=env["JIRA_PROJECT"],
-                   issue_type=env.get("JIRA_ISSUE_TYPE") or "Task", timeout=timeout)
+        return cls(
+            base_url=env["JIRA_BASE_URL"].rstrip("/"),
+            email=env["JIRA_EMAIL"],
+            api_token=env["JIRA_API_TOKEN"],
+            project=env["JIRA_PROJECT"],
+            issue_type=env.get("JIRA_ISSUE_TYPE") or "Task",
+            timeout=timeout,
+        )
 
 
 @dataclass(frozen=True)
@@ -122,13 +131,22 @@ def _retry_after(response: httpx.Response, default: float) -> float:
 class JiraClient:
     """A small client for the one call the loop needs: create an issue."""
 
-    def __init__(self, settings: JiraSettings, *, sleep: Callable[[float], None] = time.sleep,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: JiraSettings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.settings = settings
         self._sleep = sleep
         self._http = httpx.Client(
-            base_url=settings.base_url, auth=(settings.email, settings.api_token),
-            headers={"Accept": "application/json"}, timeout=settings.timeout, transport=transport)
+            base_url=settings.base_url,
+            auth=(settings.email, settings.api_token),
+            headers={"Accept": "application/json"},
+            timeout=settings.timeout,
+            transport=transport,
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -146,8 +164,13 @@ class JiraClient:
 
     def create_issue(self, fields: dict[str, Any], what: str = "the issue") -> CreatedIssue:
         """POST /rest/api/3/issue; retries only 429 (Retry-After, bounded), never a time-out."""
-        body = {"fields": {"project": {"key": self.settings.project},
-                           "issuetype": {"name": self.settings.issue_type}, **fields}}
+        body = {
+            "fields": {
+                "project": {"key": self.settings.project},
+                "issuetype": {"name": self.settings.issue_type},
+                **fields,
+            }
+        }
         s = self.settings
         for attempt in range(s.max_retries + 1):
             try:
@@ -157,7 +180,8 @@ class JiraClient:
                 raise JiraError(
                     f"Jira did not answer within {s.timeout:g} s while creating {what}; it may still have "
                     f"created it. Search Jira for the label in the request before running the push again "
-                    f"(or raise JIRA_TIMEOUT).") from None
+                    f"(or raise JIRA_TIMEOUT)."
+                ) from None
             except httpx.HTTPError as exc:
                 raise JiraError(f"cannot reach Jira at {s.base_url}: {exc}") from None
             code = response.status_code
@@ -165,10 +189,13 @@ class JiraClient:
                 data = response.json()
                 return CreatedIssue(id=str(data["id"]), key=str(data["key"]), self_url=str(data.get("self", "")))
             if code == 429 and attempt < s.max_retries:
-                wait = _retry_after(response, default=2.0 ** attempt)
+                wait = _retry_after(response, default=2.0**attempt)
                 if wait > s.max_retry_wait:
-                    raise JiraError(f"Jira is rate limiting (429) and asks to wait {wait:g} s, more than "
-                                    f"{s.max_retry_wait:g} s; try again later", code)
+                    raise JiraError(
+                        f"Jira is rate limiting (429) and asks to wait {wait:g} s, more than "
+                        f"{s.max_retry_wait:g} s; try again later",
+                        code,
+                    )
                 self._sleep(wait)
                 continue
             raise self._error(response, what, attempt)
@@ -177,14 +204,21 @@ class JiraClient:
     def _error(self, response: httpx.Response, what: str, attempt: int) -> JiraError:
         code = response.status_code
         if code == 401:
-            return JiraError("Jira rejected the credentials (401): check JIRA_EMAIL and JIRA_API_TOKEN "
-                             "(an API token, not the account password)", code)
+            return JiraError(
+                "Jira rejected the credentials (401): check JIRA_EMAIL and JIRA_API_TOKEN "
+                "(an API token, not the account password)",
+                code,
+            )
         if code == 403:
-            return JiraError(f"Jira refused (403): the account may not create issues in project "
-                             f"{self.settings.project}: {_field_errors(response)}", code)
+            return JiraError(
+                f"Jira refused (403): the account may not create issues in project "
+                f"{self.settings.project}: {_field_errors(response)}",
+                code,
+            )
         if code == 404:
-            return JiraError(f"Jira answered 404 at {self.settings.base_url}/rest/api/3/issue: check "
-                             "JIRA_BASE_URL", code)
+            return JiraError(
+                f"Jira answered 404 at {self.settings.base_url}/rest/api/3/issue: check JIRA_BASE_URL", code
+            )
         if code == 400:
             return JiraError(f"Jira refused {what} (400): {_field_errors(response)}", code)
         if code == 429:
@@ -199,8 +233,11 @@ def finding_label(finding: str) -> str:
 
 def _adf(paragraphs: list[str]) -> dict[str, Any]:
     """Atlassian Document Format: API v3 takes descriptions only in this shape."""
-    return {"type": "doc", "version": 1, "content": [
-        {"type": "paragraph", "content": [{"type": "text", "text": p}]} for p in paragraphs if p]}
+    return {
+        "type": "doc",
+        "version": 1,
+        "content": [{"type": "paragraph", "content": [{"type": "text", "text": p}]} for p in paragraphs if p],
+    }
 
 
 def summary_of(statement: str) -> str:
@@ -209,16 +246,21 @@ def summary_of(statement: str) -> str:
 
 
 def issue_fields(row: pd.Series) -> dict[str, Any]:
-    rating = (f"Impact {int(row['impact'])}/5, effort {int(row['effort'])}/5 ({row['quadrant']})."
-              if row["quadrant"] != "unrated" else "Impact and effort not rated.")
+    rating = (
+        f"Impact {int(row['impact'])}/5, effort {int(row['effort'])}/5 ({row['quadrant']})."
+        if row["quadrant"] != "unrated"
+        else "Impact and effort not rated."
+    )
     return {
         "summary": summary_of(str(row["statement"])),
-        "description": _adf([
-            str(row["statement"]),
-            f"Finding {row['finding']} of incident {row['incident']} (analysis {row['analysis']}).",
-            rating,
-            f"Owner: {row['owner']}." if isinstance(row["owner"], str) else "",
-        ]),
+        "description": _adf(
+            [
+                str(row["statement"]),
+                f"Finding {row['finding']} of incident {row['incident']} (analysis {row['analysis']}).",
+                rating,
+                f"Owner: {row['owner']}." if isinstance(row["owner"], str) else "",
+            ]
+        ),
         "labels": ["incident-kb", str(row["incident"]), finding_label(str(row["finding"]))],
     }
 
@@ -232,9 +274,13 @@ class PushReport:
     failed_finding: str | None = None
 
 
-def push_findings(kbase: KnowledgeBase, incidents: list[str], client: JiraClient,
-                  rules: GateRules = DEFAULT_RULES, now: Callable[[], datetime] = lambda: datetime.now(UTC)
-                  ) -> PushReport:
+def push_findings(
+    kbase: KnowledgeBase,
+    incidents: list[str],
+    client: JiraClient,
+    rules: GateRules = DEFAULT_RULES,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> PushReport:
     """Create a Jira issue for each finding the gate says needs a work item; record each at once."""
     findings = gate_findings(kbase, incidents, rules)
     report = PushReport(already_tracked=int((findings["work_items"].map(len) > 0).sum()))
@@ -245,15 +291,25 @@ def push_findings(kbase: KnowledgeBase, incidents: list[str], client: JiraClient
             report.error, report.failed_finding = exc, str(row["finding"])
             break
         try:
-            kbase.record_work_item(str(row["finding"]), {
-                "key": f"jira:{issue.key}", "system": "jira", "external_id": issue.key,
-                "title": summary_of(str(row["statement"])), "url": client.browse_url(issue.key),
-                "status": "To Do", "created_at": now(),
-            }, origin=JIRA_PUSH)
+            kbase.record_work_item(
+                str(row["finding"]),
+                {
+                    "key": f"jira:{issue.key}",
+                    "system": "jira",
+                    "external_id": issue.key,
+                    "title": summary_of(str(row["statement"])),
+                    "url": client.browse_url(issue.key),
+                    "status": "To Do",
+                    "created_at": now(),
+                },
+                origin=JIRA_PUSH,
+            )
         except EngineError as exc:
             # Jira has the issue but the graph does not: say exactly which, so it can be linked by hand.
-            report.error = JiraError(f"Jira created {issue.key} for {row['finding']} but the graph refused to "
-                                     f"record it: {exc}. Add it to the finding's work_items in its packet.")
+            report.error = JiraError(
+                f"Jira created {issue.key} for {row['finding']} but the graph refused to "
+                f"record it: {exc}. Add it to the finding's work_items in its packet."
+            )
             report.failed_finding = str(row["finding"])
             break
         report.created.append((str(row["finding"]), issue.key))

@@ -29,8 +29,16 @@ from kb.knowledge_base import KnowledgeBase
 from kb.model.documents import MAX_EXPORT_BYTES, MAX_YEAR, MIN_YEAR, DocumentError, brief, decode, one_line
 
 PRIORITY = {5: "Highest", 4: "High", 3: "Medium", 2: "Low", 1: "Lowest"}
-DATE_FORMATS = ("%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%d/%b/%y %H:%M", "%Y-%m-%d %H:%M:%S",
-                "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M")
+DATE_FORMATS = (
+    "%d/%b/%y %I:%M %p",
+    "%d/%b/%Y %I:%M %p",
+    "%d/%b/%y %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M",
+)
 UNRESOLVED = {"", "unresolved", "none"}
 
 
@@ -41,25 +49,33 @@ class JiraCsvError(ValueError):
         super().__init__(one_line(message))  # one line, whatever the file holds
 
 
-def export_rows(kbase: KnowledgeBase, incidents: Sequence[str], issue_type: str = "Task",
-                rules: GateRules = DEFAULT_RULES) -> list[dict[str, Any]]:
+def export_rows(
+    kbase: KnowledgeBase, incidents: Sequence[str], issue_type: str = "Task", rules: GateRules = DEFAULT_RULES
+) -> list[dict[str, Any]]:
     findings = gate_findings(kbase, incidents, rules)
     rows = []
     for _, f in findings[findings["needs_work_item"]].iterrows():
         rated = f["quadrant"] != "unrated"
-        description = "\n".join(line for line in (
-            str(f["statement"]),
-            f"Finding {f['finding']} of incident {f['incident']} (analysis {f['analysis']}).",
-            f"Impact {int(f['impact'])}/5, effort {int(f['effort'])}/5 ({f['quadrant']})." if rated else "",
-            f"Owner: {f['owner']}." if isinstance(f["owner"], str) else "",
-        ) if line)
-        rows.append({
-            "Summary": summary_of(str(f["statement"])), "Issue Type": issue_type,
-            "Priority": PRIORITY.get(int(f["impact"]), "") if pd.notna(f["impact"]) else "",
-            "Description": description,
-            "Labels": ["incident-kb", str(f["incident"]), finding_label(str(f["finding"]))],
-            "finding": f["finding"],
-        })
+        description = "\n".join(
+            line
+            for line in (
+                str(f["statement"]),
+                f"Finding {f['finding']} of incident {f['incident']} (analysis {f['analysis']}).",
+                f"Impact {int(f['impact'])}/5, effort {int(f['effort'])}/5 ({f['quadrant']})." if rated else "",
+                f"Owner: {f['owner']}." if isinstance(f["owner"], str) else "",
+            )
+            if line
+        )
+        rows.append(
+            {
+                "Summary": summary_of(str(f["statement"])),
+                "Issue Type": issue_type,
+                "Priority": PRIORITY.get(int(f["impact"]), "") if pd.notna(f["impact"]) else "",
+                "Description": description,
+                "Labels": ["incident-kb", str(f["incident"]), finding_label(str(f["finding"]))],
+                "finding": f["finding"],
+            }
+        )
     return rows
 
 
@@ -127,8 +143,9 @@ def read_export(path: Path, zone: tzinfo = UTC) -> list[ExportRow]:
     except csv.Error as exc:
         raise JiraCsvError(f"{path}: line {reader.line_num}: a CSV row ({exc})") from None
     except Exception as exc:  # a check this reader lacks must still reject this file only
-        raise JiraCsvError(f"{path}: line {reader.line_num}: a Jira CSV export "
-                           f"({type(exc).__name__}: {brief(str(exc))})") from None
+        raise JiraCsvError(
+            f"{path}: line {reader.line_num}: a Jira CSV export ({type(exc).__name__}: {brief(str(exc))})"
+        ) from None
 
 
 def _export_rows(path: Path, reader: Any, zone: tzinfo) -> list[ExportRow]:
@@ -141,8 +158,10 @@ def _export_rows(path: Path, reader: Any, zone: tzinfo) -> list[ExportRow]:
         index.setdefault(name.strip().lower(), i)
     for required in ("issue key", "status"):
         if required not in index:
-            raise JiraCsvError(f"{path}: no column {required.title()!r}; expected a Jira CSV export "
-                               f"(found: {brief(', '.join(h for h in header if h)) if any(header) else 'none'})")
+            raise JiraCsvError(
+                f"{path}: no column {required.title()!r}; expected a Jira CSV export "
+                f"(found: {brief(', '.join(h for h in header if h)) if any(header) else 'none'})"
+            )
     rows = []
     for n, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
@@ -160,9 +179,14 @@ def _export_rows(path: Path, reader: Any, zone: tzinfo) -> list[ExportRow]:
         except ValueError as exc:
             raise JiraCsvError(f"{path}: row {n}, column 'Resolved': {exc}") from None
         resolution = cell("resolution")
-        rows.append(ExportRow(key=key.upper(), status=cell("status") or None,
-                              resolution=None if resolution.lower() in UNRESOLVED else resolution,
-                              resolved=resolved))
+        rows.append(
+            ExportRow(
+                key=key.upper(),
+                status=cell("status") or None,
+                resolution=None if resolution.lower() in UNRESOLVED else resolution,
+                resolved=resolved,
+            )
+        )
     return rows
 
 
@@ -199,12 +223,18 @@ def sync_export(kbase: KnowledgeBase, path: Path, zone: tzinfo = UTC) -> SyncRep
         if old_status == r.status and old_res == r.resolution and _same_time(item["closed_at"], r.resolved):
             unchanged += 1
             continue
-        updates.append({"key": item["key"], "status": r.status, "resolution": r.resolution,
-                        "closed_at": r.resolved})
-        changes.append({"work_item": item["key"], "finding": item["finding"], "old_status": old_status,
-                        "status": r.status, "resolution": r.resolution, "closed_at": r.resolved})
+        updates.append({"key": item["key"], "status": r.status, "resolution": r.resolution, "closed_at": r.resolved})
+        changes.append(
+            {
+                "work_item": item["key"],
+                "finding": item["finding"],
+                "old_status": old_status,
+                "status": r.status,
+                "resolution": r.resolution,
+                "closed_at": r.resolved,
+            }
+        )
     kbase.update_work_items(updates)
-    frame = pd.DataFrame(changes, columns=["work_item", "finding", "old_status", "status", "resolution",
-                                           "closed_at"])
+    frame = pd.DataFrame(changes, columns=["work_item", "finding", "old_status", "status", "resolution", "closed_at"])
     frame["closed_at"] = pd.to_datetime(frame["closed_at"], utc=True)
     return SyncReport(changes=frame, unchanged=unchanged, unknown=unknown)

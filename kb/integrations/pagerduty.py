@@ -47,16 +47,23 @@ def _read(files: list[Path], as_key: str | None, result: PagerDutyImport) -> lis
         except pd_ingest.PagerDutyError as exc:
             result.errors.append(str(exc))
     if as_key and len(incidents) > 1:
-        raise PagerDutyImportError(f"--as {as_key}: the files hold {len(incidents)} PagerDuty incidents; "
-                                   "--as needs exactly one")
+        raise PagerDutyImportError(
+            f"--as {as_key}: the files hold {len(incidents)} PagerDuty incidents; --as needs exactly one"
+        )
     return incidents
 
 
 def _create(inc: pd_ingest.PdIncident, as_key: str | None) -> tuple[EventPacket, pd_ingest.MergeReport]:
     packet = pd_ingest.new_packet(inc, as_key)
-    rep = pd_ingest.MergeReport(packet.key, inc.id, added_events=len(packet.timeline), created=True,
-                                filled=[n for n in ("detected_at", "acknowledged_at", "resolved_at")
-                                        if getattr(packet.incident, n) is not None])
+    rep = pd_ingest.MergeReport(
+        packet.key,
+        inc.id,
+        added_events=len(packet.timeline),
+        created=True,
+        filled=[
+            n for n in ("detected_at", "acknowledged_at", "resolved_at") if getattr(packet.incident, n) is not None
+        ],
+    )
     return packet, rep
 
 
@@ -76,8 +83,10 @@ def import_into_folder(files: list[Path], folder: Path, *, merge: bool, as_key: 
             except PacketError as exc:
                 result.errors.append(f"{p}: not merged into, it is not a valid packet ({exc.problems[0]})")
     for inc in incidents:
-        match = next((p for p, pk in existing.items()
-                      if (pk.incident.id == as_key if as_key else pd_ingest.claims(pk, inc))), None)
+        match = next(
+            (p for p, pk in existing.items() if (pk.incident.id == as_key if as_key else pd_ingest.claims(pk, inc))),
+            None,
+        )
         if match is not None:
             before = existing[match]
             packet, rep = pd_ingest.merge(before, inc)

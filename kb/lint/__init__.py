@@ -13,8 +13,21 @@ from kb.lint.runner import LintReport, lint_graph, lint_packet, lint_packets
 FAMILY_MODULES = (root_cause, actions, participation, graveyard, blame, completeness, defensible, structure)
 
 __all__ = [
-    "RULES", "ConfigError", "Hit", "Level", "LintConfig", "LintContext", "LintFinding", "LintReport", "Rule",
-    "find_config", "lint_graph", "lint_packet", "lint_packets", "load_config", "read_config",
+    "RULES",
+    "ConfigError",
+    "Hit",
+    "Level",
+    "LintConfig",
+    "LintContext",
+    "LintFinding",
+    "LintReport",
+    "Rule",
+    "find_config",
+    "lint_graph",
+    "lint_packet",
+    "lint_packets",
+    "load_config",
+    "read_config",
 ]
 
 # Present rules family by family, in the order above (registration order follows imports).

@@ -52,8 +52,10 @@ class Audit:
         row = self.stages.set_index("stage").loc[self.weakest]
         mine = self.measures[self.measures["stage"] == self.weakest].dropna(subset=["share"])
         worst = mine.sort_values("share", kind="stable").iloc[0]
-        return (f"weakest stage: {self.weakest} (score {row['score']:.2f}); its weakest measure: "
-                f"{worst['measure']} {int(worst['count'])} of {int(worst['of'])}")
+        return (
+            f"weakest stage: {self.weakest} (score {row['score']:.2f}); its weakest measure: "
+            f"{worst['measure']} {int(worst['count'])} of {int(worst['of'])}"
+        )
 
 
 def _share(count: int, of: int) -> float:
@@ -71,34 +73,62 @@ def _measures(packets: list[EventPacket]) -> list[tuple[str, str, int, int]]:
 
     return [
         ("data capture", "dated timeline (2+ entries)", count(lambda p: len(p.timeline) >= 2), n),
-        ("data capture", "impact stated", count(lambda p: bool(
-            p.impacts or p.incident.customer_impact or p.incident.customers_affected)), n),
+        (
+            "data capture",
+            "impact stated",
+            count(lambda p: bool(p.impacts or p.incident.customer_impact or p.incident.customers_affected)),
+            n,
+        ),
         ("data capture", "severity known", count(lambda p: p.incident.severity is not None), n),
         ("data capture", "responders named", count(lambda p: bool(p.participants)), n),
         ("data capture", "metrics or logs", count(lambda p: bool(p.metrics or p.logs)), n),
         ("analysis", "analysed (1+ factor)", count(lambda p: any(a.factors for a in p.analyses)), n),
         ("analysis", "2+ factors", count(lambda p: any(len(a.factors) >= 2 for a in p.analyses)), n),
-        ("analysis", "factors in 2+ categories, confirmed", count(lambda p: any(
-            len({f.category for f in a.factors}) >= 2 and not all(f.category_guessed for f in a.factors)
-            for a in p.analyses)), n),
-        ("analysis", "factors with a confirmed theme",
-         sum(1 for p in packets for a in p.analyses for f in a.factors
-             if f.themes and not (p.provenance.imported and not p.provenance.reviewed)), len(factors)),
+        (
+            "analysis",
+            "factors in 2+ categories, confirmed",
+            count(
+                lambda p: any(
+                    len({f.category for f in a.factors}) >= 2 and not all(f.category_guessed for f in a.factors)
+                    for a in p.analyses
+                )
+            ),
+            n,
+        ),
+        (
+            "analysis",
+            "factors with a confirmed theme",
+            sum(
+                1
+                for p in packets
+                for a in p.analyses
+                for f in a.factors
+                if f.themes and not (p.provenance.imported and not p.provenance.reviewed)
+            ),
+            len(factors),
+        ),
         ("analysis", "review signed off", count(lambda p: p.provenance.reviewed), n),
-        ("integration", "findings with an owner",
-         sum(1 for f in findings if f.owner or owner_in_text(f.statement) or tracker_reference(f.statement)),
-         len(findings)),
-        ("integration", "findings tracked (ticket, OKR or deferral)",
-         sum(1 for f in findings if f.work_items or f.okrs or f.deferred_reason or tracker_reference(f.statement)),
-         len(findings)),
+        (
+            "integration",
+            "findings with an owner",
+            sum(1 for f in findings if f.owner or owner_in_text(f.statement) or tracker_reference(f.statement)),
+            len(findings),
+        ),
+        (
+            "integration",
+            "findings tracked (ticket, OKR or deferral)",
+            sum(1 for f in findings if f.work_items or f.okrs or f.deferred_reason or tracker_reference(f.statement)),
+            len(findings),
+        ),
         ("integration", "findings done", sum(1 for f in findings if f.status is FindingStatus.DONE), len(findings)),
         ("integration", "incidents with a finding", count(lambda p: any(a.findings for a in p.analyses)), n),
     ]
 
 
 def audit_packets(packets: list[EventPacket]) -> Audit:
-    rows = [{"stage": s, "measure": m, "count": c, "of": of, "share": _share(c, of)}
-            for s, m, c, of in _measures(packets)]
+    rows = [
+        {"stage": s, "measure": m, "count": c, "of": of, "share": _share(c, of)} for s, m, c, of in _measures(packets)
+    ]
     measures = pd.DataFrame(rows, columns=COLUMNS)
     scores = measures.groupby("stage", sort=False)["share"].mean()  # NaN shares are skipped
     stages = pd.DataFrame({"stage": list(STAGES), "score": [float(scores.get(s, math.nan)) for s in STAGES]})

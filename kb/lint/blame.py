@@ -19,8 +19,12 @@ _MESSAGE = {
 }
 
 
-@rule("blame-language", FAMILY, Level.ERROR,
-      "'X forgot', 'should have', 'careless', 'human error', 'negligent' or a person as the subject of a cause")
+@rule(
+    "blame-language",
+    FAMILY,
+    Level.ERROR,
+    "'X forgot', 'should have', 'careless', 'human error', 'negligent' or a person as the subject of a cause",
+)
 def blame_language(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     handles = people(packet)
     for location, text, causal in texts(packet):

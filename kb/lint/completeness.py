@@ -20,15 +20,20 @@ def _has(packet: EventPacket, part: str) -> bool:
     return bool(getattr(packet, part))
 
 
-@rule("incomplete-packet", FAMILY, Level.ERROR,
-      "a packet without one of the `required` parts (timeline, impact, metrics, participants, analyses)",
-      required=list(PARTS))
+@rule(
+    "incomplete-packet",
+    FAMILY,
+    Level.ERROR,
+    "a packet without one of the `required` parts (timeline, impact, metrics, participants, analyses)",
+    required=list(PARTS),
+)
 def incomplete_packet(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     required = [str(p) for p in opts["required"]]
     unknown = sorted(set(required) - set(PARTS))
     if unknown:
-        raise ValueError(f"incomplete-packet.required: unknown part(s) {', '.join(unknown)}; "
-                         f"expected some of {', '.join(PARTS)}")
+        raise ValueError(
+            f"incomplete-packet.required: unknown part(s) {', '.join(unknown)}; expected some of {', '.join(PARTS)}"
+        )
     missing = [p for p in required if not _has(packet, p)]
     if missing:
         present = [f"{p}: {len(getattr(packet, p)) if p != 'impact' else 'yes'}" for p in required if p not in missing]
@@ -36,18 +41,31 @@ def incomplete_packet(packet: EventPacket, ctx: LintContext, opts: Options) -> I
         if unreviewed_import(packet):
             # The document did not contain them: a to-do for the review, not a broken packet.
             src = packet.provenance.file or packet.provenance.source
-            yield Hit(", ".join(missing), evidence, f"to do for the review: {', '.join(missing)} "
-                      f"(not in the imported document {src})",
-                      "Add them from the incident channel, paging history and dashboards when the review "
-                      "confirms the imported packet (provenance.reviewed: true).", Level.INFO)
+            yield Hit(
+                ", ".join(missing),
+                evidence,
+                f"to do for the review: {', '.join(missing)} (not in the imported document {src})",
+                "Add them from the incident channel, paging history and dashboards when the review "
+                "confirms the imported packet (provenance.reviewed: true).",
+                Level.INFO,
+            )
             return
-        yield Hit(", ".join(missing), evidence, f"no {', '.join(missing)}",
-                  "Compile the missing parts from the incident channel, paging history and dashboards "
-                  "before the review: a review without facts falls back on opinions.")
+        yield Hit(
+            ", ".join(missing),
+            evidence,
+            f"no {', '.join(missing)}",
+            "Compile the missing parts from the incident channel, paging history and dashboards "
+            "before the review: a review without facts falls back on opinions.",
+        )
 
 
-@rule("late-packet", FAMILY, Level.WARNING,
-      "a packet compiled more than `sla_hours` after the incident was resolved", sla_hours=24)
+@rule(
+    "late-packet",
+    FAMILY,
+    Level.WARNING,
+    "a packet compiled more than `sla_hours` after the incident was resolved",
+    sla_hours=24,
+)
 def late_packet(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     inc = packet.incident
     if inc.compiled_at is None or inc.resolved_at is None:
@@ -55,7 +73,9 @@ def late_packet(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterato
     hours = (inc.compiled_at - inc.resolved_at).total_seconds() / 3600
     sla = float(opts["sla_hours"])
     if hours > sla:
-        yield Hit("incident.compiled_at",
-                  f"resolved_at {inc.resolved_at.isoformat()}, compiled_at {inc.compiled_at.isoformat()}",
-                  f"compiled {hours:.0f} h after resolution (SLA {sla:g} h)",
-                  f"Compile the packet within {sla:g} h of resolution, while chat, logs and memories are fresh.")
+        yield Hit(
+            "incident.compiled_at",
+            f"resolved_at {inc.resolved_at.isoformat()}, compiled_at {inc.compiled_at.isoformat()}",
+            f"compiled {hours:.0f} h after resolution (SLA {sla:g} h)",
+            f"Compile the packet within {sla:g} h of resolution, while chat, logs and memories are fresh.",
+        )

@@ -1,10 +1,10 @@
 """Lint configuration: per-rule on/off, level and thresholds from kb.toml or pyproject.toml.
 
-    # kb.toml                               # pyproject.toml
-    [check.rules.action-item-proliferation] [tool.incident-kb.check.rules.late-packet]
-    max_items = 8                           sla_hours = 48
-    [check.rules.no-provocateur]            level = "error"
-    enabled = false
+# kb.toml                               # pyproject.toml
+[check.rules.action-item-proliferation] [tool.incident-kb.check.rules.late-packet]
+max_items = 8                           sla_hours = 48
+[check.rules.no-provocateur]            level = "error"
+enabled = false
 """
 
 from __future__ import annotations
@@ -70,8 +70,9 @@ def _validate(table: Any, file: Path, prefix: str) -> dict[str, dict[str, Any]]:
                     raise ConfigError(f"{file}: {where}.{key}: unknown setting; expected one of {known}")
                 default = rule.options[key]
                 if type(value) is not type(default) and not (isinstance(default, float) and type(value) is int):
-                    raise ConfigError(f"{file}: {where}.{key}: expected {type(default).__name__} like "
-                                      f"{default!r} (got {value!r})")
+                    raise ConfigError(
+                        f"{file}: {where}.{key}: expected {type(default).__name__} like {default!r} (got {value!r})"
+                    )
         out[rule_id] = dict(raw)
     return out
 
@@ -97,8 +98,11 @@ def read_config(path: str | Path) -> LintConfig:
     home = data.get("tool", {}).get("incident-kb", {}) if file.name == "pyproject.toml" else data
     policy_table = home.get("policy")
     try:
-        policy = parse_policy(policy_table, file, prefix.replace("check", "policy")) if policy_table is not None \
+        policy = (
+            parse_policy(policy_table, file, prefix.replace("check", "policy"))
+            if policy_table is not None
             else DEFAULT_POLICY
+        )
     except PolicyError as exc:
         raise ConfigError(str(exc)) from None
     return LintConfig(_validate(section.get("rules", {}), file, f"{prefix}.rules"), file, policy)

@@ -13,9 +13,13 @@ from kb.model import EventPacket
 FAMILY = "defensible findings"
 
 
-@rule("indefensible-finding", FAMILY, Level.WARNING,
-      "a finding that states a judgement ('monitoring was bad') or is shorter than `min_words` words, "
-      "with no mechanism", min_words=5)
+@rule(
+    "indefensible-finding",
+    FAMILY,
+    Level.WARNING,
+    "a finding that states a judgement ('monitoring was bad') or is shorter than `min_words` words, with no mechanism",
+    min_words=5,
+)
 def indefensible_finding(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     for _, f, loc in findings(packet):
         if vague_action(f.statement):
@@ -25,7 +29,11 @@ def indefensible_finding(packet: EventPacket, ctx: LintContext, opts: Options) -
             continue  # only a ticket reference ("#2213"): the ticket holds the mechanism
         why = indefensible(f.statement, int(opts["min_words"]))
         if why:
-            yield Hit(loc, f.statement, why,
-                      "State the mechanism so the finding can be checked: 'Because <condition>, <effect> "
-                      "happened; <change> breaks that link' (e.g. 'Because checkout shares one connection "
-                      "pool with recommendations, campaign reads starve checkout; split the pools').")
+            yield Hit(
+                loc,
+                f.statement,
+                why,
+                "State the mechanism so the finding can be checked: 'Because <condition>, <effect> "
+                "happened; <change> breaks that link' (e.g. 'Because checkout shares one connection "
+                "pool with recommendations, campaign reads starve checkout; split the pools').",
+            )

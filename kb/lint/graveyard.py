@@ -18,13 +18,21 @@ FAMILY = "documentation graveyard"
 def missing_tags(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     for _, f, loc in findings(packet):
         if not f.tags:
-            yield Hit(loc, f.statement, "no tags",
-                      "Tag it with the systems and failure modes it is about (tags: [database, capacity]).")
+            yield Hit(
+                loc,
+                f.statement,
+                "no tags",
+                "Tag it with the systems and failure modes it is about (tags: [database, capacity]).",
+            )
 
 
-@rule("no-related-check", FAMILY, Level.WARNING,
-      "no record that the review looked for similar past incidents (related_check, a RELATED_TO link, or "
-      "the id of another known incident cited in the text)")
+@rule(
+    "no-related-check",
+    FAMILY,
+    Level.WARNING,
+    "no record that the review looked for similar past incidents (related_check, a RELATED_TO link, or "
+    "the id of another known incident cited in the text)",
+)
 def no_related_check(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     if not packet.analyses or any(a.related_check for a in packet.analyses):
         return
@@ -34,19 +42,26 @@ def no_related_check(packet: EventPacket, ctx: LintContext, opts: Options) -> It
         cited = _cited(packet, frozenset(ctx.related_earlier.get(packet.key, ())))
         todo = [k for k in ctx.related_earlier.get(packet.key, ()) if k not in cited]
         if todo:
-            yield Hit("analyses.*.related_check", f"similar earlier incident(s) not cited: {', '.join(todo)}",
-                      f"to do for the review: compare with {', '.join(todo)}",
-                      "Read the earlier incident(s), say in the review whether this is a repeat and record "
-                      "it (related_check: {checked_at: ..., related: [...], note: ...}).", Level.INFO)
+            yield Hit(
+                "analyses.*.related_check",
+                f"similar earlier incident(s) not cited: {', '.join(todo)}",
+                f"to do for the review: compare with {', '.join(todo)}",
+                "Read the earlier incident(s), say in the review whether this is a repeat and record "
+                "it (related_check: {checked_at: ..., related: [...], note: ...}).",
+                Level.INFO,
+            )
         return
     links = ctx.related_links.get(packet.key, 0) if ctx.related_links is not None else 0
     if links or _cites_another_incident(packet, ctx.known_incidents):
         return
     where = "no RELATED_TO link in the graph" if ctx.related_links is not None else "graph not consulted"
-    yield Hit("analyses.*.related_check", f"analyses {', '.join(a.id for a in packet.analyses)}: "
-              f"no related_check; {where}", "no related-incident check recorded",
-              "Search for similar incidents before closing the review and record it "
-              "(related_check: {checked_at: ..., related: [...], note: ...}).")
+    yield Hit(
+        "analyses.*.related_check",
+        f"analyses {', '.join(a.id for a in packet.analyses)}: no related_check; {where}",
+        "no related-incident check recorded",
+        "Search for similar incidents before closing the review and record it "
+        "(related_check: {checked_at: ..., related: [...], note: ...}).",
+    )
 
 
 def _cites_another_incident(packet: EventPacket, known: frozenset[str]) -> bool:
@@ -66,8 +81,13 @@ def _since(a: Analysis, packet: EventPacket) -> datetime | None:
     return a.published_at or inc.compiled_at or inc.resolved_at or inc.started_at
 
 
-@rule("untracked-finding", FAMILY, Level.WARNING,
-      "a finding with no work item, no OKR proposal and no deferral reason `days` after the review", days=30)
+@rule(
+    "untracked-finding",
+    FAMILY,
+    Level.WARNING,
+    "a finding with no work item, no OKR proposal and no deferral reason `days` after the review",
+    days=30,
+)
 def untracked_finding(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     days = int(opts["days"])
     for a, f, loc in findings(packet):
@@ -80,8 +100,11 @@ def untracked_finding(packet: EventPacket, ctx: LintContext, opts: Options) -> I
             continue
         age = (ctx.now - since).days
         if age > days:
-            yield Hit(loc, f.statement,
-                      f"status {f.status.value}, {age} days since {since.date().isoformat()} and no work item, "
-                      "OKR proposal or deferral reason",
-                      "Open a ticket for it, propose it as an OKR, or set status: deferred with a "
-                      "deferred_reason, so the finding either changes something or says why not.")
+            yield Hit(
+                loc,
+                f.statement,
+                f"status {f.status.value}, {age} days since {since.date().isoformat()} and no work item, "
+                "OKR proposal or deferral reason",
+                "Open a ticket for it, propose it as an OKR, or set status: deferred with a "
+                "deferred_reason, so the finding either changes something or says why not.",
+            )

@@ -19,8 +19,12 @@ def parse_policy(table: Any, file: Path, prefix: str = "policy") -> SeverityPoli
     levels = dict(_defaults())
     for name, raw in table.items():
         where = f"{prefix}.{name}"
-        if not (isinstance(name, str) and name.upper().startswith("SEV") and name[3:].isdigit()
-                and int(name[3:]) in SEVERITIES):
+        if not (
+            isinstance(name, str)
+            and name.upper().startswith("SEV")
+            and name[3:].isdigit()
+            and int(name[3:]) in SEVERITIES
+        ):
             raise PolicyError(f"{file}: {where}: expected a severity SEV1 .. SEV5")
         if not isinstance(raw, dict):
             raise PolicyError(f"{file}: {where}: expected a table (sections, rules, gate, due_days)")
@@ -29,14 +33,16 @@ def parse_policy(table: Any, file: Path, prefix: str = "policy") -> SeverityPoli
         for key, value in raw.items():
             if key == "sections":
                 if not (isinstance(value, list) and all(v in PARTS for v in value)):
-                    raise PolicyError(f"{file}: {where}.sections: expected a list of {', '.join(PARTS)} "
-                                      f"(got {value!r})")
+                    raise PolicyError(
+                        f"{file}: {where}.sections: expected a list of {', '.join(PARTS)} (got {value!r})"
+                    )
                 level = replace(level, sections=tuple(value))
             elif key == "rules":
                 bad = [v for v in value if v not in RULES] if isinstance(value, list) else [value]
                 if bad:
-                    raise PolicyError(f"{file}: {where}.rules: expected a list of rule ids such as "
-                                      f"blame-language (got {bad[0]!r})")
+                    raise PolicyError(
+                        f"{file}: {where}.rules: expected a list of rule ids such as blame-language (got {bad[0]!r})"
+                    )
                 level = replace(level, rules=tuple(value))
             elif key == "gate":
                 if not isinstance(value, bool):
@@ -44,12 +50,12 @@ def parse_policy(table: Any, file: Path, prefix: str = "policy") -> SeverityPoli
                 level = replace(level, gate=value)
             elif key == "due_days":
                 if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
-                    raise PolicyError(f"{file}: {where}.due_days: expected a positive whole number of days "
-                                      f"(got {value!r})")
+                    raise PolicyError(
+                        f"{file}: {where}.due_days: expected a positive whole number of days (got {value!r})"
+                    )
                 level = replace(level, due_days=value)
             else:
-                raise PolicyError(f"{file}: {where}.{key}: unknown setting; expected sections, rules, gate "
-                                  "or due_days")
+                raise PolicyError(f"{file}: {where}.{key}: unknown setting; expected sections, rules, gate or due_days")
         levels[sev] = level
     return SeverityPolicy(levels, file)
 

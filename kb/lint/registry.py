@@ -22,14 +22,22 @@ class Rule:
     check: Check
     options: Mapping[str, Any] = field(default_factory=dict)
 
-    def run(self, packet: EventPacket, context: LintContext | None = None,
-            options: Options | None = None, level: Level | None = None) -> list[LintFinding]:
+    def run(
+        self,
+        packet: EventPacket,
+        context: LintContext | None = None,
+        options: Options | None = None,
+        level: Level | None = None,
+    ) -> list[LintFinding]:
         """Run this rule alone on one packet (defaults for whatever is not given)."""
         opts = {**self.options, **(options or {})}
         ctx = context or LintContext()
-        return [LintFinding(self.id, _lower(h.level, level or self.level), packet.key, h.location, h.evidence,
-                            h.message, h.fix)
-                for h in self.check(packet, ctx, opts)]
+        return [
+            LintFinding(
+                self.id, _lower(h.level, level or self.level), packet.key, h.location, h.evidence, h.message, h.fix
+            )
+            for h in self.check(packet, ctx, opts)
+        ]
 
 
 def _lower(hit: Level | None, configured: Level) -> Level:

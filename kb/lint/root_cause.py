@@ -14,32 +14,49 @@ from kb.model import EventPacket
 FAMILY = "single root cause"
 
 
-@rule("single-root-cause", FAMILY, Level.WARNING,
-      "an analysis with fewer than `min_factors` factors about the system (factors that only name a person "
-      "do not count): one cause is never the whole story", min_factors=2)
+@rule(
+    "single-root-cause",
+    FAMILY,
+    Level.WARNING,
+    "an analysis with fewer than `min_factors` factors about the system (factors that only name a person "
+    "do not count): one cause is never the whole story",
+    min_factors=2,
+)
 def single_root_cause(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     least = int(opts["min_factors"])
     handles = people(packet)
     for a in packet.analyses:
         systemic = [f for f in a.factors if names_a_person_as_cause(f.statement, handles) is None]
         if not a.factors and unreviewed_import(packet):
-            yield Hit(f"analyses.{a.id}.factors", "no factors recorded",
-                      "to do for the review: the imported document lists no contributing factors",
-                      "Work out the contributing factors in the review (what let the fault in, what "
-                      "delayed detection, what made repair slow) and record each as a factor.", Level.INFO)
+            yield Hit(
+                f"analyses.{a.id}.factors",
+                "no factors recorded",
+                "to do for the review: the imported document lists no contributing factors",
+                "Work out the contributing factors in the review (what let the fault in, what "
+                "delayed detection, what made repair slow) and record each as a factor.",
+                Level.INFO,
+            )
             continue
         if len(systemic) < least:
             evidence = "; ".join(f"{f.id}: {f.statement}" for f in a.factors) or "no factors recorded"
             blamed = len(a.factors) - len(systemic)
             plus = f" (plus {blamed} that only name(s) a person)" if blamed else ""
-            yield Hit(f"analyses.{a.id}.factors", clip(evidence),
-                      f"{len(systemic)} factor(s){plus} in a {a.method.value} analysis",
-                      "Ask what else had to be true for this to hurt: what let the fault in, what delayed "
-                      "detection, what made repair slow? Record each as a factor.")
+            yield Hit(
+                f"analyses.{a.id}.factors",
+                clip(evidence),
+                f"{len(systemic)} factor(s){plus} in a {a.method.value} analysis",
+                "Ask what else had to be true for this to hurt: what let the fault in, what delayed "
+                "detection, what made repair slow? Record each as a factor.",
+            )
 
 
-@rule("single-category", FAMILY, Level.WARNING,
-      "every factor of an analysis in one category (technical, process or organizational)", min_factors=2)
+@rule(
+    "single-category",
+    FAMILY,
+    Level.WARNING,
+    "every factor of an analysis in one category (technical, process or organizational)",
+    min_factors=2,
+)
 def single_category(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     for a in packet.analyses:
         cats = {f.category for f in a.factors}
@@ -50,15 +67,22 @@ def single_category(packet: EventPacket, ctx: LintContext, opts: Options) -> Ite
             all_guessed = all(f.category_guessed for f in a.factors)
             guessed = " (categories guessed at import: confirm them)" if all_guessed else ""
             # Keyword guesses prove nothing about the analysis: confirming them is a to-do.
-            yield Hit(f"analyses.{a.id}.factors", clip(evidence),
-                      f"all {len(a.factors)} factors are {cat.value}{guessed}",
-                      f"Look for {others} factors: what in how we plan, review, staff or own this work "
-                      f"let the {cat.value} conditions turn into an incident?",
-                      Level.INFO if all_guessed else None)
+            yield Hit(
+                f"analyses.{a.id}.factors",
+                clip(evidence),
+                f"all {len(a.factors)} factors are {cat.value}{guessed}",
+                f"Look for {others} factors: what in how we plan, review, staff or own this work "
+                f"let the {cat.value} conditions turn into an incident?",
+                Level.INFO if all_guessed else None,
+            )
 
 
-@rule("chain-ends-at-person", FAMILY, Level.ERROR,
-      "a causal chain that stops at a person or at 'human error' instead of the conditions around them")
+@rule(
+    "chain-ends-at-person",
+    FAMILY,
+    Level.ERROR,
+    "a causal chain that stops at a person or at 'human error' instead of the conditions around them",
+)
 def chain_ends_at_person(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     handles = people(packet)
     for a in packet.analyses:
@@ -66,7 +90,10 @@ def chain_ends_at_person(packet: EventPacket, ctx: LintContext, opts: Options) -
         for fid, words in chains_stopping_at_person(a, handles):
             hits = blame_hits(statements[fid], handles, causal=True)
             reframe = f" For example: {hits[0].rewrite}" if hits else ""
-            yield Hit(f"analyses.{a.id}.factors.{fid}", statements[fid],
-                      f"the chain stops at a person ('{words}')",
-                      "Keep asking why: what made that action possible, likely or undetected? Add those "
-                      f"conditions as factors behind this one.{reframe}")
+            yield Hit(
+                f"analyses.{a.id}.factors.{fid}",
+                statements[fid],
+                f"the chain stops at a person ('{words}')",
+                "Keep asking why: what made that action possible, likely or undetected? Add those "
+                f"conditions as factors behind this one.{reframe}",
+            )

@@ -45,8 +45,9 @@ class LintReport:
         return pd.DataFrame([{c: f.as_dict()[c] for c in COLUMNS} for f in self.findings], columns=COLUMNS)
 
 
-def lint_packet(packet: EventPacket, config: LintConfig | None = None,
-                context: LintContext | None = None) -> list[LintFinding]:
+def lint_packet(
+    packet: EventPacket, config: LintConfig | None = None, context: LintContext | None = None
+) -> list[LintFinding]:
     """Every enabled rule on one packet, most severe first."""
     cfg = config or LintConfig()
     ctx = context or LintContext()
@@ -63,8 +64,9 @@ def lint_packet(packet: EventPacket, config: LintConfig | None = None,
     return out
 
 
-def lint_packets(packets: Iterable[EventPacket], config: LintConfig | None = None,
-                 context: LintContext | None = None) -> LintReport:
+def lint_packets(
+    packets: Iterable[EventPacket], config: LintConfig | None = None, context: LintContext | None = None
+) -> LintReport:
     report = LintReport()
     for p in packets:
         report.incidents.append(p.key)
@@ -79,17 +81,27 @@ def related_links(kbase: KnowledgeBase, keys: Sequence[str]) -> dict[str, int]:
 
 def related_earlier(kbase: KnowledgeBase, keys: Sequence[str]) -> dict[str, tuple[str, ...]]:
     df = kbase.query("review_related_earlier", keys=list(keys))
-    return {str(k): tuple(sorted(str(x) for x in (v.tolist() if hasattr(v, "tolist") else v)))
-            for k, v in zip(df["incident"], df["related"], strict=True)}
+    return {
+        str(k): tuple(sorted(str(x) for x in (v.tolist() if hasattr(v, "tolist") else v)))
+        for k, v in zip(df["incident"], df["related"], strict=True)
+    }
 
 
-def lint_graph(kbase: KnowledgeBase, keys: Sequence[str] | None = None, config: LintConfig | None = None,
-               now: datetime | None = None) -> LintReport:
+def lint_graph(
+    kbase: KnowledgeBase,
+    keys: Sequence[str] | None = None,
+    config: LintConfig | None = None,
+    now: datetime | None = None,
+) -> LintReport:
     """Lint incidents in the graph (all of them when `keys` is None) with a fixed number of queries."""
     known = [str(k) for k in kbase.query("incidents")["incident"]]
     if keys is None:
         keys = known
     packets = read_packets(kbase, keys)
-    context = LintContext(now=now or datetime.now(UTC), related_links=related_links(kbase, keys),
-                          known_incidents=frozenset(known), related_earlier=related_earlier(kbase, keys))
+    context = LintContext(
+        now=now or datetime.now(UTC),
+        related_links=related_links(kbase, keys),
+        known_incidents=frozenset(known),
+        related_earlier=related_earlier(kbase, keys),
+    )
     return lint_packets(packets, config, context)

@@ -13,8 +13,12 @@ from kb.model import EventPacket
 FAMILY = "analysis structure"
 
 
-@rule("analysis-structure", FAMILY, Level.WARNING,
-      "a cycle, a factor that leads nowhere, a flat list of factors, a barrier analysis without barriers")
+@rule(
+    "analysis-structure",
+    FAMILY,
+    Level.WARNING,
+    "a cycle, a factor that leads nowhere, a flat list of factors, a barrier analysis without barriers",
+)
 def analysis_structure(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     for p in structure_problems(packet):
         yield Hit(p.location, clip(p.evidence), p.problem, p.fix)

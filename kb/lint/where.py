@@ -9,17 +9,40 @@ from kb.model import Analysis, EventPacket, Factor, Finding
 
 _TRACKER = re.compile(
     r"\b(?:issues|pull|pulls|merge_requests|browse|tickets)/[A-Za-z0-9-]*\d+|(?<![\w&#])#\d{2,7}\b|"
-    r"\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b")
+    r"\b[A-Z][A-Z0-9]{1,9}-\d{1,6}\b"
+)
 _TRACKED_CLAIM = re.compile(
     r"\b(?:added|created|opened|filed|placed|raised)\s+(?:\w+\s+){0,7}?(?:backlog|ticket|issue|roadmap|jira)\b|"
-    r"\b(?:backlog|ticket|jira)\s+(?:\w+\s+){0,3}?(?:added|created|opened|filed)\b", re.IGNORECASE)
+    r"\b(?:backlog|ticket|jira)\s+(?:\w+\s+){0,3}?(?:added|created|opened|filed)\b",
+    re.IGNORECASE,
+)
 _OWNER = re.compile(
     r"\b(?:owner|owned\s+by|assigned\s+to|assignee|responsible)\s*[:=]?\s*@?[A-Za-z][\w.-]+|"
-    r"(?<![\w@/])@[A-Za-z][\w-]{1,38}\b", re.IGNORECASE)
+    r"(?<![\w@/])@[A-Za-z][\w-]{1,38}\b",
+    re.IGNORECASE,
+)
 _DONE = re.compile(r"^\s*(?:[-*]\s*)?\[[xX]\]")
 _SUBJECT_TEAM = re.compile(r"^(?:the\s+)?([A-Z][A-Za-z0-9-]+)(?:\s+team)?\s+(?:will|has|have|is\s+going\s+to|owns)\b")
-_NOT_A_TEAM = frozenset({"we", "this", "it", "that", "there", "they", "these", "those", "i", "you", "everyone",
-                         "someone", "nobody", "all", "each", "our"})
+_NOT_A_TEAM = frozenset(
+    {
+        "we",
+        "this",
+        "it",
+        "that",
+        "there",
+        "they",
+        "these",
+        "those",
+        "i",
+        "you",
+        "everyone",
+        "someone",
+        "nobody",
+        "all",
+        "each",
+        "our",
+    }
+)
 
 
 def unreviewed_import(packet: EventPacket) -> bool:

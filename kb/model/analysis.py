@@ -45,8 +45,11 @@ class FindingStatus(StrEnum):
     DONE = "done"
 
 
-DEFEATED_STATUSES: tuple[str, ...] = (BarrierStatus.FAILED.value, BarrierStatus.MISSING.value,
-                                      BarrierStatus.BYPASSED.value)
+DEFEATED_STATUSES: tuple[str, ...] = (
+    BarrierStatus.FAILED.value,
+    BarrierStatus.MISSING.value,
+    BarrierStatus.BYPASSED.value,
+)
 """Barrier statuses that let an incident through (everything but held)."""
 
 AGREED_STATUSES: tuple[str, ...] = (FindingStatus.AGREED.value, FindingStatus.DONE.value)

@@ -67,8 +67,12 @@ def _file_name_safe(value: str) -> str:
     return value
 
 
-LocalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.\-]+$", min_length=1, max_length=120),
-                    AfterValidator(_file_name_safe), Field(json_schema_extra={"not": {"pattern": r"^\.+$"}})]
+LocalId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9_.\-]+$", min_length=1, max_length=120),
+    AfterValidator(_file_name_safe),
+    Field(json_schema_extra={"not": {"pattern": r"^\.+$"}}),
+]
 NonEmpty = Annotated[str, StringConstraints(min_length=1, pattern=r"\S")]
 """Text with at least one non-space character, stored as given (not stripped)."""
 

@@ -93,7 +93,8 @@ class _UniqueKeyLoader(_Loader):
                 continue  # an unhashable key: the base class reports it
             if dupe:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"mapping key {brief(key)} appears twice", key_node.start_mark)
+                    None, None, f"mapping key {brief(key)} appears twice", key_node.start_mark
+                )
         mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
         return mapping
 

@@ -42,8 +42,9 @@ class Provenance(Strict):
 class IncidentMeta(Strict):
     id: LocalId
     title: NonEmpty
-    severity: int | None = Field(default=None, ge=1, le=5,
-                                 description="1 is the most severe (SEV1); None: unknown (not stated)")
+    severity: int | None = Field(
+        default=None, ge=1, le=5, description="1 is the most severe (SEV1); None: unknown (not stated)"
+    )
     services: list[NonEmpty] = Field(default_factory=list)
     teams: list[NonEmpty] = Field(default_factory=list)
     started_at: UtcDatetime
@@ -55,7 +56,8 @@ class IncidentMeta(Strict):
     revenue_impact: Real | None = Field(default=None, ge=0, description="money at stake")
     customers_affected: Int64 | None = Field(default=None, ge=0)
     responder_hours: Real | None = Field(
-        default=None, ge=0, description="person-hours spent responding, if stated (else estimated)")
+        default=None, ge=0, description="person-hours spent responding, if stated (else estimated)"
+    )
     summary: str | None = None
     tags: list[NonEmpty] = Field(default_factory=list)
     compiled_at: UtcDatetime | None = Field(
@@ -89,8 +91,9 @@ def check_anchor_order(meta: IncidentMeta) -> IncidentMeta:
         if value is not None and value < meta.started_at:
             raise ValueError(f"{name} ({value.isoformat()}) is before started_at ({meta.started_at.isoformat()})")
     if meta.mitigated_at and meta.resolved_at and meta.resolved_at < meta.mitigated_at:
-        raise ValueError(f"resolved_at ({meta.resolved_at.isoformat()}) is before mitigated_at "
-                         f"({meta.mitigated_at.isoformat()})")
+        raise ValueError(
+            f"resolved_at ({meta.resolved_at.isoformat()}) is before mitigated_at ({meta.mitigated_at.isoformat()})"
+        )
     return meta
 
 

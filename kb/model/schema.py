@@ -27,8 +27,14 @@ PropType = PropKind
 """The former name, kept for code written against it."""
 
 # Short names keep the schema tables below readable.
-S, I, F, B, T, SL = (PropKind.STRING, PropKind.INT, PropKind.FLOAT, PropKind.BOOL,  # noqa: E741
-                     PropKind.TIMESTAMP, PropKind.STRING_LIST)
+S, I, F, B, T, SL = (  # noqa: E741
+    PropKind.STRING,
+    PropKind.INT,
+    PropKind.FLOAT,
+    PropKind.BOOL,
+    PropKind.TIMESTAMP,
+    PropKind.STRING_LIST,
+)
 
 
 @dataclass(frozen=True)
@@ -63,48 +69,136 @@ class RelSpec:
 
 
 NODES: tuple[NodeSpec, ...] = (
-    NodeSpec("Incident", "key", {
-        "title": S, "severity": I, "started_at": T, "detected_at": T, "acknowledged_at": T,
-        "mitigated_at": T, "resolved_at": T, "customer_impact": S, "revenue_impact": F,
-        "customers_affected": I, "summary": S, "tags": SL, "compiled_at": T, "source": S, "responder_hours": F,
-        "source_file": S, "imported": B, "reviewed": B,
-    }, indexed=("started_at",)),
+    NodeSpec(
+        "Incident",
+        "key",
+        {
+            "title": S,
+            "severity": I,
+            "started_at": T,
+            "detected_at": T,
+            "acknowledged_at": T,
+            "mitigated_at": T,
+            "resolved_at": T,
+            "customer_impact": S,
+            "revenue_impact": F,
+            "customers_affected": I,
+            "summary": S,
+            "tags": SL,
+            "compiled_at": T,
+            "source": S,
+            "responder_hours": F,
+            "source_file": S,
+            "imported": B,
+            "reviewed": B,
+        },
+        indexed=("started_at",),
+    ),
     NodeSpec("Service", "name", {}),
     NodeSpec("Team", "name", {}),
     NodeSpec("Person", "handle", {}),
     NodeSpec("TimelineEvent", "key", {"at": T, "kind": S, "text": S, "source": S}, owned=True),
     NodeSpec("MetricSnapshot", "key", {"name": S, "unit": S, "link": S, "points": S}, owned=True),
     NodeSpec("LogSnippet", "key", {"at": T, "source": S, "level": S, "text": S}, owned=True),
-    NodeSpec("Decision", "key", {
-        "at": T, "decision": S, "rationale": S, "alternatives": SL, "made_by": S,
-    }, owned=True),
-    NodeSpec("Impact", "key", {
-        "stakeholder": S, "statement": S, "customers_affected": I, "revenue_impact": F,
-    }, owned=True),
-    NodeSpec("Analysis", "key", {
-        "method": S, "facilitator": S, "published_at": T, "validated_at": T,
-        "related_checked_at": T, "related_note": S, "related": SL,
-    }, owned=True),
-    NodeSpec("Factor", "key", {
-        "local_id": S, "analysis_key": S, "statement": S, "category": S, "category_guessed": B,
-    }, owned=True),
+    NodeSpec(
+        "Decision",
+        "key",
+        {
+            "at": T,
+            "decision": S,
+            "rationale": S,
+            "alternatives": SL,
+            "made_by": S,
+        },
+        owned=True,
+    ),
+    NodeSpec(
+        "Impact",
+        "key",
+        {
+            "stakeholder": S,
+            "statement": S,
+            "customers_affected": I,
+            "revenue_impact": F,
+        },
+        owned=True,
+    ),
+    NodeSpec(
+        "Analysis",
+        "key",
+        {
+            "method": S,
+            "facilitator": S,
+            "published_at": T,
+            "validated_at": T,
+            "related_checked_at": T,
+            "related_note": S,
+            "related": SL,
+        },
+        owned=True,
+    ),
+    NodeSpec(
+        "Factor",
+        "key",
+        {
+            "local_id": S,
+            "analysis_key": S,
+            "statement": S,
+            "category": S,
+            "category_guessed": B,
+        },
+        owned=True,
+    ),
     NodeSpec("Component", "name", {"kind": S}),
     NodeSpec("Theme", "slug", {"name": S, "description": S}),
     NodeSpec("Barrier", "slug", {"name": S, "kind": S}),
-    NodeSpec("Finding", "key", {
-        "local_id": S, "analysis_key": S, "statement": S, "owner": S, "tags": SL, "impact": I,
-        "effort": I, "status": S, "deferred_reason": S, "due_at": T,
-    }, owned=True),
+    NodeSpec(
+        "Finding",
+        "key",
+        {
+            "local_id": S,
+            "analysis_key": S,
+            "statement": S,
+            "owner": S,
+            "tags": SL,
+            "impact": I,
+            "effort": I,
+            "status": S,
+            "deferred_reason": S,
+            "due_at": T,
+        },
+        owned=True,
+    ),
     # Work items and objectives are shared: a Jira push or an OKR draft may create
     # them outside any packet. Packet-made ones (origin "packet") that no finding
     # links to any more are removed after a re-ingest.
-    NodeSpec("WorkItem", "key", {
-        "system": S, "external_id": S, "title": S, "url": S, "status": S, "created_at": T,
-        "closed_at": T, "resolution": S, "origin": S, "due_at": T,
-    }),
-    NodeSpec("Objective", "key", {
-        "objective": S, "key_results": SL, "quarter": S, "status": S, "origin": S,
-    }),
+    NodeSpec(
+        "WorkItem",
+        "key",
+        {
+            "system": S,
+            "external_id": S,
+            "title": S,
+            "url": S,
+            "status": S,
+            "created_at": T,
+            "closed_at": T,
+            "resolution": S,
+            "origin": S,
+            "due_at": T,
+        },
+    ),
+    NodeSpec(
+        "Objective",
+        "key",
+        {
+            "objective": S,
+            "key_results": SL,
+            "quarter": S,
+            "status": S,
+            "origin": S,
+        },
+    ),
     NodeSpec("RoadmapItem", "key", {"title": S, "quarter": S, "status": S}),
 )
 
@@ -122,8 +216,12 @@ RELS: tuple[RelSpec, ...] = (
     RelSpec("CONTRIBUTED_TO", (("Factor", "Factor"),)),
     RelSpec("CONTRIBUTED_TO_IMPACT", (("Factor", "Incident"),)),
     RelSpec("INSTANCE_OF", (("Factor", "Theme"),), {"confidence": F}, enriched=True),
-    RelSpec("CHALLENGED", (("Incident", "Barrier"),), {"status": S, "analysis_key": S, "note": S},
-            identity=("analysis_key",)),
+    RelSpec(
+        "CHALLENGED",
+        (("Incident", "Barrier"),),
+        {"status": S, "analysis_key": S, "note": S},
+        identity=("analysis_key",),
+    ),
     RelSpec("DEFEATED", (("Factor", "Barrier"),)),
     RelSpec("PRODUCED", (("Analysis", "Finding"),)),
     RelSpec("ADDRESSES", (("Finding", "Factor"), ("Finding", "Theme"), ("Finding", "Barrier"))),
@@ -133,8 +231,9 @@ RELS: tuple[RelSpec, ...] = (
     RelSpec("RELATED_TO", (("Incident", "Incident"),), {"score": F, "basis": S}, enriched=True),
     # Services and components (technologies, learned corpus terms) found in an incident's text
     # by kb.analysis.entities: tool-made (origin "text"), with the words that matched.
-    RelSpec("MENTIONS", (("Incident", "Service"), ("Incident", "Component")), {"evidence": S, "learned": B},
-            enriched=True),
+    RelSpec(
+        "MENTIONS", (("Incident", "Service"), ("Incident", "Component")), {"evidence": S, "learned": B}, enriched=True
+    ),
 )
 
 NODE_BY_LABEL: dict[str, NodeSpec] = {n.label: n for n in NODES}

@@ -5,8 +5,9 @@ huge tables), inside an otherwise valid post-mortem so every stage of the import
 from __future__ import annotations
 
 SIZE = 1_000_000
-_HEAD = ("# Adversarial\n\n## Summary\n\nOn 2024-01-01 something broke.\n\n## Timeline\n\n"
-         "| Time | Event |\n| --- | --- |\n")
+_HEAD = (
+    "# Adversarial\n\n## Summary\n\nOn 2024-01-01 something broke.\n\n## Timeline\n\n| Time | Event |\n| --- | --- |\n"
+)
 _PATTERNS = (
     "x" + " " * 16_000 + "x\n\n",
     "[" * 16_000 + "\n\n",
@@ -46,10 +47,19 @@ def markdown(size: int = SIZE) -> str:
 def pdf(size: int = SIZE) -> bytes:
     """A valid PDF whose page text is `size` bytes of the same adversarial lines."""
     lines = [line for chunk in _PATTERNS for line in (chunk + _CONTENT).split("\n") if line][:64]
-    ops = ["BT /F1 10 Tf 12 TL 20 800 Td", "(OWNER OF REVIEW PROCESS) Tj T*", "(Someone) Tj T*",
-           "(IMPACT TIME) Tj T*", "(Jan 1 at 10:00 to Jan 1 at 11:00) Tj T*", "(Adversarial) Tj T*",
-           "(Status: Draft) Tj T*", "(Overview) Tj T*",
-           "(Something broke.) Tj T*", "(Timeline) Tj T*", "(Jan 1, 2024) Tj T*"]
+    ops = [
+        "BT /F1 10 Tf 12 TL 20 800 Td",
+        "(OWNER OF REVIEW PROCESS) Tj T*",
+        "(Someone) Tj T*",
+        "(IMPACT TIME) Tj T*",
+        "(Jan 1 at 10:00 to Jan 1 at 11:00) Tj T*",
+        "(Adversarial) Tj T*",
+        "(Status: Draft) Tj T*",
+        "(Overview) Tj T*",
+        "(Something broke.) Tj T*",
+        "(Timeline) Tj T*",
+        "(Jan 1, 2024) Tj T*",
+    ]
     total = 0
     i = 0
     while total < size:
@@ -64,8 +74,7 @@ def pdf(size: int = SIZE) -> bytes:
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream
-        + b"\nendstream",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     out = bytearray(b"%PDF-1.4\n")

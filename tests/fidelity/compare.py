@@ -17,8 +17,10 @@ import yaml
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 # ../shared/data beside the checkout (a worktree sits one level deeper)
-DATA = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "data").is_dir()),
-            ROOT.parent / "shared" / "data")
+DATA = next(
+    (p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "data").is_dir()),
+    ROOT.parent / "shared" / "data",
+)
 SHAPES = HERE / "shapes"
 COUNTS = ("events", "factors", "findings", "work_items", "participants")
 ANCHORS = ("started", "detected", "mitigated")
