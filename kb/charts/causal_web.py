@@ -547,37 +547,23 @@ def _ink(colour: str) -> str:
 
 def _id_nodes(fig: go.Figure, g: nx.DiGraph, pos: dict[str, tuple[float, float]], ids: dict[str, str]) -> None:
     """Nodes as markers that carry their id; one legend entry per category, barrier and finding status."""
-    groups: list[tuple[str, str, str, str, list[str]]] = []
-    for cat, colour in CATEGORY.items():
-        groups.append(
-            (
-                f"{cat} factor",
-                "factors",
-                colour,
-                "circle",
-                [n for n, d in g.nodes(data=True) if d["kind"] == "factor" and d["category"] == cat],
-            )
+    # (kind, attribute, colours, legend group, marker, legend label): one legend entry per value.
+    legend = (
+        ("factor", "category", CATEGORY, "factors", "circle", "{} factor"),
+        ("barrier", "status", BARRIER_STATUS, "barriers", "square", "barrier {}"),
+        ("finding", "status", FINDING_STATUS, "findings", "diamond", "finding {}"),
+    )
+    groups = [
+        (
+            label.format(value),
+            plural,
+            colour,
+            symbol,
+            [n for n, d in g.nodes(data=True) if d["kind"] == kind and d[attr] == value],
         )
-    for status, colour in BARRIER_STATUS.items():
-        groups.append(
-            (
-                f"barrier {status}",
-                "barriers",
-                colour,
-                "square",
-                [n for n, d in g.nodes(data=True) if d["kind"] == "barrier" and d["status"] == status],
-            )
-        )
-    for status, colour in FINDING_STATUS.items():
-        groups.append(
-            (
-                f"finding {status}",
-                "findings",
-                colour,
-                "diamond",
-                [n for n, d in g.nodes(data=True) if d["kind"] == "finding" and d["status"] == status],
-            )
-        )
+        for kind, attr, colours, plural, symbol, label in legend
+        for value, colour in colours.items()
+    ]
     for name, group, colour, symbol, members in groups:
         if not members:
             continue

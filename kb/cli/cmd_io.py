@@ -23,6 +23,7 @@ app.add_typer(import_app, name="import")
 
 # Our own declaration of --format (kb.cli.output.FormatOpt passes "--format" as the default value).
 ReportFormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table for people; json or csv for programs.")]
+IngestOpt = Annotated[bool, typer.Option("--ingest", help="Load the imported packets into the knowledge base.")]
 OutDirOpt = Annotated[
     Path | None,
     typer.Option("--out", "-o", help="Write each packet as DIR/ID.yaml.", file_okay=False, show_default=False),
@@ -39,9 +40,7 @@ def _missing(paths: list[Path]) -> None:
 def import_markdown(
     paths: Annotated[list[Path], typer.Argument(help="Post-mortem documents (.md) or folders of them.")],
     out: OutDirOpt = None,
-    ingest: Annotated[
-        bool, typer.Option("--ingest", help="Load the imported packets into the knowledge base.")
-    ] = False,
+    ingest: IngestOpt = False,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: ReportFormatOpt = Format.TABLE,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from kb.cli.app import DbOpt, EngineOpt, fail
-from kb.cli.cmd_io import OutDirOpt, ReportFormatOpt, import_app, import_markdown
+from kb.cli.cmd_io import IngestOpt, OutDirOpt, ReportFormatOpt, import_app, import_markdown
 from kb.cli.output import Format
 
 
@@ -16,9 +16,7 @@ from kb.cli.output import Format
 def import_pdf(
     paths: Annotated[list[Path], typer.Argument(help="Post-mortem PDFs or folders of them.")],
     out: OutDirOpt = None,
-    ingest: Annotated[
-        bool, typer.Option("--ingest", help="Load the imported packets into the knowledge base.")
-    ] = False,
+    ingest: IngestOpt = False,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: ReportFormatOpt = Format.TABLE,
