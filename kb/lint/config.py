@@ -17,7 +17,7 @@ from typing import Any
 
 from kb.analysis.policy import DEFAULT_POLICY, PolicyError, SeverityPolicy
 from kb.lint.model import Level
-from kb.lint.policy_file import parse_policy
+from kb.lint.policy_file import kb_toml_home, parse_policy
 from kb.lint.registry import RULES, Rule
 
 _RESERVED = ("enabled", "level")
@@ -80,29 +80,16 @@ def _validate(table: Any, file: Path, prefix: str) -> dict[str, dict[str, Any]]:
 def read_config(path: str | Path) -> LintConfig:
     """Read one file: kb.toml ([check.rules.*]) or pyproject.toml ([tool.incident-kb.check.rules.*])."""
     file = Path(path)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{file}: no such config file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
-    if file.name == "pyproject.toml":
-        section, prefix = data.get("tool", {}).get("incident-kb", {}).get("check", {}), "tool.incident-kb.check"
-    else:
-        section, prefix = data.get("check", {}), "check"
+    home, base = kb_toml_home(file, ConfigError)
+    section, prefix = home.get("check", {}), f"{base}check"
     if not isinstance(section, dict):
         raise ConfigError(f"{file}: {prefix}: expected a table")
     unknown = sorted(set(section) - {"rules"})
     if unknown:
         raise ConfigError(f"{file}: {prefix}.{unknown[0]}: unknown key; expected rules.RULE-ID tables")
-    home = data.get("tool", {}).get("incident-kb", {}) if file.name == "pyproject.toml" else data
     policy_table = home.get("policy")
     try:
-        policy = (
-            parse_policy(policy_table, file, prefix.replace("check", "policy"))
-            if policy_table is not None
-            else DEFAULT_POLICY
-        )
+        policy = parse_policy(policy_table, file, f"{base}policy") if policy_table is not None else DEFAULT_POLICY
     except PolicyError as exc:
         raise ConfigError(str(exc)) from None
     return LintConfig(_validate(section.get("rules", {}), file, f"{prefix}.rules"), file, policy)

@@ -60,22 +60,28 @@ def parse_policy(table: Any, file: Path, prefix: str = "policy") -> SeverityPoli
     return SeverityPolicy(levels, file)
 
 
-def read_policy(path: str | Path) -> SeverityPolicy:
-    """The [policy] of a kb.toml (or [tool.incident-kb.policy] of a pyproject.toml); defaults without one."""
+def kb_toml_home(file: Path, error: type[ValueError]) -> tuple[dict[str, Any], str]:
+    """The settings of a kb.toml (its top level) or of a pyproject.toml ([tool.incident-kb]), and
+    the prefix that names their tables in messages; an unreadable file raises `error`."""
     import tomllib
 
-    file = Path(path)
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PolicyError(f"{file}: no such config file") from None
+        raise error(f"{file}: no such config file") from None
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{file}: not valid TOML: {exc}") from None
+        raise error(f"{file}: not valid TOML: {exc}") from None
     if file.name == "pyproject.toml":
-        table, prefix = data.get("tool", {}).get("incident-kb", {}).get("policy"), "tool.incident-kb.policy"
-    else:
-        table, prefix = data.get("policy"), "policy"
-    return parse_policy(table, file, prefix) if table is not None else SeverityPolicy(source=file)
+        return data.get("tool", {}).get("incident-kb", {}), "tool.incident-kb."
+    return data, ""
+
+
+def read_policy(path: str | Path) -> SeverityPolicy:
+    """The [policy] of a kb.toml (or [tool.incident-kb.policy] of a pyproject.toml); defaults without one."""
+    file = Path(path)
+    home, base = kb_toml_home(file, PolicyError)
+    table = home.get("policy")
+    return parse_policy(table, file, f"{base}policy") if table is not None else SeverityPolicy(source=file)
 
 
 def load_policy(path: str | Path | None = None, start: str | Path | None = None) -> SeverityPolicy:
