@@ -443,7 +443,8 @@ def merge(packet: EventPacket, inc: PdIncident) -> tuple[EventPacket, MergeRepor
     handles = {p["handle"] for p in data["participants"]}
     data["participants"] += [p.model_dump() for p in _responders(inc) if p.handle not in handles]
     note = f"merged PagerDuty incident {inc.id} from {inc.origin or inc.file.name}"
-    if note not in data["provenance"]["notes"]:
+    made_here = f"imported from PagerDuty incident {inc.id}"  # new_packet's note: its source is known already
+    if note not in data["provenance"]["notes"] and made_here not in data["provenance"]["notes"]:
         data["provenance"]["notes"].append(note)
     try:
         return EventPacket.model_validate(data), report

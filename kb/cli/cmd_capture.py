@@ -95,6 +95,7 @@ def capture_pagerduty(
         raise fail(str(exc)) from None
     results: list[PagerDutyImport] = []
     if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
         results.append(merge_into_folder(got.incidents, out))
     if ingest:
         with open_kb(engine, db) as kbase:
@@ -109,6 +110,14 @@ def capture_pagerduty(
         highlight=False,
         soft_wrap=True,
     )
+    for r in results:
+        for m in r.merged:
+            for c in m.report.conflicts:
+                err_console.print(
+                    f"[yellow]conflict[/yellow] {esc(m.report.incident)} ({esc(m.into)}): {esc(c)}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
     for e in errors:
         err_console.print(f"[red]failed[/red] {esc(e)}", highlight=False, soft_wrap=True)
     if errors:
