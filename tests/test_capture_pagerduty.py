@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import kb
 from kb.cli import app
 from kb.graph.reader import read_packets
-from kb.integrations.http_api import ApiError, RetryPolicy
+from kb.integrations.http_api import ApiError
 from kb.integrations.pagerduty import merge_into_graph
 from kb.integrations.pagerduty_api import PagerDutyClient, PagerDutySettings, capture
 from kb.knowledge_base import KnowledgeBase
