@@ -45,8 +45,8 @@ def client_for(server: PagerDutyApi, sleeps: list[float] | None = None, **env: s
     return PagerDutyClient(settings, sleep=sleeps.append if sleeps is not None else lambda s: None)
 
 
-def _utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 # -- the same packets as the file import ------------------------------------------------------
