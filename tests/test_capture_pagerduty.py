@@ -187,6 +187,17 @@ def test_401_is_one_line_saying_what_to_set(pd_api: PagerDutyApi, tmp_path: Path
     assert list(tmp_path.iterdir()) == []
 
 
+def test_settings_never_show_their_secrets(pd_api: PagerDutyApi) -> None:
+    from kb.integrations.jira import JiraSettings
+    from kb.integrations.prometheus import PrometheusSettings
+
+    shown = repr(PagerDutySettings.from_env(pd_api.env()))
+    shown += repr(PrometheusSettings.from_env(pd_api.url, {"PROMETHEUS_TOKEN": "prom-77"}))
+    shown += repr(JiraSettings(pd_api.url, "a@b.c", "jira-77", "OPS"))
+    assert pd_api.url in shown
+    assert TOKEN not in shown and "prom-77" not in shown and "jira-77" not in shown
+
+
 def test_missing_token_and_clear_text_http(pd_api: PagerDutyApi, tmp_path: Path) -> None:
     missing = run([*YEAR, "--out", str(tmp_path)], {"PAGERDUTY_API_TOKEN": ""})
     assert missing.exit_code == 2 and "set PAGERDUTY_API_TOKEN to a REST API key" in flat(missing.output)

@@ -67,7 +67,7 @@ def check_base_url(url: str) -> None:
 class JiraSettings:
     base_url: str
     email: str
-    api_token: str
+    api_token: str = field(repr=False)  # never in a repr, a log line or an assertion message
     project: str
     issue_type: str = "Task"
     timeout: float = 30.0

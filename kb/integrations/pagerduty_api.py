@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,11 +44,8 @@ _ID = re.compile(r"[A-Za-z0-9]{1,64}")
 @dataclass(frozen=True)
 class PagerDutySettings:
     base_url: str
-    token: str
+    token: str = field(repr=False)  # never in a repr
     timeout: float = 30.0
-
-    def __repr__(self) -> str:  # never the token, even in a traceback with KB_DEBUG=1
-        return f"PagerDutySettings(base_url={self.base_url!r}, timeout={self.timeout})"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> PagerDutySettings:

@@ -47,11 +47,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 @dataclass(frozen=True)
 class PrometheusSettings:
     base_url: str
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)  # never in a repr
     timeout: float = 30.0
-
-    def __repr__(self) -> str:  # never the token
-        return f"PrometheusSettings(base_url={self.base_url!r}, timeout={self.timeout})"
 
     @classmethod
     def from_env(cls, url: str, env: Mapping[str, str]) -> PrometheusSettings:
