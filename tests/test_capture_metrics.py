@@ -143,6 +143,9 @@ def test_a_different_series_of_the_same_name_is_a_conflict(prom: PrometheusApi, 
     assert result.exit_code == 0, result.output
     assert target.read_text() == before
     assert "1 conflict(s) kept as the packet has them" in flat(result.output)
+    json_run = run(["INC-M", "--prometheus", prom.url, "--query", "errors=x", "--out", str(packets), "-f", "json"])
+    assert '"snapshot": "errors"' in json_run.output
+    assert "conflict: the packet holds 1 point(s), Prometheus 241 different ones" in json_run.output
 
 
 def test_step_before_after_and_odd_values(prom: PrometheusApi, tmp_path: Path) -> None:

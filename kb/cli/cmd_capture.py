@@ -208,7 +208,7 @@ def capture_metrics(
         into = "the knowledge base"
     rows = [{"snapshot": n, "action": "added"} for n in rep.added]
     rows += [{"snapshot": n, "action": "already present"} for n in rep.already_present]
-    rows += [{"snapshot": c.partition(":")[0], "action": "conflict: " + c.partition(": ")[2]} for c in rep.conflicts]
+    rows += [{"snapshot": name, "action": f"conflict: {why}"} for name, why in rep.conflicts]
     print_frame(pd.DataFrame(rows), fmt, title=f"metrics of {incident}", empty="no series in the window")
     err_console.print(
         f"{len(rep.added)} snapshot(s) added to {into}, {len(rep.already_present)} already present, "

@@ -204,7 +204,8 @@ class MetricsMerge:
     incident: str
     added: list[str] = field(default_factory=list)
     already_present: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
+    conflicts: list[tuple[str, str]] = field(default_factory=list)
+    """(snapshot name, how the packet's points differ from Prometheus's)."""
     empty: list[str] = field(default_factory=list)
     """Queries that gave no series in the window: nothing stored for them."""
     skipped_points: int = 0
@@ -224,8 +225,11 @@ def merge_snapshots(packet: EventPacket, captured: list[MetricSnapshot], report:
             report.already_present.append(snap.name)
         else:
             report.conflicts.append(
-                f"{snap.name}: the packet holds {len(old.points)} point(s), Prometheus {len(snap.points)} "
-                "different ones; the packet's are kept (capture under another NAME to keep both)"
+                (
+                    snap.name,
+                    f"the packet holds {len(old.points)} point(s), Prometheus {len(snap.points)} different "
+                    "ones; the packet's are kept (capture under another NAME to keep both)",
+                )
             )
     return packet.model_copy(update={"metrics": new})
 
