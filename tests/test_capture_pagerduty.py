@@ -23,7 +23,7 @@ from tests.graph_dump import graph_dump
 from tests.pagerduty_server import FIXTURES, TOKEN, PagerDutyApi, packet_text
 
 runner = CliRunner()
-YEAR = ["--since", "2024-01-01", "--until", "2025-01-01"]
+YEAR = ["--since", "2024-01-01", "--until", "2024-06-01"]  # the fixtures' incidents: March and May 2024
 
 
 def flat(text: str) -> str:
@@ -71,7 +71,7 @@ def test_capture_pages_and_gives_the_file_imports_packets(pd_api: PagerDutyApi, 
     first = pd_api.requests[0]
     assert first.headers["Authorization"] == f"Token token={TOKEN}"
     assert first.headers["Accept"] == "application/vnd.pagerduty+json;version=2"
-    assert (first.param("since"), first.param("until")) == ("2024-01-01T00:00:00+00:00", "2025-01-01T00:00:00+00:00")
+    assert (first.param("since"), first.param("until")) == ("2024-01-01T00:00:00+00:00", "2024-06-01T00:00:00+00:00")
     assert (first.param("time_zone"), first.param("limit")) == ("UTC", "100")
     assert pd_api.requests[2].param("is_overview") == "false"
 
@@ -85,6 +85,19 @@ def test_capture_pages_and_gives_the_file_imports_packets(pd_api: PagerDutyApi, 
         assert live.model_dump(exclude={"provenance"}) == filed.model_dump(exclude={"provenance"})
         assert live.provenance.file == f"127.0.0.1/incidents/{live.incident.tags[0].removeprefix('pagerduty:')}"
     assert TOKEN not in result.output and TOKEN not in packet_text(out)
+
+
+def test_a_long_range_is_asked_for_in_slices_of_180_days(pd_api: PagerDutyApi) -> None:
+    with client_for(pd_api) as client:
+        found = client.incidents(_utc(2023, 6, 1), _utc(2024, 12, 31), [])
+    assert sorted(i["id"] for i in found) == ["PAAA111", "PBBB222", "PXYZ123"]
+    windows = [(r.param("since"), r.param("until")) for r in pd_api.requests if r.param("offset") == "0"]
+    assert windows == [
+        ("2023-06-01T00:00:00+00:00", "2023-11-28T00:00:00+00:00"),
+        ("2023-11-28T00:00:00+00:00", "2024-05-26T00:00:00+00:00"),
+        ("2024-05-26T00:00:00+00:00", "2024-11-22T00:00:00+00:00"),
+        ("2024-11-22T00:00:00+00:00", "2024-12-31T00:00:00+00:00"),
+    ]
 
 
 def test_service_filter_is_sent(pd_api: PagerDutyApi, tmp_path: Path) -> None:
@@ -136,7 +149,7 @@ def test_capture_into_the_graph_reads_back_exactly_and_twice_adds_nothing(
     any_kb: KnowledgeBase, pd_api: PagerDutyApi
 ) -> None:
     with client_for(pd_api) as client:
-        got = capture(client, _utc(2024, 1, 1), _utc(2025, 1, 1))
+        got = capture(client, _utc(2024, 1, 1), _utc(2024, 6, 1))
     assert got.errors == [] and got.requests == 8
     first = merge_into_graph(any_kb, got.incidents)
     assert [m.report.created for m in first.merged] == [True, True, True]
@@ -154,7 +167,7 @@ def test_capture_into_the_graph_reads_back_exactly_and_twice_adds_nothing(
     assert TOKEN not in repr(dump)
 
     with client_for(pd_api) as client:
-        again = merge_into_graph(any_kb, capture(client, _utc(2024, 1, 1), _utc(2025, 1, 1)).incidents)
+        again = merge_into_graph(any_kb, capture(client, _utc(2024, 1, 1), _utc(2024, 6, 1)).incidents)
     assert [(m.report.created, m.report.added_events, m.report.conflicts) for m in again.merged] == [
         (False, 0, []),
         (False, 0, []),
@@ -214,7 +227,7 @@ def test_429_waits_its_retry_after_then_goes_on(pd_api: PagerDutyApi) -> None:
     pd_api.script = [("429", 7)]
     sleeps: list[float] = []
     with client_for(pd_api, sleeps) as client:
-        got = capture(client, _utc(2024, 1, 1), _utc(2025, 1, 1))
+        got = capture(client, _utc(2024, 1, 1), _utc(2024, 6, 1))
     assert sleeps == [7.0] and len(got.incidents) == 3 and got.requests == 9
 
 
@@ -222,19 +235,19 @@ def test_5xx_backs_off_then_succeeds_and_gives_up_when_bounded(pd_api: PagerDuty
     pd_api.script = [("503",), ("502",)]
     sleeps: list[float] = []
     with client_for(pd_api, sleeps) as client:
-        assert len(client.incidents(_utc(2024, 1, 1), _utc(2025, 1, 1), [])) == 3
+        assert len(client.incidents(_utc(2024, 1, 1), _utc(2024, 6, 1), [])) == 3
     assert sleeps == [1.0, 2.0]
     pd_api.requests.clear()
     pd_api.script = [("503",)] * 4
     with client_for(pd_api, []) as client, pytest.raises(ApiError, match="still answering 503 after 3 retries"):
-        client.incidents(_utc(2024, 1, 1), _utc(2025, 1, 1), [])
+        client.incidents(_utc(2024, 1, 1), _utc(2024, 6, 1), [])
     assert len(pd_api.requests) == 4
 
 
 def test_a_retry_after_beyond_the_bound_stops_at_once(pd_api: PagerDutyApi) -> None:
     pd_api.script = [("429", 3600)]
     with client_for(pd_api, []) as client, pytest.raises(ApiError, match="asks to wait 3600 s"):
-        client.incidents(_utc(2024, 1, 1), _utc(2025, 1, 1), [])
+        client.incidents(_utc(2024, 1, 1), _utc(2024, 6, 1), [])
     assert len(pd_api.requests) == 1
 
 
@@ -256,12 +269,12 @@ def test_time_out_and_malformed_bodies_exit_2(pd_api: PagerDutyApi, tmp_path: Pa
 
 def test_an_incident_the_importer_rejects_is_reported_the_others_merged(tmp_path: Path) -> None:
     incidents = [
-        {"id": "PGOOD1", "incident_number": 7, "title": "ok", "created_at": "2024-06-01T00:00:00Z", "log_entries": []},
+        {"id": "PGOOD1", "incident_number": 7, "title": "ok", "created_at": "2024-04-01T00:00:00Z", "log_entries": []},
         {
             "id": "PBAD1",
             "incident_number": 8,
             "title": "bad",
-            "created_at": "2024-06-02T00:00:00Z",
+            "created_at": "2024-04-02T00:00:00Z",
             "log_entries": [{"id": "X1", "type": "trigger_log_entry", "created_at": "yesterday"}],
         },
     ]

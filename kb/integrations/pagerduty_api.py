@@ -16,7 +16,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from kb.integrations.http_api import (
 SERVICE = "PagerDuty"
 DEFAULT_BASE_URL = "https://api.pagerduty.com"
 PAGE = 100  # PagerDuty's largest page
+MAX_RANGE = timedelta(days=180)  # since/until may span at most 6 months
 MAX_OFFSET = 10_000  # classic pagination stops here: narrow --since/--until beyond it
 ORIGIN = "the PagerDuty API"
 _ID = re.compile(r"[A-Za-z0-9]{1,64}")
@@ -129,16 +130,23 @@ class PagerDutyClient:
                 )
 
     def incidents(self, since: datetime, until: datetime, services: list[str]) -> list[dict[str, Any]]:
-        params = [("since", since.isoformat()), ("until", until.isoformat()), ("time_zone", "UTC")]
-        params += [("service_ids[]", s) for s in services]
-        found = list(self._pages("/incidents", params, "incidents", "the incident list"))
+        """Incidents created in [since, until), asked for in slices of at most MAX_RANGE (PagerDuty's limit)."""
+        found: list[Any] = []
+        start = since
+        while start < until:
+            end = min(until, start + MAX_RANGE)
+            params = [("since", start.isoformat()), ("until", end.isoformat()), ("time_zone", "UTC")]
+            params += [("service_ids[]", s) for s in services]
+            found += self._pages("/incidents", params, "incidents", "the incident list")
+            start = end
         for i, inc in enumerate(found):
             if not isinstance(inc, dict) or not isinstance(inc.get("id"), str) or not _ID.fullmatch(inc["id"]):
                 # the id goes into the next request's path: letters and digits only, as PagerDuty makes them
                 raise malformed(
                     SERVICE, "the incident list", f"incidents[{i}] to be an incident with an id like PT4KHLK"
                 )
-        return found
+        unique = {inc["id"]: inc for inc in found}  # an incident on a slice's edge may come twice
+        return list(unique.values())
 
     def log_entries(self, incident_id: str) -> list[Any]:
         params = [("time_zone", "UTC"), ("is_overview", "false")]
