@@ -2,7 +2,7 @@
 
 `answer(request)` (given per test) builds the normal answer; `script` holds special answers
 taken first, one per request, in order: ("429", retry_after), ("503",), ("401",), ("slow", s),
-("garbage",) for a body that is not JSON, ("json", status, body) for any JSON. Nothing here
+("garbage",) for a body that is not JSON, ("json", status, body[, headers]) for any JSON. Nothing here
 reaches the network: the server binds 127.0.0.1 on a free port.
 """
 
@@ -124,7 +124,7 @@ class ApiServer:
                 elif kind == "garbage":
                     self._send(200, b"<html>login page</html>", {}, "text/html")
                 elif kind == "json":
-                    self._json(special[1], special[2])
+                    self._json(special[1], special[2], special[3] if len(special) > 3 else None)
                 else:
                     raise AssertionError(f"unknown scripted answer {special!r}")
 

@@ -231,6 +231,15 @@ def test_429_waits_its_retry_after_then_goes_on(pd_api: PagerDutyApi) -> None:
     assert sleeps == [7.0] and len(got.incidents) == 3 and got.requests == 9
 
 
+def test_429_without_retry_after_uses_ratelimit_reset_else_backs_off(pd_api: PagerDutyApi) -> None:
+    limited = {"error": {"message": "Rate Limit Exceeded", "code": 2020}}
+    pd_api.script = [("json", 429, limited, {"ratelimit-reset": "12"}), ("json", 429, limited)]
+    sleeps: list[float] = []
+    with client_for(pd_api, sleeps) as client:
+        assert len(client.incidents(_utc(2024, 1, 1), _utc(2024, 6, 1), [])) == 3
+    assert sleeps == [12.0, 2.0]
+
+
 def test_5xx_backs_off_then_succeeds_and_gives_up_when_bounded(pd_api: PagerDutyApi) -> None:
     pd_api.script = [("503",), ("502",)]
     sleeps: list[float] = []

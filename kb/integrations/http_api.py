@@ -70,7 +70,8 @@ DEFAULT_POLICY = RetryPolicy()
 
 
 def _retry_after(response: httpx.Response, default: float) -> float:
-    value = response.headers.get("Retry-After")
+    # PagerDuty may say it as `ratelimit-reset` (seconds until the limit resets) instead.
+    value = response.headers.get("Retry-After") or response.headers.get("ratelimit-reset")
     try:
         return max(0.0, float(value)) if value is not None else default
     except ValueError:
