@@ -3,6 +3,7 @@ the same packets as the file import, idempotence, conflicts; the graph on both e
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -198,6 +199,14 @@ def test_401_is_one_line_saying_what_to_set(pd_api: PagerDutyApi, tmp_path: Path
     assert "Traceback" not in result.output and "wrong-token-77" not in result.output
     assert pd_api.requests[0].headers["Authorization"] == "Token token=wrong-token-77"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_token_is_in_no_log_record(pd_api: PagerDutyApi, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)  # httpx and httpcore log every request at DEBUG/INFO
+    with client_for(pd_api) as client:
+        capture(client, _utc(2024, 1, 1), _utc(2024, 6, 1))
+    assert "/incidents" in caplog.text  # the records were captured...
+    assert TOKEN not in caplog.text  # ...and none holds the token
 
 
 def test_settings_never_show_their_secrets(pd_api: PagerDutyApi) -> None:
