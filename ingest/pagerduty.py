@@ -72,6 +72,8 @@ class PdIncident:
     url: str | None
     file: Path
     log_entries: list[dict[str, Any]] = field(default_factory=list)
+    origin: str | None = None
+    """Where it was read, for the provenance note when not a file (e.g. "the PagerDuty API")."""
 
     @property
     def key(self) -> str:
@@ -440,8 +442,9 @@ def merge(packet: EventPacket, inc: PdIncident) -> tuple[EventPacket, MergeRepor
             meta["teams"].append(team)
     handles = {p["handle"] for p in data["participants"]}
     data["participants"] += [p.model_dump() for p in _responders(inc) if p.handle not in handles]
-    note = f"merged PagerDuty incident {inc.id} from {inc.file.name}"
-    if note not in data["provenance"]["notes"]:
+    note = f"merged PagerDuty incident {inc.id} from {inc.origin or inc.file.name}"
+    made_here = f"imported from PagerDuty incident {inc.id}"  # new_packet's note: its source is known already
+    if note not in data["provenance"]["notes"] and made_here not in data["provenance"]["notes"]:
         data["provenance"]["notes"].append(note)
     try:
         return EventPacket.model_validate(data), report

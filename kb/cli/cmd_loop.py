@@ -211,7 +211,20 @@ def _push(kbase: KnowledgeBase, incident: str, rules: GateRules) -> None:
 
 @sync_app.command("jira")
 def sync_jira(
-    file: Annotated[Path, typer.Argument(help="A CSV exported from Jira's issue search (Export > CSV).")],
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A CSV exported from Jira's issue search (Export > CSV); or use --api.", show_default=False
+        ),
+    ] = None,
+    api: Annotated[
+        bool,
+        typer.Option(
+            "--api",
+            help="Read every tracked work item from Jira Cloud's REST API instead "
+            "(JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN).",
+        ),
+    ] = False,
     timezone: Annotated[
         str,
         typer.Option(
@@ -223,9 +236,17 @@ def sync_jira(
     db: DbOpt = None,
     fmt: Annotated[Format, FormatOpt] = Format.TABLE,
 ) -> None:
-    """Update work-item status, resolution and resolution date from a Jira CSV export, by issue key."""
+    """Update work-item status, resolution and resolution date from a Jira CSV export, by issue key,
+    or with --api from Jira Cloud's REST API for every work item the knowledge base tracks."""
     from kb.integrations.jira_csv import JiraCsvError, sync_export
 
+    if api:
+        if file is not None:
+            raise fail("give a CSV export or --api, not both")
+        _sync_jira_api(engine, db, fmt)
+        return
+    if file is None:
+        raise fail("give a CSV exported from Jira (Export > CSV), or --api to read Jira Cloud's REST API")
     if not file.is_file():
         raise fail(f"no such file: {file}")
     try:
@@ -242,6 +263,26 @@ def sync_jira(
         f"{len(report.changes)} updated, {report.unchanged} unchanged, "
         f"{len(report.unknown)} issue key(s) not in the knowledge base"
         + (f": {', '.join(report.unknown[:10])}" if report.unknown else "")
+    )
+
+
+def _sync_jira_api(engine: str | None, db: Path | None, fmt: Format) -> None:
+    from kb.integrations.http_api import ApiError
+    from kb.integrations.jira import JiraError
+    from kb.integrations.jira_api_sync import sync_api
+
+    with open_kb(engine, db) as kbase:
+        try:
+            result = sync_api(kbase)
+        except (ApiError, JiraError) as exc:
+            raise fail(str(exc)) from None
+    report = result.report
+    print_frame(report.changes, fmt, title="work items updated", empty="no work item changed")
+    err_console.print(
+        f"{len(report.changes)} updated, {report.unchanged} unchanged, "
+        f"{len(result.not_found)} tracked issue key(s) Jira did not return"
+        + (f": {', '.join(result.not_found[:10])}" if result.not_found else "")
+        + f"; {result.requests} request(s)"
     )
 
 

@@ -67,7 +67,7 @@ def check_base_url(url: str) -> None:
 class JiraSettings:
     base_url: str
     email: str
-    api_token: str
+    api_token: str = field(repr=False)  # never in a repr, a log line or an assertion message
     project: str
     issue_type: str = "Task"
     timeout: float = 30.0
@@ -78,9 +78,10 @@ class JiraSettings:
         check_base_url(self.base_url)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> JiraSettings:
+    def from_env(cls, env: Mapping[str, str] | None = None, *, need_project: bool = True) -> JiraSettings:
+        """`need_project=False` for reading (the status sync): JIRA_PROJECT is only needed to create issues."""
         env = os.environ if env is None else env
-        missing = [v for v in ENV_VARS if not env.get(v)]
+        missing = [v for v in ENV_VARS if not env.get(v) and (need_project or v != "JIRA_PROJECT")]
         if missing:
             raise JiraError(
                 f"Jira is not configured: set {', '.join(missing)} "
@@ -95,7 +96,7 @@ class JiraSettings:
             base_url=env["JIRA_BASE_URL"].rstrip("/"),
             email=env["JIRA_EMAIL"],
             api_token=env["JIRA_API_TOKEN"],
-            project=env["JIRA_PROJECT"],
+            project=env.get("JIRA_PROJECT", ""),
             issue_type=env.get("JIRA_ISSUE_TYPE") or "Task",
             timeout=timeout,
         )

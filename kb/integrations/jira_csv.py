@@ -205,13 +205,23 @@ def _same_time(a: object, b: datetime | None) -> bool:
 
 def sync_export(kbase: KnowledgeBase, path: Path, zone: tzinfo = UTC) -> SyncReport:
     """Update work items from a Jira CSV export; nothing is written when the file is malformed."""
-    rows = read_export(path, zone)
+    return apply_rows(kbase, read_export(path, zone))
+
+
+def tracked_issues(kbase: KnowledgeBase) -> dict[str, pd.Series]:
+    """The Jira work items of the knowledge base by issue key (upper case): what a sync updates."""
     items = kbase.query("loop_work_items").drop_duplicates("key")
     jira = items[(items["system"].str.lower() == "jira") | items["key"].str.startswith("jira:")]
     by_external: dict[str, pd.Series] = {}
     for _, item in jira.iterrows():
         ext = item["external_id"] if isinstance(item["external_id"], str) else item["key"].removeprefix("jira:")
         by_external[ext.upper()] = item
+    return by_external
+
+
+def apply_rows(kbase: KnowledgeBase, rows: list[ExportRow]) -> SyncReport:
+    """Set status, resolution and resolution date of the tracked work items the rows name (by key)."""
+    by_external = tracked_issues(kbase)
     updates, changes, unchanged, unknown = [], [], 0, []
     for r in rows:
         item = by_external.get(r.key)

@@ -75,6 +75,22 @@ def import_into_folder(files: list[Path], folder: Path, *, merge: bool, as_key: 
         raise PagerDutyImportError(f"--merge-into {folder}: expected a folder of packet files or 'graph'")
     result = PagerDutyImport()
     incidents = _read(files, as_key, result)
+    return merge_into_folder(incidents, folder, merge=merge, as_key=as_key, result=result)
+
+
+def merge_into_folder(
+    incidents: list[pd_ingest.PdIncident],
+    folder: Path,
+    *,
+    merge: bool = True,
+    as_key: str | None = None,
+    result: PagerDutyImport | None = None,
+) -> PagerDutyImport:
+    """Merge parsed incidents into the folder's packets (with `merge`) or write new packets there.
+
+    A new packet never replaces a file: when ID.yaml exists and is not the incident's packet,
+    that incident is reported and left out."""
+    result = result if result is not None else PagerDutyImport()
     existing: dict[Path, EventPacket] = {}
     if merge:
         for p in packet_files([folder]):
@@ -94,7 +110,14 @@ def import_into_folder(files: list[Path], folder: Path, *, merge: bool, as_key: 
             path = match
         else:
             packet, rep = _create(inc, as_key)
-            path = write_packet(packet, folder / f"{packet.key}.yaml")
+            target = folder / f"{packet.key}.yaml"
+            if target.exists():  # not a packet of this incident (else it matched): never overwritten
+                result.errors.append(
+                    f"{target}: not written, the file exists and is not the packet of PagerDuty incident {inc.id} "
+                    "(move it away, or merge with --as into the packet you mean)"
+                )
+                continue
+            path = write_packet(packet, target)
         existing[path] = packet
         result.merged.append(Merged(rep, str(path)))
     return result
@@ -102,10 +125,21 @@ def import_into_folder(files: list[Path], folder: Path, *, merge: bool, as_key: 
 
 def import_into_graph(kbase: KnowledgeBase, files: list[Path], as_key: str | None = None) -> PagerDutyImport:
     """Merge into the stored packet of the same incident, or add a new one; then ingest them."""
-    from kb.graph.reader import read_packets
-
     result = PagerDutyImport()
     incidents = _read(files, as_key, result)
+    return merge_into_graph(kbase, incidents, as_key, result)
+
+
+def merge_into_graph(
+    kbase: KnowledgeBase,
+    incidents: list[pd_ingest.PdIncident],
+    as_key: str | None = None,
+    result: PagerDutyImport | None = None,
+) -> PagerDutyImport:
+    """Merge parsed incidents into their stored packets, or add new ones; then ingest them."""
+    from kb.graph.reader import read_packets
+
+    result = result if result is not None else PagerDutyImport()
     packets: list[EventPacket] = []
     for inc in incidents:
         found = kbase.query("incident_claims", key=as_key or inc.key, tag=inc.tag)["incident"].tolist()
@@ -120,4 +154,12 @@ def import_into_graph(kbase: KnowledgeBase, files: list[Path], as_key: str | Non
     return result
 
 
-__all__ = ["Merged", "PagerDutyImport", "PagerDutyImportError", "import_into_folder", "import_into_graph"]
+__all__ = [
+    "Merged",
+    "PagerDutyImport",
+    "PagerDutyImportError",
+    "import_into_folder",
+    "import_into_graph",
+    "merge_into_folder",
+    "merge_into_graph",
+]
