@@ -25,6 +25,7 @@ Regexes are bounded (no nested repetition), so they stay linear on outside text.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
@@ -106,6 +107,20 @@ def follow_up_claim(text: str) -> str | None:
         return None
     lo, hi = max(0, m.start() - 20), min(len(text), m.end() + 20)
     return " ".join(text[lo:hi].split())
+
+
+def follows_up(text: str, started: datetime, report: str, report_file: object, report_started: datetime) -> str | None:
+    """Why a document (its `text`, its incident starting at `started`) follows up `report` about the
+    same incident, else None: it cites the report and says it is a follow-up, or starts within
+    SAME_INCIDENT_DAYS of it and claims no recurrence."""
+    if report not in cited(text, {n: report for n in _names(report, report_file)}):
+        return None
+    says = follow_up_claim(text)
+    if says:
+        return f'the text cites {report} and says "{says}"'
+    if abs(started - report_started) <= timedelta(days=SAME_INCIDENT_DAYS) and not claim(text):
+        return f"the text cites {report}, claims no recurrence and starts within {SAME_INCIDENT_DAYS} days of it"
+    return None
 
 
 def _true(value: object) -> bool:

@@ -87,6 +87,35 @@ def related_earlier(kbase: KnowledgeBase, keys: Sequence[str]) -> dict[str, tupl
     }
 
 
+def without_follow_ups(
+    kbase: KnowledgeBase, packets: Sequence[EventPacket], related: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]]:
+    """`related` without the documents that follow up the incident itself (an addendum or deeper
+    dive dated to the incident's day sorts "earlier" but is no earlier incident to compare with)."""
+    from kb.analysis.repeat_evidence import follows_up  # noqa: PLC0415 (kb check on one packet skips it)
+    from kb.lint.where import texts  # noqa: PLC0415
+
+    others = sorted({r for v in related.values() for r in v})
+    if not others:
+        return related
+    by_key = {p.key: p for p in packets} | {p.key: p for p in read_packets(kbase, others)}
+    out: dict[str, tuple[str, ...]] = {}
+    for key, rel in related.items():
+        me = by_key.get(key)
+        keep = []
+        for r in rel:
+            other = by_key.get(r)
+            if me is None or other is None:
+                keep.append(r)
+                continue
+            text = "\n".join(t for _, t, _ in texts(other))
+            inc = me.incident
+            if follows_up(text, other.incident.started_at, key, me.provenance.file, inc.started_at) is None:
+                keep.append(r)
+        out[key] = tuple(keep)
+    return out
+
+
 def lint_graph(
     kbase: KnowledgeBase,
     keys: Sequence[str] | None = None,
@@ -102,6 +131,6 @@ def lint_graph(
         now=now or datetime.now(UTC),
         related_links=related_links(kbase, keys),
         known_incidents=frozenset(known),
-        related_earlier=related_earlier(kbase, keys),
+        related_earlier=without_follow_ups(kbase, packets, related_earlier(kbase, keys)),
     )
     return lint_packets(packets, config, context)
