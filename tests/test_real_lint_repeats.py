@@ -6,16 +6,19 @@ condition, and a follow-up document of the same incident is linked as such, neve
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from ingest.markdown import import_text
 from kb.analysis.language import blame_hits
 from kb.analysis.repeat_evidence import follow_up_documents
 from kb.analysis.repeats import find_repeats
 from kb.analysis.similarity import stored_related
+from kb.graph.reader import read_packets
 from kb.knowledge_base import KnowledgeBase
 from kb.lint import lint_graph
 from kb.lint.model import Level
-from kb.model import EventPacket
+from kb.model import DocumentPart, EventPacket
 
 DAY = datetime(2025, 5, 12, tzinfo=UTC)
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
@@ -42,7 +45,8 @@ def doc(
     list), or with `chain` a Five Whys chain (each why contributes to the one above)."""
     ids = [f"f{n}" for n in range(1, len(factors) + 1)]
     influences = (
-        [{"source": "f1", "target": "impact"}] + [{"source": b, "target": a} for a, b in zip(ids, ids[1:])]
+        [{"source": "f1", "target": "impact"}]
+        + [{"source": b, "target": a} for a, b in zip(ids, ids[1:], strict=False)]
         if chain
         else [{"source": i, "target": "impact"} for i in ids]
     )
@@ -218,3 +222,72 @@ def test_same_day_report_that_says_it_happened_again_stays_a_repeat(any_kb: Know
     assert ("2025-10-16-invalid-config", "2025-10-16-oom-quota-enforcer", "text") in set(
         zip(rep["incident"], rep["earlier_incident"], rep["via_kind"], strict=True)
     )
+
+
+STATED_ONE = """# Inotify file watches exhaustion
+
+## Summary
+
+On Monday 20. January one of our nodes ran out of available file watches.
+
+## Timeline
+
+All times in CET.
+
+| Time             | Event                                           |
+| :--------------- | ----------------------------------------------- |
+| 2020-01-20 13:50 | Node starts reporting "no space left on device" |
+| 2020-01-22 10:39 | Pod killed, releasing file watches              |
+
+## Contributing Factors
+
+- Misbehaving code running in a capability container
+
+## Action Items
+
+- Setup monitoring and alerting for file watches usage
+"""
+SUMMARY_PROSE = """# 2020-08-28 - Memory overload on WER cluster
+
+## Summary
+
+On 2020-08-28, WER reported stuck pages for students. A total outage, nothing usable.
+
+After investigation, we determined that the core pods didn't have appropriate resource guarantees set. \
+There was also no dedicated core pool, so the WER students overloaded CPU & RAM of the nodes.
+
+## Timeline
+
+All times in IST
+
+### 08:52 PM
+
+Incoming report that many students can not access the hub
+
+### 09:46 PM
+
+The issue is closed and everything seems fine
+
+## Action Items
+
+- Make sure user pods are in a separate pool <https://github.com/org/infrastructure/issues/89>
+"""
+
+
+def test_importer_says_where_a_factor_was_read_and_the_lint_tells_them_apart(any_kb: KnowledgeBase) -> None:
+    stated = import_text(STATED_ONE, Path("PM2020-001 - Inotify file watches exhaustion.md")).packet
+    prose = import_text(SUMMARY_PROSE, Path("2020-10-28-memory-overload.md")).packet
+    assert stated is not None and prose is not None
+    assert [f.read_from for f in stated.analyses[0].factors] == [DocumentPart.FACTORS]
+    assert [f.read_from for f in prose.analyses[0].factors] == [DocumentPart.SUMMARY]
+    any_kb.ingest_packets([stated, prose])
+    # Read back from the graph (the lint reads the graph), the part is still known.
+    assert {f.read_from for p in read_packets(any_kb, [stated.key, prose.key]) for f in p.analyses[0].factors} == {
+        DocumentPart.FACTORS,
+        DocumentPart.SUMMARY,
+    }
+    got = firings(any_kb, "single-root-cause")
+    # The document lists ONE contributing factor as its analysis: a review that stopped at one cause.
+    assert [f.level for f in got[stated.key]] == [Level.WARNING]
+    # The summary's root-cause prose is material for an analysis nobody made yet: a to-do.
+    assert [f.level for f in got[prose.key]] == [Level.INFO]

@@ -9,7 +9,7 @@ from kb.analysis.language import blame_hits, names_a_person_as_cause
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
 from kb.lint.where import clip, people, unreviewed_import
-from kb.model import IMPACT, EventPacket
+from kb.model import IMPACT, STATED_AS_CAUSES, EventPacket
 
 FAMILY = "single root cause"
 
@@ -41,9 +41,10 @@ def single_root_cause(packet: EventPacket, ctx: LintContext, opts: Options) -> I
             evidence = "; ".join(f"{f.id}: {f.statement}" for f in a.factors) or "no factors recorded"
             blamed = len(a.factors) - len(systemic)
             plus = f" (plus {blamed} that only name(s) a person)" if blamed else ""
-            if unreviewed_import(packet):
+            if unreviewed_import(packet) and not any(f.read_from in STATED_AS_CAUSES for f in systemic):
                 # What the importer lifted (a summary's root-cause paragraph, one "what went wrong"
                 # line) is the document's prose, not a review that settled on one cause: a to-do.
+                # A document that lists one contributing factor as such did settle: the warning.
                 yield Hit(
                     f"analyses.{a.id}.factors",
                     clip(evidence),
