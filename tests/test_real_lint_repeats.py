@@ -5,15 +5,20 @@ condition, and a follow-up document of the same incident is linked as such, neve
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from typer.testing import CliRunner
+
+import kb
 from ingest.markdown import import_text
 from kb.analysis.language import blame_hits
 from kb.analysis.repeat_evidence import follow_up_documents
 from kb.analysis.repeats import find_repeats
 from kb.analysis.similarity import stored_related
+from kb.cli import app
 from kb.graph.reader import read_packets
 from kb.knowledge_base import KnowledgeBase
 from kb.lint import lint_graph
@@ -152,7 +157,8 @@ def test_a_missing_condition_is_not_blame_but_an_omission_is() -> None:
     assert hit.kind == "person-subject"
 
 
-def test_follow_up_document_of_the_same_incident_is_not_a_repeat(any_kb: KnowledgeBase) -> None:
+def provisioning_reports() -> list[EventPacket]:
+    """The May report, its November deeper dive, and a real repeat in September."""
     first = doc(
         "2025-05-12-provisioning",
         DAY + timedelta(hours=17, minutes=15),
@@ -178,7 +184,11 @@ def test_follow_up_document_of_the_same_incident_is_not_a_repeat(any_kb: Knowled
         PROVISIONING,
         ["The profile option had no memory limit set and the overcommitment was big"],
     )
-    any_kb.ingest_packets([first, dive, again])
+    return [first, dive, again]
+
+
+def test_follow_up_document_of_the_same_incident_is_not_a_repeat(any_kb: KnowledgeBase) -> None:
+    any_kb.ingest_packets(provisioning_reports())
     fu = follow_up_documents(any_kb)
     assert list(zip(fu["document"], fu["same_incident_as"], strict=True)) == [
         ("2025-11-26-provisioning-deeper-dive", "2025-05-12-provisioning")
@@ -291,3 +301,19 @@ def test_importer_says_where_a_factor_was_read_and_the_lint_tells_them_apart(any
     assert [f.level for f in got[stated.key]] == [Level.WARNING]
     # The summary's root-cause prose is material for an analysis nobody made yet: a to-do.
     assert [f.level for f in got[prose.key]] == [Level.INFO]
+
+
+def test_cli_repeats_lists_follow_ups_apart(tmp_path: Path) -> None:
+    db = tmp_path / "g.lbug"
+    with kb.connect(engine="ladybug", db=db) as kbase:
+        kbase.ingest_packets(provisioning_reports())
+    runner = CliRunner()
+    out = runner.invoke(app, ["repeats", "--follow-ups", "--db", str(db), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    rows = json.loads(out.output)
+    assert [(r["document"], r["same_incident_as"]) for r in rows] == [
+        ("2025-11-26-provisioning-deeper-dive", "2025-05-12-provisioning")
+    ]
+    out = runner.invoke(app, ["repeats", "--db", str(db), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert {r["incident"] for r in json.loads(out.output)} == {"2025-09-01-provisioning-again"}
