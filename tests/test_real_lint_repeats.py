@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 import kb
 from ingest.markdown import import_text
 from kb.analysis.language import blame_hits
-from kb.analysis.repeat_evidence import follow_up_documents
+from kb.analysis.repeat_evidence import follow_up_claim, follow_up_documents, follows_up
 from kb.analysis.repeats import find_repeats
 from kb.analysis.similarity import stored_related
 from kb.cli import app
@@ -317,3 +318,29 @@ def test_cli_repeats_lists_follow_ups_apart(tmp_path: Path) -> None:
     out = runner.invoke(app, ["repeats", "--db", str(db), "--format", "json"])
     assert out.exit_code == 0, out.output
     assert {r["incident"] for r in json.loads(out.output)} == {"2025-09-01-provisioning-again"}
+
+
+@pytest.mark.parametrize(
+    ("text", "follows"),
+    [
+        ("This is an addendum to the initial incident report (https://example.org/r.md)", True),
+        ("A follow-up to our post-mortem of May, with what we learned since", True),
+        ("Notes from a deeper dive into the incident", True),
+        ("This is a follow-up.", True),
+        ("We will follow up on the incident with the vendor", False),
+        ("An update on the outage was posted to the status page", False),
+        ("Follow up with the community about the workshop", False),
+    ],
+)
+def test_follow_up_claim_reads_a_document_about_a_document(text: str, follows: bool) -> None:
+    assert (follow_up_claim(text) is not None) is follows
+
+
+def test_follows_up_by_citation_and_date_unless_the_text_says_it_recurred() -> None:
+    file = "/reports/2025-10-16-oom.md"
+    cite = "See 2025-10-16-oom for the first alert."
+    assert follows_up(cite, DAY + timedelta(hours=6), "2025-10-16-oom", file, DAY) is not None
+    again = cite + " The container crashed again, same issue as before."
+    assert follows_up(again, DAY + timedelta(hours=6), "2025-10-16-oom", file, DAY) is None
+    assert follows_up(cite, DAY + timedelta(days=7), "2025-10-16-oom", file, DAY) is None
+    assert follows_up("No citation here.", DAY, "2025-10-16-oom", file, DAY) is None

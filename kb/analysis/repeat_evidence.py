@@ -56,10 +56,15 @@ SAME_INCIDENT_DAYS = 2
 """Two documents whose incidents start this close, one citing the other, describe one incident
 (unless the text says it happened again): reports of one outage are written days apart at most,
 while the labelled repeats of bench/real_eval.py that cite their earlier report are a week apart."""
+_DOCUMENT = r"(?:report|post-?mortem|postmortem|review|write-?up|rca|retrospective|analysis|investigation)"
 FOLLOW_UP = re.compile(
-    r"\b(?:addendum|follow[- ]?up|deeper[- ]dive|supplement|update|sequel)\s+(?:to|on|of|for|into)\s+"
-    r"(?:(?:the|our|an?|this|that)\s+)?(?:(?:initial|original|earlier|previous|prior|first|same)\s+)?"
-    r"(?:incident|outage|post-?mortem|postmortem|report|review|write-?up|investigation|analysis|rca)\b",
+    # "addendum to the initial incident report", "follow-up to our post-mortem": a document about a
+    # document. Not "follow up on the incident" (an action item) nor "update on the outage".
+    rf"\b(?:addendum|follow[- ]?up|deeper[- ]dive|supplement|sequel)\s+(?:to|of|on|for|into)\s+"
+    rf"(?:(?:the|our|an?|this|that)\s+)?(?:(?:initial|original|earlier|previous|prior|first)\s+)?"
+    rf"(?:(?:incident|outage)\s+)?{_DOCUMENT}\b|"
+    r"\bdeeper[- ]dive\s+into\s+(?:the|this|that)\s+(?:incident|outage)\b|"
+    r"\bthis\s+(?:document\s+|report\s+)?is\s+an?\s+(?:addendum|follow[- ]?up|deeper[- ]dive|supplement)\b",
     re.IGNORECASE,
 )
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,200}")
@@ -105,7 +110,7 @@ def follow_up_claim(text: str) -> str | None:
     m = FOLLOW_UP.search(text)
     if m is None:
         return None
-    lo, hi = max(0, m.start() - 20), min(len(text), m.end() + 20)
+    lo, hi = max(0, m.start() - 10), min(len(text), m.end() + 50)
     return " ".join(text[lo:hi].split())
 
 
