@@ -13,7 +13,9 @@ Rules (the README repeats them):
   (None), noted in provenance.notes: a guessed SEV3 would count in hotspots like a stated one.
 - Contributing factors, root causes, fault, leadup, what went wrong, a trigger, a summary's
   root-cause paragraph -> factors of one contribution map, each contributing to the
-  impact; a Five Whys list -> a five_whys analysis whose whys form a chain. Action items
+  impact; a Five Whys list -> a five_whys analysis whose whys form a chain. Each factor
+  says which part it was read from (Factor.read_from): the lint tells a cause the document
+  states as such from one lifted from its prose. Action items
   -> agreed findings with owners, done status and the tickets they name as work items;
   every other action item is reported as a work-item candidate and stays untracked in the
   graph, so the integration gate shows it as open until the ticket exists. (A placeholder
