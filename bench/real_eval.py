@@ -6,9 +6,12 @@ into markdown text with pypdf first, unless `kb import` has a pdf command), then
 
 - `kb similar` recall@5 (any time), macro over the members of the labelled groups;
 - `kb repeats` precision and recall against the labelled repeats (incident level, and
-  pairs: the earlier incident it names must be an accepted one);
-- each lint rule's precision on the hand-judged sample (bench/real_eval/lint_judgements.yaml;
-  firings not yet judged are listed so they can be judged);
+  pairs: the earlier incident it names must be an accepted one), per organisation too (2i2c,
+  DFDS: what was tuned on one is checked on the other), and the follow-up documents of the
+  same incident (`kb repeats --follow-ups`) against the labelled ones;
+- each lint rule's precision on the hand-judged sample (bench/real_eval/lint_judgements.yaml),
+  with n judged and right/judged per organisation; a rule that fires with no judgement is
+  printed UNJUDGED, and the next sample of not yet judged firings is listed (--show-unjudged);
 - what `kb clusters`, `kb hotspots`, `kb themes suggest`, `kb metrics` and `kb audit` say.
 
     python bench/real_eval.py [--data ../shared/data] [--keep DIR] [--json]
