@@ -6,9 +6,12 @@ into markdown text with pypdf first, unless `kb import` has a pdf command), then
 
 - `kb similar` recall@5 (any time), macro over the members of the labelled groups;
 - `kb repeats` precision and recall against the labelled repeats (incident level, and
-  pairs: the earlier incident it names must be an accepted one);
-- each lint rule's precision on the hand-judged sample (bench/real_eval/lint_judgements.yaml;
-  firings not yet judged are listed so they can be judged);
+  pairs: the earlier incident it names must be an accepted one), per organisation too (2i2c,
+  DFDS: what was tuned on one is checked on the other), and the follow-up documents of the
+  same incident (`kb repeats --follow-ups`) against the labelled ones;
+- each lint rule's precision on the hand-judged sample (bench/real_eval/lint_judgements.yaml),
+  with n judged and right/judged per organisation; a rule that fires with no judgement is
+  printed UNJUDGED, and the next sample of not yet judged firings is listed (--show-unjudged);
 - what `kb clusters`, `kb hotspots`, `kb themes suggest`, `kb metrics` and `kb audit` say.
 
     python bench/real_eval.py [--data ../shared/data] [--keep DIR] [--json]
@@ -52,7 +55,8 @@ PDF_HEADINGS = {
 }
 K = 5
 SAMPLE = 6
-"""Lint firings judged per rule: the first SAMPLE in sha1(doc | rule | location | level) order."""
+"""Lint firings judged per rule and round: the next SAMPLE not yet judged, in sha1(doc | rule |
+location | level) order."""
 
 
 def _kb(*args: str) -> subprocess.CompletedProcess[str]:
@@ -140,6 +144,17 @@ def key_map(kbase: kb.KnowledgeBase) -> dict[str, str]:
     return out
 
 
+def org_map(kbase: kb.KnowledgeBase) -> dict[str, str]:
+    """Incident key -> organisation (the data folder its document came from): the held-out split."""
+    df = kbase.cypher("MATCH (i:Incident) RETURN i.key AS key, i.source_file AS file")
+    orgs = {"postmortems-dfds": "dfds", "incident-reports-2i2c": "2i2c"}
+    return {str(k): orgs.get(Path(str(f)).parent.name, "other") for k, f in zip(df["key"], df["file"], strict=True)}
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return round(num / den, 3) if den else None
+
+
 def similar_recall(kbase: kb.KnowledgeBase, labels: dict[str, Any], keys: dict[str, str]) -> dict[str, Any]:
     from kb.analysis.similarity import SimilarityIndex  # noqa: PLC0415
 
@@ -167,7 +182,10 @@ def similar_recall(kbase: kb.KnowledgeBase, labels: dict[str, Any], keys: dict[s
     }
 
 
-def repeat_scores(kbase: kb.KnowledgeBase, labels: dict[str, Any], keys: dict[str, str]) -> dict[str, Any]:
+def repeat_scores(
+    kbase: kb.KnowledgeBase, labels: dict[str, Any], keys: dict[str, str], orgs: dict[str, str]
+) -> dict[str, Any]:
+    from kb.analysis.repeat_evidence import follow_up_documents  # noqa: PLC0415
     from kb.analysis.repeats import find_repeats  # noqa: PLC0415
 
     name_of = {v: k for k, v in keys.items()}
@@ -194,7 +212,34 @@ def repeat_scores(kbase: kb.KnowledgeBase, labels: dict[str, Any], keys: dict[st
                 f"{name_of.get(row.incident, row.incident)} <- "
                 f"{name_of.get(row.earlier_incident, row.earlier_incident)}: {row.evidence}"
             )
+    per_org: dict[str, str] = {}
+    for org in sorted(set(orgs.values())):
+        f_o = {a for a in flagged if orgs.get(a) == org}
+        t_o = {a for a in truth if orgs.get(a) == org}
+        per_org[org] = (
+            f"flagged {len(f_o)}, labelled {len(t_o)}: precision {_ratio(len(f_o & t_o), len(f_o))} "
+            f"recall {_ratio(len(f_o & t_o), len(t_o))}"
+        )
+    # Follow-up documents of the same incident: linked as such, never repeats.
+    fu = follow_up_documents(kbase)
+    fu_found = {(str(a), str(b)) for a, b in zip(fu["document"], fu["same_incident_as"], strict=True)}
+    fu_truth = {
+        (keys[f["document"]], keys[f["same_incident_as"]])
+        for f in labels.get("follow_ups", [])
+        if f["document"] in keys and f["same_incident_as"] in keys
+    }
     return {
+        "per_org": per_org,
+        "follow_ups": {
+            "found": len(fu_found),
+            "labelled": len(fu_truth),
+            "precision": _ratio(len(fu_found & fu_truth), len(fu_found)),
+            "recall": _ratio(len(fu_found & fu_truth), len(fu_truth)),
+            "evidence": [
+                f"{name_of.get(a, a)} follows up {name_of.get(b, b)}: {e}"
+                for a, b, e in zip(fu["document"], fu["same_incident_as"], fu["evidence"], strict=True)
+            ],
+        },
         "flagged": len(flagged),
         "labelled": len(truth),
         "precision": round(len(right) / len(flagged), 3) if flagged else None,
@@ -211,38 +256,56 @@ def firing_id(doc: str, rule: str, location: str, level: str) -> str:
     return f"{doc} | {rule} | {location} | {level}"
 
 
-def lint_scores(kbase: kb.KnowledgeBase, keys: dict[str, str]) -> dict[str, Any]:
+def lint_scores(kbase: kb.KnowledgeBase, keys: dict[str, str], orgs: dict[str, str]) -> dict[str, Any]:
+    """Each rule's precision over the judged firings that fire now, by organisation too.
+
+    A judgement applies to a firing by (doc, rule, location, level); one that also records
+    `evidence` (the start of the firing's evidence when judged) applies only while the firing
+    still says that, so a judgement made on other content is not counted. Later rows win."""
     from kb.lint import lint_graph  # noqa: PLC0415
 
     name_of = {v: k for k, v in keys.items()}
     judged_file = HERE / "lint_judgements.yaml"
-    judged: dict[str, bool] = {}
+    judged: dict[str, tuple[bool, str | None]] = {}
     if judged_file.exists():
         for row in yaml.safe_load(judged_file.read_text()) or []:
-            judged[firing_id(row["doc"], row["rule"], row["location"], row["level"])] = bool(row["right"])
+            fid = firing_id(row["doc"], row["rule"], row["location"], row["level"])
+            judged[fid] = (bool(row["right"]), row.get("evidence"))
     report = lint_graph(kbase, None, None, datetime(2026, 11, 29, tzinfo=UTC))
     fired: dict[str, list[str]] = defaultdict(list)
     levels: dict[str, set[str]] = defaultdict(set)
     text: dict[str, str] = {}
+    verdict: dict[str, bool] = {}
+    org_of: dict[str, str] = {}
     for f in report.findings:
         fid = firing_id(name_of.get(f.incident, f.incident), f.rule, f.location, f.level.value)
         fired[f.rule].append(fid)
         levels[f.rule].add(f.level.value)
         text[fid] = f"{f.message} || {f.evidence[:300]}"
+        org_of[fid] = orgs.get(f.incident, "other")
+        if fid in judged:
+            right, seen = judged[fid]
+            if seen is None or " ".join(f.evidence.split()).startswith(" ".join(str(seen).split())):
+                verdict[fid] = right
     per_rule: dict[str, Any] = {}
     unjudged: list[str] = []
     to_judge: list[str] = []
     for rule, ids in sorted(fired.items()):
-        verdicts = [judged[i] for i in ids if i in judged]
-        unjudged += [i for i in ids if i not in judged]
-        # The sample: the first SAMPLE firings of each rule in a fixed (sha1) order.
-        sample = sorted(ids, key=lambda i: hashlib.sha1(i.encode()).hexdigest())[:SAMPLE]
-        to_judge += [f"{i}\n          {text[i]}" for i in sample if i not in judged]
+        verdicts = [verdict[i] for i in ids if i in verdict]
+        unjudged += [i for i in ids if i not in verdict]
+        # The next sample: the first SAMPLE not yet judged firings of each rule in a fixed (sha1) order.
+        order = sorted(ids, key=lambda i: hashlib.sha1(i.encode()).hexdigest())
+        to_judge += [f"{i}\n          {text[i]}" for i in [i for i in order if i not in verdict][:SAMPLE]]
+        by_org = {}
+        for org in sorted({org_of[i] for i in ids}):
+            v = [verdict[i] for i in ids if i in verdict and org_of[i] == org]
+            by_org[org] = f"{sum(v)}/{len(v)}"
         per_rule[rule] = {
             "fired": len(ids),
             "judged": len(verdicts),
             "levels": sorted(levels[rule]),
             "precision": round(sum(verdicts) / len(verdicts), 3) if verdicts else None,
+            "right_by_org": by_org,
         }
     incidents = {f.incident for f in report.findings}
     return {
@@ -251,6 +314,12 @@ def lint_scores(kbase: kb.KnowledgeBase, keys: dict[str, str]) -> dict[str, Any]
         "incidents_with_firings": len(incidents),
         "incidents": len(report.incidents),
         "per_rule": per_rule,
+        "rules_unjudged": sorted(r for r, v in per_rule.items() if not v["judged"]),
+        "rules_below_floor": sorted(
+            r
+            for r, v in per_rule.items()
+            if v["precision"] is not None and v["precision"] < FLOORS["lint_rule_precision"]
+        ),
         "unjudged": unjudged,
         "sample_unjudged": to_judge,
     }
@@ -324,11 +393,12 @@ def main() -> None:
         db = import_corpus(args.data, work)
         with kb.connect(db=db) as kbase:
             keys = key_map(kbase)
+            orgs = org_map(kbase)
             result: dict[str, Any] = {
                 "documents": len(keys),
                 "similar": similar_recall(kbase, labels, keys),
-                "repeats": repeat_scores(kbase, labels, keys),
-                "lint": lint_scores(kbase, keys),
+                "repeats": repeat_scores(kbase, labels, keys, orgs),
+                "lint": lint_scores(kbase, keys, orgs),
                 "commands": other_commands(kbase),
             }
     if args.json:
@@ -347,21 +417,39 @@ def main() -> None:
         f"kb repeats  flagged {r['flagged']} of {r['labelled']} labelled: precision {r['precision']} "
         f"recall {r['recall']}; pairs precision {r['pair_precision']} (floor {FLOORS['repeat_precision']})"
     )
+    for org, v in r["per_org"].items():
+        print(f"    {org:6} {v}")
     for label in ("false", "missed", "ambiguous_flagged"):
         if r[label]:
             print(f"    {label}: {', '.join(r[label])}")
     for e in r["evidence"]:
+        print(f"    {e}")
+    fu = r["follow_ups"]
+    print(
+        f"follow-ups (same incident, not repeats): {fu['found']} found of {fu['labelled']} labelled: "
+        f"precision {fu['precision']} recall {fu['recall']}"
+    )
+    for e in fu["evidence"]:
         print(f"    {e}")
     print(
         f"kb check --all: {lint['firings']} firings ({lint['errors']} errors) on "
         f"{lint['incidents_with_firings']} of {lint['incidents']} incidents"
     )
     for rule, v in lint["per_rule"].items():
+        precision = "UNJUDGED" if v["precision"] is None else f"precision {v['precision']:.3f}"
+        by_org = ", ".join(f"{o} {x}" for o, x in v["right_by_org"].items())
         print(
-            f"    {rule:26} fired {v['fired']:3}  judged {v['judged']:3}  precision {v['precision']}  "
-            f"{'/'.join(v['levels'])}"
+            f"    {rule:26} fired {v['fired']:3}  judged {v['judged']:3}  {precision:16} "
+            f"{'/'.join(v['levels']):13} right by org: {by_org}"
         )
-    print(f"    unjudged firings: {len(lint['unjudged'])}, of them in the sample: {len(lint['sample_unjudged'])}")
+    if lint["rules_unjudged"]:
+        print(f"    rules that fire with no judgement: {', '.join(lint['rules_unjudged'])}")
+    if lint["rules_below_floor"]:
+        print(f"    rules under the floor {FLOORS['lint_rule_precision']}: {', '.join(lint['rules_below_floor'])}")
+    print(
+        f"    unjudged firings: {len(lint['unjudged'])}; next sample to judge ({SAMPLE} per rule): "
+        f"{len(lint['sample_unjudged'])}"
+    )
     for u in lint["sample_unjudged"][: args.show_unjudged]:
         print(f"      - {u}")
     for name, value in result["commands"].items():

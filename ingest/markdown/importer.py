@@ -13,7 +13,9 @@ Rules (the README repeats them):
   (None), noted in provenance.notes: a guessed SEV3 would count in hotspots like a stated one.
 - Contributing factors, root causes, fault, leadup, what went wrong, a trigger, a summary's
   root-cause paragraph -> factors of one contribution map, each contributing to the
-  impact; a Five Whys list -> a five_whys analysis whose whys form a chain. Action items
+  impact; a Five Whys list -> a five_whys analysis whose whys form a chain. Each factor
+  says which part it was read from (Factor.read_from): the lint tells a cause the document
+  states as such from one lifted from its prose. Action items
   -> agreed findings with owners, done status and the tickets they name as work items;
   every other action item is reported as a work-item candidate and stays untracked in the
   graph, so the integration gate shows it as open until the ticket exists. (A placeholder
@@ -47,7 +49,7 @@ from ingest.markdown.findings import finding_from_item, finding_from_row
 from ingest.markdown.sections import Document, Section, normalise, split
 from ingest.markdown.templates import HEADINGS, looks_like_template, recognise
 from ingest.markdown.timeline import Entry, TimelineResult, parse_timeline
-from kb.model import EventKind, EventPacket, FindingStatus, Method, Role, slugify
+from kb.model import DocumentPart, EventKind, EventPacket, FindingStatus, Method, Role, slugify
 
 SOURCE = "markdown"
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
@@ -700,15 +702,22 @@ def _factors(doc: Document, report: FileReport) -> tuple[list[dict[str, Any]], l
     """Contributing factors, root causes, fault, leadup, what went wrong / didn't go well, a
     trigger, and (without an explicit factors section) the summary's root-cause paragraphs.
     A Five Whys list is its own analysis: a chain where each why contributes to the one above."""
-    statements: list[str] = []
-    for s in doc.by_role("factors") + doc.by_role("went_wrong"):
-        statements += _statements(s)
+    # Each statement with the part of the document it was read from: a cause the document states
+    # as such is its analysis; a summary's root-cause prose or a "what went wrong" line is material
+    # for one (the review lint tells them apart).
+    read: list[tuple[str, DocumentPart]] = []
+    for role, part in (("factors", DocumentPart.FACTORS), ("went_wrong", DocumentPart.WENT_WRONG)):
+        for s in doc.by_role(role):
+            read += [(st, part) for st in _statements(s)]
     if not doc.by_role("factors"):
         for s in doc.by_role("summary"):
-            statements += _summary_causes(s)
+            read += [(st, DocumentPart.SUMMARY) for st in _summary_causes(s)]
     for s in doc.by_role("trigger"):
-        statements += [f"Trigger: {p}" for p in paragraphs(s.blocks)]
-    statements = list(dict.fromkeys(st for st in statements if st.strip(" -")))
+        read += [(f"Trigger: {p}", DocumentPart.TRIGGER) for p in paragraphs(s.blocks)]
+    statements: dict[str, DocumentPart] = {}
+    for st, part in read:
+        if st.strip(" -"):
+            statements.setdefault(st, part)  # the first part a statement was read from wins
     factors: list[dict[str, Any]] = [
         {
             "id": f"f{i}",
@@ -716,8 +725,9 @@ def _factors(doc: Document, report: FileReport) -> tuple[list[dict[str, Any]], l
             "category": guess_category(st).value,
             "category_guessed": True,
             "themes": suggest_themes(st),
+            "read_from": part.value,
         }
-        for i, st in enumerate(statements, start=1)
+        for i, (st, part) in enumerate(statements.items(), start=1)
     ]
     whys = _five_whys(doc)
     if factors:
@@ -769,6 +779,7 @@ def _five_whys(doc: Document) -> dict[str, Any]:
             "category": guess_category(w).value,
             "category_guessed": True,
             "themes": suggest_themes(w),
+            "read_from": DocumentPart.FIVE_WHYS.value,
         }
         for i, w in enumerate(whys, start=1)
     ]

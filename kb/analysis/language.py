@@ -61,6 +61,13 @@ _BLAME_VERB = (
 )
 
 _FAILING = re.compile(rf"^(?:{_ADVERB}\s+)?{_BLAME_VERB}\b", re.IGNORECASE)
+# "The engineer did not have any clues", "had not been told": what the person LACKED is a condition
+# around them, the systems framing the rule asks for, not an act of theirs.
+_LACKED = re.compile(
+    rf"^(?:{_ADVERB}\s+)?(?:(?:did\s+not|didn't|never)\s+(?:have|get|receive|hear|know\s+about)|"
+    r"had\s+not\s+been\s+(?:told|given|shown|trained|paged|notified|alerted|warned|informed|asked))\b",
+    re.IGNORECASE,
+)
 
 _CLAUSE_START = (
     r"(?:^|[,:;(]\s*|\b(?:and|but|so|then|when|after|before|because|as|while|since|which|until|"
@@ -202,6 +209,8 @@ def blame_hits(text: str, people: Iterable[str] = (), causal: bool = False) -> l
                 if not _is_person(m.group("who"), handles):
                     continue
                 act = sentence[m.start("act") :]
+                if _LACKED.match(act):
+                    continue
                 if causal or _FAILING.match(act) or _CAUSAL.search(sentence):
                     rest = sentence[m.start("act") : m.end()].rstrip(". ")
                     hit = BlameHit(

@@ -9,6 +9,15 @@
   that earlier review produced findings (not rejected): the findings did not prevent it.
   Only for imported packets nobody reviewed yet, without a confirmed theme: where a review
   happened, its themes, the findings addressing them and its related check decide.
+- same incident: a later document about the SAME incident (an addendum, a follow-up, a deeper
+  dive) is no repeat, and neither is the first report "a repeat" of it. A document is a
+  follow-up of a report it cites when it says so ("addendum to the initial incident report",
+  "follow-up to the post-mortem") or when both incidents start within SAME_INCIDENT_DAYS and
+  the text claims no recurrence; without a citation, a document that says it is a follow-up
+  is paired with its nearest match by similarity that starts within SAME_INCIDENT_DAYS. Such
+  pairs are listed by `follow_up_documents` and left out of each other's repeat evidence (a
+  twin then falls back to the next earlier match). Start times cannot order them: a deeper
+  dive written months later often dates the incident to its day (00:00) and so sorts first.
 
 Regexes are bounded (no nested repetition), so they stay linear on outside text.
 """
@@ -16,6 +25,7 @@ Regexes are bounded (no nested repetition), so they stay linear on outside text.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
@@ -42,8 +52,26 @@ CLAIMS = tuple(
         r"\bsame\s+as\s+[A-Z][A-Z0-9]*-\d",
     )
 )
+SAME_INCIDENT_DAYS = 2
+"""Two documents whose incidents start this close, one citing the other, describe one incident
+(unless the text says it happened again): reports of one outage are written days apart at most,
+while the labelled repeats of bench/real_eval.py that cite their earlier report are a week apart."""
+_DOCUMENT = r"(?:report|post-?mortem|postmortem|review|write-?up|rca|retrospective|analysis|investigation)"
+FOLLOW_UP = re.compile(
+    # "addendum to the initial incident report", "follow-up to our post-mortem": a document about a
+    # document. Not "follow up on the incident" (an action item) nor "update on the outage".
+    rf"\b(?:addendum|follow[- ]?up|deeper[- ]dive|supplement|sequel)\s+(?:to|of|on|for|into)\s+"
+    rf"(?:(?:the|our|an?|this|that)\s+)?(?:(?:initial|original|earlier|previous|prior|first)\s+)?"
+    rf"(?:(?:incident|outage)\s+)?{_DOCUMENT}\b|"
+    r"\bdeeper[- ]dive\s+into\s+(?:the|this|that)\s+(?:incident|outage)\b|"
+    r"\bthis\s+(?:document\s+|report\s+)?is\s+an?\s+(?:addendum|follow[- ]?up|deeper[- ]dive|supplement)\b",
+    re.IGNORECASE,
+)
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,200}")
 COLUMNS = ["incident", "started_at", "earlier_incident", "finding", "via_kind", "via", "evidence"]
+FOLLOW_UP_COLUMNS = ["document", "same_incident_as", "evidence"]
+TWIN_CANDIDATES = 3
+"""Earlier matches looked at per incident, so a twin skips a document of the same incident."""
 
 
 def _names(key: str, source_file: object) -> set[str]:
@@ -77,20 +105,107 @@ def claim(text: str) -> str | None:
     return None
 
 
+def follow_up_claim(text: str) -> str | None:
+    """The phrase saying the document follows up an earlier report of the same incident, in context."""
+    m = FOLLOW_UP.search(text)
+    if m is None:
+        return None
+    lo, hi = max(0, m.start() - 10), min(len(text), m.end() + 50)
+    return " ".join(text[lo:hi].split())
+
+
+def follows_up(text: str, started: datetime, report: str, report_file: object, report_started: datetime) -> str | None:
+    """Why a document (its `text`, its incident starting at `started`) follows up `report` about the
+    same incident, else None: it cites the report and says it is a follow-up, or starts within
+    SAME_INCIDENT_DAYS of it and claims no recurrence."""
+    if report not in cited(text, {n: report for n in _names(report, report_file)}):
+        return None
+    says = follow_up_claim(text)
+    if says:
+        return f'the text cites {report} and says "{says}"'
+    if abs(started - report_started) <= timedelta(days=SAME_INCIDENT_DAYS) and not claim(text):
+        return f"the text cites {report}, claims no recurrence and starts within {SAME_INCIDENT_DAYS} days of it"
+    return None
+
+
 def _true(value: object) -> bool:
     return bool(value) and not (isinstance(value, float) and value != value)  # NaN is unknown, not true
 
 
+class _Corpus:
+    """What the repeat evidence reads: start times, names, findings, texts, the similarity index."""
+
+    def __init__(self, kbase: Queryable) -> None:
+        sources = kbase.query("patterns_incident_sources")
+        self.empty = sources.empty
+        self.started = dict(zip(sources["incident"], pd.to_datetime(sources["started_at"], utc=True), strict=True))
+        self.names: dict[str, str] = {}
+        for key, src in zip(sources["incident"], sources["source_file"], strict=True):
+            for n in _names(str(key), src):
+                self.names.setdefault(n, str(key))
+        self.unreviewed = {
+            str(k)
+            for k, imp, rev in zip(sources["incident"], sources["imported"], sources["reviewed"], strict=True)
+            if _true(imp) and not _true(rev)
+        }
+        if self.empty:
+            return
+        self.docs, _ = incident_documents(kbase)
+        self.index = SimilarityIndex.build(kbase)
+
+    def near(self, a: str, b: str) -> bool:
+        return bool(abs(self.started[a] - self.started[b]) <= pd.Timedelta(days=SAME_INCIDENT_DAYS))
+
+    def follow_ups(self) -> list[tuple[str, str, str]]:
+        """(follow-up document, the report of the same incident it follows, evidence)."""
+        out: list[tuple[str, str, str]] = []
+        for inc in self.index.keys:
+            text = self.docs.get(inc, "")
+            says = follow_up_claim(text)
+            recurs = claim(text)
+            refs = [k for k in cited(text, self.names) if k != inc and k in self.started]
+            for pos, k in enumerate(refs):
+                day = f"both start on {self.started[k]:%Y-%m-%d}" if self.near(inc, k) else ""
+                if says and (pos == 0 or day):
+                    out.append((inc, k, f'the text cites {k} and says "{says}"' + (f"; {day}" if day else "")))
+                elif day and not recurs:
+                    out.append((inc, k, f"the text cites {k} and claims no recurrence; {day}"))
+            if says and not refs:
+                row = self.index.row_of[inc]
+                for m in self.index.matches([row], TWIN_CANDIDATES, earlier_only=False):
+                    k = self.index.keys[m.hit]
+                    if self.near(inc, k):
+                        out.append(
+                            (
+                                inc,
+                                k,
+                                f'the text says "{says}"; nearest same-day report by similarity (score '
+                                f"{m.score:.2f}), {self.started[k]:%Y-%m-%d}",
+                            )
+                        )
+                        break
+        return out
+
+
+def follow_up_documents(kbase: Queryable) -> pd.DataFrame:
+    """Documents about the same incident as an earlier-written report they follow up (an addendum,
+    a deeper dive): linked as such, never as repeats. Columns: document, same_incident_as, evidence."""
+    corpus = _Corpus(kbase)
+    if corpus.empty:
+        return pd.DataFrame(columns=FOLLOW_UP_COLUMNS)
+    return pd.DataFrame(corpus.follow_ups(), columns=FOLLOW_UP_COLUMNS)
+
+
 def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> pd.DataFrame:
     """One row per (repeat incident, earlier incident, kind of evidence): via_kind text or twin."""
-    sources = kbase.query("patterns_incident_sources")
-    if sources.empty:
+    corpus = _Corpus(kbase)
+    if corpus.empty:
         return pd.DataFrame(columns=COLUMNS)
-    started = dict(zip(sources["incident"], pd.to_datetime(sources["started_at"], utc=True), strict=True))
-    names: dict[str, str] = {}
-    for key, src in zip(sources["incident"], sources["source_file"], strict=True):
-        for n in _names(str(key), src):
-            names.setdefault(n, str(key))
+    started, index, docs = corpus.started, corpus.index, corpus.docs
+    same: dict[str, set[str]] = {}
+    for a, b, _ in corpus.follow_ups():
+        same.setdefault(a, set()).add(b)
+        same.setdefault(b, set()).add(a)
     findings = kbase.query("loop_findings")
     findings = findings[findings["status"] != REJECTED] if not findings.empty else findings
     produced: dict[str, list[str]] = {}
@@ -100,14 +215,7 @@ def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> p
     ):
         produced.setdefault(str(inc), []).append(str(f))
         statements[str(f)] = str(st) if st is not None else ""
-    docs, _ = incident_documents(kbase)
-    index = SimilarityIndex.build(kbase)
     confirmed = {inc for (inc, label), w in index.certainty.items() if label.startswith("theme:") and w >= 1.0}
-    unreviewed = {
-        str(k)
-        for k, imp, rev in zip(sources["incident"], sources["imported"], sources["reviewed"], strict=True)
-        if _true(imp) and not _true(rev)
-    }
     rows: list[dict[str, Any]] = []
 
     def add(inc: str, earlier: str | None, kind: str, via: str, evidence: str) -> None:
@@ -126,9 +234,18 @@ def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> p
 
     for inc in index.keys:
         row = index.row_of[inc]
-        best = next(iter(index.matches([row], 1, earlier_only=True)), None)
+        mine = same.get(inc, set())
+        # The best earlier match that is not a document of this same incident.
+        best = next(
+            (m for m in index.matches([row], TWIN_CANDIDATES, earlier_only=True) if index.keys[m.hit] not in mine),
+            None,
+        )
         text = docs.get(inc, "")
-        earlier_cited = [k for k in cited(text, names) if k != inc and started.get(k, started[inc]) < started[inc]]
+        earlier_cited = [
+            k
+            for k in cited(text, corpus.names)
+            if k != inc and k not in mine and started.get(k, started[inc]) < started[inc]
+        ]
         said = claim(text)
         for k in earlier_cited:
             add(
@@ -150,7 +267,7 @@ def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> p
                 )
             else:
                 add(inc, None, "text", "says seen before", f'"{said}"; no earlier incident in the knowledge base')
-        if best is None or inc in confirmed or inc not in unreviewed or best.score < twin_score:
+        if best is None or inc in confirmed or inc not in corpus.unreviewed or best.score < twin_score:
             continue
         earlier = index.keys[best.hit]
         made = produced.get(earlier, [])

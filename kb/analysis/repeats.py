@@ -20,7 +20,9 @@ Imported post-mortems rarely name a theme in a finding, so two more kinds of evi
 count (`kb.analysis.repeat_evidence`): the incident's text says it was seen before or
 links an earlier report (via_kind "text"), or an earlier incident is its near twin by
 the same evidence as `kb similar` and that earlier review produced findings (via_kind
-"twin"). Each row carries the evidence in words.
+"twin"). Each row carries the evidence in words. A later document about the SAME incident
+(an addendum, a deeper dive) is no repeat either way: `repeat_evidence.follow_up_documents`
+lists such pairs and they are left out of each other's evidence.
 """
 
 from __future__ import annotations

@@ -420,15 +420,28 @@ def repeats(
     all_earlier: Annotated[
         bool, typer.Option("--all-earlier", help="List every earlier incident's finding, not only the most recent one.")
     ] = False,
+    follow_ups: Annotated[
+        bool,
+        typer.Option(
+            "--follow-ups",
+            help="List the documents that follow up an earlier report of the SAME incident (an addendum, "
+            "a deeper dive) instead: they are never counted as repeats.",
+        ),
+    ] = False,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
 ) -> None:
     """Repeat incidents: a theme or failed barrier that an earlier incident's agreed finding addressed,
     with that earlier incident and the finding that did not prevent it."""
+    from kb.analysis.repeat_evidence import follow_up_documents
     from kb.analysis.repeats import find_repeats
 
     with open_kb(engine, db, read_only=True) as kbase:
+        if follow_ups:
+            fu = follow_up_documents(kbase)
+            print_frame(fu, fmt, title=f"{len(fu)} follow-up document(s)", empty="no follow-up documents")
+            return
         df = find_repeats(kbase, all_earlier=all_earlier)
     print_frame(df, fmt, title=f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)", empty="no repeats")
 

@@ -169,6 +169,7 @@ def _analyses(k: str, part: dict[str, dict[str, list[dict[str, Any]]]]) -> list[
                         "statement": f["statement"],
                         "category": f["category"],
                         "category_guessed": bool(f["category_guessed"]),
+                        "read_from": f.get("read_from") or None,
                         "themes": sorted(f["themes"] or []),
                     }
                     for f in mine(part["factors"][k])

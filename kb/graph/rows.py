@@ -195,6 +195,7 @@ def _analysis_rows(g: GraphRows, packet: EventPacket, a: Any) -> None:
             statement=f.statement,
             category=f.category.value,
             category_guessed=f.category_guessed,
+            read_from=f.read_from.value if f.read_from else None,
         )
         g.rel("IDENTIFIED", ("Analysis", akey), fkey(f.id))
         for slug in f.themes:

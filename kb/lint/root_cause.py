@@ -9,7 +9,7 @@ from kb.analysis.language import blame_hits, names_a_person_as_cause
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
 from kb.lint.where import clip, people, unreviewed_import
-from kb.model import EventPacket
+from kb.model import IMPACT, STATED_AS_CAUSES, EventPacket
 
 FAMILY = "single root cause"
 
@@ -41,6 +41,20 @@ def single_root_cause(packet: EventPacket, ctx: LintContext, opts: Options) -> I
             evidence = "; ".join(f"{f.id}: {f.statement}" for f in a.factors) or "no factors recorded"
             blamed = len(a.factors) - len(systemic)
             plus = f" (plus {blamed} that only name(s) a person)" if blamed else ""
+            if unreviewed_import(packet) and not any(f.read_from in STATED_AS_CAUSES for f in systemic):
+                # What the importer lifted (a summary's root-cause paragraph, one "what went wrong"
+                # line) is the document's prose, not a review that settled on one cause: a to-do.
+                # A document that lists one contributing factor as such did settle: the warning.
+                yield Hit(
+                    f"analyses.{a.id}.factors",
+                    clip(evidence),
+                    f"to do for the review: the imported document gives {len(systemic)} cause statement(s){plus}, "
+                    "not yet an analysis",
+                    "Split the statement into the conditions it names and ask what else had to be true: "
+                    "what let the fault in, what delayed detection, what made repair slow? Record each as a factor.",
+                    Level.INFO,
+                )
+                continue
             yield Hit(
                 f"analyses.{a.id}.factors",
                 clip(evidence),
@@ -86,6 +100,10 @@ def single_category(packet: EventPacket, ctx: LintContext, opts: Options) -> Ite
 def chain_ends_at_person(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     handles = people(packet)
     for a in packet.analyses:
+        if unreviewed_import(packet) and all(inf.target == IMPACT for inf in a.influences):
+            # The importer's flat list (every statement -> impact) claims no chain: a person named in
+            # one of its statements is blame-language's finding, not a chain that stops.
+            continue
         statements = {f.id: f.statement for f in a.factors}
         for fid, words in chains_stopping_at_person(a, handles):
             hits = blame_hits(statements[fid], handles, causal=True)

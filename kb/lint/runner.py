@@ -87,6 +87,32 @@ def related_earlier(kbase: KnowledgeBase, keys: Sequence[str]) -> dict[str, tupl
     }
 
 
+def without_follow_ups(
+    packets: Sequence[EventPacket], related: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]]:
+    """`related` without the documents that follow up the incident itself (an addendum or deeper
+    dive dated to the incident's day sorts "earlier" but is no earlier incident to compare with).
+    `packets` holds the incidents and their related ones."""
+    from kb.analysis.repeat_evidence import follows_up  # noqa: PLC0415 (kb check on one packet skips it)
+    from kb.lint.where import texts  # noqa: PLC0415
+
+    by_key = {p.key: p for p in packets}
+    out: dict[str, tuple[str, ...]] = {}
+    for key, rel in related.items():
+        me = by_key.get(key)
+        keep = []
+        for r in rel:
+            other = by_key.get(r)
+            if me is not None and other is not None:
+                text = "\n".join(t for _, t, _ in texts(other))
+                inc = me.incident
+                if follows_up(text, other.incident.started_at, key, me.provenance.file, inc.started_at):
+                    continue
+            keep.append(r)
+        out[key] = tuple(keep)
+    return out
+
+
 def lint_graph(
     kbase: KnowledgeBase,
     keys: Sequence[str] | None = None,
@@ -97,11 +123,16 @@ def lint_graph(
     known = [str(k) for k in kbase.query("incidents")["incident"]]
     if keys is None:
         keys = known
-    packets = read_packets(kbase, keys)
+    related = related_earlier(kbase, keys)
+    # The related incidents are read in the same batch: whether one is a follow-up needs its text.
+    wanted = set(keys)
+    others = sorted({r for v in related.values() for r in v} - wanted)
+    read = read_packets(kbase, [*keys, *others])
+    packets = [p for p in read if p.key in wanted]
     context = LintContext(
         now=now or datetime.now(UTC),
         related_links=related_links(kbase, keys),
         known_incidents=frozenset(known),
-        related_earlier=related_earlier(kbase, keys),
+        related_earlier=without_follow_ups(read, related),
     )
     return lint_packets(packets, config, context)

@@ -56,12 +56,31 @@ AGREED_STATUSES: tuple[str, ...] = (FindingStatus.AGREED.value, FindingStatus.DO
 """Finding statuses that commit to the work (agreed, or already done)."""
 
 
+class DocumentPart(StrEnum):
+    """Where an importer read a factor in the source document. A cause the document states as such
+    (a contributing-factors or root-cause section, a Five Whys list) is its analysis; a line of what
+    went wrong, a trigger or a cause lifted from the summary's prose is material for one."""
+
+    FACTORS = "factors"
+    FIVE_WHYS = "five_whys"
+    WENT_WRONG = "went_wrong"
+    TRIGGER = "trigger"
+    SUMMARY = "summary"
+
+
+STATED_AS_CAUSES: tuple[DocumentPart, ...] = (DocumentPart.FACTORS, DocumentPart.FIVE_WHYS)
+"""Document parts whose statements the document itself presents as its causes."""
+
+
 class Factor(Strict):
     id: LocalId
     statement: NonEmpty
     category: Category
     category_guessed: Flag = False
     themes: list[Slug] = Field(default_factory=list)
+    read_from: DocumentPart | None = Field(
+        default=None, description="the part of an imported document it was read from; None: recorded by a person"
+    )
 
 
 class Influence(Strict):

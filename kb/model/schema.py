@@ -146,6 +146,7 @@ NODES: tuple[NodeSpec, ...] = (
             "statement": S,
             "category": S,
             "category_guessed": B,
+            "read_from": S,
         },
         owned=True,
     ),
