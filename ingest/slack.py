@@ -84,8 +84,8 @@ KIND_RULES: tuple[tuple[EventKind, re.Pattern[str]], ...] = (
     (
         EventKind.REPAIR,
         re.compile(
-            _W
-            + r"(rolled back|rolling back|roll ?back (?:is )?(?:complete|done|finished|deployed)|reverted|reverting|revert (?:is )?(?:deployed|merged|done)|hot ?fix"
+            _W + r"(rolled back|rolling back|roll ?back (?:is )?(?:complete|done|finished|deployed)"
+            r"|reverted|reverting|revert (?:is )?(?:deployed|merged|done)|hot ?fix"
             r"|deployed (?:the |a )?fix|fix (?:is )?(?:deployed|out|live|rolled out)|restarted|restarting"
             r"|failed over|failing over|failover (?:done|complete)|scaled (?:up|out)|scaling (?:up|out)"
             r"|mitigated|mitigation (?:is )?(?:in place|applied|deployed)|recovered|recovering|back to normal|dropping"
@@ -666,7 +666,7 @@ def merge(
     for ev in parts.events:
         if ev.id in have_ids or (ev.at, ev.text) in have_text:
             report.already_present += 1
-            mine = have_ids.get(ev.id)
+            mine = have_ids.get(ev.id or "")
             if mine is not None and (mine.kind, mine.at) != (ev.kind, ev.at):
                 report.conflicts.append(
                     f"timeline {ev.id}: packet {mine.kind.value} at {mine.at.isoformat()}, "

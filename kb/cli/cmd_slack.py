@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,7 +19,9 @@ def _when(value: str | None, option: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise fail(f"{option} {value}: expected a date or an ISO 8601 time, like 2026-11-03 or 2026-11-03T23:00Z")
+        raise fail(
+            f"{option} {value}: expected a date or an ISO 8601 time, like 2026-11-03 or 2026-11-03T23:00Z"
+        ) from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
@@ -119,7 +121,7 @@ def import_slack(
             results.append(preview(data, incident, options))
     except (slack_ingest.SlackError, SlackImportError) as exc:
         raise fail(str(exc)) from None
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "incident": r.report.incident,
             "action": ("created" if r.report.created else "merged") if r.into else "preview",
@@ -152,20 +154,8 @@ def import_slack(
 
             typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         else:
-            print_frame(
-                pd.DataFrame(
-                    [
-                        {
-                            **x,
-                            "kinds": str(x["kinds"]),
-                            "filled": ", ".join(x["filled"]),
-                            "conflicts": "; ".join(x["conflicts"]),
-                        }
-                        for x in rows
-                    ]
-                ),
-                fmt,
-            )
+            flat = [{**x, "kinds": str(x["kinds"]), "filled": ", ".join(x["filled"])} for x in rows]
+            print_frame(pd.DataFrame([{**x, "conflicts": "; ".join(x["conflicts"])} for x in flat]), fmt)
     if not (out or ingest):
         err_console.print("nothing written: use --out DIR or --ingest", highlight=False)
     for r in results:

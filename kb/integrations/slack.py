@@ -52,11 +52,18 @@ def import_into_folder(
     if folder.exists() and not folder.is_dir():
         raise SlackImportError(f"--out {folder}: expected a folder of packet files")
     existing: dict[Path, EventPacket] = {}
+    invalid: list[str] = []
     for p in packet_files([folder]) if folder.is_dir() else []:
         try:
             existing[p] = read_packet(p)
-        except PacketError:
-            continue  # someone else's file: never read as ours, never written (checked below by name)
+        except PacketError as exc:
+            invalid.append(f"{p}: not a valid packet ({exc.problems[0].field}: {exc.problems[0].expected})")
+    if invalid:
+        # It may be this incident's packet with a slip of the pen: making a second one would split the record.
+        raise SlackImportError(
+            f"{invalid[0]}; fix it first, nothing was written"
+            + (f" (and {len(invalid) - 1} more)" if len(invalid) > 1 else "")
+        )
     match = next(
         (p for p, pk in existing.items() if (pk.incident.id == key if key else slack_ingest.claims(pk, export))),
         None,
