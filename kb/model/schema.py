@@ -86,6 +86,8 @@ NODES: tuple[NodeSpec, ...] = (
             "summary": S,
             "tags": SL,
             "compiled_at": T,
+            "owner": S,
+            "compile_by": T,
             "source": S,
             "responder_hours": F,
             "source_file": S,
