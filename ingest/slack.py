@@ -89,7 +89,10 @@ KIND_RULES: tuple[tuple[EventKind, re.Pattern[str]], ...] = (
             r"|deployed (?:the |a )?fix|fix (?:is )?(?:deployed|out|live|rolled out)|restarted|restarting"
             r"|failed over|failing over|failover (?:done|complete)|scaled (?:up|out)|scaling (?:up|out)"
             r"|mitigated|mitigation (?:is )?(?:in place|applied|deployed)|recovered|recovering|back to normal|dropping"
-            r"|resolved|drained|flushed|disabled the (?:flag|feature)|feature flag (?:off|disabled)|purged)",
+            r"|resolved|drained|flushed|disabled the (?:flag|feature)|feature flag (?:off|disabled)|purged"
+            r"|fixed|fixes it|solved|restored|re-?deployed|re-?deploying|downgraded|rolled over|cleared|killed"
+            r"|re-?queued|(?:changes? )?applied|scaled down|scaling down|(?:verified|systems?) (?:all systems )?operational"
+            r"|is (?:back )?online|back up\b|manually deleted|deleted the (?:pod|pods|node|nodes))",
             re.I,
         ),
     ),
@@ -98,7 +101,9 @@ KIND_RULES: tuple[tuple[EventKind, re.Pattern[str]], ...] = (
         re.compile(
             _W + r"(status ?page|posted (?:an |the )?update|update (?:posted|sent)|^update:|comms|notif(?:y|ied)"
             r"|inform(?:ed)?\b|announce|<!channel>|<!here>|@channel|@here|support (?:team|ticket)|customer email"
-            r"|incident commander|\bIC\b|taking (?:over )?(?:as )?IC|handing over|handover|escalat)",
+            r"|incident commander|\bIC\b|taking (?:over )?(?:as )?IC|handing over|handover|escalat"
+            r"|hand(?:ed)?[- ]over|asking (?:the )?teams?|asked (?:the )?teams?|brought to (?:the )?attention"
+            r"|shares? (?:this |an |the )?update|reached out|let (?:the )?(?:customers?|users|community) know)",
             re.I,
         ),
     ),
@@ -106,7 +111,8 @@ KIND_RULES: tuple[tuple[EventKind, re.Pattern[str]], ...] = (
         EventKind.DIAGNOSIS,
         re.compile(
             _W + r"(root cause|caused by|culprit|looks like (?:it'?s|the|a)|suspect|found the|the cause"
-            r"|logs show|narrowed (?:it )?down|correlates? with|due to|investigating|traced (?:it )?to)",
+            r"|logs show|narrowed (?:it )?down|correlates? with|due to|investigating|traced (?:it )?to"
+            r"|identified|the issue (?:is|was) )",
             re.I,
         ),
     ),
@@ -115,7 +121,10 @@ KIND_RULES: tuple[tuple[EventKind, re.Pattern[str]], ...] = (
         re.compile(
             _W + r"(alert(?:s|ed|ing)?\b|firing|\[firing|paged|triggered|pagerduty|we(?:'re| are) seeing"
             r"|customers? (?:are )?report|error rates?|spike|elevated|is down|are down|outage|alarm"
-            r"|5\d\d(?:s|errors)?\b|timeouts?\b|latency|degraded)",
+            r"|5\d\d(?:s|errors)?\b|404s?\b|timeouts?\b|latency|degraded|errors?\b|reports? (?:that|of|the issue)"
+            r"|reported|first reports?|incoming report|warning from|automated warning|observes?\b|observed"
+            r"|no space left|crash ?loop|oomkilled|unreachable|(?:can ?not|can't|cannot|unable to) (?:access|log ?in|reach)"
+            r"|ticket\b.{0,80}\bopened|opened a ticket)",
             re.I,
         ),
     ),
