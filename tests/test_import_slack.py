@@ -49,6 +49,13 @@ runner = CliRunner()
         ("I'm taking IC. Bram, check the deploy log please", EventKind.COMMUNICATION),
         ("<!channel> status page updated to Monitoring", EventKind.COMMUNICATION),
         ("escalating to the database on-call", EventKind.COMMUNICATION),
+        # Lines in the style of the real post-mortems' timelines (DFDS, 2i2c), paraphrased:
+        ("Automated warning from AWS: the load balancer could not scale up", EventKind.DETECTION),
+        ('Node starts reporting "no space left on device"', EventKind.DETECTION),
+        ("Scaling down cluster by 2 nodes to free up IP addresses", EventKind.REPAIR),
+        ("New certificates generated, service restored", EventKind.REPAIR),
+        ("Solution completed, handed over to the team in DK for testing", EventKind.COMMUNICATION),
+        ("Identified problem with the sync job overwriting parameters", EventKind.DIAGNOSIS),
         ("should we roll back or bump the pool size?", None),  # a question is not a repair
         ("lol my cat just walked over the keyboard", None),
         ("ok", None),
