@@ -148,3 +148,27 @@ def test_cli_new_and_pending(tmp_path: Path) -> None:
     assert graph.exit_code == 0 and "INC-7,Checkout 5xx,Avery" in graph.stdout and "due soon" in graph.stdout
     assert runner.invoke(app, ["packets", "pending", str(out), "--within", "soon"]).exit_code == 2
     assert "--owner" in runner.invoke(app, ["new", "--help"]).output
+
+
+def test_a_database_made_before_owners_existed_gets_the_columns(tmp_path: Path) -> None:
+    import dataclasses
+
+    import kb
+    from kb.engines.ladybug_engine import LadybugEngine
+    from kb.model.schema import NODES, RELS
+
+    db = tmp_path / "old.lbug"
+    old_nodes = [
+        dataclasses.replace(n, props={k: v for k, v in n.props.items() if k not in ("owner", "compile_by")})
+        if n.label == "Incident"
+        else n
+        for n in NODES
+    ]
+    engine = LadybugEngine(db)
+    engine.apply_schema(old_nodes, RELS)
+    engine.close()
+    packet = scaffold("INC-OLD", now=NOW, settings=PacketSettings(), owner="bram")
+    with kb.connect(engine="ladybug", db=db) as kbase:  # a writer opens it: the two columns are added
+        kbase.ingest_packets([packet])
+        assert read_packets(kbase, ["INC-OLD"])[0].incident == packet.incident
+        assert pending_in_graph(kbase, NOW + timedelta(days=2), timedelta(0)).rows["owner"].tolist() == ["bram"]
