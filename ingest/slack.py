@@ -29,6 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,8 @@ KIND_RULES: tuple[tuple[EventKind, re.Pattern[str]], ...] = (
             r"|mitigated|mitigation (?:is )?(?:in place|applied|deployed)|recovered|recovering|back to normal|dropping"
             r"|resolved|drained|flushed|disabled the (?:flag|feature)|feature flag (?:off|disabled)|purged"
             r"|fixed|fixes it|solved|restored|re-?deployed|re-?deploying|downgraded|rolled over|cleared|killed"
-            r"|re-?queued|(?:changes? )?applied|scaled down|scaling down|(?:verified|systems?) (?:all systems )?operational"
+            r"|re-?queued|(?:changes? )?applied|scaled down|scaling down"
+            r"|(?:verified|systems?) (?:all systems )?operational"
             r"|is (?:back )?online|back up\b|manually deleted|deleted the (?:pod|pods|node|nodes))",
             re.I,
         ),
@@ -123,7 +125,8 @@ KIND_RULES: tuple[tuple[EventKind, re.Pattern[str]], ...] = (
             r"|customers? (?:are )?report|error rates?|spike|elevated|is down|are down|outage|alarm"
             r"|5\d\d(?:s|errors)?\b|404s?\b|timeouts?\b|latency|degraded|errors?\b|reports? (?:that|of|the issue)"
             r"|reported|first reports?|incoming report|warning from|automated warning|observes?\b|observed"
-            r"|no space left|crash ?loop|oomkilled|unreachable|(?:can ?not|can't|cannot|unable to) (?:access|log ?in|reach)"
+            r"|no space left|crash ?loop|oomkilled|unreachable"
+            r"|(?:can ?not|can't|cannot|unable to) (?:access|log ?in|reach)"
             r"|ticket\b.{0,80}\bopened|opened a ticket)",
             re.I,
         ),
@@ -186,6 +189,16 @@ class SlackExport:
     users: dict[str, SlackUser]
     channels: list[str]
     channel: SlackChannel
+
+    @cached_property
+    def names(self) -> tuple[re.Pattern[str], dict[str, str]] | None:
+        """One pattern for every name of every user (3+ characters, longest first), and each
+        name's pseudonym: the text is pseudonymised in one pass, not a pass per name."""
+        stand_ins = {a.lower(): pseudonym(u.id) for u in self.users.values() for a in u.aliases if len(a) >= 3}
+        if not stand_ins:
+            return None
+        names = "|".join(re.escape(a) for a in sorted(stand_ins, key=len, reverse=True))
+        return re.compile(rf"(?<!\w)(?:{names})(?!\w)", re.IGNORECASE), stand_ins
 
 
 @dataclass(frozen=True)
@@ -323,6 +336,8 @@ def _read(src: _Source, wanted: str | None) -> SlackExport:
             )
         wanted = with_messages[0]
     wanted = wanted.removeprefix("#")
+    if wanted in known and wanted not in folders:
+        raise SlackError(src.path, f"channel {brief(wanted)}", "a channel with messages in this export (it has none)")
     if wanted not in folders:
         have = sorted(set(known) | set(folders))
         raise SlackError(
@@ -505,11 +520,9 @@ def plain_text(export: SlackExport, msg: SlackMessage, options: SlackOptions) ->
     text = _SPECIAL.sub(lambda m: "@" + m.group(1), text)
     text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = html.unescape(text)
-    if options.pseudonymise:
-        for user in sorted(export.users.values(), key=lambda u: -max((len(a) for a in u.aliases), default=0)):
-            for alias in user.aliases:
-                if len(alias) >= 3:
-                    text = re.sub(rf"(?<!\w){re.escape(alias)}(?!\w)", pseudonym(user.id), text, flags=re.I)
+    if options.pseudonymise and export.names is not None:
+        pattern, stand_ins = export.names
+        text = pattern.sub(lambda m: stand_ins[m.group(0).lower()], text)
     return text
 
 

@@ -107,6 +107,10 @@ def test_pseudonyms_are_stable_and_hide_every_name() -> None:
     assert handles[0] == slack.pseudonym("U01AVERY") and all(h.startswith("person-") for h in handles)
     dumped = json.dumps(one.model_dump(mode="json"), ensure_ascii=False)
     assert not [name for name in REAL_NAMES if name.lower() in dumped.lower()]
+    # Names typed in the text go too (whole words, any case), not only @-mentions.
+    [thanks] = [m for m in export.channel.messages if m.text.startswith("will do, thanks")]
+    text = slack.plain_text(export, thanks, options)
+    assert text == f"will do, thanks {slack.pseudonym('U01AVERY')} and {slack.pseudonym('U03CHIDI')}"
 
 
 def test_decision_reaction_and_keyword_are_the_users_choice() -> None:
@@ -176,6 +180,9 @@ def test_missing_users_json_and_unknown_channel(tmp_path: Path) -> None:
         slack.read_export(folder, CHANNEL)
     with pytest.raises(slack.SlackError, match=r"channel 'nope': a channel of this export \(general, inc-4471"):
         slack.read_export(EXPORT, "nope")
+    listed_only = _broken(tmp_path / "b", "channels.json", '[{"id": "C1", "name": "inc-quiet"}]')
+    with pytest.raises(slack.SlackError, match="channel 'inc-quiet': a channel with messages in this export"):
+        slack.read_export(listed_only, "inc-quiet")
     not_zip = tmp_path / "export.zip"
     not_zip.write_text("hello", encoding="utf-8")
     with pytest.raises(slack.SlackError, match=r"export.zip: \(file\): a Slack export folder or .zip"):
