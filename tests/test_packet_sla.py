@@ -154,6 +154,7 @@ def test_a_database_made_before_owners_existed_gets_the_columns(tmp_path: Path) 
     import dataclasses
 
     import kb
+    from kb.engines import EngineUnavailable
     from kb.engines.ladybug_engine import LadybugEngine
     from kb.model.schema import NODES, RELS
 
@@ -168,6 +169,9 @@ def test_a_database_made_before_owners_existed_gets_the_columns(tmp_path: Path) 
     engine.apply_schema(old_nodes, RELS)
     engine.close()
     packet = scaffold("INC-OLD", now=NOW, settings=PacketSettings(), owner="bram")
+    with kb.connect(engine="ladybug", db=db, read_only=True) as reader, pytest.raises(EngineUnavailable) as err:
+        pending_in_graph(reader, NOW, timedelta(hours=6))  # a reader cannot add them: it says what to run
+    assert "made by an older version" in str(err.value) and "run `kb init` once" in str(err.value)
     with kb.connect(engine="ladybug", db=db) as kbase:  # a writer opens it: the two columns are added
         kbase.ingest_packets([packet])
         assert read_packets(kbase, ["INC-OLD"])[0].incident == packet.incident

@@ -215,8 +215,9 @@ def export(
     db: DbOpt = None,
 ) -> None:
     """Write an incident back out: as an Event Packet (YAML), or as the review document with summary,
-    impact, timeline, the causal web in words, findings with their gate status and the check
-    against similar past incidents."""
+    impact, timeline, metric snapshots, the causal web in words, findings with their gate status
+    and the check against similar past incidents. A markdown review written with --out gets its
+    metric snapshots drawn beside it (REVIEW.metrics.html)."""
     from kb.export import ExportError, fetch_packet, packet_yaml, related_incidents, review_markdown
 
     with open_kb(engine, db, read_only=True) as kbase:
