@@ -153,8 +153,9 @@ def _metrics(packet: EventPacket, link: str | None) -> list[str]:
         lo, hi = window(packet, snap)
         values = [p.value for p in snap.points]
         peak = max(snap.points, key=lambda p: p.value)
+        count = f"{len(values)} point{'s' if len(values) > 1 else ''}"
         lines.append(
-            f"{head}: {len(values)} point{'s' if len(values) > 1 else ''}, {lo:%Y-%m-%d %H:%M} to {hi:%H:%M} UTC; min {_number_text(min(values))}, "
+            f"{head}: {count}, {lo:%Y-%m-%d %H:%M} to {hi:%H:%M} UTC; min {_number_text(min(values))}, "
             f"max {_number_text(max(values))} at {peak.at:%H:%M}."
         )
         line, under = metric_sparkline(packet, snap)
