@@ -3,9 +3,10 @@
 The export holds users.json, channels.json (and groups.json for private channels) and one
 folder per channel of CHANNEL/YYYY-MM-DD.json files, each a list of messages with `ts`
 (epoch seconds as a string, "1732871402.000200"), `user`, `text`, `reactions`, `subtype`
-and `thread_ts`. One channel is read (the incident channel); its messages become:
+and `thread_ts` (read by ingest.slack_export). One channel is read (the incident channel); its
+messages become:
 
-- timeline events, with a kind where the message says so (KIND_RULES below, first match
+- timeline events, with a kind where the message says so (ingest.slack_rules, first match
   wins; a message no rule matches is chatter and is counted, not imported);
 - participants (role responder) from the authors: their real names from users.json, or a
   stable pseudonym with `pseudonymise` (names and @-mentions in the text are replaced too);
