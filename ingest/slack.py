@@ -119,6 +119,15 @@ def is_decision(msg: SlackMessage, text: str, options: SlackOptions) -> bool:
     return any(head.startswith(k.lower()) for k in options.decision_keywords if k.strip())
 
 
+def decision_text(text: str, options: SlackOptions) -> str:
+    """The decision itself: the message without the keyword that marked it ("Decision: roll back" -> "roll back")."""
+    head = text.lstrip(" *_>")
+    for k in options.decision_keywords:
+        if k.strip() and head.lower().startswith(k.lower()) and (rest := head[len(k) :].strip(" *_:-")):
+            return rest
+    return text
+
+
 def _event_id(msg: SlackMessage) -> str:
     return f"slack-{msg.ts}"
 
@@ -173,7 +182,8 @@ def channel_parts(export: SlackExport, options: SlackOptions | None = None) -> C
         try:
             events.append(TimelineEvent(id=_event_id(msg), at=msg.at, kind=kind, text=shown, source=SOURCE))
             if marked:
-                decisions.append(DecisionPoint(id=_event_id(msg), at=msg.at, decision=text, made_by=handle))
+                decision = decision_text(text, opts)
+                decisions.append(DecisionPoint(id=_event_id(msg), at=msg.at, decision=decision, made_by=handle))
         except ValidationError as exc:
             raise SlackError(msg.file, f"message ts {msg.ts}", exc.errors()[0]["msg"]) from None
     detected = next((e.at for e in events if e.kind is EventKind.DETECTION), None)

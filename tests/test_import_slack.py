@@ -82,7 +82,8 @@ def test_the_fixture_channel_becomes_a_packet() -> None:
     assert handles == ["Avery Kowalczyk", "Bram Oyelaran", "Chidinma Nwosu", "Ezra Lindqvist", "Delphine Araújo"]
     # Decisions: the :decision: reaction and the "Decision:" keyword; the question before it is not one.
     assert [d.made_by for d in packet.decisions] == ["Avery Kowalczyk", "Avery Kowalczyk"]
-    assert packet.decisions[0].decision.startswith("Decision: roll back payments-api")
+    assert packet.decisions[0].decision.startswith("roll back payments-api to 2026.11.3-1")  # keyword dropped
+    assert packet.decisions[1].decision.startswith("We decided to freeze")  # marked by its :decision: reaction
     assert "slack:C07INC4471" in packet.incident.tags and packet.provenance.reviewed is False
     # Markup: mentions as names, links as their label, entities decoded.
     texts = " ".join(e.text for e in packet.timeline)

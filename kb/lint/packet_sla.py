@@ -113,7 +113,12 @@ def scaffold(
                 "owner": owner,
                 "compile_by": (resolved_at or now) + settings.sla,
             },
-            "provenance": {"source": "manual", "reviewed": False, "notes": ["scaffolded by kb new"]},
+            "provenance": {
+                "source": "manual",
+                "reviewed": False,
+                "notes": ["scaffolded by kb new"]
+                + ([] if started_at else ["started_at is a placeholder (the scaffolding time): correct it"]),
+            },
         }
     )
 
