@@ -215,9 +215,17 @@ def test_folder_merge_is_append_only_and_reports_conflicts(tmp_path: Path) -> No
     assert "timeline slack-1793750292.000000: packet communication" in merged.report.conflicts[0]
     # A packet file that does not validate is named, never written, and no second packet is made for it.
     path.write_text(text.replace("severity: 3", "severity: 9"), encoding="utf-8")
-    with pytest.raises(SlackImportError, match=r"INC-4471.yaml: not a valid packet \(incident.severity"):
+    with pytest.raises(SlackImportError, match=r"INC-4471.yaml: not a valid packet \(incident.severity.*names this"):
         import_into_folder(export, tmp_path, None, options)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["INC-4471.yaml"]
+    # Another incident's broken file is named and left alone; the import goes on.
+    path.write_text(text, encoding="utf-8")
+    (tmp_path / "INC-9.yaml").write_text("incident: {id: INC-9}\n", encoding="utf-8")
+    result = import_into_folder(export, tmp_path, None, options)
+    assert (
+        result.into == str(path) and len(result.skipped) == 1 and "INC-9.yaml: not a valid packet" in result.skipped[0]
+    )
+    assert (tmp_path / "INC-9.yaml").read_text(encoding="utf-8") == "incident: {id: INC-9}\n"
 
 
 def test_merge_into_a_reviewed_packet_adds_only_the_new(tmp_path: Path) -> None:
@@ -236,7 +244,9 @@ def test_merge_into_a_reviewed_packet_adds_only_the_new(tmp_path: Path) -> None:
 def test_a_file_the_command_did_not_create_is_not_written_over(tmp_path: Path) -> None:
     mine = tmp_path / f"{CHANNEL}.yaml"
     mine.write_text("notes: my own file\n", encoding="utf-8")
-    with pytest.raises(SlackImportError, match="not a valid packet .* nothing was written"):
+    with pytest.raises(
+        SlackImportError, match="exists and is not a valid packet of incident inc-4471.* not written over"
+    ):
         import_into_folder(slack.read_export(EXPORT, CHANNEL), tmp_path, None, slack.SlackOptions())
     assert mine.read_text(encoding="utf-8") == "notes: my own file\n"
 

@@ -159,5 +159,7 @@ def import_slack(
     if not (out or ingest):
         err_console.print("nothing written: use --out DIR or --ingest", highlight=False)
     for r in results:
+        for line in r.skipped:
+            err_console.print(f"[yellow]skipped[/yellow] {esc(line)}", highlight=False, soft_wrap=True)
         for conflict in r.report.conflicts:
             err_console.print(f"[yellow]conflict[/yellow] {esc(r.report.incident)}: {esc(conflict)}", highlight=False)

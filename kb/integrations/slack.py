@@ -9,12 +9,13 @@ graph. A file that exists but is not that incident's packet is never written ove
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest import slack as slack_ingest
 from kb.model import EventPacket
+from kb.model.documents import MAX_FILE_BYTES
 from kb.packet_update import update_packet_file
 from kb.packets import PacketError, packet_files, read_packet, write_packet
 
@@ -32,6 +33,8 @@ class SlackImport:
     packet: EventPacket
     into: str
     """The packet file written or merged into, "graph", or "" (nothing written)."""
+    skipped: list[str] = field(default_factory=list)
+    """Packet files of the folder that do not validate and are not this incident's: left alone."""
 
 
 def default_key(export: slack_ingest.SlackExport) -> str:
@@ -45,6 +48,14 @@ def preview(export: slack_ingest.SlackExport, key: str | None, options: slack_in
     return SlackImport(rep, packet, "")
 
 
+def _text(path: Path) -> str:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(MAX_FILE_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def import_into_folder(
     export: slack_ingest.SlackExport, folder: Path, key: str | None, options: slack_ingest.SlackOptions
 ) -> SlackImport:
@@ -52,18 +63,19 @@ def import_into_folder(
     if folder.exists() and not folder.is_dir():
         raise SlackImportError(f"--out {folder}: expected a folder of packet files")
     existing: dict[Path, EventPacket] = {}
-    invalid: list[str] = []
+    skipped: list[str] = []
+    marks = (slack_ingest.channel_tag(export), key or default_key(export))
     for p in packet_files([folder]) if folder.is_dir() else []:
         try:
             existing[p] = read_packet(p)
         except PacketError as exc:
-            invalid.append(f"{p}: not a valid packet ({exc.problems[0].field}: {exc.problems[0].expected})")
-    if invalid:
-        # It may be this incident's packet with a slip of the pen: making a second one would split the record.
-        raise SlackImportError(
-            f"{invalid[0]}; fix it first, nothing was written"
-            + (f" (and {len(invalid) - 1} more)" if len(invalid) > 1 else "")
-        )
+            problem = f"{p}: not a valid packet ({exc.problems[0].field}: {exc.problems[0].expected})"
+            if any(m in _text(p) for m in marks):
+                # This incident's packet with a slip of the pen: a second packet would split the record.
+                raise SlackImportError(
+                    f"{problem}; it names this incident: fix it first, nothing was written"
+                ) from None
+            skipped.append(problem)
     match = next(
         (p for p, pk in existing.items() if (pk.incident.id == key if key else slack_ingest.claims(pk, export))),
         None,
@@ -72,7 +84,7 @@ def import_into_folder(
         before = existing[match]
         packet, rep = slack_ingest.merge(before, export, options)
         update_packet_file(match, before, packet)
-        return SlackImport(rep, packet, str(match))
+        return SlackImport(rep, packet, str(match), skipped)
     packet, rep = slack_ingest.new_packet(export, key or default_key(export), options)
     path = folder / f"{packet.key}.yaml"
     if path.exists():
@@ -81,7 +93,7 @@ def import_into_folder(
             "(fix it, or choose another --out or --incident)"
         )
     write_packet(packet, path)
-    return SlackImport(rep, packet, str(path))
+    return SlackImport(rep, packet, str(path), skipped)
 
 
 def import_into_graph(
