@@ -9,6 +9,6 @@ RETURN i.key AS incident, i.title AS title, i.severity AS severity, services,
        i.acknowledged_at AS acknowledged_at, i.mitigated_at AS mitigated_at, i.resolved_at AS resolved_at,
        i.customer_impact AS customer_impact, i.revenue_impact AS revenue_impact,
        i.customers_affected AS customers_affected, i.summary AS summary, i.tags AS tags,
-       i.compiled_at AS compiled_at, i.source AS source, i.source_file AS source_file,
+       i.compiled_at AS compiled_at, i.owner AS owner, i.compile_by AS compile_by, i.source AS source, i.source_file AS source_file,
        i.imported AS imported, i.reviewed AS reviewed, i.responder_hours AS responder_hours
 ORDER BY incident

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 
 from kb.graph import catalogue
 from kb.knowledge_base import KnowledgeBase
+from kb.lint.packet_sla import PacketSettings, scaffold
 from kb.model import EventPacket
 from kb.packets import read_packet
 
@@ -28,6 +30,9 @@ _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 def _corpus() -> list[EventPacket]:
     packets = [read_packet(p) for p in sorted(EXAMPLES.glob("*.yaml"))]
+    # A scaffolded packet still to compile (owner, compile_by with microseconds): packets_pending's rows.
+    now = datetime(2026, 11, 29, 9, 30, 15, 250, tzinfo=UTC)
+    packets.append(scaffold("PENDING-1", now=now, settings=PacketSettings(), owner="avery", title="To compile"))
     try:
         from kb.demo import generate_corpus
     except ImportError:

@@ -90,6 +90,10 @@ def _execute(path: Path, tmp_path: Path) -> None:
         assert "plotly" in fig["data"].get("text/html", ""), f"{path.name}: a figure without its HTML copy"
         layout = fig["data"][FIGURE]["layout"]
         assert layout["title"]["text"], f"{path.name}: a figure without a title"
+    if path.name.startswith("01"):  # the picked incident's metric snapshots, drawn with its marks
+        [metrics] = [f for f in figures if "metric snapshots" in f["data"][FIGURE]["layout"]["title"]["text"]]
+        texts = [a["text"] for a in metrics["data"][FIGURE]["layout"]["annotations"]]
+        assert any(t.startswith("detected ") for t in texts) and any(t.startswith("mitigated ") for t in texts)
     if path.name.startswith("04"):
         assert (tmp_path / "review" / "README.md").is_file()
         [page] = (tmp_path / "review").glob("review-*.html")  # the one page of the review

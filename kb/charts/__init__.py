@@ -6,6 +6,7 @@ clusters     recurring-cluster table, co-occurrence network, theme x quarter hea
 traceability Sankeys from incidents through findings and follow-up to the roadmap; untraced items
 sankey       the alluvial layout the traceability Sankeys are drawn with (labels beside bars, values on flows)
 trends       loop metrics by quarter, with n per quarter
+metrics      one incident's metric snapshots over its window, detection and mitigation marked
 data         chart data no analysis module provides (catalogue queries cypher/charts_*.cypher)
 section      Chart and ReportContext: what a report section returns and gets
 page         the review as one self-contained HTML page
@@ -28,12 +29,13 @@ _FIGURES: dict[str, str] = {
     "traceability_sankey": "traceability",
     "untraced_table_figure": "traceability",
     "loop_trends_figure": "trends",
+    "metric_snapshots_figure": "metrics",
     "finding_followup": "data",
     "theme_quarter_counts": "data",
     "write_html": "export",
     "write_static": "export",
 }
-_MODULES = ("causal_web", "clusters", "data", "export", "palette", "traceability", "trends")
+_MODULES = ("causal_web", "clusters", "data", "export", "metrics", "palette", "traceability", "trends")
 
 
 def __getattr__(name: str) -> Any:

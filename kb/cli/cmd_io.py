@@ -15,6 +15,7 @@ from kb.cli.output import Format, print_frame
 if TYPE_CHECKING:  # the importers are loaded by the commands that run them: `kb --help` stays fast
     from ingest import pagerduty as pd_ingest
     from ingest.markdown import FileReport
+    from kb.model import EventPacket
 
 import_app = typer.Typer(
     help="Import post-mortems from outside formats (markdown documents, PagerDuty JSON).", no_args_is_help=True
@@ -214,8 +215,9 @@ def export(
     db: DbOpt = None,
 ) -> None:
     """Write an incident back out: as an Event Packet (YAML), or as the review document with summary,
-    impact, timeline, the causal web in words, findings with their gate status and the check
-    against similar past incidents."""
+    impact, timeline, metric snapshots, the causal web in words, findings with their gate status
+    and the check against similar past incidents. A markdown review written with --out gets its
+    metric snapshots drawn beside it (REVIEW.metrics.html)."""
     from kb.export import ExportError, fetch_packet, packet_yaml, related_incidents, review_markdown
 
     with open_kb(engine, db, read_only=True) as kbase:
@@ -226,10 +228,27 @@ def export(
         if fmt is ExportFormat.YAML:
             text = packet_yaml(packet)
         else:
-            text = review_markdown(packet, related_incidents(kbase, incident))
+            link = _metric_charts(packet, out) if out is not None else None
+            text = review_markdown(packet, related_incidents(kbase, incident), metrics_link=link)
     if out is None:
         typer.echo(text, nl=False)
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     err_console.print(f"wrote {out}", highlight=False)
+
+
+def _metric_charts(packet: EventPacket, review: Path) -> str | None:
+    """The metric snapshots drawn beside the review (REVIEW.metrics.html); its name for the link, or
+    None when there is nothing to draw or the name is taken by a file this command did not write."""
+    from kb.export.metric_page import MetricPageExists, write_metric_page
+
+    if not packet.metrics:
+        return None
+    try:
+        page = write_metric_page(packet, review.with_name(review.stem + ".metrics.html"))
+    except MetricPageExists as exc:
+        err_console.print(f"[yellow]not written[/yellow] {esc(exc)}", highlight=False, soft_wrap=True)
+        return None
+    err_console.print(f"wrote {esc(page)}", highlight=False)
+    return page.name

@@ -117,6 +117,12 @@ class LadybugEngine(Engine):
         try:
             return self._conn.execute(cypher, to_utc_naive(dict(params or {})))
         except (RuntimeError, ValueError, TypeError, OverflowError) as exc:  # bad values surface as these too
+            if self.read_only and "Cannot find property" in str(exc):
+                # A database made by an older version gains new properties only when opened for writing.
+                raise EngineUnavailable(
+                    f"{self.description}: made by an older version of incident-kb and opened read-only, so it "
+                    f"lacks a property this version reads ({exc}); run `kb init` once to add it"
+                ) from exc
             kind = EngineUnavailable if str(exc).startswith("IO exception") else EngineError
             raise kind(f"ladybug: {exc}\nquery: {cypher.strip()[:500]}") from exc
 

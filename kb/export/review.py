@@ -49,7 +49,8 @@ def _cell(text: str) -> str:
     return " ".join(text.replace("|", "\\|").split())
 
 
-def review_markdown(packet: EventPacket, related: pd.DataFrame | None = None) -> str:
+def review_markdown(packet: EventPacket, related: pd.DataFrame | None = None, metrics_link: str | None = None) -> str:
+    """The review document; `metrics_link` names the page with the metric charts drawn, if one was written."""
     inc = packet.incident
     out: list[str] = [f"# {inc.id}: {inc.title}", ""]
     facts = [
@@ -80,6 +81,7 @@ def review_markdown(packet: EventPacket, related: pd.DataFrame | None = None) ->
     out += ["", "## Summary", "", inc.summary or "_No summary recorded._", ""]
     out += _impact(packet)
     out += _timeline(packet)
+    out += _metrics(packet, metrics_link)
     out += _people(packet)
     for analysis in packet.analyses:
         out += _causal_web(analysis)
@@ -125,6 +127,42 @@ def _timeline(packet: EventPacket) -> list[str]:
         alt = f" (alternatives: {', '.join(d.alternatives)})" if d.alternatives else ""
         lines.append(f"\nDecision at {d.at:%Y-%m-%d %H:%M}: {d.decision}{why}{alt}.")
     return [*lines, ""]
+
+
+def _number_text(value: float) -> str:
+    return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+
+
+def _metrics(packet: EventPacket, link: str | None) -> list[str]:
+    """Each snapshot drawn as a line of text over the incident window, detection (D) and mitigation (M) under it."""
+    from kb.charts.metrics import marks, metric_sparkline, window
+
+    if not packet.metrics:
+        return []
+    lines = ["## Metrics", ""]
+    if link:
+        lines += [f"Charts: [{link}]({link.replace(' ', '%20')}) (interactive, one per snapshot).", ""]
+    for snap in packet.metrics:
+        unit = f" ({snap.unit})" if snap.unit else ""
+        head = f"**{snap.name}**{unit}"
+        if snap.link:
+            head += f" — [dashboard]({snap.link})"
+        if not snap.points:
+            lines += [head + ": no points recorded.", ""]
+            continue
+        lo, hi = window(packet, snap)
+        values = [p.value for p in snap.points]
+        peak = max(snap.points, key=lambda p: p.value)
+        count = f"{len(values)} point{'s' if len(values) > 1 else ''}"
+        lines.append(
+            f"{head}: {count}, {lo:%Y-%m-%d %H:%M} to {hi:%H:%M} UTC; min {_number_text(min(values))}, "
+            f"max {_number_text(max(values))} at {peak.at:%H:%M}."
+        )
+        line, under = metric_sparkline(packet, snap)
+        lines += ["", "```text", line] + ([under] if under.strip() else []) + ["```", ""]
+    if legend := "; ".join(f"{label[0].upper()}: {label} {at:%Y-%m-%d %H:%M}" for label, at in marks(packet)):
+        lines += [f"_{legend} UTC._", ""]
+    return lines
 
 
 def _people(packet: EventPacket) -> list[str]:

@@ -87,6 +87,8 @@ def read_packets(kbase: Queryable, keys: Sequence[str]) -> list[EventPacket]:
                         "revenue_impact",
                         "summary",
                         "compiled_at",
+                        "owner",
+                        "compile_by",
                         "responder_hours",
                     )
                 },

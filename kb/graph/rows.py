@@ -94,6 +94,8 @@ def packet_rows(packet: EventPacket) -> GraphRows:
         summary=inc.summary,
         tags=list(inc.tags),
         compiled_at=inc.compiled_at,
+        owner=inc.owner,
+        compile_by=inc.compile_by,
         source=packet.provenance.source,
         source_file=packet.provenance.file,
         imported=packet.provenance.imported,

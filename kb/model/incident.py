@@ -63,6 +63,10 @@ class IncidentMeta(Strict):
     compiled_at: UtcDatetime | None = Field(
         default=None, description="when the packet was compiled (for the review SLA)"
     )
+    owner: NonEmpty | None = Field(default=None, description="who compiles the packet (kb new --owner)")
+    compile_by: UtcDatetime | None = Field(
+        default=None, description="when the packet is due: the SLA of kb.toml [packets] from its scaffolding"
+    )
 
     @field_validator("severity", mode="before")
     @classmethod

@@ -91,6 +91,9 @@ NODES: tuple[NodeSpec, ...] = (
             "source_file": S,
             "imported": B,
             "reviewed": B,
+            # Added later: at the end, where ALTER TABLE puts them in an older Ladybug database.
+            "owner": S,
+            "compile_by": T,
         },
         indexed=("started_at",),
     ),
