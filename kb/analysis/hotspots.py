@@ -31,6 +31,15 @@ def _joined(kbase: Queryable, kinds: Sequence[str]) -> tuple[pd.DataFrame, pd.Da
     return f.incidents, joined
 
 
+def subject_incidents(kbase: Queryable, kinds: Sequence[str] = SUBJECT_KINDS) -> dict[tuple[str, str], list[str]]:
+    """(kind, subject) -> the incidents it involves (sorted), for drilling into a hotspot."""
+    _, joined = _joined(kbase, kinds)
+    out: dict[tuple[str, str], list[str]] = {}
+    for (kind, item), keys in joined.groupby(["kind", "item"])["incident"]:
+        out[(str(kind), str(item))] = sorted({str(k) for k in keys})
+    return out
+
+
 def hotspots(
     kbase: Queryable,
     kinds: Sequence[str] = SUBJECT_KINDS,
