@@ -38,6 +38,7 @@ from kb.analysis.incident_features import (
     membership,
     split_label,
 )
+from kb.analysis.text_clusters import text_clusters
 from kb.model import AGREED_STATUSES
 
 CLUSTER_KINDS: tuple[str, ...] = ("theme", "barrier", "service")
@@ -49,6 +50,9 @@ CLUSTER_COLUMNS = [
     "themes",
     "barriers",
     "services",
+    "components",
+    "basis",
+    "confidence",
     "support",
     "lift",
     "spread_services",
@@ -94,8 +98,10 @@ def find_clusters(
     window_days: int = 180,
     now: datetime | None = None,
     seed: int = 42,
+    text_evidence: bool = True,
 ) -> ClusterResult:
-    """Recurring clusters over every incident in the knowledge base."""
+    """Recurring clusters over every incident in the knowledge base; with `text_evidence`, also the
+    clusters of the incidents nobody reviewed, from their text (kb.analysis.text_clusters)."""
     features = load_features(kbase, with_text=False)
     return clusters_from_features(
         kbase,
@@ -109,6 +115,7 @@ def find_clusters(
         window_days=window_days,
         now=now,
         seed=seed,
+        text_evidence=text_evidence,
     )
 
 
@@ -125,6 +132,7 @@ def clusters_from_features(
     window_days: int = 180,
     now: datetime | None = None,
     seed: int = 42,
+    text_evidence: bool = False,
 ) -> ClusterResult:
     mem = membership(features, kinds)
     co = cooccurrence(mem, min_together=min_together, min_lift=min_lift, alpha=alpha)
@@ -138,6 +146,7 @@ def clusters_from_features(
         "resolution": resolution,
         "min_share": min_share,
         "window_days": window_days,
+        "text_evidence": text_evidence,
     }
 
     incidents = features.incidents
@@ -197,6 +206,9 @@ def clusters_from_features(
                 "themes": by_kind["theme"],
                 "barriers": by_kind["barrier"],
                 "services": by_kind["service"],
+                "components": [],
+                "basis": "stated",
+                "confidence": 1.0,
                 "support": len(keys),
                 "lift": lift,
                 "spread_services": len(svc),
@@ -212,6 +224,12 @@ def clusters_from_features(
             }
         )
         evidence_rows.append(ev)
+
+    if text_evidence:
+        for tc in text_clusters(kbase, features, min_support=min_together, seed=seed):
+            row, ev = _text_row(tc, incidents, svc_items, team_items, ref, window_days)
+            rows.append(row)
+            evidence_rows.append(ev)
 
     order = sorted(range(len(rows)), key=lambda i: (-rows[i]["score"], rows[i]["name"]))
     cluster_of_node: dict[str, int] = {}
@@ -240,6 +258,65 @@ def clusters_from_features(
         else pd.DataFrame(columns=["cluster", "incident", "started_at", "severity", "matched"])
     )
     return ClusterResult(clusters, ev_frame, findings, graph, co, params)
+
+
+def _windows(ev: pd.DataFrame, ref: pd.Timestamp, window_days: int) -> tuple[int, int, float, float]:
+    """recent, previous, trend factor, recency factor of a cluster's evidence incidents."""
+    recent = int(((ev["started_at"] > ref - timedelta(days=window_days)) & (ev["started_at"] <= ref)).sum())
+    previous = int(
+        (
+            (ev["started_at"] > ref - timedelta(days=2 * window_days))
+            & (ev["started_at"] <= ref - timedelta(days=window_days))
+        ).sum()
+    )
+    days_since = max(0.0, (ref - ev["started_at"].max()).total_seconds() / 86400)
+    trend = min(2.0, max(0.5, math.sqrt((recent + 1) / (previous + 1))))
+    return recent, previous, trend, 0.5 ** (days_since / 365)
+
+
+def _text_row(
+    tc: dict[str, Any],
+    incidents: pd.DataFrame,
+    svc_items: pd.DataFrame,
+    team_items: pd.DataFrame,
+    ref: pd.Timestamp,
+    window_days: int,
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """A cluster found in the text of unreviewed incidents, as a row like the stated ones. Its score
+    is scaled by its confidence: it never ranks like a cluster people confirmed."""
+    keys = list(tc["incidents"])
+    ev = incidents[incidents["incident"].isin(keys)][["incident", "started_at", "severity"]].copy()
+    items = [*(f"service:{s}" for s in tc["services"]), *(f"component:{c}" for c in tc["components"])]
+    ev["matched"] = [sorted(items) or [f"{tc['basis']}:{tc['name']}"] for _ in range(len(ev))]
+    svc = set(svc_items.loc[svc_items["incident"].isin(keys), "item"]) | set(tc["services"])
+    teams = set(team_items.loc[team_items["incident"].isin(keys), "item"])
+    recent, previous, trend, recency = _windows(ev, ref, window_days)
+    lift = float(tc.get("lift", 1.0))
+    spread = len(svc) + len(teams)
+    confidence = float(tc["confidence"])
+    score = len(keys) * math.log2(1 + lift) * (1 + math.log1p(spread)) * recency * trend * confidence
+    row = {
+        "name": tc["name"],
+        "themes": [],
+        "barriers": [],
+        "services": list(tc["services"]),
+        "components": list(tc["components"]),
+        "basis": tc["basis"],
+        "confidence": confidence,
+        "support": len(keys),
+        "lift": lift,
+        "spread_services": len(svc),
+        "spread_teams": len(teams),
+        "first_seen": ev["started_at"].min(),
+        "last_seen": ev["started_at"].max(),
+        "recent": recent,
+        "previous": previous,
+        "trend": _trend_word(recent, previous),
+        "score": score,
+        "incidents": keys,
+        "_members": [],
+    }
+    return row, ev
 
 
 def _communities(graph: nx.Graph, resolution: float, seed: int) -> list[list[str]]:
@@ -332,10 +409,28 @@ def _addressing_findings(kbase: Queryable, clusters: Iterable[dict[str, Any]]) -
     if not clusters:
         return pd.DataFrame(columns=columns)
     targets = finding_targets(kbase)
-    if targets.empty:
-        return pd.DataFrame(columns=columns)
     member_rows = [{"cluster": c["cluster"], "label": lab} for c in clusters for lab in c["_members"]]
-    hit = targets.merge(pd.DataFrame(member_rows), on="label")[["cluster", "finding"]].drop_duplicates()
+    parts = []
+    if member_rows and not targets.empty:
+        parts.append(targets.merge(pd.DataFrame(member_rows), on="label")[["cluster", "finding"]])
+    by_text = {k: c["cluster"] for c in clusters if not c["_members"] for k in c["incidents"]}
+    if by_text:
+        # A cluster found in text has no theme for a finding to address: its incidents' own findings.
+        produced = kbase.query("loop_findings")
+        if not produced.empty:
+            own = [
+                (c["cluster"], f)
+                for c in clusters
+                if not c["_members"]
+                for f, i in zip(produced["finding"], produced["incident"], strict=True)
+                if i in set(c["incidents"])
+            ]
+            parts.append(pd.DataFrame(own, columns=["cluster", "finding"]))
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    hit = pd.concat(parts, ignore_index=True).drop_duplicates()
+    if hit.empty:
+        return pd.DataFrame(columns=columns)
     info = kbase.query("patterns_findings", keys=sorted(set(hit["finding"])))
     if info.empty:
         return pd.DataFrame(columns=columns)
