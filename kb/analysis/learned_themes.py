@@ -22,7 +22,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from kb.analysis.incident_features import Queryable
-from kb.analysis.text import TfidfIndex
+from kb.analysis.text import TfidfIndex, tokens
 from kb.graph.enrich import LEARNED_ORIGIN
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def learn_themes(kbase: Queryable, threshold: float = DEFAULT_THRESHOLD, min_inc
     if factors.empty:
         return pd.DataFrame(columns=COLUMNS)
     factors = factors.dropna(subset=["statement"]).reset_index(drop=True)
-    index = TfidfIndex(factors["statement"].tolist())
+    index = TfidfIndex([_folded(s) for s in factors["statement"]])
     sims = (index.matrix @ index.matrix.T).tocsr()
     incident = factors["incident"].to_numpy()
     coo = sims.tocoo()
@@ -85,6 +85,22 @@ def learn_themes(kbase: Queryable, threshold: float = DEFAULT_THRESHOLD, min_inc
     return df.sort_values(
         ["incidents", "confidence", "theme"], ascending=[False, False, True], kind="stable"
     ).reset_index(drop=True)
+
+
+_SUFFIXES = ("ing", "ed", "ly")
+
+
+def _fold(word: str) -> str:
+    """Verb and adverb endings folded on top of the plural folding of kb.analysis.text: "alerting",
+    "alerted" ~ "alert", so that statements of one factor written differently join."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def _folded(statement: str) -> str:
+    return " ".join(_fold(w) for w in tokens(statement))
 
 
 def proposals_yaml(df: pd.DataFrame) -> list[dict[str, Any]]:

@@ -3,7 +3,8 @@
 `kb clusters` groups stated themes and failed barriers; an imported post-mortem has none a
 person confirmed (keyword guesses count nothing, see kb.analysis.similarity), so on a freshly
 imported wiki it found nothing. For the incidents without confirmed structure (no theme or
-barrier weighing CONFIRMED or more) two kinds of cluster come from the evidence they do have:
+barrier weighing CONFIRMED or more, and imported reports nobody reviewed) two kinds of cluster
+come from the evidence they do have:
 
 - "text": incidents that are each other's close matches by `kb similar`'s score (text always;
   services and components found in the text at their certainty). Edges join mutual top-K matches
@@ -49,13 +50,27 @@ def text_min_support(n_incidents: int) -> int:
 
 
 def unreviewed_incidents(kbase: Queryable, features: IncidentFeatures) -> list[str]:
-    """Incidents without a theme or failed barrier that a person stated or accepted."""
+    """Imported incidents nobody reviewed, and incidents without a theme or failed barrier that a
+    person stated or accepted. (An imported report keeps its text clusters when a reviewer accepts
+    a learned theme for it: one accepted theme is not yet a stated co-occurrence.)"""
     weights = evidence_weights(kbase)
     confirmed: set[str] = set()
     for inc, kind, item in zip(features.items["incident"], features.items["kind"], features.items["item"], strict=True):
         if kind == "barrier" or (kind == "theme" and weights.get((str(inc), f"theme:{item}"), 1.0) >= CONFIRMED):
             confirmed.add(str(inc))
-    return [k for k in features.incidents["incident"].astype(str) if k not in confirmed]
+    sources = kbase.query("patterns_incident_sources")
+    imported = {
+        str(k)
+        for k, i, r in zip(
+            sources.get("incident", []), sources.get("imported", []), sources.get("reviewed", []), strict=True
+        )
+        if _true(i) and not _true(r)
+    }
+    return [k for k in features.incidents["incident"].astype(str) if k not in confirmed or k in imported]
+
+
+def _true(value: Any) -> bool:
+    return bool(value) and not (isinstance(value, float) and math.isnan(value))
 
 
 def text_clusters(
