@@ -1,0 +1,124 @@
+"""kb clusters, hotspots and learned themes on real, imported, unreviewed post-mortems (issue 12), on both
+engines: the 2i2c incident reports (../shared/data/incident-reports-2i2c, BSD-3-Clause, 7 markdown + 22
+PagerDuty PDFs), imported as `kb import markdown` does, nothing hand-tagged."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ingest.markdown import import_paths
+from ingest.markdown.batch import unique_packets
+from kb.analysis.clusters import find_clusters
+from kb.analysis.hotspots import hotspots, subject_incidents
+from kb.analysis.learned_themes import apply_decisions, learn_themes, proposals_yaml
+from kb.cli import app
+from kb.knowledge_base import KnowledgeBase
+
+from .conftest import SHARED_DATA, engines_fixture
+
+TWO_I2C = SHARED_DATA / "incident-reports-2i2c"
+QUOTA = [
+    "2025-10-16-invalid-nfs-configuration.pdf",
+    "2025-10-16-oom-quota-enforcer-neurohackademy.pdf",
+    "2025-10-17-utf8-decoding-xfs-quota.pdf",
+]
+PYTHIA = [
+    "2026-01-29-build-pods-fail-to-launch-pythia.pdf",
+    "2026-03-03-projectpythia-binderhub-unable-to-build-images.pdf",
+    "2026-03-09-BinderHub-URL-responds-Bad-GatewayforProjectPythia.pdf",
+]
+
+pytestmark = pytest.mark.skipif(not TWO_I2C.is_dir(), reason=f"real documents not found at {TWO_I2C}")
+
+
+def _load(kbase: KnowledgeBase) -> None:
+    kbase.ingest_packets(unique_packets(import_paths([TWO_I2C])))
+
+
+real_kb = engines_fixture(_load)
+
+
+def _keys(kbase: KnowledgeBase, files: list[str]) -> set[str]:
+    df = kbase.cypher("MATCH (i:Incident) RETURN i.key AS key, i.source_file AS file")
+    by_name = {Path(str(f)).name: str(k) for k, f in zip(df["key"], df["file"], strict=True)}
+    return {by_name[f] for f in files}
+
+
+def test_text_clusters_find_the_recurring_component(real_kb: KnowledgeBase) -> None:
+    result = find_clusters(real_kb)
+    clusters = result.clusters
+    assert len(clusters) >= 3
+    # Nobody confirmed a theme: every cluster rests on text evidence, below a confirmed one's certainty.
+    assert set(clusters["basis"]) <= {"text", "factor"}
+    assert (clusters["confidence"] < 1.0).all() and (clusters["support"] >= 2).all()
+    sets = [set(i) for i in clusters["incidents"]]
+    for group in (QUOTA, PYTHIA):
+        keys = _keys(real_kb, group)
+        assert any(keys <= s for s in sets), f"{group} not in one cluster: {clusters[['name', 'incidents']]}"
+    quota = next(r for r in clusters.itertuples(index=False) if _keys(real_kb, QUOTA) <= set(r.incidents))
+    assert "xfs-quota" in quota.components
+    assert set(result.evidence["incident"]) >= _keys(real_kb, QUOTA)
+
+
+def test_factor_clusters_are_the_learned_proposals(real_kb: KnowledgeBase) -> None:
+    clusters = find_clusters(real_kb).clusters
+    factors = real_kb.query("patterns_factors")
+    incident_of = dict(zip(factors["factor"], factors["incident"], strict=True))
+    learned = [{incident_of[f] for f in r.members} for r in learn_themes(real_kb).itertuples(index=False)]
+    assert learned
+    found = [set(r.incidents) for r in clusters.itertuples(index=False) if r.basis == "factor"]
+    assert found and all(s in learned for s in found)
+
+
+def test_hotspots_count_what_is_known(real_kb: KnowledgeBase) -> None:
+    df = hotspots(real_kb)
+    row = df[(df["kind"] == "component") & (df["subject"] == "xfs-quota")].iloc[0]
+    assert row["basis"] == "text" and row["incidents"] == 3 and row["evidence"] == pytest.approx(0.75)
+    # No document states a severity: all unknown, none assumed SEV3, none major.
+    assert (df["sev_unknown"] == df["incidents"]).all() and (df["sev3"] == 0).all()
+    assert (df["last_major"] == 0).all()
+    assert "found in the text" in row["headline"]
+    guessed = df[df["basis"] == "guessed"]
+    assert not guessed.empty and (guessed["evidence"] == 0).all()
+    # A keyword guess is listed but never ranks above evidence found in the text.
+    assert df.index[df["basis"] == "guessed"].min() > df.index[df["evidence"] > 0].max()
+    assert set(subject_incidents(real_kb)[("component", "xfs-quota")]) == _keys(real_kb, QUOTA)
+
+
+def test_accepting_a_learned_theme_keeps_the_text_clusters(any_kb: KnowledgeBase) -> None:
+    any_kb.ingest_packets(unique_packets(import_paths([TWO_I2C / f for f in QUOTA + PYTHIA])))
+    before = find_clusters(any_kb).clusters
+    quota = _keys(any_kb, QUOTA)
+    assert any(quota <= set(i) for i in before["incidents"])
+    proposals = learn_themes(any_kb, threshold=0.1)
+    if not proposals.empty:
+        apply_decisions(any_kb, proposals_yaml(proposals))
+    after = find_clusters(any_kb).clusters
+    assert any(quota <= set(i) for i in after["incidents"])
+
+
+def test_cli_clusters_and_hotspots_on_imported_reports(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for f in QUOTA + PYTHIA:
+        shutil.copy(TWO_I2C / f, docs / f)
+    db = str(tmp_path / "db")
+    runner = CliRunner()
+    r = runner.invoke(app, ["import", "markdown", str(docs), "--ingest", "--db", db])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["clusters", "--db", db, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.output)
+    assert rows and {row["basis"] for row in rows} <= {"text", "factor"}
+    assert all(0 < row["confidence"] < 1 for row in rows)
+    r = runner.invoke(app, ["hotspots", "--db", db, "--by", "component", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    subjects = {row["subject"]: row for row in json.loads(r.output)}
+    assert subjects["xfs-quota"]["basis"] == "text" and subjects["xfs-quota"]["incidents"] == 3
+    r = runner.invoke(app, ["hotspots", "--db", db, "--by", "nonsense"])
+    assert r.exit_code != 0 and "--by 'nonsense'" in r.output
