@@ -93,13 +93,17 @@ def test_hotspots_count_what_is_known(real_kb: KnowledgeBase) -> None:
 def test_accepting_a_learned_theme_keeps_the_text_clusters(any_kb: KnowledgeBase) -> None:
     any_kb.ingest_packets(unique_packets(import_paths([TWO_I2C / f for f in QUOTA + PYTHIA])))
     before = find_clusters(any_kb).clusters
-    quota = _keys(any_kb, QUOTA)
-    assert any(quota <= set(i) for i in before["incidents"])
+    assert any(_keys(any_kb, QUOTA) <= set(i) for i in before["incidents"])
     proposals = learn_themes(any_kb, threshold=0.1)
-    if not proposals.empty:
-        apply_decisions(any_kb, proposals_yaml(proposals))
+    assert not proposals.empty
+    apply_decisions(any_kb, proposals_yaml(proposals))
+    # The accepted theme's incidents now have a confirmed theme, yet stay imported and unreviewed:
+    # one accepted theme is no stated co-occurrence, so their text clusters must not vanish.
+    accepted = set(any_kb.query("patterns_incident_theme_evidence")["incident"])
+    assert accepted
     after = find_clusters(any_kb).clusters
-    assert any(quota <= set(i) for i in after["incidents"])
+    assert any(_keys(any_kb, QUOTA) <= set(i) for i in after["incidents"])
+    assert accepted & set().union(*map(set, after["incidents"]))
 
 
 def test_cli_clusters_and_hotspots_on_imported_reports(tmp_path: Path) -> None:
