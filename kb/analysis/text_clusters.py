@@ -39,6 +39,7 @@ from kb.analysis.similarity import SimilarityIndex, evidence_weights
 CONFIRMED = 0.5
 """A theme link at or above this certainty is structure a person stated or accepted."""
 TOP_K = 5
+CANDIDATE_FACTOR = 4
 EDGE_QUANTILE = 0.8
 SMALL_CORPUS = 100
 SHARED_SHARE = 0.5
@@ -92,7 +93,9 @@ def _similar_groups(kbase: Queryable, keys: list[str], need: int, seed: int) -> 
     rows = sorted(index.row_of[k] for k in keys if k in index.row_of)
     allowed = set(rows)
     top: dict[int, dict[int, float]] = {}
-    for m in index.matches(rows, TOP_K + len(index) - len(rows), earlier_only=False):
+    # Reviewed incidents are skipped among the hits: ask for a few more (bounded: never all-pairs).
+    k = min(TOP_K + len(index) - len(rows), CANDIDATE_FACTOR * TOP_K)
+    for m in index.matches(rows, k, earlier_only=False):
         mine = top.setdefault(m.query, {})
         if m.hit in allowed and len(mine) < TOP_K:
             mine[m.hit] = m.score
@@ -117,8 +120,11 @@ def _similar_groups(kbase: Queryable, keys: list[str], need: int, seed: int) -> 
     )
     mentions = kbase.query("patterns_incident_mentions")
     mentioned: dict[str, set[tuple[str, str]]] = {}
+    learned_terms: set[tuple[str, str]] = set()
     for r in mentions.itertuples(index=False):
         mentioned.setdefault(str(r.incident), set()).add((str(r.kind), str(r.name)))
+        if bool(r.learned):
+            learned_terms.add((str(r.kind), str(r.name)))
     out = []
     for community in part:
         members = sorted(nodes[v] for v in community)
@@ -129,7 +135,8 @@ def _similar_groups(kbase: Queryable, keys: list[str], need: int, seed: int) -> 
         counts: Counter[tuple[str, str]] = Counter(x for k in incs for x in mentioned.get(k, ()))
         shared = sorted(
             (x for x, c in counts.items() if c >= max(2, math.ceil(SHARED_SHARE * len(incs)))),
-            key=lambda x: (-counts[x], x),
+            # Curated names first: a corpus-learned term is sometimes an ordinary word ("july").
+            key=lambda x: (x in learned_terms, -counts[x], x),
         )
         centroid = np.asarray(index.main_text.matrix[members].sum(axis=0)).ravel()
         terms = [str(index.main_text.terms[i]) for i in np.argsort(-centroid, kind="stable")[:4] if centroid[i] > 0]
