@@ -79,14 +79,15 @@ def test_hotspots_count_what_is_known(real_kb: KnowledgeBase) -> None:
     df = hotspots(real_kb)
     row = df[(df["kind"] == "component") & (df["subject"] == "xfs-quota")].iloc[0]
     assert row["basis"] == "text" and row["incidents"] == 3 and row["evidence"] == pytest.approx(0.75)
-    # No document states a severity: all unknown, none assumed SEV3, none major.
-    assert (df["sev_unknown"] == df["incidents"]).all() and (df["sev3"] == 0).all()
-    assert (df["last_major"] == 0).all()
+    # xfs-quota's documents state no severity: unknown, not assumed SEV3, not major.
+    assert (row["sev_unknown"], row["sev3"], row["last_major"]) == (3, 0, 0)
     assert "found in the text" in row["headline"]
     guessed = df[df["basis"] == "guessed"]
     assert not guessed.empty and (guessed["evidence"] == 0).all()
-    # A keyword guess is listed but never ranks above evidence found in the text.
-    assert df.index[df["basis"] == "guessed"].min() > df.index[df["evidence"] > 0].max()
+    # A keyword guess is listed but never ranks above evidence found in the text (among subjects
+    # of the same count of major incidents, the first sort key).
+    calm = df[df["last_major"] == 0]
+    assert calm.index[calm["basis"] == "guessed"].min() > calm.index[calm["evidence"] > 0].max()
     assert set(subject_incidents(real_kb)[("component", "xfs-quota")]) == _keys(real_kb, QUOTA)
 
 
@@ -126,3 +127,16 @@ def test_cli_clusters_and_hotspots_on_imported_reports(tmp_path: Path) -> None:
     assert subjects["xfs-quota"]["basis"] == "text" and subjects["xfs-quota"]["incidents"] == 3
     r = runner.invoke(app, ["hotspots", "--db", db, "--by", "nonsense"])
     assert r.exit_code != 0 and "--by 'nonsense'" in r.output
+
+
+def test_severity_read_where_stated_and_counted_in_hotspots(real_kb: KnowledgeBase) -> None:
+    # Only the dubois PagerDuty report states one ('Priority set to “P1” by ...'); the rest say nothing.
+    incidents = real_kb.query("incidents_with_tags")
+    stated = incidents.dropna(subset=["severity"])
+    assert stated["incident"].tolist() == list(_keys(real_kb, ["2026-02-11-dubois-user-image-issue.pdf"]))
+    assert stated["severity"].tolist() == [1]
+    df = hotspots(real_kb)
+    assert (df["sev1"] <= 1).all() and (df["sev3"] == 0).all()
+    assert (df["sev1"] + df["sev_unknown"] == df["incidents"]).all()
+    assert (df["of_last_major"] == 1).all() and df["last_major"].iloc[0] == 1
+    assert "1 of the last 1 SEV1-2 incidents involved" in df["headline"].iloc[0]
