@@ -51,14 +51,10 @@ def text_min_support(n_incidents: int) -> int:
 
 
 def unreviewed_incidents(kbase: Queryable, features: IncidentFeatures) -> list[str]:
-    """Imported incidents nobody reviewed, and incidents without a theme or failed barrier that a
-    person stated or accepted. (An imported report keeps its text clusters when a reviewer accepts
-    a learned theme for it: one accepted theme is not yet a stated co-occurrence.)"""
+    """Incidents without a failed barrier and without a theme a person stated or accepted; a theme
+    of an imported report nobody reviewed does not count (an imported report keeps its text
+    clusters when a reviewer accepts a learned theme for it: one theme is no stated co-occurrence)."""
     weights = evidence_weights(kbase)
-    confirmed: set[str] = set()
-    for inc, kind, item in zip(features.items["incident"], features.items["kind"], features.items["item"], strict=True):
-        if kind == "barrier" or (kind == "theme" and weights.get((str(inc), f"theme:{item}"), 1.0) >= CONFIRMED):
-            confirmed.add(str(inc))
     sources = kbase.query("patterns_incident_sources")
     imported = {
         str(k)
@@ -67,7 +63,14 @@ def unreviewed_incidents(kbase: Queryable, features: IncidentFeatures) -> list[s
         )
         if _true(i) and not _true(r)
     }
-    return [k for k in features.incidents["incident"].astype(str) if k not in confirmed or k in imported]
+    confirmed: set[str] = set()
+    for inc, kind, item in zip(features.items["incident"], features.items["kind"], features.items["item"], strict=True):
+        key = str(inc)
+        if kind == "barrier" or (
+            kind == "theme" and key not in imported and weights.get((key, f"theme:{item}"), 1.0) >= CONFIRMED
+        ):
+            confirmed.add(key)
+    return [k for k in features.incidents["incident"].astype(str) if k not in confirmed]
 
 
 def _true(value: Any) -> bool:
@@ -126,6 +129,7 @@ def _similar_groups(kbase: Queryable, keys: list[str], need: int, seed: int) -> 
         if bool(r.learned):
             learned_terms.add((str(r.kind), str(r.name)))
     out = []
+    names: set[str] = set()
     for community in part:
         members = sorted(nodes[v] for v in community)
         if len(members) < need:
@@ -141,10 +145,14 @@ def _similar_groups(kbase: Queryable, keys: list[str], need: int, seed: int) -> 
         centroid = np.asarray(index.main_text.matrix[members].sum(axis=0)).ravel()
         terms = [str(index.main_text.terms[i]) for i in np.argsort(-centroid, kind="stable")[:4] if centroid[i] > 0]
         label = [n for _, n in shared[:3]] or terms[:3]
+        name = " + ".join(label)
+        if name in names:  # two clusters on the same component: tell them apart by their words
+            name = " + ".join([*label, *[t for t in terms if t not in label][:2]])
+        names.add(name)
         out.append(
             {
                 "basis": "text",
-                "name": " + ".join(label),
+                "name": name,
                 "incidents": incs,
                 "services": [n for k, n in shared if k == "service"],
                 "components": [n for k, n in shared if k == "component"],
