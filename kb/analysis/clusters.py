@@ -13,6 +13,9 @@
    trend = sqrt((recent + 1) / (previous + 1)) clipped to [0.5, 2], windows of `window_days`.
 5. the findings that address a cluster's themes or barriers (directly or through a factor),
    with their status and whether their work items are done.
+6. (find_clusters) the incidents nobody reviewed, clustered from their text and learned factor
+   groups (kb.analysis.text_clusters): basis "text" or "factor", their confidence scaling the
+   score; stated clusters have basis "stated" and confidence 1.
 """
 
 from __future__ import annotations
@@ -183,18 +186,10 @@ def clusters_from_features(
         teams = set(team_items.loc[team_items["incident"].isin(keys), "item"])
         internal = [d["lift"] for a, b, d in graph.subgraph(members).edges(data=True)]
         lift = float(np.mean(internal)) if internal else 1.0
-        recent = int(((ev["started_at"] > ref - timedelta(days=window_days)) & (ev["started_at"] <= ref)).sum())
-        previous = int(
-            (
-                (ev["started_at"] > ref - timedelta(days=2 * window_days))
-                & (ev["started_at"] <= ref - timedelta(days=window_days))
-            ).sum()
-        )
+        recent, previous, trend, recency = _windows(ev, ref, window_days)
         last = ev["started_at"].max()
-        days_since = max(0.0, (ref - last).total_seconds() / 86400)
-        trend = min(2.0, max(0.5, math.sqrt((recent + 1) / (previous + 1))))
         spread = len(svc) + len(teams)
-        score = len(keys) * math.log2(1 + lift) * (1 + math.log1p(spread)) * 0.5 ** (days_since / 365) * trend
+        score = len(keys) * math.log2(1 + lift) * (1 + math.log1p(spread)) * recency * trend
         by_kind = {
             k: sorted(split_label(lab)[1] for lab in members if split_label(lab)[0] == k)
             for k in ("theme", "barrier", "service")
