@@ -48,7 +48,8 @@ def clusters(
         typer.Option(
             "--min-support",
             min=1,
-            help="Incidents a pair of items must share to count (default: 3 or 0.5% of incidents).",
+            help="Incidents a pair of items must share to count (default: 3 or 0.5% of incidents), and "
+            "incidents a cluster found in text needs (default: 2 under 100 incidents, else the same).",
         ),
     ] = None,
     resolution: Annotated[
