@@ -125,6 +125,11 @@ def test_cli_clusters_and_hotspots_on_imported_reports(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     subjects = {row["subject"]: row for row in json.loads(r.output)}
     assert subjects["xfs-quota"]["basis"] == "text" and subjects["xfs-quota"]["incidents"] == 3
+    # Costed over the subject's own incidents, so a subject found in the text is costed too.
+    r = runner.invoke(app, ["hotspots", "--db", db, "--by", "component", "--weight", "cost", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    costed = {row["subject"]: row for row in json.loads(r.output)}
+    assert "revenue unknown for 3" in costed["xfs-quota"]["cost_missing"]
     r = runner.invoke(app, ["hotspots", "--db", db, "--by", "nonsense"])
     assert r.exit_code != 0 and "--by 'nonsense'" in r.output
 

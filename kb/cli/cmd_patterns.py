@@ -210,8 +210,12 @@ def hotspots(
             raise fail(f"--weight {weight!r}: expected count or cost")
         if weight == "cost":
             from kb.analysis.cost import with_cost
+            from kb.analysis.hotspots import subject_incidents
 
-            df = with_cost(df, kbase)
+            # Summed over each subject's incidents, so subjects found in the text are costed too.
+            involved = subject_incidents(kbase, kinds)
+            df["_incidents"] = [involved.get((k, s), []) for k, s in zip(df["kind"], df["subject"], strict=True)]
+            df = with_cost(df, kbase, incidents_column="_incidents").drop(columns="_incidents")
     df = df.head(limit)
     costed = df
     if fmt is Format.TABLE and not df.empty:
