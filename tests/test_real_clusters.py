@@ -20,6 +20,7 @@ from kb.cli import app
 from kb.knowledge_base import KnowledgeBase
 
 from .conftest import SHARED_DATA, engines_fixture
+from .test_imported_corpus import imported
 
 TWO_I2C = SHARED_DATA / "incident-reports-2i2c"
 QUOTA = [
@@ -145,3 +146,30 @@ def test_severity_read_where_stated_and_counted_in_hotspots(real_kb: KnowledgeBa
     assert (df["sev1"] + df["sev_unknown"] == df["incidents"]).all()
     assert (df["of_last_major"] == 1).all() and df["last_major"].iloc[0] == 1
     assert "1 of the last 1 SEV1-2 incidents involved" in df["headline"].iloc[0]
+
+
+@pytest.mark.parametrize("reviewed", [True, False])
+def test_a_keyword_guess_never_makes_a_stated_cluster(any_kb: KnowledgeBase, reviewed: bool) -> None:
+    # Twelve imported reports; six carry the same two themes. Reviewed, the themes are stated and recur
+    # together: a stated cluster. Unreviewed, they are the importer's keyword guesses: no stated cluster.
+    packets = [
+        imported(
+            f"DOC-{n:02d}",
+            7 * n,
+            f"Outage {n} of the {'billing' if n % 2 else 'search'} service",
+            f"Report {n}: the {'billing' if n % 2 else 'search'} hosts stopped answering.",
+            [f"Factor {n} of the {'billing' if n % 2 else 'search'} outage"],
+            [],
+            reviewed=reviewed,
+            themes=["capacity-exhaustion", "monitoring-gap"] if n % 2 else [],
+        )
+        for n in range(12)
+    ]
+    any_kb.ingest_packets(packets)
+    stated = find_clusters(any_kb).clusters
+    stated = stated[stated["basis"] == "stated"]
+    if reviewed:
+        assert len(stated) == 1
+        assert set(stated["themes"].iloc[0]) == {"capacity-exhaustion", "monitoring-gap"}
+    else:
+        assert stated.empty

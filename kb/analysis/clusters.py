@@ -41,7 +41,8 @@ from kb.analysis.incident_features import (
     membership,
     split_label,
 )
-from kb.analysis.text_clusters import text_clusters
+from kb.analysis.similarity import evidence_weights
+from kb.analysis.text_clusters import CONFIRMED, text_clusters
 from kb.model import AGREED_STATUSES
 
 CLUSTER_KINDS: tuple[str, ...] = ("theme", "barrier", "service")
@@ -137,6 +138,7 @@ def clusters_from_features(
     seed: int = 42,
     text_evidence: bool = False,
 ) -> ClusterResult:
+    features = _confirmed(kbase, features)
     mem = membership(features, kinds)
     co = cooccurrence(mem, min_together=min_together, min_lift=min_lift, alpha=alpha)
     graph = cooccurrence_graph(co)
@@ -253,6 +255,20 @@ def clusters_from_features(
         else pd.DataFrame(columns=["cluster", "incident", "started_at", "severity", "matched"])
     )
     return ClusterResult(clusters, ev_frame, findings, graph, co, params)
+
+
+def _confirmed(kbase: Queryable, features: IncidentFeatures) -> IncidentFeatures:
+    """The features without the themes nobody confirmed (a keyword guess in an unreviewed import, a
+    suggestion accepted below CONFIRMED): a guess never makes a stated cluster."""
+    themes = features.items["kind"] == "theme"
+    if not themes.any():
+        return features
+    weights = evidence_weights(kbase)
+    sure = [
+        not is_theme or weights.get((str(i), f"theme:{item}"), 1.0) >= CONFIRMED
+        for i, item, is_theme in zip(features.items["incident"], features.items["item"], themes, strict=True)
+    ]
+    return IncidentFeatures(features.incidents, features.items[sure].reset_index(drop=True))
 
 
 def _windows(ev: pd.DataFrame, ref: pd.Timestamp, window_days: int) -> tuple[int, int, float, float]:
