@@ -611,6 +611,9 @@ def _minutes(d: timedelta | None) -> str | None:
 
 _SEV = re.compile(r"(?:sev(?:erity)?|p(?:riority)?)?\s?[-:]?\s?([0-5])(?!\d)", re.IGNORECASE)
 _SEV_PROSE = re.compile(r"(?<![A-Za-z])(?:sev|severity)[- ]?([0-5])(?!\d)", re.IGNORECASE)
+_PRIORITY_SET = re.compile(r"priority (?:set|changed) to [\"'“”‘’]?P([0-5])(?!\d)", re.IGNORECASE)
+"""An incident tool's log entry setting the incident's priority (PagerDuty: 'Priority set to “P1” by Ana'):
+a statement about the incident, unlike a bare "P1", which documents use for alerts and tickets too."""
 _SEV_WORDS = {"critical": 1, "high": 2, "major": 2, "medium": 3, "moderate": 3, "minor": 4, "low": 4}
 
 
@@ -630,6 +633,9 @@ def _severity(doc: Document, text: str) -> tuple[int | None, str | None]:
     m = _SEV_PROSE.search(text)
     if m:
         return max(1, int(m.group(1))), None
+    m = _PRIORITY_SET.search(text)
+    if m:
+        return max(1, int(m.group(1))), f'severity from the incident\'s priority: "{m.group(0)}"'
     return None, "no severity in the document: unknown"
 
 

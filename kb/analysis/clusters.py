@@ -13,6 +13,9 @@
    trend = sqrt((recent + 1) / (previous + 1)) clipped to [0.5, 2], windows of `window_days`.
 5. the findings that address a cluster's themes or barriers (directly or through a factor),
    with their status and whether their work items are done.
+6. (find_clusters) the incidents nobody reviewed, clustered from their text and learned factor
+   groups (kb.analysis.text_clusters): basis "text" or "factor", their confidence scaling the
+   score; stated clusters have basis "stated" and confidence 1.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from kb.analysis.incident_features import (
     membership,
     split_label,
 )
+from kb.analysis.similarity import evidence_weights
+from kb.analysis.text_clusters import CONFIRMED, text_clusters
 from kb.model import AGREED_STATUSES
 
 CLUSTER_KINDS: tuple[str, ...] = ("theme", "barrier", "service")
@@ -49,6 +54,9 @@ CLUSTER_COLUMNS = [
     "themes",
     "barriers",
     "services",
+    "components",
+    "basis",
+    "confidence",
     "support",
     "lift",
     "spread_services",
@@ -94,8 +102,10 @@ def find_clusters(
     window_days: int = 180,
     now: datetime | None = None,
     seed: int = 42,
+    text_evidence: bool = True,
 ) -> ClusterResult:
-    """Recurring clusters over every incident in the knowledge base."""
+    """Recurring clusters over every incident in the knowledge base; with `text_evidence`, also the
+    clusters of the incidents nobody reviewed, from their text (kb.analysis.text_clusters)."""
     features = load_features(kbase, with_text=False)
     return clusters_from_features(
         kbase,
@@ -109,6 +119,7 @@ def find_clusters(
         window_days=window_days,
         now=now,
         seed=seed,
+        text_evidence=text_evidence,
     )
 
 
@@ -125,7 +136,9 @@ def clusters_from_features(
     window_days: int = 180,
     now: datetime | None = None,
     seed: int = 42,
+    text_evidence: bool = False,
 ) -> ClusterResult:
+    features = _confirmed(kbase, features)
     mem = membership(features, kinds)
     co = cooccurrence(mem, min_together=min_together, min_lift=min_lift, alpha=alpha)
     graph = cooccurrence_graph(co)
@@ -138,6 +151,7 @@ def clusters_from_features(
         "resolution": resolution,
         "min_share": min_share,
         "window_days": window_days,
+        "text_evidence": text_evidence,
     }
 
     incidents = features.incidents
@@ -174,18 +188,10 @@ def clusters_from_features(
         teams = set(team_items.loc[team_items["incident"].isin(keys), "item"])
         internal = [d["lift"] for a, b, d in graph.subgraph(members).edges(data=True)]
         lift = float(np.mean(internal)) if internal else 1.0
-        recent = int(((ev["started_at"] > ref - timedelta(days=window_days)) & (ev["started_at"] <= ref)).sum())
-        previous = int(
-            (
-                (ev["started_at"] > ref - timedelta(days=2 * window_days))
-                & (ev["started_at"] <= ref - timedelta(days=window_days))
-            ).sum()
-        )
+        recent, previous, trend, recency = _windows(ev, ref, window_days)
         last = ev["started_at"].max()
-        days_since = max(0.0, (ref - last).total_seconds() / 86400)
-        trend = min(2.0, max(0.5, math.sqrt((recent + 1) / (previous + 1))))
         spread = len(svc) + len(teams)
-        score = len(keys) * math.log2(1 + lift) * (1 + math.log1p(spread)) * 0.5 ** (days_since / 365) * trend
+        score = len(keys) * math.log2(1 + lift) * (1 + math.log1p(spread)) * recency * trend
         by_kind = {
             k: sorted(split_label(lab)[1] for lab in members if split_label(lab)[0] == k)
             for k in ("theme", "barrier", "service")
@@ -197,6 +203,9 @@ def clusters_from_features(
                 "themes": by_kind["theme"],
                 "barriers": by_kind["barrier"],
                 "services": by_kind["service"],
+                "components": [],
+                "basis": "stated",
+                "confidence": 1.0,
                 "support": len(keys),
                 "lift": lift,
                 "spread_services": len(svc),
@@ -212,6 +221,12 @@ def clusters_from_features(
             }
         )
         evidence_rows.append(ev)
+
+    if text_evidence:
+        for tc in text_clusters(kbase, features, min_support=min_together, seed=seed):
+            row, ev = _text_row(tc, incidents, svc_items, team_items, ref, window_days)
+            rows.append(row)
+            evidence_rows.append(ev)
 
     order = sorted(range(len(rows)), key=lambda i: (-rows[i]["score"], rows[i]["name"]))
     cluster_of_node: dict[str, int] = {}
@@ -240,6 +255,79 @@ def clusters_from_features(
         else pd.DataFrame(columns=["cluster", "incident", "started_at", "severity", "matched"])
     )
     return ClusterResult(clusters, ev_frame, findings, graph, co, params)
+
+
+def _confirmed(kbase: Queryable, features: IncidentFeatures) -> IncidentFeatures:
+    """The features without the themes nobody confirmed (a keyword guess in an unreviewed import, a
+    suggestion accepted below CONFIRMED): a guess never makes a stated cluster."""
+    themes = features.items["kind"] == "theme"
+    if not themes.any():
+        return features
+    weights = evidence_weights(kbase)
+    sure = [
+        not is_theme or weights.get((str(i), f"theme:{item}"), 1.0) >= CONFIRMED
+        for i, item, is_theme in zip(features.items["incident"], features.items["item"], themes, strict=True)
+    ]
+    return IncidentFeatures(features.incidents, features.items[sure].reset_index(drop=True))
+
+
+def _windows(ev: pd.DataFrame, ref: pd.Timestamp, window_days: int) -> tuple[int, int, float, float]:
+    """recent, previous, trend factor, recency factor of a cluster's evidence incidents."""
+    recent = int(((ev["started_at"] > ref - timedelta(days=window_days)) & (ev["started_at"] <= ref)).sum())
+    previous = int(
+        (
+            (ev["started_at"] > ref - timedelta(days=2 * window_days))
+            & (ev["started_at"] <= ref - timedelta(days=window_days))
+        ).sum()
+    )
+    days_since = max(0.0, (ref - ev["started_at"].max()).total_seconds() / 86400)
+    trend = min(2.0, max(0.5, math.sqrt((recent + 1) / (previous + 1))))
+    return recent, previous, trend, 0.5 ** (days_since / 365)
+
+
+def _text_row(
+    tc: dict[str, Any],
+    incidents: pd.DataFrame,
+    svc_items: pd.DataFrame,
+    team_items: pd.DataFrame,
+    ref: pd.Timestamp,
+    window_days: int,
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """A cluster found in the text of unreviewed incidents, as a row like the stated ones. Its score
+    is scaled by its confidence: it never ranks like a cluster people confirmed."""
+    keys = list(tc["incidents"])
+    ev = incidents[incidents["incident"].isin(keys)][["incident", "started_at", "severity"]].copy()
+    items = [*(f"service:{s}" for s in tc["services"]), *(f"component:{c}" for c in tc["components"])]
+    ev["matched"] = [sorted(items) or [f"{tc['basis']}:{tc['name']}"] for _ in range(len(ev))]
+    svc = set(svc_items.loc[svc_items["incident"].isin(keys), "item"]) | set(tc["services"])
+    teams = set(team_items.loc[team_items["incident"].isin(keys), "item"])
+    recent, previous, trend, recency = _windows(ev, ref, window_days)
+    lift = float(tc.get("lift", 1.0))
+    spread = len(svc) + len(teams)
+    confidence = float(tc["confidence"])
+    score = len(keys) * math.log2(1 + lift) * (1 + math.log1p(spread)) * recency * trend * confidence
+    row = {
+        "name": tc["name"],
+        "themes": [],
+        "barriers": [],
+        "services": list(tc["services"]),
+        "components": list(tc["components"]),
+        "basis": tc["basis"],
+        "confidence": confidence,
+        "support": len(keys),
+        "lift": lift,
+        "spread_services": len(svc),
+        "spread_teams": len(teams),
+        "first_seen": ev["started_at"].min(),
+        "last_seen": ev["started_at"].max(),
+        "recent": recent,
+        "previous": previous,
+        "trend": _trend_word(recent, previous),
+        "score": score,
+        "incidents": keys,
+        "_members": [],
+    }
+    return row, ev
 
 
 def _communities(graph: nx.Graph, resolution: float, seed: int) -> list[list[str]]:
@@ -332,10 +420,28 @@ def _addressing_findings(kbase: Queryable, clusters: Iterable[dict[str, Any]]) -
     if not clusters:
         return pd.DataFrame(columns=columns)
     targets = finding_targets(kbase)
-    if targets.empty:
-        return pd.DataFrame(columns=columns)
     member_rows = [{"cluster": c["cluster"], "label": lab} for c in clusters for lab in c["_members"]]
-    hit = targets.merge(pd.DataFrame(member_rows), on="label")[["cluster", "finding"]].drop_duplicates()
+    parts = []
+    if member_rows and not targets.empty:
+        parts.append(targets.merge(pd.DataFrame(member_rows), on="label")[["cluster", "finding"]])
+    by_text = {k: c["cluster"] for c in clusters if not c["_members"] for k in c["incidents"]}
+    if by_text:
+        # A cluster found in text has no theme for a finding to address: its incidents' own findings.
+        produced = kbase.query("loop_findings")
+        if not produced.empty:
+            own = [
+                (c["cluster"], f)
+                for c in clusters
+                if not c["_members"]
+                for f, i in zip(produced["finding"], produced["incident"], strict=True)
+                if i in set(c["incidents"])
+            ]
+            parts.append(pd.DataFrame(own, columns=["cluster", "finding"]))
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    hit = pd.concat(parts, ignore_index=True).drop_duplicates()
+    if hit.empty:
+        return pd.DataFrame(columns=columns)
     info = kbase.query("patterns_findings", keys=sorted(set(hit["finding"])))
     if info.empty:
         return pd.DataFrame(columns=columns)

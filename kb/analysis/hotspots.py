@@ -1,6 +1,6 @@
-"""Hotspots: which services, themes and failed barriers keep showing up, lately and in the bad ones.
+"""Hotspots: which services, components, themes and failed barriers keep showing up, lately and in the bad ones.
 
-Per subject (a service, theme or failed barrier), over every incident:
+Per subject (a service, component, theme or failed barrier), over every incident:
 - counts in the last `window_days` (recent) and the window before it (previous);
 - counts by severity (sev1..sev5);
 - "3 of the last 5 major incidents": how many of the last `last_major` incidents with
@@ -8,6 +8,12 @@ Per subject (a service, theme or failed barrier), over every incident:
 - alignment with tagged events: for each tag (e.g. "campaign"), how many of its
   incidents carry the tag and the lift over the tag's base rate.
 `hotspot_series` gives the per-period counts with a rolling sum, for charts.
+
+Each (incident, subject) counts as sure as it is (kb.analysis.similarity.evidence_weights): stated
+or confirmed 1.0, a service or component found only in the text ENTITY_WEIGHT, a theme an importer
+guessed by keyword in an unreviewed packet nothing. `evidence` is that weighted count and `basis`
+says what it rests on (stated, text, guessed or mixed); the ranking uses the weighted counts, so a
+guessed theme is listed (it is a lead) but never ranks like a confirmed one.
 """
 
 from __future__ import annotations
@@ -19,16 +25,48 @@ import numpy as np
 import pandas as pd
 
 from kb.analysis.incident_features import Queryable, load_features
+from kb.analysis.similarity import ENTITY_WEIGHT, evidence_weights
 
-SUBJECT_KINDS: tuple[str, ...] = ("service", "theme", "barrier")
+SUBJECT_KINDS: tuple[str, ...] = ("service", "component", "theme", "barrier")
 SEVERITIES = (1, 2, 3, 4, 5)
+BASIS_NOTE = {
+    "text": "found in the text, not stated",
+    "guessed": "a keyword guess nobody confirmed",
+    "mixed": "partly found in text or guessed",
+}
 
 
 def _joined(kbase: Queryable, kinds: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The incidents, and one row per (incident, subject) with its severity, start, tags and certainty."""
     f = load_features(kbase, with_text=False)
-    items = f.items[f.items["kind"].isin(list(kinds))]
+    weights = evidence_weights(kbase)
+    items = f.items[f.items["kind"].isin(list(kinds))][["incident", "kind", "item"]]
+    mentions = kbase.query("patterns_incident_mentions")
+    if not mentions.empty:
+        found = pd.DataFrame({"incident": mentions["incident"], "kind": mentions["kind"], "item": mentions["name"]})
+        found = found[found["kind"].isin(list(kinds))]
+        items = pd.concat([items, found], ignore_index=True).drop_duplicates(["incident", "kind", "item"])
+    stated = set(zip(f.items["incident"], f.items["kind"], f.items["item"], strict=True))
+    items = items.assign(
+        certainty=[
+            # Stated services and barriers count fully; a theme as sure as its links; a mention its weight.
+            (weights.get((str(i), f"theme:{x}"), 1.0) if k == "theme" else 1.0)
+            if (i, k, x) in stated
+            else weights.get((str(i), f"{k}:{x}"), ENTITY_WEIGHT)
+            for i, k, x in zip(items["incident"], items["kind"], items["item"], strict=True)
+        ]
+    )
     joined = items.merge(f.incidents[["incident", "severity", "started_at", "tags"]], on="incident")
     return f.incidents, joined
+
+
+def subject_incidents(kbase: Queryable, kinds: Sequence[str] = SUBJECT_KINDS) -> dict[tuple[str, str], list[str]]:
+    """(kind, subject) -> the incidents it involves (sorted), for drilling into a hotspot."""
+    _, joined = _joined(kbase, kinds)
+    out: dict[tuple[str, str], list[str]] = {}
+    for (kind, item), keys in joined.groupby(["kind", "item"])["incident"]:
+        out[(str(kind), str(item))] = sorted({str(k) for k in keys})
+    return out
 
 
 def hotspots(
@@ -51,6 +89,8 @@ def hotspots(
         "kind",
         "subject",
         "incidents",
+        "evidence",
+        "basis",
         "recent",
         "previous",
         "change",
@@ -78,6 +118,9 @@ def hotspots(
     base_rate = {t: float(np.mean([t in tg for tg in incidents["tags"]])) if len(incidents) else 0.0 for t in tags}
 
     j = joined.assign(
+        recent_w=((joined["started_at"] > ref - window) & (joined["started_at"] <= ref)) * joined["certainty"],
+        sure=joined["certainty"] >= 1.0,
+        unsure=(joined["certainty"] > 0) & (joined["certainty"] < 1.0),
         recent=(joined["started_at"] > ref - window) & (joined["started_at"] <= ref),
         previous=(joined["started_at"] > ref - 2 * window) & (joined["started_at"] <= ref - window),
         major=joined["incident"].isin(major_keys),
@@ -89,6 +132,10 @@ def hotspots(
         j[f"_tag_{t}"] = [t in tg for tg in j["tags"]]
     agg = {
         "incidents": ("incident", "nunique"),
+        "evidence": ("certainty", "sum"),
+        "_recent_w": ("recent_w", "sum"),
+        "_sure": ("sure", "sum"),
+        "_unsure": ("unsure", "sum"),
         "recent": ("recent", "sum"),
         "previous": ("previous", "sum"),
         "last_major": ("major", "sum"),
@@ -102,6 +149,10 @@ def hotspots(
     for c in ["recent", "previous", "last_major", "sev_unknown", *sev_cols, *tags]:
         out[c] = out[c].astype(int)
     out["change"] = out["recent"] - out["previous"]
+    out["evidence"] = out["evidence"].round(2)
+    out["basis"] = [
+        _basis(int(a), int(b), int(n)) for a, b, n in zip(out["_sure"], out["_unsure"], out["incidents"], strict=True)
+    ]
     out["of_last_major"] = n_major
     for t in tags:
         share = out[t] / out["incidents"]
@@ -117,15 +168,28 @@ def hotspots(
             window_days,
             int(r.sev_unknown),
             int(r.incidents),
+            str(r.basis),
         )
         for r in out.itertuples(index=False)
     ]
     out = out.sort_values(
-        ["last_major", "recent", "incidents", "kind", "subject"],
-        ascending=[False, False, False, True, True],
+        ["last_major", "_recent_w", "evidence", "incidents", "kind", "subject"],
+        ascending=[False, False, False, False, True, True],
         kind="stable",
     ).reset_index(drop=True)
     return out[columns]
+
+
+def _basis(sure: int, unsure: int, incidents: int) -> str:
+    """stated: every incident states it; text: found in text (or accepted at a confidence); guessed:
+    only keyword guesses (weight 0); mixed otherwise."""
+    if sure == incidents:
+        return "stated"
+    if unsure == incidents:
+        return "text"
+    if sure == 0 and unsure == 0:
+        return "guessed"
+    return "mixed"
 
 
 def _headline(
@@ -138,6 +202,7 @@ def _headline(
     window_days: int,
     unknown: int = 0,
     incidents: int = 0,
+    basis: str = "stated",
 ) -> str:
     sev = "SEV1" if major_severity == 1 else f"SEV1-{major_severity}"
     parts = []
@@ -147,6 +212,8 @@ def _headline(
         parts.append(f"{recent} in the last {window_days} days")
     if unknown:
         parts.append(f"{incidents} incidents, severity known for {incidents - unknown}")
+    if basis in BASIS_NOTE:
+        parts.append(BASIS_NOTE[basis])
     return "; ".join(parts)
 
 

@@ -48,7 +48,8 @@ def clusters(
         typer.Option(
             "--min-support",
             min=1,
-            help="Incidents a pair of items must share to count (default: 3 or 0.5% of incidents).",
+            help="Incidents a pair of items must share to count (default: 3 or 0.5% of incidents), and "
+            "incidents a cluster found in text needs (default: 2 under 100 incidents, else the same).",
         ),
     ] = None,
     resolution: Annotated[
@@ -75,7 +76,8 @@ def clusters(
 ) -> None:
     """Recurring factor clusters: themes, failed barriers and services that occur together across
     incidents more often than chance, ranked by support, lift, spread, recency and trend, with the
-    findings that address each and whether their work is done."""
+    findings that address each and whether their work is done. Incidents nobody reviewed (imported
+    post-mortems) are also clustered from their text, with a basis and a confidence."""
     import pandas as pd
 
     from kb.analysis.clusters import find_clusters, score_clusters
@@ -122,7 +124,10 @@ def clusters(
         {
             "#": table["cluster"],
             "themes and failed barriers": [
-                _short_list([*t, *b], 6) for t, b in zip(table["themes"], table["barriers"], strict=True)
+                _short_list([*t, *b], 6) if basis == "stated" else f"{name} ({basis}, confidence {conf:.2f})"
+                for t, b, basis, name, conf in zip(
+                    table["themes"], table["barriers"], table["basis"], table["name"], table["confidence"], strict=True
+                )
             ],
             "incidents": table["support"],
             "lift": table["lift"].round(1),
@@ -152,7 +157,8 @@ def clusters(
 @app.command()
 def hotspots(
     by: Annotated[
-        list[str] | None, typer.Option("--by", help="service, theme or barrier (repeatable; default: all three).")
+        list[str] | None,
+        typer.Option("--by", help="service, component, theme or barrier (repeatable; default: all four)."),
     ] = None,
     window_days: Annotated[int, typer.Option("--window-days", min=1, help="Rolling window for recent counts.")] = 90,
     major_severity: Annotated[
@@ -179,8 +185,9 @@ def hotspots(
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
 ) -> None:
-    """Hotspots per service, theme and failed barrier: counts over rolling windows and by severity,
-    "N of the last M major incidents", and alignment with tagged events such as campaigns."""
+    """Hotspots per service, component, theme and failed barrier: counts over rolling windows and by
+    severity, "N of the last M major incidents", and alignment with tagged events such as campaigns.
+    Services and components found in the text and keyword-guessed themes count at their certainty."""
     import pandas as pd
 
     from kb.analysis.hotspots import SUBJECT_KINDS
@@ -203,8 +210,12 @@ def hotspots(
             raise fail(f"--weight {weight!r}: expected count or cost")
         if weight == "cost":
             from kb.analysis.cost import with_cost
+            from kb.analysis.hotspots import subject_incidents
 
-            df = with_cost(df, kbase)
+            # Summed over each subject's incidents, so subjects found in the text are costed too.
+            involved = subject_incidents(kbase, kinds)
+            df["_incidents"] = [involved.get((k, s), []) for k, s in zip(df["kind"], df["subject"], strict=True)]
+            df = with_cost(df, kbase, incidents_column="_incidents").drop(columns="_incidents")
     df = df.head(limit)
     costed = df
     if fmt is Format.TABLE and not df.empty:
@@ -214,6 +225,7 @@ def hotspots(
                 "kind": df["kind"],
                 "subject": df["subject"],
                 "incidents": df["incidents"],
+                "basis": df["basis"],
                 f"last {window_days}d (before)": [
                     f"{r} ({p})" for r, p in zip(df["recent"], df["previous"], strict=True)
                 ],
