@@ -41,6 +41,7 @@ from ingest.markdown.classify import (
     reads_as_acknowledgement,
     reads_as_detection,
     reads_as_mitigation,
+    reads_as_outage_start,
     reads_as_resolution,
     suggest_themes,
 )
@@ -235,7 +236,7 @@ def _build(text: str, file: Path, report: FileReport) -> EventPacket | None:
 def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> EventPacket | None:
     if not text.strip():
         raise ImportFailed("empty document")
-    report.title = doc.title
+    report.title = doc.title or _title_from_file(file)
     why_template = looks_like_template(doc, file, text)
     if why_template:
         report.status, report.reason = "template", f"a template, not an incident: {why_template}"
@@ -330,7 +331,7 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
         {
             "incident": {
                 "id": ident,
-                "title": (doc.title or file.stem)[:300],
+                "title": (doc.title or _title_from_file(file))[:300],
                 "severity": severity,
                 "services": _list(
                     doc.meta.get("services") or doc.meta.get("service") or doc.meta.get("affected services")
@@ -388,8 +389,11 @@ def _anchors(
     }
     labelled = _labelled_instants({**stats.raw, **doc.meta}, zone, day, year)
     ordered = sorted(entries, key=lambda e: e.at)
+    marked = next((e.at for e in ordered if reads_as_outage_start(e.text)), None)
     if labelled.get("started_at"):
         out["started_at"] = labelled["started_at"]
+    elif marked is not None:
+        out["started_at"] = marked  # "<START OF OUTAGE>": the document marks the row
     elif stats.time_to_detection is not None or stats.time_to_recovery is not None:
         out["started_at"] = _impact_row(entries, stats)
         if out["started_at"] is not None:
@@ -636,6 +640,11 @@ def _severity(doc: Document, text: str) -> tuple[int | None, str | None]:
 _ID_IN_NAME = re.compile(r"([A-Za-z]{1,10}[-_]?\d{2,4}(?:[-_]\d{1,6})?)\b")
 _NUMBER_IN_TITLE = re.compile(r"(?:incident|inc) ?#? ?(\d{1,9})", re.IGNORECASE)
 _DATED_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _title_from_file(file: Path) -> str:
+    """A document with no title line is named after its file: "Postmortem-dns-outage" -> "Postmortem dns outage"."""
+    return " ".join(file.stem.replace("_", " ").replace("-", " ").split()) or file.stem
 
 
 def _incident_id(doc: Document, file: Path) -> str:
