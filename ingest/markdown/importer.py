@@ -721,6 +721,9 @@ def _factors(doc: Document, report: FileReport) -> tuple[list[dict[str, Any]], l
     if not doc.by_role("factors"):
         for s in doc.by_role("summary"):
             read += [(st, DocumentPart.SUMMARY) for st in _summary_causes(s)]
+        for s in doc.sections:
+            if s.role is None:  # "## Conclusion: This was caused by two factors: 1. ... 2. ..."
+                read += [(st, DocumentPart.FACTORS) for _, items in _cause_lists(s) for st in items]
     for s in doc.by_role("trigger"):
         read += [(f"Trigger: {p}", DocumentPart.TRIGGER) for p in paragraphs(s.blocks)]
     statements: dict[str, DocumentPart] = {}
@@ -753,23 +756,33 @@ def _factors(doc: Document, report: FileReport) -> tuple[list[dict[str, Any]], l
 def _summary_causes(s: Section) -> list[str]:
     """Paragraphs of a summary that name a cause, and a list introduced as "two factors:"."""
     out: list[str] = []
-    blocks = s.blocks
-    for i, b in enumerate(blocks):
+    lists = dict(_cause_lists(s))
+    for i, b in enumerate(s.blocks):
         if b.kind != "paragraph":
             continue
+        if i in lists:
+            out += lists[i]
+            continue
         text = " ".join(b.text.split())
-        if _CAUSE_LIST.search(text[-40:]):
-            items = []
-            for nxt in blocks[i + 1 :]:
-                if nxt.kind != "item":
-                    break
-                if nxt.level == 0:
-                    items.append(" ".join(nxt.text.split()))
-            if items:
-                out += items
-                continue
         if _ROOT_CAUSE.search(text):
             out.append(text)
+    return out
+
+
+def _cause_lists(s: Section) -> list[tuple[int, list[str]]]:
+    """Lists a paragraph introduces as causes ("This was caused by two factors:"): (its index, items)."""
+    out: list[tuple[int, list[str]]] = []
+    for i, b in enumerate(s.blocks):
+        if b.kind != "paragraph" or not _CAUSE_LIST.search(" ".join(b.text.split())[-40:]):
+            continue
+        items = []
+        for nxt in s.blocks[i + 1 :]:
+            if nxt.kind != "item":
+                break
+            if nxt.level == 0:
+                items.append(" ".join(nxt.text.split()))
+        if items:
+            out.append((i, items))
     return out
 
 
