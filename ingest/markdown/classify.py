@@ -34,6 +34,7 @@ _EVENT_WORDS: tuple[tuple[EventKind, tuple[str, ...]], ...] = (
             "detected",
             "detects",
             "noticed",
+            " notice ",
             "warning",
             "identified",
             "reported",
@@ -160,7 +161,7 @@ _MITIGATED = re.compile(
 )
 _DETECTED = re.compile(
     r"\b(alerts?|alerted|paged|pager|incoming reports?|a report|reports? from|reported|"
-    r"reporting|triggered|ticket|declared|declares|noticed|notices|detected|detects|warning|"
+    r"reporting|triggered|ticket|declared|declares|notice|noticed|notices|detected|detects|warning|"
     r"fires|fired|observed|acknowledged|received|comes in)\b",
     re.IGNORECASE,
 )

@@ -53,7 +53,8 @@ from ingest.markdown.timeline import Entry, TimelineResult, parse_timeline
 from kb.model import DocumentPart, EventKind, EventPacket, FindingStatus, Method, Role, slugify
 
 SOURCE = "markdown"
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
+# Quarto (.qmd) and R Markdown (.rmd) documents are markdown with YAML front matter
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt", ".qmd", ".rmd")
 PDF_SUFFIXES = (".pdf",)
 MAX_BYTES = 8 * 1024 * 1024
 """A post-mortem is rarely past 1 MB; a bigger file is refused before it is read."""
