@@ -44,6 +44,8 @@ ROLES: dict[str, tuple[str, ...]] = {
         "what didn t go well",
         "what did not go well",
         "what went badly",
+        "what didn t work",
+        "what did not work",
         "where we got unlucky",
         "what could have gone better",
     ),
@@ -260,6 +262,10 @@ def assemble(blocks: list[Block], meta: dict[str, str] | None = None) -> Documen
                 open_headings.pop()
             if role is None and any(s.role for s in open_headings) and not container.inline:
                 container.blocks.append(b)  # a sub-heading inside a role section
+                continue
+            if role != "action_items" and any(s.role == "action_items" for s in open_headings) and not container.inline:
+                # "## Action items" / "### Prevention", "### Detection", "### Fixes": groups of actions
+                container.blocks.append(b)
                 continue
             container = Section(text, b.level, b.line, role)
             open_headings.append(container)
