@@ -156,11 +156,11 @@ _MITIGATED = re.compile(
     r"\b(mitigated|mitigation (complete|done)|service restored|traffic restored|restored|"
     r"restoring service|back to normal|returns? to normal|returned to normal|recovered|back online|"
     r"(?:all )?systems? (?:verified )?operational|verified operational|all healthy|"
-    r"working again|solved the issue|fixes the issue|hub online)\b",
+    r"working again|all good|solved the issue|fixes the issue|hub online)\b",
     re.IGNORECASE,
 )
 _DETECTED = re.compile(
-    r"\b(alerts?|alerted|paged|pager|incoming reports?|a report|reports? from|reported|"
+    r"\b(alerts?|alerted|alarms?|paged|pager|incoming reports?|a report|reports? from|reported|"
     r"reporting|triggered|ticket|declared|declares|notice|noticed|notices|detected|detects|warning|"
     r"fires|fired|observed|acknowledged|received|comes in)\b",
     re.IGNORECASE,
