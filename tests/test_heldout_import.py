@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 import kb
 from ingest.markdown import import_file, import_paths, import_text
+from ingest.markdown.dates import combine, stated_zone
 from kb.cli import app
 from kb.graph.reader import read_packets
 from kb.knowledge_base import KnowledgeBase
@@ -219,3 +220,19 @@ def test_a_heldout_document_without_any_date_is_rejected_naming_file_and_field(t
     assert "Traceback" not in out.output
     line = next(x for x in out.output.splitlines() if "undated.qmd" in x and "start time" in x)
     assert "no date anywhere in the document" in line
+
+
+@pytest.mark.parametrize(
+    ("statement", "local", "utc"),
+    [
+        ("All times in CET/CEST", "2024-01-15 10:00", "2024-01-15 09:00"),
+        ("All times in CET/CEST", "2024-07-15 10:00", "2024-07-15 08:00"),
+        ("times in EST/EDT", "2024-07-15 10:00", "2024-07-15 14:00"),
+        ("All times in CET", "2024-07-15 10:00", "2024-07-15 09:00"),  # one abbreviation: taken at its word
+    ],
+)
+def test_a_standard_and_summer_pair_names_the_region(statement: str, local: str, utc: str) -> None:
+    zone = stated_zone(statement)
+    assert zone is not None and zone.stated
+    day, at = datetime.fromisoformat(local).date(), datetime.fromisoformat(local).time()
+    assert combine(day, at, zone) == _utc(utc)
