@@ -34,6 +34,7 @@ _EVENT_WORDS: tuple[tuple[EventKind, tuple[str, ...]], ...] = (
             "detected",
             "detects",
             "noticed",
+            " notice ",
             "warning",
             "identified",
             "reported",
@@ -107,7 +108,9 @@ _EVENT_WORDS: tuple[tuple[EventKind, tuple[str, ...]], ...] = (
 
 _NEGATED = re.compile(
     r"\b(not|un|never|no longer)\s*-?\s*(operational|healthy|scheduled|fixed|resolved)\b|"
-    r"\bunhealthy\b",
+    r"\bunhealthy\b|"
+    # hedged: "despite the fact that it appears to have recovered" is no recovery
+    r"\b(?:appears?|appeared|seems?|seemed) to (?:have )?(?:been )?(?:recovered|resolved|fixed)\b",
     re.IGNORECASE,
 )
 
@@ -116,7 +119,7 @@ def event_kind(text: str, first: bool) -> EventKind:
     """The first entry is the trigger (what set things off); the rest by keyword."""
     if first:
         return EventKind.TRIGGER
-    low = _NEGATED.sub(" ", text.lower())
+    low = _NOT_DETECTED.sub(" ", _NEGATED.sub(" ", text.lower()))  # "not detected by CI" detects nothing
     for kind, words in _EVENT_WORDS:
         if any(w in low for w in words):
             return kind
@@ -126,9 +129,23 @@ def event_kind(text: str, first: bool) -> EventKind:
 _RESOLVED = re.compile(
     r"\b(resolved|restored|all (systems )?(verified )?(operational|healthy)|"
     r"verified (all systems )?operational|permanently fixed|issue (was )?fixed|recovered|"
-    r"service restored|all healthy|incident (ends|ended|closed|resolved))\b",
+    r"service restored|all healthy|incident (ends|ended|closed|resolved)|"
+    r"end of (?:the )?(?:outage|impact|incident)|(?:outage|impact) (?:ends|ended|is over|was over)|"
+    r"(?:outage|incident) to an end)\b",
     re.IGNORECASE,
 )
+
+
+# Templates that mark the outage's bounds on timeline rows ("**<START OF OUTAGE>**", Flutter's).
+_OUTAGE_START = re.compile(
+    r"\b(?:start|beginning) of (?:the )?(?:outage|impact)\b|\b(?:outage|impact) (?:starts|started|begins|began)\b",
+    re.IGNORECASE,
+)
+
+
+def reads_as_outage_start(text: str) -> bool:
+    """The row says the outage (or the impact) begins here."""
+    return bool(_OUTAGE_START.search(text))
 
 
 def reads_as_resolution(text: str) -> bool:
@@ -137,14 +154,14 @@ def reads_as_resolution(text: str) -> bool:
 
 _MITIGATED = re.compile(
     r"\b(mitigated|mitigation (complete|done)|service restored|traffic restored|restored|"
-    r"restoring service|back to normal|return to normal|recovered|back online|"
+    r"restoring service|back to normal|returns? to normal|returned to normal|recovered|back online|"
     r"(?:all )?systems? (?:verified )?operational|verified operational|all healthy|"
-    r"working again|solved the issue|fixes the issue|hub online)\b",
+    r"working again|all good|solved the issue|fixes the issue|hub online)\b",
     re.IGNORECASE,
 )
 _DETECTED = re.compile(
-    r"\b(alerts?|alerted|paged|pager|incoming reports?|a report|reports? from|reported|"
-    r"reporting|triggered|ticket|declared|declares|noticed|notices|detected|detects|warning|"
+    r"\b(alerts?|alerted|alarms?|paged|pager|incoming reports?|a report|reports? from|reported|"
+    r"reporting|triggered|ticket|declared|declares|notice|noticed|notices|detected|detects|warning|"
     r"fires|fired|observed|acknowledged|received|comes in)\b",
     re.IGNORECASE,
 )

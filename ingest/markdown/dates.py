@@ -149,9 +149,34 @@ class Zone:
 UTC_ASSUMED = Zone(UTC, "UTC", stated=False)
 
 
+# "PST/PDT", "CET/CEST": a standard/summer pair names the region, whose own rules pick the offset
+# (an August time in "PST/PDT" is PDT), unlike one abbreviation, which is taken at its word.
+ZONE_PAIRS: dict[tuple[str, str], str] = {
+    ("PST", "PDT"): "America/Los_Angeles",
+    ("MST", "MDT"): "America/Denver",
+    ("CST", "CDT"): "America/Chicago",
+    ("EST", "EDT"): "America/New_York",
+    ("AKST", "AKDT"): "America/Anchorage",
+    ("GMT", "BST"): "Europe/London",
+    ("WET", "WEST"): "Europe/Lisbon",
+    ("CET", "CEST"): "Europe/Berlin",
+    ("EET", "EEST"): "Europe/Helsinki",
+    ("AEST", "AEDT"): "Australia/Sydney",
+    ("ACST", "ACDT"): "Australia/Adelaide",
+    ("NZST", "NZDT"): "Pacific/Auckland",
+}
+_PAIR_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{3,4})\s?(?:/|or|and)\s?([A-Z]{3,4})(?![A-Za-z0-9])")
+
+
 def zone_from_text(text: str) -> Zone | None:
-    """A zone named in `text` ("CET", "UTC+2", "Europe/Copenhagen", "Pacific Time"), if any."""
+    """A zone named in `text` ("CET", "UTC+2", "Europe/Copenhagen", "Pacific Time", "PST/PDT"), if any."""
     text = text[:400]
+    pair = _PAIR_RE.search(text)
+    if pair:
+        a, b = pair.group(1), pair.group(2)
+        region = ZONE_PAIRS.get((a, b)) or ZONE_PAIRS.get((b, a))
+        if region:
+            return Zone(ZoneInfo(region), f"{a}/{b} ({region})", stated=True)
     m = ZONE_RE.search(text)
     r = _REGION_RE.search(text)
     if r and (m is None or r.start() < m.start()):

@@ -41,6 +41,7 @@ from ingest.markdown.classify import (
     reads_as_acknowledgement,
     reads_as_detection,
     reads_as_mitigation,
+    reads_as_outage_start,
     reads_as_resolution,
     suggest_themes,
 )
@@ -52,7 +53,8 @@ from ingest.markdown.timeline import Entry, TimelineResult, parse_timeline
 from kb.model import DocumentPart, EventKind, EventPacket, FindingStatus, Method, Role, slugify
 
 SOURCE = "markdown"
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
+# Quarto (.qmd) and R Markdown (.rmd) documents are markdown with YAML front matter
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt", ".qmd", ".rmd")
 PDF_SUFFIXES = (".pdf",)
 MAX_BYTES = 8 * 1024 * 1024
 """A post-mortem is rarely past 1 MB; a bigger file is refused before it is read."""
@@ -235,7 +237,7 @@ def _build(text: str, file: Path, report: FileReport) -> EventPacket | None:
 def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> EventPacket | None:
     if not text.strip():
         raise ImportFailed("empty document")
-    report.title = doc.title
+    report.title = doc.title or _title_from_file(file)
     why_template = looks_like_template(doc, file, text)
     if why_template:
         report.status, report.reason = "template", f"a template, not an incident: {why_template}"
@@ -330,7 +332,7 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
         {
             "incident": {
                 "id": ident,
-                "title": (doc.title or file.stem)[:300],
+                "title": (doc.title or _title_from_file(file))[:300],
                 "severity": severity,
                 "services": _list(
                     doc.meta.get("services") or doc.meta.get("service") or doc.meta.get("affected services")
@@ -388,8 +390,11 @@ def _anchors(
     }
     labelled = _labelled_instants({**stats.raw, **doc.meta}, zone, day, year)
     ordered = sorted(entries, key=lambda e: e.at)
+    marked = next((e.at for e in ordered if reads_as_outage_start(e.text)), None)
     if labelled.get("started_at"):
         out["started_at"] = labelled["started_at"]
+    elif marked is not None:
+        out["started_at"] = marked  # "<START OF OUTAGE>": the document marks the row
     elif stats.time_to_detection is not None or stats.time_to_recovery is not None:
         out["started_at"] = _impact_row(entries, stats)
         if out["started_at"] is not None:
@@ -644,6 +649,11 @@ _NUMBER_IN_TITLE = re.compile(r"(?:incident|inc) ?#? ?(\d{1,9})", re.IGNORECASE)
 _DATED_NAME = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def _title_from_file(file: Path) -> str:
+    """A document with no title line is named after its file: "Postmortem-dns-outage" -> "Postmortem dns outage"."""
+    return " ".join(file.stem.replace("_", " ").replace("-", " ").split()) or file.stem
+
+
 def _incident_id(doc: Document, file: Path) -> str:
     given = (doc.meta.get("incident id") or doc.meta.get("incident") or "")[:80]
     if given and re.fullmatch(r"[A-Za-z0-9_.\-#]+", given.strip()):
@@ -718,6 +728,9 @@ def _factors(doc: Document, report: FileReport) -> tuple[list[dict[str, Any]], l
     if not doc.by_role("factors"):
         for s in doc.by_role("summary"):
             read += [(st, DocumentPart.SUMMARY) for st in _summary_causes(s)]
+        for s in doc.sections:
+            if s.role is None:  # "## Conclusion: This was caused by two factors: 1. ... 2. ..."
+                read += [(st, DocumentPart.FACTORS) for _, items in _cause_lists(s) for st in items]
     for s in doc.by_role("trigger"):
         read += [(f"Trigger: {p}", DocumentPart.TRIGGER) for p in paragraphs(s.blocks)]
     statements: dict[str, DocumentPart] = {}
@@ -750,23 +763,33 @@ def _factors(doc: Document, report: FileReport) -> tuple[list[dict[str, Any]], l
 def _summary_causes(s: Section) -> list[str]:
     """Paragraphs of a summary that name a cause, and a list introduced as "two factors:"."""
     out: list[str] = []
-    blocks = s.blocks
-    for i, b in enumerate(blocks):
+    lists = dict(_cause_lists(s))
+    for i, b in enumerate(s.blocks):
         if b.kind != "paragraph":
             continue
+        if i in lists:
+            out += lists[i]
+            continue
         text = " ".join(b.text.split())
-        if _CAUSE_LIST.search(text[-40:]):
-            items = []
-            for nxt in blocks[i + 1 :]:
-                if nxt.kind != "item":
-                    break
-                if nxt.level == 0:
-                    items.append(" ".join(nxt.text.split()))
-            if items:
-                out += items
-                continue
         if _ROOT_CAUSE.search(text):
             out.append(text)
+    return out
+
+
+def _cause_lists(s: Section) -> list[tuple[int, list[str]]]:
+    """Lists a paragraph introduces as causes ("This was caused by two factors:"): (its index, items)."""
+    out: list[tuple[int, list[str]]] = []
+    for i, b in enumerate(s.blocks):
+        if b.kind != "paragraph" or not _CAUSE_LIST.search(" ".join(b.text.split())[-40:]):
+            continue
+        items = []
+        for nxt in s.blocks[i + 1 :]:
+            if nxt.kind != "item":
+                break
+            if nxt.level == 0:
+                items.append(" ".join(nxt.text.split()))
+        if items:
+            out.append((i, items))
     return out
 
 

@@ -44,6 +44,8 @@ ROLES: dict[str, tuple[str, ...]] = {
         "what didn t go well",
         "what did not go well",
         "what went badly",
+        "what didn t work",
+        "what did not work",
         "where we got unlucky",
         "what could have gone better",
     ),
@@ -261,6 +263,10 @@ def assemble(blocks: list[Block], meta: dict[str, str] | None = None) -> Documen
             if role is None and any(s.role for s in open_headings) and not container.inline:
                 container.blocks.append(b)  # a sub-heading inside a role section
                 continue
+            if role != "action_items" and any(s.role == "action_items" for s in open_headings) and not container.inline:
+                # "## Action items" / "### Prevention", "### Detection", "### Fixes": groups of actions
+                container.blocks.append(b)
+                continue
             container = Section(text, b.level, b.line, role)
             open_headings.append(container)
             sections.append(container)
@@ -275,9 +281,29 @@ def assemble(blocks: list[Block], meta: dict[str, str] | None = None) -> Documen
             continue
         container.blocks.append(b)
     if title is None:
-        title = next((b.text.split("\n", 1)[0][:200] for b in blocks if b.text.strip()), None)
+        title = _untitled(blocks)
     preamble = "\n".join(s.text for s in sections if s.role is None)
     return Document(title, [s for s in sections if s is not top or s.blocks], meta, preamble=preamble)
+
+
+def _untitled(blocks: list[Block]) -> str | None:
+    """A document without a level-1 heading: its first line that is neither a field ("Status:
+    final", "Owners: ...") nor a section heading ("## Summary"); None (the caller names it after
+    the file) when the document opens with fields and then a section."""
+    for b in blocks:
+        if b.kind == "heading":
+            if role_of(b.text) is None and b.text.strip():
+                return b.text[:200]
+            return None
+        lines = [line.strip() for line in b.text.split("\n") if line.strip()]
+        if all(_FIELD.match(line[:60]) for line in lines):
+            continue  # a block of fields ("Status: final / Owners: @x") is metadata, not a title
+        for line in lines:
+            f = _FIELD.match(line[:60])
+            if f and (meta_name(f.group("name").strip()) or role_of(f.group("name").strip())):
+                continue
+            return line[:200]
+    return None
 
 
 def _fields(b: Block, container: Section, sections: list[Section], meta: dict[str, str]) -> Section:

@@ -184,6 +184,7 @@ def parse_timeline(
         result.shape = "table"
         _from_table(table, clock, default_year, result)
     current: Entry | None = None
+    dated: tuple[date, str] | None = None  # a date heading whose text has no time yet
     for b in blocks:
         if b.kind in ("table", "code"):
             continue
@@ -197,6 +198,7 @@ def parse_timeline(
                 clock.day = st.day  # a date heading or date line ("## May 12", "2015-10-21 (all times UTC)")
                 clock.last = None
                 current = None
+                dated = (st.day, st.written)
                 continue
             if st is not None and st.at is None and st.day and _TIMES_NOTE.fullmatch(st.rest):
                 clock.day = st.day
@@ -205,6 +207,11 @@ def parse_timeline(
                     clock.zone = z
                 current = None
                 continue
+            if st is None and current is None and dated is not None:
+                # "### 2019-09-18" then prose, no time: an event of that day, not background
+                st = _Stamp(dated[0], None, "day", None, None, text, [], dated[1])
+            if st is not None:
+                dated = None
             if st is None:
                 if current is not None:
                     current.text = f"{current.text} {text}".strip() if b.kind != "heading" else current.text
