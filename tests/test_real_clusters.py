@@ -92,6 +92,20 @@ def test_hotspots_count_what_is_known(real_kb: KnowledgeBase) -> None:
     assert set(subject_incidents(real_kb)[("component", "xfs-quota")]) == _keys(real_kb, QUOTA)
 
 
+def test_hotspots_prefer_concentrated_subjects(real_kb: KnowledgeBase) -> None:
+    # Found in the text only, a subject named in many reports is in the majors and the recent ones by
+    # chance: the one SEV1 (dubois) names kubernetes (7 of 29 reports) and database (3), so database
+    # leads; jupyterhub (12 of 29, 2 recent) ranks below helm (3 of 29, 2 recent).
+    df = hotspots(real_kb)
+    at = {(k, s): i for i, (k, s) in enumerate(zip(df["kind"], df["subject"], strict=True))}
+    assert df["last_major"][at[("component", "kubernetes")]] == df["last_major"][at[("component", "database")]] == 1
+    assert at[("component", "database")] < at[("component", "kubernetes")]
+    assert at[("component", "helm")] < at[("service", "jupyterhub")]
+    assert df.iloc[0]["subject"] == "database" and df.iloc[0]["last_major"] == 1
+    # A keyword guess gets no credit for majors or recency: below every subject with evidence.
+    assert df.index[df["basis"] == "guessed"].min() > df.index[df["evidence"] > 0].max()
+
+
 def test_accepting_a_learned_theme_keeps_the_text_clusters(any_kb: KnowledgeBase) -> None:
     any_kb.ingest_packets(unique_packets(import_paths([TWO_I2C / f for f in QUOTA + PYTHIA])))
     before = find_clusters(any_kb).clusters
