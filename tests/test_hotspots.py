@@ -46,6 +46,14 @@ def test_hotspot_counts(pattern_kb: KnowledgeBase) -> None:
     assert df.iloc[0]["last_major"] == 2
 
 
+def test_stated_subjects_rank_by_their_counts(pattern_kb: KnowledgeBase) -> None:
+    # Stated structure is ranked by its plain counts, however broad a subject is: majors, recent, evidence.
+    df = hotspots(pattern_kb, ["service", "theme", "barrier"])
+    assert not df.empty and set(df["basis"]) == {"stated"}
+    keys = list(zip(-df["last_major"], -df["recent"], -df["evidence"], -df["incidents"], strict=True))
+    assert keys == sorted(keys)
+
+
 def test_filters_and_windows(pattern_kb: KnowledgeBase) -> None:
     df = hotspots(pattern_kb, ["theme"], window_days=30, major_severity=1, last_major=3, tags=[])
     assert set(df["kind"]) == {"theme"}

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from ingest.markdown import import_paths
 from ingest.markdown.batch import unique_packets
 from kb.analysis.clusters import find_clusters
+from kb.analysis.entities import find_mentions
 from kb.analysis.hotspots import hotspots, subject_incidents
 from kb.analysis.learned_themes import apply_decisions, learn_themes, proposals_yaml
 from kb.cli import app
@@ -90,6 +91,43 @@ def test_hotspots_count_what_is_known(real_kb: KnowledgeBase) -> None:
     calm = df[df["last_major"] == 0]
     assert calm.index[calm["basis"] == "guessed"].min() > calm.index[calm["evidence"] > 0].max()
     assert set(subject_incidents(real_kb)[("component", "xfs-quota")]) == _keys(real_kb, QUOTA)
+
+
+def test_hotspots_prefer_concentrated_subjects(real_kb: KnowledgeBase) -> None:
+    # Found in the text only, a subject named in many reports is in the majors and the recent ones by
+    # chance: the one SEV1 (dubois) names kubernetes (7 of 29 reports) and database (3), so database
+    # leads; jupyterhub (12 of 29, 2 recent) ranks below helm (3 of 29, 2 recent).
+    df = hotspots(real_kb)
+    at = {(k, s): i for i, (k, s) in enumerate(zip(df["kind"], df["subject"], strict=True))}
+    assert df["last_major"][at[("component", "kubernetes")]] == df["last_major"][at[("component", "database")]] == 1
+    assert at[("component", "database")] < at[("component", "kubernetes")]
+    assert at[("component", "helm")] < at[("service", "jupyterhub")]
+    assert df.iloc[0]["subject"] == "database" and df.iloc[0]["last_major"] == 1
+    # A keyword guess gets no credit for majors or recency: below every subject with evidence.
+    assert df.index[df["basis"] == "guessed"].min() > df.index[df["evidence"] > 0].max()
+
+
+def test_dates_and_weekdays_are_never_learned_entities(any_kb: KnowledgeBase) -> None:
+    # Two of twelve reports name the same system and the same month and weekday, twice each and in
+    # their titles: the system is learned as a component, the month and the weekday are not.
+    packets = [
+        imported(
+            f"DOC-{n:02d}",
+            3 * n,
+            "July Monday outage of the zephyr hub" if n < 2 else f"Outage {n} of the storage {n}",
+            "On a Monday in July the zephyr hub failed; zephyr came back Monday evening, July 14."
+            if n < 2
+            else f"Report {n}: the storage hosts stopped answering.",
+            [f"Factor {n}"],
+            [],
+        )
+        for n in range(12)
+    ]
+    any_kb.ingest_packets(packets)
+    learned = find_mentions(any_kb)
+    learned = learned[learned["learned"]]
+    assert "zephyr" in set(learned["name"])
+    assert not {"july", "monday", "evening"} & set(learned["name"])
 
 
 def test_accepting_a_learned_theme_keeps_the_text_clusters(any_kb: KnowledgeBase) -> None:

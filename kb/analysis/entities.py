@@ -82,6 +82,20 @@ deploy deployment deployed update updated upgrade config configuration support t
 reported started start failed failure fail work working action item items minute minutes hour hours day
 """.split()  # noqa: SIM905 (a word list reads better as text)
 )
+CALENDAR = frozenset(
+    tokens(
+        """
+january february march april may june july august september october november december sept
+monday tuesday wednesday thursday friday saturday sunday weekday weekend weekends
+today yesterday tomorrow tonight morning afternoon evening night overnight midnight
+daily weekly monthly yearly annual quarterly week month year quarter
+summer autumn winter season seasonal holiday holidays christmas easter thanksgiving halloween
+"""
+    )
+)
+"""Dates, weekdays, seasons and holidays: words that say when, never what failed, so never learned
+(a corpus with its incidents in one July would otherwise learn "july" as a component). "spring" is
+left out: it is also a framework."""
 COLUMNS = ["incident", "kind", "name", "component_kind", "evidence", "learned"]
 
 
@@ -148,7 +162,11 @@ def learned_terms(docs: dict[str, str], titles: dict[str, str]) -> dict[str, dic
         df.update(c.keys())
     cap = max(LEARNED_MIN_INCIDENTS, int(LEARNED_MAX_SHARE * len(docs)))
     known = {p for _, _, phrases in VOCABULARY.values() for p in phrases} | set(VOCABULARY)
-    rare = {t for t, n in df.items() if LEARNED_MIN_INCIDENTS <= n <= cap and t not in known and t in in_titles}
+    rare = {
+        t
+        for t, n in df.items()
+        if LEARNED_MIN_INCIDENTS <= n <= cap and t not in known and t not in CALENDAR and t in in_titles
+    }
     return {k: {t: n for t, n in c.items() if t in rare and n >= LEARNED_MIN_COUNT} for k, c in counts.items()}
 
 

@@ -13,7 +13,9 @@ Each (incident, subject) counts as sure as it is (kb.analysis.similarity.evidenc
 or confirmed 1.0, a service or component found only in the text ENTITY_WEIGHT, a theme an importer
 guessed by keyword in an unreviewed packet nothing. `evidence` is that weighted count and `basis`
 says what it rests on (stated, text, guessed or mixed); the ranking uses the weighted counts, so a
-guessed theme is listed (it is a lead) but never ranks like a confirmed one.
+guessed theme is listed (it is a lead) but never ranks like a confirmed one. What was only found in
+the text ranks by how far it exceeds what its corpus frequency predicts (`_rank_keys`), so a subject
+named in most reports does not lead by being everywhere; stated subjects rank by their counts.
 """
 
 from __future__ import annotations
@@ -117,8 +119,15 @@ def hotspots(
     n_major = len(major_keys)
     base_rate = {t: float(np.mean([t in tg for tg in incidents["tags"]])) if len(incidents) else 0.0 for t in tags}
 
+    in_window = (joined["started_at"] > ref - window) & (joined["started_at"] <= ref)
+    found = (joined["certainty"] > 0) & (joined["certainty"] < 1.0)
     j = joined.assign(
-        recent_w=((joined["started_at"] > ref - window) & (joined["started_at"] <= ref)) * joined["certainty"],
+        recent_w=in_window * joined["certainty"],
+        _recent_sure=in_window * joined["certainty"] * ~found,
+        _recent_found=in_window * joined["certainty"] * found,
+        _found_w=joined["certainty"] * found,
+        _major_sure=joined["incident"].isin(major_keys) & (joined["certainty"] >= 1.0),
+        _major_found=joined["incident"].isin(major_keys) & found,
         sure=joined["certainty"] >= 1.0,
         unsure=(joined["certainty"] > 0) & (joined["certainty"] < 1.0),
         recent=(joined["started_at"] > ref - window) & (joined["started_at"] <= ref),
@@ -134,6 +143,11 @@ def hotspots(
         "incidents": ("incident", "nunique"),
         "evidence": ("certainty", "sum"),
         "_recent_w": ("recent_w", "sum"),
+        "_recent_sure": ("_recent_sure", "sum"),
+        "_recent_found": ("_recent_found", "sum"),
+        "_found_w": ("_found_w", "sum"),
+        "_major_sure": ("_major_sure", "sum"),
+        "_major_found": ("_major_found", "sum"),
         "_sure": ("sure", "sum"),
         "_unsure": ("unsure", "sum"),
         "recent": ("recent", "sum"),
@@ -172,12 +186,34 @@ def hotspots(
         )
         for r in out.itertuples(index=False)
     ]
+    recent_incidents = int(((incidents["started_at"] > ref - window) & (incidents["started_at"] <= ref)).sum())
+    out = _rank_keys(out, n_incidents=len(incidents), n_major=n_major, n_recent=recent_incidents)
     out = out.sort_values(
-        ["last_major", "_recent_w", "evidence", "incidents", "kind", "subject"],
+        ["_major_rank", "_recent_rank", "_evidence_rank", "incidents", "kind", "subject"],
         ascending=[False, False, False, False, True, True],
         kind="stable",
     ).reset_index(drop=True)
     return out[columns]
+
+
+def _rank_keys(out: pd.DataFrame, *, n_incidents: int, n_major: int, n_recent: int) -> pd.DataFrame:
+    """Sort keys in which what a person stated counts as before, and what was only found in the text
+    counts for how far it exceeds what the subject's corpus frequency predicts: a subject named in
+    half of all reports is in half of the majors and recent ones by chance, so it says little there.
+
+    - majors: stated ones, plus found ones above chance (found incidents x last majors / incidents);
+    - recent: stated certainty, plus found certainty above chance (found certainty x recent share);
+    - evidence: stated certainty, plus found certainty x an IDF weight log(N/n)/log(N) (1 for a
+      subject in one incident, 0 for one in all)."""
+    n = max(n_incidents, 1)
+    expected_major = out["_unsure"] * n_major / n
+    expected_recent = out["_found_w"] * n_recent / n
+    idf = np.log(n / out["incidents"].clip(lower=1)) / np.log(n) if n > 1 else 1.0
+    return out.assign(
+        _major_rank=out["_major_sure"] + (out["_major_found"] - expected_major).clip(lower=0),
+        _recent_rank=out["_recent_sure"] + (out["_recent_found"] - expected_recent).clip(lower=0),
+        _evidence_rank=(out["evidence"] - out["_found_w"]) + out["_found_w"] * idf,
+    )
 
 
 def _basis(sure: int, unsure: int, incidents: int) -> str:
