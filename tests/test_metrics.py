@@ -199,5 +199,10 @@ def test_cli_metrics(loop_db: Path) -> None:
     assert len(as_csv.output.splitlines()) == 7
     table = runner.invoke(app, base, env=env)
     assert table.exit_code == 0 and "repeat_rate" in table.output and "40%" in table.output
+    # Five months and "all" do not fit 80 columns: the newest periods and "all" stay, and it says so.
+    monthly = runner.invoke(app, [*base, "--by", "month"], env=env)
+    assert monthly.exit_code == 0, monthly.output
+    assert "2 earlier period(s) left out" in monthly.output and "--format csv" in monthly.output
+    assert "2025-01" not in monthly.output and "2025-05" in monthly.output and " all " in monthly.output
     bad = runner.invoke(app, ["metrics", "--db", str(loop_db), "--as-of", "last tuesday"], env=env)
     assert bad.exit_code == 2 and "--as-of" in bad.output

@@ -451,8 +451,27 @@ def metrics(
     with open_kb(engine, db, read_only=True) as kbase:
         frame = loop_metrics(kbase, by=by.value, as_of=_as_of(as_of), policy=_policy())
     if fmt is Format.TABLE:
-        frame = _readable(frame)
+        frame, hidden = _latest_periods(_readable(frame), console.width)
+        if hidden:
+            err_console.print(
+                f"[dim]{hidden} earlier period(s) left out to fit {console.width} columns: "
+                "--format csv or json shows every period[/dim]"
+            )
     print_frame(frame, fmt, title=f"loop metrics by {by.value}", empty="no incidents yet")
+
+
+# The metric-name column and one period column as printed (a share "100%", days "1234.5").
+_NAME_WIDTH, _PERIOD_WIDTH = 34, 10
+
+
+def _latest_periods(table: pd.DataFrame, width: int) -> tuple[pd.DataFrame, int]:
+    """The most recent periods that fit the terminal: years of quarters squeezed into 80 columns
+    printed a table of empty cells. Returns the table and how many earlier periods were left out."""
+    periods = list(table.columns[1:])
+    fits = max(1, (width - _NAME_WIDTH) // _PERIOD_WIDTH)
+    if len(periods) <= fits:
+        return table, 0
+    return table[[table.columns[0], *periods[-fits:]]], len(periods) - fits
 
 
 def _readable(frame: pd.DataFrame) -> pd.DataFrame:
