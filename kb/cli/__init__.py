@@ -13,6 +13,7 @@ from typing import Any
 
 import typer.core
 
+from kb.cli import startup
 from kb.cli.app import app
 
 _display_type = typer.core.TyperOption.display_type_rich
@@ -27,6 +28,8 @@ typer.core.TyperOption.display_type_rich = _flag_type  # type: ignore[method-ass
 
 for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("cmd_")):
     importlib.import_module(f"{__name__}.{_mod}")
+
+startup.install(app)  # after every command is registered: see kb.cli.startup
 
 
 def main() -> None:
