@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from kb import file_guard
 from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, esc, fail, open_kb
 from kb.cli.output import Format, print_frame
 
@@ -29,6 +30,15 @@ OutDirOpt = Annotated[
     typer.Option("--out", "-o", help="Write each packet as DIR/ID.yaml.", file_okay=False, show_default=False),
 ]
 
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Overwrite files at the target paths that kb did not write (or that changed).")
+]
+
+
+def overwrite_refused(exc: file_guard.OverwriteRefused, alternative: str = "choose another --out") -> typer.Exit:
+    """The one-line refusal of a command that would overwrite a file of the user's."""
+    return fail(f"{exc}: {alternative}, or add --force to overwrite; nothing was written")
+
 
 def _missing(paths: list[Path]) -> None:
     missing = [p for p in paths if not p.exists()]
@@ -44,6 +54,7 @@ def import_markdown(
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: ReportFormatOpt = Format.TABLE,
+    force: ForceOpt = False,
 ) -> None:
     """Read post-mortem documents (Google SRE, PagerDuty, DFDS templates, or any headings) into
     imported, unreviewed Event Packets, and report per file what was recognised and what was not.
@@ -56,14 +67,19 @@ def import_markdown(
 
     from ingest.markdown import import_file, markdown_files
     from ingest.markdown.batch import unique_packets
-    from kb.packets import write_packet
+    from kb.packets import packet_text, write_packet
 
     _missing(paths)
     results = [import_file(p) for p in markdown_files(paths)]
     if not results:
         raise fail(f"no markdown files in {', '.join(map(str, paths))}")
     packets = unique_packets(results)
-    written = [write_packet(p, out / f"{p.key}.yaml") for p in packets] if out else []
+    targets = {out / f"{p.key}.yaml": p for p in packets} if out else {}
+    try:
+        file_guard.check({path: packet_text(p, path).encode("utf-8") for path, p in targets.items()}, force)
+    except file_guard.OverwriteRefused as exc:
+        raise overwrite_refused(exc) from None
+    written = [write_packet(p, path) for path, p in targets.items()]
     rows = 0
     if ingest and packets:
         with open_kb(engine, db) as kbase:
@@ -144,6 +160,7 @@ def import_pagerduty(
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: ReportFormatOpt = Format.TABLE,
+    force: ForceOpt = False,
 ) -> None:
     """Fill an incident's timeline (trigger, acknowledge, escalate, annotate, resolve) and its
     detected / acknowledged / resolved times from PagerDuty, merging into the existing packet
@@ -163,9 +180,11 @@ def import_pagerduty(
         else:
             target = Path(merge_into) if merge_into else out
             assert target is not None
-            result = import_into_folder(files, target, merge=merge_into is not None, as_key=as_key)
+            result = import_into_folder(files, target, merge=merge_into is not None, as_key=as_key, force=force)
     except PagerDutyImportError as exc:
         raise fail(str(exc)) from None
+    except file_guard.OverwriteRefused as exc:
+        raise overwrite_refused(exc, f"--merge-into {exc.path.parent} merges into the packet there") from None
     rows = [_row(m.report, m.into) for m in result.merged]
     print_frame(pd.DataFrame(rows), fmt, title="PagerDuty import", empty="no incidents imported")
     for e in result.errors:
@@ -212,6 +231,7 @@ def export(
     ] = None,
     engine: EngineOpt = None,
     db: DbOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Write an incident back out: as an Event Packet (YAML), or as the review document with summary,
     impact, timeline, the causal web in words, findings with their gate status and the check
@@ -230,6 +250,10 @@ def export(
     if out is None:
         typer.echo(text, nl=False)
         return
+    try:
+        file_guard.check({out: text.encode("utf-8")}, force)
+    except file_guard.OverwriteRefused as exc:
+        raise overwrite_refused(exc) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     err_console.print(f"wrote {out}", highlight=False)

@@ -76,8 +76,20 @@ class LadybugEngine(Engine):
         self._writer: files.WriterLock | None = None
         # ":memory:" is a database that lives and dies with the process (tests, scratch work):
         # nothing on disk to protect, so writes are plain transactions, not shadow copies.
-        self.in_memory = str(path) == MEMORY
+        self.in_memory = str(path).strip() == MEMORY
+        if Path(str(path).strip()).name == MEMORY and not self.in_memory:
+            # "/repo/:memory:" (a caller that made the path absolute or joined it to a folder) would
+            # be an on-disk database named like the in-memory one: a stray file, never what was meant.
+            raise EngineUnavailable(
+                f"the database path {path} ends in {MEMORY}: {MEMORY} alone means a database in memory, "
+                f"and a file of that name is refused (give {MEMORY}, or another file name)"
+            )
         if self.in_memory:
+            if read_only:  # Ladybug refuses it, and a fresh in-memory database has nothing to read
+                raise EngineUnavailable(
+                    f"{MEMORY} is a new, empty database in memory: it cannot be opened read-only "
+                    "(a command that only reads would find nothing there); give the path of a database file"
+                )
             self.path = Path(MEMORY)
             self.description = "ladybug (embedded) in memory"
             self._db, self._conn = self._open_pair(self.path)
