@@ -124,3 +124,22 @@ def test_a_file_kb_wrote_and_nobody_changed_may_be_replaced(tmp_path: Path) -> N
     else:
         raise AssertionError("an edited file was not refused")
     file_guard.check([page], force=True)
+
+
+def test_single_file_outputs_keep_a_file_they_did_not_write(tmp_path: Path) -> None:
+    db = tmp_path / "g.lbug"
+    assert runner.invoke(app, ["ingest", str(ROOT / "examples" / "packets"), "--db", str(db)]).exit_code == 0
+    out = tmp_path / "mine.txt"
+    out.write_text(MINE)
+    commands = [
+        ["okr", "propose", "--out", str(out)],
+        ["themes", "learn", "--out", str(out)],
+        ["gate", "INC-2025-001", "--export", "jira-csv", "--out", str(out)],
+    ]
+    for command in commands:
+        result = runner.invoke(app, [*command, "--db", str(db)])
+        _refusal(result, out)
+        assert out.read_text() == MINE, command
+    forced = runner.invoke(app, ["okr", "propose", "--out", str(out), "--db", str(db), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert out.read_text() != MINE

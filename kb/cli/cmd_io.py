@@ -12,6 +12,7 @@ import typer
 from kb import file_guard
 from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, esc, fail, open_kb
 from kb.cli.output import Format, print_frame
+from kb.cli.writing import ForceOpt, overwrite_refused, write_out
 
 if TYPE_CHECKING:  # the importers are loaded by the commands that run them: `kb --help` stays fast
     from ingest import pagerduty as pd_ingest
@@ -29,15 +30,6 @@ OutDirOpt = Annotated[
     Path | None,
     typer.Option("--out", "-o", help="Write each packet as DIR/ID.yaml.", file_okay=False, show_default=False),
 ]
-
-ForceOpt = Annotated[
-    bool, typer.Option("--force", help="Overwrite files at the target paths that kb did not write (or that changed).")
-]
-
-
-def overwrite_refused(exc: file_guard.OverwriteRefused, alternative: str = "choose another --out") -> typer.Exit:
-    """The one-line refusal of a command that would overwrite a file of the user's."""
-    return fail(f"{exc}: {alternative}, or add --force to overwrite; nothing was written")
 
 
 def _missing(paths: list[Path]) -> None:
@@ -250,10 +242,5 @@ def export(
     if out is None:
         typer.echo(text, nl=False)
         return
-    try:
-        file_guard.check({out: text.encode("utf-8")}, force)
-    except file_guard.OverwriteRefused as exc:
-        raise overwrite_refused(exc) from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    write_out(out, text, force)
     err_console.print(f"wrote {out}", highlight=False)

@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from kb.cli.app import DbOpt, EngineOpt, fail
-from kb.cli.cmd_io import ForceOpt, IngestOpt, OutDirOpt, ReportFormatOpt, import_app, import_markdown
+from kb.cli.cmd_io import IngestOpt, OutDirOpt, ReportFormatOpt, import_app, import_markdown
 from kb.cli.output import Format
+from kb.cli.writing import ForceOpt
 
 
 @import_app.command("pdf")
