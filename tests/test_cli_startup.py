@@ -18,7 +18,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from kb.cli import app
-from kb.cli.startup import PlainRuntimeParam
+from kb.cli.typer_coercion import PlainRuntimeParam
 
 from .conftest import EXAMPLES
 

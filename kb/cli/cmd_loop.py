@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
@@ -228,6 +227,8 @@ def sync_jira(
     fmt: Annotated[Format, FormatOpt] = Format.TABLE,
 ) -> None:
     """Update work-item status, resolution and resolution date from a Jira CSV export, by issue key."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # here: its import reads the tz path (start-up)
+
     from kb.integrations.jira_csv import JiraCsvError, sync_export
 
     if not file.is_file():
