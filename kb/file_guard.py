@@ -23,7 +23,7 @@ class OverwriteRefused(Exception):
         self.path = path
         self.more = more
         others = f" (and {more} more)" if more else ""
-        super().__init__(f"{path} already exists with other content, and kb has no record of writing it{others}")
+        super().__init__(f"{path} already exists and is not a file kb wrote (or it was changed since){others}")
 
 
 def _digest(data: bytes) -> str:

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from kb.cli import app
 from kb.cli.typer_coercion import PlainRuntimeParam
+from kb.knowledge_base import KnowledgeBase
 
 from .conftest import EXAMPLES
 
@@ -64,15 +65,15 @@ def test_stats_loads_no_pandas_or_pydantic_and_counts(tmp_path: Path) -> None:
     assert counts["Incident"] == 1 and counts["Factor"] == 4
 
 
-def test_counts_are_the_stats_frame(tmp_path: Path) -> None:
-    from kb.knowledge_base import connect
-
-    with connect(db=tmp_path / "g.lbug") as kbase:
-        kbase.ingest_paths([EXAMPLES])
-        frame = kbase.stats()
-        assert list(frame.columns) == ["kind", "name", "count"]
-        assert [tuple(r) for r in frame.itertuples(index=False)] == kbase.counts()
-        assert ("node", "Factor", 4) in kbase.counts()
+def test_counts_are_the_stats_frame_on_both_engines(any_kb: KnowledgeBase) -> None:
+    any_kb.ingest_paths([EXAMPLES])
+    frame = any_kb.stats()
+    assert list(frame.columns) == ["kind", "name", "count"]
+    assert [tuple(r) for r in frame.itertuples(index=False)] == any_kb.counts()
+    assert ("node", "Factor", 4) in any_kb.counts() and any_kb.incident_count() == 1
+    columns, rows = any_kb.engine.read_rows("MATCH (i:Incident) RETURN i.key AS key, i.started_at AS at")
+    assert columns == ["key", "at"] and rows[0][0] == "INC-2025-001"
+    assert rows[0][1].tzinfo is not None  # timestamps come back as UTC datetimes, as in a frame
 
 
 class Color(enum.StrEnum):
