@@ -71,7 +71,7 @@ def _print_table(
 ) -> None:
     from rich.table import Table
 
-    if not rows:
+    if not rows or not len(columns):  # as DataFrame.empty: no rows, or no columns
         console.print(Text(empty, style="dim"))
         return
     # Text, not str: stored values and titles are outside text, never Rich markup
