@@ -22,8 +22,12 @@ def resolve_annotations(app: typer.Typer) -> None:
     if app.registered_callback is not None:
         callbacks.append(app.registered_callback.callback)
     for callback in callbacks:
-        if callback is not None:
+        if callback is None:
+            continue
+        try:
             callback.__annotations__ = typing.get_type_hints(callback, include_extras=True)
+        except (NameError, TypeError):  # left as they are: typer evaluates them itself (and says what fails)
+            continue
     for group in app.registered_groups:
         if group.typer_instance is not None:
             resolve_annotations(group.typer_instance)
