@@ -143,22 +143,3 @@ def test_a_bad_choice_still_gets_typers_message(tmp_path: Path) -> None:
     result = runner.invoke(app, ["stats", "--db", str(tmp_path / "g.lbug"), "--format", "yaml"], env=wide)
     assert result.exit_code == 2
     assert "'yaml' is not one of 'table', 'json', 'csv'" in result.output
-
-
-def test_resolving_annotations_once_keeps_what_typer_sees() -> None:
-    from kb.cli.startup import resolve_annotations
-
-    demo = typer.Typer()
-
-    @demo.command()
-    def fine(count: int = 1) -> None:
-        """A command whose annotations resolve."""
-
-    def broken(thing: Undefined) -> None:  # type: ignore[name-defined]  # noqa: F821
-        """A command naming a type only a type checker knows."""
-
-    demo.command()(broken)
-    fine.__annotations__ = {"count": "int", "return": "None"}
-    resolve_annotations(demo)
-    assert fine.__annotations__["count"] is int
-    assert broken.__annotations__["thing"] == "Undefined"  # left for typer, which reports it itself

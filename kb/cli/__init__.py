@@ -13,7 +13,6 @@ from typing import Any
 
 import typer.core
 
-from kb.cli import startup
 from kb.cli.app import app
 
 _display_type = typer.core.TyperOption.display_type_rich
@@ -29,7 +28,12 @@ typer.core.TyperOption.display_type_rich = _flag_type  # type: ignore[method-ass
 for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("cmd_")):
     importlib.import_module(f"{__name__}.{_mod}")
 
-startup.install(app)  # after every command is registered: see kb.cli.startup
+try:  # typer 0.2x coerces every option value through pydantic: the plain values are coerced without it
+    from kb.cli.typer_coercion import patch as _patch_coercion
+except (ImportError, AttributeError):  # pragma: no cover - an older typer coerces through click
+    pass
+else:
+    _patch_coercion()
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""typer's option coercion without pydantic for plain values (see kb.cli.startup, which installs it).
+"""typer's option coercion without pydantic for plain values (kb.cli installs it): `kb stats` under 0.5 s.
 
 typer 0.2x coerces every option value through a pydantic TypeAdapter, so any command with an
 option imported pydantic (~70 ms CPU) before it ran. The plain cases (text, a path without
