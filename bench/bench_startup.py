@@ -88,20 +88,26 @@ def _env(code: Path) -> dict[str, str]:
     return env
 
 
-def measure(code: Path, dbs: dict[str, Path], runs: int) -> dict[str, tuple[float, float]]:
-    """Median (wall, CPU) seconds per command, after one unmeasured run of each (it writes the bytecode)."""
-    env = _env(code)
-    for cmd in _commands(dbs).values():
-        _time(cmd, env)
-    # Interleave the commands run by run, so a burst of load hits all of them alike.
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name in _commands(dbs)}
+def measure(codes: list[Path], dbs: dict[str, Path], runs: int) -> list[dict[str, tuple[float, float]]]:
+    """Median (wall, CPU) seconds per command for each code tree, after one unmeasured run of each
+    (it writes the bytecode). Commands and trees are interleaved run by run, so a burst of load on
+    this shared machine hits all of them alike."""
+    envs = [_env(code) for code in codes]
+    for env in envs:
+        for cmd in _commands(dbs).values():
+            _time(cmd, env)
+    results: list[dict[str, list[tuple[float, float]]]] = [{name: [] for name in _commands(dbs)} for _ in codes]
     for _ in range(runs):
         for name, cmd in _commands(dbs).items():
-            results[name].append(_time(cmd, env))
-    return {
-        name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
-        for name, values in results.items()
-    }
+            for env, found in zip(envs, results, strict=True):
+                found[name].append(_time(cmd, env))
+    return [
+        {
+            name: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
+            for name, values in found.items()
+        }
+        for found in results
+    ]
 
 
 def main() -> int:
@@ -134,7 +140,6 @@ def main() -> int:
             )
         for db in args.stats_db:
             dbs[db.name] = db
-        after = measure(ROOT, dbs, args.runs)
         loaded = {name: loaded_modules(ROOT, cmd[3:]) for name, cmd in _commands(dbs).items() if name.startswith("kb ")}
         before: dict[str, tuple[float, float]] | None = None
         if args.before:
@@ -144,10 +149,12 @@ def main() -> int:
                 ["git", "-C", str(ROOT), "archive", args.before], check=True, capture_output=True
             ).stdout
             subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
-            before = measure(old, dbs, args.runs)
+            after, before = measure([ROOT, old], dbs, args.runs)
             loaded_before = {
                 name: loaded_modules(old, cmd[3:]) for name, cmd in _commands(dbs).items() if name.startswith("kb ")
             }
+        else:
+            [after] = measure([ROOT], dbs, args.runs)
     base_wall, base_cpu = after["python -c pass"]
     print(f"median of {args.runs} runs; baseline `python -c pass` {base_wall:.3f} s wall, {base_cpu:.3f} s CPU")
     width = max(map(len, after))
