@@ -13,18 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from kb.analysis.hooks import DEFAULT_HOOKS
-from kb.graph.reader import read_packets as _read_packets
 from kb.knowledge_base import AfterIngest, KnowledgeBase
 from kb.knowledge_base import connect as _connect
-from kb.model import EventPacket
-from kb.packets import read_packet as _read_packet
 
 if TYPE_CHECKING:
     import networkx as nx
     import pandas as pd
 
-# The analysis and chart modules are imported inside each function: `kb.connect()` (and
-# every CLI command through it) must not pay for scipy, igraph or plotly it does not use.
+    from kb.model import EventPacket
+
+# The analysis, chart, reader and packet modules are imported inside each function: `kb.connect()`
+# (and every CLI command through it) must not pay for pandas, pydantic, scipy or plotly it does not use.
 
 
 def connect(
@@ -58,11 +57,15 @@ def load_demo(kbase: KnowledgeBase, incidents: int = 320, seed: int = 7) -> int:
 def read_packet(path: str | Path) -> EventPacket:
     """One Event Packet file (YAML or JSON), validated; raises kb.packets.PacketError naming the
     file, the field and what was expected."""
+    from kb.packets import read_packet as _read_packet
+
     return _read_packet(path)
 
 
 def read_packets(kbase: KnowledgeBase, incidents: Sequence[str]) -> list[EventPacket]:
     """The Event Packets of the given incident keys, rebuilt from the graph (unknown keys are skipped)."""
+    from kb.graph.reader import read_packets as _read_packets
+
     return _read_packets(kbase, incidents)
 
 
@@ -126,7 +129,7 @@ def causal_web(kbase: KnowledgeBase, incident: str, analysis: str | None = None)
     """
     from kb.charts.causal_web import web_graph
 
-    packets = _read_packets(kbase, [incident])
+    packets = read_packets(kbase, [incident])
     if not packets:
         raise KeyError(f"no incident {incident!r} in {kbase.description}")
     return web_graph(packets[0], analysis)

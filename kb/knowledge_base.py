@@ -12,16 +12,18 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from kb.engines import DatabaseMissing, Engine, EngineError, open_engine
 from kb.engines.base import Statement
 from kb.graph import catalogue, enrich, loop_writes, writer
-from kb.model import EventPacket
 from kb.model.schema import NODES, RELS
-from kb.packets import PacketError, PacketProblem, packet_files, read_packet
+
+if TYPE_CHECKING:  # pandas and the packet models load where a frame or a packet is made: not to open, not for stats
+    import pandas as pd
+
+    from kb.model import EventPacket
+    from kb.packets import PacketError
 
 DEMO_SOURCE = "demo"
 """The provenance source of the demo generator's packets."""
@@ -72,7 +74,7 @@ class KnowledgeBase:
         sources = self.incident_sources()
         if sources:
             return set(sources) == {DEMO_SOURCE}
-        return int(self.stats()["count"].sum()) == 0
+        return sum(count for _, _, count in self.counts()) == 0
 
     def __enter__(self) -> KnowledgeBase:
         return self
@@ -106,19 +108,24 @@ class KnowledgeBase:
         """Run (cypher, params) write statements in one transaction: all of them or none."""
         self.engine.write(statements)
 
+    def _count(self, cypher: str) -> int:
+        return int(self.engine.read_rows(cypher)[1][0][0])
+
+    def counts(self) -> list[tuple[str, str, int]]:
+        """(kind, name, count) of nodes per label and relationships per type, without pandas:
+        what `kb stats` prints (it must start and answer fast)."""
+        nodes = [("node", n.label, self._count(f"MATCH (n:{n.label}) RETURN count(n)")) for n in NODES]
+        rels = [("relationship", r.type, self._count(f"MATCH ()-[e:{r.type}]->() RETURN count(e)")) for r in RELS]
+        return nodes + rels
+
     def stats(self) -> pd.DataFrame:
-        """Count of nodes per label and relationships per type."""
-        records = []
-        for n in NODES:
-            c = self.engine.read(f"MATCH (n:{n.label}) RETURN count(n) AS c")["c"].iloc[0]
-            records.append({"kind": "node", "name": n.label, "count": int(c)})
-        for r in RELS:
-            c = self.engine.read(f"MATCH ()-[e:{r.type}]->() RETURN count(e) AS c")["c"].iloc[0]
-            records.append({"kind": "relationship", "name": r.type, "count": int(c)})
-        return pd.DataFrame(records)
+        """Count of nodes per label and relationships per type: columns kind, name, count."""
+        import pandas as pd
+
+        return pd.DataFrame(self.counts(), columns=["kind", "name", "count"])
 
     def incident_count(self) -> int:
-        return int(self.engine.read("MATCH (i:Incident) RETURN count(i) AS c")["c"].iloc[0])
+        return self._count("MATCH (i:Incident) RETURN count(i)")
 
     # -- ingest ----------------------------------------------------------------------------
     def ingest_packets(
@@ -158,6 +165,8 @@ class KnowledgeBase:
     ) -> IngestReport:
         """Validate every file first; write only the accepted ones; report the rejected
         (also a file whose packet the engine refused, with the engine's error)."""
+        from kb.packets import PacketError, PacketProblem, packet_files, read_packet
+
         started = time.perf_counter()
         report = IngestReport()
         packets: list[EventPacket] = []

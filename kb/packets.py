@@ -112,13 +112,18 @@ def dump_packet(packet: EventPacket) -> dict[str, Any]:
     return packet.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
 
 
-def write_packet(packet: EventPacket, path: str | Path) -> Path:
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
+def packet_text(packet: EventPacket, path: str | Path) -> str:
+    """What write_packet writes to `path`: JSON for a .json file, else YAML."""
     data = dump_packet(packet)
     data.setdefault("incident", {})
-    if out.suffix == ".json":
-        out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    else:
-        out.write_text(dump_yaml(data), encoding="utf-8")
+    if Path(path).suffix == ".json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dump_yaml(data)
+
+
+def write_packet(packet: EventPacket, path: str | Path) -> Path:
+    """Write the packet file (callers check first that they may replace what is there: kb.file_guard)."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(packet_text(packet, out), encoding="utf-8")
     return out

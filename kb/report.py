@@ -35,6 +35,8 @@ from kb.charts.page import render_page
 from kb.charts.section import Chart, ReportContext
 from kb.charts.traceability import followup_table, roadmap_table, traceability_sankey, untraced_table_figure
 from kb.charts.trends import loop_trends_figure, trends_table
+from kb.file_guard import check as check_overwrite
+from kb.file_guard import record as record_written
 from kb.knowledge_base import KnowledgeBase
 
 __all__ = [
@@ -63,7 +65,7 @@ class ReportResult:
     out: Path
     page: Path
     markdown: Path
-    charts: list[Chart]
+    charts: list[Chart] = field(default_factory=list)
     static: list[Path] = field(default_factory=list)
     static_error: str | None = None
     pdf: Path | None = None
@@ -348,17 +350,25 @@ def write_report(
     static: bool = True,
     pdf: bool = False,
     progress: Callable[[str], object] | None = None,
+    force: bool = False,
 ) -> ReportResult:
     """Write OUT/review-QUARTER.html (one self-contained page), NAME.png + NAME.svg per chart, README.md,
     and with `pdf` OUT/review-QUARTER.pdf.
 
+    A file at one of those paths that an earlier report did not write (or that changed since) stays:
+    kb.file_guard.OverwriteRefused names it before anything is written, unless `force`.
     `progress` is told each step as it starts (the CLI prints it; the whole takes ~30 s)."""
     say = progress or (lambda _: None)
     started = time.perf_counter()
+    result = ReportResult(out=out, page=out / f"review-{quarter}.html", markdown=out / "README.md")
+    planned = [result.page, result.markdown] + ([out / f"review-{quarter}.pdf"] if pdf else [])
+    check_overwrite(planned, force)  # before the charts: a refusal need not wait for them
     say(f"computing the charts of {quarter}")
     charts, headline = quarterly_charts(kbase, quarter)
+    result.charts = charts
+    if static:
+        check_overwrite([out / f"{c.name}.{ext}" for c in charts for ext in ("png", "svg")], force)
     out.mkdir(parents=True, exist_ok=True)
-    result = ReportResult(out=out, page=out / f"review-{quarter}.html", markdown=out / "README.md", charts=charts)
     if static:
         say("writing PNG and SVG (a headless browser renders them)")
         try:
@@ -384,6 +394,7 @@ def write_report(
         except (NoBrowser, RuntimeError, OSError) as exc:
             result.pdf_error = str(exc)
     result.markdown.write_text(_markdown(quarter, kbase, result, headline), encoding="utf-8")
+    record_written([result.page, result.markdown, *result.static, *([result.pdf] if result.pdf else [])])
     result.seconds = time.perf_counter() - started
     return result
 

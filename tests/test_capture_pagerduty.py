@@ -137,10 +137,14 @@ def test_never_overwrites_a_file_it_did_not_create(pd_api: PagerDutyApi, tmp_pat
     foreign = tmp_path / "PD-2001.yaml"
     foreign.write_text("notes: my own file, not a packet\n")
     result = run([*YEAR, "--out", str(tmp_path)], pd_api.env())
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert foreign.read_text() == "notes: my own file, not a packet\n"
-    assert "PD-2001.yaml: not written, the file exists" in flat(result.output)
+    assert "PD-2001.yaml already exists" in flat(result.output) and "--force" in flat(result.output)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["PD-2001.yaml"]  # all of the capture lands, or none
+    forced = run([*YEAR, "--out", str(tmp_path), "--force"], pd_api.env())
+    assert forced.exit_code == 0, forced.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["PD-1234.yaml", "PD-2001.yaml", "PD-2002.yaml"]
+    assert "notes: my own file" not in (tmp_path / "PD-2001.yaml").read_text()
 
 
 # -- the graph, both engines ----------------------------------------------------------------

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -14,6 +20,7 @@ from kb.quickstart import generate_demo, load_demo
 from .conftest import EXAMPLES
 
 runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _incidents(db: Path) -> int:
@@ -93,3 +100,51 @@ def test_holds_only_demo_data_on_both_engines(any_kb: KnowledgeBase) -> None:
     assert any_kb.incident_count() == 0 and any_kb.holds_only_demo_data()
     load_demo(any_kb, incidents=10)
     assert any_kb.incident_sources() == {"demo": 10} and any_kb.holds_only_demo_data()
+
+
+def _on_a_terminal(args: list[str], answer: str, cwd: Path) -> tuple[int, str]:
+    """Run `kb ARGS` with a pseudo-terminal as its stdin/stdout/stderr (so it may prompt), answer the
+    prompt, and return the exit status and everything it printed."""
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200", "TERMINAL_WIDTH": "200"}
+    env.pop("NEO4J_URI", None)
+    env.pop("KB_ENGINE", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb", *args], stdin=follower, stdout=follower, stderr=follower, cwd=cwd, env=env
+    )
+    os.close(follower)
+    seen, answered = b"", False
+    try:
+        while True:
+            ready, _, _ = select.select([leader], [], [], 300)  # a safety net against a hang, not a timing
+            if not ready:
+                proc.kill()
+                raise AssertionError(f"no output for 300 s; so far: {seen.decode(errors='replace')}")
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+            if not answered and b"[y/N]" in seen:
+                os.write(leader, answer.encode() + b"\n")
+                answered = True
+    finally:
+        os.close(leader)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", seen.decode(errors="replace"))  # colours: it is a terminal
+    return proc.wait(), " ".join(text.split())
+
+
+def test_demo_asks_on_a_terminal_before_emptying_the_users_data(tmp_path: Path) -> None:
+    out, db = tmp_path / "out", tmp_path / "g.lbug"
+    assert runner.invoke(app, ["ingest", str(EXAMPLES), "--db", str(db)]).exit_code == 0
+    args = ["demo", "--incidents", "10", "--out", str(out), "--db", str(db), "--quiet"]
+    code, said = _on_a_terminal(args, "n", tmp_path)
+    assert "not from the demo (1 manual incidents)" in said and "[y/N]" in said, said
+    assert code == 1 and "nothing changed" in said, said
+    assert _incidents(db) == 1 and not out.exists()
+    code, said = _on_a_terminal(args, "y", tmp_path)
+    assert code == 0, said
+    assert "10 incidents loaded" in said
+    assert _incidents(db) == 10

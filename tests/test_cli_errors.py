@@ -163,3 +163,16 @@ def test_concurrent_ingests_into_neo4j_both_succeed(neo4j_kb: KnowledgeBase, neo
     assert {k: v for k, v in concurrent.items() if "RELATED_TO" not in k} == {
         k: v for k, v in sequential.items() if "RELATED_TO" not in k
     }
+
+
+def test_a_reader_that_leaves_early_gets_no_error_line() -> None:
+    """`kb query | head -1`: the pipe closes under the command; it stops quietly (click's exit 1)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb", "query"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the command writes a byte: its first write meets a closed pipe
+    err = proc.stderr.read()
+    assert proc.wait() == 1
+    assert "error" not in err and "Traceback" not in err, err

@@ -10,7 +10,7 @@ The contract, top to bottom; a module may import its own layer and the layers be
       -> kb.engines
       -> kb.packets, kb.packet_update   (packet files <-> kb.model; round-trip edits)
       -> kb.model
-      -> kb.redaction   (credentials out of messages: imports nothing of kb)
+      -> kb.redaction, kb.file_guard   (credentials out of messages; no overwrite: import nothing of kb)
     ingest -> kb.model;  kb.demo -> kb.packets, kb.model      (side branches: never an engine)
 
 Packages of one layer must not import each other in a cycle either. Above the facade
@@ -39,7 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("kb.engines",),
     ("kb.packets", "kb.packet_update"),
     ("kb.model",),
-    ("kb.redaction",),
+    ("kb.redaction", "kb.file_guard"),
 )
 # Side branches: a package here may import only itself and the packages listed.
 SIDE: dict[str, tuple[str, ...]] = {

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbconvert import HTMLExporter
 
 import kb
 from kb.analysis.hooks import DEFAULT_HOOKS
+from kb.charts.export import find_browser
 from kb.engines.neo4j_engine import Neo4jEngine, Neo4jSettings
 from kb.knowledge_base import KnowledgeBase
 from kb.quickstart import load_demo
@@ -94,10 +99,33 @@ def _execute(path: Path, tmp_path: Path) -> None:
         [metrics] = [f for f in figures if "metric snapshots" in f["data"][FIGURE]["layout"]["title"]["text"]]
         texts = [a["text"] for a in metrics["data"][FIGURE]["layout"]["annotations"]]
         assert any(t.startswith("detected ") for t in texts) and any(t.startswith("mitigated ") for t in texts)
+    _check_html_export(nb, len(figures), tmp_path)
     if path.name.startswith("04"):
         assert (tmp_path / "review" / "README.md").is_file()
         [page] = (tmp_path / "review").glob("review-*.html")  # the one page of the review
         assert page.read_text(encoding="utf-8").count('<section class="chart"') >= 8
+
+
+def _check_html_export(nb: Any, figures: int, tmp_path: Path) -> None:
+    """`jupyter nbconvert --to html` of the executed notebook draws every chart offline: plotly.js is in
+    the page once (not loaded from its CDN), and headless Chromium, with every host name unresolvable,
+    renders each figure."""
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert len(re.findall(r"plotly\.js v\d", html)) == 1, "plotly.js should be in the page exactly once"
+    assert 'src="https://cdn.plot.ly' not in html
+    assert html.count("Plotly.newPlot(") == figures
+    browser = find_browser()
+    if browser is None:
+        return  # the browser check runs where Chromium is (CI installs it: tests/test_report_browser.py)
+    page = tmp_path / "notebook.html"
+    page.write_text(html, encoding="utf-8")
+    cmd = [browser, "--headless", "--disable-gpu", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"]
+    cmd += ["--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=20000", "--dump-dom", page.as_uri()]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False).stdout
+    drawn = len(re.findall(r'<div class="plotly-graph-div[^"]*js-plotly-plot', dom))
+    assert drawn == figures, f"{drawn} of {figures} charts drawn offline"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

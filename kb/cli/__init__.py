@@ -28,6 +28,13 @@ typer.core.TyperOption.display_type_rich = _flag_type  # type: ignore[method-ass
 for _mod in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("cmd_")):
     importlib.import_module(f"{__name__}.{_mod}")
 
+try:  # typer 0.2x coerces every option value through pydantic: the plain values are coerced without it
+    from kb.cli.typer_coercion import patch as _patch_coercion
+except (ImportError, AttributeError):  # pragma: no cover - an older typer coerces through click
+    pass
+else:
+    _patch_coercion()
+
 
 def main() -> None:
     app()

@@ -70,6 +70,8 @@ class ErrorBoundary(TyperGroup):
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
+        except BrokenPipeError:  # the reader left (`kb query | head`): click exits quietly, no "error:" line
+            raise
         except Exception as exc:
             if os.environ.get("KB_DEBUG") == "1":
                 raise

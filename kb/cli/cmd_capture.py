@@ -12,6 +12,7 @@ import typer
 
 from kb.cli.app import DbOpt, EngineOpt, app, err_console, esc, fail, open_kb
 from kb.cli.output import Format, FormatOpt, print_frame
+from kb.cli.writing import ForceOpt, overwrite_refused
 
 if TYPE_CHECKING:  # loaded by the commands that run them: `kb --help` stays fast
     from kb.integrations.prometheus import MetricsMerge, PrometheusSettings, Window
@@ -67,6 +68,7 @@ def capture_pagerduty(
     ingest: Annotated[
         bool, typer.Option("--ingest", help="Merge into the knowledge base's packets (or add new ones).")
     ] = False,
+    force: ForceOpt = False,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: Annotated[Format, FormatOpt] = Format.TABLE,
@@ -76,6 +78,7 @@ def capture_pagerduty(
     nothing, and a time that disagrees with the packet is reported as a conflict, not overwritten."""
     import pandas as pd
 
+    from kb import file_guard
     from kb.cli.cmd_io import _row
     from kb.integrations.http_api import ApiError
     from kb.integrations.pagerduty import PagerDutyImport, merge_into_folder, merge_into_graph
@@ -96,7 +99,10 @@ def capture_pagerduty(
     results: list[PagerDutyImport] = []
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        results.append(merge_into_folder(got.incidents, out))
+        try:
+            results.append(merge_into_folder(got.incidents, out, force=force))
+        except file_guard.OverwriteRefused as exc:
+            raise overwrite_refused(exc, "move it away, or merge with `kb import pagerduty --as`") from None
     if ingest:
         with open_kb(engine, db) as kbase:
             results.append(merge_into_graph(kbase, got.incidents))

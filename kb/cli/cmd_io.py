@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from kb import file_guard
 from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, esc, fail, open_kb
 from kb.cli.output import Format, print_frame
+from kb.cli.writing import ForceOpt, overwrite_refused, write_out
 
 if TYPE_CHECKING:  # the importers are loaded by the commands that run them: `kb --help` stays fast
     from ingest import pagerduty as pd_ingest
@@ -45,6 +47,7 @@ def import_markdown(
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: ReportFormatOpt = Format.TABLE,
+    force: ForceOpt = False,
 ) -> None:
     """Read post-mortem documents (Google SRE, PagerDuty, DFDS templates, or any headings) into
     imported, unreviewed Event Packets, and report per file what was recognised and what was not.
@@ -57,14 +60,19 @@ def import_markdown(
 
     from ingest.markdown import import_file, markdown_files
     from ingest.markdown.batch import unique_packets
-    from kb.packets import write_packet
+    from kb.packets import packet_text, write_packet
 
     _missing(paths)
     results = [import_file(p) for p in markdown_files(paths)]
     if not results:
         raise fail(f"no markdown files in {', '.join(map(str, paths))}")
     packets = unique_packets(results)
-    written = [write_packet(p, out / f"{p.key}.yaml") for p in packets] if out else []
+    targets = {out / f"{p.key}.yaml": p for p in packets} if out else {}
+    try:
+        file_guard.check({path: packet_text(p, path).encode("utf-8") for path, p in targets.items()}, force)
+    except file_guard.OverwriteRefused as exc:
+        raise overwrite_refused(exc) from None
+    written = [write_packet(p, path) for path, p in targets.items()]
     rows = 0
     if ingest and packets:
         with open_kb(engine, db) as kbase:
@@ -145,6 +153,7 @@ def import_pagerduty(
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: ReportFormatOpt = Format.TABLE,
+    force: ForceOpt = False,
 ) -> None:
     """Fill an incident's timeline (trigger, acknowledge, escalate, annotate, resolve) and its
     detected / acknowledged / resolved times from PagerDuty, merging into the existing packet
@@ -164,9 +173,11 @@ def import_pagerduty(
         else:
             target = Path(merge_into) if merge_into else out
             assert target is not None
-            result = import_into_folder(files, target, merge=merge_into is not None, as_key=as_key)
+            result = import_into_folder(files, target, merge=merge_into is not None, as_key=as_key, force=force)
     except PagerDutyImportError as exc:
         raise fail(str(exc)) from None
+    except file_guard.OverwriteRefused as exc:
+        raise overwrite_refused(exc, f"--merge-into {exc.path.parent} merges into the packet there") from None
     rows = [_row(m.report, m.into) for m in result.merged]
     print_frame(pd.DataFrame(rows), fmt, title="PagerDuty import", empty="no incidents imported")
     for e in result.errors:
@@ -213,6 +224,7 @@ def export(
     ] = None,
     engine: EngineOpt = None,
     db: DbOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Write an incident back out: as an Event Packet (YAML), or as the review document with summary,
     impact, timeline, metric snapshots, the causal web in words, findings with their gate status
@@ -233,8 +245,7 @@ def export(
     if out is None:
         typer.echo(text, nl=False)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    write_out(out, text, force)
     err_console.print(f"wrote {out}", highlight=False)
 
 

@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
 from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, esc, fail, open_kb
 from kb.cli.output import Format, FormatOpt, print_frame, records
+from kb.cli.writing import ForceOpt
+from kb.cli.writing import write_out as _write_out
 
 if TYPE_CHECKING:  # the analyses are imported by the commands that run them: `kb --help` stays fast
     import pandas as pd
@@ -84,6 +85,7 @@ def gate(
         typer.Option("--export", help="Write the findings that need a work item as a file for Jira's CSV importer."),
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="File to write with --export.")] = None,
+    force: ForceOpt = False,
     push: Annotated[
         bool,
         typer.Option(
@@ -120,7 +122,7 @@ def gate(
     work item. The exit status is 1 while the gate is open.
     """
     from kb.analysis.gate import COMPLETE, GateRules, gate_findings, gate_status, matrix
-    from kb.integrations.jira_csv import export_rows, write_import_csv
+    from kb.integrations.jira_csv import export_rows, import_csv_text
 
     if export is not None and out is None:
         raise fail("--export jira-csv needs --out FILE")
@@ -130,8 +132,9 @@ def gate(
     with open_kb(engine, db, read_only=not push) as kbase:
         _require_incident(kbase, incident)
         if export is Export.JIRA_CSV and out is not None:
-            n = write_import_csv(export_rows(kbase, [incident], rules=rules), out)
-            err_console.print(f"wrote {n} issue(s) for Jira's CSV importer to {out}")
+            rows = export_rows(kbase, [incident], rules=rules)
+            _write_out(out, import_csv_text(rows), force)
+            err_console.print(f"wrote {len(rows)} issue(s) for Jira's CSV importer to {out}")
         if push:
             _push(kbase, incident, rules)
         findings = gate_findings(kbase, [incident], rules)
@@ -238,6 +241,8 @@ def sync_jira(
 ) -> None:
     """Update work-item status, resolution and resolution date from a Jira CSV export, by issue key,
     or with --api from Jira Cloud's REST API for every work item the knowledge base tracks."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # here: its import reads the tz path (start-up)
+
     from kb.integrations.jira_csv import JiraCsvError, sync_export
 
     if api:
@@ -302,6 +307,7 @@ def okr_propose(
         OkrFormat.MARKDOWN
     ),
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of the terminal.")] = None,
+    force: ForceOpt = False,
     save: Annotated[
         bool,
         typer.Option(
@@ -345,7 +351,7 @@ def okr_propose(
             except UnknownPattern as exc:
                 raise fail(f"--business-case {exc.args[0]}") from None
             if out is not None:
-                out.write_text(case_text, encoding="utf-8")
+                _write_out(out, case_text, force)
                 err_console.print(f"wrote the business case to {out}")
             else:
                 typer.echo(case_text, nl=False)
@@ -362,7 +368,7 @@ def okr_propose(
 
         text += "\n" + cost_markdown(proposals, label="name")
     if out is not None:
-        out.write_text(text, encoding="utf-8")
+        _write_out(out, text, force)
         err_console.print(f"wrote {len(proposals)} proposal(s) to {out}")
     else:
         typer.echo(text, nl=False)

@@ -10,6 +10,7 @@ import typer
 
 from kb.cli.app import DbOpt, EngineOpt, app, console, fail, open_kb
 from kb.cli.output import Format, print_frame, records
+from kb.cli.writing import ForceOpt, write_out
 
 if TYPE_CHECKING:  # pandas is loaded by the commands that use it: `kb --help` stays fast
     import pandas as pd
@@ -343,6 +344,7 @@ def themes_learn(
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
+    force: ForceOpt = False,
 ) -> None:
     """Learn themes from the corpus: groups of similar factor statements across incidents, each named
     by its top terms, with its members and a confidence. Nothing is written to the graph."""
@@ -353,7 +355,7 @@ def themes_learn(
     with open_kb(engine, db) as kbase:
         df = learn_themes(kbase, threshold=threshold, min_incidents=min_incidents)
     if out is not None:
-        out.write_text(yaml.safe_dump(proposals_yaml(df), sort_keys=False, allow_unicode=True))
+        write_out(out, yaml.safe_dump(proposals_yaml(df), sort_keys=False, allow_unicode=True), force)
         console.print(
             f"wrote {len(df)} proposal(s) to {out}: set each decision to accept, reject or rename "
             f"(with rename: new-slug), then run `kb themes apply {out}`"

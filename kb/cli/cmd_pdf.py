@@ -10,6 +10,7 @@ import typer
 from kb.cli.app import DbOpt, EngineOpt, fail
 from kb.cli.cmd_io import IngestOpt, OutDirOpt, ReportFormatOpt, import_app, import_markdown
 from kb.cli.output import Format
+from kb.cli.writing import ForceOpt
 
 
 @import_app.command("pdf")
@@ -20,6 +21,7 @@ def import_pdf(
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: ReportFormatOpt = Format.TABLE,
+    force: ForceOpt = False,
 ) -> None:
     """Read PDF post-mortems (PagerDuty's export: impact time, zone, overview, what didn't go
     well, action items, timeline) into imported, unreviewed Event Packets, with the same
@@ -36,4 +38,4 @@ def import_pdf(
     files = [p for p in markdown_files(paths) if not p.is_file() or p.suffix.lower() == ".pdf" or p in paths]
     if not files:
         raise fail(f"no PDF files in {', '.join(map(str, paths))}")
-    import_markdown(files, out=out, ingest=ingest, engine=engine, db=db, fmt=fmt)
+    import_markdown(files, out=out, ingest=ingest, engine=engine, db=db, fmt=fmt, force=force)

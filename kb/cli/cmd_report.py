@@ -32,6 +32,9 @@ def report(
     engine: EngineOpt = None,
     db: DbOpt = None,
     quiet: QuietOpt = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite files in OUT that an earlier `kb report` did not write.")
+    ] = False,
 ) -> None:
     """Write the quarterly review: one self-contained page OUT/review-QUARTER.html, every chart as PNG and SVG.
 
@@ -46,6 +49,7 @@ def report(
     says how to get PNG/SVG.
     """
     # Imported here: charts pull in plotly and scipy, which every other command would pay for.
+    from kb.file_guard import OverwriteRefused
     from kb.report import ReportError, check_quarter, latest_quarter, write_report
 
     if quarter is not None:
@@ -65,9 +69,12 @@ def report(
                 static=static,
                 pdf=pdf,
                 progress=None if quiet else (lambda step: err_console.print(f"[dim]{step}…[/dim]", highlight=False)),
+                force=force,
             )
         except ReportError as exc:
             raise fail(str(exc), 1) from None
+        except OverwriteRefused as exc:
+            raise fail(f"{exc}: choose another --out, or add --force to overwrite; nothing was written") from None
     kinds = "one HTML page" + (", PNG and SVG" if result.static else "") + (", PDF" if result.pdf else "")
     console.print(
         f"[bold]quarterly review {quarter}[/bold]: {len(result.charts)} charts as {kinds} "

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from kb.cli.app import console
@@ -66,6 +66,24 @@ def _cell(value: Any, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _print_table(
+    columns: Sequence[Any], rows: Sequence[Sequence[Any]], title: str | None, max_width: int, empty: str
+) -> None:
+    from rich.table import Table
+
+    if not rows or not len(columns):  # as DataFrame.empty: no rows, or no columns
+        console.print(Text(empty, style="dim"))
+        return
+    # Text, not str: stored values and titles are outside text, never Rich markup
+    # (a title "GET [/api/checkout] returned 502" crashed the table, "[red]" styled it).
+    table = Table(title=Text(redact(title)) if title else None, show_lines=False, header_style="bold")
+    for col in columns:
+        table.add_column(Text(str(col)), overflow="fold")
+    for row in rows:
+        table.add_row(*(Text(redact(_cell(v, max_width))) for v in row))
+    console.print(table)
+
+
 def print_frame(
     df: pd.DataFrame,
     fmt: Format = Format.TABLE,
@@ -79,14 +97,31 @@ def print_frame(
     if fmt is Format.CSV:
         typer.echo(df.apply(lambda col: col.map(_csv_cell)).to_csv(index=False), nl=False)
         return
-    if df.empty:
-        console.print(Text(empty, style="dim"))
+    _print_table(df.columns, list(df.itertuples(index=False)), title, max_width, empty)
+
+
+def print_rows(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    fmt: Format = Format.TABLE,
+    title: str | None = None,
+    max_width: int = 80,
+    empty: str = "nothing to show",
+) -> None:
+    """print_frame for rows of plain values, without pandas (for the commands that must start fast):
+    the same table, JSON and CSV."""
+    if fmt is Format.JSON:
+        found = [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows]
+        typer.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return
-    # Text, not str: stored values and titles are outside text, never Rich markup
-    # (a title "GET [/api/checkout] returned 502" crashed the table, "[red]" styled it).
-    table = Table(title=Text(redact(title)) if title else None, show_lines=False, header_style="bold")
-    for col in df.columns:
-        table.add_column(Text(str(col)), overflow="fold")
-    for row in df.itertuples(index=False):
-        table.add_row(*(Text(redact(_cell(v, max_width))) for v in row))
-    console.print(table)
+    if fmt is Format.CSV:
+        import csv
+        import io
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([_csv_cell(v) for v in row] for row in rows)
+        typer.echo(out.getvalue(), nl=False)
+        return
+    _print_table(columns, rows, title, max_width, empty)

@@ -51,6 +51,11 @@ class Engine(ABC):
         """Run a read query (a read transaction, so a cluster can route it)."""
 
     @abstractmethod
+    def read_rows(self, cypher: str, params: Params | None = None) -> tuple[list[str], list[list[Any]]]:
+        """`read` without pandas: the column names and the rows as plain Python values (timestamps
+        as UTC datetimes), for the commands that must start fast (`kb stats`)."""
+
+    @abstractmethod
     def write(self, statements: Sequence[Statement]) -> None:
         """Run write statements in one transaction: all of them or none."""
 

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import math
+import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads where a frame is made: `kb stats` and plain rows need none of it
+    import pandas as pd
+
+
+def _loaded_pandas() -> Any:
+    """pandas if something has loaded it, else None (then no value can be a NaT or a Timestamp)."""
+    return sys.modules.get("pandas")
 
 
 def missing(value: Any) -> bool:
     """None, NaN or NaT: how a null comes back in a result frame."""
-    return value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    pd = _loaded_pandas()
+    return pd is not None and value is pd.NaT
 
 
 def plain(value: Any) -> Any:
@@ -20,7 +32,8 @@ def plain(value: Any) -> Any:
     The one cleaner of frame values (the graph reader and the CLI's JSON/CSV output use it)."""
     if missing(value):
         return None
-    if isinstance(value, pd.Timestamp):
+    pd = _loaded_pandas()
+    if pd is not None and isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if hasattr(value, "tolist") and not isinstance(value, str):
         return value.tolist()
@@ -39,10 +52,17 @@ def native(value: Any) -> Any:
     return value
 
 
+def native_rows(rows: list[list[Any]]) -> list[list[Any]]:
+    """Result rows as plain Python values, timestamps as UTC datetimes, whichever engine made them."""
+    return [[native(v) for v in row] for row in rows]
+
+
 def frame(columns: list[str], rows: list[list[Any]]) -> pd.DataFrame:
+    import pandas as pd
+
     # from_records infers the same dtypes from the same Python values, whichever
     # engine produced them (ints with nulls -> float, datetimes -> datetime64[UTC]).
-    return pd.DataFrame.from_records([[native(v) for v in row] for row in rows], columns=columns)
+    return pd.DataFrame.from_records(native_rows(rows), columns=columns)
 
 
 def to_utc_naive(value: Any) -> Any:

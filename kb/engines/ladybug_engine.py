@@ -13,16 +13,18 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ladybug
-import pandas as pd
 
 from kb.engines import ladybug_files as files
 from kb.engines.base import DatabaseMissing, Engine, EngineError, EngineUnavailable, Params, Statement
 from kb.engines.faults import kill_point
-from kb.engines.frames import frame, to_utc_naive
+from kb.engines.frames import frame, native_rows, to_utc_naive
 from kb.model.schema import NodeSpec, PropKind, RelSpec
+
+if TYPE_CHECKING:  # pandas loads with the first frame: opening a database and `kb stats` need none
+    import pandas as pd
 
 # How Ladybug spells each property kind of the schema.
 LADYBUG_TYPES: dict[PropKind, str] = {
@@ -42,6 +44,8 @@ def _naive_utc_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     pandas 3 makes text columns StringDtype with NaN for a missing value; COPY read those
     wrongly on a 10,000-event packet (nulls stored as text, or "String dictionary index is
     outside the offset table"); object columns with None load correctly (10 of 10 runs)."""
+    import pandas as pd
+
     df = pd.DataFrame.from_records(rows)
     for col in df.columns:
         first = df[col].first_valid_index()
@@ -72,8 +76,20 @@ class LadybugEngine(Engine):
         self._writer: files.WriterLock | None = None
         # ":memory:" is a database that lives and dies with the process (tests, scratch work):
         # nothing on disk to protect, so writes are plain transactions, not shadow copies.
-        self.in_memory = str(path) == MEMORY
+        self.in_memory = str(path).strip() == MEMORY
+        if Path(str(path).strip()).name == MEMORY and not self.in_memory:
+            # "/repo/:memory:" (a caller that made the path absolute or joined it to a folder) would
+            # be an on-disk database named like the in-memory one: a stray file, never what was meant.
+            raise EngineUnavailable(
+                f"the database path {path} ends in {MEMORY}: {MEMORY} alone means a database in memory, "
+                f"and a file of that name is refused (give {MEMORY}, or another file name)"
+            )
         if self.in_memory:
+            if read_only:  # Ladybug refuses it, and a fresh in-memory database has nothing to read
+                raise EngineUnavailable(
+                    f"{MEMORY} is a new, empty database in memory: it cannot be opened read-only "
+                    "(a command that only reads would find nothing there); give the path of a database file"
+                )
             self.path = Path(MEMORY)
             self.description = "ladybug (embedded) in memory"
             self._db, self._conn = self._open_pair(self.path)
@@ -128,7 +144,7 @@ class LadybugEngine(Engine):
 
     def apply_schema(self, nodes: Sequence[NodeSpec], rels: Sequence[RelSpec]) -> None:
         # Only what is missing, so opening a database with its schema in place writes nothing.
-        have = set(self.read("CALL show_tables() RETURN name")["name"])
+        have = {name for (name,) in self.read_rows("CALL show_tables() RETURN name")[1]}
         ddl: list[Statement] = []
         for n in nodes:
             if n.label not in have:
@@ -145,7 +161,7 @@ class LadybugEngine(Engine):
         for table, columns in tables:
             if table not in have:
                 continue
-            known = set(self.read(f"CALL table_info('{table}') RETURN *").iloc[:, 1])
+            known = {row[1] for row in self.read_rows(f"CALL table_info('{table}') RETURN *")[1]}
             ddl += [
                 (f"ALTER TABLE {table} ADD {prop} {LADYBUG_TYPES[ptype]}", {})
                 for prop, ptype in columns.items()
@@ -154,12 +170,17 @@ class LadybugEngine(Engine):
         if ddl:
             self.write(ddl)
 
-    def read(self, cypher: str, params: Params | None = None) -> pd.DataFrame:
+    def _fetch(self, cypher: str, params: Params | None) -> tuple[list[str], list[list[Any]]]:
         with self._lock:
             result = self._execute(cypher, params)
-            columns = result.get_column_names()
-            rows = result.get_all()
-        return frame(columns, rows)
+            return result.get_column_names(), result.get_all()
+
+    def read(self, cypher: str, params: Params | None = None) -> pd.DataFrame:
+        return frame(*self._fetch(cypher, params))
+
+    def read_rows(self, cypher: str, params: Params | None = None) -> tuple[list[str], list[list[Any]]]:
+        columns, rows = self._fetch(cypher, params)
+        return columns, native_rows(rows)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

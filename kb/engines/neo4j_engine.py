@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import neo4j
-import pandas as pd
 from neo4j.exceptions import (
     AuthError,
     ConstraintError,
@@ -21,9 +20,12 @@ from neo4j.exceptions import (
 
 from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Params, Statement
 from kb.engines.faults import kill_point
-from kb.engines.frames import frame
+from kb.engines.frames import frame, native_rows
 from kb.model.schema import NODE_BY_LABEL, REL_BY_TYPE, NodeSpec, PropKind, RelSpec
 from kb.redaction import redact
+
+if TYPE_CHECKING:  # pandas loads with the first frame, not with the engine
+    import pandas as pd
 
 _BULK_ROWS = 10_000
 
@@ -130,17 +132,23 @@ class Neo4jEngine(Engine):
         except _DRIVER_ERRORS as exc:
             raise _translate(exc, self._where, cypher) from exc
 
-    def read(self, cypher: str, params: Params | None = None) -> pd.DataFrame:
+    def _fetch(self, cypher: str, params: Params | None) -> tuple[list[str], list[list[Any]]]:
         def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[list[Any]]]:
             result = tx.run(cypher, dict(params or {}))
             return list(result.keys()), [list(r.values()) for r in result]
 
         try:
             with self._session() as s:
-                columns, rows = s.execute_read(work)
+                return s.execute_read(work)
         except _DRIVER_ERRORS as exc:
             raise _translate(exc, self._where, cypher) from exc
-        return frame(columns, rows)
+
+    def read(self, cypher: str, params: Params | None = None) -> pd.DataFrame:
+        return frame(*self._fetch(cypher, params))
+
+    def read_rows(self, cypher: str, params: Params | None = None) -> tuple[list[str], list[list[Any]]]:
+        columns, rows = self._fetch(cypher, params)
+        return columns, native_rows(rows)
 
     def cast(self, expr: str, ptype: PropKind) -> str:
         # Neo4j is schema-free: only timestamps need spelling. They travel as ISO 8601 text

@@ -6,10 +6,12 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kb.model import IMPACT, EventPacket, TimelineEvent
 from kb.model.schema import NODE_BY_LABEL, PACKET_ORIGIN, REL_BY_TYPE
+
+if TYPE_CHECKING:  # the writer (and so opening a knowledge base) need not load the pydantic models
+    from kb.model import EventPacket, TimelineEvent
 
 Row = dict[str, Any]
 
@@ -167,6 +169,8 @@ def packet_rows(packet: EventPacket) -> GraphRows:
 
 
 def _analysis_rows(g: GraphRows, packet: EventPacket, a: Any) -> None:
+    from kb.model import IMPACT  # loaded already: the packet in hand is one of the models
+
     k = packet.incident.id
     akey = f"{k}/analysis/{a.id}"
     rc = a.related_check

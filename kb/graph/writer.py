@@ -17,13 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Statement
 from kb.engines.frames import missing
 from kb.graph.rows import GraphRows, Row, packet_rows
-from kb.model import EventPacket
 from kb.model.schema import NODE_BY_LABEL, NODES, PACKET_ORIGIN, REL_BY_TYPE, RELS, NodeSpec, PropKind, RelSpec
+
+if TYPE_CHECKING:  # opening a knowledge base need not load the pydantic models
+    from kb.model import EventPacket
 
 DEFAULT_ROWS_PER_STATEMENT = 5000
 
@@ -230,7 +232,7 @@ def first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-OnRefused = Callable[[EventPacket, EngineError], Any]
+OnRefused = Callable[["EventPacket", EngineError], Any]
 
 
 def _stored_now(engine: Engine, keys: list[str]) -> set[str]:

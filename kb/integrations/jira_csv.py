@@ -81,6 +81,12 @@ def export_rows(
 
 def write_import_csv(rows: list[dict[str, Any]], out: Path) -> int:
     """Write rows for Jira's CSV importer; several labels go in repeated Labels columns."""
+    out.write_text(import_csv_text(rows), encoding="utf-8")
+    return len(rows)
+
+
+def import_csv_text(rows: list[dict[str, Any]]) -> str:
+    """What write_import_csv writes (so a caller can check first what it would replace)."""
     n_labels = max((len(r["Labels"]) for r in rows), default=1)
     header = ["Summary", "Issue Type", "Priority", "Description"] + ["Labels"] * n_labels + ["kb finding"]
     buf = io.StringIO()
@@ -89,8 +95,7 @@ def write_import_csv(rows: list[dict[str, Any]], out: Path) -> int:
     for r in rows:
         labels = r["Labels"] + [""] * (n_labels - len(r["Labels"]))
         writer.writerow([r["Summary"], r["Issue Type"], r["Priority"], r["Description"], *labels, r["finding"]])
-    out.write_text(buf.getvalue(), encoding="utf-8")
-    return len(rows)
+    return buf.getvalue()
 
 
 def parse_jira_date(text: str, zone: tzinfo = UTC) -> datetime | None:

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest import pagerduty as pd_ingest
+from kb import file_guard
 from kb.model import EventPacket
 from kb.packet_update import update_packet_file
-from kb.packets import PacketError, packet_files, read_packet, write_packet
+from kb.packets import PacketError, packet_files, packet_text, read_packet, write_packet
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -67,15 +68,19 @@ def _create(inc: pd_ingest.PdIncident, as_key: str | None) -> tuple[EventPacket,
     return packet, rep
 
 
-def import_into_folder(files: list[Path], folder: Path, *, merge: bool, as_key: str | None = None) -> PagerDutyImport:
+def import_into_folder(
+    files: list[Path], folder: Path, *, merge: bool, as_key: str | None = None, force: bool = False
+) -> PagerDutyImport:
     """Merge into the folder's packet of the same incident (with `merge`), or write a new packet there.
 
-    A merged file keeps its layout, comments and value forms: only what the merge adds is written."""
+    A merged file keeps its layout, comments and value forms: only what the merge adds is written.
+    A new packet never replaces a file of the user's at its path (file_guard.OverwriteRefused, and
+    nothing is written), unless `force`."""
     if merge and not folder.is_dir():
         raise PagerDutyImportError(f"--merge-into {folder}: expected a folder of packet files or 'graph'")
     result = PagerDutyImport()
     incidents = _read(files, as_key, result)
-    return merge_into_folder(incidents, folder, merge=merge, as_key=as_key, result=result)
+    return merge_into_folder(incidents, folder, merge=merge, as_key=as_key, result=result, force=force)
 
 
 def merge_into_folder(
@@ -85,11 +90,12 @@ def merge_into_folder(
     merge: bool = True,
     as_key: str | None = None,
     result: PagerDutyImport | None = None,
+    force: bool = False,
 ) -> PagerDutyImport:
     """Merge parsed incidents into the folder's packets (with `merge`) or write new packets there.
 
-    A new packet never replaces a file: when ID.yaml exists and is not the incident's packet,
-    that incident is reported and left out."""
+    A new packet never replaces a file of the user's at its path (file_guard.OverwriteRefused,
+    and nothing is written), unless `force`."""
     result = result if result is not None else PagerDutyImport()
     existing: dict[Path, EventPacket] = {}
     if merge:
@@ -98,28 +104,30 @@ def merge_into_folder(
                 existing[p] = read_packet(p)
             except PacketError as exc:
                 result.errors.append(f"{p}: not merged into, it is not a valid packet ({exc.problems[0]})")
+    read_in = dict(existing)  # the files as they are: merges change only what they add to these
+    final: dict[Path, EventPacket] = {}
+    created: set[Path] = set()
     for inc in incidents:
         match = next(
             (p for p, pk in existing.items() if (pk.incident.id == as_key if as_key else pd_ingest.claims(pk, inc))),
             None,
         )
         if match is not None:
-            before = existing[match]
-            packet, rep = pd_ingest.merge(before, inc)
-            update_packet_file(match, before, packet)
+            packet, rep = pd_ingest.merge(existing[match], inc)
             path = match
         else:
             packet, rep = _create(inc, as_key)
-            target = folder / f"{packet.key}.yaml"
-            if target.exists():  # not a packet of this incident (else it matched): never overwritten
-                result.errors.append(
-                    f"{target}: not written, the file exists and is not the packet of PagerDuty incident {inc.id} "
-                    "(move it away, or merge with --as into the packet you mean)"
-                )
-                continue
-            path = write_packet(packet, target)
-        existing[path] = packet
+            path = folder / f"{packet.key}.yaml"
+            created.add(path)
+        existing[path] = final[path] = packet
         result.merged.append(Merged(rep, str(path)))
+    # Every new file is checked before anything is written: all of the import lands, or none.
+    file_guard.check({p: packet_text(final[p], p).encode("utf-8") for p in sorted(created)}, force)
+    for path, packet in final.items():
+        if path in created:
+            write_packet(packet, path)
+        else:
+            update_packet_file(path, read_in[path], packet)
     return result
 
 
