@@ -142,7 +142,8 @@ def test_never_overwrites_a_file_it_did_not_create(pd_api: PagerDutyApi, tmp_pat
     assert "PD-2001.yaml already exists" in flat(result.output) and "--force" in flat(result.output)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["PD-2001.yaml"]  # all of the capture lands, or none
     forced = run([*YEAR, "--out", str(tmp_path), "--force"], pd_api.env())
-    assert forced.exit_code == 0, forced.output
+    # The foreign file is still reported (it was no packet to merge into), then replaced as asked.
+    assert forced.exit_code == 1 and "PD-2001.yaml: not merged into" in flat(forced.output), forced.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["PD-1234.yaml", "PD-2001.yaml", "PD-2002.yaml"]
     assert "notes: my own file" not in (tmp_path / "PD-2001.yaml").read_text()
 

@@ -199,10 +199,18 @@ def test_cli_metrics(loop_db: Path) -> None:
     assert len(as_csv.output.splitlines()) == 7
     table = runner.invoke(app, base, env=env)
     assert table.exit_code == 0 and "repeat_rate" in table.output and "40%" in table.output
-    # Five months and "all" do not fit 80 columns: the newest periods and "all" stay, and it says so.
-    monthly = runner.invoke(app, [*base, "--by", "month"], env=env)
-    assert monthly.exit_code == 0, monthly.output
-    assert "2 earlier period(s) left out" in monthly.output and "--format csv" in monthly.output
-    assert "2025-01" not in monthly.output and "2025-05" in monthly.output and " all " in monthly.output
-    bad = runner.invoke(app, ["metrics", "--db", str(loop_db), "--as-of", "last tuesday"], env=env)
-    assert bad.exit_code == 2 and "--as-of" in bad.output
+    monthly = runner.invoke(app, [*base, "--by", "month"], env=env)  # five months and "all" fit 80 columns
+    assert monthly.exit_code == 0 and "left out" not in monthly.output and "2025-01" in monthly.output
+
+
+def test_metrics_table_keeps_the_newest_periods_that_fit() -> None:
+    import pandas as pd
+
+    from kb.cli.cmd_loop import _latest_periods
+
+    quarters = [f"{y}Q{q}" for y in (2021, 2022) for q in (1, 2, 3, 4)]
+    table = pd.DataFrame({"metric": ["incidents"], **{p: [1] for p in quarters}, "all": [8]})
+    fitted, hidden = _latest_periods(table, 80)  # room for 6 period columns beside the names
+    assert hidden == 3 and list(fitted.columns) == ["metric", *quarters[-5:], "all"]
+    wide, none_hidden = _latest_periods(table, 200)
+    assert none_hidden == 0 and list(wide.columns) == list(table.columns)

@@ -466,8 +466,8 @@ def metrics(
     print_frame(frame, fmt, title=f"loop metrics by {by.value}", empty="no incidents yet")
 
 
-# The metric-name column and one period column as printed (a share "100%", days "1234.5").
-_NAME_WIDTH, _PERIOD_WIDTH = 34, 10
+# The metric-name column as printed when its names wrap, and one period column ("│ 2024Q4 ").
+_NAME_WIDTH, _PERIOD_WIDTH = 19, 9
 
 
 def _latest_periods(table: pd.DataFrame, width: int) -> tuple[pd.DataFrame, int]:
