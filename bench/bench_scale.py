@@ -239,7 +239,7 @@ def bare_unwind(settings: Any, rows: Any, batch: int) -> float:
             for label, nodes in rows.nodes.items():
                 cypher = f"UNWIND $rows AS r CREATE (n:{label}) SET n = r"
                 for chunk in chunks(nodes, batch):
-                    session.execute_write(lambda tx, c=chunk, q=cypher: tx.run(q, rows=c).consume())
+                    session.execute_write(_create, cypher, chunk)
             for (rtype, src, dst), rels in rows.rels.items():
                 cypher = (
                     f"UNWIND $rows AS r MATCH (a:{src} {{{NODE_BY_LABEL[src].key}: r.src}}) "
@@ -247,10 +247,14 @@ def bare_unwind(settings: Any, rows: Any, batch: int) -> float:
                 )
                 payload = [{"src": r["src"], "dst": r["dst"], "p": props(r)} for r in rels]
                 for chunk in chunks(payload, batch):
-                    session.execute_write(lambda tx, c=chunk, q=cypher: tx.run(q, rows=c).consume())
+                    session.execute_write(_create, cypher, chunk)
         return time.perf_counter() - start
     finally:
         driver.close()
+
+
+def _create(tx: Any, cypher: str, rows: Sequence[Any]) -> None:
+    tx.run(cypher, rows=list(rows)).consume()
 
 
 def props(row: dict[str, Any]) -> dict[str, Any]:
@@ -542,14 +546,14 @@ def markdown(results: list[Result], big: int | None) -> str:
         for what in whats:
             cells = []
             for s in sizes:
-                r = by.get((engine, s, what))
-                if r is None:
+                got = by.get((engine, s, what))
+                if got is None:
                     cells.append("")
-                elif not r.ok:
+                elif not got.ok:
                     cells.append("failed")
                 else:
-                    peak = f", {r.peak_mb:,.0f} MB" if r.peak_mb is not None else ""
-                    cells.append(f"{r.seconds:,.2f} s{peak}")
+                    peak = f", {got.peak_mb:,.0f} MB" if got.peak_mb is not None else ""
+                    cells.append(f"{got.seconds:,.2f} s{peak}")
             if any(cells):
                 lines.append(f"| {engine} | {what} | " + " | ".join(cells) + " |")
     rat = ratios(results, big)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from kb.engines.base import Statement
 from kb.graph import catalogue, enrich, loop_writes, writer
 from kb.model import EventPacket
 from kb.model.schema import NODES, RELS
-from kb.packets import PacketError, PacketProblem, packet_files, read_packet
+from kb.packets import PacketError, PacketProblem, packet_files
+from kb.parallel_read import read_packets
 
 DEMO_SOURCE = "demo"
 """The provenance source of the demo generator's packets."""
@@ -140,9 +142,7 @@ class KnowledgeBase:
         )
         gone = {p.key for p, _ in refused}
         if run_hooks:
-            keys = [p.key for p in packets if p.key not in gone]
-            for hook in self.after_ingest:
-                hook(self, keys)
+            self._run_hooks([p.key for p in packets if p.key not in gone])
         if refused and on_refused is None:
             raise writer.PacketsNotWritten(refused)
         for packet, error in refused:
@@ -156,32 +156,15 @@ class KnowledgeBase:
         on_file: Callable[[Path], Any] | None = None,
         on_batch: Callable[[int], Any] | None = None,
     ) -> IngestReport:
-        """Validate every file first; write only the accepted ones; report the rejected
-        (also a file whose packet the engine refused, with the engine's error)."""
+        """Validate every file; write only the accepted ones; report the rejected (also a file
+        whose packet the engine refused, with the engine's error).
+
+        Files go through in chunks of the engine's batch (read on every core, then written in
+        one transaction), so memory holds one chunk's packets, not the whole run's; the
+        after-ingest hooks run once, on everything accepted."""
         started = time.perf_counter()
         report = IngestReport()
-        packets: list[EventPacket] = []
         seen: dict[str, Path] = {}
-        for path in packet_files(paths):
-            try:
-                packet = read_packet(path)
-                if packet.key in seen:
-                    raise PacketError(
-                        path,
-                        [
-                            PacketProblem(
-                                path, "incident.id", f"an id not used by another file of this run ({seen[packet.key]})"
-                            )
-                        ],
-                    )
-            except PacketError as exc:
-                report.rejected.append(exc)
-            else:
-                seen[packet.key] = path
-                packets.append(packet)
-                report.accepted.append(path)
-            if on_file:
-                on_file(path)
 
         def refused(packet: EventPacket, error: EngineError) -> None:
             path = seen[packet.key]
@@ -197,11 +180,37 @@ class KnowledgeBase:
                 )
             )
 
-        report.rows = self.ingest_packets(packets, on_batch=on_batch, on_refused=refused)
-        written = {p for p in report.accepted}
-        report.incidents = [p.key for p in packets if seen[p.key] in written]
+        files = list(packet_files(paths))
+        written: list[str] = []
+        chunk = self.engine.bulk_packets_per_transaction
+        reads = read_packets(files)  # one pool of readers for the whole run, ahead of the writes
+        for _ in range(0, len(files), chunk):
+            packets: list[EventPacket] = []
+            for path, read in islice(reads, chunk):
+                if isinstance(read, EventPacket) and read.key in seen:
+                    problem = PacketProblem(
+                        path, "incident.id", f"an id not used by another file of this run ({seen[read.key]})"
+                    )
+                    read = PacketError(path, [problem])
+                if isinstance(read, PacketError):
+                    report.rejected.append(read)
+                else:
+                    seen[read.key] = path
+                    packets.append(read)
+                    report.accepted.append(path)
+                if on_file:
+                    on_file(path)
+            report.rows += self.ingest_packets(packets, on_batch=on_batch, on_refused=refused, run_hooks=False)
+            written += [p.key for p in packets]
+        accepted = set(report.accepted)
+        report.incidents = [key for key in written if seen[key] in accepted]
+        self._run_hooks(report.incidents)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _run_hooks(self, keys: list[str]) -> None:
+        for hook in self.after_ingest:
+            hook(self, keys)
 
     # -- the tools' writes (each carries its origin; a packet re-ingest keeps them) ---------
     def link_themes(self, rows: Sequence[dict[str, Any]], origin: str = enrich.SUGGESTED_ORIGIN) -> None:
