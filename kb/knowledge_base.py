@@ -20,10 +20,11 @@ import pandas as pd
 from kb.engines import DatabaseMissing, Engine, EngineError, open_engine
 from kb.engines.base import Statement
 from kb.graph import catalogue, enrich, loop_writes, writer
+from kb.graph.parallel_read import read_packets
+from kb.graph.rows import PacketRows
 from kb.model import EventPacket
 from kb.model.schema import NODES, RELS
 from kb.packets import PacketError, PacketProblem, packet_files
-from kb.parallel_read import read_packets
 
 DEMO_SOURCE = "demo"
 """The provenance source of the demo generator's packets."""
@@ -125,18 +126,18 @@ class KnowledgeBase:
     # -- ingest ----------------------------------------------------------------------------
     def ingest_packets(
         self,
-        packets: Sequence[EventPacket],
+        packets: Sequence[EventPacket | PacketRows],
         on_batch: Callable[[int], Any] | None = None,
         run_hooks: bool = True,
         on_refused: writer.OnRefused | None = None,
     ) -> int:
-        """Write validated packets; returns rows written (new incidents use the engine's bulk path).
+        """Write validated packets (or their rows); returns rows written (new incidents use the engine's bulk path).
 
         A packet the engine refuses does not stop the others: it goes to `on_refused` with
         the engine's error, or (without it) raises writer.PacketsNotWritten after the rest."""
         if not packets:
             return 0
-        refused: list[tuple[EventPacket, EngineError]] = []
+        refused: list[tuple[writer.Writable, EngineError]] = []
         rows = writer.write_packets(
             self.engine, packets, on_batch=on_batch, on_refused=lambda p, e: refused.append((p, e))
         )
@@ -159,14 +160,14 @@ class KnowledgeBase:
         """Validate every file; write only the accepted ones; report the rejected (also a file
         whose packet the engine refused, with the engine's error).
 
-        Files go through in chunks of the engine's batch (read on every core, then written in
-        one transaction), so memory holds one chunk's packets, not the whole run's; the
+        Files go through in chunks of the engine's batch (read into rows on every core, then
+        written in one transaction), so memory holds one chunk's rows, not the whole run's; the
         after-ingest hooks run once, on everything accepted."""
         started = time.perf_counter()
         report = IngestReport()
         seen: dict[str, Path] = {}
 
-        def refused(packet: EventPacket, error: EngineError) -> None:
+        def refused(packet: writer.Writable, error: EngineError) -> None:
             path = seen[packet.key]
             report.accepted.remove(path)
             report.rejected.append(
@@ -185,9 +186,9 @@ class KnowledgeBase:
         chunk = self.engine.bulk_packets_per_transaction
         reads = read_packets(files)  # one pool of readers for the whole run, ahead of the writes
         for _ in range(0, len(files), chunk):
-            packets: list[EventPacket] = []
+            packets: list[PacketRows] = []
             for path, read in islice(reads, chunk):
-                if isinstance(read, EventPacket) and read.key in seen:
+                if isinstance(read, PacketRows) and read.key in seen:
                     problem = PacketProblem(
                         path, "incident.id", f"an id not used by another file of this run ({seen[read.key]})"
                     )

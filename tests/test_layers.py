@@ -8,7 +8,7 @@ The contract, top to bottom; a module may import its own layer and the layers be
       -> kb.knowledge_base
       -> kb.graph
       -> kb.engines
-      -> kb.packets, kb.packet_update, kb.parallel_read   (packet files <-> kb.model; round-trip edits; reading on every core)
+      -> kb.packets, kb.packet_update   (packet files <-> kb.model; round-trip edits)
       -> kb.model
       -> kb.redaction   (credentials out of messages: imports nothing of kb)
     ingest -> kb.model;  kb.demo -> kb.packets, kb.model      (side branches: never an engine)
@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("kb.knowledge_base",),
     ("kb.graph",),
     ("kb.engines",),
-    ("kb.packets", "kb.packet_update", "kb.parallel_read"),
+    ("kb.packets", "kb.packet_update"),
     ("kb.model",),
     ("kb.redaction",),
 )

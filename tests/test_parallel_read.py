@@ -1,5 +1,5 @@
-"""Reading many packet files in worker processes gives what reading them here gives, in order:
-the same packets, the same errors (file, field, expectation), also when a worker dies; and an
+"""Reading many packet files into rows in worker processes gives what reading them here gives, in
+order: the same rows, the same errors (file, field, expectation), also when a worker dies; and an
 ingest through the workers stores the same graph as one without them."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from kb import parallel_read
 from kb.demo import generate_corpus, write_corpus
+from kb.graph import parallel_read
 from kb.knowledge_base import KnowledgeBase
-from kb.packets import PacketError, packet_files, read_packet
+from kb.packets import PacketError, packet_files
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def serial(files: list[Path]) -> list[tuple[Path, object]]:
     out: list[tuple[Path, object]] = []
     for f in files:
         try:
-            out.append((f, read_packet(f)))
+            out.append((f, parallel_read.read_rows(f)))
         except PacketError as exc:
             out.append((f, str(exc)))
     return out
