@@ -232,10 +232,11 @@ def bare_copy(rows: Any, work: Path, size: int) -> tuple[Result, int]:
     log = db.parent / "copy.log"
     plan_json = json.dumps([(t, str(p), o) for t, p, o in plan])
     wall, peak, code = run_child([sys.executable, "-c", BARE_COPY, str(db), plan_json], child_env({}), log)
+    output = read(log)
     shutil.rmtree(db.parent, ignore_errors=True)
     if code != 0:
-        return Result("ladybug", size, "limit: bare COPY FROM parquet", wall, peak, False, tail(log)), 0
-    answer = json.loads(log.read_text().strip().splitlines()[-1])
+        return Result("ladybug", size, "limit: bare COPY FROM parquet", wall, peak, False, output[-200:]), 0
+    answer = json.loads(output.strip().splitlines()[-1])
     return Result("ladybug", size, "limit: bare COPY FROM parquet", answer["seconds"], peak), answer["entities"]
 
 
