@@ -597,6 +597,18 @@ def parse_table(block: str) -> list[list[str]]:
     return rows
 
 
+def load(path: Path | None) -> list[Result]:
+    return [Result(**r) for r in json.loads(path.read_text())] if path and path.exists() else []
+
+
+def save(path: Path | None, before: list[Result], results: list[Result]) -> list[Result]:
+    """`before` (the file's results when the run began) with this run's results over them."""
+    merged = merge(before, results)
+    if path is not None:
+        path.write_text(json.dumps([asdict(r) for r in merged], indent=1) + "\n")
+    return merged
+
+
 # -- main --------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> list[Result]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -624,10 +636,11 @@ def main(argv: Sequence[str] | None = None) -> list[Result]:
     work.mkdir(parents=True, exist_ok=True)
     engines = ["ladybug", "neo4j"] if opts.engine == "both" else [opts.engine]
     results: list[Result] = []
+    before = load(opts.json)
     server = None
     try:
         opts.neo4j = None
-        if "neo4j" in engines:
+        if "neo4j" in engines and all_sizes:
             server = _neo4j_script().start()
             from kb.engines.neo4j_engine import Neo4jSettings
 
@@ -641,17 +654,16 @@ def main(argv: Sequence[str] | None = None) -> list[Result]:
                     else {}
                 )
                 results += measure(engine, size, packets, work, env, opts)
+                save(opts.json, before, results)  # after each part: a long run cut short keeps what it measured
                 if size <= opts.limits_max:
                     results += limits(engine, size, packets, work, opts)
+                    save(opts.json, before, results)
     finally:
         if server is not None:
             server.stop()
         if opts.work is None:
             shutil.rmtree(work, ignore_errors=True)
-    if opts.json:
-        old = [Result(**r) for r in json.loads(opts.json.read_text())] if opts.json.exists() else []
-        results = merge(old, results)
-        opts.json.write_text(json.dumps([asdict(r) for r in results], indent=1) + "\n")
+    results = save(opts.json, before, results)
     table = markdown(results, opts.big or None)
     print()
     print(table)
