@@ -6,6 +6,7 @@ that the bare COPY stored the same rows `kb ingest` writes, and that the tables 
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -36,8 +37,9 @@ def test_small_run_measures_every_command_and_the_copy_limit(tmp_path: Path) -> 
     assert not failed
     assert all(r.seconds > 0 and (r.peak_mb or 0) > 0 for r in results)
     # The limit loads exactly the rows the kb writer produces: every one of them stored.
-    rows, stored = measured["limit: bare COPY FROM parquet"].note.replace(",", "").split(" rows, ")
-    assert int(rows) == int(stored.split()[0]) > 1000
+    found = re.fullmatch(r"([\d,]+) rows, ([\d,]+) entities stored", measured["limit: bare COPY FROM parquet"].note)
+    assert found, measured["limit: bare COPY FROM parquet"].note
+    assert found[1] == found[2] and int(found[1].replace(",", "")) > 1000
     table = bench.parse_table(md.read_text())
     assert table[0] == ["engine", "what", "50"]
     assert {row[1] for row in table[1:]} == expected
