@@ -590,7 +590,9 @@ def parse_table(block: str) -> list[list[str]]:
     """The rows of the first markdown table in `block` (for the README test)."""
     rows = []
     for line in block.splitlines():
-        if line.startswith("|") and not line.startswith("|---"):
+        if line.startswith("|---"):
+            continue
+        if line.startswith("|"):
             rows.append([c.strip() for c in line.strip().strip("|").split("|")])
         elif rows:
             break
