@@ -56,4 +56,4 @@ def test_readme_benchmark_block_is_a_generated_table() -> None:
     whats = {row[1] for row in table[1:]}
     assert {"ingest", "ingest (no hooks)", "check --all", "limit: bare COPY FROM parquet"} <= whats
     for row in table[1:]:
-        assert all(cell == "" or cell == "failed" or cell.split()[1] == "s" for cell in row[2:]), row
+        assert all(re.fullmatch(r"|failed|[\d,.]+ s(, [\d,]+ MB)?", cell) for cell in row[2:]), row
