@@ -630,6 +630,9 @@ def main(argv: Sequence[str] | None = None) -> list[Result]:
     parser.add_argument("--json", type=Path, help="Accumulate results in this file across runs.")
     parser.add_argument("--markdown", type=Path, help="Write the table to this file.")
     parser.add_argument("--readme", action="store_true", help="Rewrite README.md's benchmark block from the results.")
+    parser.add_argument(
+        "--note", default="", help="A sentence for the README block's header (the load, what is missing)."
+    )
     opts = parser.parse_args(argv)
     sizes = [int(s) for s in opts.sizes.split(",") if s.strip()]
     opts.unwind_batches = [int(s) for s in opts.unwind_batches.split(",") if s.strip()]
@@ -676,6 +679,7 @@ def main(argv: Sequence[str] | None = None) -> list[Result]:
             f"Measured by `python bench/bench_scale.py` on {platform.machine()} with {os.cpu_count()} cores "
             f"(shared with other work: read the ratios), {datetime.now().date().isoformat()}. Seconds of wall "
             "time and the command's peak memory; a Neo4j server's own memory is not included."
+            + (f" {opts.note}" if opts.note else "")
         )
         rewrite_readme(ROOT / "README.md", table, header)
     return results
