@@ -11,12 +11,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb.engines import DatabaseMissing, Engine, EngineError, open_engine
 from kb.engines.base import Statement
 from kb.graph import catalogue, enrich, loop_writes, writer
+from kb.graph.rows import PacketRows
 from kb.model.schema import NODES, RELS
 
 if TYPE_CHECKING:  # pandas and the packet models load where a frame or a packet is made: not to open, not for stats
@@ -130,26 +132,24 @@ class KnowledgeBase:
     # -- ingest ----------------------------------------------------------------------------
     def ingest_packets(
         self,
-        packets: Sequence[EventPacket],
+        packets: Sequence[EventPacket | PacketRows],
         on_batch: Callable[[int], Any] | None = None,
         run_hooks: bool = True,
         on_refused: writer.OnRefused | None = None,
     ) -> int:
-        """Write validated packets; returns rows written (new incidents use the engine's bulk path).
+        """Write validated packets (or their rows); returns rows written (new incidents use the engine's bulk path).
 
         A packet the engine refuses does not stop the others: it goes to `on_refused` with
         the engine's error, or (without it) raises writer.PacketsNotWritten after the rest."""
         if not packets:
             return 0
-        refused: list[tuple[EventPacket, EngineError]] = []
+        refused: list[tuple[writer.Writable, EngineError]] = []
         rows = writer.write_packets(
             self.engine, packets, on_batch=on_batch, on_refused=lambda p, e: refused.append((p, e))
         )
         gone = {p.key for p, _ in refused}
         if run_hooks:
-            keys = [p.key for p in packets if p.key not in gone]
-            for hook in self.after_ingest:
-                hook(self, keys)
+            self._run_hooks([p.key for p in packets if p.key not in gone])
         if refused and on_refused is None:
             raise writer.PacketsNotWritten(refused)
         for packet, error in refused:
@@ -163,36 +163,20 @@ class KnowledgeBase:
         on_file: Callable[[Path], Any] | None = None,
         on_batch: Callable[[int], Any] | None = None,
     ) -> IngestReport:
-        """Validate every file first; write only the accepted ones; report the rejected
-        (also a file whose packet the engine refused, with the engine's error)."""
-        from kb.packets import PacketError, PacketProblem, packet_files, read_packet
+        """Validate every file; write only the accepted ones; report the rejected (also a file
+        whose packet the engine refused, with the engine's error).
+
+        Files go through in chunks of the engine's batch (read into rows on every core, then
+        written in one transaction), so memory holds one chunk's rows, not the whole run's; the
+        after-ingest hooks run once, on everything accepted."""
+        from kb.graph.parallel_read import read_packets
+        from kb.packets import PacketError, PacketProblem, packet_files
 
         started = time.perf_counter()
         report = IngestReport()
-        packets: list[EventPacket] = []
         seen: dict[str, Path] = {}
-        for path in packet_files(paths):
-            try:
-                packet = read_packet(path)
-                if packet.key in seen:
-                    raise PacketError(
-                        path,
-                        [
-                            PacketProblem(
-                                path, "incident.id", f"an id not used by another file of this run ({seen[packet.key]})"
-                            )
-                        ],
-                    )
-            except PacketError as exc:
-                report.rejected.append(exc)
-            else:
-                seen[packet.key] = path
-                packets.append(packet)
-                report.accepted.append(path)
-            if on_file:
-                on_file(path)
 
-        def refused(packet: EventPacket, error: EngineError) -> None:
+        def refused(packet: writer.Writable, error: EngineError) -> None:
             path = seen[packet.key]
             report.accepted.remove(path)
             report.rejected.append(
@@ -206,11 +190,37 @@ class KnowledgeBase:
                 )
             )
 
-        report.rows = self.ingest_packets(packets, on_batch=on_batch, on_refused=refused)
-        written = {p for p in report.accepted}
-        report.incidents = [p.key for p in packets if seen[p.key] in written]
+        files = list(packet_files(paths))
+        written: list[str] = []
+        chunk = self.engine.bulk_packets_per_transaction
+        reads = read_packets(files)  # one pool of readers for the whole run, ahead of the writes
+        for _ in range(0, len(files), chunk):
+            packets: list[PacketRows] = []
+            for path, read in islice(reads, chunk):
+                if isinstance(read, PacketRows) and read.key in seen:
+                    problem = PacketProblem(
+                        path, "incident.id", f"an id not used by another file of this run ({seen[read.key]})"
+                    )
+                    read = PacketError(path, [problem])
+                if isinstance(read, PacketError):
+                    report.rejected.append(read)
+                else:
+                    seen[read.key] = path
+                    packets.append(read)
+                    report.accepted.append(path)
+                if on_file:
+                    on_file(path)
+            report.rows += self.ingest_packets(packets, on_batch=on_batch, on_refused=refused, run_hooks=False)
+            written += [p.key for p in packets]
+        accepted = set(report.accepted)
+        report.incidents = [key for key in written if seen[key] in accepted]
+        self._run_hooks(report.incidents)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _run_hooks(self, keys: list[str]) -> None:
+        for hook in self.after_ingest:
+            hook(self, keys)
 
     # -- the tools' writes (each carries its origin; a packet re-ingest keeps them) ---------
     def link_themes(self, rows: Sequence[dict[str, Any]], origin: str = enrich.SUGGESTED_ORIGIN) -> None:

@@ -125,7 +125,7 @@ def test_one_refused_packet_does_not_sink_its_batch(any_kb: KnowledgeBase) -> No
     packets = _packets(6)
     bad = packets[3]
     bad.incident.customers_affected = TOO_BIG  # passes the model as it stands; no engine stores it
-    refused: list[tuple[EventPacket, EngineError]] = []
+    refused: list[tuple[writer.Writable, EngineError]] = []
     writer.write_packets(any_kb.engine, packets, on_refused=lambda p, e: refused.append((p, e)))
     assert [p.key for p, _ in refused] == [bad.key]
     error = str(refused[0][1])

@@ -36,7 +36,7 @@ def ingest(
 ) -> None:
     """Validate and load Event Packets in batches. Re-ingesting a packet replaces what it said before.
 
-    Every file is validated first; rejected files are listed with the field and what
+    Every file is validated before it is written; rejected files are listed with the field and what
     was expected, nothing from them is written, and the exit status is 1.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

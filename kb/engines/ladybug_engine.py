@@ -250,7 +250,10 @@ class LadybugEngine(Engine):
         # (or an empty list) in every row would bind as STRING and be rejected.
         return f"CAST({expr} AS {LADYBUG_TYPES[ptype]})"
 
-    bulk_packets_per_transaction = 10_000  # each COPY has a fixed cost: fewer, larger loads
+    # Each COPY and each shadow copy has a fixed cost (fewer, larger loads), but a batch is held in
+    # memory whole: a 10,000-file ingest peaked at 1.7 GB in one batch, at 0.92 GB in batches of
+    # 2,500 (without the after-ingest hooks; bench/bench_scale.py).
+    bulk_packets_per_transaction = 2_500
     replace_by_reinsert = True  # UNWIND MERGE is slow here: delete + COPY re-ingests ~9x faster
 
     def bulk_write(

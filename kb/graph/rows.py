@@ -64,6 +64,15 @@ class GraphRows:
         return out
 
 
+@dataclass
+class PacketRows:
+    """A packet already turned into rows (by a reader process): all the writer needs of it.
+    Rows cross a process boundary far cheaper than the pydantic packet they come from."""
+
+    key: str
+    rows: GraphRows
+
+
 def event_key(incident: str, event: TimelineEvent, occurrence: int = 1) -> str:
     """Stable key: the event's own id, else a digest of what it says, so merging the
     same event from two sources (a packet and a PagerDuty log) does not duplicate it.

@@ -17,17 +17,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Statement
 from kb.engines.frames import missing
-from kb.graph.rows import GraphRows, Row, packet_rows
+from kb.graph.rows import GraphRows, PacketRows, Row, packet_rows
 from kb.model.schema import NODE_BY_LABEL, NODES, PACKET_ORIGIN, REL_BY_TYPE, RELS, NodeSpec, PropKind, RelSpec
 
 if TYPE_CHECKING:  # opening a knowledge base need not load the pydantic models
     from kb.model import EventPacket
 
 DEFAULT_ROWS_PER_STATEMENT = 5000
+
+Writable: TypeAlias = "EventPacket | PacketRows"
+"""A packet, or its rows already built (kb ingest builds them in its reader processes)."""
 
 
 def node_merge(engine: Engine, spec: NodeSpec) -> str:
@@ -166,16 +169,16 @@ def merge_statements(engine: Engine, rows: GraphRows, rows_per_statement: int) -
     return out
 
 
-def _batches(packets: Iterable[EventPacket], size: int) -> Iterator[list[EventPacket]]:
+def _batches(packets: Iterable[Writable], size: int) -> Iterator[list[Writable]]:
     it = iter(packets)
     while batch := list(islice(it, size)):
         yield batch
 
 
-def collect_rows(packets: Iterable[EventPacket]) -> GraphRows:
+def collect_rows(packets: Iterable[Writable]) -> GraphRows:
     rows = GraphRows()
     for p in packets:
-        rows.extend(packet_rows(p))
+        rows.extend(p.rows if isinstance(p, PacketRows) else packet_rows(p))
     return rows.deduplicated()
 
 
@@ -223,7 +226,7 @@ def write_batch(
 class PacketsNotWritten(EngineError):
     """The engine refused these packets (the others of their batches were written)."""
 
-    def __init__(self, refused: list[tuple[EventPacket, EngineError]]) -> None:
+    def __init__(self, refused: list[tuple[Writable, EngineError]]) -> None:
         self.refused = refused
         super().__init__("; ".join(f"{p.key}: {first_line(e)}" for p, e in refused))
 
@@ -232,7 +235,7 @@ def first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-OnRefused = Callable[["EventPacket", EngineError], Any]
+OnRefused = Callable[[Writable, EngineError], Any]
 
 
 def _stored_now(engine: Engine, keys: list[str]) -> set[str]:
@@ -251,10 +254,10 @@ def _write_rows(engine: Engine, rows: GraphRows, stored: set[str], rows_per_stat
 
 def _write_isolating(
     engine: Engine,
-    batch: list[EventPacket],
+    batch: list[Writable],
     stored: set[str],
     rows_per_statement: int,
-    refused: list[tuple[EventPacket, EngineError]],
+    refused: list[tuple[Writable, EngineError]],
 ) -> int:
     """Write the batch; if the engine refuses it, bisect down to the packets it refuses."""
     rows = collect_rows(batch)
@@ -276,7 +279,7 @@ def _write_isolating(
 
 def write_packets(
     engine: Engine,
-    packets: Iterable[EventPacket],
+    packets: Iterable[Writable],
     *,
     rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT,
     on_batch: Callable[[int], Any] | None = None,
@@ -288,7 +291,7 @@ def write_packets(
     PacketsNotWritten once everything else is written."""
     stored = set(engine.read("MATCH (i:Incident) RETURN i.key AS key")["key"])
     total = 0
-    refused: list[tuple[EventPacket, EngineError]] = []
+    refused: list[tuple[Writable, EngineError]] = []
     for batch in _batches(packets, engine.bulk_packets_per_transaction):
         total += _write_isolating(engine, batch, stored, rows_per_statement, refused)
         if on_batch:

@@ -99,6 +99,69 @@ class _UniqueKeyLoader(_Loader):
         return mapping
 
 
+class _Irregular(Exception):
+    """A document the plain-tree builder leaves to PyYAML's constructor (which gives its exact result or error)."""
+
+
+_STR, _MERGE, _VALUE = "tag:yaml.org,2002:str", "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"
+_SCALARS = ("null", "bool", "int", "float", "timestamp")
+_RESOLVED: dict[tuple[str, Any], str] = {}  # (scalar, implicit) -> tag: keys and enum values repeat
+
+
+class _PlainTreeLoader(_UniqueKeyLoader):
+    """For documents without anchors or aliases: the same values as `_UniqueKeyLoader`, built
+    by one direct walk of libyaml's node tree instead of PyYAML's generic constructor, which
+    took most of the time of reading a packet (a duplicate key, a merge key, a tag or a value
+    that fails falls back to that constructor, so results and errors stay exactly its own)."""
+
+    _fast = {
+        f"tag:yaml.org,2002:{name}": _UniqueKeyLoader.yaml_constructors[f"tag:yaml.org,2002:{name}"]
+        for name in _SCALARS
+    }
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or len(value) > 40:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        key = (value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+            if len(_RESOLVED) < 50_000:
+                _RESOLVED[key] = tag
+        return tag
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        try:
+            return self._build(node, 1)
+        except (_Irregular, Exception):
+            return super().construct_document(node)
+
+    def _build(self, node: yaml.Node, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise _Irregular
+        tag = node.tag
+        if isinstance(node, yaml.ScalarNode):
+            if tag == _STR:
+                return node.value
+            ctor = self._fast.get(tag)
+            if ctor is None:
+                raise _Irregular
+            return ctor(self, node)
+        if isinstance(node, yaml.SequenceNode) and tag == "tag:yaml.org,2002:seq":
+            return [self._build(item, depth + 1) for item in node.value]
+        if isinstance(node, yaml.MappingNode) and tag == "tag:yaml.org,2002:map":
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag in (_MERGE, _VALUE):
+                    raise _Irregular
+                key = self._build(key_node, depth + 1)
+                if key in out:
+                    raise _Irregular
+                out[key] = self._build(value_node, depth + 1)
+            return out
+        raise _Irregular
+
+
 def _check_yaml_events(text: str) -> None:
     """Depth, alias count and alias expansion from the event stream, before any node is built:
     a 342-byte alias bomb expands to 387 million values."""
@@ -157,7 +220,8 @@ def load_yaml(text: str) -> Any:
         except RecursionError:
             raise DocumentError("(document)", f"at most {MAX_DEPTH} levels of nesting") from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a safe loader)
+        loader = _UniqueKeyLoader if "*" in text or "&" in text else _PlainTreeLoader
+        data = yaml.load(text, Loader=loader)  # noqa: S506 (safe loaders)
     except yaml.YAMLError as exc:
         raise DocumentError("(syntax)", f"valid YAML: {_one_line(exc)}") from None
     except Exception as exc:

@@ -1,0 +1,146 @@
+"""Packet files -> rows on every core: worker processes read, validate and build each file's
+rows (the writer's input), returned in the files' order.
+
+Rows, not packets, come back: unpickling pydantic packets took the reading process a fifth of
+what parsing them took. Workers are plain `python -m kb.graph.parallel_read` processes fed
+through pipes, not a multiprocessing pool: a pool's spawn re-imports the caller's __main__ (it
+would run the CLI again), and a forked worker would inherit the caller's open database and
+lock. A worker that dies costs nothing but time: its files are read here instead.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+from kb.graph.rows import PacketRows, packet_rows
+from kb.packets import PacketError, PacketProblem, read_packet
+
+PARALLEL_MIN_FILES = 500
+"""Below this many files, one process is faster than starting workers (~1 s each)."""
+FILES_PER_TASK = 64
+MAX_WORKERS = 8
+
+Answer = PacketRows | list[PacketProblem]
+
+
+def read_rows(file: Path) -> PacketRows:
+    """One file's rows, or its PacketError."""
+    packet = read_packet(file)
+    return PacketRows(packet.key, packet_rows(packet))
+
+
+def _read_many(files: Sequence[Path]) -> list[Answer]:
+    """Each file's rows or its problems (a PacketError's arguments do not survive pickling)."""
+    out: list[Answer] = []
+    for file in files:
+        try:
+            out.append(read_rows(file))
+        except PacketError as exc:
+            out.append(exc.problems)
+    return out
+
+
+def _send(stream: IO[bytes], obj: object) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(len(data).to_bytes(8, "little") + data)
+    stream.flush()
+
+
+def _receive(stream: IO[bytes]) -> object:
+    header = stream.read(8)
+    if len(header) < 8:
+        raise EOFError("worker closed its output")
+    size = int.from_bytes(header, "little")
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("worker closed its output")
+    return pickle.loads(data)  # noqa: S301 - from our own worker process
+
+
+def _serve() -> None:
+    """The worker: tasks (lists of paths) in on stdin, answers out on stdout, until stdin closes."""
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    while True:
+        try:
+            files = _receive(inp)
+        except EOFError:
+            return
+        assert isinstance(files, list)
+        _send(out, _read_many(files))
+
+
+def _start_worker() -> subprocess.Popen[bytes] | None:
+    root = str(Path(__file__).resolve().parents[2])  # kb importable as the caller imported it
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "kb.graph.parallel_read"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+    except OSError:
+        return None
+
+
+def read_packets(files: Sequence[Path]) -> Iterator[tuple[Path, PacketRows | PacketError]]:
+    """Each file's rows or PacketError, in the files' order; on every core for many files."""
+    cores = min(os.cpu_count() or 1, MAX_WORKERS)
+    tasks = [list(files[i : i + FILES_PER_TASK]) for i in range(0, len(files), FILES_PER_TASK)]
+    workers = [w for w in (_start_worker() for _ in range(cores)) if w] if len(files) >= PARALLEL_MIN_FILES else []
+    alive = [True] * len(workers)
+    n = len(workers)
+
+    def give(k: int) -> None:
+        # Task k always goes to worker k % n; two tasks per worker in flight bound the memory.
+        w = k % n
+        if k < len(tasks) and alive[w]:
+            try:
+                _send(workers[w].stdin, tasks[k])  # type: ignore[arg-type]
+            except OSError:
+                alive[w] = False
+
+    sent: set[int] = set()
+    try:
+        for k in range(min(2 * n, len(tasks))):
+            give(k)
+            sent.add(k)
+        for k, task in enumerate(tasks):
+            answers: list[Answer] | None = None
+            if n and k in sent and alive[k % n]:
+                try:
+                    got = _receive(workers[k % n].stdout)  # type: ignore[arg-type]
+                    assert isinstance(got, list) and len(got) == len(task)
+                    answers = got
+                except (EOFError, OSError, pickle.UnpicklingError, AssertionError):
+                    alive[k % n] = False
+            if answers is None:
+                answers = _read_many(task)
+            if n and k + 2 * n < len(tasks):
+                give(k + 2 * n)
+                sent.add(k + 2 * n)
+            for file, answer in zip(task, answers, strict=True):
+                yield file, answer if isinstance(answer, PacketRows) else PacketError(file, answer)
+    finally:
+        for worker in workers:
+            if worker.stdin:
+                worker.stdin.close()
+        for worker in workers:
+            try:
+                worker.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+            if worker.stdout:
+                worker.stdout.close()
+
+
+if __name__ == "__main__":
+    _serve()
