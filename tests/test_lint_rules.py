@@ -351,3 +351,16 @@ def test_config_levels_and_switches_apply_in_lint_packet() -> None:
     cfg = LintConfig({"missing-tags": {"level": "error"}})
     assert [f.level for f in lint_packet(p, cfg, LATER)] == [Level.ERROR]
     assert lint_packet(p, LintConfig({"missing-tags": {"enabled": False}}), LATER) == []
+
+
+def test_late_packet_judges_a_packet_by_its_own_due_time() -> None:
+    """A packet scaffolded by `kb new` carries compile_by from kb.toml's SLA: that, not the
+    rule's default sla_hours, says when it is late."""
+    on_time = packet(compiled_at="2025-05-03T02:00:00Z", compile_by="2025-05-03T03:00:00Z")  # 47 h after resolution
+    assert run("late-packet", on_time) == []
+    late = packet(compiled_at="2025-05-01T20:00:00Z", compile_by="2025-05-01T15:00:00Z")  # 17 h: within sla_hours
+    assert run("late-packet", late) == ["incident.compiled_at"]
+    [hit] = RULES["late-packet"].run(late, LATER, {"sla_hours": 24})
+    assert "5 h after its due time" in hit.message
+    no_due = packet(compiled_at="2025-05-03T02:00:00Z")  # 47 h after resolution, no due time: the default
+    assert run("late-packet", no_due, sla_hours=24) == ["incident.compiled_at"]

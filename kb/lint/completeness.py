@@ -63,12 +63,25 @@ def incomplete_packet(packet: EventPacket, ctx: LintContext, opts: Options) -> I
     "late-packet",
     FAMILY,
     Level.WARNING,
-    "a packet compiled more than `sla_hours` after the incident was resolved",
+    "a packet compiled after its due time (`incident.compile_by`, set by `kb new` from kb.toml "
+    "[packets] sla), or, without one, more than `sla_hours` after the incident was resolved",
     sla_hours=24,
 )
 def late_packet(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     inc = packet.incident
-    if inc.compiled_at is None or inc.resolved_at is None:
+    if inc.compiled_at is None:
+        return
+    if inc.compile_by is not None:  # the packet's own due time: one SLA, the one it was given
+        if inc.compiled_at > inc.compile_by:
+            late = (inc.compiled_at - inc.compile_by).total_seconds() / 3600
+            yield Hit(
+                "incident.compiled_at",
+                f"compile_by {inc.compile_by.isoformat()}, compiled_at {inc.compiled_at.isoformat()}",
+                f"compiled {late:.0f} h after its due time",
+                "Compile the packet by its due time, while chat, logs and memories are fresh.",
+            )
+        return
+    if inc.resolved_at is None:
         return
     hours = (inc.compiled_at - inc.resolved_at).total_seconds() / 3600
     sla = float(opts["sla_hours"])
