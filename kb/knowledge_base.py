@@ -117,6 +117,19 @@ class KnowledgeBase:
             records.append({"kind": "relationship", "name": r.type, "count": int(c)})
         return pd.DataFrame(records)
 
+    @property
+    def read_only(self) -> bool:
+        return self.engine.read_only
+
+    def snapshot(self) -> str | None:
+        """An id of the content this connection sees, changed by every write (None: unknown);
+        what caches derived from the graph are keyed by."""
+        return self.engine.snapshot()
+
+    def cache_path(self, name: str) -> Path | None:
+        """Where a cache derived from this database may be kept (beside an embedded one; None: nowhere)."""
+        return self.engine.cache_path(name)
+
     def incident_count(self) -> int:
         return int(self.engine.read("MATCH (i:Incident) RETURN count(i) AS c")["c"].iloc[0])
 

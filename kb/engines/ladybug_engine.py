@@ -73,6 +73,7 @@ class LadybugEngine(Engine):
         # ":memory:" is a database that lives and dies with the process (tests, scratch work):
         # nothing on disk to protect, so writes are plain transactions, not shadow copies.
         self.in_memory = str(path) == MEMORY
+        self._snapshot: str | None = None
         if self.in_memory:
             self.path = Path(MEMORY)
             self.description = "ladybug (embedded) in memory"
@@ -102,7 +103,12 @@ class LadybugEngine(Engine):
 
     def _open_pair(self, path: Path) -> tuple[ladybug.Database, ladybug.Connection]:
         try:
+            before = files.read_generation(path)
             db = ladybug.Database(str(path), read_only=self.read_only)
+            # Every kb write swaps in a new file and gives it a new generation id: the id names the
+            # content this connection sees, unless a write swapped the file between the two looks.
+            after = files.read_generation(path)
+            self._snapshot = before if path == self.path and before == after else None
             return db, ladybug.Connection(db)
         except (RuntimeError, MemoryError) as exc:  # a damaged WAL also surfaced as std::bad_alloc
             hint = files.recovery_hint(path, str(exc))
@@ -217,6 +223,12 @@ class LadybugEngine(Engine):
                 self._execute(cypher, params)
                 if i == 0:
                     kill_point("write")
+
+    def snapshot(self) -> str | None:
+        return None if self.in_memory else self._snapshot
+
+    def cache_path(self, name: str) -> Path | None:
+        return None if self.in_memory else self.path.with_name(f"{self.path.name}.{name}")
 
     def cast(self, expr: str, ptype: PropKind) -> str:
         # Ladybug infers a parameter's type from its values: a column that is null
