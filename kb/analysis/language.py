@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 # -- sentences ---------------------------------------------------------------------------------
 
@@ -124,6 +125,8 @@ _PARTICIPLE = (
     r"[a-z][a-z-]*(?:ed|en|wn))"
 )
 _BLAME_TERMS = tuple((re.compile(p, re.IGNORECASE), label) for p, label in _BLAME_TERM_SOURCES)
+_ANY_BLAME_TERM = re.compile("|".join(f"(?:{p})" for p, _ in _BLAME_TERM_SOURCES), re.IGNORECASE)
+"""One scan that tells a sentence without any blame term (most of them) from one worth the loop."""
 _COUNTERFACTUAL = re.compile(
     rf"\b(?:should(?:\s+not|n't)?\s+have|should've|ought\s+to\s+have)"
     rf"(?=\s+(?:(?:not|never|\w+ly)\s+)?(?:been\s+(?!{_PARTICIPLE}\b)\w+|"
@@ -193,7 +196,12 @@ def blame_hits(text: str, people: Iterable[str] = (), causal: bool = False) -> l
     flagged; elsewhere (timeline, summary) only a failing verb or a causal sentence is,
     so "amira shed recommendation reads" in a timeline stays quiet.
     """
-    handles = _handles(people)
+    return list(_blame_hits(text, _handles(people), causal))
+
+
+@lru_cache(maxsize=65536)
+def _blame_hits(text: str, handles: frozenset[str], causal: bool) -> tuple[BlameHit, ...]:
+    # Cached: a corpus repeats its stock sentences (and a lint run meets each text more than once).
     out: list[BlameHit] = []
     for sentence in sentences(text):
         hit = _term_hit(sentence) or _counterfactual_hit(sentence, handles)
@@ -213,10 +221,12 @@ def blame_hits(text: str, people: Iterable[str] = (), causal: bool = False) -> l
                     break
         if hit:
             out.append(hit)
-    return out
+    return tuple(out)
 
 
 def _term_hit(sentence: str) -> BlameHit | None:
+    if not _ANY_BLAME_TERM.search(sentence):
+        return None
     for pattern, label in _BLAME_TERMS:
         for m in pattern.finditer(sentence):
             if _negated(sentence, m.start()):

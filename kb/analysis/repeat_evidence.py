@@ -23,7 +23,6 @@ import pandas as pd
 
 from kb.analysis.entities import incident_documents
 from kb.analysis.incident_features import Queryable
-from kb.analysis.similarity import SimilarityIndex
 
 TWIN_SCORE = 0.25
 """Best-earlier-match score from which an incident is a near twin. On the 39 real reports of
@@ -100,8 +99,11 @@ def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> p
     ):
         produced.setdefault(str(inc), []).append(str(f))
         statements[str(f)] = str(st) if st is not None else ""
-    docs, _ = incident_documents(kbase)
-    index = SimilarityIndex.build(kbase)
+    from kb.analysis.similarity_store import RecordingQueries, load_index  # it imports kb.analysis.similarity
+
+    reader = RecordingQueries(kbase)  # the index (when it is built) reads the documents' queries again
+    docs, _ = incident_documents(reader)
+    index = load_index(reader)
     confirmed = {inc for (inc, label), w in index.certainty.items() if label.startswith("theme:") and w >= 1.0}
     unreviewed = {
         str(k)
@@ -124,9 +126,10 @@ def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> p
             }
         )
 
-    for inc in index.keys:
-        row = index.row_of[inc]
-        best = next(iter(index.matches([row], 1, earlier_only=True)), None)
+    # Every incident's best earlier match in one batch (the same scores as one row at a time).
+    best_of = {m.query: m for m in index.matches(range(len(index.keys)), 1, earlier_only=True)}
+    for row, inc in enumerate(index.keys):
+        best = best_of.get(row)
         text = docs.get(inc, "")
         earlier_cited = [k for k in cited(text, names) if k != inc and started.get(k, started[inc]) < started[inc]]
         said = claim(text)

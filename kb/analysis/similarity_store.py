@@ -47,6 +47,16 @@ class RecordingQueries:
             self.frames[key] = self.kbase.query(name, **params)
         return self.frames[key].copy()
 
+    @property
+    def read_only(self) -> bool:
+        return bool(getattr(self.kbase, "read_only", True))
+
+    def snapshot(self) -> str | None:
+        return _snapshot(self.kbase)
+
+    def cache_path(self, name: str) -> Path | None:
+        return _cache_path(self.kbase, name)
+
     def prefetch(self, queries: Sequence[tuple[str, dict[str, Any]]]) -> str:
         """Run `queries` now; returns the digest of their answers."""
         for name, params in queries:
@@ -65,9 +75,13 @@ class RecordingQueries:
         return h.hexdigest()
 
 
-def _path(kbase: Any) -> Path | None:
+def _cache_path(kbase: Any, name: str) -> Path | None:
     cache_path = getattr(kbase, "cache_path", None)
-    return cache_path(CACHE_NAME) if cache_path else None
+    return cache_path(name) if cache_path else None
+
+
+def _path(kbase: Any) -> Path | None:
+    return _cache_path(kbase, CACHE_NAME)
 
 
 def _snapshot(kbase: Any) -> str | None:

@@ -1,0 +1,110 @@
+"""Same answers before and after: run the interactive commands with two source trees on one database
+and compare their output byte for byte.
+
+    python bench/compare_commands.py --base /tmp/main-checkout --db /tmp/kb3200 [--db ...]
+
+The new tree (this checkout) runs each command twice: on a copy of the database whose similarity
+index file was just saved (loaded from disk), and on a copy without it (built in memory).
+Prints one line per command and database, and exits 1 when any output differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent.parent
+
+
+def commands(db: Path, incident: str) -> dict[str, list[str]]:
+    return {
+        "similar": ["similar", incident, "-f", "json"],
+        "similar --any-time": ["similar", incident, "--any-time", "-k", "8", "-f", "json"],
+        "hotspots": ["hotspots", "-f", "json"],
+        "repeats": ["repeats", "-f", "json"],
+        "clusters": ["clusters", "-f", "json"],
+        "check --all": ["check", "--all", "-f", "json", "--now", "2027-01-01T00:00:00Z"],
+        "metrics": ["metrics", "-f", "json", "--as-of", "2027-01-01T00:00:00Z"],
+    }
+
+
+def run(src: Path, args: list[str], db: Path) -> bytes:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    env.pop("NEO4J_URI", None)
+    out = subprocess.run(
+        [sys.executable, "-m", "kb", *args, "--db", str(db)], env=env, capture_output=True, check=False
+    )
+    return out.stdout + b"\n--stderr--\n" + out.stderr + f"\n--rc {out.returncode}".encode()
+
+
+def last_incident(src: Path, db: Path) -> str:
+    code = (
+        "from kb.knowledge_base import connect\n"
+        f"k = connect(db={str(db)!r}, read_only=True)\n"
+        "print(k.cypher('MATCH (i:Incident) RETURN i.key AS k ORDER BY i.started_at DESC, i.key LIMIT 1')['k'][0])\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def with_index(src: Path, db: Path) -> None:
+    """Save the similarity index beside `db` (a writer's refresh)."""
+    code = (
+        "from kb.knowledge_base import connect\n"
+        "from kb.analysis.similarity_store import load_index\n"
+        f"k = connect(db={str(db)!r})\n"
+        "k.write([('MATCH (i:Incident) WITH i LIMIT 1 SET i.title = i.title', {})])\n"  # gives it a generation id
+        "load_index(k)\nk.close()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--base", type=Path, required=True, help="source tree of the baseline (e.g. main)")
+    ap.add_argument("--db", type=Path, action="append", required=True, help="embedded database (repeatable)")
+    ap.add_argument("--only", action="append", help="command names to compare (default: all)")
+    args = ap.parse_args()
+    failed = 0
+    for db in args.db:
+        with tempfile.TemporaryDirectory(prefix="kb-compare-") as tmp:
+            cold, warm = Path(tmp) / "cold", Path(tmp) / "warm"
+            shutil.copyfile(db, cold)
+            shutil.copyfile(db, warm)
+            with_index(HERE, warm)
+            incident = last_incident(HERE, cold)
+            for name, cmd in commands(db, incident).items():
+                if args.only and name not in args.only:
+                    continue
+                base = run(args.base, cmd, cold)
+                new_cold = run(HERE, cmd, cold)
+                new_warm = run(HERE, cmd, warm)
+                same = base == new_cold == new_warm
+                failed += not same
+                print(
+                    f"{db.name:>10} {name:<20} {'same' if same else 'DIFFERENT'} ({len(base)} bytes)"
+                    + (
+                        ""
+                        if same
+                        else f" cold={'same' if base == new_cold else 'diff'} warm={'same' if base == new_warm else 'diff'}"
+                    ),
+                    flush=True,
+                )
+                if not same:
+                    for tag, data in (("base", base), ("cold", new_cold), ("warm", new_warm)):
+                        (Path(tempfile.gettempdir()) / f"compare-{db.name}-{name.replace(' ', '_')}.{tag}").write_bytes(
+                            data
+                        )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
