@@ -47,7 +47,12 @@ peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 print("BENCH " + json.dumps({"import": t1 - t0, "cmd": t2 - t1, "rc": rc, "peak_mb": peak}), file=sys.stderr)
 """
 
-PREIMPORT = "ladybug,kb.engines.ladybug_engine,pandas,numpy,scipy.sparse,scipy.stats,kb.analysis.similarity,kb.analysis.clusters,kb.analysis.metrics,kb.lint"
+PREIMPORT = ",".join(
+    [
+        *("ladybug", "kb.engines.ladybug_engine", "pandas", "numpy", "scipy.sparse", "scipy.stats"),
+        *("kb.analysis.similarity", "kb.analysis.clusters", "kb.analysis.metrics", "kb.lint"),
+    ]
+)
 
 
 def commands(incident: str, out: Path, quarter: str) -> dict[str, list[str]]:
@@ -95,7 +100,8 @@ def prepare(db: Path, tmp: Path) -> tuple[Path, str, str]:
         f"k = connect(db={str(copy)!r})\n"
         "k.write([('MATCH (i:Incident) WITH i LIMIT 1 SET i.title = i.title', {})])\n"
         "load_index(k)\n"
-        "r = k.cypher('MATCH (i:Incident) RETURN i.key AS k, i.started_at AS t ORDER BY i.started_at DESC, i.key LIMIT 1')\n"
+        "r = k.cypher('MATCH (i:Incident) RETURN i.key AS k, i.started_at AS t '\n"
+        "             'ORDER BY i.started_at DESC, i.key LIMIT 1')\n"
         "t = r['t'][0]\n"
         "print(r['k'][0], f'{t.year}Q{(t.month - 1) // 3 + 1}')\n"
         "k.close()\n"
@@ -114,9 +120,8 @@ def main() -> int:
     ap.add_argument("--only", action="append", help="command names to time (default: all)")
     ap.add_argument("--no-base", action="store_true", help="time this checkout only")
     args = ap.parse_args()
-    print(
-        f"{'db':>10} {'command':<12} {'base wall':>9} {'base cmd':>9} {'new wall':>9} {'new cmd':>9} {'ratio':>6} peak MB"
-    )
+    head = ["base wall", "base cmd", "new wall", "new cmd"]
+    print(f"{'db':>10} {'command':<12} " + " ".join(f"{h:>9}" for h in head) + f" {'ratio':>6} peak MB")
     for db in args.db:
         with tempfile.TemporaryDirectory(prefix="kb-bench-cmd-") as tmp_s:
             tmp = Path(tmp_s)
