@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -65,6 +66,23 @@ def normalised(output: bytes) -> bytes:
     return json.dumps(_rounded(data), sort_keys=True).encode() + sep + rest
 
 
+_VOLATILE = (
+    (re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), b"UUID"),  # plotly div ids
+    (re.compile(rb"\d{4}-\d\d-\d\d \d\d:\d\d UTC"), b"NOW"),  # "Generated ... at"
+    (re.compile(rb"(?<=from )[^\n]*?(?= \(read-only\))"), b"DB"),
+    (re.compile(rb"\d+\.\d{11,}"), lambda m: f"{float(m.group(0)):.10g}".encode()),
+)
+
+
+def report_output(src: Path, db: Path, quarter: str, out: Path) -> bytes:
+    """The report's README.md and page, with what changes from run to run (ids, the time, the path) masked."""
+    run(src, ["report", "--quarter", quarter, "--out", str(out), "--no-static", "--quiet"], db)
+    data = b"".join(p.read_bytes() for p in sorted(out.glob("*")) if p.suffix in (".md", ".html"))
+    for rx, repl in _VOLATILE:
+        data = rx.sub(repl, data)  # type: ignore[arg-type]
+    return data
+
+
 def last_incident(src: Path, db: Path) -> str:
     code = (
         "from kb.knowledge_base import connect\n"
@@ -95,6 +113,7 @@ def main() -> int:
     ap.add_argument("--base", type=Path, required=True, help="source tree of the baseline (e.g. main)")
     ap.add_argument("--db", type=Path, action="append", required=True, help="embedded database (repeatable)")
     ap.add_argument("--only", action="append", help="command names to compare (default: all)")
+    ap.add_argument("--report", metavar="QUARTER", help="also compare `kb report --quarter QUARTER --no-static`")
     args = ap.parse_args()
     failed = 0
     for db in args.db:
@@ -104,6 +123,16 @@ def main() -> int:
             shutil.copyfile(db, warm)
             with_index(HERE, warm)
             incident = last_incident(HERE, cold)
+            if args.report:
+                base = report_output(args.base, cold, args.report, Path(tmp) / "base")
+                new_cold = report_output(HERE, cold, args.report, Path(tmp) / "cold")
+                new_warm = report_output(HERE, warm, args.report, Path(tmp) / "warm")
+                same = base == new_cold == new_warm
+                failed += not same
+                print(f"{db.name:>10} {'report':<20} {'same' if same else 'DIFFERENT'} ({len(base)} bytes)", flush=True)
+                if not same:
+                    for tag, data in (("base", base), ("cold", new_cold), ("warm", new_warm)):
+                        (Path(tempfile.gettempdir()) / f"compare-{db.name}-report.{tag}").write_bytes(data)
             for name, cmd in commands(db, incident).items():
                 if args.only and name not in args.only:
                     continue

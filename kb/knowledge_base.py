@@ -258,6 +258,29 @@ class KnowledgeBase:
         loop_writes.record_objectives(self.engine, objectives, links)
 
 
+class CachedReads(KnowledgeBase):
+    """The same knowledge base, answering each named query (with its parameters) once: for a reader
+    that asks the same questions many times (a quarterly report: 157 queries, 60 distinct). It sees
+    the graph as of each query's first answer; a write through `write` forgets every answer."""
+
+    def __init__(self, base: KnowledgeBase) -> None:
+        super().__init__(base.engine, base.after_ingest)
+        self._answers: dict[tuple[str, str], pd.DataFrame] = {}
+
+    def query(self, name: str, **params: Any) -> pd.DataFrame:
+        key = (name, repr(sorted(params.items())))
+        if key not in self._answers:
+            self._answers[key] = super().query(name, **params)
+        return self._answers[key].copy()  # callers add columns to what they get
+
+    def write(self, statements: Sequence[Statement]) -> None:
+        self._answers.clear()
+        super().write(statements)
+
+    def close(self) -> None:
+        """The connection belongs to the knowledge base this one reads through."""
+
+
 def connect(
     engine: str | None = None,
     db: str | Path | None = None,

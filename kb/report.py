@@ -35,7 +35,7 @@ from kb.charts.page import render_page
 from kb.charts.section import Chart, ReportContext
 from kb.charts.traceability import followup_table, roadmap_table, traceability_sankey, untraced_table_figure
 from kb.charts.trends import loop_trends_figure, trends_table
-from kb.knowledge_base import KnowledgeBase
+from kb.knowledge_base import CachedReads, KnowledgeBase
 
 __all__ = [
     "SECTIONS",
@@ -355,6 +355,7 @@ def write_report(
     `progress` is told each step as it starts (the CLI prints it; the whole takes ~30 s)."""
     say = progress or (lambda _: None)
     started = time.perf_counter()
+    kbase = CachedReads(kbase)  # the sections ask the same queries again and again: answer each once
     say(f"computing the charts of {quarter}")
     charts, headline = quarterly_charts(kbase, quarter)
     out.mkdir(parents=True, exist_ok=True)

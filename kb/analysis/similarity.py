@@ -128,7 +128,7 @@ class SimilarityIndex:
             ).tocsr()
         )
         self.text_terms = np.concatenate([main_text.terms, timeline_text.terms])
-        self.labels, self.structure, self.certainty = _weighted_structure(self.keys, features.items, weights)
+        self.labels, self.structure, self._certainty = _weighted_structure(self.keys, features.items, weights)
         self._derive()
 
     def _derive(self) -> None:
@@ -157,15 +157,27 @@ class SimilarityIndex:
         text_terms: np.ndarray,
         labels: list[str],
         structure: sp.csr_matrix,
-        certainty: dict[tuple[str, str], float],
     ) -> SimilarityIndex:
         """An index from its stored parts (kb.analysis.similarity_store): no query, no tokenising."""
         index = cls.__new__(cls)
         index.keys, index.titles, index.started_at = keys, titles, started_at
         index.text_matrix, index.text_terms = text_matrix, text_terms
-        index.labels, index.structure, index.certainty = labels, structure, certainty
+        index.labels, index.structure, index._certainty = labels, structure, None
         index._derive()
         return index
+
+    @property
+    def certainty(self) -> dict[tuple[str, str], float]:
+        """(incident, "kind:item") -> weight of every structure cell (the matrix's entries, by name)."""
+        if self._certainty is None:
+            m = self.structure.tocoo()
+            names = zip(
+                np.asarray(self.keys, dtype=object)[m.row].tolist(),
+                np.asarray(self.labels, dtype=object)[m.col].tolist(),
+                strict=True,
+            )
+            self._certainty = dict(zip(names, m.data.tolist(), strict=True))
+        return self._certainty
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -244,16 +256,14 @@ class SimilarityIndex:
 
     # -- explanation -----------------------------------------------------------------------
     def shared(self, a: int, b: int) -> dict[str, list[str]]:
-        ptr, ix = self.structure.indptr, self.structure.indices
-        sa = set(ix[ptr[a] : ptr[a + 1]].tolist())
-        sb = set(ix[ptr[b] : ptr[b + 1]].tolist())
+        ptr, ix, data = self.structure.indptr, self.structure.indices, self.structure.data
+        # A shared item's weight on each side is its cell in the structure matrix (the certainty).
+        sa = dict(zip(ix[ptr[a] : ptr[a + 1]].tolist(), data[ptr[a] : ptr[a + 1]].tolist(), strict=True))
+        sb = dict(zip(ix[ptr[b] : ptr[b + 1]].tolist(), data[ptr[b] : ptr[b + 1]].tolist(), strict=True))
         out: dict[str, list[str]] = {kind: [] for kind in STRUCTURE_KINDS}
-        for j in sorted(sa & sb):
+        for j in sorted(sa.keys() & sb.keys()):
             kind, item = split_label(self.labels[j])
-            w = min(
-                self.certainty.get((self.keys[a], self.labels[j]), 1.0),
-                self.certainty.get((self.keys[b], self.labels[j]), 1.0),
-            )
+            w = min(sa[j], sb[j])
             out[kind].append(item if w >= 1.0 else f"{item} (weight {w:.2f})")
         return out
 

@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from kb.analysis.incident_features import Queryable
 from kb.analysis.similarity import INPUT_QUERIES, SimilarityIndex
 
-FORMAT = "kb-similarity-3"
+FORMAT = "kb-similarity-4"
 """Bump when the index's inputs or scoring change: a file of another format is rebuilt."""
 CACHE_NAME = "similarity.npz"
 
@@ -110,7 +110,6 @@ def _strings(values: Any) -> np.ndarray:
 def save(path: Path, index: SimilarityIndex, snapshot: str, digest: str) -> None:
     """Write the index aside and swap it in (os.replace): readers see the old file or the new one."""
     started = index.started_at
-    cert = list(index.certainty.items())
     arrays: dict[str, np.ndarray] = {
         "meta": np.asarray([FORMAT, snapshot, digest, str(started.dtype)], dtype=str),
         "keys": _strings(index.keys),
@@ -118,9 +117,6 @@ def save(path: Path, index: SimilarityIndex, snapshot: str, digest: str) -> None
         "started_at": started.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]"),
         "text_terms": _strings(index.text_terms),
         "labels": _strings(index.labels),
-        "cert_incident": _strings([k for (k, _), _ in cert]),
-        "cert_label": _strings([lab for (_, lab), _ in cert]),
-        "cert_weight": np.asarray([w for _, w in cert], dtype=np.float64),
         **_csr_parts("text", index.text_matrix),
         **_csr_parts("structure", index.structure),
     }
@@ -148,19 +144,15 @@ def _index(z: Any, meta: list[str]) -> SimilarityIndex:
     started = pd.Series(pd.to_datetime(z["started_at"]).tz_localize("UTC"))
     if meta[3] != str(started.dtype):
         started = started.astype(meta[3])
-    certainty = {
-        (str(i), str(lab)): float(w)
-        for i, lab, w in zip(z["cert_incident"], z["cert_label"], z["cert_weight"], strict=True)
-    }
+    # tolist(): plain str at C speed (a comprehension over numpy scalars took a second at 10,000).
     return SimilarityIndex.from_arrays(
-        keys=[str(k) for k in z["keys"]],
-        titles=[str(t) for t in z["titles"]],
+        keys=z["keys"].tolist(),
+        titles=z["titles"].tolist(),
         started_at=started,
         text_matrix=_csr(z, "text"),
         text_terms=np.asarray(z["text_terms"], dtype=object),
-        labels=[str(lab) for lab in z["labels"]],
+        labels=z["labels"].tolist(),
         structure=_csr(z, "structure"),
-        certainty=certainty,
     )
 
 
