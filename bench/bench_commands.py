@@ -5,8 +5,9 @@
 Each command runs in a fresh process per tree (this checkout = new, --base = baseline) on a copy
 of the database whose similarity index file a writer has just saved (what `kb ingest` and
 `kb demo` leave behind). Two figures per run: `wall`, the whole process as a user waits for it,
-and `cmd`, the command alone after its modules are imported (start-up is issue #13's). Medians of
---repeat runs; `ratio` is new / base of the medians. The figures move with the machine's load:
+`cmd`, the command alone after its modules are imported (start-up is issue #13's), and `cpu`, the
+CPU seconds of that part (what a loaded machine disturbs least). Medians of --repeat runs; `ratio`
+is new / base of the median cpu. The figures move with the machine's load:
 read the ratios, measured side by side.
 """
 
@@ -35,6 +36,7 @@ for m in sys.argv[2].split(","):
             pass
 from kb.cli import app
 t1 = time.perf_counter()
+c1 = time.process_time()
 rc = 0
 try:
     app(json.loads(sys.argv[1]), standalone_mode=False)
@@ -43,8 +45,10 @@ except SystemExit as exc:
 except BaseException as exc:  # a failed run is reported, not timed as fast
     rc = repr(exc)
 t2 = time.perf_counter()
+c2 = time.process_time()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-print("BENCH " + json.dumps({"import": t1 - t0, "cmd": t2 - t1, "rc": rc, "peak_mb": peak}), file=sys.stderr)
+got = {"import": t1 - t0, "cmd": t2 - t1, "cpu": c2 - c1, "rc": rc, "peak_mb": peak}
+print("BENCH " + json.dumps(got), file=sys.stderr)
 """
 
 PREIMPORT = ",".join(
@@ -87,7 +91,7 @@ def run(src: Path, args: list[str], db: Path) -> dict[str, float]:
     got = json.loads(line[-1][6:])
     if got["rc"] not in (0, None):
         raise SystemExit(f"{args[0]} exited {got['rc']} under {src}:\n{proc.stderr[-2000:]}")
-    return {"wall": wall, "cmd": got["cmd"], "peak_mb": got["peak_mb"]}
+    return {"wall": wall, "cmd": got["cmd"], "cpu": got["cpu"], "peak_mb": got["peak_mb"]}
 
 
 def prepare(db: Path, tmp: Path) -> tuple[Path, str, str]:
@@ -120,7 +124,7 @@ def main() -> int:
     ap.add_argument("--only", action="append", help="command names to time (default: all)")
     ap.add_argument("--no-base", action="store_true", help="time this checkout only")
     args = ap.parse_args()
-    head = ["base wall", "base cmd", "new wall", "new cmd"]
+    head = ["base wall", "base cmd", "base cpu", "new wall", "new cmd", "new cpu"]
     print(f"{'db':>10} {'command':<12} " + " ".join(f"{h:>9}" for h in head) + f" {'ratio':>6} peak MB")
     for db in args.db:
         with tempfile.TemporaryDirectory(prefix="kb-bench-cmd-") as tmp_s:
@@ -138,10 +142,11 @@ def main() -> int:
                 def med(tree: str, key: str, runs: dict[str, list[dict[str, float]]] = runs) -> float:
                     return statistics.median(r[key] for r in runs[tree]) if runs[tree] else float("nan")
 
-                ratio = med("new", "cmd") / med("base", "cmd") if runs["base"] else float("nan")
+                ratio = med("new", "cpu") / med("base", "cpu") if runs["base"] else float("nan")
                 print(
                     f"{db.name:>10} {name:<12} {med('base', 'wall'):9.2f} {med('base', 'cmd'):9.2f} "
-                    f"{med('new', 'wall'):9.2f} {med('new', 'cmd'):9.2f} {ratio:6.2f} "
+                    f"{med('base', 'cpu'):9.2f} {med('new', 'wall'):9.2f} {med('new', 'cmd'):9.2f} "
+                    f"{med('new', 'cpu'):9.2f} {ratio:6.2f} "
                     f"{med('base', 'peak_mb'):.0f}/{med('new', 'peak_mb'):.0f}",
                     flush=True,
                 )

@@ -79,7 +79,7 @@ def report_output(src: Path, db: Path, quarter: str, out: Path) -> bytes:
     run(src, ["report", "--quarter", quarter, "--out", str(out), "--no-static", "--quiet"], db)
     data = b"".join(p.read_bytes() for p in sorted(out.glob("*")) if p.suffix in (".md", ".html"))
     for rx, repl in _VOLATILE:
-        data = rx.sub(repl, data)  # type: ignore[arg-type]
+        data = rx.sub(repl, data)
     return data
 
 

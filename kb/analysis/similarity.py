@@ -128,7 +128,8 @@ class SimilarityIndex:
             ).tocsr()
         )
         self.text_terms = np.concatenate([main_text.terms, timeline_text.terms])
-        self.labels, self.structure, self._certainty = _weighted_structure(self.keys, features.items, weights)
+        self.labels, self.structure, certainty = _weighted_structure(self.keys, features.items, weights)
+        self._certainty: dict[tuple[str, str], float] | None = certainty
         self._derive()
 
     def _derive(self) -> None:

@@ -123,7 +123,7 @@ def save(path: Path, index: SimilarityIndex, snapshot: str, digest: str) -> None
     aside = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with open(aside, "wb") as fh:
-            np.savez(fh, allow_pickle=False, **arrays)  # type: ignore[arg-type]
+            np.savez(fh, allow_pickle=False, **arrays)
         os.replace(aside, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -29,7 +29,7 @@ def _plain_column(col: pd.Series) -> list[Any]:
     """`plain` of every cell, a column at a time: the same values, without a call per string or number."""
     kind = col.dtype.kind
     if kind in "iub":
-        return col.tolist()
+        return list(col.tolist())
     if kind == "f":
         return [None if v != v else v for v in col.tolist()]  # NaN -> None
     if kind == "O":
