@@ -124,9 +124,9 @@ def main() -> int:
             with_index(HERE, warm)
             incident = last_incident(HERE, cold)
             if args.report:
-                base = report_output(args.base, cold, args.report, Path(tmp) / "base")
-                new_cold = report_output(HERE, cold, args.report, Path(tmp) / "cold")
-                new_warm = report_output(HERE, warm, args.report, Path(tmp) / "warm")
+                base = report_output(args.base, cold, args.report, Path(tmp) / "out-base")
+                new_cold = report_output(HERE, cold, args.report, Path(tmp) / "out-cold")
+                new_warm = report_output(HERE, warm, args.report, Path(tmp) / "out-warm")
                 same = base == new_cold == new_warm
                 failed += not same
                 print(f"{db.name:>10} {'report':<20} {'same' if same else 'DIFFERENT'} ({len(base)} bytes)", flush=True)
