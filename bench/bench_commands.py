@@ -80,6 +80,7 @@ def run(src: Path, args: list[str], db: Path) -> dict[str, float]:
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, json.dumps([*args, "--db", str(db)]), PREIMPORT],
         env=env,
+        cwd=tempfile.gettempdir(),  # python puts the cwd before PYTHONPATH: not this checkout
         capture_output=True,
         text=True,
         check=False,
@@ -111,7 +112,9 @@ def prepare(db: Path, tmp: Path) -> tuple[Path, str, str]:
         "k.close()\n"
     )
     env = {**os.environ, "PYTHONPATH": str(HERE)}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=tempfile.gettempdir(), capture_output=True, text=True, check=True
+    )
     incident, quarter = out.stdout.split()
     return copy, incident, quarter
 
@@ -124,6 +127,7 @@ def main() -> int:
     ap.add_argument("--only", action="append", help="command names to time (default: all)")
     ap.add_argument("--no-base", action="store_true", help="time this checkout only")
     args = ap.parse_args()
+    args.base = args.base.resolve()
     head = ["base wall", "base cmd", "base cpu", "new wall", "new cmd", "new cpu"]
     print(f"{'db':>10} {'command':<12} " + " ".join(f"{h:>9}" for h in head) + f" {'ratio':>6} peak MB")
     for db in args.db:

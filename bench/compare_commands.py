@@ -40,7 +40,11 @@ def run(src: Path, args: list[str], db: Path) -> bytes:
     env = {**os.environ, "PYTHONPATH": str(src)}
     env.pop("NEO4J_URI", None)
     out = subprocess.run(
-        [sys.executable, "-m", "kb", *args, "--db", str(db)], env=env, capture_output=True, check=False
+        [sys.executable, "-m", "kb", *args, "--db", str(db)],
+        env=env,
+        cwd=tempfile.gettempdir(),  # python puts the cwd before PYTHONPATH: not this checkout
+        capture_output=True,
+        check=False,
     )
     return out.stdout + b"\n--stderr--\n" + out.stderr + f"\n--rc {out.returncode}".encode()
 
@@ -91,7 +95,12 @@ def last_incident(src: Path, db: Path) -> str:
     )
     env = {**os.environ, "PYTHONPATH": str(src)}
     return subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=tempfile.gettempdir(),
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
 
 
@@ -105,7 +114,7 @@ def with_index(src: Path, db: Path) -> None:
         "load_index(k)\nk.close()\n"
     )
     env = {**os.environ, "PYTHONPATH": str(src)}
-    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=tempfile.gettempdir(), check=True)
 
 
 def main() -> int:
@@ -115,6 +124,7 @@ def main() -> int:
     ap.add_argument("--only", action="append", help="command names to compare (default: all)")
     ap.add_argument("--report", metavar="QUARTER", help="also compare `kb report --quarter QUARTER --no-static`")
     args = ap.parse_args()
+    args.base = args.base.resolve()
     failed = 0
     for db in args.db:
         with tempfile.TemporaryDirectory(prefix="kb-compare-") as tmp:
