@@ -34,7 +34,7 @@ def db(tmp_path: Path) -> Path:
 def test_ingest_keeps_the_index_beside_the_database_and_readers_load_it(db: Path) -> None:
     cache = db.with_name(f"{db.name}.{CACHE_NAME}")
     assert cache.exists(), "the after-ingest hook saves the index"
-    with kb.connect(db=db, read_only=True) as reader:
+    with kb.connect(engine="ladybug", db=db, read_only=True) as reader:
         assert reader.snapshot() is not None
         loaded = load_index(reader)
         # The loaded index answers exactly as one built from the graph now.
@@ -55,24 +55,24 @@ def test_every_query_the_index_reads_is_digested() -> None:
 
 def test_a_write_makes_the_stored_index_stale_and_readers_rebuild_in_memory(db: Path) -> None:
     cache = db.with_name(f"{db.name}.{CACHE_NAME}")
-    with kb.connect(db=db) as writer:
+    with kb.connect(engine="ladybug", db=db) as writer:
         # A write the index reads (a title), made outside any hook: the stored file is now stale.
         writer.write([("MATCH (i:Incident {key: $k}) SET i.title = 'Nothing alike at all'", {"k": NEAR_DUPLICATE[0]})])
     before = cache.read_bytes()
-    with kb.connect(db=db, read_only=True) as reader:
+    with kb.connect(engine="ladybug", db=db, read_only=True) as reader:
         got = similar_incidents(reader, NEAR_DUPLICATE[0], k=3)
         want = SimilarityIndex.build(reader).similar(NEAR_DUPLICATE[0], 3)
         pd.testing.assert_frame_equal(got, want)
         assert "Nothing alike" not in " ".join(got["title"])
     assert cache.read_bytes() == before, "a reader never writes the file"
-    with kb.connect(db=db) as writer:
+    with kb.connect(engine="ladybug", db=db) as writer:
         index = load_index(writer)  # a writer rebuilds it for the new content and keeps it
         pd.testing.assert_frame_equal(_answers(index), _fresh(writer))
     assert cache.read_bytes() != before
 
 
 def test_an_unrelated_write_is_re_keyed_not_rebuilt(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with kb.connect(db=db) as writer:
+    with kb.connect(engine="ladybug", db=db) as writer:
         writer.write([("MATCH (i:Incident) WITH i LIMIT 1 SET i.title = i.title", {})])
         built: list[int] = []
         real = SimilarityIndex.build
@@ -85,7 +85,7 @@ def test_an_unrelated_write_is_re_keyed_not_rebuilt(db: Path, monkeypatch: pytes
         similarity_store.refresh(writer)
         assert built == [], "same answers to the index's queries: the stored matrices are reused"
         snapshot = writer.snapshot()
-    with kb.connect(db=db, read_only=True) as reader:
+    with kb.connect(engine="ladybug", db=db, read_only=True) as reader:
         assert reader.snapshot() == snapshot
         load_index(reader)
     assert built == [], "the reader found the file keyed to its snapshot"
@@ -95,9 +95,9 @@ def test_a_fresh_ingest_updates_the_index(db: Path) -> None:
     extra = packet(1).model_copy(deep=True)
     extra.incident.id = "P-99"
     extra.incident.started_at = packets()[-1].incident.started_at + pd.Timedelta(days=1)
-    with kb.connect(db=db) as writer:
+    with kb.connect(engine="ladybug", db=db) as writer:
         writer.ingest_packets([extra])
-    with kb.connect(db=db, read_only=True) as reader:
+    with kb.connect(engine="ladybug", db=db, read_only=True) as reader:
         index = load_index(reader)
         assert "P-99" in index.keys
         pd.testing.assert_frame_equal(_answers(index), _fresh(reader))
@@ -106,13 +106,13 @@ def test_a_fresh_ingest_updates_the_index(db: Path) -> None:
 def test_a_damaged_or_foreign_file_is_not_trusted(db: Path, tmp_path: Path) -> None:
     cache = db.with_name(f"{db.name}.{CACHE_NAME}")
     cache.write_bytes(b"not an index")
-    with kb.connect(db=db, read_only=True) as reader:
+    with kb.connect(engine="ladybug", db=db, read_only=True) as reader:
         pd.testing.assert_frame_equal(_answers(load_index(reader)), _fresh(reader))
     # A database file put in place by a copy is not the content its generation id names.
     other = loaded_db(tmp_path / "other.lbug", lambda: packets()[:10])
     shutil.copyfile(other, db)
     assert generation_path(db).exists()
-    with kb.connect(db=db, read_only=True) as reader:
+    with kb.connect(engine="ladybug", db=db, read_only=True) as reader:
         assert reader.snapshot() is None
         assert len(load_index(reader)) == 10
 
