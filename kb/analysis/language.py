@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 # -- sentences ---------------------------------------------------------------------------------
 
@@ -196,12 +195,7 @@ def blame_hits(text: str, people: Iterable[str] = (), causal: bool = False) -> l
     flagged; elsewhere (timeline, summary) only a failing verb or a causal sentence is,
     so "amira shed recommendation reads" in a timeline stays quiet.
     """
-    return list(_blame_hits(text, _handles(people), causal))
-
-
-@lru_cache(maxsize=65536)
-def _blame_hits(text: str, handles: frozenset[str], causal: bool) -> tuple[BlameHit, ...]:
-    # Cached: a corpus repeats its stock sentences (and a lint run meets each text more than once).
+    handles = _handles(people)
     out: list[BlameHit] = []
     for sentence in sentences(text):
         hit = _term_hit(sentence) or _counterfactual_hit(sentence, handles)
@@ -221,7 +215,7 @@ def _blame_hits(text: str, handles: frozenset[str], causal: bool) -> tuple[Blame
                     break
         if hit:
             out.append(hit)
-    return tuple(out)
+    return out
 
 
 def _term_hit(sentence: str) -> BlameHit | None:
