@@ -126,6 +126,19 @@ class KnowledgeBase:
 
         return pd.DataFrame(self.counts(), columns=["kind", "name", "count"])
 
+    @property
+    def read_only(self) -> bool:
+        return self.engine.read_only
+
+    def snapshot(self) -> str | None:
+        """An id of the content this connection sees, changed by every write (None: unknown);
+        what caches derived from the graph are keyed by."""
+        return self.engine.snapshot()
+
+    def cache_path(self, name: str) -> Path | None:
+        """Where a cache derived from this database may be kept (beside an embedded one; None: nowhere)."""
+        return self.engine.cache_path(name)
+
     def incident_count(self) -> int:
         return self._count("MATCH (i:Incident) RETURN count(i)")
 
@@ -262,6 +275,29 @@ class KnowledgeBase:
     def record_objectives(self, objectives: Sequence[Mapping[str, Any]], links: Sequence[tuple[str, str]]) -> None:
         """Merge OKR drafts and PROPOSED_AS edges from (finding, objective) pairs."""
         loop_writes.record_objectives(self.engine, objectives, links)
+
+
+class CachedReads(KnowledgeBase):
+    """The same knowledge base, answering each named query (with its parameters) once: for a reader
+    that asks the same questions many times (a quarterly report: 157 queries, 60 distinct). It sees
+    the graph as of each query's first answer; a write through `write` forgets every answer."""
+
+    def __init__(self, base: KnowledgeBase) -> None:
+        super().__init__(base.engine, base.after_ingest)
+        self._answers: dict[tuple[str, str], pd.DataFrame] = {}
+
+    def query(self, name: str, **params: Any) -> pd.DataFrame:
+        key = (name, repr(sorted(params.items())))
+        if key not in self._answers:
+            self._answers[key] = super().query(name, **params)
+        return self._answers[key].copy()  # callers add columns to what they get
+
+    def write(self, statements: Sequence[Statement]) -> None:
+        self._answers.clear()
+        super().write(statements)
+
+    def close(self) -> None:
+        """The connection belongs to the knowledge base this one reads through."""
 
 
 def connect(

@@ -126,6 +126,7 @@ def load_demo(
 
     With `out`, the corpus is also written there, first, by `write_demo_files` (so a conflict
     with the user's files stops the run before the database changes)."""
+    from kb.analysis.similarity_store import refresh as refresh_similarity
     from kb.demo.output import write_roadmap
     from kb.roadmap import import_roadmap
 
@@ -141,10 +142,11 @@ def load_demo(
     say("importing the roadmap")
     if out is not None:
         import_roadmap(kbase, Path(out) / "roadmap.yaml")
-        return corpus
-    # The roadmap reaches the graph through its importer, which reads a file; nothing else is written.
-    with tempfile.TemporaryDirectory(prefix="kb-demo-") as tmp:
-        import_roadmap(kbase, write_roadmap(corpus, Path(tmp) / "roadmap.yaml"))
+    else:
+        # The roadmap reaches the graph through its importer, which reads a file; nothing else is written.
+        with tempfile.TemporaryDirectory(prefix="kb-demo-") as tmp:
+            import_roadmap(kbase, write_roadmap(corpus, Path(tmp) / "roadmap.yaml"))
+    refresh_similarity(kbase)  # the roadmap write moved the snapshot on: keep the ingest's index usable
     return corpus
 
 

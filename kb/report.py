@@ -37,7 +37,7 @@ from kb.charts.traceability import followup_table, roadmap_table, traceability_s
 from kb.charts.trends import loop_trends_figure, trends_table
 from kb.file_guard import check as check_overwrite
 from kb.file_guard import record as record_written
-from kb.knowledge_base import KnowledgeBase
+from kb.knowledge_base import CachedReads, KnowledgeBase
 
 __all__ = [
     "SECTIONS",
@@ -363,6 +363,7 @@ def write_report(
     result = ReportResult(out=out, page=out / f"review-{quarter}.html", markdown=out / "README.md")
     planned = [result.page, result.markdown] + ([out / f"review-{quarter}.pdf"] if pdf else [])
     check_overwrite(planned, force)  # before the charts: a refusal need not wait for them
+    kbase = CachedReads(kbase)  # the sections ask the same queries again and again: answer each once
     say(f"computing the charts of {quarter}")
     charts, headline = quarterly_charts(kbase, quarter)
     result.charts = charts

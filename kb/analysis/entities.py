@@ -193,9 +193,10 @@ def find_mentions(kbase: Queryable, incidents: list[str] | None = None) -> pd.Da
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def record_mentions(kbase: KnowledgeBase, incidents: list[str]) -> int:
-    """Find and store (replace) the MENTIONS links of `incidents`; returns the links written."""
-    df = find_mentions(kbase, incidents)
+def record_mentions(kbase: KnowledgeBase, incidents: list[str], reader: Queryable | None = None) -> int:
+    """Find and store (replace) the MENTIONS links of `incidents`; returns the links written.
+    `reader` answers the queries instead of `kbase` (one that remembers them, for the caller's next step)."""
+    df = find_mentions(reader or kbase, incidents)
     kbase.replace_mentions(incidents, df.to_dict("records"))
     return len(df)
 

@@ -9,8 +9,9 @@ and done findings need nothing more.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -53,7 +54,7 @@ def quadrant(impact: object, effort: object, rules: GateRules = DEFAULT_RULES) -
     return FILL_IN if easy else THANKLESS
 
 
-def _judge(row: pd.Series, rules: GateRules) -> tuple[str, str | None]:
+def _judge(row: Mapping[str, Any], rules: GateRules) -> tuple[str, str | None]:
     """(disposition, problem or None) for one finding."""
     status = row["status"]
     tracked = len(row["work_items"]) > 0
@@ -92,7 +93,7 @@ def gate_findings(kbase: Queryable, incidents: Sequence[str], rules: GateRules =
     df["work_items"] = df["work_items"].map(lambda v: list(v) if v is not None else [])
     df["objectives"] = df["objectives"].map(lambda v: list(v) if v is not None else [])
     df["quadrant"] = [quadrant(i, e, rules) for i, e in zip(df["impact"], df["effort"], strict=True)]
-    judged = [_judge(row, rules) for _, row in df.iterrows()]
+    judged = [_judge(row, rules) for row in df.to_dict("records")]
     df["disposition"] = [d for d, _ in judged]
     df["problem"] = [p for _, p in judged]
     df["needs_work_item"] = (df["status"] == "agreed") & df["problem"].notna()
@@ -116,30 +117,37 @@ def gate_status(
     keys = all_incidents["incident"].tolist()
     analysed = set(kbase.query("loop_analyses")["incident"])
     findings = gate_findings(kbase, keys, rules)
-    by_incident = dict(iter(findings.groupby("incident", sort=False)))
-    empty = findings.iloc[0:0]
+    # Per incident, in the findings' order: how many, how many agreed, and the unsettled ones
+    # (one pass over the columns rather than a frame filter per incident).
+    count: dict[object, int] = {}
+    agreed: dict[object, int] = {}
+    unsettled: dict[object, list[str]] = {}
+    for key, status, local_id, problem in zip(
+        findings["incident"], findings["status"], findings["local_id"], findings["problem"], strict=True
+    ):
+        count[key] = count.get(key, 0) + 1
+        agreed[key] = agreed.get(key, 0) + int(status == "agreed")
+        if problem is not None and not pd.isna(problem):
+            unsettled.setdefault(key, []).append(f"{local_id}: {problem}")
     rows = []
     for inc in all_incidents.itertuples(index=False):
-        mine = by_incident.get(inc.incident, empty)
-        problems = mine[mine["problem"].notna()]
+        problems = unsettled.get(inc.incident, [])
         if not policy.for_severity(inc.severity).gate:
             reason: str | None = None  # the severity policy exempts it (e.g. a SEV5 typo fix)
         elif inc.incident not in analysed:
             reason = "no analysis recorded"
-        elif mine.empty:
+        elif not count.get(inc.incident):
             reason = "the analysis produced no findings"
-        elif not problems.empty:
-            reason = f"{len(problems)} finding(s) not settled: " + "; ".join(
-                f"{r.local_id}: {r.problem}" for r in problems.itertuples()
-            )
+        elif problems:
+            reason = f"{len(problems)} finding(s) not settled: " + "; ".join(problems)
         else:
             reason = None
         rows.append(
             {
                 "incident": inc.incident,
                 "started_at": inc.started_at,
-                "findings": len(mine),
-                "agreed": int((mine["status"] == "agreed").sum()),
+                "findings": count.get(inc.incident, 0),
+                "agreed": agreed.get(inc.incident, 0),
                 "unsettled": len(problems),
                 "status": OPEN if reason else COMPLETE,
                 "reason": reason,

@@ -131,6 +131,8 @@ _PARTICIPLE = (
     r"[a-z][a-z-]*(?:ed|en|wn))"
 )
 _BLAME_TERMS = tuple((re.compile(p, re.IGNORECASE), label) for p, label in _BLAME_TERM_SOURCES)
+_ANY_BLAME_TERM = re.compile("|".join(f"(?:{p})" for p, _ in _BLAME_TERM_SOURCES), re.IGNORECASE)
+"""One scan that tells a sentence without any blame term (most of them) from one worth the loop."""
 _COUNTERFACTUAL = re.compile(
     rf"\b(?:should(?:\s+not|n't)?\s+have|should've|ought\s+to\s+have)"
     rf"(?=\s+(?:(?:not|never|\w+ly)\s+)?(?:been\s+(?!{_PARTICIPLE}\b)\w+|"
@@ -226,6 +228,8 @@ def blame_hits(text: str, people: Iterable[str] = (), causal: bool = False) -> l
 
 
 def _term_hit(sentence: str) -> BlameHit | None:
+    if not _ANY_BLAME_TERM.search(sentence):
+        return None
     for pattern, label in _BLAME_TERMS:
         for m in pattern.finditer(sentence):
             if _negated(sentence, m.start()):

@@ -123,11 +123,10 @@ def _frames(
 
     # Time to remediation: analysis published -> the last work item of its findings closed.
     linked = work.merge(findings[["finding", "analysis"]], on="finding")
-    per_analysis = linked.groupby("analysis").agg(
-        items=("key", "nunique"),
-        open_items=("closed_at", lambda s: int(s.isna().sum())),
-        last_closed=("closed_at", "max"),
-    )
+    per_analysis = linked.groupby("analysis").agg(items=("key", "nunique"), last_closed=("closed_at", "max"))
+    # Vectorised counts (a Python lambda per group took seconds at 10,000 incidents).
+    open_items = linked["closed_at"].isna().groupby(linked["analysis"]).sum().astype("int64")
+    per_analysis.insert(1, "open_items", open_items.reindex(per_analysis.index))
     analyses = analyses.join(per_analysis, on="analysis")
     analyses["has_work"] = analyses["items"].fillna(0) > 0
     analyses["remediated"] = analyses["has_work"] & (analyses["open_items"] == 0)
@@ -136,7 +135,7 @@ def _frames(
     ).where(analyses["remediated"].fillna(False).astype(bool))
 
     # Open findings: proposed or agreed, and not settled by closed work (none linked, or one still open).
-    per_finding = work.groupby("finding")["closed_at"].agg(lambda s: bool(len(s)) and bool(s.notna().all()))
+    per_finding = work["closed_at"].notna().groupby(work["finding"]).all()  # every linked item closed
     findings["closed_by_work"] = findings["finding"].map(per_finding.to_dict()).eq(True)
     findings = findings.dropna(subset=["published_at"])
     findings = findings[findings["status"].isin(OPEN_STATUSES) & ~findings["closed_by_work"]].copy()

@@ -27,13 +27,15 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from kb.analysis.entities import incident_documents
 from kb.analysis.incident_features import Queryable
-from kb.analysis.similarity import SimilarityIndex
+
+if TYPE_CHECKING:
+    from kb.analysis.similarity import Match
 
 TWIN_SCORE = 0.25
 """Best-earlier-match score from which an incident is a near twin. On the 39 real reports of
@@ -150,8 +152,11 @@ class _Corpus:
         }
         if self.empty:
             return
-        self.docs, _ = incident_documents(kbase)
-        self.index = SimilarityIndex.build(kbase)
+        from kb.analysis.similarity_store import RecordingQueries, load_index  # it imports kb.analysis.similarity
+
+        reader = RecordingQueries(kbase)  # the index (when it is built) reads the documents' queries again
+        self.docs, _ = incident_documents(reader)
+        self.index = load_index(reader)
 
     def near(self, a: str, b: str) -> bool:
         return bool(abs(self.started[a] - self.started[b]) <= pd.Timedelta(days=SAME_INCIDENT_DAYS))
@@ -232,14 +237,15 @@ def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> p
             }
         )
 
-    for inc in index.keys:
-        row = index.row_of[inc]
+    # Every incident's best earlier match that is not a document of this same incident, from one
+    # batch of matches (the same scores as one row at a time).
+    best_of: dict[int, Match] = {}
+    for m in index.matches(range(len(index.keys)), TWIN_CANDIDATES, earlier_only=True):
+        if m.query not in best_of and index.keys[m.hit] not in same.get(index.keys[m.query], set()):
+            best_of[m.query] = m
+    for row, inc in enumerate(index.keys):
         mine = same.get(inc, set())
-        # The best earlier match that is not a document of this same incident.
-        best = next(
-            (m for m in index.matches([row], TWIN_CANDIDATES, earlier_only=True) if index.keys[m.hit] not in mine),
-            None,
-        )
+        best = best_of.get(row)
         text = docs.get(inc, "")
         earlier_cited = [
             k

@@ -31,7 +31,13 @@ import pandas as pd
 import scipy.sparse as sp
 
 from kb.analysis.entities import record_mentions
-from kb.analysis.incident_features import IncidentFeatures, Queryable, load_features, split_label
+from kb.analysis.incident_features import (
+    DEFEATED_STATUSES,
+    IncidentFeatures,
+    Queryable,
+    load_features,
+    split_label,
+)
 from kb.analysis.text import TfidfIndex, normalise_rows
 from kb.graph.enrich import SIMILARITY_ORIGIN
 from kb.model.schema import PACKET_ORIGIN
@@ -58,6 +64,18 @@ GUESSED_THEME_WEIGHT = 0.0
 ENTITY_WEIGHT = 0.25
 """A service or component named in the text (tool-made, whole-word match): a quarter of a stated one
 (bench/real_eval.py recall@5: 0.92 at 0.1-0.25, 0.85 at 0.5, 0.77 at 1.0)."""
+INPUT_QUERIES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("incidents_with_text", {}),
+    ("patterns_incident_themes", {}),
+    ("patterns_incident_barriers", {"statuses": list(DEFEATED_STATUSES)}),
+    ("patterns_incident_services", {}),
+    ("patterns_incident_teams", {}),
+    ("patterns_factors", {}),
+    ("patterns_incident_text", {}),
+    ("patterns_incident_theme_evidence", {}),
+    ("patterns_incident_mentions", {}),
+)
+"""Every catalogue query SimilarityIndex.build runs (kb.analysis.similarity_store digests their answers)."""
 COLUMNS = ["rank", "incident", "similar", "started_at", "title", "score", "text", "structure", "reason"]
 
 
@@ -82,7 +100,6 @@ class SimilarityIndex:
     ) -> None:
         inc = features.incidents
         self.keys: list[str] = inc["incident"].tolist()
-        self.row_of = {k: i for i, k in enumerate(self.keys)}
         self.titles: list[str] = [str(t) if t is not None else "" for t in inc["title"]]
         self.started_at = inc["started_at"]
         statements: dict[str, list[str]] = defaultdict(list)
@@ -99,19 +116,26 @@ class SimilarityIndex:
         ]
         # Timeline entries are evidence too, but full of alert boilerplate: their own TF-IDF, blended
         # in at TIMELINE_SHARE of the cosine ([sqrt(1-s) A, sqrt(s) B] rows: dot = (1-s) a.b + s a'.b').
-        self.main_text = TfidfIndex(docs)
-        self.timeline_text = TfidfIndex([" ".join(timeline.get(k, [])) for k in self.keys])
+        main_text = TfidfIndex(docs)
+        timeline_text = TfidfIndex([" ".join(timeline.get(k, [])) for k in self.keys])
         # Rows re-normalised: an incident without timeline entries is all main text (twins score 1).
         self.text_matrix = normalise_rows(
             sp.hstack(
                 [
-                    self.main_text.matrix * np.sqrt(1 - TIMELINE_SHARE),
-                    self.timeline_text.matrix * np.sqrt(TIMELINE_SHARE),
+                    main_text.matrix * np.sqrt(1 - TIMELINE_SHARE),
+                    timeline_text.matrix * np.sqrt(TIMELINE_SHARE),
                 ]
             ).tocsr()
         )
-        self.text_terms = np.concatenate([self.main_text.terms, self.timeline_text.terms])
-        self.labels, self.structure, self.certainty = _weighted_structure(self.keys, features.items, weights)
+        self.text_terms = np.concatenate([main_text.terms, timeline_text.terms])
+        self.main_terms = len(main_text.terms)  # text columns before this are the main text, after it the timeline
+        self.labels, self.structure, certainty = _weighted_structure(self.keys, features.items, weights)
+        self._certainty: dict[tuple[str, str], float] | None = certainty
+        self._derive()
+
+    def _derive(self) -> None:
+        """What follows from the stored matrices (also after loading them from kb.analysis.similarity_store)."""
+        self.row_of = {k: i for i, k in enumerate(self.keys)}
         self.sizes = np.asarray(self.structure.multiply(self.structure).sum(axis=1)).ravel()
         # How sure an incident's structure is: the mean weight of its items (0 without any).
         counts = np.diff(self.structure.indptr)
@@ -124,6 +148,39 @@ class SimilarityIndex:
     def build(cls, kbase: Queryable) -> SimilarityIndex:
         features = load_features(kbase)
         return cls(features, kbase.query("patterns_factors"), incident_text(kbase), evidence_weights(kbase))
+
+    @classmethod
+    def from_arrays(
+        cls,
+        keys: list[str],
+        titles: list[str],
+        started_at: pd.Series,
+        text_matrix: sp.csr_matrix,
+        text_terms: np.ndarray,
+        main_terms: int,
+        labels: list[str],
+        structure: sp.csr_matrix,
+    ) -> SimilarityIndex:
+        """An index from its stored parts (kb.analysis.similarity_store): no query, no tokenising."""
+        index = cls.__new__(cls)
+        index.keys, index.titles, index.started_at = keys, titles, started_at
+        index.text_matrix, index.text_terms, index.main_terms = text_matrix, text_terms, main_terms
+        index.labels, index.structure, index._certainty = labels, structure, None
+        index._derive()
+        return index
+
+    @property
+    def certainty(self) -> dict[tuple[str, str], float]:
+        """(incident, "kind:item") -> weight of every structure cell (the matrix's entries, by name)."""
+        if self._certainty is None:
+            m = self.structure.tocoo()
+            names = zip(
+                np.asarray(self.keys, dtype=object)[m.row].tolist(),
+                np.asarray(self.labels, dtype=object)[m.col].tolist(),
+                strict=True,
+            )
+            self._certainty = dict(zip(names, m.data.tolist(), strict=True))
+        return self._certainty
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -202,16 +259,14 @@ class SimilarityIndex:
 
     # -- explanation -----------------------------------------------------------------------
     def shared(self, a: int, b: int) -> dict[str, list[str]]:
-        ptr, ix = self.structure.indptr, self.structure.indices
-        sa = set(ix[ptr[a] : ptr[a + 1]].tolist())
-        sb = set(ix[ptr[b] : ptr[b + 1]].tolist())
+        ptr, ix, data = self.structure.indptr, self.structure.indices, self.structure.data
+        # A shared item's weight on each side is its cell in the structure matrix (the certainty).
+        sa = dict(zip(ix[ptr[a] : ptr[a + 1]].tolist(), data[ptr[a] : ptr[a + 1]].tolist(), strict=True))
+        sb = dict(zip(ix[ptr[b] : ptr[b + 1]].tolist(), data[ptr[b] : ptr[b + 1]].tolist(), strict=True))
         out: dict[str, list[str]] = {kind: [] for kind in STRUCTURE_KINDS}
-        for j in sorted(sa & sb):
+        for j in sorted(sa.keys() & sb.keys()):
             kind, item = split_label(self.labels[j])
-            w = min(
-                self.certainty.get((self.keys[a], self.labels[j]), 1.0),
-                self.certainty.get((self.keys[b], self.labels[j]), 1.0),
-            )
+            w = min(sa[j], sb[j])
             out[kind].append(item if w >= 1.0 else f"{item} (weight {w:.2f})")
         return out
 
@@ -328,8 +383,11 @@ def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
 
 
 def similar_incidents(kbase: Queryable, incident: str, k: int = DEFAULT_K, earlier_only: bool = True) -> pd.DataFrame:
-    """Build the index and return the k incidents most similar to `incident`, each with its reason."""
-    return SimilarityIndex.build(kbase).similar(incident, k, earlier_only)
+    """The k incidents most similar to `incident`, each with its reason (the index is loaded from
+    beside the database when it is in step with it, else built)."""
+    from kb.analysis.similarity_store import load_index  # it imports this module
+
+    return load_index(kbase).similar(incident, k, earlier_only)
 
 
 def related_edges(
@@ -369,11 +427,19 @@ def record_related(
     store the best matches. One index build per call; returns the edges written."""
     if not incidents:
         return 0
-    record_mentions(kbase, incidents)
-    index = SimilarityIndex.build(kbase)
+    from kb.analysis.similarity_store import RecordingQueries, keep  # it imports this module
+
+    # One read of each query for both steps; only the mentions just written are read again.
+    queries = RecordingQueries(kbase)
+    record_mentions(kbase, incidents, queries)
+    queries.forget("patterns_incident_mentions")
+    digest = queries.prefetch(INPUT_QUERIES)
+    index = SimilarityIndex.build(queries)
     checked = affected_incidents(index, incidents, k, min_score)
     rows = related_edges(index, checked, k, min_score)
     kbase.replace_related(checked, rows, SIMILARITY_ORIGIN)
+    # RELATED_TO edges are no input of the index: it is the index of the database as now written.
+    keep(kbase, index, digest)
     return len(rows)
 
 

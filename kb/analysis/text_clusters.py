@@ -142,8 +142,9 @@ def _similar_groups(kbase: Queryable, keys: list[str], need: int, seed: int) -> 
             # Curated names first: a corpus-learned term is sometimes an ordinary word ("july").
             key=lambda x: (x in learned_terms, -counts[x], x),
         )
-        centroid = np.asarray(index.main_text.matrix[members].sum(axis=0)).ravel()
-        terms = [str(index.main_text.terms[i]) for i in np.argsort(-centroid, kind="stable")[:4] if centroid[i] > 0]
+        main = index.text_matrix[members][:, : index.main_terms]  # the main text's terms, not the timeline's
+        centroid = np.asarray(main.sum(axis=0)).ravel()
+        terms = [str(index.text_terms[i]) for i in np.argsort(-centroid, kind="stable")[:4] if centroid[i] > 0]
         label = [n for _, n in shared[:3]] or terms[:3]
         name = " + ".join(label)
         if name in names:  # two clusters on the same component: tell them apart by their words

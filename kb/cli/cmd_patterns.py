@@ -259,10 +259,10 @@ def similar(
 ) -> None:
     """Similar past incidents by text and by structure (shared themes, failed barriers, services),
     each with the reason it matched."""
-    from kb.analysis.similarity import SimilarityIndex
+    from kb.analysis.similarity_store import load_index
 
     with open_kb(engine, db, read_only=True) as kbase:
-        index = SimilarityIndex.build(kbase)
+        index = load_index(kbase)
     if incident not in index.row_of:
         raise fail(
             f"INCIDENT {incident!r}: no such incident in the knowledge base; expected a key such as "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only for the annotations: `kb --help` need not import pandas or the models
@@ -58,6 +59,15 @@ class Engine(ABC):
     @abstractmethod
     def write(self, statements: Sequence[Statement]) -> None:
         """Run write statements in one transaction: all of them or none."""
+
+    def snapshot(self) -> str | None:
+        """An id of the database's content as this connection sees it, which any write changes;
+        None when the engine cannot tell (then nothing derived from the graph is kept on disk)."""
+        return None
+
+    def cache_path(self, name: str) -> Path | None:
+        """Where a cache derived from this database's content may be kept (None: nowhere)."""
+        return None
 
     def cast(self, expr: str, ptype: PropKind) -> str:
         """A Cypher expression that binds `expr` as a property of kind `ptype`, spelled the

@@ -84,6 +84,7 @@ class LadybugEngine(Engine):
                 f"the database path {path} ends in {MEMORY}: {MEMORY} alone means a database in memory, "
                 f"and a file of that name is refused (give {MEMORY}, or another file name)"
             )
+        self._snapshot: str | None = None
         if self.in_memory:
             if read_only:  # Ladybug refuses it, and a fresh in-memory database has nothing to read
                 raise EngineUnavailable(
@@ -118,7 +119,12 @@ class LadybugEngine(Engine):
 
     def _open_pair(self, path: Path) -> tuple[ladybug.Database, ladybug.Connection]:
         try:
+            before = files.read_generation(path)
             db = ladybug.Database(str(path), read_only=self.read_only)
+            # Every kb write swaps in a new file and gives it a new generation id: the id names the
+            # content this connection sees, unless a write swapped the file between the two looks.
+            after = files.read_generation(path)
+            self._snapshot = before if path == self.path and before == after else None
             return db, ladybug.Connection(db)
         except (RuntimeError, MemoryError) as exc:  # a damaged WAL also surfaced as std::bad_alloc
             hint = files.recovery_hint(path, str(exc))
@@ -244,6 +250,12 @@ class LadybugEngine(Engine):
                 self._execute(cypher, params)
                 if i == 0:
                     kill_point("write")
+
+    def snapshot(self) -> str | None:
+        return None if self.in_memory else self._snapshot
+
+    def cache_path(self, name: str) -> Path | None:
+        return None if self.in_memory else self.path.with_name(f"{self.path.name}.{name}")
 
     def cast(self, expr: str, ptype: PropKind) -> str:
         # Ladybug infers a parameter's type from its values: a column that is null

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import uuid
 from pathlib import Path
 from typing import IO
 
@@ -60,10 +61,38 @@ def _fsync(path: Path, directory: bool = False) -> None:
 
 
 def swap_in(shadow: Path, live: Path) -> None:
-    """Make the (closed, checkpointed) shadow the live database, durably and atomically."""
+    """Make the (closed, checkpointed) shadow the live database, durably and atomically.
+
+    The generation file beside it is blanked first and given a fresh id after: a crash in
+    between leaves it blank (content unknown), never naming the old content for the new."""
     _fsync(shadow)
+    _write_generation(live, "")
     os.replace(shadow, live)
     _fsync(live.parent, directory=True)
+    st = os.stat(live)
+    _write_generation(live, f"{uuid.uuid4().hex} {st.st_ino} {st.st_size}")
+
+
+def generation_path(live: Path) -> Path:
+    return live.with_name(live.name + ".generation")
+
+
+def read_generation(live: Path) -> str | None:
+    """The id of the database's current content, given by its last write (None: unknown)."""
+    try:
+        gen, ino, size = generation_path(live).read_text(encoding="ascii").split()
+        st = os.stat(live)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    # A file put in place by other means (a copy, a restore) is not the content the id names.
+    return gen if (str(st.st_ino), str(st.st_size)) == (ino, size) else None
+
+
+def _write_generation(live: Path, value: str) -> None:
+    path = generation_path(live)
+    aside = path.with_name(path.name + ".tmp")
+    aside.write_text(value, encoding="ascii")
+    os.replace(aside, path)
 
 
 def recovery_hint(live: Path, error: str) -> str | None:
