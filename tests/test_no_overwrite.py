@@ -93,6 +93,12 @@ def test_export_out_keeps_a_file_it_did_not_write(tmp_path: Path) -> None:
     assert forced.exit_code == 0, forced.output
     same = runner.invoke(app, ["export", "INC-2024-017", "--db", str(db), "--out", str(out)])
     assert same.exit_code == 0, same.output  # the same bytes again
+    # Other content into the file kb wrote (the review instead of the packet): kb's own file, replaced.
+    review = ["export", "INC-2024-017", "--format", "markdown", "--db", str(db), "--out", str(out)]
+    assert runner.invoke(app, review).exit_code == 0 and out.read_text().startswith("#")
+    out.write_text(out.read_text() + "my note\n")  # once someone edits it, it is theirs
+    _refusal(runner.invoke(app, ["export", "INC-2024-017", "--db", str(db), "--out", str(out)]), out)
+    assert out.read_text().endswith("my note\n")
 
 
 def test_report_out_keeps_a_readme_it_did_not_write(tmp_path: Path) -> None:
