@@ -23,7 +23,13 @@ from typing import Any, Literal, cast
 
 import pytest
 
-import kb
+# pytest-xdist gives its workers COLUMNS=80; the CLI's console reads it once at import and would
+# then ignore the width each test asks for (CliRunner env COLUMNS). A worker is no terminal either.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.pop("COLUMNS", None)
+    os.environ.pop("LINES", None)
+
+import kb  # noqa: E402
 from kb.analysis.hooks import DEFAULT_HOOKS
 from kb.engines import Engine, EngineError
 from kb.engines.neo4j_engine import Neo4jEngine, Neo4jSettings

@@ -48,7 +48,8 @@ def test_ingest_rejects_with_file_field_and_expectation(tmp_path: Path) -> None:
     bad.write_text(
         yaml.safe_dump({"incident": {"id": "X-1", "title": "t", "severity": 9, "started_at": "2025-01-01T00:00:00"}})
     )
-    result = runner.invoke(app, ["ingest", str(bad), str(EXAMPLES), *_db(tmp_path)])
+    # Wide enough that a long temporary path (an xdist worker's) is not wrapped mid-name.
+    result = runner.invoke(app, ["ingest", str(bad), str(EXAMPLES), *_db(tmp_path)], env={"COLUMNS": "400"})
     assert result.exit_code == 1
     assert f"rejected {bad}" in result.output
     assert "incident.severity: Input should be less than or equal to 5" in result.output
