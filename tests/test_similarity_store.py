@@ -122,3 +122,25 @@ def test_no_file_without_a_snapshot(any_kb: KnowledgeBase, tmp_path: Path) -> No
     any_kb.ingest_packets(packets())
     assert any_kb.snapshot() is None
     pd.testing.assert_frame_equal(_answers(load_index(any_kb)), _fresh(any_kb))
+
+
+def test_the_digest_ignores_the_order_the_engine_returned_rows_in() -> None:
+    """Cypher promises no row order without ORDER BY, nor inside collect(): the same answers must
+    digest alike, or a loaded machine rebuilds the index for nothing."""
+    frame = pd.DataFrame(
+        {
+            "incident": ["A", "A", "B"],
+            "part": ["timeline", "impact", "timeline"],
+            "texts": [["x went down", "y paged"], ["customers saw 502"], []],
+            "n": [1, 2, 3],
+        }
+    )
+    shuffled = frame.iloc[[2, 0, 1]].reset_index(drop=True)
+    shuffled.at[1, "texts"] = ["y paged", "x went down"]
+    assert similarity_store.frame_digest(shuffled) == similarity_store.frame_digest(frame)
+    changed = frame.copy()
+    changed.at[0, "texts"] = ["x went down", "z paged"]
+    assert similarity_store.frame_digest(changed) != similarity_store.frame_digest(frame)
+    assert similarity_store.frame_digest(frame.assign(n=[1, 2, 4])) != similarity_store.frame_digest(frame)
+    swapped = frame.assign(part=["impact", "timeline", "timeline"])
+    assert similarity_store.frame_digest(swapped) != similarity_store.frame_digest(frame)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import pickle
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -71,8 +70,28 @@ class RecordingQueries:
         h = hashlib.blake2b(digest_size=16)
         for key in sorted(self.frames):
             h.update(key.encode())
-            h.update(pickle.dumps(self.frames[key], protocol=5))
+            h.update(frame_digest(self.frames[key]))
         return h.hexdigest()
+
+
+def _sorted_cell(value: Any) -> Any:
+    return tuple(sorted(value, key=repr)) if isinstance(value, (list, tuple, np.ndarray)) else value
+
+
+def frame_digest(frame: pd.DataFrame) -> bytes:
+    """A digest of what a query answered, whatever the order of its rows and of collected lists.
+
+    Cypher promises no order without ORDER BY (nor inside collect()), and the embedded engine's
+    parallel scans do return another order under load: a digest of the raw bytes then called the
+    same answers different and rebuilt the index for nothing."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+    canonical = frame.copy()
+    for column in canonical.select_dtypes(include="object").columns:
+        canonical[column] = canonical[column].map(_sorted_cell)
+    rows = pd.util.hash_pandas_object(canonical, index=False).to_numpy()
+    h.update(np.sort(rows).tobytes())
+    return h.digest()
 
 
 def _cache_path(kbase: Any, name: str) -> Path | None:
