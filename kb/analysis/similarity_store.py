@@ -87,8 +87,9 @@ def frame_digest(frame: pd.DataFrame) -> bytes:
     h = hashlib.blake2b(digest_size=16)
     h.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
     canonical = frame.copy()
-    for column in canonical.select_dtypes(include="object").columns:
-        canonical[column] = canonical[column].map(_sorted_cell)
+    for column in canonical.columns:
+        if pd.api.types.is_object_dtype(canonical[column]):  # lists live in object columns only
+            canonical[column] = canonical[column].map(_sorted_cell)
     rows = pd.util.hash_pandas_object(canonical, index=False).to_numpy()
     h.update(np.sort(rows).tobytes())
     return h.digest()
