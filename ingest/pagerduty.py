@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ingest.merged_packet import revalidated
 from kb.model import EventKind, EventPacket, Participant, Role, TimelineEvent
 from kb.model.documents import (
     INT64_MAX,
@@ -446,12 +447,4 @@ def merge(packet: EventPacket, inc: PdIncident) -> tuple[EventPacket, MergeRepor
     made_here = f"imported from PagerDuty incident {inc.id}"  # new_packet's note: its source is known already
     if note not in data["provenance"]["notes"] and made_here not in data["provenance"]["notes"]:
         data["provenance"]["notes"].append(note)
-    try:
-        return EventPacket.model_validate(data), report
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise PagerDutyError(
-            inc.file,
-            f"incident {inc.id}: " + ".".join(map(str, first["loc"])),
-            "a value the packet " + packet.key + " accepts: " + first["msg"],
-        ) from None
+    return revalidated(data, packet.key, inc.file, f"incident {inc.id}", PagerDutyError), report

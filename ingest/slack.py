@@ -29,6 +29,7 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
+from ingest.merged_packet import revalidated
 from ingest.slack_export import (
     SlackChannel,
     SlackError,
@@ -314,15 +315,7 @@ def merge(
     added = report.added_events + report.added_decisions + report.added_participants + len(report.filled)
     if added and note not in data["provenance"]["notes"]:
         data["provenance"]["notes"].append(note)
-    try:
-        return EventPacket.model_validate(data), report
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise SlackError(
-            export.source,
-            f"channel {export.channel.name}: " + ".".join(map(str, first["loc"])),
-            "a value the packet " + packet.key + " accepts: " + first["msg"],
-        ) from None
+    return revalidated(data, packet.key, export.source, f"channel {export.channel.name}", SlackError), report
 
 
 __all__ = [

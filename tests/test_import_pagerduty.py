@@ -105,6 +105,28 @@ def test_merge_adds_each_event_once_and_reports_conflicts() -> None:
     assert twice.model_dump() == merged.model_dump()
 
 
+def test_a_merge_that_makes_the_packet_invalid_names_the_file_the_incident_and_the_field() -> None:
+    packet = import_file(MARKDOWN).packet
+    assert packet is not None
+    # The packet says the incident started after PagerDuty's trigger: filling detected_at from it is refused.
+    later = packet.incident.model_copy(
+        update={
+            "started_at": _utc(2024, 3, 5),
+            "detected_at": None,
+            "acknowledged_at": None,
+            "resolved_at": None,
+            "mitigated_at": None,
+        }
+    )
+    [inc] = pagerduty.read_file(PD)
+    with pytest.raises(pagerduty.PagerDutyError) as caught:
+        pagerduty.merge(packet.model_copy(update={"incident": later, "timeline": []}), inc)
+    err = caught.value
+    assert err.file == PD and err.where.startswith("incident PXYZ123: incident")
+    assert err.expected.startswith(f"a value the packet {packet.key} accepts: ")
+    assert str(err).startswith(f"{PD}: incident PXYZ123: ")
+
+
 def test_cli_merge_into_a_folder_is_idempotent(tmp_path: Path) -> None:
     folder = tmp_path / "packets"
     packet = import_file(MARKDOWN).packet
