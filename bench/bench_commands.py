@@ -71,14 +71,14 @@ def commands(incident: str, out: Path, quarter: str) -> dict[str, list[str]]:
     }
 
 
-def run(src: Path, args: list[str], db: Path) -> dict[str, float]:
+def run(src: Path, args: list[str], db: Path, preimport: str = PREIMPORT) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(src), "COLUMNS": "200"}
     env.pop("NEO4J_URI", None)
     import time
 
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps([*args, "--db", str(db)]), PREIMPORT],
+        [sys.executable, "-c", CHILD, json.dumps([*args, "--db", str(db)]), preimport],
         env=env,
         cwd=tempfile.gettempdir(),  # python puts the cwd before PYTHONPATH: not this checkout
         capture_output=True,
@@ -126,6 +126,12 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", action="append", help="command names to time (default: all)")
     ap.add_argument("--no-base", action="store_true", help="time this checkout only")
+    ap.add_argument(
+        "--with-imports",
+        action="store_true",
+        help="import nothing before the command: `cmd` and `cpu` then include the imports the command makes "
+        "(what a user waits for; scipy.stats, say)",
+    )
     args = ap.parse_args()
     args.base = args.base.resolve()
     head = ["base wall", "base cmd", "base cpu", "new wall", "new cmd", "new cpu"]
@@ -139,9 +145,10 @@ def main() -> int:
                     continue
                 runs: dict[str, list[dict[str, float]]] = {"base": [], "new": []}
                 for _ in range(args.repeat):  # interleaved: both trees see the same load
+                    pre = "" if args.with_imports else PREIMPORT
                     if not args.no_base:
-                        runs["base"].append(run(args.base, cmd, copy))
-                    runs["new"].append(run(HERE, cmd, copy))
+                        runs["base"].append(run(args.base, cmd, copy, pre))
+                    runs["new"].append(run(HERE, cmd, copy, pre))
 
                 def med(tree: str, key: str, runs: dict[str, list[dict[str, float]]] = runs) -> float:
                     return statistics.median(r[key] for r in runs[tree]) if runs[tree] else float("nan")

@@ -8,6 +8,7 @@ public API) wires the default ones, so this module never imports the layers abov
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,9 +16,9 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb.engines import DatabaseMissing, Engine, EngineError, open_engine
+from kb.engines import DatabaseMissing, Engine, EngineError, open_engine, unopened
 from kb.engines.base import Statement
-from kb.graph import catalogue, enrich, loop_writes, writer
+from kb.graph import catalogue, counts_file, enrich, loop_writes, writer
 from kb.graph.rows import PacketRows
 from kb.model.schema import NODES, RELS
 
@@ -31,6 +32,7 @@ DEMO_SOURCE = "demo"
 """The provenance source of the demo generator's packets."""
 
 AfterIngest = Callable[["KnowledgeBase", list[str]], None]
+_COUNT_NAMES = [("node", n.label) for n in NODES] + [("relationship", r.type) for r in RELS]
 
 
 @dataclass
@@ -59,6 +61,8 @@ class KnowledgeBase:
         self.engine.apply_schema(NODES, RELS)
 
     def close(self) -> None:
+        if not self.engine.read_only:
+            self._keep_counts()
         self.engine.close()
 
     def reset(self) -> None:
@@ -115,10 +119,23 @@ class KnowledgeBase:
 
     def counts(self) -> list[tuple[str, str, int]]:
         """(kind, name, count) of nodes per label and relationships per type, without pandas:
-        what `kb stats` prints (it must start and answer fast)."""
+        what `kb stats` prints (it must start and answer fast). From the counts file a writer
+        saved for this very content when there is one (kb.graph.counts_file), else counted."""
+        stored = counts_file.load(self.cache_path(counts_file.NAME), self.snapshot(), _COUNT_NAMES)
+        return stored if stored is not None else self._counted()
+
+    def _counted(self) -> list[tuple[str, str, int]]:
         nodes = [("node", n.label, self._count(f"MATCH (n:{n.label}) RETURN count(n)")) for n in NODES]
         rels = [("relationship", r.type, self._count(f"MATCH ()-[e:{r.type}]->() RETURN count(e)")) for r in RELS]
         return nodes + rels
+
+    def _keep_counts(self) -> None:
+        """A writer leaves the counts of what it wrote for `kb stats` (nothing when they are saved already)."""
+        path, snapshot = self.cache_path(counts_file.NAME), self.snapshot()
+        if path is None or snapshot is None or counts_file.load(path, snapshot, _COUNT_NAMES) is not None:
+            return
+        with contextlib.suppress(EngineError):  # the connection is failing: closing it must still work
+            counts_file.save(path, snapshot, self._counted())
 
     def stats(self) -> pd.DataFrame:
         """Count of nodes per label and relationships per type: columns kind, name, count."""
@@ -298,6 +315,17 @@ class CachedReads(KnowledgeBase):
 
     def close(self) -> None:
         """The connection belongs to the knowledge base this one reads through."""
+
+
+def saved_counts(engine: str | None = None, db: str | Path | None = None) -> tuple[str, counts_file.Counts] | None:
+    """(description, counts) of the database `connect(engine, db, read_only=True)` would open, from
+    the counts file a writer saved for its current content, without opening it: `kb stats` then
+    loads no engine. None when there is no such file for that content (open it and count)."""
+    peek = unopened(engine, db)
+    if peek is None:
+        return None
+    counts = counts_file.load(peek.cache_path(counts_file.NAME), peek.snapshot, _COUNT_NAMES)
+    return None if counts is None else (peek.description, counts)
 
 
 def connect(

@@ -94,7 +94,8 @@ def _params() -> list[Any]:
     return found
 
 
-SAMPLES = ["json", "table", "ladybug", "7", "-3", "x.yaml", ".", "RED", "Json", "1.5", "", " 12"]
+SAMPLES: list[Any] = ["json", "table", "ladybug", "7", "-3", "x.yaml", ".", "RED", "Json", "1.5", "", " 12"]
+SAMPLES += [0, 1, 5, -2, 0.0, 0.005, 1.5, 2.0, float("nan"), True, False]  # defaults and flags: values, not text
 
 
 def test_plain_coercion_matches_typer_for_every_kb_parameter(tmp_path: Path) -> None:

@@ -138,7 +138,8 @@ def clusters_from_features(
     seed: int = 42,
     text_evidence: bool = False,
 ) -> ClusterResult:
-    features = _confirmed(kbase, features)
+    weights = evidence_weights(kbase)  # read once: the text clusters ask for it again
+    features = _confirmed(features, weights)
     mem = membership(features, kinds)
     co = cooccurrence(mem, min_together=min_together, min_lift=min_lift, alpha=alpha)
     graph = cooccurrence_graph(co)
@@ -223,7 +224,7 @@ def clusters_from_features(
         evidence_rows.append(ev)
 
     if text_evidence:
-        for tc in text_clusters(kbase, features, min_support=min_together, seed=seed):
+        for tc in text_clusters(kbase, features, min_support=min_together, seed=seed, weights=weights):
             row, ev = _text_row(tc, incidents, svc_items, team_items, ref, window_days)
             rows.append(row)
             evidence_rows.append(ev)
@@ -257,13 +258,12 @@ def clusters_from_features(
     return ClusterResult(clusters, ev_frame, findings, graph, co, params)
 
 
-def _confirmed(kbase: Queryable, features: IncidentFeatures) -> IncidentFeatures:
+def _confirmed(features: IncidentFeatures, weights: dict[tuple[str, str], float]) -> IncidentFeatures:
     """The features without the themes nobody confirmed (a keyword guess in an unreviewed import, a
     suggestion accepted below CONFIRMED): a guess never makes a stated cluster."""
     themes = features.items["kind"] == "theme"
     if not themes.any():
         return features
-    weights = evidence_weights(kbase)
     sure = [
         not is_theme or weights.get((str(i), f"theme:{item}"), 1.0) >= CONFIRMED
         for i, item, is_theme in zip(features.items["incident"], features.items["item"], themes, strict=True)

@@ -4,8 +4,9 @@ Counts come from one sparse product of the incident x item matrix with itself
 (items x items: a few hundred squared, whatever the number of incidents). Each pair
 gets its lift over chance (observed / expected under independence), its normalised
 PMI, and the hypergeometric probability of seeing at least that many incidents with
-both by chance; only pairs that are frequent, lifted and significant after a
-Bonferroni correction become edges of the co-occurrence graph.
+both by chance (kb.analysis.hypergeometric, for the lifted pairs); only pairs that
+are frequent, lifted and significant after a Bonferroni correction become edges of
+the co-occurrence graph.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from kb.analysis.hypergeometric import hypergeom_sf_many
 from kb.analysis.incident_features import Membership, split_label
 
 
@@ -66,9 +68,10 @@ def cooccurrence(
     p_joint = k / n
     with np.errstate(divide="ignore", invalid="ignore"):
         npmi = np.where(p_joint < 1, np.log(lift) / -np.log(p_joint), 1.0)
-    from scipy.stats import hypergeom  # lazy: scipy.stats costs ~1 s of start-up for every CLI command
-
-    p_value = hypergeom.sf(k - 1, n, ca, cb)
+    # Only a lifted pair can become an edge: the others' p-values are never read (NaN).
+    lifted = lift >= min_lift
+    p_value = np.full(len(k), np.nan)
+    p_value[lifted] = hypergeom_sf_many(k[lifted].tolist(), n, ca[lifted].tolist(), cb[lifted].tolist())
     n_pairs = len(mem.labels) * (len(mem.labels) - 1) / 2
     keep = (lift >= min_lift) & (p_value * n_pairs <= alpha)
     labels = np.array(mem.labels, dtype=object)

@@ -50,11 +50,13 @@ def text_min_support(n_incidents: int) -> int:
     return 2 if n_incidents < SMALL_CORPUS else default_min_support(n_incidents)
 
 
-def unreviewed_incidents(kbase: Queryable, features: IncidentFeatures) -> list[str]:
+def unreviewed_incidents(
+    kbase: Queryable, features: IncidentFeatures, weights: dict[tuple[str, str], float] | None = None
+) -> list[str]:
     """Incidents without a failed barrier and without a theme a person stated or accepted; a theme
     of an imported report nobody reviewed does not count (an imported report keeps its text
     clusters when a reviewer accepts a learned theme for it: one theme is no stated co-occurrence)."""
-    weights = evidence_weights(kbase)
+    weights = evidence_weights(kbase) if weights is None else weights
     sources = kbase.query("patterns_incident_sources")
     imported = {
         str(k)
@@ -78,10 +80,15 @@ def _true(value: Any) -> bool:
 
 
 def text_clusters(
-    kbase: Queryable, features: IncidentFeatures, min_support: int | None = None, seed: int = 42
+    kbase: Queryable,
+    features: IncidentFeatures,
+    min_support: int | None = None,
+    seed: int = 42,
+    weights: dict[tuple[str, str], float] | None = None,
 ) -> list[dict[str, Any]]:
-    """One dict per cluster: basis, name, incidents, services, components, terms, confidence."""
-    keys = unreviewed_incidents(kbase, features)
+    """One dict per cluster: basis, name, incidents, services, components, terms, confidence.
+    `weights`: kb.analysis.similarity.evidence_weights of the graph, when the caller has read them."""
+    keys = unreviewed_incidents(kbase, features, weights)
     n_all = len(features.incidents)
     need = text_min_support(n_all) if min_support is None else min_support
     if len(keys) < need:

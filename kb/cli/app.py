@@ -12,6 +12,7 @@ from rich.errors import MarkupError
 from rich.markup import escape
 from typer.core import TyperGroup
 
+from kb.cli.lazy_typer import LazyTyper
 from kb.engines import EngineError, EngineUnavailable
 from kb.redaction import redact
 
@@ -79,7 +80,7 @@ class ErrorBoundary(TyperGroup):
             raise typer.Exit(2) from None
 
 
-app = typer.Typer(
+app = LazyTyper(  # builds only the command a run invokes: start-up
     name="kb",
     help="incident-kb: turn post-incident reviews into a learning loop, in one graph.",
     no_args_is_help=True,

@@ -81,6 +81,12 @@ def ingest(
 @app.command()
 def stats(engine: EngineOpt = None, db: DbOpt = None, fmt: Annotated[Format, FormatOpt] = Format.TABLE) -> None:
     """Count nodes per label and relationships per type."""
+    from kb.knowledge_base import saved_counts
+
+    saved = saved_counts(engine, db)  # what a writer counted for this very content: no engine to open
+    if saved is not None:
+        print_rows(["kind", "name", "count"], saved[1], fmt, title=saved[0])
+        return
     with open_kb(engine, db, read_only=True) as kbase:  # plain rows, no pandas: `kb stats` starts fast
         print_rows(["kind", "name", "count"], kbase.counts(), fmt, title=kbase.description)
 

@@ -2,8 +2,9 @@
 
 typer 0.2x coerces every option value through a pydantic TypeAdapter, so any command with an
 option imported pydantic (~70 ms CPU) before it ran. The plain cases (text, a path without
-checks, an enum member or its exact value, a whole number without bounds) are coerced here as
-typer's adapter would; anything else (a bad value, a bound, a list) still goes to typer.
+checks, an enum member or its exact value, a flag, a whole number or a float within its bounds)
+are coerced here as typer's adapter would; anything else (a bad value, one out of bounds, a
+list) still goes to typer.
 This module imports typer's private coercion module: with a typer that has none (older
 versions coerce through click, without pydantic) importing it fails and nothing is patched.
 """
@@ -11,6 +12,7 @@ versions coerce through click, without pydantic) importing it fails and nothing 
 from __future__ import annotations
 
 import enum
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,12 +48,24 @@ def plain_value(annotation: Any, info: ParameterInfo, value: Any) -> Any:
         if info.readable and os.path.exists(value) and not os.access(value, os.R_OK):
             return _UNSET  # typer says "... is not readable"
         return Path(value)
-    if annotation is int and info.min is None and info.max is None and not info.clamp:
+    if annotation is bool and isinstance(value, bool):  # a flag: click gives a bool already
+        return value
+    if annotation is int and not info.clamp:
+        number: int | None = None
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-            return int(value)
+            number = value
+        elif isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+            number = int(value)
+        if number is not None and _within(number, info):
+            return number  # out of bounds: typer's message
+    if annotation is float and not info.clamp and isinstance(value, float) and not math.isnan(value):
+        return value if _within(value, info) else _UNSET
     return _UNSET
+
+
+def _within(number: float, info: ParameterInfo) -> bool:
+    """Inside the option's bounds (`kb similar -k` has min=1): typer's adapter returns such a value as is."""
+    return (info.min is None or number >= info.min) and (info.max is None or number <= info.max)
 
 
 @dataclass(frozen=True)

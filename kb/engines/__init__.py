@@ -8,6 +8,7 @@ otherwise the embedded Ladybug database at KB_DB or the default path.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from kb.engines.base import DatabaseMissing, Engine, EngineConflict, EngineError, EngineUnavailable
@@ -20,6 +21,7 @@ __all__ = [
     "EngineUnavailable",
     "default_db_path",
     "open_engine",
+    "unopened",
 ]
 
 
@@ -30,12 +32,44 @@ def default_db_path() -> Path:
     return base / "incident-kb" / "graph.lbug"
 
 
+def _choice(engine: str | None) -> str:
+    return engine or os.environ.get("KB_ENGINE") or ("neo4j" if os.environ.get("NEO4J_URI") else "ladybug")
+
+
+@dataclass(frozen=True)
+class Unopened:
+    """What a reader would see of a database, read without opening it (no engine loaded)."""
+
+    description: str
+    snapshot: str
+    cache_dir_name: Path
+
+    def cache_path(self, name: str) -> Path:
+        return self.cache_dir_name.with_name(f"{self.cache_dir_name.name}.{name}")
+
+
+def unopened(engine: str | None = None, db: str | Path | None = None) -> Unopened | None:
+    """The snapshot id and cache files of the embedded database a read-only `open_engine` would open,
+    without opening it (None: not the embedded engine, no such file, or no known snapshot id)."""
+    if _choice(engine) != "ladybug":
+        return None
+    from kb.engines import ladybug_files as files
+
+    path = Path(db or default_db_path()).expanduser()
+    if path.name.strip() == files.MEMORY or not path.is_file() or files.wal_path(path).exists():
+        return None  # a WAL beside the file holds writes kb did not make: only opening shows them
+    snapshot = files.read_generation(path)
+    if snapshot is None:
+        return None
+    return Unopened(files.description(path, read_only=True), snapshot, path)
+
+
 def open_engine(engine: str | None = None, db: str | Path | None = None, read_only: bool = False) -> Engine:
     """`engine` is "ladybug", "neo4j" or None (NEO4J_URI decides).
 
     `read_only` opens the embedded database without its write lock, so readers never block each other
     or a writer; it raises DatabaseMissing when there is no database yet. A server needs no such mode."""
-    choice = engine or os.environ.get("KB_ENGINE") or ("neo4j" if os.environ.get("NEO4J_URI") else "ladybug")
+    choice = _choice(engine)
     if choice == "ladybug":
         from kb.engines.ladybug_engine import LadybugEngine
 

@@ -96,8 +96,7 @@ class LadybugEngine(Engine):
             self._db, self._conn = self._open_pair(self.path)
             return
         self.path = Path(path).expanduser()
-        mode = " (read-only)" if read_only else ""
-        self.description = f"ladybug (embedded) at {self.path}{mode}"
+        self.description = files.description(self.path, read_only)
         if read_only:
             # Readers take no lock and touch no file of a writer's (its shadow copy included):
             # any number of them run beside one writer, and see the last complete write.

@@ -26,6 +26,13 @@ except ImportError:  # pragma: no cover
     fcntl = None  # type: ignore[assignment]
 
 
+MEMORY = ":memory:"
+
+
+def description(path: Path, read_only: bool) -> str:
+    return f"ladybug (embedded) at {path}{' (read-only)' if read_only else ''}"
+
+
 def shadow_path(live: Path) -> Path:
     return live.with_name(live.name + ".shadow")
 

@@ -9,19 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kb.model.analysis import (
-        AGREED_STATUSES,
-        DEFEATED_STATUSES,
         IMPACT,
         STATED_AS_CAUSES,
         Analysis,
         BarrierAssessment,
         BarrierKind,
-        BarrierStatus,
         Category,
         DocumentPart,
         Factor,
         Finding,
-        FindingStatus,
         Influence,
         Method,
         OkrProposal,
@@ -44,6 +40,7 @@ if TYPE_CHECKING:
         TimelineEvent,
     )
     from kb.model.packet import SCHEMA_VERSION, EventPacket
+    from kb.model.statuses import AGREED_STATUSES, DEFEATED_STATUSES, BarrierStatus, FindingStatus
 
 __all__ = [
     "AGREED_STATUSES",
@@ -84,19 +81,19 @@ __all__ = [
 
 # name -> the module that defines it; imported when the name is first asked for.
 _LAZY: dict[str, str] = {
-    "AGREED_STATUSES": "kb.model.analysis",
-    "DEFEATED_STATUSES": "kb.model.analysis",
+    "AGREED_STATUSES": "kb.model.statuses",
+    "DEFEATED_STATUSES": "kb.model.statuses",
     "IMPACT": "kb.model.analysis",
     "STATED_AS_CAUSES": "kb.model.analysis",
     "DocumentPart": "kb.model.analysis",
     "Analysis": "kb.model.analysis",
     "BarrierAssessment": "kb.model.analysis",
     "BarrierKind": "kb.model.analysis",
-    "BarrierStatus": "kb.model.analysis",
+    "BarrierStatus": "kb.model.statuses",
     "Category": "kb.model.analysis",
     "Factor": "kb.model.analysis",
     "Finding": "kb.model.analysis",
-    "FindingStatus": "kb.model.analysis",
+    "FindingStatus": "kb.model.statuses",
     "Influence": "kb.model.analysis",
     "Method": "kb.model.analysis",
     "OkrProposal": "kb.model.analysis",

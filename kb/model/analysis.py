@@ -8,6 +8,12 @@ from pydantic import Field
 
 from kb.model.common import Flag, Int64, LocalId, NonEmpty, Slug, Strict, UtcDatetime
 
+# Defined without pydantic (readers of the graph need them, not the models); still importable from here.
+from kb.model.statuses import AGREED_STATUSES as AGREED_STATUSES
+from kb.model.statuses import DEFEATED_STATUSES as DEFEATED_STATUSES
+from kb.model.statuses import BarrierStatus as BarrierStatus
+from kb.model.statuses import FindingStatus as FindingStatus
+
 IMPACT = "impact"
 """The influence target that stands for the observed impact (the root of a Contribution Factor Map)."""
 
@@ -28,32 +34,6 @@ class BarrierKind(StrEnum):
     PREVENTIVE = "preventive"
     DETECTIVE = "detective"
     MITIGATIVE = "mitigative"
-
-
-class BarrierStatus(StrEnum):
-    FAILED = "failed"
-    MISSING = "missing"
-    BYPASSED = "bypassed"
-    HELD = "held"
-
-
-class FindingStatus(StrEnum):
-    PROPOSED = "proposed"
-    AGREED = "agreed"
-    DEFERRED = "deferred"
-    REJECTED = "rejected"
-    DONE = "done"
-
-
-DEFEATED_STATUSES: tuple[str, ...] = (
-    BarrierStatus.FAILED.value,
-    BarrierStatus.MISSING.value,
-    BarrierStatus.BYPASSED.value,
-)
-"""Barrier statuses that let an incident through (everything but held)."""
-
-AGREED_STATUSES: tuple[str, ...] = (FindingStatus.AGREED.value, FindingStatus.DONE.value)
-"""Finding statuses that commit to the work (agreed, or already done)."""
 
 
 class DocumentPart(StrEnum):
