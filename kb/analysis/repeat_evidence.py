@@ -54,6 +54,15 @@ CLAIMS = tuple(
         r"\bsame\s+as\s+[A-Z][A-Z0-9]*-\d",
     )
 )
+CLAIM_WORDS: tuple[tuple[str, ...], ...] = (
+    ("seen", "before"),
+    ("seen", "before"),
+    ("repeat",),
+    ("same",),
+    ("again",),
+    ("same",),
+)
+"""Words each of CLAIMS needs (in any case): a text without them skips that regex, the costly part."""
 SAME_INCIDENT_DAYS = 2
 """Two documents whose incidents start this close, one citing the other, describe one incident
 (unless the text says it happened again): reports of one outage are written days apart at most,
@@ -69,7 +78,11 @@ FOLLOW_UP = re.compile(
     r"\bthis\s+(?:document\s+|report\s+)?is\s+an?\s+(?:addendum|follow[- ]?up|deeper[- ]dive|supplement)\b",
     re.IGNORECASE,
 )
+FOLLOW_UP_WORDS = ("addendum", "follow", "deeper", "supplement", "sequel")
+"""FOLLOW_UP matches only a text with one of these words (in any case)."""
+_WORD_RX = {w: re.compile(w, re.IGNORECASE) for w in {w for ws in CLAIM_WORDS for w in ws} | set(FOLLOW_UP_WORDS)}
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,200}")
+_EXTENSION = re.compile(r"\.(?:md|pdf|html?)$")
 COLUMNS = ["incident", "started_at", "earlier_incident", "finding", "via_kind", "via", "evidence"]
 FOLLOW_UP_COLUMNS = ["document", "same_incident_as", "evidence"]
 TWIN_CANDIDATES = 3
@@ -85,21 +98,68 @@ def _names(key: str, source_file: object) -> set[str]:
     return {n for n in out if len(n) >= 6 and any(c.isdigit() for c in n)}
 
 
-def cited(text: str, names: dict[str, str]) -> list[str]:
-    """Keys of the incidents whose names appear in `text` as whole tokens, in order of appearance."""
+class TokenNames:
+    """What each distinct token names (see `cited`), worked out once across the texts of one corpus."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+        self.seen: set[str] = set()
+        self.naming: dict[str, list[str]] = {}
+
+    def learn(self, tokens: set[str]) -> None:
+        for tok in tokens - self.seen:
+            keys = _token_keys(tok, self.names)
+            if keys:
+                self.naming[tok] = keys
+        self.seen |= tokens
+
+
+def cited(text: str, names: dict[str, str], known: TokenNames | None = None) -> list[str]:
+    """Keys of the incidents whose names appear in `text` as whole tokens, in order of appearance.
+
+    `known` (built on the same `names`) carries what each distinct token names across calls: a
+    token is looked up once, and a text that names no incident costs one set test."""
+    tokens = _REF.findall(text)
+    distinct = set(tokens)
+    known = TokenNames(names) if known is None else known
+    known.learn(distinct)
+    if distinct.isdisjoint(known.naming):
+        return []
     out: list[str] = []
-    for m in _REF.finditer(text):
-        tok = m.group(0).lower().rstrip(".-_")
-        for cand in (tok, re.sub(r"\.(?:md|pdf|html?)$", "", tok)):
-            key = names.get(cand)
-            if key is not None and key not in out:
+    for tok in tokens:
+        for key in known.naming.get(tok, ()):
+            if key not in out:
                 out.append(key)
     return out
 
 
+def _token_keys(token: str, names: dict[str, str]) -> list[str]:
+    """The keys one token names: as written (less trailing punctuation), then without a file extension."""
+    tok = token.lower().rstrip(".-_")
+    out: list[str] = []
+    for cand in (tok, _EXTENSION.sub("", tok)):
+        key = names.get(cand)
+        if key is not None and key not in out:
+            out.append(key)
+    return out
+
+
+def _has_word(text: str, lowered: str | None, word: str) -> bool:
+    """Whether `text` holds `word` in any case, as an IGNORECASE regex sees it (which also folds a few
+    non-ASCII letters, such as the long s, to ASCII ones: those texts ask the regex)."""
+    return word in lowered if lowered is not None else _WORD_RX[word].search(text) is not None
+
+
+def _lowered(text: str) -> str | None:
+    return text.lower() if text.isascii() else None
+
+
 def claim(text: str) -> str | None:
     """The first phrase saying the incident was seen before, with a little context."""
-    for rx in CLAIMS:
+    lowered = _lowered(text)
+    for rx, words in zip(CLAIMS, CLAIM_WORDS, strict=True):
+        if not all(_has_word(text, lowered, w) for w in words):
+            continue
         m = rx.search(text)
         if m:
             lo, hi = max(0, m.start() - 30), min(len(text), m.end() + 30)
@@ -109,6 +169,9 @@ def claim(text: str) -> str | None:
 
 def follow_up_claim(text: str) -> str | None:
     """The phrase saying the document follows up an earlier report of the same incident, in context."""
+    lowered = _lowered(text)
+    if not any(_has_word(text, lowered, w) for w in FOLLOW_UP_WORDS):
+        return None
     m = FOLLOW_UP.search(text)
     if m is None:
         return None
@@ -157,6 +220,22 @@ class _Corpus:
         reader = RecordingQueries(kbase)  # the index (when it is built) reads the documents' queries again
         self.docs, _ = incident_documents(reader)
         self.index = load_index(reader)
+        # What each text says, read once for both the follow-ups and the repeats.
+        self._tokens = TokenNames(self.names)
+        self._cited: dict[str, list[str]] = {}
+        self._claim: dict[str, str | None] = {}
+
+    def cited(self, inc: str) -> list[str]:
+        """cited(): the incidents the text of `inc` names, in order of appearance."""
+        if inc not in self._cited:
+            self._cited[inc] = cited(self.docs.get(inc, ""), self.names, self._tokens)
+        return self._cited[inc]
+
+    def claim(self, inc: str) -> str | None:
+        """claim(): the text's phrase saying `inc` was seen before."""
+        if inc not in self._claim:
+            self._claim[inc] = claim(self.docs.get(inc, ""))
+        return self._claim[inc]
 
     def near(self, a: str, b: str) -> bool:
         return bool(abs(self.started[a] - self.started[b]) <= pd.Timedelta(days=SAME_INCIDENT_DAYS))
@@ -165,10 +244,9 @@ class _Corpus:
         """(follow-up document, the report of the same incident it follows, evidence)."""
         out: list[tuple[str, str, str]] = []
         for inc in self.index.keys:
-            text = self.docs.get(inc, "")
-            says = follow_up_claim(text)
-            recurs = claim(text)
-            refs = [k for k in cited(text, self.names) if k != inc and k in self.started]
+            says = follow_up_claim(self.docs.get(inc, ""))
+            recurs = self.claim(inc)
+            refs = [k for k in self.cited(inc) if k != inc and k in self.started]
             for pos, k in enumerate(refs):
                 day = f"both start on {self.started[k]:%Y-%m-%d}" if self.near(inc, k) else ""
                 if says and (pos == 0 or day):
@@ -206,7 +284,7 @@ def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> p
     corpus = _Corpus(kbase)
     if corpus.empty:
         return pd.DataFrame(columns=COLUMNS)
-    started, index, docs = corpus.started, corpus.index, corpus.docs
+    started, index = corpus.started, corpus.index
     same: dict[str, set[str]] = {}
     for a, b, _ in corpus.follow_ups():
         same.setdefault(a, set()).add(b)
@@ -246,13 +324,10 @@ def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> p
     for row, inc in enumerate(index.keys):
         mine = same.get(inc, set())
         best = best_of.get(row)
-        text = docs.get(inc, "")
         earlier_cited = [
-            k
-            for k in cited(text, corpus.names)
-            if k != inc and k not in mine and started.get(k, started[inc]) < started[inc]
+            k for k in corpus.cited(inc) if k != inc and k not in mine and started.get(k, started[inc]) < started[inc]
         ]
-        said = claim(text)
+        said = corpus.claim(inc)
         for k in earlier_cited:
             add(
                 inc,
