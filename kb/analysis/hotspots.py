@@ -26,8 +26,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from kb.analysis.incident_features import Queryable, load_features
-from kb.analysis.similarity import ENTITY_WEIGHT, evidence_weights
+from kb.graph.catalogue import Queryable
 
 SUBJECT_KINDS: tuple[str, ...] = ("service", "component", "theme", "barrier")
 SEVERITIES = (1, 2, 3, 4, 5)
@@ -38,8 +37,31 @@ BASIS_NOTE = {
 }
 
 
+STORE = "hotspot-subjects"
+"""kb.analysis.answer_store's name for `_joined` over every kind."""
+INCIDENT_COLUMNS = ["incident", "severity", "started_at", "tags"]
+
+
 def _joined(kbase: Queryable, kinds: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The incidents, and one row per (incident, subject) with its severity, start, tags and certainty."""
+    """The incidents (INCIDENT_COLUMNS), and one row per (incident, subject) with its severity, start,
+    tags and certainty: over every kind from the file kept beside the database when it is in step
+    with it (kb.analysis.answer_store), else read; then the rows of `kinds`."""
+    from kb.analysis.answer_store import stored  # noqa: PLC0415 (numpy file handling for two commands)
+
+    both = stored(kbase, STORE, lambda: dict(zip(("incidents", "joined"), _read_joined(kbase), strict=True)))
+    incidents, joined = both["incidents"], both["joined"]
+    if set(kinds) != set(SUBJECT_KINDS):
+        # Filtering keeps the rows' order: the same rows in the same order as reading these kinds only.
+        joined = joined[joined["kind"].isin(list(kinds))].reset_index(drop=True)
+    return incidents, joined
+
+
+def _read_joined(kbase: Queryable) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # Here, not at the top: with the answer kept on disk, scipy and the text index are never loaded.
+    from kb.analysis.incident_features import load_features  # noqa: PLC0415
+    from kb.analysis.similarity import ENTITY_WEIGHT, evidence_weights  # noqa: PLC0415
+
+    kinds = SUBJECT_KINDS
     f = load_features(kbase, with_text=False)
     weights = evidence_weights(kbase)
     items = f.items[f.items["kind"].isin(list(kinds))][["incident", "kind", "item"]]
@@ -58,8 +80,8 @@ def _joined(kbase: Queryable, kinds: Sequence[str]) -> tuple[pd.DataFrame, pd.Da
             for i, k, x in zip(items["incident"], items["kind"], items["item"], strict=True)
         ]
     )
-    joined = items.merge(f.incidents[["incident", "severity", "started_at", "tags"]], on="incident")
-    return f.incidents, joined
+    joined = items.merge(f.incidents[INCIDENT_COLUMNS], on="incident")
+    return f.incidents[INCIDENT_COLUMNS].reset_index(drop=True), joined
 
 
 def subject_incidents(kbase: Queryable, kinds: Sequence[str] = SUBJECT_KINDS) -> dict[tuple[str, str], list[str]]:

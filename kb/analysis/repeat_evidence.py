@@ -31,8 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from kb.analysis.entities import incident_documents
-from kb.analysis.incident_features import Queryable
+from kb.graph.catalogue import Queryable
 
 if TYPE_CHECKING:
     from kb.analysis.similarity import Match
@@ -213,17 +212,20 @@ class _Corpus:
             for k, imp, rev in zip(sources["incident"], sources["imported"], sources["reviewed"], strict=True)
             if _true(imp) and not _true(rev)
         }
-        if self.empty:
-            return
-        from kb.analysis.similarity_store import RecordingQueries, load_index  # it imports kb.analysis.similarity
-
-        reader = RecordingQueries(kbase)  # the index (when it is built) reads the documents' queries again
-        self.docs, _ = incident_documents(reader)
-        self.index = load_index(reader)
         # What each text says, read once for both the follow-ups and the repeats.
         self._tokens = TokenNames(self.names)
         self._cited: dict[str, list[str]] = {}
         self._claim: dict[str, str | None] = {}
+        self._follow_ups: list[tuple[str, str, str]] | None = None
+        if self.empty:
+            return
+        # Here, not at the top: with the answers kept on disk, scipy and the text index are never loaded.
+        from kb.analysis.entities import incident_documents  # noqa: PLC0415
+        from kb.analysis.similarity_store import RecordingQueries, load_index  # noqa: PLC0415
+
+        reader = RecordingQueries(kbase)  # the index (when it is built) reads the documents' queries again
+        self.docs, _ = incident_documents(reader)
+        self.index = load_index(reader)
 
     def cited(self, inc: str) -> list[str]:
         """cited(): the incidents the text of `inc` names, in order of appearance."""
@@ -242,6 +244,11 @@ class _Corpus:
 
     def follow_ups(self) -> list[tuple[str, str, str]]:
         """(follow-up document, the report of the same incident it follows, evidence)."""
+        if self._follow_ups is None:
+            self._follow_ups = self._find_follow_ups()
+        return self._follow_ups
+
+    def _find_follow_ups(self) -> list[tuple[str, str, str]]:
         out: list[tuple[str, str, str]] = []
         for inc in self.index.keys:
             says = follow_up_claim(self.docs.get(inc, ""))
@@ -270,10 +277,30 @@ class _Corpus:
         return out
 
 
+STORE = "repeat-evidence"
+"""kb.analysis.answer_store's name for the text and twin repeats and the follow-ups (one reading of the texts)."""
+
+
+def stored_evidence(kbase: Queryable) -> dict[str, pd.DataFrame]:
+    """{"repeats": text_and_twin_repeats, "follow_ups": follow_up_documents} with the default twin score,
+    from the file kept beside the database when it is in step with it, else computed."""
+    from kb.analysis.answer_store import stored  # noqa: PLC0415 (numpy file handling for two commands)
+
+    return stored(kbase, STORE, lambda: _evidence(kbase))
+
+
+def _evidence(kbase: Queryable) -> dict[str, pd.DataFrame]:
+    corpus = _Corpus(kbase)
+    return {"repeats": _text_and_twin(kbase, corpus, TWIN_SCORE), "follow_ups": _follow_up_frame(corpus)}
+
+
 def follow_up_documents(kbase: Queryable) -> pd.DataFrame:
     """Documents about the same incident as an earlier-written report they follow up (an addendum,
     a deeper dive): linked as such, never as repeats. Columns: document, same_incident_as, evidence."""
-    corpus = _Corpus(kbase)
+    return stored_evidence(kbase)["follow_ups"]
+
+
+def _follow_up_frame(corpus: _Corpus) -> pd.DataFrame:
     if corpus.empty:
         return pd.DataFrame(columns=FOLLOW_UP_COLUMNS)
     return pd.DataFrame(corpus.follow_ups(), columns=FOLLOW_UP_COLUMNS)
@@ -281,7 +308,12 @@ def follow_up_documents(kbase: Queryable) -> pd.DataFrame:
 
 def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> pd.DataFrame:
     """One row per (repeat incident, earlier incident, kind of evidence): via_kind text or twin."""
-    corpus = _Corpus(kbase)
+    if twin_score == TWIN_SCORE:
+        return stored_evidence(kbase)["repeats"]
+    return _text_and_twin(kbase, _Corpus(kbase), twin_score)
+
+
+def _text_and_twin(kbase: Queryable, corpus: _Corpus, twin_score: float) -> pd.DataFrame:
     if corpus.empty:
         return pd.DataFrame(columns=COLUMNS)
     started, index = corpus.started, corpus.index

@@ -29,6 +29,8 @@ FormatOpt = typer.Option("--format", "-f", help="table for people; json or csv f
 
 def _plain(value: Any) -> Any:
     """A frame cell for JSON/CSV: the frame cleaner's value, with timestamps as ISO 8601 text."""
+    if type(value) is str or type(value) is int or value is None:  # most cells, which plain() leaves as they are
+        return value
     from kb.engines.frames import plain  # pandas is loaded by then; not at import (`kb --help`)
 
     value = plain(value)
@@ -50,7 +52,27 @@ def _csv_cell(value: Any) -> Any:
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{c: _plain(v) for c, v in zip(df.columns, row, strict=True)} for row in df.itertuples(index=False)]
+    # Column by column (tolist gives the cells itertuples gives, without a tuple per row).
+    columns = [[_plain(v) for v in df.iloc[:, i].tolist()] for i in range(df.shape[1])]
+    if not columns:
+        return [{} for _ in range(len(df))]
+    names = list(df.columns)  # iterating the Index itself costs an arrow read per cell
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def json_text(rows: list[dict[str, Any]]) -> str:
+    """json.dumps(rows, indent=2, ensure_ascii=False), byte for byte. The indenting encoder is pure
+    Python (a third of a second for 14,000 rows of seven cells): rows of plain cells go through the C
+    encoder with a newline in the separator, which is then where the indented layout breaks lines (a
+    JSON string holds no raw newline, and in rows of plain cells "},<newline>" only ends a row)."""
+    nested = (list, tuple, dict)
+    if rows and all(
+        type(row) is dict and row and all(type(k) is str and not isinstance(v, nested) for k, v in row.items())
+        for row in rows
+    ):
+        text = json.dumps(rows, ensure_ascii=False, separators=(",\n    ", ": "))
+        return "[\n  {\n    " + text[2:-2].replace("},\n    {", "\n  },\n  {\n    ") + "\n  }\n]"
+    return json.dumps(rows, indent=2, ensure_ascii=False)
 
 
 def _cell(value: Any, width: int) -> str:
@@ -92,7 +114,7 @@ def print_frame(
     empty: str = "nothing to show",
 ) -> None:
     if fmt is Format.JSON:
-        typer.echo(json.dumps(records(df), indent=2, ensure_ascii=False))
+        typer.echo(json_text(records(df)))
         return
     if fmt is Format.CSV:
         typer.echo(df.apply(lambda col: col.map(_csv_cell)).to_csv(index=False), nl=False)
