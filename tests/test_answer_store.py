@@ -19,6 +19,7 @@ from kb.analysis.repeat_evidence import follow_up_documents
 from kb.analysis.repeats import find_repeats
 
 from .loop_fixture import loop_packets
+from .test_real_lint_repeats import provisioning_reports
 
 STORES = ("repeats", EVIDENCE_STORE, HOTSPOT_STORE)
 
@@ -67,6 +68,18 @@ def test_each_ingest_keeps_the_answers_in_step(tmp_path: Path) -> None:
         after = find_repeats(reader)
         _assert_answers_fresh(reader)
     assert "INC-D" in set(after["incident"]), "the kept answer moved on with the ingest"
+
+
+def test_text_twin_and_follow_up_evidence_kept_as_computed(tmp_path: Path) -> None:
+    """Imported, unreviewed reports: a near twin and a follow-up document, kept and loaded exactly."""
+    db = tmp_path / "graph.lbug"
+    with kb.connect(engine="ladybug", db=db) as writer:
+        writer.ingest_packets(provisioning_reports())
+    with kb.connect(engine="ladybug", db=db, read_only=True) as reader:
+        assert answer_store.in_step(reader, EVIDENCE_STORE)
+        rep, fu = find_repeats(reader), follow_up_documents(reader)
+        _assert_answers_fresh(reader)
+    assert "twin" in set(rep["via_kind"]) and len(fu) == 1
 
 
 def test_a_write_outside_the_hooks_is_answered_fresh_and_the_reader_writes_nothing(tmp_path: Path) -> None:

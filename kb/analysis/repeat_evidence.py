@@ -202,14 +202,16 @@ class _Corpus:
     def __init__(self, kbase: Queryable) -> None:
         sources = kbase.query("patterns_incident_sources")
         self.empty = sources.empty
-        self.started = dict(zip(sources["incident"], pd.to_datetime(sources["started_at"], utc=True), strict=True))
+        # Lists, not the columns: iterating an arrow-backed column costs a call per cell.
+        keys = sources["incident"].tolist()
+        self.started = dict(zip(keys, pd.to_datetime(sources["started_at"], utc=True).tolist(), strict=True))
         self.names: dict[str, str] = {}
-        for key, src in zip(sources["incident"], sources["source_file"], strict=True):
+        for key, src in zip(keys, sources["source_file"].tolist(), strict=True):
             for n in _names(str(key), src):
                 self.names.setdefault(n, str(key))
         self.unreviewed = {
             str(k)
-            for k, imp, rev in zip(sources["incident"], sources["imported"], sources["reviewed"], strict=True)
+            for k, imp, rev in zip(keys, sources["imported"].tolist(), sources["reviewed"].tolist(), strict=True)
             if _true(imp) and not _true(rev)
         }
         # What each text says, read once for both the follow-ups and the repeats.
@@ -347,10 +349,16 @@ def _text_and_twin(kbase: Queryable, corpus: _Corpus, twin_score: float) -> pd.D
             }
         )
 
-    # Every incident's best earlier match that is not a document of this same incident, from one
-    # batch of matches (the same scores as one row at a time).
+    # The best earlier match that is not a document of this same incident, of every incident that
+    # may use it (one that claims a recurrence, or may be a twin), from one batch of matches (the
+    # same scores as one row at a time): matching every incident was most of this at 10,000.
+    asks = [
+        row
+        for row, inc in enumerate(index.keys)
+        if (inc in corpus.unreviewed and inc not in confirmed) or corpus.claim(inc)
+    ]
     best_of: dict[int, Match] = {}
-    for m in index.matches(range(len(index.keys)), TWIN_CANDIDATES, earlier_only=True):
+    for m in index.matches(asks, TWIN_CANDIDATES, earlier_only=True):
         if m.query not in best_of and index.keys[m.hit] not in same.get(index.keys[m.query], set()):
             best_of[m.query] = m
     for row, inc in enumerate(index.keys):
