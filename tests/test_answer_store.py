@@ -21,7 +21,7 @@ from kb.analysis.repeats import find_repeats
 from .loop_fixture import loop_packets
 from .test_real_lint_repeats import provisioning_reports
 
-STORES = ("repeats", EVIDENCE_STORE, HOTSPOT_STORE)
+STORES = ("repeats", EVIDENCE_STORE, HOTSPOT_STORE, "hotspots")
 
 
 class Fresh:

@@ -201,8 +201,8 @@ def decode(z: Any, prefix: str) -> pd.DataFrame:
             lists = np.empty(len(ends), dtype=object)
             for j, (a, b) in enumerate(zip([0, *ends][:-1], ends, strict=True)):
                 lists[j] = flat[a:b]
-            # A list of its own per cell, as the frame had.
-            data[column] = pd.Series([list(c) for c in lists[z[f"{key}_codes"]]], dtype=object)
+            # Cells with the same list share one, as a merge's rows of one incident do: read, never changed.
+            data[column] = pd.Series(lists[z[f"{key}_codes"]], dtype=object)
         else:
             raise ValueError(f"unknown column kind {kind!r}")
     n = len(next(iter(data.values()))) if data else 0

@@ -60,8 +60,10 @@ def _read_joined(kbase: Queryable) -> tuple[pd.DataFrame, pd.DataFrame]:
     # Here, not at the top: with the answer kept on disk, scipy and the text index are never loaded.
     from kb.analysis.incident_features import load_features  # noqa: PLC0415
     from kb.analysis.similarity import ENTITY_WEIGHT, evidence_weights  # noqa: PLC0415
+    from kb.analysis.similarity_store import RecordingQueries  # noqa: PLC0415
 
     kinds = SUBJECT_KINDS
+    kbase = RecordingQueries(kbase)  # the mentions are read for the weights and for the rows: once
     f = load_features(kbase, with_text=False)
     weights = evidence_weights(kbase)
     items = f.items[f.items["kind"].isin(list(kinds))][["incident", "kind", "item"]]
@@ -105,7 +107,46 @@ def hotspots(
     min_incidents: int = 2,
 ) -> pd.DataFrame:
     """One row per subject with at least `min_incidents` incidents, hottest first. Incidents of
-    unknown severity (None: the document did not say) are counted in sev_unknown, never as major."""
+    unknown severity (None: the document did not say) are counted in sev_unknown, never as major.
+    With the defaults (`kb hotspots` without options) the answer kept beside the database is used
+    when it is in step with it (kb.analysis.answer_store)."""
+
+    def compute(kinds: Sequence[str]) -> pd.DataFrame:
+        return _hotspots(
+            kbase,
+            kinds,
+            window_days=window_days,
+            major_severity=major_severity,
+            last_major=last_major,
+            tags=tags,
+            now=now,
+            min_incidents=min_incidents,
+        )
+
+    options = (window_days, major_severity, last_major, list(tags), now, min_incidents)
+    if set(kinds) == set(SUBJECT_KINDS) and options == DEFAULTS:
+        from kb.analysis.answer_store import stored  # noqa: PLC0415 (numpy file handling for two commands)
+
+        return stored(kbase, "hotspots", lambda: {"hotspots": compute(SUBJECT_KINDS)})["hotspots"]
+    return compute(kinds)
+
+
+DEFAULTS: tuple[object, ...] = (90, 2, 5, ["campaign"], None, 2)
+"""hotspots()' window_days, major_severity, last_major, tags, now and min_incidents by default: the
+answer kept on disk is for these."""
+
+
+def _hotspots(
+    kbase: Queryable,
+    kinds: Sequence[str],
+    *,
+    window_days: int,
+    major_severity: int,
+    last_major: int,
+    tags: Sequence[str],
+    now: datetime | None,
+    min_incidents: int,
+) -> pd.DataFrame:
     incidents, joined = _joined(kbase, kinds)
     sev_cols = [f"sev{s}" for s in SEVERITIES]
     tag_cols = [c for t in tags for c in (t, f"{t}_lift")]
