@@ -33,12 +33,10 @@ def refresh_answers(kbase: KnowledgeBase) -> None:
     if not keeps_files(kbase):
         return
     from kb.analysis.hotspots import hotspots
-    from kb.analysis.repeat_evidence import follow_up_documents
     from kb.analysis.repeats import find_repeats
 
-    find_repeats(kbase)  # keeps the text and twin evidence too, with the follow-ups
-    follow_up_documents(kbase)
-    hotspots(kbase)
+    find_repeats(kbase)  # keeps the text and twin evidence too, with the follow-up documents
+    hotspots(kbase)  # keeps the incident x subject rows too
 
 
 DEFAULT_HOOKS: tuple[AfterIngest, ...] = (related_check, keep_answers)
