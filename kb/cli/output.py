@@ -51,9 +51,21 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
+def _column(s: pd.Series) -> list[Any]:
+    """_plain of each cell of a column: text columns at C speed (their cells are strings or missing)."""
+    import pandas as pd
+
+    # The default str dtype, whose missing cells are NaN (_plain: None); not pd.NA's "string" dtype.
+    if isinstance(s.dtype, pd.StringDtype) and isinstance(getattr(s.dtype, "na_value", None), float):
+        return s.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[no-any-return]
+    if isinstance(s.dtype, pd.DatetimeTZDtype):  # Timestamps and NaT: what _plain makes of them, inline
+        return [None if v is pd.NaT else v.to_pydatetime().isoformat() for v in s.tolist()]
+    return [_plain(v) for v in s.tolist()]  # tolist gives the cells itertuples gives
+
+
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    # Column by column (tolist gives the cells itertuples gives, without a tuple per row).
-    columns = [[_plain(v) for v in df.iloc[:, i].tolist()] for i in range(df.shape[1])]
+    # Column by column, without a tuple per row.
+    columns = [_column(df.iloc[:, i]) for i in range(df.shape[1])]
     if not columns:
         return [{} for _ in range(len(df))]
     names = list(df.columns)  # iterating the Index itself costs an arrow read per cell
