@@ -45,6 +45,8 @@ def _assert_answers_fresh(kbase: Any) -> None:
     pd.testing.assert_frame_equal(follow_up_documents(kbase), follow_up_documents(fresh))
     pd.testing.assert_frame_equal(hotspots(kbase), hotspots(fresh))
     pd.testing.assert_frame_equal(hotspots(kbase, ["theme"]), hotspots(fresh, ["theme"]))
+    pd.testing.assert_frame_equal(hotspots(kbase, window_days=30), hotspots(fresh, window_days=30))
+    pd.testing.assert_frame_equal(hotspots(kbase, ["team", "service"]), hotspots(fresh, ["team", "service"]))
     assert subject_incidents(kbase, ["barrier", "service"]) == subject_incidents(fresh, ["barrier", "service"])
 
 

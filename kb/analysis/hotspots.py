@@ -48,7 +48,11 @@ def _joined(kbase: Queryable, kinds: Sequence[str]) -> tuple[pd.DataFrame, pd.Da
     with it (kb.analysis.answer_store), else read; then the rows of `kinds`."""
     from kb.analysis.answer_store import stored  # noqa: PLC0415 (numpy file handling for two commands)
 
-    both = stored(kbase, STORE, lambda: dict(zip(("incidents", "joined"), _read_joined(kbase), strict=True)))
+    if not set(kinds) <= set(SUBJECT_KINDS):  # another kind (a team): read as asked
+        return _read_joined(kbase, kinds)
+    both = stored(
+        kbase, STORE, lambda: dict(zip(("incidents", "joined"), _read_joined(kbase, SUBJECT_KINDS), strict=True))
+    )
     incidents, joined = both["incidents"], both["joined"]
     if set(kinds) != set(SUBJECT_KINDS):
         # Filtering keeps the rows' order: the same rows in the same order as reading these kinds only.
@@ -56,13 +60,12 @@ def _joined(kbase: Queryable, kinds: Sequence[str]) -> tuple[pd.DataFrame, pd.Da
     return incidents, joined
 
 
-def _read_joined(kbase: Queryable) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _read_joined(kbase: Queryable, kinds: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     # Here, not at the top: with the answer kept on disk, scipy and the text index are never loaded.
     from kb.analysis.incident_features import load_features  # noqa: PLC0415
     from kb.analysis.similarity import ENTITY_WEIGHT, evidence_weights  # noqa: PLC0415
     from kb.analysis.similarity_store import RecordingQueries  # noqa: PLC0415
 
-    kinds = SUBJECT_KINDS
     kbase = RecordingQueries(kbase)  # the mentions are read for the weights and for the rows: once
     f = load_features(kbase, with_text=False)
     weights = evidence_weights(kbase)
