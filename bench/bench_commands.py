@@ -105,6 +105,8 @@ def prepare(db: Path, tmp: Path) -> tuple[Path, str, str]:
         f"k = connect(db={str(copy)!r})\n"
         "k.write([('MATCH (i:Incident) WITH i LIMIT 1 SET i.title = i.title', {})])\n"
         "load_index(k)\n"
+        "from kb.analysis.hooks import DEFAULT_HOOKS\n"  # and what the other after-ingest hooks keep
+        "for hook in DEFAULT_HOOKS:\n    hook(k, [])\n"
         "r = k.cypher('MATCH (i:Incident) RETURN i.key AS k, i.started_at AS t '\n"
         "             'ORDER BY i.started_at DESC, i.key LIMIT 1')\n"
         "t = r['t'][0]\n"

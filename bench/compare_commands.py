@@ -105,13 +105,16 @@ def last_incident(src: Path, db: Path) -> str:
 
 
 def with_index(src: Path, db: Path) -> None:
-    """Save the similarity index beside `db` (a writer's refresh)."""
+    """Save the similarity index and the other kept answers beside `db` (a writer's refresh)."""
     code = (
         "from kb.knowledge_base import connect\n"
         "from kb.analysis.similarity_store import load_index\n"
         f"k = connect(db={str(db)!r})\n"
         "k.write([('MATCH (i:Incident) WITH i LIMIT 1 SET i.title = i.title', {})])\n"  # gives it a generation id
-        "load_index(k)\nk.close()\n"
+        "load_index(k)\n"
+        "from kb.analysis.hooks import DEFAULT_HOOKS\n"  # and what the other after-ingest hooks keep
+        "for hook in DEFAULT_HOOKS:\n    hook(k, [])\n"
+        "k.close()\n"
     )
     env = {**os.environ, "PYTHONPATH": str(src)}
     subprocess.run([sys.executable, "-c", code], env=env, cwd=tempfile.gettempdir(), check=True)

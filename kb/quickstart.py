@@ -126,6 +126,7 @@ def load_demo(
 
     With `out`, the corpus is also written there, first, by `write_demo_files` (so a conflict
     with the user's files stops the run before the database changes)."""
+    from kb.analysis.hooks import refresh_answers
     from kb.analysis.similarity_store import refresh as refresh_similarity
     from kb.demo.output import write_roadmap
     from kb.roadmap import import_roadmap
@@ -147,6 +148,7 @@ def load_demo(
         with tempfile.TemporaryDirectory(prefix="kb-demo-") as tmp:
             import_roadmap(kbase, write_roadmap(corpus, Path(tmp) / "roadmap.yaml"))
     refresh_similarity(kbase)  # the roadmap write moved the snapshot on: keep the ingest's index usable
+    refresh_answers(kbase)  # and the answers of `kb repeats` and `kb hotspots`
     return corpus
 
 

@@ -19,4 +19,24 @@ def related_check(kbase: KnowledgeBase, keys: list[str]) -> None:
     record_related(kbase, keys)
 
 
-DEFAULT_HOOKS: tuple[AfterIngest, ...] = (related_check,)
+def keep_answers(kbase: KnowledgeBase, keys: list[str]) -> None:
+    """Keep the answers of `kb repeats` and `kb hotspots` beside the database, in step with the ingest.
+    After related_check: the mentions and the similarity index it leaves are among their inputs."""
+    refresh_answers(kbase)
+
+
+def refresh_answers(kbase: KnowledgeBase) -> None:
+    """Compute and save (kb.analysis.answer_store) what `kb repeats` and `kb hotspots` read, for the
+    graph as now written; nothing for a reader or an engine that keeps no files beside the database."""
+    from kb.analysis.answer_store import keeps_files
+
+    if not keeps_files(kbase):
+        return
+    from kb.analysis.hotspots import hotspots
+    from kb.analysis.repeats import find_repeats
+
+    find_repeats(kbase)  # keeps the text and twin evidence too, with the follow-up documents
+    hotspots(kbase)  # keeps the incident x subject rows too
+
+
+DEFAULT_HOOKS: tuple[AfterIngest, ...] = (related_check, keep_answers)

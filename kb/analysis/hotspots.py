@@ -26,8 +26,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from kb.analysis.incident_features import Queryable, load_features
-from kb.analysis.similarity import ENTITY_WEIGHT, evidence_weights
+from kb.graph.catalogue import Queryable
 
 SUBJECT_KINDS: tuple[str, ...] = ("service", "component", "theme", "barrier")
 SEVERITIES = (1, 2, 3, 4, 5)
@@ -38,8 +37,36 @@ BASIS_NOTE = {
 }
 
 
+STORE = "hotspot-subjects"
+"""kb.analysis.answer_store's name for `_joined` over every kind."""
+INCIDENT_COLUMNS = ["incident", "severity", "started_at", "tags"]
+
+
 def _joined(kbase: Queryable, kinds: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The incidents, and one row per (incident, subject) with its severity, start, tags and certainty."""
+    """The incidents (INCIDENT_COLUMNS), and one row per (incident, subject) with its severity, start,
+    tags and certainty: over every kind from the file kept beside the database when it is in step
+    with it (kb.analysis.answer_store), else read; then the rows of `kinds`."""
+    from kb.analysis.answer_store import stored  # noqa: PLC0415 (numpy file handling for two commands)
+
+    if not set(kinds) <= set(SUBJECT_KINDS):  # another kind (a team): read as asked
+        return _read_joined(kbase, kinds)
+    both = stored(
+        kbase, STORE, lambda: dict(zip(("incidents", "joined"), _read_joined(kbase, SUBJECT_KINDS), strict=True))
+    )
+    incidents, joined = both["incidents"], both["joined"]
+    if set(kinds) != set(SUBJECT_KINDS):
+        # Filtering keeps the rows' order: the same rows in the same order as reading these kinds only.
+        joined = joined[joined["kind"].isin(list(kinds))].reset_index(drop=True)
+    return incidents, joined
+
+
+def _read_joined(kbase: Queryable, kinds: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    # Here, not at the top: with the answer kept on disk, scipy and the text index are never loaded.
+    from kb.analysis.incident_features import load_features  # noqa: PLC0415
+    from kb.analysis.similarity import ENTITY_WEIGHT, evidence_weights  # noqa: PLC0415
+    from kb.analysis.similarity_store import RecordingQueries  # noqa: PLC0415
+
+    kbase = RecordingQueries(kbase)  # the mentions are read for the weights and for the rows: once
     f = load_features(kbase, with_text=False)
     weights = evidence_weights(kbase)
     items = f.items[f.items["kind"].isin(list(kinds))][["incident", "kind", "item"]]
@@ -58,8 +85,8 @@ def _joined(kbase: Queryable, kinds: Sequence[str]) -> tuple[pd.DataFrame, pd.Da
             for i, k, x in zip(items["incident"], items["kind"], items["item"], strict=True)
         ]
     )
-    joined = items.merge(f.incidents[["incident", "severity", "started_at", "tags"]], on="incident")
-    return f.incidents, joined
+    joined = items.merge(f.incidents[INCIDENT_COLUMNS], on="incident")
+    return f.incidents[INCIDENT_COLUMNS].reset_index(drop=True), joined
 
 
 def subject_incidents(kbase: Queryable, kinds: Sequence[str] = SUBJECT_KINDS) -> dict[tuple[str, str], list[str]]:
@@ -83,7 +110,46 @@ def hotspots(
     min_incidents: int = 2,
 ) -> pd.DataFrame:
     """One row per subject with at least `min_incidents` incidents, hottest first. Incidents of
-    unknown severity (None: the document did not say) are counted in sev_unknown, never as major."""
+    unknown severity (None: the document did not say) are counted in sev_unknown, never as major.
+    With the defaults (`kb hotspots` without options) the answer kept beside the database is used
+    when it is in step with it (kb.analysis.answer_store)."""
+
+    def compute(kinds: Sequence[str]) -> pd.DataFrame:
+        return _hotspots(
+            kbase,
+            kinds,
+            window_days=window_days,
+            major_severity=major_severity,
+            last_major=last_major,
+            tags=tags,
+            now=now,
+            min_incidents=min_incidents,
+        )
+
+    options = (window_days, major_severity, last_major, list(tags), now, min_incidents)
+    if set(kinds) == set(SUBJECT_KINDS) and options == DEFAULTS:
+        from kb.analysis.answer_store import stored  # noqa: PLC0415 (numpy file handling for two commands)
+
+        return stored(kbase, "hotspots", lambda: {"hotspots": compute(SUBJECT_KINDS)})["hotspots"]
+    return compute(kinds)
+
+
+DEFAULTS: tuple[object, ...] = (90, 2, 5, ["campaign"], None, 2)
+"""hotspots()' window_days, major_severity, last_major, tags, now and min_incidents by default: the
+answer kept on disk is for these."""
+
+
+def _hotspots(
+    kbase: Queryable,
+    kinds: Sequence[str],
+    *,
+    window_days: int,
+    major_severity: int,
+    last_major: int,
+    tags: Sequence[str],
+    now: datetime | None,
+    min_incidents: int,
+) -> pd.DataFrame:
     incidents, joined = _joined(kbase, kinds)
     sev_cols = [f"sev{s}" for s in SEVERITIES]
     tag_cols = [c for t in tags for c in (t, f"{t}_lift")]

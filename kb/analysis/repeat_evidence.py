@@ -31,8 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from kb.analysis.entities import incident_documents
-from kb.analysis.incident_features import Queryable
+from kb.graph.catalogue import Queryable
 
 if TYPE_CHECKING:
     from kb.analysis.similarity import Match
@@ -54,6 +53,15 @@ CLAIMS = tuple(
         r"\bsame\s+as\s+[A-Z][A-Z0-9]*-\d",
     )
 )
+CLAIM_WORDS: tuple[tuple[str, ...], ...] = (
+    ("seen", "before"),
+    ("seen", "before"),
+    ("repeat",),
+    ("same",),
+    ("again",),
+    ("same",),
+)
+"""Words each of CLAIMS needs (in any case): a text without them skips that regex, the costly part."""
 SAME_INCIDENT_DAYS = 2
 """Two documents whose incidents start this close, one citing the other, describe one incident
 (unless the text says it happened again): reports of one outage are written days apart at most,
@@ -69,7 +77,11 @@ FOLLOW_UP = re.compile(
     r"\bthis\s+(?:document\s+|report\s+)?is\s+an?\s+(?:addendum|follow[- ]?up|deeper[- ]dive|supplement)\b",
     re.IGNORECASE,
 )
+FOLLOW_UP_WORDS = ("addendum", "follow", "deeper", "supplement", "sequel")
+"""FOLLOW_UP matches only a text with one of these words (in any case)."""
+_WORD_RX = {w: re.compile(w, re.IGNORECASE) for w in {w for ws in CLAIM_WORDS for w in ws} | set(FOLLOW_UP_WORDS)}
 _REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,200}")
+_EXTENSION = re.compile(r"\.(?:md|pdf|html?)$")
 COLUMNS = ["incident", "started_at", "earlier_incident", "finding", "via_kind", "via", "evidence"]
 FOLLOW_UP_COLUMNS = ["document", "same_incident_as", "evidence"]
 TWIN_CANDIDATES = 3
@@ -85,21 +97,68 @@ def _names(key: str, source_file: object) -> set[str]:
     return {n for n in out if len(n) >= 6 and any(c.isdigit() for c in n)}
 
 
-def cited(text: str, names: dict[str, str]) -> list[str]:
-    """Keys of the incidents whose names appear in `text` as whole tokens, in order of appearance."""
+class TokenNames:
+    """What each distinct token names (see `cited`), worked out once across the texts of one corpus."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+        self.seen: set[str] = set()
+        self.naming: dict[str, list[str]] = {}
+
+    def learn(self, tokens: set[str]) -> None:
+        for tok in tokens - self.seen:
+            keys = _token_keys(tok, self.names)
+            if keys:
+                self.naming[tok] = keys
+        self.seen |= tokens
+
+
+def cited(text: str, names: dict[str, str], known: TokenNames | None = None) -> list[str]:
+    """Keys of the incidents whose names appear in `text` as whole tokens, in order of appearance.
+
+    `known` (built on the same `names`) carries what each distinct token names across calls: a
+    token is looked up once, and a text that names no incident costs one set test."""
+    tokens = _REF.findall(text)
+    distinct = set(tokens)
+    known = TokenNames(names) if known is None else known
+    known.learn(distinct)
+    if distinct.isdisjoint(known.naming):
+        return []
     out: list[str] = []
-    for m in _REF.finditer(text):
-        tok = m.group(0).lower().rstrip(".-_")
-        for cand in (tok, re.sub(r"\.(?:md|pdf|html?)$", "", tok)):
-            key = names.get(cand)
-            if key is not None and key not in out:
+    for tok in tokens:
+        for key in known.naming.get(tok, ()):
+            if key not in out:
                 out.append(key)
     return out
 
 
+def _token_keys(token: str, names: dict[str, str]) -> list[str]:
+    """The keys one token names: as written (less trailing punctuation), then without a file extension."""
+    tok = token.lower().rstrip(".-_")
+    out: list[str] = []
+    for cand in (tok, _EXTENSION.sub("", tok)):
+        key = names.get(cand)
+        if key is not None and key not in out:
+            out.append(key)
+    return out
+
+
+def _has_word(text: str, lowered: str | None, word: str) -> bool:
+    """Whether `text` holds `word` in any case, as an IGNORECASE regex sees it (which also folds a few
+    non-ASCII letters, such as the long s, to ASCII ones: those texts ask the regex)."""
+    return word in lowered if lowered is not None else _WORD_RX[word].search(text) is not None
+
+
+def _lowered(text: str) -> str | None:
+    return text.lower() if text.isascii() else None
+
+
 def claim(text: str) -> str | None:
     """The first phrase saying the incident was seen before, with a little context."""
-    for rx in CLAIMS:
+    lowered = _lowered(text)
+    for rx, words in zip(CLAIMS, CLAIM_WORDS, strict=True):
+        if not all(_has_word(text, lowered, w) for w in words):
+            continue
         m = rx.search(text)
         if m:
             lo, hi = max(0, m.start() - 30), min(len(text), m.end() + 30)
@@ -109,6 +168,9 @@ def claim(text: str) -> str | None:
 
 def follow_up_claim(text: str) -> str | None:
     """The phrase saying the document follows up an earlier report of the same incident, in context."""
+    lowered = _lowered(text)
+    if not any(_has_word(text, lowered, w) for w in FOLLOW_UP_WORDS):
+        return None
     m = FOLLOW_UP.search(text)
     if m is None:
         return None
@@ -140,35 +202,60 @@ class _Corpus:
     def __init__(self, kbase: Queryable) -> None:
         sources = kbase.query("patterns_incident_sources")
         self.empty = sources.empty
-        self.started = dict(zip(sources["incident"], pd.to_datetime(sources["started_at"], utc=True), strict=True))
+        # Lists, not the columns: iterating an arrow-backed column costs a call per cell.
+        keys = sources["incident"].tolist()
+        self.started = dict(zip(keys, pd.to_datetime(sources["started_at"], utc=True).tolist(), strict=True))
         self.names: dict[str, str] = {}
-        for key, src in zip(sources["incident"], sources["source_file"], strict=True):
+        for key, src in zip(keys, sources["source_file"].tolist(), strict=True):
             for n in _names(str(key), src):
                 self.names.setdefault(n, str(key))
         self.unreviewed = {
             str(k)
-            for k, imp, rev in zip(sources["incident"], sources["imported"], sources["reviewed"], strict=True)
+            for k, imp, rev in zip(keys, sources["imported"].tolist(), sources["reviewed"].tolist(), strict=True)
             if _true(imp) and not _true(rev)
         }
+        # What each text says, read once for both the follow-ups and the repeats.
+        self._tokens = TokenNames(self.names)
+        self._cited: dict[str, list[str]] = {}
+        self._claim: dict[str, str | None] = {}
+        self._follow_ups: list[tuple[str, str, str]] | None = None
         if self.empty:
             return
-        from kb.analysis.similarity_store import RecordingQueries, load_index  # it imports kb.analysis.similarity
+        # Here, not at the top: with the answers kept on disk, scipy and the text index are never loaded.
+        from kb.analysis.entities import incident_documents  # noqa: PLC0415
+        from kb.analysis.similarity_store import RecordingQueries, load_index  # noqa: PLC0415
 
         reader = RecordingQueries(kbase)  # the index (when it is built) reads the documents' queries again
         self.docs, _ = incident_documents(reader)
         self.index = load_index(reader)
+
+    def cited(self, inc: str) -> list[str]:
+        """cited(): the incidents the text of `inc` names, in order of appearance."""
+        if inc not in self._cited:
+            self._cited[inc] = cited(self.docs.get(inc, ""), self.names, self._tokens)
+        return self._cited[inc]
+
+    def claim(self, inc: str) -> str | None:
+        """claim(): the text's phrase saying `inc` was seen before."""
+        if inc not in self._claim:
+            self._claim[inc] = claim(self.docs.get(inc, ""))
+        return self._claim[inc]
 
     def near(self, a: str, b: str) -> bool:
         return bool(abs(self.started[a] - self.started[b]) <= pd.Timedelta(days=SAME_INCIDENT_DAYS))
 
     def follow_ups(self) -> list[tuple[str, str, str]]:
         """(follow-up document, the report of the same incident it follows, evidence)."""
+        if self._follow_ups is None:
+            self._follow_ups = self._find_follow_ups()
+        return self._follow_ups
+
+    def _find_follow_ups(self) -> list[tuple[str, str, str]]:
         out: list[tuple[str, str, str]] = []
         for inc in self.index.keys:
-            text = self.docs.get(inc, "")
-            says = follow_up_claim(text)
-            recurs = claim(text)
-            refs = [k for k in cited(text, self.names) if k != inc and k in self.started]
+            says = follow_up_claim(self.docs.get(inc, ""))
+            recurs = self.claim(inc)
+            refs = [k for k in self.cited(inc) if k != inc and k in self.started]
             for pos, k in enumerate(refs):
                 day = f"both start on {self.started[k]:%Y-%m-%d}" if self.near(inc, k) else ""
                 if says and (pos == 0 or day):
@@ -192,10 +279,30 @@ class _Corpus:
         return out
 
 
+STORE = "repeat-evidence"
+"""kb.analysis.answer_store's name for the text and twin repeats and the follow-ups (one reading of the texts)."""
+
+
+def stored_evidence(kbase: Queryable) -> dict[str, pd.DataFrame]:
+    """{"repeats": text_and_twin_repeats, "follow_ups": follow_up_documents} with the default twin score,
+    from the file kept beside the database when it is in step with it, else computed."""
+    from kb.analysis.answer_store import stored  # noqa: PLC0415 (numpy file handling for two commands)
+
+    return stored(kbase, STORE, lambda: _evidence(kbase))
+
+
+def _evidence(kbase: Queryable) -> dict[str, pd.DataFrame]:
+    corpus = _Corpus(kbase)
+    return {"repeats": _text_and_twin(kbase, corpus, TWIN_SCORE), "follow_ups": _follow_up_frame(corpus)}
+
+
 def follow_up_documents(kbase: Queryable) -> pd.DataFrame:
     """Documents about the same incident as an earlier-written report they follow up (an addendum,
     a deeper dive): linked as such, never as repeats. Columns: document, same_incident_as, evidence."""
-    corpus = _Corpus(kbase)
+    return stored_evidence(kbase)["follow_ups"]
+
+
+def _follow_up_frame(corpus: _Corpus) -> pd.DataFrame:
     if corpus.empty:
         return pd.DataFrame(columns=FOLLOW_UP_COLUMNS)
     return pd.DataFrame(corpus.follow_ups(), columns=FOLLOW_UP_COLUMNS)
@@ -203,10 +310,15 @@ def follow_up_documents(kbase: Queryable) -> pd.DataFrame:
 
 def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> pd.DataFrame:
     """One row per (repeat incident, earlier incident, kind of evidence): via_kind text or twin."""
-    corpus = _Corpus(kbase)
+    if twin_score == TWIN_SCORE:
+        return stored_evidence(kbase)["repeats"]
+    return _text_and_twin(kbase, _Corpus(kbase), twin_score)
+
+
+def _text_and_twin(kbase: Queryable, corpus: _Corpus, twin_score: float) -> pd.DataFrame:
     if corpus.empty:
         return pd.DataFrame(columns=COLUMNS)
-    started, index, docs = corpus.started, corpus.index, corpus.docs
+    started, index = corpus.started, corpus.index
     same: dict[str, set[str]] = {}
     for a, b, _ in corpus.follow_ups():
         same.setdefault(a, set()).add(b)
@@ -237,22 +349,25 @@ def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> p
             }
         )
 
-    # Every incident's best earlier match that is not a document of this same incident, from one
-    # batch of matches (the same scores as one row at a time).
+    # The best earlier match that is not a document of this same incident, of every incident that
+    # may use it (one that claims a recurrence, or may be a twin), from one batch of matches (the
+    # same scores as one row at a time): matching every incident was most of this at 10,000.
+    asks = [
+        row
+        for row, inc in enumerate(index.keys)
+        if (inc in corpus.unreviewed and inc not in confirmed) or corpus.claim(inc)
+    ]
     best_of: dict[int, Match] = {}
-    for m in index.matches(range(len(index.keys)), TWIN_CANDIDATES, earlier_only=True):
+    for m in index.matches(asks, TWIN_CANDIDATES, earlier_only=True):
         if m.query not in best_of and index.keys[m.hit] not in same.get(index.keys[m.query], set()):
             best_of[m.query] = m
     for row, inc in enumerate(index.keys):
         mine = same.get(inc, set())
         best = best_of.get(row)
-        text = docs.get(inc, "")
         earlier_cited = [
-            k
-            for k in cited(text, corpus.names)
-            if k != inc and k not in mine and started.get(k, started[inc]) < started[inc]
+            k for k in corpus.cited(inc) if k != inc and k not in mine and started.get(k, started[inc]) < started[inc]
         ]
-        said = claim(text)
+        said = corpus.claim(inc)
         for k in earlier_cited:
             add(
                 inc,

@@ -32,7 +32,6 @@ from collections.abc import Sequence
 import pandas as pd
 
 from kb.graph.catalogue import Queryable
-from kb.model import AGREED_STATUSES, DEFEATED_STATUSES
 
 COLUMNS = ["incident", "started_at", "earlier_incident", "finding", "via_kind", "via"]
 EVIDENCE_COLUMNS = [*COLUMNS, "evidence"]
@@ -43,12 +42,44 @@ def find_repeats(
     *,
     all_earlier: bool = False,
     through_factors: bool = False,
-    finding_statuses: Sequence[str] = AGREED_STATUSES,
-    barrier_statuses: Sequence[str] = DEFEATED_STATUSES,
+    finding_statuses: Sequence[str] | None = None,
+    barrier_statuses: Sequence[str] | None = None,
     text_and_twins: bool = True,
 ) -> pd.DataFrame:
     """Repeats by every kind of evidence: the addressed theme/barrier rows (`addressed_repeats`)
-    plus, with `text_and_twins`, text claims and near twins. Columns: COLUMNS + evidence."""
+    plus, with `text_and_twins`, text claims and near twins. Columns: COLUMNS + evidence.
+    Statuses default to kb.model's AGREED_STATUSES and DEFEATED_STATUSES.
+    With the defaults (what `kb repeats` asks), the answer kept beside the database is used when it
+    is in step with it (kb.analysis.answer_store); the text and twin evidence always is."""
+    if (
+        text_and_twins
+        and not all_earlier  # hundreds of thousands of rows at 3,200 incidents: computed when asked
+        and not through_factors
+        and finding_statuses is None
+        and barrier_statuses is None
+    ):
+        from kb.analysis.answer_store import stored  # noqa: PLC0415 (numpy file handling for two commands)
+
+        return stored(kbase, "repeats", lambda: {"repeats": _find_repeats(kbase)})["repeats"]
+    return _find_repeats(
+        kbase,
+        all_earlier=all_earlier,
+        through_factors=through_factors,
+        finding_statuses=finding_statuses,
+        barrier_statuses=barrier_statuses,
+        text_and_twins=text_and_twins,
+    )
+
+
+def _find_repeats(
+    kbase: Queryable,
+    *,
+    all_earlier: bool = False,
+    through_factors: bool = False,
+    finding_statuses: Sequence[str] | None = None,
+    barrier_statuses: Sequence[str] | None = None,
+    text_and_twins: bool = True,
+) -> pd.DataFrame:
     rows = addressed_repeats(
         kbase,
         all_earlier=all_earlier,
@@ -81,8 +112,8 @@ def addressed_repeats(
     *,
     all_earlier: bool = False,
     through_factors: bool = False,
-    finding_statuses: Sequence[str] = AGREED_STATUSES,
-    barrier_statuses: Sequence[str] = DEFEATED_STATUSES,
+    finding_statuses: Sequence[str] | None = None,
+    barrier_statuses: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """One row per (repeat incident, theme/barrier, earlier finding).
 
@@ -91,8 +122,13 @@ def addressed_repeats(
     `all_earlier=True` lists every earlier incident's findings. `through_factors=True`
     also counts findings that address a factor which is an instance of the theme or
     defeated the barrier.
-    Columns: incident, started_at, earlier_incident, finding, via_kind, via.
+    Columns: incident, started_at, earlier_incident, finding, via_kind, via. Statuses default to
+    kb.model's AGREED_STATUSES and DEFEATED_STATUSES.
     """
+    from kb.model import AGREED_STATUSES, DEFEATED_STATUSES  # noqa: PLC0415 (pydantic: not for a stored answer)
+
+    finding_statuses = AGREED_STATUSES if finding_statuses is None else finding_statuses
+    barrier_statuses = DEFEATED_STATUSES if barrier_statuses is None else barrier_statuses
     exposures = kbase.query("loop_incident_exposures", barrier_statuses=list(barrier_statuses))
     targets = kbase.query("loop_finding_targets", statuses=list(finding_statuses))
     if not through_factors:

@@ -1,0 +1,212 @@
+"""Analysis answers kept on disk beside the database, so `kb repeats` and `kb hotspots` do not recompute them.
+
+Computing them reads every incident's text, runs the similarity matches of every incident and joins
+every (incident, subject) pair: seconds at 10,000 incidents, against milliseconds to load the frames.
+Each file is keyed like the similarity index (kb.analysis.similarity_store) by the database's
+snapshot id, which every write changes:
+- a reader loads a file saved for its snapshot; with any other file (or none) it computes the
+  answer in memory and never writes;
+- a writer (the after-ingest hook, `kb demo`) computes the answer and saves it aside, then swaps it
+  in with os.replace, so a crash leaves the old file or the new one; a file that does not load is
+  computed again. Engines without a snapshot id (Neo4j, in-memory Ladybug) keep nothing on disk.
+Frames are stored column by column in an .npz without pickles (a file beside a database must not run
+code); a frame with a column of another shape is not kept, only computed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+FORMAT = "kb-answers-1"
+"""Bump when a stored answer's computation or encoding changes: a file of another format is recomputed."""
+
+Frames = dict[str, pd.DataFrame]
+
+
+class Unstorable(ValueError):
+    """A column this encoding cannot restore exactly."""
+
+
+def stored(kbase: Any, name: str, compute: Callable[[], Mapping[str, pd.DataFrame]]) -> Frames:
+    """The frames `compute` returns for the graph as `kbase` sees it: loaded from the file `name`
+    beside the database when it was saved for this snapshot, else computed (and saved by a writer)."""
+    path, snapshot = _path(kbase, name), _snapshot(kbase)
+    if path is not None and snapshot is not None:
+        frames = load(path, snapshot)
+        if frames is not None:
+            return frames
+    computed = dict(compute())
+    if path is not None and snapshot is not None and not getattr(kbase, "read_only", True):
+        with contextlib.suppress(OSError, Unstorable):  # a cache that cannot be written is only slower next time
+            save(path, computed, snapshot)
+    return computed
+
+
+def in_step(kbase: Any, name: str) -> bool:
+    """Whether a file saved for the connection's current snapshot holds `name`."""
+    path, snapshot = _path(kbase, name), _snapshot(kbase)
+    return path is not None and snapshot is not None and load(path, snapshot) is not None
+
+
+def keeps_files(kbase: Any) -> bool:
+    """Whether this connection may save answers: a writer on an engine with snapshot ids and files."""
+    return _path(kbase, "x") is not None and _snapshot(kbase) is not None and not getattr(kbase, "read_only", True)
+
+
+def _path(kbase: Any, name: str) -> Path | None:
+    cache_path = getattr(kbase, "cache_path", None)
+    return cache_path(f"{name}.npz") if cache_path else None
+
+
+def _snapshot(kbase: Any) -> str | None:
+    snapshot = getattr(kbase, "snapshot", None)
+    return snapshot() if snapshot else None
+
+
+def save(path: Path, frames: Mapping[str, pd.DataFrame], snapshot: str) -> None:
+    """Write the frames aside and swap them in (os.replace): readers see the old file or the new one."""
+    arrays: dict[str, np.ndarray] = {"meta": np.asarray([FORMAT, snapshot], dtype=str)}
+    arrays["frames"] = _strings(list(frames))
+    for f, frame in enumerate(frames.values()):
+        arrays.update(encode(frame, f"f{f}"))
+    aside = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(aside, "wb") as fh:
+            np.savez(fh, allow_pickle=False, **arrays)
+        os.replace(aside, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            aside.unlink()
+
+
+def load(path: Path, snapshot: str) -> Frames | None:
+    """The frames of a readable file of this format saved for `snapshot`, else None."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = z["meta"].tolist()
+            if meta != [FORMAT, snapshot]:
+                return None
+            return {str(name): decode(z, f"f{f}") for f, name in enumerate(z["frames"].tolist())}
+    except (OSError, ValueError, KeyError, EOFError, TypeError):
+        return None
+
+
+# -- the encoding: one array (or two) per column, and each column's dtype ---------------------------
+
+
+def _strings(values: list[Any]) -> np.ndarray:
+    return np.asarray(values, dtype=str) if values else np.zeros(0, dtype="<U1")
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def encode(frame: pd.DataFrame, prefix: str) -> dict[str, np.ndarray]:
+    """Arrays that `decode` turns back into `frame` (columns, dtypes, values, missing cells). Raises
+    Unstorable for a column it cannot restore exactly."""
+    out: dict[str, np.ndarray] = {
+        f"{prefix}_columns": _strings([str(c) for c in frame.columns]),
+        f"{prefix}_dtypes": _strings([str(t) for t in frame.dtypes]),
+        f"{prefix}_kinds": _strings([_kind(frame[c]) for c in frame.columns]),
+    }
+    if not all(isinstance(c, str) for c in frame.columns) or not frame.columns.is_unique:
+        raise Unstorable("column names must be distinct strings")
+    if not frame.index.equals(pd.RangeIndex(len(frame))):
+        raise Unstorable("the index must be 0..n-1")
+    for i, column in enumerate(frame.columns):
+        s = frame[column]
+        key = f"{prefix}_{i}"
+        kind = _kind(s)
+        if kind == "datetime":
+            out[key] = s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+        elif kind == "numpy":
+            out[key] = s.to_numpy()
+        elif kind == "text":
+            values = s.tolist()
+            # Each distinct string once; a code per cell (-1: None, -2: NaN; a string column's missing
+            # cells are NaN either way).
+            codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+            codes = codes.astype(np.int32)
+            nan = np.fromiter((isinstance(v, float) for v in values), dtype=bool, count=len(values))
+            codes[nan] = -2
+            out.update(_text_parts(key, [str(u) for u in uniques]))
+            out[f"{key}_codes"] = codes
+        else:  # lists of strings: each distinct list once (flattened, with each one's end), a code per cell
+            cells = [tuple(c) for c in s.tolist()]
+            distinct = list(dict.fromkeys(cells))
+            code_of = {c: j for j, c in enumerate(distinct)}
+            out[f"{key}_codes"] = np.fromiter((code_of[c] for c in cells), dtype=np.int32, count=len(cells))
+            out[f"{key}_cells"] = np.cumsum([len(c) for c in distinct], dtype=np.int64)
+            out.update(_text_parts(key, [v for c in distinct for v in c]))
+    return out
+
+
+def _text_parts(key: str, values: list[str]) -> dict[str, np.ndarray]:
+    """Strings as one text and the end offset of each (fixed-width numpy strings would pad every one
+    to the longest, and drop trailing NUL characters)."""
+    text = "".join(values)
+    arr = np.asarray([text], dtype=str)
+    if str(arr[0]) != text:
+        raise Unstorable(f"{key}: text ending in a NUL character")
+    return {f"{key}_text": arr, f"{key}_ends": np.cumsum([len(v) for v in values], dtype=np.int64)}
+
+
+def _text_values(z: Any, key: str) -> list[str]:
+    text = str(z[f"{key}_text"][0])
+    ends = z[f"{key}_ends"].tolist()
+    return [text[a:b] for a, b in zip([0, *ends][:-1], ends, strict=True)]
+
+
+def _kind(s: pd.Series) -> str:
+    """How a column is stored: datetime (UTC), numpy (a plain numpy dtype), text (strings and missing
+    cells) or lists (lists of strings). Anything else is Unstorable."""
+    if isinstance(s.dtype, pd.DatetimeTZDtype) and str(s.dtype.tz) == "UTC":
+        return "datetime"
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "biufM":
+        return "numpy"
+    values = s.tolist()
+    if isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
+        if all(_missing(v) or type(v) is str for v in values):
+            return "text"
+        if all(type(v) is list and all(type(x) is str for x in v) for v in values):
+            return "lists"
+    raise Unstorable(f"column {s.name!r} of dtype {s.dtype}")
+
+
+def decode(z: Any, prefix: str) -> pd.DataFrame:
+    columns = z[f"{prefix}_columns"].tolist()
+    dtypes = z[f"{prefix}_dtypes"].tolist()
+    kinds = z[f"{prefix}_kinds"].tolist()
+    data: dict[str, pd.Series] = {}
+    for i, (column, dtype, kind) in enumerate(zip(columns, dtypes, kinds, strict=True)):
+        key = f"{prefix}_{i}"
+        if kind == "datetime":
+            data[column] = pd.Series(z[key]).dt.tz_localize("UTC").astype(dtype)
+        elif kind == "numpy":
+            data[column] = pd.Series(z[key], dtype=dtype)
+        elif kind == "text":
+            uniques = np.asarray([*_text_values(z, key), float("nan"), None], dtype=object)
+            data[column] = pd.Series(uniques[z[f"{key}_codes"]], dtype=dtype)
+        elif kind == "lists":
+            flat = _text_values(z, key)
+            ends = z[f"{key}_cells"].tolist()
+            lists = np.empty(len(ends), dtype=object)
+            for j, (a, b) in enumerate(zip([0, *ends][:-1], ends, strict=True)):
+                lists[j] = flat[a:b]
+            # Cells with the same list share one, as a merge's rows of one incident do: read, never changed.
+            data[column] = pd.Series(lists[z[f"{key}_codes"]], dtype=object)
+        else:
+            raise ValueError(f"unknown column kind {kind!r}")
+    n = len(next(iter(data.values()))) if data else 0
+    return pd.DataFrame(data, columns=columns, index=pd.RangeIndex(n))
+
+
+__all__ = ["Frames", "in_step", "keeps_files", "load", "save", "stored"]
