@@ -67,6 +67,7 @@ _VOCAB_RE = {
     name: re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in phrases) + r")(?:e?s)?(?![\w-])", re.IGNORECASE)
     for name, (_, _, phrases) in VOCABULARY.items()
 }
+_VOCAB_PHRASES = {name: tuple(p.lower() for p in phrases) for name, (_, _, phrases) in VOCABULARY.items()}
 LEARNED_MIN_COUNT = 2
 """Times a term must occur in one incident's text to be learned for it."""
 LEARNED_MIN_INCIDENTS = 2
@@ -130,7 +131,13 @@ def _snippet(text: str, start: int, end: int, width: int = 40) -> str:
 
 def vocabulary_mentions(key: str, text: str) -> list[dict[str, Any]]:
     out = []
+    # In ASCII text a name matches only where one of its phrases occurs lower-cased: a substring test
+    # skips most regex scans (they were most of an ingest's entity step). Other text is scanned whole:
+    # re.IGNORECASE folds pairs that lower() does not (the Kelvin sign and "k", "ſ" and "s").
+    lowered = text.lower() if text.isascii() else None
     for name, rx in _VOCAB_RE.items():
+        if lowered is not None and not any(p in lowered for p in _VOCAB_PHRASES[name]):
+            continue
         m = rx.search(text)
         if m:
             kind, ckind, _ = VOCABULARY[name]

@@ -413,6 +413,13 @@ def affected_incidents(
     edges do not depend on the order or the batches in which incidents were loaded."""
     rows = sorted(index.row_of[key] for key in set(incidents) if key in index.row_of)
     out = {index.keys[r] for r in rows}
+    # Only a fresh row with a row that is not fresh after it can add one: the later rows of the others
+    # are all fresh already (so a first load, or incidents newer than every stored one, check nothing here).
+    fresh = set(rows)
+    last_stored = len(index) - 1
+    while last_stored >= 0 and last_stored in fresh:
+        last_stored -= 1
+    rows = [r for r in rows if r < last_stored]
     for m in index.matches(rows, NEIGHBOURHOOD * k, earlier_only=False, min_score=min_score):
         if m.hit > m.query:
             out.add(index.keys[m.hit])
