@@ -1,0 +1,54 @@
+"""The after-ingest hooks' shortcuts change nothing: the neighbourhood check finds the incidents a
+check of every fresh one finds, and the entity scan's substring test skips no name the regex finds."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.analysis import similarity
+from kb.analysis.entities import vocabulary_mentions
+from kb.analysis.similarity import SimilarityIndex
+from kb.knowledge_base import KnowledgeBase
+
+from .patterns_fixture import packets
+
+
+def _affected_by_every_match(index: SimilarityIndex, fresh: list[str], k: int) -> list[str]:
+    """affected_incidents as first written: the later neighbours of every fresh incident."""
+    rows = sorted(index.row_of[key] for key in fresh)
+    out = set(fresh)
+    for m in index.matches(
+        rows, similarity.NEIGHBOURHOOD * k, earlier_only=False, min_score=similarity.MIN_STORED_SCORE
+    ):
+        if m.hit > m.query:
+            out.add(index.keys[m.hit])
+    return sorted(out)
+
+
+def test_the_neighbourhood_check_skips_only_incidents_with_nothing_but_fresh_ones_after_them(
+    any_kb: KnowledgeBase,
+) -> None:
+    any_kb.ingest_packets(packets())
+    index = SimilarityIndex.build(any_kb)
+    keys = list(index.keys)  # in start order
+    all_but_one = [keys[:i] + keys[i + 1 :] for i in range(len(keys))]
+    for fresh in [keys, keys[20:], keys[:20], keys[::2], keys[1::3] + keys[-5:], keys[-1:], keys[:1], *all_but_one]:
+        for k in (1, similarity.DEFAULT_K):
+            expected = _affected_by_every_match(index, fresh, k)
+            assert similarity.affected_incidents(index, fresh, k) == expected
+    # Incidents earlier than stored ones do bring those in: the check is not skipped for them.
+    assert len(similarity.affected_incidents(index, keys[:1])) > 1
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Upgraded the K8S nodes and the Nginx ingress", {"kubernetes", "ingress-nginx"}),
+        ("Upgraded the \u212a8s nodes", {"kubernetes"}),  # the Kelvin sign: re.IGNORECASE folds it to k
+        ("Rotated the certificates; a DNS record was stale", {"certificate", "dns"}),
+        ("kube-dns restarted", {"coredns"}),
+        ("Helmets and certainty", set()),
+    ],
+)
+def test_vocabulary_mentions_find_what_the_regex_finds(text: str, names: set[str]) -> None:
+    assert {row["name"] for row in vocabulary_mentions("X-1", text)} == names
