@@ -260,6 +260,20 @@ class KnowledgeBase:
         """Replace the RELATED_TO edges of `origin` from `incidents` with rows {src, dst, score, basis}."""
         enrich.replace_related(self.engine, incidents, rows, origin)
 
+    def replace_mentions_and_related(
+        self,
+        mentioned: Sequence[str],
+        mentions: Sequence[dict[str, Any]],
+        related: Sequence[str],
+        links: Sequence[dict[str, Any]],
+    ) -> None:
+        """replace_mentions(mentioned, mentions) and replace_related(related, links), both or
+        neither, in one transaction (each write copies the embedded database: one copy, not two)."""
+        self.engine.write(
+            enrich.mentions_statements(self.engine, mentioned, mentions)
+            + enrich.related_statements(self.engine, related, links)
+        )
+
     def record_work_item(self, finding: str, item: Mapping[str, Any], origin: str) -> None:
         """One WorkItem and its TRACKED_BY edge from `finding`, both or neither."""
         loop_writes.record_work_item(self.engine, finding, item, origin)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from kb.analysis.incident_features import Queryable
 from kb.analysis.text import tokens
+from kb.graph.enrich import TEXT_ORIGIN
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -206,6 +207,37 @@ def record_mentions(kbase: KnowledgeBase, incidents: list[str], reader: Queryabl
     df = find_mentions(reader or kbase, incidents)
     kbase.replace_mentions(incidents, df.to_dict("records"))
     return len(df)
+
+
+def mentions_once_replaced(kbase: Queryable, incidents: list[str], rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """What patterns_incident_mentions will answer once `rows` replace the text-made MENTIONS links
+    of `incidents` (record_mentions), before they are written: the stored links less those the
+    replacement deletes, plus one per row (the write merges a row into a link already there)."""
+    stored = kbase.query("patterns_incident_mentions")
+    mine = set(incidents)
+    origins = kbase.query("patterns_incident_mention_origins", keys=sorted(mine))
+    kept = {
+        (str(r.incident), str(r.kind), str(r.name))
+        for r in origins.itertuples(index=False)
+        if r.origin != TEXT_ORIGIN  # links of other origins (or none) survive the replacement
+    }
+    keep = [
+        str(i) not in mine or (str(i), str(k), str(n)) in kept
+        for i, k, n in zip(stored.get("incident", []), stored.get("kind", []), stored.get("name", []), strict=True)
+    ]
+    columns = ["incident", "kind", "name", "evidence", "learned"]
+    survivors = stored[keep][columns] if len(stored) else pd.DataFrame(columns=columns)
+    have = set(zip(survivors["incident"], survivors["kind"], survivors["name"], strict=True))
+    added = [{c: r[c] for c in columns} for r in rows if (r["incident"], r["kind"], r["name"]) not in have]
+    return pd.concat([survivors, pd.DataFrame(added, columns=columns)], ignore_index=True)
+
+
+def mention_pairs(frame: pd.DataFrame) -> set[tuple[str, str, str]]:
+    """(incident, kind, name) of each link a patterns_incident_mentions answer holds."""
+    return {
+        (str(i), str(k), str(n))
+        for i, k, n in zip(frame.get("incident", []), frame.get("kind", []), frame.get("name", []), strict=True)
+    }
 
 
 def stored_mentions(kbase: Queryable) -> pd.DataFrame:
