@@ -3,8 +3,10 @@ check of every fresh one finds, and the entity scan's substring test skips no na
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
+import kb
 from kb.analysis import similarity
 from kb.analysis.entities import vocabulary_mentions
 from kb.analysis.similarity import SimilarityIndex
@@ -52,3 +54,22 @@ def test_the_neighbourhood_check_skips_only_incidents_with_nothing_but_fresh_one
 )
 def test_vocabulary_mentions_find_what_the_regex_finds(text: str, names: set[str]) -> None:
     assert {row["name"] for row in vocabulary_mentions("X-1", text)} == names
+
+
+def _related_after_two_ingests() -> list[tuple[str, str, float, str]]:
+    with kb.connect(engine="ladybug", db=":memory:") as kbase:
+        kbase.ingest_packets(packets()[:-1])
+        kbase.ingest_packets(packets()[-1:])
+        edges = similarity.stored_related(kbase)
+        return sorted(
+            (str(r.incident), str(r.related), float(r.score), str(r.basis)) for r in edges.itertuples(index=False)
+        )
+
+
+def test_the_check_runs_again_on_the_written_mentions_when_they_are_not_the_expected_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    normal = _related_after_two_ingests()
+    # As if the replacement were expected to leave no mentions at all: the index built on that is wrong.
+    monkeypatch.setattr(similarity, "mentions_once_replaced", lambda *_: pd.DataFrame(columns=["incident", "kind"]))
+    assert _related_after_two_ingests() == normal
