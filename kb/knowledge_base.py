@@ -207,24 +207,28 @@ class KnowledgeBase:
         written: list[str] = []
         chunk = self.engine.bulk_packets_per_transaction
         reads = read_packets(files)  # one pool of readers for the whole run, ahead of the writes
-        for _ in range(0, len(files), chunk):
-            packets: list[PacketRows] = []
-            for path, read in islice(reads, chunk):
-                if isinstance(read, PacketRows) and read.key in seen:
-                    problem = PacketProblem(
-                        path, "incident.id", f"an id not used by another file of this run ({seen[read.key]})"
-                    )
-                    read = PacketError(path, [problem])
-                if isinstance(read, PacketError):
-                    report.rejected.append(read)
-                else:
-                    seen[read.key] = path
-                    packets.append(read)
-                    report.accepted.append(path)
-                if on_file:
-                    on_file(path)
-            report.rows += self.ingest_packets(packets, on_batch=on_batch, on_refused=refused, run_hooks=False)
-            written += [p.key for p in packets]
+        try:
+            for _ in range(0, len(files), chunk):
+                packets: list[PacketRows] = []
+                for path, read in islice(reads, chunk):
+                    if isinstance(read, PacketRows) and read.key in seen:
+                        problem = PacketProblem(
+                            path, "incident.id", f"an id not used by another file of this run ({seen[read.key]})"
+                        )
+                        read = PacketError(path, [problem])
+                    if isinstance(read, PacketError):
+                        report.rejected.append(read)
+                    else:
+                        seen[read.key] = path
+                        packets.append(read)
+                        report.accepted.append(path)
+                    if on_file:
+                        on_file(path)
+                report.rows += self.ingest_packets(packets, on_batch=on_batch, on_refused=refused, run_hooks=False)
+                written += [p.key for p in packets]
+                packets.clear()  # written: the last chunk's rows are not held through the hooks
+        finally:  # the readers end now, not when the generator is collected after the hooks (~100 MB each)
+            reads.close()
         accepted = set(report.accepted)
         report.incidents = [key for key in written if seen[key] in accepted]
         self._run_hooks(report.incidents)
