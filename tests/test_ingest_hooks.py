@@ -1,15 +1,20 @@
 """The after-ingest hooks' shortcuts change nothing: the neighbourhood check finds the incidents a
-check of every fresh one finds, and the entity scan's substring test skips no name the regex finds."""
+check of every fresh one finds, the entity scan's substring test skips no name the regex finds, and
+tokens remembered per word are the tokens."""
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 import pytest
 
 import kb
 from kb.analysis import similarity
+from kb.analysis import text as text_module
 from kb.analysis.entities import vocabulary_mentions
 from kb.analysis.similarity import SimilarityIndex
+from kb.analysis.text import STOPWORDS, tokens
 from kb.knowledge_base import KnowledgeBase
 
 from .patterns_fixture import packets
@@ -73,3 +78,33 @@ def test_the_check_runs_again_on_the_written_mentions_when_they_are_not_the_expe
     # As if the replacement were expected to leave no mentions at all: the index built on that is wrong.
     monkeypatch.setattr(similarity, "mentions_once_replaced", lambda *_: pd.DataFrame(columns=["incident", "kind"]))
     assert _related_after_two_ingests() == normal
+
+
+def _tokens_as_first_written(text: str | None) -> list[str]:
+    if not text:
+        return []
+    return [
+        w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+        for w in re.findall(r"[a-z0-9]+", text.lower())
+        if w not in STOPWORDS and len(w) > 1
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        None,
+        "The Pools were drained; pools, class, glass, bus, gas, is, as, has",
+        "A I x 1 22 x9 k8s TLS-certs timeouts Timeouts",
+        "\u0130stanbul Stra\u00dfe \u03a3\u0391\u03a3 caf\u00e9 na\u00efve",
+    ],
+)
+def test_tokens_remembered_per_word_are_the_tokens(text: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert tokens(text) == _tokens_as_first_written(text)
+    assert tokens(text) == _tokens_as_first_written(text)  # from the remembered words
+    monkeypatch.setattr(text_module, "_TOKEN_OF_MAX", 0)  # forgotten once full
+    tokens("seen")
+    assert tokens(text) == _tokens_as_first_written(text)
+    tokens("other words")
+    assert set(text_module._TOKEN_OF) == {"other", "words"}
