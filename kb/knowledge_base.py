@@ -224,24 +224,28 @@ class KnowledgeBase:
         written: list[str] = []
         chunk = self.engine.bulk_packets_per_transaction
         reads = read_packets(files)  # one pool of readers for the whole run, ahead of the writes
-        for _ in range(0, len(files), chunk):
-            packets: list[PacketRows] = []
-            for path, read in islice(reads, chunk):
-                if isinstance(read, PacketRows) and read.key in seen:
-                    problem = PacketProblem(
-                        path, "incident.id", f"an id not used by another file of this run ({seen[read.key]})"
-                    )
-                    read = PacketError(path, [problem])
-                if isinstance(read, PacketError):
-                    report.rejected.append(read)
-                else:
-                    seen[read.key] = path
-                    packets.append(read)
-                    report.accepted.append(path)
-                if on_file:
-                    on_file(path)
-            report.rows += self.ingest_packets(packets, on_batch=on_batch, on_refused=refused, run_hooks=False)
-            written += [p.key for p in packets]
+        try:
+            for _ in range(0, len(files), chunk):
+                packets: list[PacketRows] = []
+                for path, read in islice(reads, chunk):
+                    if isinstance(read, PacketRows) and read.key in seen:
+                        problem = PacketProblem(
+                            path, "incident.id", f"an id not used by another file of this run ({seen[read.key]})"
+                        )
+                        read = PacketError(path, [problem])
+                    if isinstance(read, PacketError):
+                        report.rejected.append(read)
+                    else:
+                        seen[read.key] = path
+                        packets.append(read)
+                        report.accepted.append(path)
+                    if on_file:
+                        on_file(path)
+                report.rows += self.ingest_packets(packets, on_batch=on_batch, on_refused=refused, run_hooks=False)
+                written += [p.key for p in packets]
+                packets.clear()  # written: the last chunk's rows are not held through the hooks
+        finally:  # the readers end now, not when the generator is collected after the hooks (~100 MB each)
+            reads.close()
         accepted = set(report.accepted)
         report.incidents = [key for key in written if seen[key] in accepted]
         self._run_hooks(report.incidents)
@@ -276,6 +280,20 @@ class KnowledgeBase:
     ) -> None:
         """Replace the RELATED_TO edges of `origin` from `incidents` with rows {src, dst, score, basis}."""
         enrich.replace_related(self.engine, incidents, rows, origin)
+
+    def replace_mentions_and_related(
+        self,
+        mentioned: Sequence[str],
+        mentions: Sequence[dict[str, Any]],
+        related: Sequence[str],
+        links: Sequence[dict[str, Any]],
+    ) -> None:
+        """replace_mentions(mentioned, mentions) and replace_related(related, links), both or
+        neither, in one transaction (each write copies the embedded database: one copy, not two)."""
+        self.engine.write(
+            enrich.mentions_statements(self.engine, mentioned, mentions)
+            + enrich.related_statements(self.engine, related, links)
+        )
 
     def record_work_item(self, finding: str, item: Mapping[str, Any], origin: str) -> None:
         """One WorkItem and its TRACKED_BY edge from `finding`, both or neither."""

@@ -20,6 +20,7 @@ import pandas as pd
 
 from kb.analysis.incident_features import Queryable
 from kb.analysis.text import tokens
+from kb.graph.enrich import TEXT_ORIGIN
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
@@ -67,6 +68,7 @@ _VOCAB_RE = {
     name: re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in phrases) + r")(?:e?s)?(?![\w-])", re.IGNORECASE)
     for name, (_, _, phrases) in VOCABULARY.items()
 }
+_VOCAB_PHRASES = {name: tuple(p.lower() for p in phrases) for name, (_, _, phrases) in VOCABULARY.items()}
 LEARNED_MIN_COUNT = 2
 """Times a term must occur in one incident's text to be learned for it."""
 LEARNED_MIN_INCIDENTS = 2
@@ -130,7 +132,13 @@ def _snippet(text: str, start: int, end: int, width: int = 40) -> str:
 
 def vocabulary_mentions(key: str, text: str) -> list[dict[str, Any]]:
     out = []
+    # In ASCII text a name matches only where one of its phrases occurs lower-cased: a substring test
+    # skips most regex scans (they were most of an ingest's entity step). Other text is scanned whole:
+    # re.IGNORECASE folds pairs that lower() does not (the Kelvin sign and "k", "ſ" and "s").
+    lowered = text.lower() if text.isascii() else None
     for name, rx in _VOCAB_RE.items():
+        if lowered is not None and not any(p in lowered for p in _VOCAB_PHRASES[name]):
+            continue
         m = rx.search(text)
         if m:
             kind, ckind, _ = VOCABULARY[name]
@@ -199,6 +207,37 @@ def record_mentions(kbase: KnowledgeBase, incidents: list[str], reader: Queryabl
     df = find_mentions(reader or kbase, incidents)
     kbase.replace_mentions(incidents, df.to_dict("records"))
     return len(df)
+
+
+def mentions_once_replaced(kbase: Queryable, incidents: list[str], rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """What patterns_incident_mentions will answer once `rows` replace the text-made MENTIONS links
+    of `incidents` (record_mentions), before they are written: the stored links less those the
+    replacement deletes, plus one per row (the write merges a row into a link already there)."""
+    stored = kbase.query("patterns_incident_mentions")
+    mine = set(incidents)
+    origins = kbase.query("patterns_incident_mention_origins", keys=sorted(mine))
+    kept = {
+        (str(r.incident), str(r.kind), str(r.name))
+        for r in origins.itertuples(index=False)
+        if r.origin != TEXT_ORIGIN  # links of other origins (or none) survive the replacement
+    }
+    keep = [
+        str(i) not in mine or (str(i), str(k), str(n)) in kept
+        for i, k, n in zip(stored.get("incident", []), stored.get("kind", []), stored.get("name", []), strict=True)
+    ]
+    columns = ["incident", "kind", "name", "evidence", "learned"]
+    survivors = stored[keep][columns] if len(stored) else pd.DataFrame(columns=columns)
+    have = set(zip(survivors["incident"], survivors["kind"], survivors["name"], strict=True))
+    added = [{c: r[c] for c in columns} for r in rows if (r["incident"], r["kind"], r["name"]) not in have]
+    return pd.concat([survivors, pd.DataFrame(added, columns=columns)], ignore_index=True)
+
+
+def mention_pairs(frame: pd.DataFrame) -> set[tuple[str, str, str]]:
+    """(incident, kind, name) of each link a patterns_incident_mentions answer holds."""
+    return {
+        (str(i), str(k), str(n))
+        for i, k, n in zip(frame.get("incident", []), frame.get("kind", []), frame.get("name", []), strict=True)
+    }
 
 
 def stored_mentions(kbase: Queryable) -> pd.DataFrame:

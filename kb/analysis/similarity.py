@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from kb.analysis.entities import record_mentions
+from kb.analysis.entities import find_mentions, mention_pairs, mentions_once_replaced
 from kb.analysis.incident_features import (
     DEFEATED_STATUSES,
     IncidentFeatures,
@@ -76,6 +76,8 @@ INPUT_QUERIES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("patterns_incident_mentions", {}),
 )
 """Every catalogue query SimilarityIndex.build runs (kb.analysis.similarity_store digests their answers)."""
+MENTIONS_KEY = "patterns_incident_mentions[]"
+"""RecordingQueries' key of the mentions query (no parameters), which the after-ingest hook fills in."""
 COLUMNS = ["rank", "incident", "similar", "started_at", "title", "score", "text", "structure", "reason"]
 
 
@@ -413,6 +415,13 @@ def affected_incidents(
     edges do not depend on the order or the batches in which incidents were loaded."""
     rows = sorted(index.row_of[key] for key in set(incidents) if key in index.row_of)
     out = {index.keys[r] for r in rows}
+    # Only a fresh row with a row that is not fresh after it can add one: the later rows of the others
+    # are all fresh already (so a first load, or incidents newer than every stored one, check nothing here).
+    fresh = set(rows)
+    last_stored = len(index) - 1
+    while last_stored >= 0 and last_stored in fresh:
+        last_stored -= 1
+    rows = [r for r in rows if r < last_stored]
     for m in index.matches(rows, NEIGHBOURHOOD * k, earlier_only=False, min_score=min_score):
         if m.hit > m.query:
             out.add(index.keys[m.hit])
@@ -429,15 +438,25 @@ def record_related(
         return 0
     from kb.analysis.similarity_store import RecordingQueries, keep  # it imports this module
 
-    # One read of each query for both steps; only the mentions just written are read again.
+    # One read of each query for both steps, and one write for both: the index is built from the
+    # mentions as they will be once written (each write copies the embedded database file).
     queries = RecordingQueries(kbase)
-    record_mentions(kbase, incidents, queries)
-    queries.forget("patterns_incident_mentions")
-    digest = queries.prefetch(INPUT_QUERIES)
+    mentions = find_mentions(queries, incidents).to_dict("records")
+    expected = mentions_once_replaced(queries, incidents, mentions)
+    queries.forget("patterns_incident_mention_origins")  # no input of the index: kept out of its digest
+    queries.frames[MENTIONS_KEY] = expected
     index = SimilarityIndex.build(queries)
     checked = affected_incidents(index, incidents, k, min_score)
     rows = related_edges(index, checked, k, min_score)
-    kbase.replace_related(checked, rows, SIMILARITY_ORIGIN)
+    kbase.replace_mentions_and_related(incidents, mentions, checked, rows)
+    queries.forget("patterns_incident_mentions")
+    digest = queries.prefetch(INPUT_QUERIES)  # reads the mentions as written
+    if mention_pairs(queries.frames[MENTIONS_KEY]) != mention_pairs(expected):
+        # Not what the replacement was expected to leave (another writer's links?): check again on what is stored.
+        index = SimilarityIndex.build(queries)
+        checked = affected_incidents(index, incidents, k, min_score)
+        rows = related_edges(index, checked, k, min_score)
+        kbase.replace_related(checked, rows, SIMILARITY_ORIGIN)
     # RELATED_TO edges are no input of the index: it is the index of the database as now written.
     keep(kbase, index, digest)
     return len(rows)

@@ -33,11 +33,30 @@ def _stem(word: str) -> str:
     return word
 
 
+def _token(word: str) -> str:
+    """The token a word gives, or "" for none (a stop word, a single character)."""
+    return "" if word in STOPWORDS or len(word) <= 1 else _stem(word)
+
+
+_TOKEN_OF: dict[str, str] = {}
+"""word -> _token(word): words repeat, so each is looked at once (an ingest tokenises the corpus twice)."""
+_TOKEN_OF_MAX = 500_000
+
+
 def tokens(text: str | None) -> list[str]:
     """Lower-case word tokens without stop words, plurals folded."""
     if not text:
         return []
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1]
+    words = _WORD.findall(text.lower())
+    known = _TOKEN_OF
+    if len(known) > _TOKEN_OF_MAX:
+        known.clear()
+    try:
+        return [t for t in map(known.__getitem__, words) if t]
+    except KeyError:  # a word not seen before
+        for word in set(words).difference(known):
+            known[word] = _token(word)
+        return [t for t in map(known.__getitem__, words) if t]
 
 
 class TfidfIndex:

@@ -31,6 +31,13 @@ def replace_related(
 ) -> None:
     """Replace the RELATED_TO edges of `origin` from `incidents` with `rows`
     ({src, dst, score, basis}), in one transaction."""
+    engine.write(related_statements(engine, incidents, rows, origin))
+
+
+def related_statements(
+    engine: Engine, incidents: Sequence[str], rows: Sequence[dict[str, Any]], origin: str = SIMILARITY_ORIGIN
+) -> list[Statement]:
+    """The statements of replace_related, for a caller that writes more in the same transaction."""
     statements: list[Statement] = [
         (
             "MATCH (a:Incident)-[e:RELATED_TO]->(b:Incident) WHERE a.key IN $keys AND e.origin = $origin DELETE e",
@@ -43,7 +50,7 @@ def replace_related(
         for r in rows
     ]
     statements += [(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)]
-    engine.write(statements)
+    return statements
 
 
 def link_themes(engine: Engine, rows: Sequence[dict[str, Any]], origin: str = SUGGESTED_ORIGIN) -> None:
@@ -64,6 +71,13 @@ def replace_mentions(
     """Replace the MENTIONS edges of `origin` from `incidents` with `rows` ({incident, kind
     ("service" | "component"), name, component_kind, evidence, learned}), in one transaction.
     Service and Component nodes are merged (shared, never erased)."""
+    engine.write(mentions_statements(engine, incidents, rows, origin))
+
+
+def mentions_statements(
+    engine: Engine, incidents: Sequence[str], rows: Sequence[dict[str, Any]], origin: str = TEXT_ORIGIN
+) -> list[Statement]:
+    """The statements of replace_mentions, for a caller that writes more in the same transaction."""
     statements: list[Statement] = [
         (
             f"MATCH (a:Incident)-[e:MENTIONS]->(b:{label}) WHERE a.key IN $keys AND e.origin = $origin DELETE e",
@@ -97,7 +111,7 @@ def replace_mentions(
             for r in mine
         ]
         statements += [(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)]
-    engine.write(statements)
+    return statements
 
 
 LEARNED_ORIGIN = "learned"

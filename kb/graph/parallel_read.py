@@ -14,7 +14,7 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -90,8 +90,9 @@ def _start_worker() -> subprocess.Popen[bytes] | None:
         return None
 
 
-def read_packets(files: Sequence[Path]) -> Iterator[tuple[Path, PacketRows | PacketError]]:
-    """Each file's rows or PacketError, in the files' order; on every core for many files."""
+def read_packets(files: Sequence[Path]) -> Generator[tuple[Path, PacketRows | PacketError], None, None]:
+    """Each file's rows or PacketError, in the files' order; on every core for many files.
+    Close it when done (the workers end then, not when it is garbage-collected)."""
     cores = min(os.cpu_count() or 1, MAX_WORKERS)
     tasks = [list(files[i : i + FILES_PER_TASK]) for i in range(0, len(files), FILES_PER_TASK)]
     workers = [w for w in (_start_worker() for _ in range(cores)) if w] if len(files) >= PARALLEL_MIN_FILES else []

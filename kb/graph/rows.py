@@ -52,9 +52,16 @@ class GraphRows:
         for label, rows in self.nodes.items():
             key = NODE_BY_LABEL[label].key
             merged: dict[Any, Row] = {}
+            copied: set[Any] = set()
             for r in rows:
+                prev = merged.get(r[key])
+                if prev is None:  # most rows: kept as they are (copying each was most of this step)
+                    merged[r[key]] = r
+                    continue
+                if r[key] not in copied:  # filled in below: a copy, so the packet's own rows stay as read
+                    merged[r[key]] = prev = dict(prev)
+                    copied.add(r[key])
                 # Later mentions fill in what earlier ones left null, never erase.
-                prev = merged.setdefault(r[key], dict(r))
                 prev.update({k: v for k, v in r.items() if v is not None})
             out.nodes[label] = list(merged.values())
         for rkey, rows in self.rels.items():
