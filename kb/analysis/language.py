@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 # -- sentences ---------------------------------------------------------------------------------
 
@@ -92,18 +93,6 @@ _SUBJECT = re.compile(
 )
 _ROLE_RE = re.compile(_ROLE_REF, re.IGNORECASE)
 _TOKEN = re.compile(r"@?([\w.-]+)")
-
-
-def _handles(people: Iterable[str]) -> frozenset[str]:
-    return frozenset(p.strip().lstrip("@").lower() for p in people if p and p.strip())
-
-
-def _is_person(who: str, handles: frozenset[str]) -> bool:
-    return bool(_ROLE_RE.fullmatch(who)) or who.lstrip("@").lower() in handles
-
-
-def _mentions_person(text: str, handles: frozenset[str]) -> bool:
-    return bool(_ROLE_RE.search(text)) or any(t.lower() in handles for t in _TOKEN.findall(text))
 
 
 # -- blame language ----------------------------------------------------------------------------
@@ -202,29 +191,110 @@ def blame_hits(text: str, people: Iterable[str] = (), causal: bool = False) -> l
     flagged; elsewhere (timeline, summary) only a failing verb or a causal sentence is,
     so "amira shed recommendation reads" in a timeline stays quiet.
     """
-    handles = _handles(people)
+    handles = _handles(tuple(people))
     out: list[BlameHit] = []
-    for sentence in sentences(text):
-        hit = _term_hit(sentence) or _counterfactual_hit(sentence, handles)
-        if hit is None:
-            for m in _SUBJECT.finditer(sentence):
-                if not _is_person(m.group("who"), handles):
-                    continue
-                act = sentence[m.start("act") :]
-                if _LACKED.match(act):
-                    continue
-                if causal or _FAILING.match(act) or _CAUSAL.search(sentence):
-                    rest = sentence[m.start("act") : m.end()].rstrip(". ")
-                    hit = BlameHit(
-                        "person-subject",
-                        m.group("who").strip(),
-                        sentence,
-                        _rewrite("person-subject", "", sentence, rest),
-                    )
-                    break
+    for sentence in _sentences(text):
+        hit = _sentence_hit(sentence, handles, causal)
         if hit:
             out.append(hit)
     return out
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What of a sentence does not depend on the packet's people: reviews repeat sentences
+    (templates, copied summaries), so each distinct sentence is read once."""
+
+    term: BlameHit | None
+    counterfactual: re.Match[str] | None
+    # The clause before "should have" when it names no pronoun, team or role: then a person's
+    # handle among its tokens decides; None when the counterfactual needs no person.
+    clause_tokens: frozenset[str] | None
+    # A person can be the subject only where a role is named or a token is a handle: the
+    # subject scan (the costly one) runs for those sentences alone.
+    role: bool
+    tokens: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """One person-subject candidate of a sentence (the subject `who` and what follows it)."""
+
+    role: bool  # a role ("the on-call engineer") rather than a token that must be a handle
+    token: str  # the token as a handle (no @, lower case)
+    lacked: bool  # what follows says what the subject lacked (a condition, never blame)
+    failing: bool  # what follows is a failing verb
+    who: str
+    rest: str
+
+
+@lru_cache(maxsize=1 << 10)
+def _handles(people: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(p.strip().lstrip("@").lower() for p in people if p and p.strip())
+
+
+@lru_cache(maxsize=1 << 14)
+def _sentences(text: str) -> tuple[str, ...]:
+    return tuple(sentences(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _reading(sentence: str) -> _Reading:
+    counterfactual, clause_tokens = None, None
+    m = _COUNTERFACTUAL.search(sentence)
+    if m:
+        counterfactual = m
+        clause = re.split(r"[,:;]|\b(?:and|but|because|so|when|which)\b", sentence[: m.start()])[-1]
+        if clause.strip() and not _HUMANISH.search(clause) and not _ROLE_RE.search(clause):
+            clause_tokens = frozenset(t.lower() for t in _TOKEN.findall(clause))
+    return _Reading(
+        _term_hit(sentence),
+        counterfactual,
+        clause_tokens,
+        bool(_ROLE_RE.search(sentence)),
+        frozenset(t.lower() for t in _TOKEN.findall(sentence)),
+    )
+
+
+@lru_cache(maxsize=1 << 12)
+def _subjects(sentence: str) -> tuple[tuple[_Subject, ...], bool]:
+    """The person-subject candidates of a sentence, and whether it is causal."""
+    out = []
+    for s in _SUBJECT.finditer(sentence):
+        who = s.group("who")
+        act = sentence[s.start("act") :]
+        out.append(
+            _Subject(
+                role=bool(_ROLE_RE.fullmatch(who)),
+                token=who.lstrip("@").lower(),
+                lacked=bool(_LACKED.match(act)),
+                failing=bool(_FAILING.match(act)),
+                who=who,
+                rest=sentence[s.start("act") : s.end()].rstrip(". "),
+            )
+        )
+    return tuple(out), bool(_CAUSAL.search(sentence))
+
+
+def _sentence_hit(sentence: str, handles: frozenset[str], causal: bool) -> BlameHit | None:
+    r = _reading(sentence)
+    if r.term:
+        return r.term
+    # "The alert should have fired" is a statement about a system: quiet. A person,
+    # a pronoun, a team or no subject at all ("Should have tested it") is hindsight blame.
+    m = r.counterfactual
+    if m and (r.clause_tokens is None or not r.clause_tokens.isdisjoint(handles)):
+        return BlameHit(
+            "counterfactual", m.group(0), sentence, _rewrite("counterfactual", "", sentence, sentence[m.end() :])
+        )
+    # A subject is a role or a whole token of the sentence that is a handle (see _SUBJECT).
+    if not r.role and r.tokens.isdisjoint(handles):
+        return None
+    subjects, causal_sentence = _subjects(sentence)
+    for s in subjects:
+        if (s.role or s.token in handles) and not s.lacked and (causal or s.failing or causal_sentence):
+            return BlameHit("person-subject", s.who.strip(), sentence, _rewrite("person-subject", "", sentence, s.rest))
+    return None
 
 
 def _term_hit(sentence: str) -> BlameHit | None:
@@ -239,20 +309,6 @@ def _term_hit(sentence: str) -> BlameHit | None:
             kind = "counterfactual" if label == "should have" else "term"
             return BlameHit(kind, m.group(0), sentence, _rewrite(kind, label, sentence, rest))
     return None
-
-
-def _counterfactual_hit(sentence: str, handles: frozenset[str]) -> BlameHit | None:
-    m = _COUNTERFACTUAL.search(sentence)
-    if not m:
-        return None
-    # "The alert should have fired" is a statement about a system: quiet. A person,
-    # a pronoun, a team or no subject at all ("Should have tested it") is hindsight blame.
-    clause = re.split(r"[,:;]|\b(?:and|but|because|so|when|which)\b", sentence[: m.start()])[-1]
-    if clause.strip() and not _HUMANISH.search(clause) and not _mentions_person(clause, handles):
-        return None
-    return BlameHit(
-        "counterfactual", m.group(0), sentence, _rewrite("counterfactual", "", sentence, sentence[m.end() :])
-    )
 
 
 _ERROR_AS_CAUSE = re.compile(

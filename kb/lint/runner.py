@@ -93,20 +93,29 @@ def without_follow_ups(
     """`related` without the documents that follow up the incident itself (an addendum or deeper
     dive dated to the incident's day sorts "earlier" but is no earlier incident to compare with).
     `packets` holds the incidents and their related ones."""
-    from kb.analysis.repeat_evidence import follows_up  # noqa: PLC0415 (kb check on one packet skips it)
+    from kb.analysis.repeat_evidence import _names, follows_up  # noqa: PLC0415 (kb check on one packet skips it)
     from kb.lint.where import texts  # noqa: PLC0415
 
     by_key = {p.key: p for p in packets}
+    joined: dict[str, tuple[str, str]] = {}  # a related packet's text and its lower case, made once
     out: dict[str, tuple[str, ...]] = {}
     for key, rel in related.items():
         me = by_key.get(key)
+        names = _names(key, me.provenance.file) if me is not None else set()
         keep = []
         for r in rel:
             other = by_key.get(r)
             if me is not None and other is not None:
-                text = "\n".join(t for _, t, _ in texts(other))
+                if r not in joined:
+                    text = "\n".join(t for _, t, _ in texts(other))
+                    joined[r] = (text, text.lower())
+                text, lower = joined[r]
+                # A follow-up cites the report by one of its names, each a whole token of the text:
+                # a text holding none of them as a substring cannot (the common case, tested first).
                 inc = me.incident
-                if follows_up(text, other.incident.started_at, key, me.provenance.file, inc.started_at):
+                if any(n in lower for n in names) and follows_up(
+                    text, other.incident.started_at, key, me.provenance.file, inc.started_at
+                ):
                     continue
             keep.append(r)
         out[key] = tuple(keep)
