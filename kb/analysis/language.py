@@ -318,11 +318,17 @@ _ERROR_AS_CAUSE = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 14)
+def _error_as_cause(statement: str) -> str | None:
+    m = _ERROR_AS_CAUSE.search(statement)
+    return m.group(0) if m and not _negated(statement, m.start()) else None
+
+
 def names_a_person_as_cause(statement: str, people: Iterable[str] = ()) -> str | None:
     """The words by which a cause statement stops at a person ("human error", "the engineer ran ..."), else None."""
-    m = _ERROR_AS_CAUSE.search(statement)
-    if m and not _negated(statement, m.start()):
-        return m.group(0)
+    words = _error_as_cause(statement)
+    if words:
+        return words
     hits = blame_hits(statement, people, causal=True)
     return hits[0].trigger if hits else None
 
@@ -343,6 +349,7 @@ _MEASURABLE = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 14)  # findings repeat their wording across reviews
 def vague_action(statement: str) -> str | None:
     """The vague phrase of an action with no measurable outcome ("Improve monitoring"), else None.
 
@@ -384,10 +391,12 @@ _EVALUATIVE = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 14)  # findings repeat their wording across reviews
 def has_mechanism(statement: str) -> bool:
     return bool(_MECHANISM.search(statement))
 
 
+@lru_cache(maxsize=1 << 14)  # findings repeat their wording across reviews
 def indefensible(statement: str, min_words: int = 5) -> str | None:
     """Why a finding is not a defensible statement (no mechanism), else None."""
     if has_mechanism(statement):
