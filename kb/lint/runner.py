@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -146,6 +148,26 @@ def lint_graph(
     now: datetime | None = None,
 ) -> LintReport:
     """Lint incidents in the graph (all of them when `keys` is None) with a fixed number of queries."""
+    with _collector_paused():
+        return _lint_graph(kbase, keys, config, now)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the packets are built and linted: the millions of objects
+    made (none in a cycle) set off full collections that took a third of a 10,000-incident run."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _lint_graph(
+    kbase: KnowledgeBase, keys: Sequence[str] | None, config: LintConfig | None, now: datetime | None
+) -> LintReport:
     known = [str(k) for k in kbase.query("incidents")["incident"]]
     every = keys is None  # then each part is read without a filter on every key
     if keys is None:
