@@ -213,7 +213,7 @@ class _Reading:
     # A person can be the subject only where a role is named or a token is a handle: the
     # subject scan (the costly one) runs for those sentences alone.
     role: bool
-    tokens: frozenset[str]
+    lower: str | None  # the sentence in lower case when ASCII: a handle that is a token is in it
 
 
 @dataclass(frozen=True)
@@ -252,8 +252,13 @@ def _reading(sentence: str) -> _Reading:
         counterfactual,
         clause_tokens,
         bool(_ROLE_RE.search(sentence)),
-        frozenset(t.lower() for t in _TOKEN.findall(sentence)),
+        sentence.lower() if sentence.isascii() else None,
     )
+
+
+@lru_cache(maxsize=1 << 14)
+def _tokens(sentence: str) -> frozenset[str]:
+    return frozenset(t.lower() for t in _TOKEN.findall(sentence))
 
 
 @lru_cache(maxsize=1 << 12)
@@ -288,8 +293,11 @@ def _sentence_hit(sentence: str, handles: frozenset[str], causal: bool) -> Blame
             "counterfactual", m.group(0), sentence, _rewrite("counterfactual", "", sentence, sentence[m.end() :])
         )
     # A subject is a role or a whole token of the sentence that is a handle (see _SUBJECT).
-    if not r.role and r.tokens.isdisjoint(handles):
-        return None
+    if not r.role:
+        if r.lower is not None and not any(h in r.lower for h in handles):
+            return None  # (no handle even as a substring: the tokens need not be read)
+        if _tokens(sentence).isdisjoint(handles):
+            return None
     subjects, causal_sentence = _subjects(sentence)
     for s in subjects:
         if (s.role or s.token in handles) and not s.lacked and (causal or s.failing or causal_sentence):
@@ -297,7 +305,15 @@ def _sentence_hit(sentence: str, handles: frozenset[str], causal: bool) -> Blame
     return None
 
 
+_TERM_WORDS = ("error", "careless", "negligen", "sloppy", "reckless", "incompeten", "forgot", "blame", "fault", "known")
+"""A word each blame term needs (in lower case): an ASCII sentence with none of them has no term."""
+
+
 def _term_hit(sentence: str) -> BlameHit | None:
+    if sentence.isascii():
+        lower = sentence.lower()
+        if not any(w in lower for w in _TERM_WORDS):
+            return None
     if not _ANY_BLAME_TERM.search(sentence):
         return None
     for pattern, label in _BLAME_TERMS:
