@@ -192,8 +192,11 @@ def blame_hits(text: str, people: Iterable[str] = (), causal: bool = False) -> l
     so "amira shed recommendation reads" in a timeline stays quiet.
     """
     handles = _handles(tuple(people))
+    read = _text(text)
+    if read.quiet and (not handles or (read.lower is not None and not _handle_pattern(handles).search(read.lower))):
+        return []  # (most texts: no sentence can hit, whoever the people are)
     out: list[BlameHit] = []
-    for sentence in _sentences(text):
+    for sentence in read.sentences:
         hit = _sentence_hit(sentence, handles, causal)
         if hit:
             out.append(hit)
@@ -233,12 +236,29 @@ def _handles(people: tuple[str, ...]) -> frozenset[str]:
     return frozenset(p.strip().lstrip("@").lower() for p in people if p and p.strip())
 
 
-@lru_cache(maxsize=1 << 14)
-def _sentences(text: str) -> tuple[str, ...]:
-    return tuple(sentences(text))
+@dataclass(frozen=True)
+class _Text:
+    sentences: tuple[str, ...]
+    # No sentence has a blame term, a counterfactual or a role: only a handle could make a hit.
+    quiet: bool
+    lower: str | None  # the text in lower case when ASCII (a handle in a sentence is in it)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 17)
+def _text(text: str) -> _Text:
+    parts = tuple(sentences(text))
+    readings = [_reading(s) for s in parts]
+    quiet = all(r.term is None and r.counterfactual is None and not r.role for r in readings)
+    return _Text(parts, quiet, text.lower() if quiet and text.isascii() else None)
+
+
+@lru_cache(maxsize=1 << 10)
+def _handle_pattern(handles: frozenset[str]) -> re.Pattern[str]:
+    """Any of the handles anywhere: one scan of a text instead of a test per handle."""
+    return re.compile("|".join(re.escape(h) for h in sorted(handles)))
+
+
+@lru_cache(maxsize=1 << 17)
 def _reading(sentence: str) -> _Reading:
     counterfactual, clause_tokens = None, None
     m = _COUNTERFACTUAL.search(sentence)
@@ -256,7 +276,7 @@ def _reading(sentence: str) -> _Reading:
     )
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=1 << 16)
 def _tokens(sentence: str) -> frozenset[str]:
     return frozenset(t.lower() for t in _TOKEN.findall(sentence))
 
@@ -334,7 +354,7 @@ _ERROR_AS_CAUSE = re.compile(
 )
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=1 << 16)
 def _error_as_cause(statement: str) -> str | None:
     m = _ERROR_AS_CAUSE.search(statement)
     return m.group(0) if m and not _negated(statement, m.start()) else None
@@ -365,7 +385,7 @@ _MEASURABLE = re.compile(
 )
 
 
-@lru_cache(maxsize=1 << 14)  # findings repeat their wording across reviews
+@lru_cache(maxsize=1 << 16)  # findings repeat their wording across reviews
 def vague_action(statement: str) -> str | None:
     """The vague phrase of an action with no measurable outcome ("Improve monitoring"), else None.
 
@@ -407,12 +427,12 @@ _EVALUATIVE = re.compile(
 )
 
 
-@lru_cache(maxsize=1 << 14)  # findings repeat their wording across reviews
+@lru_cache(maxsize=1 << 16)  # findings repeat their wording across reviews
 def has_mechanism(statement: str) -> bool:
     return bool(_MECHANISM.search(statement))
 
 
-@lru_cache(maxsize=1 << 14)  # findings repeat their wording across reviews
+@lru_cache(maxsize=1 << 16)  # findings repeat their wording across reviews
 def indefensible(statement: str, min_words: int = 5) -> str | None:
     """Why a finding is not a defensible statement (no mechanism), else None."""
     if has_mechanism(statement):

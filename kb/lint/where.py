@@ -51,7 +51,7 @@ def unreviewed_import(packet: EventPacket) -> bool:
     return packet.provenance.imported and not packet.provenance.reviewed
 
 
-@lru_cache(maxsize=1 << 14)  # statements repeat across reviews
+@lru_cache(maxsize=1 << 16)  # statements repeat across reviews
 def tracker_reference(text: str) -> str | None:
     """A ticket the text points at (an issue or pull request link, '#123', 'OPS-42', "added a
     backlog task"), else None: the ticket then carries the owner and the work."""
