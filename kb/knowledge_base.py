@@ -106,6 +106,18 @@ class KnowledgeBase:
         """Run the named catalogue query (cypher/NAME.cypher) and return a DataFrame."""
         return self.engine.read(catalogue.query_text(name, self.engine.name), params)
 
+    def query_rows(self, name: str, every_incident: bool = False, **params: Any) -> list[dict[str, Any]]:
+        """`query` as rows of plain Python values (timestamps as UTC datetimes, null as None), without
+        a DataFrame. `every_incident`: over every incident, without the query's `$keys` filter."""
+        if every_incident:
+            text = catalogue.query_text_every(name, self.engine.name)
+            if text is None:
+                raise catalogue.UnknownQuery(f"query {name!r} has no `WHERE x IN $keys` line to run without")
+        else:
+            text = catalogue.query_text(name, self.engine.name)
+        columns, rows = self.engine.read_rows(text, params)
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
     def cypher(self, text: str, **params: Any) -> pd.DataFrame:
         """Run an ad-hoc read query (for notebooks); prefer named queries in code."""
         return self.engine.read(text, params)

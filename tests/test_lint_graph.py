@@ -107,12 +107,20 @@ def test_lint_graph_reads_a_fixed_number_of_queries(any_kb: KnowledgeBase, monke
         calls.append(name)
         return real(name, **params)
 
+    real_rows = any_kb.query_rows
+
+    def counting_rows(name: str, every_incident: bool = False, **params: Any) -> Any:
+        calls.append(name)
+        return real_rows(name, every_incident, **params)
+
     monkeypatch.setattr(any_kb, "query", counting)
+    monkeypatch.setattr(any_kb, "query_rows", counting_rows)
     lint_graph(any_kb, ["INC-2025-001"], now=NOW)
     one = len(calls)
     calls.clear()
     lint_graph(any_kb, now=NOW)
     assert len(calls) == one and len(set(calls)) == one  # one query per part, whatever the number of incidents
+    assert one > 17  # the packet's parts are counted too (read as rows)
 
 
 def test_lint_graph_on_selected_keys(any_kb: KnowledgeBase) -> None:

@@ -46,8 +46,46 @@ def chain_ends(analysis: Analysis) -> list[str]:
 
     With no lines of influence (a flat list of factors), every factor is a chain end.
     """
-    g = causal_graph(analysis)
-    return [f.id for f in analysis.factors if g.in_degree(f.id) == 0]
+    effects = {i.target for i in analysis.influences}  # the in-degree test, without building the graph
+    return [f.id for f in analysis.factors if f.id not in effects]
+
+
+def _acyclic(analysis: Analysis) -> bool:
+    """`nx.is_directed_acyclic_graph(causal_graph(analysis))` in plain Python (Kahn's algorithm):
+    the lint asks it of every analysis, and the graph costs more to build than to check."""
+    causes: dict[str, set[str]] = {}
+    for i in analysis.influences:
+        causes.setdefault(i.target, set()).add(i.source)
+    effects: dict[str, set[str]] = {}
+    for target, sources in causes.items():
+        for source in sources:
+            effects.setdefault(source, set()).add(target)
+    waiting = {node: len(sources) for node, sources in causes.items()}
+    ready = [n for n in {*effects, *causes} if not waiting.get(n)]
+    seen = 0
+    while ready:
+        node = ready.pop()
+        seen += 1
+        for e in effects.get(node, ()):
+            waiting[e] -= 1
+            if not waiting[e]:
+                ready.append(e)
+    return seen == len({*effects, *causes})
+
+
+def _reaching_impact(analysis: Analysis) -> set[str]:
+    """The factors with a line of influence to the impact, directly or through others."""
+    causes: dict[str, list[str]] = {}
+    for i in analysis.influences:
+        causes.setdefault(i.target, []).append(i.source)
+    out: set[str] = set()
+    todo = [IMPACT]
+    while todo:
+        for c in causes.get(todo.pop(), ()):
+            if c not in out:
+                out.add(c)
+                todo.append(c)
+    return out
 
 
 # -- Five Whys ---------------------------------------------------------------------------------
@@ -232,11 +270,11 @@ def structure_problems(packet: EventPacket) -> list[StructureProblem]:
 
 def _shape(a: Analysis) -> list[StructureProblem]:
     where = f"analyses.{a.id}"
-    g = causal_graph(a)
     if not a.factors:
         return []
-    if not nx.is_directed_acyclic_graph(g):
-        cycle = " -> ".join(src for src, _ in nx.find_cycle(g))
+    plain = all(f.id != IMPACT for f in a.factors)  # else the graph merges a factor into the impact
+    if not (_acyclic(a) if plain else nx.is_directed_acyclic_graph(causal_graph(a))):
+        cycle = " -> ".join(src for src, _ in nx.find_cycle(causal_graph(a)))
         return [
             StructureProblem(
                 a.id,
@@ -263,9 +301,16 @@ def _shape(a: Analysis) -> list[StructureProblem]:
                 "(influences: {source: F1, target: impact}).",
             )
         ]
-    tree = five_whys(a)
+    # In an acyclic graph whose causes are all factors, the factors on some chain from a deepest
+    # cause to the impact are those that reach the impact: five_whys' `unattached` without
+    # enumerating every path.
+    if plain:
+        reaching = _reaching_impact(a)
+        unattached = [f.id for f in a.factors if f.id not in reaching]
+    else:
+        unattached = five_whys(a).unattached
     out = []
-    for fid in tree.unattached:
+    for fid in unattached:
         f = next(x for x in a.factors if x.id == fid)
         out.append(
             StructureProblem(

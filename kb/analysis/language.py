@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 # -- sentences ---------------------------------------------------------------------------------
 
@@ -92,18 +93,6 @@ _SUBJECT = re.compile(
 )
 _ROLE_RE = re.compile(_ROLE_REF, re.IGNORECASE)
 _TOKEN = re.compile(r"@?([\w.-]+)")
-
-
-def _handles(people: Iterable[str]) -> frozenset[str]:
-    return frozenset(p.strip().lstrip("@").lower() for p in people if p and p.strip())
-
-
-def _is_person(who: str, handles: frozenset[str]) -> bool:
-    return bool(_ROLE_RE.fullmatch(who)) or who.lstrip("@").lower() in handles
-
-
-def _mentions_person(text: str, handles: frozenset[str]) -> bool:
-    return bool(_ROLE_RE.search(text)) or any(t.lower() in handles for t in _TOKEN.findall(text))
 
 
 # -- blame language ----------------------------------------------------------------------------
@@ -202,32 +191,149 @@ def blame_hits(text: str, people: Iterable[str] = (), causal: bool = False) -> l
     flagged; elsewhere (timeline, summary) only a failing verb or a causal sentence is,
     so "amira shed recommendation reads" in a timeline stays quiet.
     """
-    handles = _handles(people)
+    handles = _handles(tuple(people))
+    read = _text(text)
+    if read.quiet and (not handles or (read.lower is not None and not _handle_pattern(handles).search(read.lower))):
+        return []  # (most texts: no sentence can hit, whoever the people are)
     out: list[BlameHit] = []
-    for sentence in sentences(text):
-        hit = _term_hit(sentence) or _counterfactual_hit(sentence, handles)
-        if hit is None:
-            for m in _SUBJECT.finditer(sentence):
-                if not _is_person(m.group("who"), handles):
-                    continue
-                act = sentence[m.start("act") :]
-                if _LACKED.match(act):
-                    continue
-                if causal or _FAILING.match(act) or _CAUSAL.search(sentence):
-                    rest = sentence[m.start("act") : m.end()].rstrip(". ")
-                    hit = BlameHit(
-                        "person-subject",
-                        m.group("who").strip(),
-                        sentence,
-                        _rewrite("person-subject", "", sentence, rest),
-                    )
-                    break
+    for sentence in read.sentences:
+        hit = _sentence_hit(sentence, handles, causal)
         if hit:
             out.append(hit)
     return out
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """What of a sentence does not depend on the packet's people: reviews repeat sentences
+    (templates, copied summaries), so each distinct sentence is read once."""
+
+    term: BlameHit | None
+    counterfactual: re.Match[str] | None
+    # The clause before "should have" when it names no pronoun, team or role: then a person's
+    # handle among its tokens decides; None when the counterfactual needs no person.
+    clause_tokens: frozenset[str] | None
+    # A person can be the subject only where a role is named or a token is a handle: the
+    # subject scan (the costly one) runs for those sentences alone.
+    role: bool
+    lower: str | None  # the sentence in lower case when ASCII: a handle that is a token is in it
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """One person-subject candidate of a sentence (the subject `who` and what follows it)."""
+
+    role: bool  # a role ("the on-call engineer") rather than a token that must be a handle
+    token: str  # the token as a handle (no @, lower case)
+    lacked: bool  # what follows says what the subject lacked (a condition, never blame)
+    failing: bool  # what follows is a failing verb
+    who: str
+    rest: str
+
+
+@lru_cache(maxsize=1 << 10)
+def _handles(people: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(p.strip().lstrip("@").lower() for p in people if p and p.strip())
+
+
+@dataclass(frozen=True)
+class _Text:
+    sentences: tuple[str, ...]
+    # No sentence has a blame term, a counterfactual or a role: only a handle could make a hit.
+    quiet: bool
+    lower: str | None  # the text in lower case when ASCII (a handle in a sentence is in it)
+
+
+@lru_cache(maxsize=1 << 17)
+def _text(text: str) -> _Text:
+    parts = tuple(sentences(text))
+    readings = [_reading(s) for s in parts]
+    quiet = all(r.term is None and r.counterfactual is None and not r.role for r in readings)
+    return _Text(parts, quiet, text.lower() if quiet and text.isascii() else None)
+
+
+@lru_cache(maxsize=1 << 10)
+def _handle_pattern(handles: frozenset[str]) -> re.Pattern[str]:
+    """Any of the handles anywhere: one scan of a text instead of a test per handle."""
+    return re.compile("|".join(re.escape(h) for h in sorted(handles)))
+
+
+@lru_cache(maxsize=1 << 17)
+def _reading(sentence: str) -> _Reading:
+    counterfactual, clause_tokens = None, None
+    m = _COUNTERFACTUAL.search(sentence)
+    if m:
+        counterfactual = m
+        clause = re.split(r"[,:;]|\b(?:and|but|because|so|when|which)\b", sentence[: m.start()])[-1]
+        if clause.strip() and not _HUMANISH.search(clause) and not _ROLE_RE.search(clause):
+            clause_tokens = frozenset(t.lower() for t in _TOKEN.findall(clause))
+    return _Reading(
+        _term_hit(sentence),
+        counterfactual,
+        clause_tokens,
+        bool(_ROLE_RE.search(sentence)),
+        sentence.lower() if sentence.isascii() else None,
+    )
+
+
+@lru_cache(maxsize=1 << 16)
+def _tokens(sentence: str) -> frozenset[str]:
+    return frozenset(t.lower() for t in _TOKEN.findall(sentence))
+
+
+@lru_cache(maxsize=1 << 12)
+def _subjects(sentence: str) -> tuple[tuple[_Subject, ...], bool]:
+    """The person-subject candidates of a sentence, and whether it is causal."""
+    out = []
+    for s in _SUBJECT.finditer(sentence):
+        who = s.group("who")
+        act = sentence[s.start("act") :]
+        out.append(
+            _Subject(
+                role=bool(_ROLE_RE.fullmatch(who)),
+                token=who.lstrip("@").lower(),
+                lacked=bool(_LACKED.match(act)),
+                failing=bool(_FAILING.match(act)),
+                who=who,
+                rest=sentence[s.start("act") : s.end()].rstrip(". "),
+            )
+        )
+    return tuple(out), bool(_CAUSAL.search(sentence))
+
+
+def _sentence_hit(sentence: str, handles: frozenset[str], causal: bool) -> BlameHit | None:
+    r = _reading(sentence)
+    if r.term:
+        return r.term
+    # "The alert should have fired" is a statement about a system: quiet. A person,
+    # a pronoun, a team or no subject at all ("Should have tested it") is hindsight blame.
+    m = r.counterfactual
+    if m and (r.clause_tokens is None or not r.clause_tokens.isdisjoint(handles)):
+        return BlameHit(
+            "counterfactual", m.group(0), sentence, _rewrite("counterfactual", "", sentence, sentence[m.end() :])
+        )
+    # A subject is a role or a whole token of the sentence that is a handle (see _SUBJECT).
+    if not r.role:
+        if r.lower is not None and not any(h in r.lower for h in handles):
+            return None  # (no handle even as a substring: the tokens need not be read)
+        if _tokens(sentence).isdisjoint(handles):
+            return None
+    subjects, causal_sentence = _subjects(sentence)
+    for s in subjects:
+        if (s.role or s.token in handles) and not s.lacked and (causal or s.failing or causal_sentence):
+            return BlameHit("person-subject", s.who.strip(), sentence, _rewrite("person-subject", "", sentence, s.rest))
+    return None
+
+
+_TERM_WORDS = ("error", "careless", "negligen", "sloppy", "reckless", "incompeten", "forgot", "blame", "fault", "known")
+"""A word each blame term needs (in lower case): an ASCII sentence with none of them has no term."""
+
+
 def _term_hit(sentence: str) -> BlameHit | None:
+    if sentence.isascii():
+        lower = sentence.lower()
+        if not any(w in lower for w in _TERM_WORDS):
+            return None
     if not _ANY_BLAME_TERM.search(sentence):
         return None
     for pattern, label in _BLAME_TERMS:
@@ -241,20 +347,6 @@ def _term_hit(sentence: str) -> BlameHit | None:
     return None
 
 
-def _counterfactual_hit(sentence: str, handles: frozenset[str]) -> BlameHit | None:
-    m = _COUNTERFACTUAL.search(sentence)
-    if not m:
-        return None
-    # "The alert should have fired" is a statement about a system: quiet. A person,
-    # a pronoun, a team or no subject at all ("Should have tested it") is hindsight blame.
-    clause = re.split(r"[,:;]|\b(?:and|but|because|so|when|which)\b", sentence[: m.start()])[-1]
-    if clause.strip() and not _HUMANISH.search(clause) and not _mentions_person(clause, handles):
-        return None
-    return BlameHit(
-        "counterfactual", m.group(0), sentence, _rewrite("counterfactual", "", sentence, sentence[m.end() :])
-    )
-
-
 _ERROR_AS_CAUSE = re.compile(
     r"\b(?:human|user|operator|pilot|people)\s+errors?\b|\bmistake\s+by\b|"
     r"\b(?:engineer|operator|developer|person)'s\s+(?:mistake|error|fault)\b",
@@ -262,11 +354,17 @@ _ERROR_AS_CAUSE = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 16)
+def _error_as_cause(statement: str) -> str | None:
+    m = _ERROR_AS_CAUSE.search(statement)
+    return m.group(0) if m and not _negated(statement, m.start()) else None
+
+
 def names_a_person_as_cause(statement: str, people: Iterable[str] = ()) -> str | None:
     """The words by which a cause statement stops at a person ("human error", "the engineer ran ..."), else None."""
-    m = _ERROR_AS_CAUSE.search(statement)
-    if m and not _negated(statement, m.start()):
-        return m.group(0)
+    words = _error_as_cause(statement)
+    if words:
+        return words
     hits = blame_hits(statement, people, causal=True)
     return hits[0].trigger if hits else None
 
@@ -287,6 +385,7 @@ _MEASURABLE = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 16)  # findings repeat their wording across reviews
 def vague_action(statement: str) -> str | None:
     """The vague phrase of an action with no measurable outcome ("Improve monitoring"), else None.
 
@@ -328,10 +427,12 @@ _EVALUATIVE = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 16)  # findings repeat their wording across reviews
 def has_mechanism(statement: str) -> bool:
     return bool(_MECHANISM.search(statement))
 
 
+@lru_cache(maxsize=1 << 16)  # findings repeat their wording across reviews
 def indefensible(statement: str, min_words: int = 5) -> str | None:
     """Why a finding is not a defensible statement (no mechanism), else None."""
     if has_mechanism(statement):

@@ -52,9 +52,14 @@ def native(value: Any) -> Any:
     return value
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Types `native` returns as they are: tested first, a call per cell is most of a big read's cost."""
+
+
 def native_rows(rows: list[list[Any]]) -> list[list[Any]]:
     """Result rows as plain Python values, timestamps as UTC datetimes, whichever engine made them."""
-    return [[native(v) for v in row] for row in rows]
+    plain = _PLAIN
+    return [[v if type(v) in plain else native(v) for v in row] for row in rows]
 
 
 def frame(columns: list[str], rows: list[list[Any]]) -> pd.DataFrame:

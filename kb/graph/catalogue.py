@@ -60,6 +60,17 @@ def query_text(name: str, dialect: str) -> str:
     raise UnknownQuery(f"no query named {name!r} in {base} (known: {', '.join(names())})")
 
 
+_KEY_FILTER = re.compile(r"^WHERE [\w.]+ IN \$keys\n", re.MULTILINE)
+
+
+def query_text_every(name: str, dialect: str) -> str | None:
+    """The query over every incident: its one `WHERE x IN $keys` line dropped (None when it has
+    none). On Ladybug an IN over 10,000 keys costs several times the read it filters."""
+    text = query_text(name, dialect)
+    every, n = _KEY_FILTER.subn("", text)
+    return every if n == 1 and "$keys" not in every else None
+
+
 def has_override(name: str, dialect: str) -> bool:
     return (catalogue_dir() / dialect / f"{name}.cypher").is_file()
 

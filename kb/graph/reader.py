@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -37,11 +37,27 @@ def _plain_column(col: pd.Series) -> list[Any]:
     return [plain(v) for v in col]
 
 
-def _by_incident(df: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+def _by_incident(records: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for rec in _records(df):
+    for rec in records:
         out[rec.pop("incident")].append(rec)
     return out
+
+
+Rows = Callable[[str], list[dict[str, Any]]]
+
+
+def _rows(kbase: Queryable, keys: Sequence[str] | None) -> Rows:
+    """Each named query's rows as dicts of plain values. A KnowledgeBase answers with rows (no
+    DataFrame) and, for every incident, without the key filter; another Queryable through frames."""
+    query_rows = getattr(kbase, "query_rows", None)
+    if query_rows is not None:
+        if keys is None:
+            return lambda name: query_rows(name, every_incident=True)
+        listed = list(keys)
+        return lambda name: query_rows(name, keys=listed)
+    listed = [str(k) for k in kbase.query("incidents")["incident"]] if keys is None else list(keys)
+    return lambda name: _records(kbase.query(name, keys=listed))
 
 
 def _suffix(key: str) -> str:
@@ -52,13 +68,14 @@ def _int(value: Any) -> int | None:
     return None if value is None else int(value)
 
 
-def read_packets(kbase: Queryable, keys: Sequence[str]) -> list[EventPacket]:
-    """Rebuild the Event Packets of the given incidents from the graph (missing keys are skipped)."""
-    if not keys:
+def read_packets(kbase: Queryable, keys: Sequence[str] | None) -> list[EventPacket]:
+    """Rebuild the Event Packets of the given incidents from the graph (missing keys are skipped;
+    None: every incident), ordered by key."""
+    if keys is not None and not keys:
         return []
-    params = {"keys": list(keys)}
+    rows = _rows(kbase, keys)
     part = {
-        name: _by_incident(kbase.query(f"packet_{name}", **params))
+        name: _by_incident(rows(f"packet_{name}"))
         for name in (
             "timeline",
             "metrics",
@@ -79,7 +96,7 @@ def read_packets(kbase: Queryable, keys: Sequence[str]) -> list[EventPacket]:
         )
     }
     packets = []
-    for inc in _records(kbase.query("packet_incidents", **params)):
+    for inc in rows("packet_incidents"):
         k = inc["incident"]
         data: dict[str, Any] = {
             "incident": {

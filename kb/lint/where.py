@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from kb.model import Analysis, EventPacket, Factor, Finding
 
@@ -50,6 +51,7 @@ def unreviewed_import(packet: EventPacket) -> bool:
     return packet.provenance.imported and not packet.provenance.reviewed
 
 
+@lru_cache(maxsize=1 << 16)  # statements repeat across reviews
 def tracker_reference(text: str) -> str | None:
     """A ticket the text points at (an issue or pull request link, '#123', 'OPS-42', "added a
     backlog task"), else None: the ticket then carries the owner and the work."""
