@@ -41,6 +41,7 @@ import pandas as pd
 from scipy.stats import binomtest
 
 from kb.analysis.repeats import find_repeats
+from kb.analysis.reuse import once
 from kb.graph.catalogue import Queryable
 from kb.model import AGREED_STATUSES, DEFEATED_STATUSES
 
@@ -147,7 +148,7 @@ def cluster_patterns(kbase: Queryable) -> list[Pattern]:
     """The recurring clusters of `kb clusters`, each with its evidence incidents."""
     from kb.analysis.clusters import find_clusters  # heavy (igraph, leiden): only when asked
 
-    result = find_clusters(kbase)
+    result = once(kbase, find_clusters)
     out = []
     for row in result.clusters.itertuples(index=False):
         items = tuple([("theme", str(t)) for t in row.themes] + [("barrier", str(b)) for b in row.barriers])
@@ -300,7 +301,7 @@ def fix_effects(
     work = commitments(kbase)
     incidents = kbase.query("incidents")
     starts = pd.Series(pd.to_datetime(incidents["started_at"], utc=True).to_numpy(), index=incidents["incident"])
-    repeats = find_repeats(kbase)
+    repeats = once(kbase, find_repeats)
     if not repeats.empty:
         repeats["started_at"] = pd.to_datetime(repeats["started_at"], utc=True)
     # Split once by (kind, subject): a pattern then reads only its own rows (48 patterns: 16 s -> well under 1 s).
@@ -329,7 +330,7 @@ def classify_repeats(kbase: Queryable, *, as_of: datetime | None = None) -> pd.D
     """find_repeats() rows with `fix`: "fix not yet shipped" when the repeat started before the work of the
     finding that did not prevent it was all closed, else "fix shipped and it came back"; `shipped_at`."""
     now = _utc(as_of)
-    reps = find_repeats(kbase)
+    reps = once(kbase, find_repeats)
     if reps.empty:
         return reps.assign(shipped_at=pd.Series(dtype="datetime64[ns, UTC]"), fix=pd.Series(dtype=object))
     reps["started_at"] = pd.to_datetime(reps["started_at"], utc=True)
