@@ -214,9 +214,13 @@ def pattern_effect(
     chosen = firsts if fixes == "all" else firsts.head(1)
     times = starts.reindex(list(pattern.incidents)).dropna().sort_values()
     times = times[times <= now]
+    hits = _repeat_hits(pattern, repeats, now)  # the same for every commitment: found once
+    # Each commitment's work items from one split by incident (a mask per commitment was slow with many).
+    per_incident = dict(iter(mine.groupby("incident", sort=False)["work_item"])) if len(chosen) > 1 else {}
     rows = []
     for fix in chosen.itertuples(index=False):
-        items = mine[mine["incident"] == fix.incident]["work_item"].unique()
+        own = per_incident.get(fix.incident)
+        items = (own if own is not None else mine[mine["incident"] == fix.incident]["work_item"]).unique()
         wi = mine[mine["work_item"].isin(items)].drop_duplicates("work_item")
         closed = wi["closed_at"].notna() & (wi["closed_at"] <= now)
         row: dict[str, Any] = {
@@ -236,7 +240,7 @@ def pattern_effect(
         if shipped is not None:
             row["shipped_at"] = shipped
             row.update(_windows(times, shipped, now, target))
-        row.update(_repeat_split(pattern, repeats, row["shipped_at"], now))
+        row.update(_repeat_split(hits, row["shipped_at"]))
         rows.append(row)
     return rows
 
@@ -271,15 +275,19 @@ def _windows(times: pd.Series, shipped: pd.Timestamp, now: pd.Timestamp, target:
     return out
 
 
-def _repeat_split(
-    pattern: Pattern, repeats: pd.DataFrame | None, shipped: pd.Timestamp | None, now: pd.Timestamp
-) -> dict[str, int]:
-    """Repeat incidents through this pattern's themes/barriers, before and after the fix shipped."""
+def _repeat_hits(pattern: Pattern, repeats: pd.DataFrame | None, now: pd.Timestamp) -> pd.DataFrame | None:
+    """The repeats through this pattern's themes/barriers among its incidents up to `now`, one row per incident."""
     if repeats is None or repeats.empty:
-        return {"repeats_unshipped": 0, "repeats_came_back": 0}
+        return None
     hit = repeats[_names(repeats, "via_kind", "via", pattern.items)]
     hit = hit[hit["incident"].isin(set(pattern.incidents)) & (hit["started_at"] <= now)]
-    hit = hit.drop_duplicates("incident")
+    return hit.drop_duplicates("incident")
+
+
+def _repeat_split(hit: pd.DataFrame | None, shipped: pd.Timestamp | None) -> dict[str, int]:
+    """Repeat incidents (`_repeat_hits`) before and after the fix shipped."""
+    if hit is None:
+        return {"repeats_unshipped": 0, "repeats_came_back": 0}
     after = hit["started_at"] > shipped if shipped is not None else pd.Series(False, index=hit.index)
     return {"repeats_unshipped": int((~after).sum()), "repeats_came_back": int(after.sum())}
 
