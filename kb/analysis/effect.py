@@ -34,6 +34,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -99,13 +100,22 @@ def rate_ratio_test(
     scale = days_before / days_after
     p0 = days_after / (days_after + days_before)
     res = binomtest(n_after, total, p0)
-    ci = res.proportion_ci(confidence_level=confidence, method="exact")
+    low, high = _exact_interval(n_after, total, confidence)
 
     def to_rr(p: float) -> float:
         return math.inf if p >= 1 else p / (1 - p) * scale
 
     rr = math.inf if n_before == 0 else (n_after / days_after) / (n_before / days_before)
-    return RateTest(rr, to_rr(float(ci.low)), to_rr(float(ci.high)), float(res.pvalue))
+    return RateTest(rr, to_rr(low), to_rr(high), float(res.pvalue))
+
+
+@lru_cache(maxsize=4096)
+def _exact_interval(k: int, n: int, confidence: float) -> tuple[float, float]:
+    """The Clopper-Pearson interval of k successes in n trials. It depends on k and n only (not on the
+    tested proportion), and counts repeat: one root search each, not one per fix (a report measured
+    hundreds of fixes)."""
+    ci = binomtest(k, n).proportion_ci(confidence_level=confidence, method="exact")
+    return float(ci.low), float(ci.high)
 
 
 def verdict(ci_low: float, ci_high: float, target: float = 0.5) -> str:
@@ -216,12 +226,15 @@ def pattern_effect(
     times = times[times <= now]
     hits = _repeat_hits(pattern, repeats, now)  # the same for every commitment: found once
     # Each commitment's work items from one split by incident (a mask per commitment was slow with many).
+    # and each work item's first row, which is what a mask over `mine` then dropping duplicates gave.
     per_incident = dict(iter(mine.groupby("incident", sort=False)["work_item"])) if len(chosen) > 1 else {}
+    first_rows = mine.drop_duplicates("work_item")
+    at = {w: i for i, w in enumerate(first_rows["work_item"].tolist())}  # work item keys: never null
     rows = []
     for fix in chosen.itertuples(index=False):
         own = per_incident.get(fix.incident)
         items = (own if own is not None else mine[mine["incident"] == fix.incident]["work_item"]).unique()
-        wi = mine[mine["work_item"].isin(items)].drop_duplicates("work_item")
+        wi = first_rows.iloc[sorted(at[w] for w in items)]
         closed = wi["closed_at"].notna() & (wi["closed_at"] <= now)
         row: dict[str, Any] = {
             "kind": pattern.kind,
