@@ -29,7 +29,8 @@ def once(kbase: Any, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     given = list(bound.arguments.items())[1:]  # the reader itself is the cache
     key = (fn.__module__, fn.__qualname__, repr(given))
     # A deep copy: callers add columns to frames and sort lists they get.
-    return copy.deepcopy(remember(key, lambda: fn(kbase, *args, **kwargs)))
+    kept: T = remember(key, lambda: fn(kbase, *args, **kwargs))
+    return copy.deepcopy(kept)
 
 
 __all__ = ["once"]
