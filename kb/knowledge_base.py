@@ -332,6 +332,7 @@ class CachedReads(KnowledgeBase):
     def __init__(self, base: KnowledgeBase) -> None:
         super().__init__(base.engine, base.after_ingest)
         self._answers: dict[tuple[str, str], pd.DataFrame] = {}
+        self._derived: dict[Any, Any] = {}
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
         key = (name, repr(sorted(params.items())))
@@ -339,8 +340,16 @@ class CachedReads(KnowledgeBase):
             self._answers[key] = super().query(name, **params)
         return self._answers[key].copy()  # callers add columns to what they get
 
+    def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """What `compute()` returned the first time `key` was asked for (kb.analysis.reuse.once:
+        analyses derived from these answers, e.g. the repeats that three report sections need)."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
+
     def write(self, statements: Sequence[Statement]) -> None:
         self._answers.clear()
+        self._derived.clear()
         super().write(statements)
 
     def close(self) -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from kb.analysis.cost import FIGURES, cost_of_incidents, incident_costs
 from kb.analysis.effect import PER_DAYS, Pattern, UnknownPattern, fix_effects
+from kb.analysis.reuse import once
 from kb.graph.catalogue import Queryable
 
 
@@ -40,7 +41,7 @@ def business_case(kbase: Queryable, cluster: str | int, *, as_of: datetime | Non
     """The case for cluster number `cluster` (as `kb clusters` numbers them) or its name."""
     from kb.analysis.clusters import find_clusters
 
-    result = find_clusters(kbase, now=as_of)
+    result = once(kbase, find_clusters, now=as_of)
     rows = result.clusters[
         (result.clusters["cluster"].astype(str) == str(cluster)) | (result.clusters["name"] == str(cluster))
     ]

@@ -34,6 +34,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,7 @@ import pandas as pd
 from scipy.stats import binomtest
 
 from kb.analysis.repeats import find_repeats
+from kb.analysis.reuse import once
 from kb.graph.catalogue import Queryable
 from kb.model import AGREED_STATUSES, DEFEATED_STATUSES
 
@@ -98,13 +100,22 @@ def rate_ratio_test(
     scale = days_before / days_after
     p0 = days_after / (days_after + days_before)
     res = binomtest(n_after, total, p0)
-    ci = res.proportion_ci(confidence_level=confidence, method="exact")
+    low, high = _exact_interval(n_after, total, confidence)
 
     def to_rr(p: float) -> float:
         return math.inf if p >= 1 else p / (1 - p) * scale
 
     rr = math.inf if n_before == 0 else (n_after / days_after) / (n_before / days_before)
-    return RateTest(rr, to_rr(float(ci.low)), to_rr(float(ci.high)), float(res.pvalue))
+    return RateTest(rr, to_rr(low), to_rr(high), float(res.pvalue))
+
+
+@lru_cache(maxsize=4096)
+def _exact_interval(k: int, n: int, confidence: float) -> tuple[float, float]:
+    """The Clopper-Pearson interval of k successes in n trials. It depends on k and n only (not on the
+    tested proportion), and counts repeat: one root search each, not one per fix (a report measured
+    hundreds of fixes)."""
+    ci = binomtest(k, n).proportion_ci(confidence_level=confidence, method="exact")
+    return float(ci.low), float(ci.high)
 
 
 def verdict(ci_low: float, ci_high: float, target: float = 0.5) -> str:
@@ -147,7 +158,7 @@ def cluster_patterns(kbase: Queryable) -> list[Pattern]:
     """The recurring clusters of `kb clusters`, each with its evidence incidents."""
     from kb.analysis.clusters import find_clusters  # heavy (igraph, leiden): only when asked
 
-    result = find_clusters(kbase)
+    result = once(kbase, find_clusters)
     out = []
     for row in result.clusters.itertuples(index=False):
         items = tuple([("theme", str(t)) for t in row.themes] + [("barrier", str(b)) for b in row.barriers])
@@ -213,10 +224,17 @@ def pattern_effect(
     chosen = firsts if fixes == "all" else firsts.head(1)
     times = starts.reindex(list(pattern.incidents)).dropna().sort_values()
     times = times[times <= now]
+    hits = _repeat_hits(pattern, repeats, now)  # the same for every commitment: found once
+    # Each commitment's work items from one split by incident (a mask per commitment was slow with many).
+    # and each work item's first row, which is what a mask over `mine` then dropping duplicates gave.
+    per_incident = dict(iter(mine.groupby("incident", sort=False)["work_item"])) if len(chosen) > 1 else {}
+    first_rows = mine.drop_duplicates("work_item")
+    at = {w: i for i, w in enumerate(first_rows["work_item"].tolist())}  # work item keys: never null
     rows = []
     for fix in chosen.itertuples(index=False):
-        items = mine[mine["incident"] == fix.incident]["work_item"].unique()
-        wi = mine[mine["work_item"].isin(items)].drop_duplicates("work_item")
+        own = per_incident.get(fix.incident)
+        items = (own if own is not None else mine[mine["incident"] == fix.incident]["work_item"]).unique()
+        wi = first_rows.iloc[sorted(at[w] for w in items)]
         closed = wi["closed_at"].notna() & (wi["closed_at"] <= now)
         row: dict[str, Any] = {
             "kind": pattern.kind,
@@ -235,7 +253,7 @@ def pattern_effect(
         if shipped is not None:
             row["shipped_at"] = shipped
             row.update(_windows(times, shipped, now, target))
-        row.update(_repeat_split(pattern, repeats, row["shipped_at"], now))
+        row.update(_repeat_split(hits, row["shipped_at"]))
         rows.append(row)
     return rows
 
@@ -270,15 +288,19 @@ def _windows(times: pd.Series, shipped: pd.Timestamp, now: pd.Timestamp, target:
     return out
 
 
-def _repeat_split(
-    pattern: Pattern, repeats: pd.DataFrame | None, shipped: pd.Timestamp | None, now: pd.Timestamp
-) -> dict[str, int]:
-    """Repeat incidents through this pattern's themes/barriers, before and after the fix shipped."""
+def _repeat_hits(pattern: Pattern, repeats: pd.DataFrame | None, now: pd.Timestamp) -> pd.DataFrame | None:
+    """The repeats through this pattern's themes/barriers among its incidents up to `now`, one row per incident."""
     if repeats is None or repeats.empty:
-        return {"repeats_unshipped": 0, "repeats_came_back": 0}
+        return None
     hit = repeats[_names(repeats, "via_kind", "via", pattern.items)]
     hit = hit[hit["incident"].isin(set(pattern.incidents)) & (hit["started_at"] <= now)]
-    hit = hit.drop_duplicates("incident")
+    return hit.drop_duplicates("incident")
+
+
+def _repeat_split(hit: pd.DataFrame | None, shipped: pd.Timestamp | None) -> dict[str, int]:
+    """Repeat incidents (`_repeat_hits`) before and after the fix shipped."""
+    if hit is None:
+        return {"repeats_unshipped": 0, "repeats_came_back": 0}
     after = hit["started_at"] > shipped if shipped is not None else pd.Series(False, index=hit.index)
     return {"repeats_unshipped": int((~after).sum()), "repeats_came_back": int(after.sum())}
 
@@ -300,7 +322,7 @@ def fix_effects(
     work = commitments(kbase)
     incidents = kbase.query("incidents")
     starts = pd.Series(pd.to_datetime(incidents["started_at"], utc=True).to_numpy(), index=incidents["incident"])
-    repeats = find_repeats(kbase)
+    repeats = once(kbase, find_repeats)
     if not repeats.empty:
         repeats["started_at"] = pd.to_datetime(repeats["started_at"], utc=True)
     # Split once by (kind, subject): a pattern then reads only its own rows (48 patterns: 16 s -> well under 1 s).
@@ -329,7 +351,7 @@ def classify_repeats(kbase: Queryable, *, as_of: datetime | None = None) -> pd.D
     """find_repeats() rows with `fix`: "fix not yet shipped" when the repeat started before the work of the
     finding that did not prevent it was all closed, else "fix shipped and it came back"; `shipped_at`."""
     now = _utc(as_of)
-    reps = find_repeats(kbase)
+    reps = once(kbase, find_repeats)
     if reps.empty:
         return reps.assign(shipped_at=pd.Series(dtype="datetime64[ns, UTC]"), fix=pd.Series(dtype=object))
     reps["started_at"] = pd.to_datetime(reps["started_at"], utc=True)

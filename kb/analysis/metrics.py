@@ -21,6 +21,7 @@ from kb.analysis.gate import COMPLETE, DEFAULT_RULES, GateRules, gate_status
 from kb.analysis.policy import DEFAULT_POLICY, SeverityPolicy
 from kb.analysis.repeats import repeat_incidents
 from kb.graph.catalogue import Queryable
+from kb.knowledge_base import CachedReads, KnowledgeBase
 
 Period = Literal["quarter", "month"]
 DAY = pd.Timedelta(days=1)
@@ -188,6 +189,8 @@ def loop_metrics(
     if by not in ("quarter", "month"):
         raise ValueError(f"by={by!r}: expected quarter or month")
     as_of = as_of or datetime.now(UTC)
+    if isinstance(kbase, KnowledgeBase) and not isinstance(kbase, CachedReads):
+        kbase = CachedReads(kbase)  # the repeats, the gate and the metrics read the same queries: once each
     f = _frames(kbase, as_of, rules, policy)
     inc, ana, open_f, road = f["incidents"], f["analyses"], f["open_findings"], f["roadmap"]
     inc["period"] = period_of(inc["started_at"], by)

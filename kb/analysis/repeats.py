@@ -31,6 +31,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from kb.analysis.reuse import once
 from kb.graph.catalogue import Queryable
 
 COLUMNS = ["incident", "started_at", "earlier_incident", "finding", "via_kind", "via"]
@@ -162,6 +163,6 @@ def addressed_repeats(
 def repeat_incidents(kbase: Queryable) -> pd.DataFrame:
     """Every incident with started_at and a boolean `repeat` column."""
     incidents = kbase.query("incidents")
-    repeats = set(find_repeats(kbase)["incident"])
+    repeats = set(once(kbase, find_repeats)["incident"])
     incidents["repeat"] = incidents["incident"].isin(repeats)
     return incidents

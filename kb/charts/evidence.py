@@ -18,6 +18,7 @@ from scipy.stats import chi2
 
 from kb.analysis.business_case import BusinessCase
 from kb.analysis.effect import DID_NOT_WORK, NO_EVIDENCE, NOT_SHIPPED, PER_DAYS, WORKED
+from kb.analysis.reuse import once
 from kb.charts.palette import SLIDE, rgba, style
 from kb.charts.section import Chart
 
@@ -375,7 +376,7 @@ def evidence_figures(kbase: Any, as_of: datetime) -> list[Chart]:
                 cost_table(per_pattern),
             )
         )
-    fu = followups(kbase, as_of=as_of)
+    fu = once(kbase, followups, as_of=as_of)
     if not fu.empty:
         out.append(
             Chart(
@@ -386,7 +387,7 @@ def evidence_figures(kbase: Any, as_of: datetime) -> list[Chart]:
                 overdue_counts(fu),
             )
         )
-    clusters = find_clusters(kbase, now=as_of).clusters
+    clusters = once(kbase, find_clusters, now=as_of).clusters
     if not clusters.empty:
         top = with_cost(clusters, kbase, incidents_column="incidents").iloc[0]
         case = business_case(kbase, int(top["cluster"]), as_of=as_of)
