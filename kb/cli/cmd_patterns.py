@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kb.cli.app import DbOpt, EngineOpt, app, console, fail, open_kb
+from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
 from kb.cli.output import Format, print_frame, records
 from kb.cli.writing import ForceOpt, write_out
 
@@ -442,6 +442,15 @@ def repeats(
             "a deeper dive) instead: they are never counted as repeats.",
         ),
     ] = False,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=0,
+            help="Rows the table shows, the newest (0: all); --format csv or json always gives every row.",
+        ),
+    ] = 100,
     engine: EngineOpt = None,
     db: DbOpt = None,
     fmt: FmtOpt = Format.TABLE,
@@ -457,7 +466,15 @@ def repeats(
             print_frame(fu, fmt, title=f"{len(fu)} follow-up document(s)", empty="no follow-up documents")
             return
         df = find_repeats(kbase, all_earlier=all_earlier)
-    print_frame(df, fmt, title=f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)", empty="no repeats")
+    title = f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)"
+    if fmt is Format.TABLE and limit and len(df) > limit:
+        # Thousands of rows are no table for people, and drawing them took most of the command's time.
+        err_console.print(
+            f"[dim]the newest {limit:,} of {len(df):,} rows shown: --limit 0 shows all, "
+            "--format csv or json gives every row[/dim]"
+        )
+        df = df.tail(limit)
+    print_frame(df, fmt, title=title, empty="no repeats")
 
 
 def _cost_view(view: pd.DataFrame, costed: pd.DataFrame) -> pd.DataFrame:
