@@ -2,7 +2,8 @@
 
 The demo corpus is scaled to each size and written as packet files; each command runs in its
 own process (`python -m kb ...`), timed by wall clock, its peak memory taken from the kernel
-(os.wait4's ru_maxrss: the command's own process, not a Neo4j server it talks to). Beside them,
+(each process's VmHWM, summed over the command and its reader processes; not a Neo4j server
+it talks to). Beside them,
 measured in the same run on the same rows:
 
 - Ladybug: a bare `COPY FROM` of the rows `kb ingest` writes, written to parquet files first
@@ -65,9 +66,11 @@ class Result:
 def run_child(argv: Sequence[str], env: dict[str, str], log: Path, timeout: float = 3600) -> tuple[float, float, int]:
     """Wall seconds, peak memory (MB) and exit code of a child process.
 
-    The peak is the larger of the kernel's figure for the child (os.wait4's ru_maxrss) and the
-    highest sum of resident memory over the child and its own children (sampled every 50 ms),
-    so a command's reader processes count too."""
+    The peak is the highest sum, over the child and its own children (sampled every 50 ms), of
+    each process's high-water mark of resident memory (VmHWM, which a 50 ms sample cannot miss),
+    so a command's reader processes count too. Not os.wait4's ru_maxrss: Linux carries it over
+    fork and exec, so a small command reported the memory this benchmark process held when it
+    started the command (302 MB for `kb --help` after the 10,000-incident limits)."""
     import psutil
 
     start = time.perf_counter()
@@ -77,19 +80,31 @@ def run_child(argv: Sequence[str], env: dict[str, str], log: Path, timeout: floa
         deadline = start + timeout
         watched = psutil.Process(proc.pid)
         while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            pid, status, _usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             try:
                 tree = [watched, *watched.children(recursive=True)]
-                tree_peak = max(tree_peak, sum(p.memory_info().rss for p in tree))
+                tree_peak = max(tree_peak, sum(_high_water(p) for p in tree))
             except psutil.Error:
                 pass  # a process of the tree ended between the listing and the reading
             if time.perf_counter() > deadline:
                 proc.kill()
             time.sleep(0.05)
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen.wait
-    return time.perf_counter() - start, max(usage.ru_maxrss * 1024, tree_peak) / 2**20, proc.returncode
+    return time.perf_counter() - start, tree_peak / 2**20, proc.returncode
+
+
+def _high_water(process: Any) -> int:
+    """Bytes: the process's peak resident memory so far (VmHWM), else its resident memory now."""
+    try:
+        with open(f"/proc/{process.pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass  # not Linux, or the process has just ended
+    return int(process.memory_info().rss)
 
 
 def kb_argv(*args: str) -> list[str]:

@@ -57,3 +57,21 @@ def test_readme_benchmark_block_is_a_generated_table() -> None:
     assert {"ingest", "ingest (no hooks)", "check --all", "limit: bare COPY FROM parquet"} <= whats
     for row in table[1:]:
         assert all(re.fullmatch(r"|failed|[\d,.]+ s(, [\d,]+ MB)?", cell) for cell in row[2:]), row
+
+
+def test_a_commands_peak_memory_is_its_own_not_the_benchmarks(tmp_path: Path) -> None:
+    """Linux carries ru_maxrss over fork and exec: read from os.wait4, a small command showed the
+    memory the benchmark process held when it started it. The peak is the command's own."""
+    import os
+
+    bench = bench_scale()
+    held = bytearray(200 * 2**20)  # the benchmark process holds 200 MB when it starts the commands
+    held[::4096] = b"x" * len(held[::4096])  # touched, so resident
+    env = dict(os.environ)
+    sleep = "import time; time.sleep(0.3)"
+    _, small, code = bench.run_child([sys.executable, "-c", sleep], env, tmp_path / "small.log")
+    assert code == 0 and 0 < small < 100, small
+    grow = f"x = bytearray(120 * 2**20); x[::4096] = b'x' * len(x[::4096]); {sleep}"
+    _, large, code = bench.run_child([sys.executable, "-c", grow], env, tmp_path / "large.log")
+    assert code == 0 and 120 <= large < 200, large
+    del held
