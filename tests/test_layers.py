@@ -10,8 +10,8 @@ The contract, top to bottom; a module may import its own layer and the layers be
       -> kb.engines
       -> kb.packets, kb.packet_update   (packet files <-> kb.model; round-trip edits)
       -> kb.model
-      -> kb.redaction, kb.file_guard   (credentials out of messages; no overwrite: import nothing of kb)
-    ingest -> kb.model;  kb.demo -> kb.packets, kb.model      (side branches: never an engine)
+      -> kb.redaction, kb.file_guard, kb.atomic_file, kb.gc_pause   (import nothing of kb)
+    ingest -> kb.model;  kb.demo -> kb.packets, kb.model, kb.gc_pause   (side branches: never an engine)
 
 Packages of one layer must not import each other in a cycle either. Above the facade
 (kb.knowledge_base) nothing reaches the engine object (`<kbase>.engine`): the facade offers
@@ -39,12 +39,12 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("kb.engines",),
     ("kb.packets", "kb.packet_update"),
     ("kb.model",),
-    ("kb.redaction", "kb.file_guard"),
+    ("kb.redaction", "kb.file_guard", "kb.atomic_file", "kb.gc_pause"),
 )
 # Side branches: a package here may import only itself and the packages listed.
 SIDE: dict[str, tuple[str, ...]] = {
     "ingest": ("ingest", "kb.model"),
-    "kb.demo": ("kb.demo", "kb.packets", "kb.model"),
+    "kb.demo": ("kb.demo", "kb.packets", "kb.model", "kb.gc_pause"),
 }
 FACADE_LAYER = 3  # index of kb.knowledge_base in LAYERS: layers above it never touch `.engine`
 

@@ -16,13 +16,14 @@ code); a frame with a column of another shape is not kept, only computed.
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from kb.atomic_file import replace_atomically
 
 FORMAT = "kb-answers-1"
 """Bump when a stored answer's computation or encoding changes: a file of another format is recomputed."""
@@ -76,14 +77,7 @@ def save(path: Path, frames: Mapping[str, pd.DataFrame], snapshot: str) -> None:
     arrays["frames"] = _strings(list(frames))
     for f, frame in enumerate(frames.values()):
         arrays.update(encode(frame, f"f{f}"))
-    aside = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(aside, "wb") as fh:
-            np.savez(fh, allow_pickle=False, **arrays)
-        os.replace(aside, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            aside.unlink()
+    replace_atomically(path, lambda fh: np.savez(fh, allow_pickle=False, **arrays))
 
 
 def load(path: Path, snapshot: str) -> Frames | None:

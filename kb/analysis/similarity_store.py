@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import scipy.sparse as sp
 
 from kb.analysis.incident_features import Queryable
 from kb.analysis.similarity import INPUT_QUERIES, SimilarityIndex
+from kb.atomic_file import replace_atomically
 
 FORMAT = "kb-similarity-5"
 """Bump when the index's inputs or scoring change: a file of another format is rebuilt."""
@@ -141,14 +141,7 @@ def save(path: Path, index: SimilarityIndex, snapshot: str, digest: str) -> None
         **_csr_parts("text", index.text_matrix),
         **_csr_parts("structure", index.structure),
     }
-    aside = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(aside, "wb") as fh:
-            np.savez(fh, allow_pickle=False, **arrays)
-        os.replace(aside, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            aside.unlink()
+    replace_atomically(path, lambda fh: np.savez(fh, allow_pickle=False, **arrays))
 
 
 def _load(path: Path) -> tuple[list[str], Any] | None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 from kb.demo.clock import make_horizon
@@ -22,6 +19,7 @@ from kb.demo.truth import (
     PlantedRepeat,
     RoadmapTruth,
 )
+from kb.gc_pause import collector_paused
 from kb.model import EventPacket
 
 
@@ -31,21 +29,8 @@ def generate_corpus(
     """A deterministic synthetic corpus: the same arguments always give the same packets and truth."""
     if n_incidents < 1 or quarters < 1:
         raise ValueError("n_incidents and quarters must be positive")
-    with _no_cyclic_gc():
+    with collector_paused():
         return _generate(n_incidents, seed, start, quarters)
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    # Millions of small, acyclic objects make the cyclic collector rescan a growing heap
-    # over and over: with it paused, 10,000 incidents take seconds instead of tens of them.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _generate(n_incidents: int, seed: int, start: date, quarters: int) -> DemoCorpus:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
+
+from kb.atomic_file import replace_atomically
 
 FORMAT = "kb-counts-1"
 NAME = "counts.json"
@@ -42,15 +43,8 @@ def save(path: Path | None, snapshot: str | None, counts: Counts) -> None:
     if path is None or snapshot is None:
         return
     text = json.dumps({"format": FORMAT, "snapshot": snapshot, "counts": [list(r) for r in counts]})
-    aside = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        aside.write_text(text, encoding="utf-8")
-        os.replace(aside, path)
-    except OSError:
-        pass  # a cache that cannot be written is only slower next time
-    finally:
-        with contextlib.suppress(OSError):
-            aside.unlink()
+    with contextlib.suppress(OSError):  # a cache that cannot be written is only slower next time
+        replace_atomically(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
 __all__ = ["FORMAT", "NAME", "Counts", "load", "save"]

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from kb.gc_pause import collector_paused
 from kb.graph.reader import read_packets
 from kb.lint.config import LintConfig, RuleSettings
 from kb.lint.model import Level, LintContext, LintFinding
@@ -148,21 +147,8 @@ def lint_graph(
     now: datetime | None = None,
 ) -> LintReport:
     """Lint incidents in the graph (all of them when `keys` is None) with a fixed number of queries."""
-    with _collector_paused():
+    with collector_paused():
         return _lint_graph(kbase, keys, config, now)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the packets are built and linted: the millions of objects
-    made (none in a cycle) set off full collections that took a third of a 10,000-incident run."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _lint_graph(
