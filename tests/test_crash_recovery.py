@@ -1,7 +1,8 @@
 """Crash leftovers and refused packets: what the crash-safe write path promises besides surviving
 a kill (tests/test_crash_kill.py).
 
-- Ladybug: a stale shadow copy is dropped at open; a damaged WAL is detected at open with a
+- Ladybug: a stale write copy (and Ladybug's files for it) is dropped at open; Ladybug's own
+  log beside the live file is replayed, never deleted; a damaged WAL is detected at open with a
   one-line recovery step, and following that step opens the database as of its last write;
   a second kb process cannot write the same file while one holds it.
 - Both engines: a failed write surfaces the engine's own error (not a failed ROLLBACK) and
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import ladybug
@@ -23,7 +26,7 @@ import kb
 from kb.cli import app
 from kb.demo import generate_corpus
 from kb.engines import EngineError, EngineUnavailable
-from kb.engines.ladybug_files import shadow_path, wal_path
+from kb.engines.ladybug_files import wal_path, write_copy_path
 from kb.graph import writer
 from kb.knowledge_base import KnowledgeBase
 from kb.model import EventPacket
@@ -43,19 +46,48 @@ def _count(kbase: KnowledgeBase, label: str) -> int:
 # -- Ladybug files ---------------------------------------------------------------------------
 
 
-def test_stale_shadow_copy_is_dropped_at_open(tmp_path: Path) -> None:
+def test_stale_write_copies_are_dropped_at_open(tmp_path: Path) -> None:
     db = tmp_path / "graph.lbug"
     first, second = _packets(3), _packets(4, seed=22)
     with kb.connect(engine="ladybug", db=db) as kbase:
         kbase.ingest_packets(first)
-    shadow = shadow_path(db)
-    shutil.copyfile(db, shadow)  # what a write killed before its swap leaves
-    wal_path(shadow).write_bytes(b"half a log")
+    copy = write_copy_path(db)
+    legacy = db.with_name(db.name + ".shadow")  # what kb called its copy before it had a name of its own
+    for stale in (copy, legacy):  # what a write killed before its swap leaves, with Ladybug's files for it
+        shutil.copyfile(db, stale)
+        for suffix in (".wal", ".wal.checkpoint", ".shadow", ".checkpoint.apply.lock"):
+            stale.with_name(stale.name + suffix).write_bytes(b"half a log")
     with kb.connect(engine="ladybug", db=db) as kbase:
         assert kbase.incident_count() == 3
-        assert not shadow.exists() and not wal_path(shadow).exists()
+        left = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith((copy.name, legacy.name)))
+        assert left == []
         kbase.ingest_packets(second)  # and writes work again
         assert kbase.incident_count() == len({p.key for p in first + second})
+
+
+def test_ladybugs_own_log_beside_the_live_file_is_replayed_never_deleted(tmp_path: Path) -> None:
+    """A program killed after writing the file in place leaves Ladybug's WAL (and, inside a
+    checkpoint, its shadow file graph.lbug.shadow): those hold committed pages, not kb's copy."""
+    db = tmp_path / "graph.lbug"
+    with kb.connect(engine="ladybug", db=db) as kbase:
+        kbase.ingest_packets(_packets(2))
+    in_place = (
+        "import ladybug, os, sys\n"
+        "conn = ladybug.Connection(ladybug.Database(sys.argv[1], auto_checkpoint=False))\n"
+        "conn.execute(\"CREATE (:Service {name: 'in-the-log'})\")\n"
+        "os._exit(0)\n"  # no close, so no checkpoint: the write is only in the log
+    )
+    subprocess.run([sys.executable, "-c", in_place, str(db)], check=True)
+    assert wal_path(db).stat().st_size > 0
+    names = "MATCH (s:Service) WHERE s.name = 'in-the-log' RETURN s.name AS n"
+    with kb.connect(engine="ladybug", db=db, read_only=True) as reader:
+        assert reader.cypher(names)["n"].tolist() == ["in-the-log"]
+    with kb.connect(engine="ladybug", db=db) as kbase:
+        assert kbase.cypher(names)["n"].tolist() == ["in-the-log"]
+        assert kbase.incident_count() == 2
+    assert not wal_path(db).exists()  # replayed into the file by Ladybug, not thrown away
+    with kb.connect(engine="ladybug", db=db, read_only=True) as reader:
+        assert reader.cypher(names)["n"].tolist() == ["in-the-log"]
 
 
 def _damage_wal(db: Path) -> None:

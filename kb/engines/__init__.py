@@ -56,8 +56,8 @@ def unopened(engine: str | None = None, db: str | Path | None = None) -> Unopene
     from kb.engines import ladybug_files as files
 
     path = Path(db or default_db_path()).expanduser()
-    if path.name.strip() == files.MEMORY or not path.is_file() or files.wal_path(path).exists():
-        return None  # a WAL beside the file holds writes kb did not make: only opening shows them
+    if path.name.strip() == files.MEMORY or not path.is_file() or files.pending_recovery(path):
+        return None  # Ladybug's log beside the file holds writes kb did not make: only opening shows them
     snapshot = files.read_generation(path)
     if snapshot is None:
         return None

@@ -78,7 +78,7 @@ class LadybugEngine(Engine):
         self._lock = threading.Lock()  # one connection is not safe for concurrent use (widget callbacks)
         self._writer: files.WriterLock | None = None
         # ":memory:" is a database that lives and dies with the process (tests, scratch work):
-        # nothing on disk to protect, so writes are plain transactions, not shadow copies.
+        # nothing on disk to protect, so writes are plain transactions, not copies swapped in.
         self.in_memory = str(path).strip() == MEMORY
         if Path(str(path).strip()).name == MEMORY and not self.in_memory:
             # "/repo/:memory:" (a caller that made the path absolute or joined it to a folder) would
@@ -101,7 +101,7 @@ class LadybugEngine(Engine):
         self.path = Path(path).expanduser()
         self.description = files.description(self.path, read_only)
         if read_only:
-            # Readers take no lock and touch no file of a writer's (its shadow copy included):
+            # Readers take no lock and touch no file of a writer's (its write copy included):
             # any number of them run beside one writer, and see the last complete write.
             if not self.path.exists():
                 raise DatabaseMissing(f"no Ladybug database at {self.path}")
@@ -110,26 +110,35 @@ class LadybugEngine(Engine):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = files.WriterLock(self.path)
         files.clean_leftovers(self.path)
+        copy = files.write_copy_path(self.path)
         try:
             if not self.path.exists():  # even an empty database is made aside and swapped in
-                self._close_pair(*self._open_pair(files.shadow_path(self.path)))
-                files.swap_in(files.shadow_path(self.path), self.path)
+                self._close_pair(*self._open_pair(copy, writable=True))
+                files.swap_in(copy, self.path)
+                files.discard(copy)
+            if files.pending_recovery(self.path):
+                # Ladybug's own log or shadow pages beside the file: it replays them when opened
+                # for writing, so let it, once, before the live file is only ever read.
+                self._close_pair(*self._open_pair(self.path, writable=True))
             self._db, self._conn = self._open_pair(self.path)
         except EngineError:
             self._writer.release()
             raise
 
-    def _open_pair(self, path: Path) -> tuple[ladybug.Database, ladybug.Connection]:
+    def _open_pair(self, path: Path, writable: bool = False) -> tuple[ladybug.Database, ladybug.Connection]:
+        """Open a database file: the live one read-only (a writer included: its writes go to a copy,
+        and Ladybug checkpoints a writable file as it closes, with files of its own beside the live
+        one that a kill would leave), a copy or an in-memory database for writing."""
         try:
             before = files.read_generation(path)
-            db = ladybug.Database(str(path), read_only=self.read_only)
+            db = ladybug.Database(str(path), read_only=not (writable or self.in_memory))
             # Every kb write swaps in a new file and gives it a new generation id: the id names the
             # content this connection sees, unless a write swapped the file between the two looks.
             after = files.read_generation(path)
             self._snapshot = before if path == self.path and before == after else None
             return db, ladybug.Connection(db)
         except (RuntimeError, MemoryError) as exc:  # a damaged WAL also surfaced as std::bad_alloc
-            hint = files.recovery_hint(path, str(exc))
+            hint = files.recovery_hint(path, str(exc), read_only=self.read_only)
             raise EngineUnavailable(hint or _open_error(path, exc)) from exc
 
     @staticmethod
@@ -210,12 +219,12 @@ class LadybugEngine(Engine):
                     raise
                 self._execute("COMMIT")
             return
-        shadow = files.shadow_path(self.path)
+        copy = files.write_copy_path(self.path)
         with self._lock:
             self._close_pair(self._db, self._conn)
             try:
-                files.copy_for_write(self.path, shadow)
-                self._db, self._conn = self._open_pair(shadow)
+                files.copy_for_write(self.path, copy)
+                self._db, self._conn = self._open_pair(copy, writable=True)
             except OSError as exc:
                 self._db, self._conn = self._open_pair(self.path)
                 raise EngineUnavailable(f"cannot copy {self.path} for writing: {exc}") from exc
@@ -233,17 +242,18 @@ class LadybugEngine(Engine):
                 # No ROLLBACK: the copy is dropped, so the engine's own error is what surfaces.
                 with contextlib.suppress(Exception):
                     self._close_pair(self._db, self._conn)
-                files.discard(shadow)
+                files.discard(copy)
                 self._db, self._conn = self._open_pair(self.path)
                 raise
             self._close_pair(self._db, self._conn)
             try:
-                files.swap_in(shadow, self.path)
+                files.swap_in(copy, self.path)
             except OSError as exc:
-                files.discard(shadow)
+                files.discard(copy)
                 self._db, self._conn = self._open_pair(self.path)
                 raise EngineUnavailable(f"cannot replace {self.path} with its written copy: {exc}") from exc
             kill_point("swap")
+            files.discard(copy)  # what Ladybug may have left beside the copy, so no later copy replays it
             self._db, self._conn = self._open_pair(self.path)
 
     def write(self, statements: Sequence[Statement]) -> None:
@@ -264,7 +274,7 @@ class LadybugEngine(Engine):
         # (or an empty list) in every row would bind as STRING and be rejected.
         return f"CAST({expr} AS {LADYBUG_TYPES[ptype]})"
 
-    # Each COPY and each shadow copy has a fixed cost (fewer, larger loads), but a batch is held in
+    # Each COPY and each write copy has a fixed cost (fewer, larger loads), but a batch is held in
     # memory whole: a 10,000-file ingest peaked at 1.7 GB in one batch, at 0.92 GB in batches of
     # 2,500 (without the after-ingest hooks; bench/bench_scale.py).
     bulk_packets_per_transaction = 2_500
