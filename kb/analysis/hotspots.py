@@ -26,9 +26,9 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from kb.analysis.subject_kinds import SUBJECT_KINDS
 from kb.graph.catalogue import Queryable
 
-SUBJECT_KINDS: tuple[str, ...] = ("service", "component", "theme", "barrier")
 SEVERITIES = (1, 2, 3, 4, 5)
 BASIS_NOTE = {
     "text": "found in the text, not stated",

@@ -66,6 +66,10 @@ def ingest(
             on_file=lambda _: progress.advance(check),
             on_batch=lambda n: progress.update(write, advance=n, total=len(files)),
         )
+        if report.accepted:
+            from kb.cli.cmd_patterns import keep_default_answers
+
+            keep_default_answers(kbase)
     for rejected in report.rejected:
         err_console.print(f"[red]rejected[/red] {esc(rejected.file)}")
         for problem in rejected.problems:

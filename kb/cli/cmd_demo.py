@@ -73,6 +73,9 @@ def demo(
             )
         except DemoError as exc:
             raise fail(str(exc)) from None
+        from kb.cli.cmd_patterns import keep_default_answers
+
+        keep_default_answers(kbase)
         stats = kbase.stats().set_index("name")["count"]
         elapsed = time.perf_counter() - started
         console.print(

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from kb.analysis.subject_kinds import SUBJECT_KINDS
+from kb.cli import kept_output
 from kb.cli.app import DbOpt, EngineOpt, app, console, err_console, fail, open_kb
-from kb.cli.output import Format, print_frame, records
+from kb.cli.output import Format, print_frame, print_rows, records
 from kb.cli.writing import ForceOpt, write_out
 
 if TYPE_CHECKING:  # pandas is loaded by the commands that use it: `kb --help` stays fast
     import pandas as pd
+
+    from kb.knowledge_base import KnowledgeBase
 
 # Our own --format: kb.cli.output.FormatOpt, used as a plain default, passes "--format" as the
 # default value (and another module's Annotated use of that shared object changes it).
@@ -85,8 +90,6 @@ def clusters(
 
     with open_kb(engine, db, read_only=True) as kbase:
         result = find_clusters(kbase, min_together=min_support, resolution=resolution, window_days=window_days)
-        if weight not in ("count", "cost"):
-            raise fail(f"--weight {weight!r}: expected count or cost")
         if weight == "cost":
             from kb.analysis.cost import with_cost
 
@@ -189,37 +192,66 @@ def hotspots(
     """Hotspots per service, component, theme and failed barrier: counts over rolling windows and by
     severity, "N of the last M major incidents", and alignment with tagged events such as campaigns.
     Services and components found in the text and keyword-guessed themes count at their certainty."""
-    import pandas as pd
-
-    from kb.analysis.hotspots import SUBJECT_KINDS
-    from kb.analysis.hotspots import hotspots as find_hotspots
-
     kinds = by or list(SUBJECT_KINDS)
     bad = [k for k in kinds if k not in SUBJECT_KINDS]
     if bad:
         raise fail(f"--by {bad[0]!r}: expected one of {', '.join(SUBJECT_KINDS)}")
-    with open_kb(engine, db, read_only=True) as kbase:
-        df = find_hotspots(
-            kbase,
-            kinds,
-            window_days=window_days,
-            major_severity=major_severity,
-            last_major=last_major,
-            tags=tag if tag is not None else ["campaign"],
-        )
-        if weight not in ("count", "cost"):
-            raise fail(f"--weight {weight!r}: expected count or cost")
-        if weight == "cost":
-            from kb.analysis.cost import with_cost
-            from kb.analysis.hotspots import subject_incidents
+    if weight not in ("count", "cost"):
+        raise fail(f"--weight {weight!r}: expected count or cost")
+    options = HotspotOptions(kinds, window_days, major_severity, last_major, tag, limit, weight, fmt is Format.TABLE)
+    kept = kept_output.replay("hotspots", asdict(options), engine, db)  # no pandas, no engine: it is kept
+    if kept is None:
+        with open_kb(engine, db, read_only=True) as kbase:
+            kept = hotspots_answer(kbase, options)
+    print_rows(kept.columns, kept.rows, fmt, title=kept.title, empty="no incidents yet")
 
-            # Summed over each subject's incidents, so subjects found in the text are costed too.
-            involved = subject_incidents(kbase, kinds)
-            df["_incidents"] = [involved.get((k, s), []) for k, s in zip(df["kind"], df["subject"], strict=True)]
-            df = with_cost(df, kbase, incidents_column="_incidents").drop(columns="_incidents")
-    df = df.head(limit)
+
+@dataclass(frozen=True)
+class HotspotOptions:
+    """`kb hotspots`'s options; the defaults are the command's."""
+
+    by: list[str] = field(default_factory=lambda: list(SUBJECT_KINDS))
+    window_days: int = 90
+    major_severity: int = 2
+    last_major: int = 5
+    tag: list[str] | None = None
+    limit: int = 20
+    weight: str = "count"
+    table: bool = True  # the table is a view of the rows JSON and CSV give
+
+
+def hotspots_answer(kbase: KnowledgeBase, options: HotspotOptions) -> kept_output.Kept:
+    """`kb hotspots`'s rows for these options, computed and kept (kb.cli.kept_output)."""
+    df = _hotspots_frame(kbase, options)
+    return kept_output.keep("hotspots", asdict(options), kbase, *kept_output.frame_rows(df), title="hotspots")
+
+
+def _hotspots_frame(kbase: KnowledgeBase, options: HotspotOptions) -> pd.DataFrame:
+    """`kb hotspots`'s rows: for a table, the view people read; for JSON and CSV, every column."""
+    import pandas as pd
+
+    from kb.analysis.hotspots import hotspots as find_hotspots
+
+    kinds, window_days, tag, weight = options.by, options.window_days, options.tag, options.weight
+    df = find_hotspots(
+        kbase,
+        kinds,
+        window_days=window_days,
+        major_severity=options.major_severity,
+        last_major=options.last_major,
+        tags=tag if tag is not None else ["campaign"],
+    )
+    if weight == "cost":
+        from kb.analysis.cost import with_cost
+        from kb.analysis.hotspots import subject_incidents
+
+        # Summed over each subject's incidents, so subjects found in the text are costed too.
+        involved = subject_incidents(kbase, kinds)
+        df["_incidents"] = [involved.get((k, s), []) for k, s in zip(df["kind"], df["subject"], strict=True)]
+        df = with_cost(df, kbase, incidents_column="_incidents").drop(columns="_incidents")
+    df = df.head(options.limit)
     costed = df
-    if fmt is Format.TABLE and not df.empty:
+    if options.table and not df.empty:
         tags = tag if tag is not None else ["campaign"]
         df = pd.DataFrame(
             {
@@ -245,7 +277,7 @@ def hotspots(
         )
         if weight == "cost":
             df = _cost_view(df, costed)
-    print_frame(df, fmt, title="hotspots", empty="no incidents yet")
+    return df
 
 
 @app.command()
@@ -457,24 +489,46 @@ def repeats(
 ) -> None:
     """Repeat incidents: a theme or failed barrier that an earlier incident's agreed finding addressed,
     with that earlier incident and the finding that did not prevent it."""
+    options = {"all_earlier": all_earlier, "follow_ups": follow_ups}
+    kept = kept_output.replay("repeats", options, engine, db)  # no pandas, no engine: it is kept
+    if kept is None:
+        with open_kb(engine, db, read_only=True) as kbase:
+            kept = repeats_answer(kbase, all_earlier, follow_ups)
+    if follow_ups:
+        print_rows(kept.columns, kept.rows, fmt, title=kept.title, empty="no follow-up documents")
+        return
+    rows = kept.rows
+    if fmt is Format.TABLE and limit and len(rows) > limit:
+        # Thousands of rows are no table for people, and drawing them took most of the command's time.
+        err_console.print(
+            f"[dim]the newest {limit:,} of {len(rows):,} rows shown: --limit 0 shows all, "
+            "--format csv or json gives every row[/dim]"
+        )
+        rows = rows[-limit:]
+    print_rows(kept.columns, rows, fmt, title=kept.title, empty="no repeats")
+
+
+def repeats_answer(kbase: KnowledgeBase, all_earlier: bool = False, follow_ups: bool = False) -> kept_output.Kept:
+    """`kb repeats`'s rows (every one; the table shows the newest), computed and kept (kb.cli.kept_output)."""
     from kb.analysis.repeat_evidence import follow_up_documents
     from kb.analysis.repeats import find_repeats
 
-    with open_kb(engine, db, read_only=True) as kbase:
-        if follow_ups:
-            fu = follow_up_documents(kbase)
-            print_frame(fu, fmt, title=f"{len(fu)} follow-up document(s)", empty="no follow-up documents")
-            return
+    if follow_ups:
+        df = follow_up_documents(kbase)
+        title = f"{len(df)} follow-up document(s)"
+    else:
         df = find_repeats(kbase, all_earlier=all_earlier)
-    title = f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)"
-    if fmt is Format.TABLE and limit and len(df) > limit:
-        # Thousands of rows are no table for people, and drawing them took most of the command's time.
-        err_console.print(
-            f"[dim]the newest {limit:,} of {len(df):,} rows shown: --limit 0 shows all, "
-            "--format csv or json gives every row[/dim]"
-        )
-        df = df.tail(limit)
-    print_frame(df, fmt, title=title, empty="no repeats")
+        title = f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)"
+    options = {"all_earlier": all_earlier, "follow_ups": follow_ups}
+    return kept_output.keep("repeats", options, kbase, *kept_output.frame_rows(df), title=title)
+
+
+def keep_default_answers(kbase: KnowledgeBase) -> None:
+    """After a write: keep what `kb repeats` and `kb hotspots` print without options, so the first
+    of them after an ingest prints at once too (nothing where no file can be kept)."""
+    if kept_output.keeps(kbase):
+        repeats_answer(kbase)
+        hotspots_answer(kbase, HotspotOptions())
 
 
 def _cost_view(view: pd.DataFrame, costed: pd.DataFrame) -> pd.DataFrame:

@@ -63,9 +63,14 @@ def _column(s: pd.Series) -> list[Any]:
     return [_plain(v) for v in s.tolist()]  # tolist gives the cells itertuples gives
 
 
+def plain_columns(df: pd.DataFrame) -> list[list[Any]]:
+    """Each column's cells as the plain values JSON and CSV print (and tables are drawn from)."""
+    return [_column(df.iloc[:, i]) for i in range(df.shape[1])]
+
+
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     # Column by column, without a tuple per row.
-    columns = [_column(df.iloc[:, i]) for i in range(df.shape[1])]
+    columns = plain_columns(df)
     if not columns:
         return [{} for _ in range(len(df))]
     names = list(df.columns)  # iterating the Index itself costs an arrow read per cell
@@ -146,7 +151,7 @@ def print_rows(
     the same table, JSON and CSV."""
     if fmt is Format.JSON:
         found = [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows]
-        typer.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        typer.echo(json_text(found))
         return
     if fmt is Format.CSV:
         import csv

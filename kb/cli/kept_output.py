@@ -1,0 +1,102 @@
+"""A read-only command's printed rows, kept beside the embedded database for the content they were
+computed from, so asking again prints them without loading pandas or opening the engine.
+
+`kb repeats` and `kb hotspots` at 10,000 incidents spent about 0.9 s as whole processes, half of it
+importing pandas, although their answers were already kept (kb.analysis.answer_store). Each
+command's rows are saved as the plain values its JSON output holds (the same that the table and
+CSV are printed from), in a file per command and option set, keyed by the snapshot id of the content
+they were computed from (every write changes it). A file is used only for that very snapshot, so it
+can never show another content's answer; any process that computed the rows may save them: a reader
+that lost a race with a writer saves them under the old id, which no later reader opens. Engines
+without a snapshot id (Neo4j, an in-memory database) keep nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kb.atomic_file import replace_atomically
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMAT = "kb-output-1"
+"""Bump when what a kept command prints changes (columns, cell values): other files are recomputed."""
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A command's answer as printed: its columns, rows of plain values, and title."""
+
+    columns: list[str]
+    rows: list[list[Any]]
+    title: str
+
+
+def _name(command: str, options: Mapping[str, Any]) -> str:
+    digest = hashlib.sha256(json.dumps(dict(options), sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return f"output-{command}-{digest}.json"
+
+
+def replay(command: str, options: Mapping[str, Any], engine: str | None, db: Path | None) -> Kept | None:
+    """The rows kept for this command and options for the database's current content, read without
+    opening it; None when there are none for it (then compute, and `keep`)."""
+    from kb.engines import unopened
+
+    peek = unopened(engine, db)
+    if peek is None:
+        return None
+    try:
+        data = json.loads(peek.cache_path(_name(command, options)).read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT or data.get("snapshot") != peek.snapshot:
+            return None
+        kept = Kept([str(c) for c in data["columns"]], list(data["rows"]), str(data["title"]))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None  # none yet, of another format, or damaged: compute again
+    return kept if all(len(r) == len(kept.columns) for r in kept.rows) else None
+
+
+def keeps(kbase: Any) -> bool:
+    """Whether answers computed on this connection can be kept (an engine with snapshot ids and files)."""
+    return getattr(kbase, "snapshot", lambda: None)() is not None and hasattr(kbase, "cache_path")
+
+
+def keep(
+    command: str,
+    options: Mapping[str, Any],
+    kbase: Any,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    title: str,
+) -> Kept:
+    """Save the rows computed on `kbase` for its snapshot (nothing on an engine without one) and
+    return them as `replay` would."""
+    kept = Kept([str(c) for c in columns], [list(r) for r in rows], title)
+    snapshot = kbase.snapshot() if hasattr(kbase, "snapshot") else None
+    path = kbase.cache_path(_name(command, options)) if hasattr(kbase, "cache_path") else None
+    if snapshot is None or path is None:
+        return kept
+    text = json.dumps(
+        {"format": FORMAT, "snapshot": snapshot, "columns": kept.columns, "rows": kept.rows, "title": title},
+        ensure_ascii=False,
+    )
+    with contextlib.suppress(OSError):  # a read-only folder: only slower next time
+        replace_atomically(Path(path), lambda fh: fh.write(text.encode("utf-8")))
+    return kept
+
+
+def frame_rows(df: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
+    """A frame's columns and rows of the plain values its JSON output holds."""
+    from kb.cli.output import plain_columns
+
+    columns = plain_columns(df)
+    return [str(c) for c in df.columns], [list(r) for r in zip(*columns, strict=True)] if columns else []
+
+
+__all__ = ["FORMAT", "Kept", "frame_rows", "keep", "keeps", "replay"]

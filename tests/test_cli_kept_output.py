@@ -1,0 +1,108 @@
+"""`kb repeats` and `kb hotspots` keep what they print beside the embedded database (kb.cli.kept_output):
+asked again about the same content, they print the same bytes without loading pandas or the engine;
+after a write they compute again; `kb ingest` keeps the answers of the commands without options."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import kb
+from kb.demo import generate_corpus
+from kb.packets import write_packet
+from kb.quickstart import load_demo
+from tests.conftest import ROOT
+
+VARIANTS = [
+    ["repeats"],
+    ["repeats", "--limit", "3"],
+    ["repeats", "--all-earlier", "--format", "csv"],
+    ["repeats", "--follow-ups"],
+    ["repeats", "--format", "json"],
+    ["hotspots"],
+    ["hotspots", "--format", "json"],
+    ["hotspots", "--by", "service", "--limit", "3", "--format", "csv"],
+    ["hotspots", "--weight", "cost"],
+]
+
+# Runs the CLI, then says on the last line of stderr which heavy modules the command loaded.
+PROBE = (
+    "import sys, atexit\n"
+    "atexit.register(lambda: sys.stderr.write('\\nloaded: ' + ' '.join(sorted("
+    "m for m in ('pandas', 'ladybug') if m in sys.modules))))\n"
+    "from kb.cli import main\n"
+    "main()\n"
+)
+
+
+def _kb(*args: str) -> tuple[str, str, list[str]]:
+    """(stdout, stderr without the probe line, heavy modules loaded) of one `kb` process."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KB_ENGINE", "NEO4J_"))}
+    env |= {"PYTHONPATH": str(ROOT), "COLUMNS": "160"}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    err, _, probe = done.stderr.rpartition("\nloaded: ")
+    return done.stdout, err, probe.split()
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> Path:
+    db = tmp_path / "graph.lbug"
+    with kb.connect(engine="ladybug", db=db) as kbase:
+        load_demo(kbase, incidents=60, seed=7)
+    return db
+
+
+def _kept_files(db: Path) -> list[Path]:
+    return sorted(db.parent.glob(db.name + ".output-*"))
+
+
+def test_asked_again_the_same_bytes_without_pandas_or_the_engine(demo_db: Path) -> None:
+    computed = 0
+    # `repeats --limit 3` and `repeats --format json` print from the rows `repeats` kept: all formats
+    # and limits of one option set share them. Hotspots' table is a view of its own.
+    for args in VARIANTS:
+        first = _kb(*args, "--db", str(demo_db))
+        computed += "pandas" in first[2]
+        again = _kb(*args, "--db", str(demo_db))
+        assert first[0].strip() and again[:2] == first[:2], f"{args}: the kept answer printed otherwise"
+        assert again[2] == [], f"{args}: asked again, it loaded {again[2]}"
+    assert computed == len(VARIANTS) - 2
+
+
+def test_a_write_makes_them_compute_again_and_a_damaged_file_is_ignored(demo_db: Path, tmp_path: Path) -> None:
+    before = _kb("repeats", "--format", "json", "--db", str(demo_db))
+    # A later incident that repeats an earlier one's text: the answer changes with the write.
+    packet = generate_corpus(n_incidents=61, seed=7).packets[-1]
+    write_packet(packet, tmp_path / "new.yaml")
+    _kb("ingest", str(tmp_path / "new.yaml"), "--db", str(demo_db))
+    after = _kb("repeats", "--format", "json", "--db", str(demo_db))
+    fresh_copy = tmp_path / "fresh" / "graph.lbug"  # the same content, nothing kept beside it
+    fresh_copy.parent.mkdir()
+    shutil.copyfile(demo_db, fresh_copy)
+    assert after[0] == _kb("repeats", "--format", "json", "--db", str(fresh_copy))[0]
+    assert after[0] != before[0], "the new incident changed no repeat: the test shows nothing"
+    for kept in _kept_files(demo_db):
+        kept.write_text('{"format": "kb-output-1", "snapshot"', encoding="utf-8")  # cut short
+    assert _kb("repeats", "--format", "json", "--db", str(demo_db))[0] == after[0]
+
+
+def test_kb_ingest_keeps_the_answers_of_the_commands_without_options(tmp_path: Path) -> None:
+    folder = tmp_path / "packets"
+    for packet in generate_corpus(n_incidents=40, seed=3).packets:
+        write_packet(packet, folder / f"{packet.key}.yaml")
+    db = tmp_path / "graph.lbug"
+    _kb("ingest", str(folder), "--db", str(db))
+    kept = _kept_files(db)
+    assert len(kept) == 2
+    for command in ("repeats", "hotspots"):
+        out, _, loaded = _kb(command, "--db", str(db))
+        assert loaded == [] and out.strip(), f"kb {command} after kb ingest: loaded {loaded}"
+    assert _kept_files(db) == kept  # nothing computed, so nothing new kept
