@@ -173,3 +173,18 @@ def engines_fixture(load: Callable[[KnowledgeBase], object], scope: _Scope = "mo
         kbase.close()
 
     return loaded
+
+
+@pytest.fixture(scope="session")
+def demo120(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A 120-incident demo database on disk (seed 7) and its latest quarter, shared by the tests
+    that only read it (a reader may leave kept answers beside it: kb.cli.kept_output)."""
+    from kb.quickstart import load_demo
+    from kb.report import latest_quarter
+
+    db = tmp_path_factory.mktemp("demo120") / "graph.lbug"
+    with kb.connect(engine="ladybug", db=db) as kbase:
+        load_demo(kbase, incidents=120, seed=7)
+        quarter = latest_quarter(kbase)
+    assert quarter
+    return db, quarter

@@ -8,19 +8,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import kb
 from kb.cli import app
-from kb.quickstart import load_demo
 
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("repeats-limit") / "graph.lbug"
-    with kb.connect(engine="ladybug", db=db) as kbase:
-        load_demo(kbase, incidents=120, seed=7)
-    return db
+@pytest.fixture
+def demo_db(demo120: tuple[Path, str]) -> Path:
+    return demo120[0]
 
 
 def _json_rows(db: Path, *extra: str) -> list[dict[str, object]]:

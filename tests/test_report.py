@@ -35,14 +35,9 @@ CHARTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    db = tmp_path_factory.mktemp("report") / "graph.lbug"
-    with kb.connect(engine="ladybug", db=db) as kbase:
-        load_demo(kbase, incidents=120, seed=7)
-        quarter = latest_quarter(kbase)
-    assert quarter
-    return db, quarter
+@pytest.fixture
+def demo_db(demo120: tuple[Path, str]) -> tuple[Path, str]:
+    return demo120
 
 
 def _output(result: Result) -> str:

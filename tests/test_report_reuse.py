@@ -17,8 +17,7 @@ from kb.analysis.effect import rate_ratio_test
 from kb.analysis.gate import DEFAULT_RULES, GateRules, _judge, _judged, _quadrants, quadrant
 from kb.analysis.reuse import once
 from kb.knowledge_base import CachedReads, KnowledgeBase
-from kb.quickstart import load_demo
-from kb.report import latest_quarter, quarterly_charts
+from kb.report import quarterly_charts
 from tests.loop_fixture import loop_packets
 
 CALLS: list[str] = []
@@ -55,14 +54,9 @@ def test_once_without_a_cache_computes_every_time(ladybug_kb: KnowledgeBase) -> 
     assert CALLS == ["x", "x"]
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    db = tmp_path_factory.mktemp("reuse") / "graph.lbug"
-    with kb.connect(engine="ladybug", db=db) as kbase:
-        load_demo(kbase, incidents=120, seed=7)
-        quarter = latest_quarter(kbase)
-    assert quarter
-    return db, quarter
+@pytest.fixture
+def demo_db(demo120: tuple[Path, str]) -> tuple[Path, str]:
+    return demo120
 
 
 @pytest.mark.parametrize("kept", [True, False], ids=["answers kept beside the db", "computed in memory"])

@@ -28,6 +28,7 @@ lists such pairs and they are left out of each other's evidence.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -36,6 +37,17 @@ from kb.graph.catalogue import Queryable
 
 COLUMNS = ["incident", "started_at", "earlier_incident", "finding", "via_kind", "via"]
 EVIDENCE_COLUMNS = [*COLUMNS, "evidence"]
+
+
+@dataclass(frozen=True)
+class RepeatOptions:
+    """What counts as a repeat (`find_repeats`'s keywords); the defaults are what `kb repeats` asks."""
+
+    all_earlier: bool = False
+    through_factors: bool = False
+    finding_statuses: Sequence[str] | None = None
+    barrier_statuses: Sequence[str] | None = None
+    text_and_twins: bool = True
 
 
 def find_repeats(
@@ -52,41 +64,21 @@ def find_repeats(
     Statuses default to kb.model's AGREED_STATUSES and DEFEATED_STATUSES.
     With the defaults (what `kb repeats` asks), the answer kept beside the database is used when it
     is in step with it (kb.analysis.answer_store); the text and twin evidence always is."""
-    if (
-        text_and_twins
-        and not all_earlier  # hundreds of thousands of rows at 3,200 incidents: computed when asked
-        and not through_factors
-        and finding_statuses is None
-        and barrier_statuses is None
-    ):
+    options = RepeatOptions(all_earlier, through_factors, finding_statuses, barrier_statuses, text_and_twins)
+    if options == RepeatOptions():  # all_earlier: hundreds of thousands of rows at 3,200 incidents, computed when asked
         from kb.analysis.answer_store import stored  # noqa: PLC0415 (numpy file handling for two commands)
 
-        return stored(kbase, "repeats", lambda: {"repeats": _find_repeats(kbase)})["repeats"]
-    return _find_repeats(
-        kbase,
-        all_earlier=all_earlier,
-        through_factors=through_factors,
-        finding_statuses=finding_statuses,
-        barrier_statuses=barrier_statuses,
-        text_and_twins=text_and_twins,
-    )
+        return stored(kbase, "repeats", lambda: {"repeats": _find_repeats(kbase, options)})["repeats"]
+    return _find_repeats(kbase, options)
 
 
-def _find_repeats(
-    kbase: Queryable,
-    *,
-    all_earlier: bool = False,
-    through_factors: bool = False,
-    finding_statuses: Sequence[str] | None = None,
-    barrier_statuses: Sequence[str] | None = None,
-    text_and_twins: bool = True,
-) -> pd.DataFrame:
+def _find_repeats(kbase: Queryable, options: RepeatOptions) -> pd.DataFrame:
     rows = addressed_repeats(
         kbase,
-        all_earlier=all_earlier,
-        through_factors=through_factors,
-        finding_statuses=finding_statuses,
-        barrier_statuses=barrier_statuses,
+        all_earlier=options.all_earlier,
+        through_factors=options.through_factors,
+        finding_statuses=options.finding_statuses,
+        barrier_statuses=options.barrier_statuses,
     )
     rows = rows.assign(
         evidence=[
@@ -94,7 +86,7 @@ def _find_repeats(
             for k, v, f in zip(rows["via_kind"], rows["via"], rows["finding"], strict=True)
         ]
     )
-    if not text_and_twins:
+    if not options.text_and_twins:
         return rows[EVIDENCE_COLUMNS]
     from kb.analysis.repeat_evidence import text_and_twin_repeats  # noqa: PLC0415 (it imports similarity)
 
