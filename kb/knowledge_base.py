@@ -147,7 +147,9 @@ class KnowledgeBase:
         if path is None or snapshot is None or counts_file.load(path, snapshot, _COUNT_NAMES) is not None:
             return
         with contextlib.suppress(EngineError):  # the connection is failing: closing it must still work
-            counts_file.save(path, snapshot, self._counted())
+            counted = self._counted()
+            if self.snapshot() == snapshot:  # no other client wrote while counting (a server)
+                counts_file.save(path, snapshot, counted)
 
     def stats(self) -> pd.DataFrame:
         """Count of nodes per label and relationships per type: columns kind, name, count."""
@@ -163,6 +165,11 @@ class KnowledgeBase:
         """An id of the content this connection sees, changed by every write (None: unknown);
         what caches derived from the graph are keyed by."""
         return self.engine.snapshot()
+
+    @property
+    def pinned_snapshot(self) -> bool:
+        """Whether no other writer's write can show between this connection's own (kb.engines.base)."""
+        return self.engine.pinned_snapshot
 
     def cache_path(self, name: str) -> Path | None:
         """Where a cache derived from this database may be kept (beside an embedded one; None: nowhere)."""

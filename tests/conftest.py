@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -28,6 +29,10 @@ import pytest
 if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.pop("COLUMNS", None)
     os.environ.pop("LINES", None)
+
+# What kb keeps for a Neo4j database goes to the user's cache folder (kb.engines.base.cache_dir):
+# the suite's throwaway servers keep theirs in a folder of its own, not in ~/.cache.
+os.environ.setdefault("KB_CACHE_DIR", tempfile.mkdtemp(prefix="kb-test-cache-"))
 
 import kb  # noqa: E402
 from kb.analysis.hooks import DEFAULT_HOOKS

@@ -44,7 +44,13 @@ def stored(kbase: Any, name: str, compute: Callable[[], Mapping[str, pd.DataFram
         if frames is not None:
             return frames
     computed = dict(compute())
-    if path is not None and snapshot is not None and not getattr(kbase, "read_only", True):
+    # Kept only if no write showed while computing: a server's reads see other clients' writes.
+    if (
+        path is not None
+        and snapshot is not None
+        and not getattr(kbase, "read_only", True)
+        and _snapshot(kbase) == snapshot
+    ):
         with contextlib.suppress(OSError, Unstorable):  # a cache that cannot be written is only slower next time
             save(path, computed, snapshot)
     return computed

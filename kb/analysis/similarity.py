@@ -436,7 +436,7 @@ def record_related(
     store the best matches. One index build per call; returns the edges written."""
     if not incidents:
         return 0
-    from kb.analysis.similarity_store import RecordingQueries, keep  # it imports this module
+    from kb.analysis.similarity_store import RecordingQueries, keep, snapshot_of  # it imports this module
 
     # One read of each query for both steps, and one write for both: the index is built from the
     # mentions as they will be once written (each write copies the embedded database file).
@@ -457,8 +457,11 @@ def record_related(
         checked = affected_incidents(index, incidents, k, min_score)
         rows = related_edges(index, checked, k, min_score)
         kbase.replace_related(checked, rows, SIMILARITY_ORIGIN)
-    # RELATED_TO edges are no input of the index: it is the index of the database as now written.
-    keep(kbase, index, digest)
+    # RELATED_TO edges are no input of the index: it is the index of the database as now written,
+    # unless another client wrote between the first reads and this write, which only an engine
+    # whose connection sees no other writer (kb.engines.base.Engine.pinned_snapshot) rules out.
+    if getattr(kbase, "pinned_snapshot", False):
+        keep(kbase, index, digest, snapshot_of(kbase))
     return len(rows)
 
 

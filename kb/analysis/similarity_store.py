@@ -51,7 +51,7 @@ class RecordingQueries:
         return bool(getattr(self.kbase, "read_only", True))
 
     def snapshot(self) -> str | None:
-        return _snapshot(self.kbase)
+        return snapshot_of(self.kbase)
 
     def cache_path(self, name: str) -> Path | None:
         return _cache_path(self.kbase, name)
@@ -104,9 +104,11 @@ def _path(kbase: Any) -> Path | None:
     return _cache_path(kbase, CACHE_NAME)
 
 
-def _snapshot(kbase: Any) -> str | None:
+def snapshot_of(kbase: Any) -> str | None:
+    """The connection's snapshot id (kb.engines: changed by every write), None where there is none."""
     snapshot = getattr(kbase, "snapshot", None)
     return snapshot() if snapshot else None
+
 
 
 def _csr_parts(prefix: str, m: sp.csr_matrix) -> dict[str, np.ndarray]:
@@ -174,7 +176,7 @@ def _index(z: Any, meta: list[str]) -> SimilarityIndex:
 def load_index(kbase: Queryable) -> SimilarityIndex:
     """The similarity index of the graph as this connection sees it: from the file when it was
     saved for this snapshot or for the same query answers, else built (and, by a writer, saved)."""
-    path, snapshot = _path(kbase), _snapshot(kbase)
+    path, snapshot = _path(kbase), snapshot_of(kbase)
     stored = _load(path) if path is not None and snapshot is not None and path.exists() else None
     if stored is not None and stored[0][1] == snapshot:
         try:
@@ -187,27 +189,28 @@ def load_index(kbase: Queryable) -> SimilarityIndex:
         with contextlib.suppress(OSError, ValueError, KeyError):
             # The same answers as when the file was saved: its matrices are this index.
             index = _index(stored[1], stored[0])
-            keep(kbase, index, digest)
+            keep(kbase, index, digest, snapshot)
             return index
     index = SimilarityIndex.build(queries)
-    keep(kbase, index, digest)
+    keep(kbase, index, digest, snapshot)
     return index
 
 
 def refresh(kbase: Queryable) -> None:
     """After writes that may not have touched the index's inputs (a roadmap import after an ingest):
     re-key the file to the current snapshot, or rebuild it. Nothing for readers or engines without files."""
-    if _path(kbase) is not None and _snapshot(kbase) is not None and not getattr(kbase, "read_only", True):
+    if _path(kbase) is not None and snapshot_of(kbase) is not None and not getattr(kbase, "read_only", True):
         load_index(kbase)
 
 
-def keep(kbase: Any, index: SimilarityIndex, digest: str) -> None:
-    """Save the index for the connection's current snapshot, if it may write and can keep files."""
-    path, snapshot = _path(kbase), _snapshot(kbase)
-    if path is None or snapshot is None or getattr(kbase, "read_only", True):
+def keep(kbase: Any, index: SimilarityIndex, digest: str, snapshot: str | None) -> None:
+    """Save the index under `snapshot`, read before its inputs were, if it may write and can keep
+    files, and if the snapshot has not moved since (a server's reads see other clients' writes)."""
+    path = _path(kbase)
+    if path is None or snapshot is None or getattr(kbase, "read_only", True) or snapshot_of(kbase) != snapshot:
         return
     with contextlib.suppress(OSError):  # a cache that cannot be written is only slower next time
         save(path, index, snapshot, digest)
 
 
-__all__ = ["RecordingQueries", "keep", "load_index", "refresh"]
+__all__ = ["RecordingQueries", "keep", "load_index", "refresh", "snapshot_of"]

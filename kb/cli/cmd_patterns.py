@@ -222,8 +222,9 @@ class HotspotOptions:
 
 def hotspots_answer(kbase: KnowledgeBase, options: HotspotOptions) -> kept_output.Kept:
     """`kb hotspots`'s rows for these options, computed and kept (kb.cli.kept_output)."""
-    df = _hotspots_frame(kbase, options)
-    return kept_output.keep("hotspots", asdict(options), kbase, *kept_output.frame_rows(df), title="hotspots")
+    return kept_output.answer(
+        kbase, "hotspots", asdict(options), lambda: kept_output.frame_rows(_hotspots_frame(kbase, options), "hotspots")
+    )
 
 
 def _hotspots_frame(kbase: KnowledgeBase, options: HotspotOptions) -> pd.DataFrame:
@@ -510,17 +511,18 @@ def repeats(
 
 def repeats_answer(kbase: KnowledgeBase, all_earlier: bool = False, follow_ups: bool = False) -> kept_output.Kept:
     """`kb repeats`'s rows (every one; the table shows the newest), computed and kept (kb.cli.kept_output)."""
-    from kb.analysis.repeat_evidence import follow_up_documents
-    from kb.analysis.repeats import find_repeats
 
-    if follow_ups:
-        df = follow_up_documents(kbase)
-        title = f"{len(df)} follow-up document(s)"
-    else:
+    def compute() -> tuple[list[str], list[list[Any]], str]:
+        from kb.analysis.repeat_evidence import follow_up_documents
+        from kb.analysis.repeats import find_repeats
+
+        if follow_ups:
+            df = follow_up_documents(kbase)
+            return kept_output.frame_rows(df, f"{len(df)} follow-up document(s)")
         df = find_repeats(kbase, all_earlier=all_earlier)
-        title = f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)"
-    options = {"all_earlier": all_earlier, "follow_ups": follow_ups}
-    return kept_output.keep("repeats", options, kbase, *kept_output.frame_rows(df), title=title)
+        return kept_output.frame_rows(df, f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)")
+
+    return kept_output.answer(kbase, "repeats", {"all_earlier": all_earlier, "follow_ups": follow_ups}, compute)
 
 
 def keep_default_answers(kbase: KnowledgeBase) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,42 +45,30 @@ def _name(command: str, options: Mapping[str, Any]) -> str:
 
 
 def replay(command: str, options: Mapping[str, Any], engine: str | None, db: Path | None) -> Kept | None:
-    """The rows kept for this command and options for the database's current content, read without
-    opening it; None when there are none for it (then compute, and `keep`)."""
+    """The rows kept for this command and options for the embedded database's current content, read
+    without opening it; None when there are none for it, or it is no embedded database (open it:
+    `answer`)."""
     from kb.engines import unopened
 
     peek = unopened(engine, db)
-    if peek is None:
-        return None
-    try:
-        data = json.loads(peek.cache_path(_name(command, options)).read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("snapshot") != peek.snapshot:
-            return None
-        kept = Kept([str(c) for c in data["columns"]], list(data["rows"]), str(data["title"]))
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None  # none yet, of another format, or damaged: compute again
-    return kept if all(len(r) == len(kept.columns) for r in kept.rows) else None
+    return None if peek is None else _load(peek.cache_path(_name(command, options)), peek.snapshot)
 
 
-def keeps(kbase: Any) -> bool:
-    """Whether answers computed on this connection can be kept (an engine with snapshot ids and files)."""
-    return getattr(kbase, "snapshot", lambda: None)() is not None and hasattr(kbase, "cache_path")
-
-
-def keep(
-    command: str,
-    options: Mapping[str, Any],
-    kbase: Any,
-    columns: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    title: str,
+def answer(
+    kbase: Any, command: str, options: Mapping[str, Any], compute: Callable[[], tuple[list[str], list[list[Any]], str]]
 ) -> Kept:
-    """Save the rows computed on `kbase` for its snapshot (nothing on an engine without one) and
-    return them as `replay` would."""
-    kept = Kept([str(c) for c in columns], [list(r) for r in rows], title)
+    """The rows kept for the content this connection sees, else `compute()`'s (columns, rows, title),
+    kept when the engine keeps files and no write showed while computing (a server's reads see
+    other clients' writes as they commit)."""
     snapshot = kbase.snapshot() if hasattr(kbase, "snapshot") else None
     path = kbase.cache_path(_name(command, options)) if hasattr(kbase, "cache_path") else None
-    if snapshot is None or path is None:
+    if snapshot is not None and path is not None:
+        kept = _load(Path(path), snapshot)
+        if kept is not None:
+            return kept
+    columns, rows, title = compute()
+    kept = Kept([str(c) for c in columns], [list(r) for r in rows], title)
+    if snapshot is None or path is None or kbase.snapshot() != snapshot:
         return kept
     text = json.dumps(
         {"format": FORMAT, "snapshot": snapshot, "columns": kept.columns, "rows": kept.rows, "title": title},
@@ -91,12 +79,35 @@ def keep(
     return kept
 
 
-def frame_rows(df: pd.DataFrame) -> tuple[list[str], list[list[Any]]]:
-    """A frame's columns and rows of the plain values its JSON output holds."""
+def keeps(kbase: Any) -> bool:
+    """Whether answers computed on this connection can be kept (an engine with snapshot ids and files)."""
+    snapshot = getattr(kbase, "snapshot", None)
+    return (
+        snapshot is not None
+        and snapshot() is not None
+        and getattr(kbase, "cache_path", lambda _: None)("x") is not None
+    )
+
+
+def _load(path: Path, snapshot: str) -> Kept | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT or data.get("snapshot") != snapshot:
+            return None
+        kept = Kept([str(c) for c in data["columns"]], list(data["rows"]), str(data["title"]))
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None  # none yet, of another format, or damaged: compute again
+    return kept if all(isinstance(r, list) and len(r) == len(kept.columns) for r in kept.rows) else None
+
+
+def frame_rows(df: pd.DataFrame, title: str) -> tuple[list[str], list[list[Any]], str]:
+    """A frame's columns, rows of the plain values its JSON output holds, and the title: what
+    `answer`'s compute returns."""
     from kb.cli.output import plain_columns
 
     columns = plain_columns(df)
-    return [str(c) for c in df.columns], [list(r) for r in zip(*columns, strict=True)] if columns else []
+    rows = [list(r) for r in zip(*columns, strict=True)] if columns else []
+    return [str(c) for c in df.columns], rows, title
 
 
-__all__ = ["FORMAT", "Kept", "frame_rows", "keep", "keeps", "replay"]
+__all__ = ["FORMAT", "Kept", "answer", "frame_rows", "keeps", "replay"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -32,6 +33,14 @@ class DatabaseMissing(EngineError):
     """A read-only open of an embedded database that does not exist yet (it cannot be created read-only)."""
 
 
+def cache_dir() -> Path:
+    """Where files derived from a server's graph are kept: KB_CACHE_DIR, else the XDG cache folder
+    (~/.cache/incident-kb). An embedded database keeps them beside its file instead."""
+    if os.environ.get("KB_CACHE_DIR"):
+        return Path(os.environ["KB_CACHE_DIR"]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "incident-kb"
+
+
 class Engine(ABC):
     """A graph database behind one Cypher dialect.
 
@@ -42,6 +51,10 @@ class Engine(ABC):
     description: str
     read_only: bool = False
     """Opened for reading only: the engine refuses writes (and, embedded, takes no lock)."""
+    pinned_snapshot: bool = False
+    """Between its own writes this connection sees no other writer's, so a snapshot id read once
+    holds for every read until it writes (an embedded file behind a writer lock). A server's reads
+    see other clients' writes as they commit: what is kept is checked before and after computing."""
 
     @abstractmethod
     def apply_schema(self, nodes: Sequence[NodeSpec], rels: Sequence[RelSpec]) -> None:

@@ -72,6 +72,7 @@ def _open_error(path: Path, exc: BaseException) -> str:
 
 class LadybugEngine(Engine):
     name = "ladybug"
+    pinned_snapshot = True  # a reader's file is fixed when opened; one writer at a time holds the lock
 
     def __init__(self, path: str | Path, read_only: bool = False) -> None:
         self.read_only = read_only

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import neo4j
@@ -18,7 +20,7 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
-from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Params, Statement
+from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Params, Statement, cache_dir
 from kb.engines.faults import kill_point
 from kb.engines.frames import frame, native_rows
 from kb.model.schema import NODE_BY_LABEL, REL_BY_TYPE, NodeSpec, PropKind, RelSpec
@@ -209,6 +211,32 @@ class Neo4jEngine(Engine):
             )
             statements += [(cypher, {"rows": list(rows[i : i + _BULK_ROWS])}) for i in range(0, len(rows), _BULK_ROWS)]
         self.write([*statements, *after])
+
+    def snapshot(self) -> str | None:
+        """The bookmark of an empty read transaction. Neo4j names in it the database and the last
+        transaction committed on it, by any client (measured on Community 5.26: equal across reads,
+        changed by every write, a kb write or another program's), so it is the id of the content
+        a read sees now. Unlike an embedded connection's, it moves while a reader reads: whoever
+        keeps something derived from the graph compares it before and after computing."""
+        try:
+            with self._session() as s:
+                s.execute_read(lambda tx: tx.run("RETURN 1").consume())
+                values = s.last_bookmarks().raw_values
+        except _DRIVER_ERRORS:
+            return None  # the server went away: keep nothing, the next read says why
+        return "neo4j " + " ".join(sorted(values)) if values else None
+
+    def cache_path(self, name: str) -> Path | None:
+        """Files derived from the graph are kept in the user's cache (kb.engines.cache_dir), in a
+        folder per server and database, named by a digest of the URI and database (never the URI
+        itself, which may hold a password)."""
+        where = hashlib.sha256(f"{self.settings.uri}\n{self.settings.database}".encode()).hexdigest()[:16]
+        folder = cache_dir() / "neo4j" / where
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None  # no writable cache: nothing is kept, everything is computed
+        return folder / name
 
     def reset(self) -> None:
         try:
