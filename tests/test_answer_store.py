@@ -115,10 +115,12 @@ def test_a_damaged_or_foreign_file_is_computed_again(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(find_repeats(reader), find_repeats(Fresh(reader)))
 
 
-def test_engines_without_files_keep_nothing(any_kb: kb.KnowledgeBase) -> None:
-    any_kb.ingest_packets(loop_packets())
-    assert not answer_store.keeps_files(any_kb)
-    _assert_answers_fresh(any_kb)
+def test_an_in_memory_database_keeps_nothing(ladybug_kb: kb.KnowledgeBase) -> None:
+    """No file and no snapshot id; on Neo4j the answers are kept in the cache folder
+    (tests/test_neo4j_kept.py)."""
+    ladybug_kb.ingest_packets(loop_packets())
+    assert not answer_store.keeps_files(ladybug_kb)
+    _assert_answers_fresh(ladybug_kb)
 
 
 def _frame() -> pd.DataFrame:

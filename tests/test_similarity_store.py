@@ -117,11 +117,31 @@ def test_a_damaged_or_foreign_file_is_not_trusted(db: Path, tmp_path: Path) -> N
         assert len(load_index(reader)) == 10
 
 
-def test_no_file_without_a_snapshot(any_kb: KnowledgeBase, tmp_path: Path) -> None:
-    """In memory and on Neo4j nothing is kept on disk; the answers are the built index's."""
-    any_kb.ingest_packets(packets())
-    assert any_kb.snapshot() is None
-    pd.testing.assert_frame_equal(_answers(load_index(any_kb)), _fresh(any_kb))
+def test_no_file_without_a_snapshot(ladybug_kb: KnowledgeBase) -> None:
+    """In memory nothing is kept on disk; the answers are the built index's (on Neo4j the index is
+    kept in the cache folder: tests/test_neo4j_kept.py)."""
+    ladybug_kb.ingest_packets(packets())
+    assert ladybug_kb.snapshot() is None
+    pd.testing.assert_frame_equal(_answers(load_index(ladybug_kb)), _fresh(ladybug_kb))
+
+
+def test_a_huge_token_and_odd_characters_round_trip_through_the_file(tmp_path: Path) -> None:
+    """Strings are stored as one UTF-8 text with offsets: a numpy string array pads every string to
+    the longest, and a 5 MB token in a summary asked for 195 GiB (the ingest's hook then failed)."""
+    odd = packet(900)
+    odd.incident.summary = "x" * 5_000_000 + " then a long tail"
+    odd.incident.title = "Zahlungsausfall: übergröße Antwort"
+    db = loaded_db(tmp_path / "graph.lbug", lambda: [*packets(), odd])
+    cache = db.with_name(f"{db.name}.{CACHE_NAME}")
+    assert cache.exists() and cache.stat().st_size < 50_000_000
+    with kb.connect(engine="ladybug", db=db, read_only=True) as reader:
+        loaded = load_index(reader)
+        built = SimilarityIndex.build(reader)
+        assert loaded.keys == built.keys and loaded.titles == built.titles
+        assert list(loaded.text_terms) == list(built.text_terms)
+        assert "x" * 5_000_000 in set(loaded.text_terms)
+        assert "Zahlungsausfall: übergröße Antwort" in loaded.titles
+        pd.testing.assert_frame_equal(_answers(loaded), _answers(built))
 
 
 def test_the_digest_ignores_the_order_the_engine_returned_rows_in() -> None:

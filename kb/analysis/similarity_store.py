@@ -28,7 +28,7 @@ from kb.analysis.incident_features import Queryable
 from kb.analysis.similarity import INPUT_QUERIES, SimilarityIndex
 from kb.atomic_file import replace_atomically
 
-FORMAT = "kb-similarity-5"
+FORMAT = "kb-similarity-6"
 """Bump when the index's inputs or scoring change: a file of another format is rebuilt."""
 CACHE_NAME = "similarity.npz"
 
@@ -125,8 +125,22 @@ def _csr(z: Any, prefix: str) -> sp.csr_matrix:
     return sp.csr_matrix((z[f"{prefix}_data"], z[f"{prefix}_indices"], z[f"{prefix}_indptr"]), shape=shape)
 
 
-def _strings(values: Any) -> np.ndarray:
-    return np.asarray([str(v) for v in values], dtype=str) if len(values) else np.zeros(0, dtype="<U1")
+def _strings(prefix: str, values: Any) -> dict[str, np.ndarray]:
+    """Strings as their UTF-8 text, joined, and the character offset where each ends. Not a numpy
+    string array: that pads every string to the longest, and one 5 MB token in a summary asked
+    for 195 GiB (it also drops trailing NUL characters)."""
+    strings = [str(v) for v in values]
+    text = "".join(strings).encode("utf-8", "surrogatepass")
+    return {
+        f"{prefix}_utf8": np.frombuffer(text, dtype=np.uint8),
+        f"{prefix}_ends": np.cumsum([len(v) for v in strings], dtype=np.int64),
+    }
+
+
+def _strings_of(z: Any, prefix: str) -> list[str]:
+    text = z[f"{prefix}_utf8"].tobytes().decode("utf-8", "surrogatepass")
+    ends = z[f"{prefix}_ends"].tolist()
+    return [text[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def save(path: Path, index: SimilarityIndex, snapshot: str, digest: str) -> None:
@@ -134,12 +148,12 @@ def save(path: Path, index: SimilarityIndex, snapshot: str, digest: str) -> None
     started = index.started_at
     arrays: dict[str, np.ndarray] = {
         "meta": np.asarray([FORMAT, snapshot, digest, str(started.dtype)], dtype=str),
-        "keys": _strings(index.keys),
-        "titles": _strings(index.titles),
+        **_strings("keys", index.keys),
+        **_strings("titles", index.titles),
         "started_at": started.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]"),
-        "text_terms": _strings(index.text_terms),
+        **_strings("text_terms", index.text_terms),
         "main_terms": np.asarray([index.main_terms], dtype=np.int64),
-        "labels": _strings(index.labels),
+        **_strings("labels", index.labels),
         **_csr_parts("text", index.text_matrix),
         **_csr_parts("structure", index.structure),
     }
@@ -160,15 +174,14 @@ def _index(z: Any, meta: list[str]) -> SimilarityIndex:
     started = pd.Series(pd.to_datetime(z["started_at"]).tz_localize("UTC"))
     if meta[3] != str(started.dtype):
         started = started.astype(meta[3])
-    # tolist(): plain str at C speed (a comprehension over numpy scalars took a second at 10,000).
     return SimilarityIndex.from_arrays(
-        keys=z["keys"].tolist(),
-        titles=z["titles"].tolist(),
+        keys=_strings_of(z, "keys"),
+        titles=_strings_of(z, "titles"),
         started_at=started,
         text_matrix=_csr(z, "text"),
-        text_terms=np.asarray(z["text_terms"], dtype=object),
+        text_terms=np.asarray(_strings_of(z, "text_terms"), dtype=object),
         main_terms=int(z["main_terms"][0]),
-        labels=z["labels"].tolist(),
+        labels=_strings_of(z, "labels"),
         structure=_csr(z, "structure"),
     )
 
