@@ -38,7 +38,7 @@ class Unstorable(ValueError):
 def stored(kbase: Any, name: str, compute: Callable[[], Mapping[str, pd.DataFrame]]) -> Frames:
     """The frames `compute` returns for the graph as `kbase` sees it: loaded from the file `name`
     beside the database when it was saved for this snapshot, else computed (and saved by a writer)."""
-    path, snapshot = _path(kbase, name), _snapshot(kbase)
+    path, snapshot = _path(kbase, name), snapshot_of(kbase)
     if path is not None and snapshot is not None:
         frames = load(path, snapshot)
         if frames is not None:
@@ -49,7 +49,7 @@ def stored(kbase: Any, name: str, compute: Callable[[], Mapping[str, pd.DataFram
         path is not None
         and snapshot is not None
         and not getattr(kbase, "read_only", True)
-        and _snapshot(kbase) == snapshot
+        and snapshot_of(kbase) == snapshot
     ):
         with contextlib.suppress(OSError, Unstorable):  # a cache that cannot be written is only slower next time
             save(path, computed, snapshot)
@@ -58,13 +58,13 @@ def stored(kbase: Any, name: str, compute: Callable[[], Mapping[str, pd.DataFram
 
 def in_step(kbase: Any, name: str) -> bool:
     """Whether a file saved for the connection's current snapshot holds `name`."""
-    path, snapshot = _path(kbase, name), _snapshot(kbase)
+    path, snapshot = _path(kbase, name), snapshot_of(kbase)
     return path is not None and snapshot is not None and load(path, snapshot) is not None
 
 
 def keeps_files(kbase: Any) -> bool:
     """Whether this connection may save answers: a writer on an engine with snapshot ids and files."""
-    return _path(kbase, "x") is not None and _snapshot(kbase) is not None and not getattr(kbase, "read_only", True)
+    return _path(kbase, "x") is not None and snapshot_of(kbase) is not None and not getattr(kbase, "read_only", True)
 
 
 def _path(kbase: Any, name: str) -> Path | None:
@@ -72,7 +72,8 @@ def _path(kbase: Any, name: str) -> Path | None:
     return cache_path(f"{name}.npz") if cache_path else None
 
 
-def _snapshot(kbase: Any) -> str | None:
+def snapshot_of(kbase: Any) -> str | None:
+    """The connection's snapshot id (kb.engines: changed by every write), None where there is none."""
     snapshot = getattr(kbase, "snapshot", None)
     return snapshot() if snapshot else None
 

@@ -436,7 +436,8 @@ def record_related(
     store the best matches. One index build per call; returns the edges written."""
     if not incidents:
         return 0
-    from kb.analysis.similarity_store import RecordingQueries, keep, snapshot_of  # it imports this module
+    from kb.analysis.answer_store import snapshot_of
+    from kb.analysis.similarity_store import RecordingQueries, keep  # it imports this module
 
     # One read of each query for both steps, and one write for both: the index is built from the
     # mentions as they will be once written (each write copies the embedded database file).

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from kb.analysis.answer_store import snapshot_of
 from kb.analysis.incident_features import Queryable
 from kb.analysis.similarity import INPUT_QUERIES, SimilarityIndex
 from kb.atomic_file import replace_atomically
@@ -102,13 +103,6 @@ def _cache_path(kbase: Any, name: str) -> Path | None:
 
 def _path(kbase: Any) -> Path | None:
     return _cache_path(kbase, CACHE_NAME)
-
-
-def snapshot_of(kbase: Any) -> str | None:
-    """The connection's snapshot id (kb.engines: changed by every write), None where there is none."""
-    snapshot = getattr(kbase, "snapshot", None)
-    return snapshot() if snapshot else None
-
 
 
 def _csr_parts(prefix: str, m: sp.csr_matrix) -> dict[str, np.ndarray]:
@@ -226,4 +220,4 @@ def keep(kbase: Any, index: SimilarityIndex, digest: str, snapshot: str | None) 
         save(path, index, snapshot, digest)
 
 
-__all__ = ["RecordingQueries", "keep", "load_index", "refresh", "snapshot_of"]
+__all__ = ["RecordingQueries", "keep", "load_index", "refresh"]
