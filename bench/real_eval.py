@@ -334,8 +334,9 @@ def _quiet(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 def other_commands(kbase: kb.KnowledgeBase) -> dict[str, Any]:
     from kb.analysis.clusters import find_clusters  # noqa: PLC0415
-    from kb.analysis.hotspots import SUBJECT_KINDS, hotspots  # noqa: PLC0415
+    from kb.analysis.hotspots import hotspots  # noqa: PLC0415
     from kb.analysis.metrics import loop_metrics  # noqa: PLC0415
+    from kb.analysis.subject_kinds import SUBJECT_KINDS  # noqa: PLC0415
     from kb.analysis.themes import suggest_themes  # noqa: PLC0415
 
     out: dict[str, Any] = {}
