@@ -4,15 +4,20 @@ The files kb keeps beside a database (the similarity index, kept answers, counts
 aside under a name of this process and swapped in with os.replace, which is atomic on POSIX
 and Windows; a crash leaves the old file, or the new one, and perhaps an aside file that the
 next write of this process replaces.
+
+The small JSON ones (counts, printed rows) also share one shape: a format tag and the snapshot id
+of the content they were computed from, beside what they hold (`write_keyed_json`,
+`read_keyed_json`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 
 def replace_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
@@ -27,4 +32,24 @@ def replace_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
             aside.unlink()
 
 
-__all__ = ["replace_atomically"]
+def write_keyed_json(path: Path, fmt: str, snapshot: str, body: dict[str, Any]) -> None:
+    """Keep `body` for the content `snapshot` names; a folder that cannot be written only makes the
+    next reader slower."""
+    text = json.dumps({"format": fmt, "snapshot": snapshot, **body}, ensure_ascii=False)
+    with contextlib.suppress(OSError):
+        replace_atomically(path, lambda fh: fh.write(text.encode("utf-8")))
+
+
+def read_keyed_json(path: Path, fmt: str, snapshot: str) -> dict[str, Any] | None:
+    """What `write_keyed_json` kept at `path` in format `fmt` for `snapshot`; None when there is
+    nothing, it was kept for other content or in another format, or it does not parse."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != fmt or data.get("snapshot") != snapshot:
+        return None
+    return data
+
+
+__all__ = ["read_keyed_json", "replace_atomically", "write_keyed_json"]

@@ -490,8 +490,8 @@ def repeats(
 ) -> None:
     """Repeat incidents: a theme or failed barrier that an earlier incident's agreed finding addressed,
     with that earlier incident and the finding that did not prevent it."""
-    options = {"all_earlier": all_earlier, "follow_ups": follow_ups}
-    kept = kept_output.replay("repeats", options, engine, db)  # no pandas, no engine: it is kept
+    # No pandas, no engine: the rows are kept.
+    kept = kept_output.replay("repeats", _repeats_options(all_earlier, follow_ups), engine, db)
     if kept is None:
         with open_kb(engine, db, read_only=True) as kbase:
             kept = repeats_answer(kbase, all_earlier, follow_ups)
@@ -522,7 +522,12 @@ def repeats_answer(kbase: KnowledgeBase, all_earlier: bool = False, follow_ups: 
         df = find_repeats(kbase, all_earlier=all_earlier)
         return kept_output.frame_rows(df, f"{df['incident'].nunique() if len(df) else 0} repeat incident(s)")
 
-    return kept_output.answer(kbase, "repeats", {"all_earlier": all_earlier, "follow_ups": follow_ups}, compute)
+    return kept_output.answer(kbase, "repeats", _repeats_options(all_earlier, follow_ups), compute)
+
+
+def _repeats_options(all_earlier: bool, follow_ups: bool) -> dict[str, bool]:
+    """What names `kb repeats`' kept rows: all formats and limits of these options share them."""
+    return {"all_earlier": all_earlier, "follow_ups": follow_ups}
 
 
 def keep_default_answers(kbase: KnowledgeBase) -> None:

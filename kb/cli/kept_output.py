@@ -7,13 +7,12 @@ command's rows are saved as the plain values its JSON output holds (the same tha
 CSV are printed from), in a file per command and option set, keyed by the snapshot id of the content
 they were computed from (every write changes it). A file is used only for that very snapshot, so it
 can never show another content's answer; any process that computed the rows may save them: a reader
-that lost a race with a writer saves them under the old id, which no later reader opens. Engines
-without a snapshot id (Neo4j, an in-memory database) keep nothing.
+that lost a race with a writer saves them under the old id, which no later reader opens. Neo4j keeps
+them in the user's cache folder (kb.engines.base.cache_dir); an in-memory database keeps nothing.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb.atomic_file import replace_atomically
+from kb.atomic_file import read_keyed_json, write_keyed_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,14 +67,8 @@ def answer(
             return kept
     columns, rows, title = compute()
     kept = Kept([str(c) for c in columns], [list(r) for r in rows], title)
-    if snapshot is None or path is None or kbase.snapshot() != snapshot:
-        return kept
-    text = json.dumps(
-        {"format": FORMAT, "snapshot": snapshot, "columns": kept.columns, "rows": kept.rows, "title": title},
-        ensure_ascii=False,
-    )
-    with contextlib.suppress(OSError):  # a read-only folder: only slower next time
-        replace_atomically(Path(path), lambda fh: fh.write(text.encode("utf-8")))
+    if snapshot is not None and path is not None and kbase.snapshot() == snapshot:
+        write_keyed_json(Path(path), FORMAT, snapshot, {"columns": kept.columns, "rows": kept.rows, "title": title})
     return kept
 
 
@@ -90,13 +83,13 @@ def keeps(kbase: Any) -> bool:
 
 
 def _load(path: Path, snapshot: str) -> Kept | None:
+    data = read_keyed_json(path, FORMAT, snapshot)
+    if data is None:
+        return None  # none yet, for other content, of another format, or damaged: compute again
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("snapshot") != snapshot:
-            return None
         kept = Kept([str(c) for c in data["columns"]], list(data["rows"]), str(data["title"]))
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None  # none yet, of another format, or damaged: compute again
+    except (TypeError, KeyError):
+        return None
     return kept if all(isinstance(r, list) and len(r) == len(kept.columns) for r in kept.rows) else None
 
 

@@ -11,12 +11,10 @@ content or of another schema. A reader never writes the file. Engines without a 
 
 from __future__ import annotations
 
-import contextlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from kb.atomic_file import replace_atomically
+from kb.atomic_file import read_keyed_json, write_keyed_json
 
 FORMAT = "kb-counts-1"
 NAME = "counts.json"
@@ -26,25 +24,20 @@ Counts = list[tuple[str, str, int]]
 
 def load(path: Path | None, snapshot: str | None, names: Sequence[tuple[str, str]]) -> Counts | None:
     """The counts saved for `snapshot` with exactly these (kind, name) rows, else None."""
-    if path is None or snapshot is None:
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT or data.get("snapshot") != snapshot:
-            return None
-        rows = [(str(kind), str(name), int(count)) for kind, name, count in data["counts"]]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+    data = None if path is None or snapshot is None else read_keyed_json(path, FORMAT, snapshot)
+    if data is None:
         return None  # missing, half-written by another program, or of another format: count again
+    try:
+        rows = [(str(kind), str(name), int(count)) for kind, name, count in data["counts"]]
+    except (ValueError, TypeError, KeyError):
+        return None
     return rows if [(kind, name) for kind, name, _ in rows] == list(names) else None
 
 
 def save(path: Path | None, snapshot: str | None, counts: Counts) -> None:
     """Write the file aside and swap it in (os.replace): a reader sees the old file or the new one."""
-    if path is None or snapshot is None:
-        return
-    text = json.dumps({"format": FORMAT, "snapshot": snapshot, "counts": [list(r) for r in counts]})
-    with contextlib.suppress(OSError):  # a cache that cannot be written is only slower next time
-        replace_atomically(path, lambda fh: fh.write(text.encode("utf-8")))
+    if path is not None and snapshot is not None:
+        write_keyed_json(path, FORMAT, snapshot, {"counts": [list(r) for r in counts]})
 
 
 __all__ = ["FORMAT", "NAME", "Counts", "load", "save"]
