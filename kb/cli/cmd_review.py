@@ -71,17 +71,35 @@ def _print_rules() -> None:
 
 
 def _print_text(report: LintReport) -> None:
+    lines: list[str] = []  # printed at once: an echo per line was 50,000 writes at 10,000 incidents
     for f in report.findings:
-        typer.echo(f"{f.incident}  {f.level.value}  {f.rule}  {f.location}")
-        typer.echo(f"  {f.message}")
-        typer.echo(f'  evidence: "{f.evidence}"')
-        typer.echo(f"  fix: {f.fix}")
+        lines.append(f"{f.incident}  {f.level.value}  {f.rule}  {f.location}")
+        lines.append(f"  {f.message}")
+        lines.append(f'  evidence: "{f.evidence}"')
+        lines.append(f"  fix: {f.fix}")
     counts = ", ".join(f"{rule} {n}" for rule, n in report.counts().items())
     warnings = sum(f.level.value == "warning" for f in report.findings)
-    typer.echo(
+    lines.append(
         f"{len(report.findings)} finding(s) ({report.errors} error(s), {warnings} warning(s)) in "
         f"{len(report.incidents)} incident(s)" + (f": {counts}" if counts else "")
     )
+    typer.echo("\n".join(lines))
+
+
+def _json_with_findings(summary: dict[str, object], findings: list[dict[str, str]]) -> str:
+    """`json.dumps({**summary, "findings": findings}, indent=2, ensure_ascii=False)`, the findings
+    written by hand: with an indent json encodes in pure Python, 0.4 s for 13,000 findings."""
+    head = json.dumps({**summary, "findings": []}, indent=2, ensure_ascii=False)
+    if not findings:
+        return head
+
+    def enc(value: object) -> str:
+        return json.encoder.encode_basestring(value) if type(value) is str else json.dumps(value, ensure_ascii=False)
+
+    body = ",\n".join(
+        "    {\n" + ",\n".join(f"      {enc(k)}: {enc(v)}" for k, v in f.items()) + "\n    }" for f in findings
+    )
+    return head.removesuffix("[]\n}") + "[\n" + body + "\n  ]\n}"
 
 
 def _from_files(targets: list[Path], config: LintConfig, now: datetime) -> LintReport:
@@ -158,19 +176,13 @@ def check_cmd(
         report.findings.extend(graph_report.findings)
         report.incidents.extend(graph_report.incidents)
     if fmt is ReviewFormat.JSON:
-        typer.echo(
-            json.dumps(
-                {
-                    "incidents": len(report.incidents),
-                    "errors": report.errors,
-                    "counts": report.counts(),
-                    "config": str(cfg.source) if cfg.source else None,
-                    "findings": [f.as_dict() for f in report.findings],
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        summary = {
+            "incidents": len(report.incidents),
+            "errors": report.errors,
+            "counts": report.counts(),
+            "config": str(cfg.source) if cfg.source else None,
+        }
+        typer.echo(_json_with_findings(summary, [f.as_dict() for f in report.findings]))
     else:
         _print_text(report)
     raise typer.Exit(report.exit_code)

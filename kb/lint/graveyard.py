@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from kb.lint.model import Hit, Level, LintContext
@@ -90,21 +91,43 @@ def _since(a: Analysis, packet: EventPacket) -> datetime | None:
 )
 def untracked_finding(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     days = int(opts["days"])
+    for candidate in untracked_candidates(packet):
+        hit = untracked_hit(candidate, ctx.now, days)
+        if hit is not None:
+            yield hit
+
+
+@dataclass(frozen=True)
+class Untracked:
+    """A finding that nothing tracks: an untracked-finding once more than `days` old. The only rule
+    that depends on today, so kept lint results (kb.lint.kept) hold this and judge the age when read."""
+
+    location: str
+    statement: str
+    status: str
+    since: datetime
+
+
+def untracked_candidates(packet: EventPacket) -> Iterator[Untracked]:
     for a, f, loc in findings(packet):
         if f.status in (FindingStatus.DONE, FindingStatus.REJECTED):
             continue
         if f.work_items or f.okrs or f.deferred_reason or tracker_reference(f.statement) or done_in_text(f.statement):
             continue  # a ticket named in the text is tracking too
         since = _since(a, packet)
-        if since is None:
-            continue
-        age = (ctx.now - since).days
-        if age > days:
-            yield Hit(
-                loc,
-                f.statement,
-                f"status {f.status.value}, {age} days since {since.date().isoformat()} and no work item, "
-                "OKR proposal or deferral reason",
-                "Open a ticket for it, propose it as an OKR, or set status: deferred with a "
-                "deferred_reason, so the finding either changes something or says why not.",
-            )
+        if since is not None:
+            yield Untracked(loc, f.statement, f.status.value, since)
+
+
+def untracked_hit(candidate: Untracked, now: datetime, days: int) -> Hit | None:
+    age = (now - candidate.since).days
+    if age <= days:
+        return None
+    return Hit(
+        candidate.location,
+        candidate.statement,
+        f"status {candidate.status}, {age} days since {candidate.since.date().isoformat()} and no work item, "
+        "OKR proposal or deferral reason",
+        "Open a ticket for it, propose it as an OKR, or set status: deferred with a "
+        "deferred_reason, so the finding either changes something or says why not.",
+    )

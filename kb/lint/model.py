@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -43,9 +43,16 @@ class LintFinding:
     fix: str
 
     def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["level"] = self.level.value
-        return out
+        # What dataclasses.asdict gives (field order) with the level's value, without its deep copy.
+        return {
+            "rule": self.rule,
+            "level": self.level.value,
+            "incident": self.incident,
+            "location": self.location,
+            "evidence": self.evidence,
+            "message": self.message,
+            "fix": self.fix,
+        }
 
 
 def _now() -> datetime:

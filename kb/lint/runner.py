@@ -12,12 +12,17 @@ import pandas as pd
 from kb.gc_pause import collector_paused
 from kb.graph.reader import read_packets
 from kb.lint.config import LintConfig, RuleSettings
+from kb.lint.graveyard import Untracked, untracked_candidates, untracked_hit
+from kb.lint.kept import IncidentLint, kept
 from kb.lint.model import Level, LintContext, LintFinding
 from kb.lint.registry import RULES, Rule
 from kb.model import EventPacket
 
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
+
+UNTRACKED = "untracked-finding"
+"""The one rule that depends on today: its hits are made from what a run keeps (kb.lint.kept)."""
 
 COLUMNS = ["incident", "level", "rule", "location", "message", "evidence", "fix"]
 
@@ -51,7 +56,9 @@ def lint_packet(
 ) -> list[LintFinding]:
     """Every enabled rule on one packet, most severe first."""
     cfg = config or LintConfig()
-    return _lint_one(packet, cfg, _plan(cfg), context or LintContext())
+    ctx = context or LintContext()
+    plan = _plan(cfg)
+    return _findings(_lint_one(packet, cfg, plan, ctx), plan, ctx.now)
 
 
 def _plan(cfg: LintConfig) -> list[tuple[Rule, RuleSettings]]:
@@ -61,17 +68,51 @@ def _plan(cfg: LintConfig) -> list[tuple[Rule, RuleSettings]]:
 
 def _lint_one(
     packet: EventPacket, cfg: LintConfig, plan: list[tuple[Rule, RuleSettings]], ctx: LintContext
-) -> list[LintFinding]:
+) -> IncidentLint:
+    """The packet's findings of every rule but untracked-finding, and what that rule ages (`_findings`)."""
     out: list[LintFinding] = []
+    untracked: tuple[Untracked, ...] = ()
     scaled = cfg.policy.for_severity(packet.incident.severity)  # process scaled to severity
     for rule, settings in plan:
         if settings.enabled and scaled.applies(rule.id):
+            if rule.id == UNTRACKED:
+                untracked = tuple(untracked_candidates(packet))
+                continue
             options = settings.options
             if "required" in options and rule.id == "incomplete-packet":
                 options = {**options, "required": [p for p in options["required"] if p in scaled.sections]}
             out.extend(rule.run(packet, ctx, options, settings.level))
-    out.sort(key=lambda f: (f.level.rank, f.rule, f.location))
+    return IncidentLint(packet.key, tuple(out), untracked)
+
+
+def _findings(entry: IncidentLint, plan: list[tuple[Rule, RuleSettings]], now: datetime) -> list[LintFinding]:
+    """An incident's findings as of `now`, most severe first (untracked-finding's hits aged today)."""
+    out = list(entry.findings)
+    if entry.untracked:
+        rule, settings = next((r, s) for r, s in plan if r.id == UNTRACKED)
+        days = int({**rule.options, **settings.options}["days"])
+        for candidate in entry.untracked:
+            h = untracked_hit(candidate, now, days)
+            if h is not None:
+                # (the rule's hits carry no level of their own: the configured one applies)
+                out.append(LintFinding(UNTRACKED, settings.level, entry.key, h.location, h.evidence, h.message, h.fix))
+    out.sort(key=_order)
     return out
+
+
+_RANK = {lv: lv.rank for lv in Level}
+
+
+def _order(f: LintFinding) -> tuple[int, str, str]:
+    return (_RANK[f.level], f.rule, f.location)
+
+
+def _report(entries: Iterable[IncidentLint], plan: list[tuple[Rule, RuleSettings]], now: datetime) -> LintReport:
+    report = LintReport()
+    for e in entries:
+        report.incidents.append(e.key)
+        report.findings.extend(_findings(e, plan, now))
+    return report
 
 
 def lint_packets(
@@ -80,11 +121,7 @@ def lint_packets(
     cfg = config or LintConfig()
     ctx = context or LintContext()
     plan = _plan(cfg)
-    report = LintReport()
-    for p in packets:
-        report.incidents.append(p.key)
-        report.findings.extend(_lint_one(p, cfg, plan, ctx))
-    return report
+    return _report((_lint_one(p, cfg, plan, ctx) for p in packets), plan, ctx.now)
 
 
 def _related_rows(kbase: KnowledgeBase, name: str, keys: Sequence[str] | None) -> list[dict[str, Any]]:
@@ -146,14 +183,32 @@ def lint_graph(
     config: LintConfig | None = None,
     now: datetime | None = None,
 ) -> LintReport:
-    """Lint incidents in the graph (all of them when `keys` is None) with a fixed number of queries."""
+    """Lint incidents in the graph (all of them when `keys` is None) with a fixed number of queries.
+    Every incident's results are kept for the content and settings (kb.lint.kept) and read back
+    while the graph is unchanged."""
+    cfg = config or LintConfig()
+    when = now or datetime.now(UTC)
+    plan = _plan(cfg)
     with collector_paused():
-        return _lint_graph(kbase, keys, config, now)
+        if keys is None:
+            entries = kept(kbase, _settings(cfg), lambda: _lint_graph(kbase, None, cfg, plan, when))
+        else:
+            entries = _lint_graph(kbase, keys, cfg, plan, when)
+        return _report(entries, plan, when)
+
+
+def _settings(cfg: LintConfig) -> dict[str, Any]:
+    """What of the settings decides the results: the overrides and the severity policy."""
+    return {"overrides": cfg.overrides, "policy": repr(cfg.policy)}
 
 
 def _lint_graph(
-    kbase: KnowledgeBase, keys: Sequence[str] | None, config: LintConfig | None, now: datetime | None
-) -> LintReport:
+    kbase: KnowledgeBase,
+    keys: Sequence[str] | None,
+    cfg: LintConfig,
+    plan: list[tuple[Rule, RuleSettings]],
+    now: datetime,
+) -> list[IncidentLint]:
     known = [str(k) for k in kbase.query("incidents")["incident"]]
     every = keys is None  # then each part is read without a filter on every key
     if keys is None:
@@ -165,9 +220,9 @@ def _lint_graph(
     read = read_packets(kbase, None if every else [*keys, *others])
     packets = [p for p in read if p.key in wanted]
     context = LintContext(
-        now=now or datetime.now(UTC),
+        now=now,
         related_links=related_links(kbase, None if every else keys),
         known_incidents=frozenset(known),
         related_earlier=without_follow_ups(read, related),
     )
-    return lint_packets(packets, config, context)
+    return [_lint_one(p, cfg, plan, context) for p in packets]
