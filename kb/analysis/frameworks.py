@@ -19,13 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import networkx as nx
-import pandas as pd
-
 from kb.analysis.language import names_a_person_as_cause
 from kb.model import DEFEATED_STATUSES, IMPACT, Analysis, BarrierStatus, EventPacket, Method
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where a graph or a frame is made: `kb check` needs neither to print kept results
+    import networkx as nx
+    import pandas as pd
+
     from kb.knowledge_base import KnowledgeBase
 
 # -- the shared causal graph -------------------------------------------------------------------
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 def causal_graph(analysis: Analysis) -> nx.DiGraph:
     """Factors and the impact as nodes, cause -> effect edges."""
+    import networkx as nx  # noqa: PLC0415 (loaded where used)
+
     g = nx.DiGraph()
     g.add_node(IMPACT, kind="impact", statement="the observed impact", category=None)
     for f in analysis.factors:
@@ -115,6 +117,8 @@ class WhyTree:
 
 def five_whys(analysis: Analysis) -> WhyTree:
     """The why-tree of an analysis (any method): every path from the impact to a deepest cause."""
+    import networkx as nx  # noqa: PLC0415 (loaded where used)
+
     g = causal_graph(analysis)
     chains: list[list[str]] = []
     if nx.is_directed_acyclic_graph(g):
@@ -144,6 +148,9 @@ def chains_stopping_at_person(analysis: Analysis, people: Iterable[str] = ()) ->
 
 def contribution_map(analysis: Analysis) -> pd.DataFrame:
     """One row per factor: category, hops to the impact (NA when it never reaches it), causes, effects."""
+    import networkx as nx  # noqa: PLC0415 (loaded where used)
+    import pandas as pd  # noqa: PLC0415 (loaded where used)
+
     g = causal_graph(analysis)
     hops = nx.single_target_shortest_path_length(g, IMPACT) if g.number_of_edges() else {}
     hop = dict(hops)
@@ -189,6 +196,8 @@ def barrier_table(
 
     `inventory` has INVENTORY_COLUMNS (see `barrier_inventory`); rows of `incident` itself are ignored.
     """
+    import pandas as pd  # noqa: PLC0415 (loaded where used)
+
     inv = inventory if inventory is not None else pd.DataFrame(columns=INVENTORY_COLUMNS)
     if incident is not None:
         inv = inv[inv["incident"] != incident]
@@ -229,6 +238,8 @@ def inventory_for_services(
     inventory: pd.DataFrame, services: Iterable[str], exclude_incident: str | None = None
 ) -> pd.DataFrame:
     """Barriers recorded against any of `services` in other incidents: one row per barrier."""
+    import pandas as pd  # noqa: PLC0415 (loaded where used)
+
     wanted = set(services)
     inv = inventory
     if exclude_incident is not None:
@@ -269,6 +280,8 @@ def structure_problems(packet: EventPacket) -> list[StructureProblem]:
 
 
 def _shape(a: Analysis) -> list[StructureProblem]:
+    import networkx as nx  # noqa: PLC0415 (loaded where used)
+
     where = f"analyses.{a.id}"
     if not a.factors:
         return []
@@ -375,6 +388,8 @@ def _barriers(a: Analysis) -> list[StructureProblem]:
 
 def barrier_inventory(kbase: KnowledgeBase) -> pd.DataFrame:
     """The shared barrier inventory from the graph: one row per (barrier, incident), INVENTORY_COLUMNS."""
+    import pandas as pd  # noqa: PLC0415 (loaded where used)
+
     df = kbase.query("review_barrier_inventory")
     if df.empty:
         return pd.DataFrame(columns=INVENTORY_COLUMNS)

@@ -149,7 +149,8 @@ def check_cmd(
 
     The exit status is 1 when an error-level rule fires (use it as a CI gate), 2 on bad input.
     """
-    from kb.lint import ConfigError, LintReport, lint_graph, load_config
+    from kb.engines import unopened
+    from kb.lint import ConfigError, LintReport, lint_graph, lint_kept, load_config
 
     if list_rules:
         _print_rules()
@@ -168,8 +169,11 @@ def check_cmd(
     if files:
         report = _from_files(files, cfg, when)
     if keys or all_:
-        with open_kb(engine, db, read_only=True) as kbase:
-            graph_report = lint_graph(kbase, None if all_ else keys, cfg, when)
+        # Every incident's lint kept for this very content is read without opening the engine.
+        graph_report = lint_kept(unopened(engine, db), cfg, when) if all_ else None
+        if graph_report is None:
+            with open_kb(engine, db, read_only=True) as kbase:
+                graph_report = lint_graph(kbase, None if all_ else keys, cfg, when)
         missing = sorted(set(keys) - set(graph_report.incidents))
         if missing:
             raise fail(f"no incident {', '.join(map(repr, missing))} in the knowledge base (and no such packet file)")

@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from kb.engines.frames import plain
 from kb.graph.catalogue import Queryable
 from kb.model import EventPacket
 from kb.model.schema import PACKET_ORIGIN
+
+if TYPE_CHECKING:  # the frames come from the engine: this module makes none
+    import pandas as pd
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from kb.lint import actions, blame, completeness, defensible, graveyard, partici
 from kb.lint.config import ConfigError, LintConfig, find_config, load_config, read_config
 from kb.lint.model import Hit, Level, LintContext, LintFinding
 from kb.lint.registry import RULES, Rule
-from kb.lint.runner import LintReport, lint_graph, lint_packet, lint_packets
+from kb.lint.runner import LintReport, lint_graph, lint_kept, lint_packet, lint_packets
 
 FAMILY_MODULES = (root_cause, actions, participation, graveyard, blame, completeness, defensible, structure)
 
@@ -24,6 +24,7 @@ __all__ = [
     "Rule",
     "find_config",
     "lint_graph",
+    "lint_kept",
     "lint_packet",
     "lint_packets",
     "load_config",

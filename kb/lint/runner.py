@@ -7,18 +7,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from kb.gc_pause import collector_paused
 from kb.graph.reader import read_packets
 from kb.lint.config import LintConfig, RuleSettings
 from kb.lint.graveyard import Untracked, untracked_candidates, untracked_hit
-from kb.lint.kept import IncidentLint, kept
+from kb.lint.kept import IncidentLint, file_name, kept, load
 from kb.lint.model import Level, LintContext, LintFinding
 from kb.lint.registry import RULES, Rule
 from kb.model import EventPacket
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas loads where a frame is made: printing kept results needs none
+    import pandas as pd
+
+    from kb.engines import Unopened
     from kb.knowledge_base import KnowledgeBase
 
 UNTRACKED = "untracked-finding"
@@ -48,6 +49,8 @@ class LintReport:
         return dict(sorted(out.items()))
 
     def frame(self) -> pd.DataFrame:
+        import pandas as pd  # noqa: PLC0415 (loaded where used)
+
         return pd.DataFrame([{c: f.as_dict()[c] for c in COLUMNS} for f in self.findings], columns=COLUMNS)
 
 
@@ -195,6 +198,21 @@ def lint_graph(
         else:
             entries = _lint_graph(kbase, keys, cfg, plan, when)
         return _report(entries, plan, when)
+
+
+def lint_kept(
+    peek: Unopened | None, config: LintConfig | None = None, now: datetime | None = None
+) -> LintReport | None:
+    """`lint_graph` of every incident from what was kept for the content `peek` names, read without
+    opening the database (kb.engines.unopened); None when nothing is kept for it."""
+    if peek is None:
+        return None
+    cfg = config or LintConfig()
+    entries = load(peek.cache_path(file_name(_settings(cfg))), peek.snapshot)
+    if entries is None:
+        return None
+    with collector_paused():
+        return _report(entries, _plan(cfg), now or datetime.now(UTC))
 
 
 def _settings(cfg: LintConfig) -> dict[str, Any]:
