@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 import kb
 from kb.cli import app
+from kb.graph.reader import read_packets
 from kb.knowledge_base import KnowledgeBase
-from kb.lint import LintConfig, LintReport, lint_graph
+from kb.lint import RULES, LintConfig, LintContext, LintReport, lint_graph
 from kb.lint import runner as lint_runner
 from kb.quickstart import load_demo
 
@@ -117,3 +118,14 @@ def test_cli_check_all_prints_the_same_bytes_from_what_it_kept(demo_db: Path) ->
     again = [runner.invoke(app, [*args, "--db", str(demo_db)]) for args in variants]
     assert [(r.exit_code, r.output) for r in again] == [(r.exit_code, r.output) for r in first]
     assert first[0].exit_code == 1 and "untracked-finding" in first[0].output
+
+
+def test_only_untracked_finding_depends_on_the_day(demo_kb: KnowledgeBase) -> None:
+    """What kb.lint.kept relies on: every other rule gives the same hits whatever `now` is."""
+    packets = read_packets(demo_kb, None)
+    by_day = {
+        rule.id: [[rule.run(p, LintContext(now=day)) for p in packets] for day in (DAYS[0], DAYS[2])]
+        for rule in RULES.values()
+    }
+    changed = {rule for rule, (early, late) in by_day.items() if early != late}
+    assert changed == {"untracked-finding"}

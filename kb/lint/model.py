@@ -63,6 +63,8 @@ def _now() -> datetime:
 class LintContext:
     """Facts beyond one packet.
 
+    `now`: today, for untracked-finding alone (kb.lint.kept keeps the other rules' results for
+    every day: a rule reading it must be aged when read, as that one is).
     `related_links`: RELATED_TO links per incident (None when no graph was consulted).
     `known_incidents`: ids a review may cite ("see PM2019-009") to show it looked at the past.
     `related_earlier`: the earlier incidents the similarity check linked each incident to.
