@@ -1,4 +1,4 @@
-"""`kb repeats` and `kb hotspots` keep what they print beside the embedded database (kb.cli.kept_output):
+"""`kb repeats`, `kb hotspots` and `kb clusters` keep what they print beside the embedded database (kb.cli.kept_output):
 asked again about the same content, they print the same bytes without loading pandas or the engine;
 after a write they compute again; `kb ingest` keeps the answers of the commands without options."""
 
@@ -28,6 +28,10 @@ VARIANTS = [
     ["hotspots", "--format", "json"],
     ["hotspots", "--by", "service", "--limit", "3", "--format", "csv"],
     ["hotspots", "--weight", "cost"],
+    ["clusters"],
+    ["clusters", "--format", "json"],
+    ["clusters", "--format", "csv"],
+    ["clusters", "--limit", "2", "--weight", "cost"],
 ]
 
 # Runs the CLI, then says on the last line of stderr which heavy modules the command loaded.
@@ -67,14 +71,15 @@ def _kept_files(db: Path) -> list[Path]:
 def test_asked_again_the_same_bytes_without_pandas_or_the_engine(demo_db: Path) -> None:
     computed = 0
     # `repeats --limit 3` and `repeats --format json` print from the rows `repeats` kept: all formats
-    # and limits of one option set share them. Hotspots' table is a view of its own.
+    # and limits of one option set share them. Hotspots' and clusters' tables are views of their own,
+    # their JSON and CSV share rows.
     for args in VARIANTS:
         first = _kb(*args, "--db", str(demo_db))
         computed += "pandas" in first[2]
         again = _kb(*args, "--db", str(demo_db))
         assert first[0].strip() and again[:2] == first[:2], f"{args}: the kept answer printed otherwise"
         assert again[2] == [], f"{args}: asked again, it loaded {again[2]}"
-    assert computed == len(VARIANTS) - 2
+    assert computed == len(VARIANTS) - 3
 
 
 def test_a_write_makes_them_compute_again_and_a_damaged_file_is_ignored(demo_db: Path, tmp_path: Path) -> None:
@@ -101,8 +106,8 @@ def test_kb_ingest_keeps_the_answers_of_the_commands_without_options(tmp_path: P
     db = tmp_path / "graph.lbug"
     _kb("ingest", str(folder), "--db", str(db))
     kept = _kept_files(db)
-    assert len(kept) == 2
-    for command in ("repeats", "hotspots"):
-        out, _, loaded = _kb(command, "--db", str(db))
-        assert loaded == [] and out.strip(), f"kb {command} after kb ingest: loaded {loaded}"
+    assert len(kept) == 4  # repeats, hotspots, clusters' table and its JSON and CSV rows
+    for args in (["repeats"], ["hotspots"], ["clusters"], ["clusters", "--format", "json"]):
+        out, _, loaded = _kb(*args, "--db", str(db))
+        assert loaded == [] and out.strip(), f"kb {args} after kb ingest: loaded {loaded}"
     assert _kept_files(db) == kept  # nothing computed, so nothing new kept

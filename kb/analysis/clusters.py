@@ -266,7 +266,10 @@ def _confirmed(features: IncidentFeatures, weights: dict[tuple[str, str], float]
         return features
     sure = [
         not is_theme or weights.get((str(i), f"theme:{item}"), 1.0) >= CONFIRMED
-        for i, item, is_theme in zip(features.items["incident"], features.items["item"], themes, strict=True)
+        # Column lists: iterating an Arrow-backed column costs a conversion per cell.
+        for i, item, is_theme in zip(
+            features.items["incident"].tolist(), features.items["item"].tolist(), themes.tolist(), strict=True
+        )
     ]
     return IncidentFeatures(features.incidents, features.items[sure].reset_index(drop=True))
 
@@ -429,12 +432,15 @@ def _addressing_findings(kbase: Queryable, clusters: Iterable[dict[str, Any]]) -
         # A cluster found in text has no theme for a finding to address: its incidents' own findings.
         produced = kbase.query("loop_findings")
         if not produced.empty:
+            # Column lists, and each cluster's incidents as a set once (not once per finding).
+            produced_by = list(zip(produced["finding"].tolist(), produced["incident"].tolist(), strict=True))
             own = [
                 (c["cluster"], f)
                 for c in clusters
                 if not c["_members"]
-                for f, i in zip(produced["finding"], produced["incident"], strict=True)
-                if i in set(c["incidents"])
+                for incidents in [set(c["incidents"])]
+                for f, i in produced_by
+                if i in incidents
             ]
             parts.append(pd.DataFrame(own, columns=["cluster", "finding"]))
     if not parts:

@@ -97,7 +97,7 @@ def membership(features: IncidentFeatures, kinds: Sequence[str]) -> Membership:
     labels_all = (sel["kind"] + ":" + sel["item"]).to_numpy()
     labels = sorted(set(labels_all.tolist()))
     col_of = {lab: j for j, lab in enumerate(labels)}
-    rows = np.fromiter((row_of[k] for k in sel["incident"]), dtype=np.int64, count=len(sel))
+    rows = np.fromiter((row_of[k] for k in sel["incident"].tolist()), dtype=np.int64, count=len(sel))
     cols = np.fromiter((col_of[lab] for lab in labels_all), dtype=np.int64, count=len(sel))
     m = sp.csr_matrix((np.ones(len(sel)), (rows, cols)), shape=(len(keys), len(labels)))
     m.data[:] = 1.0  # duplicates would have been summed

@@ -336,18 +336,21 @@ def evidence_weights(kbase: Queryable) -> dict[tuple[str, str], float]:
     text (MENTIONS) count ENTITY_WEIGHT unless the packet also states them."""
     out: dict[tuple[str, str], float] = {}
     themes = kbase.query("patterns_incident_theme_evidence")
-    for r in themes.itertuples(index=False):
-        if r.origin == PACKET_ORIGIN or r.origin is None:
-            guessed = bool(r.imported) and not bool(r.reviewed)
+    # Column lists, not itertuples: iterating an Arrow-backed column costs a conversion per cell.
+    columns = ("incident", "theme", "origin", "imported", "reviewed", "confidence")
+    for incident, theme, origin, imported, reviewed, confidence in zip(
+        *(themes[c].tolist() for c in columns), strict=True
+    ):
+        if origin == PACKET_ORIGIN or origin is None:
+            guessed = bool(imported) and not bool(reviewed)
             w = GUESSED_THEME_WEIGHT if guessed else 1.0
         else:
-            w = float(r.confidence) if r.confidence is not None and not pd.isna(r.confidence) else 1.0
-        key = (str(r.incident), f"theme:{r.theme}")
+            w = float(confidence) if confidence is not None and not pd.isna(confidence) else 1.0
+        key = (str(incident), f"theme:{theme}")
         out[key] = max(out.get(key, 0.0), w)
     mentions = kbase.query("patterns_incident_mentions")
-    for r in mentions.itertuples(index=False):
-        key = (str(r.incident), f"{r.kind}:{r.name}")
-        out.setdefault(key, ENTITY_WEIGHT)
+    for incident, kind, name in zip(*(mentions[c].tolist() for c in ("incident", "kind", "name")), strict=True):
+        out.setdefault((str(incident), f"{kind}:{name}"), ENTITY_WEIGHT)
     return out
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -159,7 +160,7 @@ def _load(path: Path) -> tuple[list[str], Any] | None:
     try:
         z = np.load(path, allow_pickle=False)
         meta = [str(v) for v in z["meta"]]
-    except (OSError, ValueError, KeyError, EOFError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):  # a file cut short is no zip
         return None
     return (meta, z) if len(meta) == 4 and meta[0] == FORMAT else None
 

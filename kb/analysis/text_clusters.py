@@ -66,7 +66,8 @@ def unreviewed_incidents(
         if _true(i) and not _true(r)
     }
     confirmed: set[str] = set()
-    for inc, kind, item in zip(features.items["incident"], features.items["kind"], features.items["item"], strict=True):
+    items = features.items  # column lists: iterating an Arrow-backed column costs a conversion per cell
+    for inc, kind, item in zip(items["incident"].tolist(), items["kind"].tolist(), items["item"].tolist(), strict=True):
         key = str(inc)
         if kind == "barrier" or (
             kind == "theme" and key not in imported and weights.get((key, f"theme:{item}"), 1.0) >= CONFIRMED

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -84,29 +86,26 @@ def clusters(
     incidents more often than chance, ranked by support, lift, spread, recency and trend, with the
     findings that address each and whether their work is done. Incidents nobody reviewed (imported
     post-mortems) are also clustered from their text, with a basis and a confidence."""
-    import pandas as pd
-
-    from kb.analysis.clusters import find_clusters, score_clusters
+    options = ClusterOptions(limit, min_support, resolution, window_days, weight, fmt is Format.TABLE)
+    if not score:
+        kept = kept_output.replay("clusters", asdict(options), engine, db)  # no pandas, no engine: it is kept
+        if kept is None:
+            with open_kb(engine, db, read_only=True) as kbase:
+                kept = clusters_answer(kbase, options)
+        print_rows(kept.columns, kept.rows, fmt, title=kept.title, empty="no recurring clusters found")
+        return
+    from kb.analysis.clusters import score_clusters
 
     with open_kb(engine, db, read_only=True) as kbase:
-        result = find_clusters(kbase, min_together=min_support, resolution=resolution, window_days=window_days)
-        if weight == "cost":
-            from kb.analysis.cost import with_cost
-
-            result.clusters = with_cost(result.clusters, kbase, incidents_column="incidents")
+        result = _find_clusters(kbase, options)
     table = result.clusters.head(limit)
-    scored = None
-    if score:
-        try:
-            from kb.demo import generate_corpus
-        except ImportError as exc:
-            raise fail(f"--score needs the demo corpus generator (kb.demo): {exc}") from None
-        truth = generate_corpus(n_incidents=demo_incidents, seed=demo_seed).truth
-        scored = score_clusters(result, truth.clusters)
+    try:
+        from kb.demo import generate_corpus
+    except ImportError as exc:
+        raise fail(f"--score needs the demo corpus generator (kb.demo): {exc}") from None
+    truth = generate_corpus(n_incidents=demo_incidents, seed=demo_seed).truth
+    scored = score_clusters(result, truth.clusters)
     if fmt is not Format.TABLE:
-        if scored is None:
-            print_frame(table, fmt)
-            return
         typer.echo(
             json.dumps(
                 {
@@ -124,6 +123,61 @@ def clusters(
             )
         )
         return
+    view = _clusters_view(table, weight)
+    print_frame(view, fmt, title=f"{len(result.clusters)} recurring clusters", empty="no recurring clusters found")
+    console.print(
+        f"planted clusters: precision {scored.precision:.2f}, recall {scored.recall:.2f}; "
+        f"evidence incidents: precision {scored.incident_precision:.2f}, "
+        f"recall {scored.incident_recall:.2f}"
+    )
+    print_frame(scored.matches, fmt, title="planted -> found")
+
+
+@dataclass(frozen=True)
+class ClusterOptions:
+    """`kb clusters`' options that shape its rows (not --score); the defaults are the command's."""
+
+    limit: int = 20
+    min_support: int | None = None
+    resolution: float = 1.0
+    window_days: int = 180
+    weight: str = "count"
+    table: bool = True  # the table is a view of the rows JSON and CSV give
+
+
+def clusters_answer(
+    kbase: KnowledgeBase, options: ClusterOptions, found: Callable[[], Any] | None = None
+) -> kept_output.Kept:
+    """`kb clusters`' rows for these options, computed (by `found`, when given: find_clusters'
+    result for them) and kept (kb.cli.kept_output)."""
+
+    def compute() -> tuple[list[str], list[list[Any]], str]:
+        result = found() if found is not None else _find_clusters(kbase, options)
+        table = result.clusters.head(options.limit)
+        title = f"{len(result.clusters)} recurring clusters"
+        return kept_output.frame_rows(_clusters_view(table, options.weight) if options.table else table, title)
+
+    return kept_output.answer(kbase, "clusters", asdict(options), compute)
+
+
+def _find_clusters(kbase: KnowledgeBase, options: ClusterOptions) -> Any:
+    """kb.analysis.clusters.find_clusters for these options, with the cost columns for --weight cost."""
+    from kb.analysis.clusters import find_clusters
+
+    result = find_clusters(
+        kbase, min_together=options.min_support, resolution=options.resolution, window_days=options.window_days
+    )
+    if options.weight == "cost":
+        from kb.analysis.cost import with_cost
+
+        result.clusters = with_cost(result.clusters, kbase, incidents_column="incidents")
+    return result
+
+
+def _clusters_view(table: pd.DataFrame, weight: str) -> pd.DataFrame:
+    """The clusters table people read: the first rows of find_clusters' frame, a column per question."""
+    import pandas as pd
+
     view = pd.DataFrame(
         {
             "#": table["cluster"],
@@ -146,16 +200,7 @@ def clusters(
             ],
         }
     )
-    if weight == "cost":
-        view = _cost_view(view, table)
-    print_frame(view, fmt, title=f"{len(result.clusters)} recurring clusters", empty="no recurring clusters found")
-    if scored is not None:
-        console.print(
-            f"planted clusters: precision {scored.precision:.2f}, recall {scored.recall:.2f}; "
-            f"evidence incidents: precision {scored.incident_precision:.2f}, "
-            f"recall {scored.incident_recall:.2f}"
-        )
-        print_frame(scored.matches, fmt, title="planted -> found")
+    return _cost_view(view, table) if weight == "cost" else view
 
 
 @app.command()
@@ -292,6 +337,13 @@ def similar(
 ) -> None:
     """Similar past incidents by text and by structure (shared themes, failed barriers, services),
     each with the reason it matched."""
+    title, empty = f"incidents similar to {incident}", "no earlier incident to compare with"
+    rows = _similar_from_file(incident, k, any_time, engine, db)  # no pandas, scipy or engine: the index is kept
+    if rows is not None:
+        from kb.analysis.similarity_file import COLUMNS
+
+        print_rows(COLUMNS, rows, fmt, title=title, empty=empty)
+        return
     from kb.analysis.similarity_store import load_index
 
     with open_kb(engine, db, read_only=True) as kbase:
@@ -302,7 +354,31 @@ def similar(
             f"{index.keys[-1] if index.keys else 'INC-2025-001'}"
         )
     df = index.similar(incident, k, earlier_only=not any_time)
-    print_frame(df, fmt, title=f"incidents similar to {incident}", empty="no earlier incident to compare with")
+    print_frame(df, fmt, title=title, empty=empty)
+
+
+def _similar_from_file(
+    incident: str, k: int, any_time: bool, engine: str | None, db: Path | None
+) -> list[list[Any]] | None:
+    """`kb similar`'s rows from the similarity index kept for the embedded database's current
+    content, read with numpy alone (kb.analysis.similarity_file); None where there is no such
+    file, or this reader cannot reproduce an answer exactly from it (then SimilarityIndex does)."""
+    from kb.engines import unopened
+
+    peek = unopened(engine, db)
+    if peek is None:
+        return None
+    from kb.analysis import similarity_file
+
+    index = similarity_file.load(peek.cache_path(similarity_file.CACHE_NAME), peek.snapshot)
+    if index is None:
+        return None
+    if incident not in index.row_of:
+        raise fail(
+            f"INCIDENT {incident!r}: no such incident in the knowledge base; expected a key such as "
+            f"{index.keys[-1] if index.keys else 'INC-2025-001'}"
+        )
+    return similarity_file.similar_rows(index, incident, k, earlier_only=not any_time)
 
 
 @themes_app.command("suggest")
@@ -531,11 +607,14 @@ def _repeats_options(all_earlier: bool, follow_ups: bool) -> dict[str, bool]:
 
 
 def keep_default_answers(kbase: KnowledgeBase) -> None:
-    """After a write: keep what `kb repeats` and `kb hotspots` print without options, so the first
-    of them after an ingest prints at once too (nothing where no file can be kept)."""
+    """After a write: keep what `kb repeats`, `kb hotspots` and `kb clusters` print without options, so
+    the first of them after an ingest prints at once too (nothing where no file can be kept)."""
     if kept_output.keeps(kbase):
         repeats_answer(kbase)
         hotspots_answer(kbase, HotspotOptions())
+        found = functools.cache(lambda: _find_clusters(kbase, ClusterOptions()))
+        for table in (True, False):  # one computation for the table and for JSON and CSV
+            clusters_answer(kbase, ClusterOptions(table=table), found)
 
 
 def _cost_view(view: pd.DataFrame, costed: pd.DataFrame) -> pd.DataFrame:
