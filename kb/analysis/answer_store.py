@@ -16,6 +16,7 @@ code); a frame with a column of another shape is not kept, only computed.
 from __future__ import annotations
 
 import contextlib
+import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,7 @@ def load(path: Path, snapshot: str) -> Frames | None:
             if meta != [FORMAT, snapshot]:
                 return None
             return {str(name): decode(z, f"f{f}") for f, name in enumerate(z["frames"].tolist())}
-    except (OSError, ValueError, KeyError, EOFError, TypeError):
+    except (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile):  # cut short: no zip
         return None
 
 
