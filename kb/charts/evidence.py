@@ -343,7 +343,7 @@ def evidence_figures(kbase: Any, as_of: datetime) -> list[Chart]:
     """The report's evidence charts, each with the figures behind it: effect, cost, overdue follow-ups, the
     business case of the most costly cluster."""
     from kb.analysis.business_case import business_case
-    from kb.analysis.clusters import find_clusters
+    from kb.analysis.clusters import clusters_as_of
     from kb.analysis.cost import cost_by, incident_costs, with_cost
     from kb.analysis.effect import fix_effects
     from kb.analysis.followups import followups
@@ -393,7 +393,7 @@ def evidence_figures(kbase: Any, as_of: datetime) -> list[Chart]:
                 overdue_counts(fu),
             )
         )
-    clusters = once(kbase, find_clusters, now=as_of).clusters
+    clusters = clusters_as_of(kbase, as_of).clusters  # the clusters fix_effects found, ranked as of the quarter's end
     if not clusters.empty:
         top = with_cost(clusters, kbase, incidents_column="incidents").iloc[0]
         case = business_case(kbase, int(top["cluster"]), as_of=as_of)
