@@ -229,26 +229,31 @@ def pattern_effect(
     # and each work item's first row, which is what a mask over `mine` then dropping duplicates gave.
     per_incident = dict(iter(mine.groupby("incident", sort=False)["work_item"])) if len(chosen) > 1 else {}
     first_rows = mine.drop_duplicates("work_item")
-    at = {w: i for i, w in enumerate(first_rows["work_item"].tolist())}  # work item keys: never null
+    keys = first_rows["work_item"].tolist()
+    at = {w: i for i, w in enumerate(keys)}  # work item keys: never null
+    # Each work item's closing time and whether it closed by `now`, as lists: a commitment then picks its
+    # own without a frame (a business case measures hundreds of commitments of one pattern).
+    closed_at = first_rows["closed_at"].tolist()
+    closed_by_now = (first_rows["closed_at"].notna() & (first_rows["closed_at"] <= now)).tolist()
     rows = []
     for fix in chosen.itertuples(index=False):
         own = per_incident.get(fix.incident)
         items = (own if own is not None else mine[mine["incident"] == fix.incident]["work_item"]).unique()
-        wi = first_rows.iloc[sorted(at[w] for w in items)]
-        closed = wi["closed_at"].notna() & (wi["closed_at"] <= now)
+        picked = sorted(at[w] for w in items)
         row: dict[str, Any] = {
             "kind": pattern.kind,
             "subject": pattern.subject,
             "name": pattern.name,
             "fix_incident": fix.incident,
-            "work_items": sorted(wi["work_item"]),
-            "open_work_items": int((~closed).sum()),
+            "work_items": sorted(keys[i] for i in picked),
+            "open_work_items": sum(1 for i in picked if not closed_by_now[i]),
             "shipped_at": None,
             "first_incident": times.index[0] if len(times) else None,
             **{c: None for c in COLUMNS[8:19]},
             "incidents": len(times),
         }
-        shipped = wi["closed_at"].max() if bool(closed.all()) else None
+        # Every one closed: the last closing time (a commitment has at least one work item).
+        shipped = max(closed_at[i] for i in picked) if all(closed_by_now[i] for i in picked) else None
         row["verdict"] = NOT_SHIPPED
         if shipped is not None:
             row["shipped_at"] = shipped
