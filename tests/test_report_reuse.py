@@ -152,3 +152,22 @@ def test_clusters_ranked_again_as_found_at_that_moment(demo_db: tuple[Path, str]
             cached = clusters_as_of(CachedReads(kbase), now)
             pd.testing.assert_frame_equal(cached.clusters, want.clusters, check_exact=True)
         assert len(orders) > 1, "the moments should rank the clusters differently"
+
+
+def test_gate_of_every_incident_read_without_the_key_filter(any_kb: KnowledgeBase) -> None:
+    """gate_status over every incident reads the findings without `WHERE i.key IN $keys`
+    (KnowledgeBase.query_every): the same findings and statuses as naming every incident. (The order
+    inside a collected list of work items follows the engine's plan, with or without the filter: the
+    gate counts them, so they are compared as sets.)"""
+    from kb.analysis.gate import gate_findings, gate_status
+
+    def as_sets(df: pd.DataFrame) -> pd.DataFrame:
+        return df.assign(work_items=df["work_items"].map(sorted), objectives=df["objectives"].map(sorted))
+
+    any_kb.ingest_packets(loop_packets())
+    keys = any_kb.query("incidents")["incident"].tolist()
+    named = gate_findings(any_kb, keys)
+    assert len(named) > 0 and named["work_items"].map(len).max() > 1
+    for reader in (any_kb, CachedReads(any_kb)):
+        pd.testing.assert_frame_equal(as_sets(gate_findings(reader, None)), as_sets(named), check_exact=True)
+        pd.testing.assert_frame_equal(gate_status(reader), gate_status(any_kb, keys), check_exact=True)
