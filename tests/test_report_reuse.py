@@ -159,7 +159,7 @@ def test_gate_of_every_incident_read_without_the_key_filter(any_kb: KnowledgeBas
     (KnowledgeBase.query_every): the same findings and statuses as naming every incident. (The order
     inside a collected list of work items follows the engine's plan, with or without the filter: the
     gate counts them, so they are compared as sets.)"""
-    from kb.analysis.gate import gate_findings, gate_status
+    from kb.analysis.gate import _judged_findings, gate_findings, gate_status
 
     def as_sets(df: pd.DataFrame) -> pd.DataFrame:
         return df.assign(work_items=df["work_items"].map(sorted), objectives=df["objectives"].map(sorted))
@@ -171,3 +171,8 @@ def test_gate_of_every_incident_read_without_the_key_filter(any_kb: KnowledgeBas
     for reader in (any_kb, CachedReads(any_kb)):
         pd.testing.assert_frame_equal(as_sets(gate_findings(reader, None)), as_sets(named), check_exact=True)
         pd.testing.assert_frame_equal(gate_status(reader), gate_status(any_kb, keys), check_exact=True)
+    # gate_status reads only what it judges (loop_gate_judged): the same judgement as gate_findings'.
+    judged = _judged_findings(any_kb, None, DEFAULT_RULES, "loop_gate_judged")
+    cols = [c for c in judged.columns if c not in ("work_items", "objectives")]
+    pd.testing.assert_frame_equal(judged[cols], named[cols], check_exact=True)
+    assert set(judged["problem"].dropna()) and "work-item" in set(judged["disposition"])
