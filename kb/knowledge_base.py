@@ -106,6 +106,14 @@ class KnowledgeBase:
         """Run the named catalogue query (cypher/NAME.cypher) and return a DataFrame."""
         return self.engine.read(catalogue.query_text(name, self.engine.name), params)
 
+    def query_every(self, name: str, **params: Any) -> pd.DataFrame:
+        """`query` over every incident, without the query's `WHERE x IN $keys` line: the same rows as
+        passing every incident's key, without an IN over them all (several times the read on Ladybug)."""
+        text = catalogue.query_text_every(name, self.engine.name)
+        if text is None:
+            raise catalogue.UnknownQuery(f"query {name!r} has no `WHERE x IN $keys` line to run without")
+        return self.engine.read(text, params)
+
     def query_rows(self, name: str, every_incident: bool = False, **params: Any) -> list[dict[str, Any]]:
         """`query` as rows of plain Python values (timestamps as UTC datetimes, null as None), without
         a DataFrame. `every_incident`: over every incident, without the query's `$keys` filter."""
@@ -346,6 +354,12 @@ class CachedReads(KnowledgeBase):
         if key not in self._answers:
             self._answers[key] = super().query(name, **params)
         return self._answers[key].copy()  # callers add columns to what they get
+
+    def query_every(self, name: str, **params: Any) -> pd.DataFrame:
+        key = ("every:" + name, repr(sorted(params.items())))
+        if key not in self._answers:
+            self._answers[key] = super().query_every(name, **params)
+        return self._answers[key].copy()
 
     def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
         """What `compute()` returned the first time `key` was asked for (kb.analysis.reuse.once:

@@ -125,3 +125,54 @@ def test_rate_interval_shared_across_proportions_is_scipys(n_before: int, n_afte
         high = float("inf") if float(ci.high) >= 1 else float(ci.high) / (1 - float(ci.high)) * scale
         assert (got.ci_low, got.ci_high) == (low, high)
         assert got.p_value == float(binomtest(n_after, total, p0).pvalue)
+
+
+def test_clusters_ranked_again_as_found_at_that_moment(demo_db: tuple[Path, str]) -> None:
+    """A report needs the clusters as of the latest incident (fix effects) and as of its quarter's end
+    (the evidence charts, the business case): found once and ranked again, they are what
+    find_clusters gives at each moment: every frame, number and node label."""
+    from kb.analysis.clusters import clusters_as_of, find_clusters, reranked
+    from kb.charts.data import quarter_end
+
+    db, quarter = demo_db
+    with kb.connect(engine="ladybug", db=db, read_only=True) as kbase:
+        latest = find_clusters(kbase)
+        assert len(latest.clusters) >= 3
+        moments = [quarter_end(quarter).to_pydatetime(), quarter_end("2025Q2").to_pydatetime()]
+        moments.append(pd.Timestamp("2026-01-15T12:00:00").to_pydatetime())  # naive: taken as UTC
+        orders = set()
+        for now in moments:
+            want = find_clusters(kbase, now=now)
+            got = reranked(latest, now)
+            pd.testing.assert_frame_equal(got.clusters, want.clusters, check_exact=True)
+            pd.testing.assert_frame_equal(got.evidence, want.evidence, check_exact=True)
+            pd.testing.assert_frame_equal(got.findings, want.findings, check_exact=True)
+            assert dict(got.graph.nodes(data="cluster")) == dict(want.graph.nodes(data="cluster"))
+            orders.add(tuple(want.clusters["name"]))
+            cached = clusters_as_of(CachedReads(kbase), now)
+            pd.testing.assert_frame_equal(cached.clusters, want.clusters, check_exact=True)
+        assert len(orders) > 1, "the moments should rank the clusters differently"
+
+
+def test_gate_of_every_incident_read_without_the_key_filter(any_kb: KnowledgeBase) -> None:
+    """gate_status over every incident reads the findings without `WHERE i.key IN $keys`
+    (KnowledgeBase.query_every): the same findings and statuses as naming every incident. (The order
+    inside a collected list of work items follows the engine's plan, with or without the filter: the
+    gate counts them, so they are compared as sets.)"""
+    from kb.analysis.gate import _judged_findings, gate_findings, gate_status
+
+    def as_sets(df: pd.DataFrame) -> pd.DataFrame:
+        return df.assign(work_items=df["work_items"].map(sorted), objectives=df["objectives"].map(sorted))
+
+    any_kb.ingest_packets(loop_packets())
+    keys = any_kb.query("incidents")["incident"].tolist()
+    named = gate_findings(any_kb, keys)
+    assert len(named) > 0 and named["work_items"].map(len).max() > 1
+    for reader in (any_kb, CachedReads(any_kb)):
+        pd.testing.assert_frame_equal(as_sets(gate_findings(reader, None)), as_sets(named), check_exact=True)
+        pd.testing.assert_frame_equal(gate_status(reader), gate_status(any_kb, keys), check_exact=True)
+    # gate_status reads only what it judges (loop_gate_judged): the same judgement as gate_findings'.
+    judged = _judged_findings(any_kb, None, DEFAULT_RULES, "loop_gate_judged")
+    cols = [c for c in judged.columns if c not in ("work_items", "objectives")]
+    pd.testing.assert_frame_equal(judged[cols], named[cols], check_exact=True)
+    assert set(judged["problem"].dropna()) and "work-item" in set(judged["disposition"])

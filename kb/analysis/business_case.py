@@ -15,7 +15,6 @@ import pandas as pd
 
 from kb.analysis.cost import FIGURES, cost_of_incidents, incident_costs
 from kb.analysis.effect import PER_DAYS, Pattern, UnknownPattern, fix_effects
-from kb.analysis.reuse import once
 from kb.graph.catalogue import Queryable
 
 
@@ -39,9 +38,9 @@ class BusinessCase:
 
 def business_case(kbase: Queryable, cluster: str | int, *, as_of: datetime | None = None) -> BusinessCase:
     """The case for cluster number `cluster` (as `kb clusters` numbers them) or its name."""
-    from kb.analysis.clusters import find_clusters
+    from kb.analysis.clusters import clusters_as_of
 
-    result = once(kbase, find_clusters, now=as_of)
+    result = clusters_as_of(kbase, as_of)  # in a report: ranked again from the clusters fix_effects found
     rows = result.clusters[
         (result.clusters["cluster"].astype(str) == str(cluster)) | (result.clusters["name"] == str(cluster))
     ]

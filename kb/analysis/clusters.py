@@ -459,6 +459,65 @@ def _addressing_findings(kbase: Queryable, clusters: Iterable[dict[str, Any]]) -
     return out[columns].sort_values(["cluster", "finding"], kind="stable").reset_index(drop=True)
 
 
+# -- the same clusters as of another moment ------------------------------------------------------
+
+
+def clusters_as_of(kbase: Queryable, now: datetime | None) -> ClusterResult:
+    """find_clusters(kbase, now=now). A reader that remembers (kb.analysis.reuse.once: a report asks
+    for the clusters as of its quarter's end and as of the latest incident) finds the clusters once and
+    ranks them again for each moment: only the recency, the trend and so the order depend on `now`."""
+    from kb.analysis.reuse import once
+
+    if getattr(kbase, "remember", None) is None:
+        return find_clusters(kbase, now=now)
+    found = once(kbase, find_clusters)
+    return found if now is None else once(kbase, _reranked_as_of, now)
+
+
+def _reranked_as_of(kbase: Queryable, now: datetime) -> ClusterResult:
+    from kb.analysis.reuse import once
+
+    return reranked(once(kbase, find_clusters), now)
+
+
+def reranked(result: ClusterResult, now: datetime) -> ClusterResult:
+    """`result` as clusters_from_features gives it with this `now`: each cluster's recent and previous
+    incidents, trend and score recomputed from its evidence, then numbered again best first. What
+    does not depend on `now` (the co-occurrence, the communities, the evidence, the findings) is kept."""
+    ref = pd.Timestamp(now)
+    if ref.tzinfo is None:
+        ref = ref.tz_localize("UTC")
+    window_days = int(result.params["window_days"])
+    old = result.clusters
+    evidence = {int(c): ev for c, ev in result.evidence.groupby("cluster", sort=False)}
+    fresh = []
+    for row in old.to_dict("records"):
+        ev = evidence[int(row["cluster"])]
+        recent, previous, trend, recency = _windows(ev, ref, window_days)
+        spread = int(row["spread_services"]) + int(row["spread_teams"])
+        score = int(row["support"]) * math.log2(1 + float(row["lift"])) * (1 + math.log1p(spread)) * recency * trend
+        if row["basis"] != "stated":  # a found cluster's score is scaled by its confidence
+            score *= float(row["confidence"])
+        fresh.append({**row, "recent": recent, "previous": previous, "trend": _trend_word(recent, previous)})
+        fresh[-1]["score"] = score
+    order = sorted(range(len(fresh)), key=lambda i: (-fresh[i]["score"], fresh[i]["name"]))
+    number = {int(fresh[i]["cluster"]): rank for rank, i in enumerate(order, start=1)}
+    ranked = [{**fresh[i], "cluster": number[int(fresh[i]["cluster"])]} for i in order]
+    clusters = pd.DataFrame(ranked, columns=CLUSTER_COLUMNS).astype(old.dtypes.to_dict())
+    parts = []
+    for i in order:
+        ev = evidence[int(fresh[i]["cluster"])].copy()
+        ev["cluster"] = number[int(fresh[i]["cluster"])]
+        parts.append(ev)
+    ev_frame = pd.concat(parts, ignore_index=True) if parts else result.evidence.copy()
+    findings = result.findings.copy()
+    findings["cluster"] = findings["cluster"].map(number).astype(result.findings["cluster"].dtype)
+    findings = findings.sort_values(["cluster", "finding"], kind="stable").reset_index(drop=True)
+    graph = result.graph.copy()
+    nx.set_node_attributes(graph, {n: number.get(int(c), 0) for n, c in graph.nodes(data="cluster")}, "cluster")
+    return ClusterResult(clusters, ev_frame, findings, graph, result.cooccurrence, dict(result.params))
+
+
 # -- scoring against planted ground truth ----------------------------------------------------
 
 

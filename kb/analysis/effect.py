@@ -18,7 +18,8 @@ Windows, exposure in days:
 rate = incidents / exposure days x 90 (incidents per 90 days). The rate ratio RR = rate_after /
 rate_before is tested exactly, conditioning on the total: given N = n_before + n_after, n_after is
 Binomial(N, p) with p = E_after*RR / (E_after*RR + E_before). The Clopper-Pearson interval of p
-(scipy.stats.binomtest(...).proportion_ci(method="exact")) maps to RR = p/(1-p) * E_before/E_after.
+(scipy.stats.binomtest(...).proportion_ci(method="exact"); computed by kb.analysis.binomial, which
+gives scipy's values bit for bit) maps to RR = p/(1-p) * E_before/E_after.
 
 Verdict, at 95%:
 - worked: the whole interval is below 1;
@@ -39,8 +40,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
+from kb.analysis.binomial import exact_interval, two_sided_pvalue
 from kb.analysis.repeats import find_repeats
 from kb.analysis.reuse import once
 from kb.graph.catalogue import Queryable
@@ -99,14 +100,14 @@ def rate_ratio_test(
         return RateTest(math.nan, 0.0, math.inf, 1.0)
     scale = days_before / days_after
     p0 = days_after / (days_after + days_before)
-    res = binomtest(n_after, total, p0)
+    pvalue = two_sided_pvalue(n_after, total, p0)  # scipy.stats.binomtest's, bit for bit (kb.analysis.binomial)
     low, high = _exact_interval(n_after, total, confidence)
 
     def to_rr(p: float) -> float:
         return math.inf if p >= 1 else p / (1 - p) * scale
 
     rr = math.inf if n_before == 0 else (n_after / days_after) / (n_before / days_before)
-    return RateTest(rr, to_rr(low), to_rr(high), float(res.pvalue))
+    return RateTest(rr, to_rr(low), to_rr(high), pvalue)
 
 
 @lru_cache(maxsize=4096)
@@ -114,8 +115,7 @@ def _exact_interval(k: int, n: int, confidence: float) -> tuple[float, float]:
     """The Clopper-Pearson interval of k successes in n trials. It depends on k and n only (not on the
     tested proportion), and counts repeat: one root search each, not one per fix (a report measured
     hundreds of fixes)."""
-    ci = binomtest(k, n).proportion_ci(confidence_level=confidence, method="exact")
-    return float(ci.low), float(ci.high)
+    return exact_interval(k, n, confidence)
 
 
 def verdict(ci_low: float, ci_high: float, target: float = 0.5) -> str:
@@ -229,26 +229,31 @@ def pattern_effect(
     # and each work item's first row, which is what a mask over `mine` then dropping duplicates gave.
     per_incident = dict(iter(mine.groupby("incident", sort=False)["work_item"])) if len(chosen) > 1 else {}
     first_rows = mine.drop_duplicates("work_item")
-    at = {w: i for i, w in enumerate(first_rows["work_item"].tolist())}  # work item keys: never null
+    keys = first_rows["work_item"].tolist()
+    at = {w: i for i, w in enumerate(keys)}  # work item keys: never null
+    # Each work item's closing time and whether it closed by `now`, as lists: a commitment then picks its
+    # own without a frame (a business case measures hundreds of commitments of one pattern).
+    closed_at = first_rows["closed_at"].tolist()
+    closed_by_now = (first_rows["closed_at"].notna() & (first_rows["closed_at"] <= now)).tolist()
     rows = []
     for fix in chosen.itertuples(index=False):
         own = per_incident.get(fix.incident)
         items = (own if own is not None else mine[mine["incident"] == fix.incident]["work_item"]).unique()
-        wi = first_rows.iloc[sorted(at[w] for w in items)]
-        closed = wi["closed_at"].notna() & (wi["closed_at"] <= now)
+        picked = sorted(at[w] for w in items)
         row: dict[str, Any] = {
             "kind": pattern.kind,
             "subject": pattern.subject,
             "name": pattern.name,
             "fix_incident": fix.incident,
-            "work_items": sorted(wi["work_item"]),
-            "open_work_items": int((~closed).sum()),
+            "work_items": sorted(keys[i] for i in picked),
+            "open_work_items": sum(1 for i in picked if not closed_by_now[i]),
             "shipped_at": None,
             "first_incident": times.index[0] if len(times) else None,
             **{c: None for c in COLUMNS[8:19]},
             "incidents": len(times),
         }
-        shipped = wi["closed_at"].max() if bool(closed.all()) else None
+        # Every one closed: the last closing time (a commitment has at least one work item).
+        shipped = max(closed_at[i] for i in picked) if all(closed_by_now[i] for i in picked) else None
         row["verdict"] = NOT_SHIPPED
         if shipped is not None:
             row["shipped_at"] = shipped

@@ -63,3 +63,9 @@ class SeverityPolicy:
 
 
 DEFAULT_POLICY = SeverityPolicy()
+
+
+def nearest_kb_toml(start: str | Path | None = None) -> Path | None:
+    """The nearest kb.toml upwards from `start` (default: the working directory), None without one."""
+    here = Path(start or Path.cwd()).resolve()
+    return next((f / "kb.toml" for f in (here, *here.parents) if (f / "kb.toml").is_file()), None)

@@ -62,11 +62,15 @@ def _as_of(value: str | None) -> datetime:
 
 def _policy() -> SeverityPolicy:
     """The severity policy of the nearest kb.toml ([policy.SEVn]), or the defaults."""
-    from kb.analysis.policy import PolicyError
+    from kb.analysis.policy import DEFAULT_POLICY, PolicyError, nearest_kb_toml
+
+    path = nearest_kb_toml()
+    if path is None:
+        return DEFAULT_POLICY  # without a file: no need to import kb.lint (its rules name the policy's)
     from kb.lint.policy_file import load_policy
 
     try:
-        return load_policy()
+        return load_policy(path)
     except PolicyError as exc:
         raise fail(str(exc)) from None
 

@@ -56,10 +56,22 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 """Types `native` returns as they are: tested first, a call per cell is most of a big read's cost."""
 
 
+def _native_cell(value: Any) -> Any:
+    """`native` of one cell, with Ladybug's own cells (naive datetimes, lists of plain values)
+    converted without its attribute look-up and recursion: the same values, a read's most common cells."""
+    kind = type(value)
+    if kind is datetime:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if kind is list:
+        plain = _PLAIN
+        return [v if type(v) in plain else native(v) for v in value]
+    return native(value)
+
+
 def native_rows(rows: list[list[Any]]) -> list[list[Any]]:
     """Result rows as plain Python values, timestamps as UTC datetimes, whichever engine made them."""
-    plain = _PLAIN
-    return [[v if type(v) in plain else native(v) for v in row] for row in rows]
+    plain, cell = _PLAIN, _native_cell
+    return [[v if type(v) in plain else cell(v) for v in row] for row in rows]
 
 
 def frame(columns: list[str], rows: list[list[Any]]) -> pd.DataFrame:

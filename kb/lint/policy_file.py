@@ -7,7 +7,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from kb.analysis.policy import DEFAULT_POLICY, PARTS, SEVERITIES, PolicyError, SeverityPolicy, _defaults
+from kb.analysis.policy import (
+    DEFAULT_POLICY,
+    PARTS,
+    SEVERITIES,
+    PolicyError,
+    SeverityPolicy,
+    _defaults,
+    nearest_kb_toml,
+)
 
 
 def parse_policy(table: Any, file: Path, prefix: str = "policy") -> SeverityPolicy:
@@ -87,6 +95,5 @@ def read_policy(path: str | Path) -> SeverityPolicy:
 def load_policy(path: str | Path | None = None, start: str | Path | None = None) -> SeverityPolicy:
     """`path` if given, else the nearest kb.toml (upwards from `start`), else the defaults."""
     if path is None:
-        here = Path(start or Path.cwd()).resolve()
-        path = next((f / "kb.toml" for f in (here, *here.parents) if (f / "kb.toml").is_file()), None)
+        path = nearest_kb_toml(start)
     return read_policy(path) if path is not None else DEFAULT_POLICY
