@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 import kb
 from kb.analysis import similarity
@@ -108,3 +110,40 @@ def test_tokens_remembered_per_word_are_the_tokens(text: str | None, monkeypatch
     assert tokens(text) == _tokens_as_first_written(text)
     tokens("other words")
     assert set(text_module._TOKEN_OF) == {"other", "words"}
+
+
+def test_the_earlier_only_check_of_many_rows_finds_what_each_row_checked_alone_finds(
+    any_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows checked together are scored only against the incidents before each block's last row (cut
+    at PREFIX_STEPS widths); one row is scored against all of them, as every row was before."""
+    any_kb.ingest_packets(packets())
+    index = SimilarityIndex.build(any_kb)
+    monkeypatch.setattr(similarity, "BLOCK_CELLS", 3 * len(index))  # blocks of three rows
+    monkeypatch.setattr(similarity, "PREFIX_STEPS", 4)
+    rows = list(range(len(index)))
+    for k in (1, similarity.DEFAULT_K):
+        together = [(m.query, m.hit, m.score, m.text, m.structure) for m in index.matches(rows, k)]
+        alone = [(m.query, m.hit, m.score, m.text, m.structure) for r in rows for m in index.matches([r], k)]
+        assert together == alone
+        assert len({m[0] for m in together}) == len(rows) - 1  # every row but the first has earlier ones
+
+
+def test_rows_checked_together_pick_tied_candidates_as_each_row_checked_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twins tie: which of them are rescored decides the matches, and must not depend on the batch."""
+    n = 400
+    monkeypatch.setattr(similarity, "BLOCK_CELLS", 10 * n)
+    monkeypatch.setattr(similarity, "PREFIX_STEPS", 4)
+    rng = np.random.default_rng(7)
+    text = sp.csr_matrix(rng.integers(0, 2, size=(n, 3)).astype(float) + np.array([1.0, 0.0, 0.0]))
+    text = sp.csr_matrix(text.multiply(1 / np.sqrt(text.multiply(text).sum(axis=1))))
+    structure = sp.csr_matrix(rng.integers(0, 2, size=(n, 2)).astype(float))
+    keys = [f"INC-{i:04d}" for i in range(n)]
+    started = pd.Series(pd.date_range("2026-01-01", periods=n, freq="h", tz="UTC"))
+    index = SimilarityIndex.from_arrays(
+        keys, keys, started, text, np.array(["a", "b", "c"], dtype=object), 3, ["theme:x", "service:y"], structure
+    )
+    rows = list(range(n))
+    together = [(m.query, m.hit, m.score) for m in index.matches(rows, similarity.DEFAULT_K)]
+    alone = [(m.query, m.hit, m.score) for r in rows for m in index.matches([r], similarity.DEFAULT_K)]
+    assert together == alone

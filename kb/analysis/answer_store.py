@@ -114,19 +114,19 @@ def _missing(value: Any) -> bool:
 def encode(frame: pd.DataFrame, prefix: str) -> dict[str, np.ndarray]:
     """Arrays that `decode` turns back into `frame` (columns, dtypes, values, missing cells). Raises
     Unstorable for a column it cannot restore exactly."""
+    if not all(isinstance(c, str) for c in frame.columns) or not frame.columns.is_unique:
+        raise Unstorable("column names must be distinct strings")
+    kinds = [_kind(frame[c]) for c in frame.columns]  # once: it looks at every cell of a text column
     out: dict[str, np.ndarray] = {
         f"{prefix}_columns": _strings([str(c) for c in frame.columns]),
         f"{prefix}_dtypes": _strings([str(t) for t in frame.dtypes]),
-        f"{prefix}_kinds": _strings([_kind(frame[c]) for c in frame.columns]),
+        f"{prefix}_kinds": _strings(kinds),
     }
-    if not all(isinstance(c, str) for c in frame.columns) or not frame.columns.is_unique:
-        raise Unstorable("column names must be distinct strings")
     if not frame.index.equals(pd.RangeIndex(len(frame))):
         raise Unstorable("the index must be 0..n-1")
-    for i, column in enumerate(frame.columns):
+    for i, (column, kind) in enumerate(zip(frame.columns, kinds, strict=True)):
         s = frame[column]
         key = f"{prefix}_{i}"
-        kind = _kind(s)
         if kind == "datetime":
             out[key] = s.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
         elif kind == "numpy":

@@ -162,9 +162,8 @@ def learned_terms(docs: dict[str, str], titles: dict[str, str]) -> dict[str, dic
     if len(docs) < LEARNED_MIN_CORPUS:
         return {}
     in_titles = {t for title in titles.values() for t in tokens(title)}
-    counts = {
-        k: Counter(t for t in tokens(d) if len(t) >= 4 and not t.isdigit() and t not in COMMON) for k, d in docs.items()
-    }
+    # Counted first, then each distinct token tested once (a generator over every token was most of this).
+    counts = {k: _learnable(Counter(tokens(d))) for k, d in docs.items()}
     df: Counter[str] = Counter()
     for c in counts.values():
         df.update(c.keys())
@@ -176,6 +175,14 @@ def learned_terms(docs: dict[str, str], titles: dict[str, str]) -> dict[str, dic
         if LEARNED_MIN_INCIDENTS <= n <= cap and t not in known and t not in CALENDAR and t in in_titles
     }
     return {k: {t: n for t, n in c.items() if t in rare and n >= LEARNED_MIN_COUNT} for k, c in counts.items()}
+
+
+def _learnable(counts: Counter[str]) -> Counter[str]:
+    """The counts of the tokens a term can be learned from: four characters or more, not a number,
+    not a common word."""
+    for t in [t for t in counts if len(t) < 4 or t.isdigit() or t in COMMON]:
+        del counts[t]
+    return counts
 
 
 def find_mentions(kbase: Queryable, incidents: list[str] | None = None) -> pd.DataFrame:

@@ -53,6 +53,9 @@ MIN_STORED_SCORE = 0.3
 """Below this a match is background resemblance, not worth an edge."""
 BLOCK_CELLS = 2_000_000
 """Upper bound on query-rows x corpus scores held at once by the batch check (a few x 16 MB)."""
+PREFIX_STEPS = 32
+"""The earlier-only check of many rows scores them against the first incidents up to the next of
+this many cuts: at most 1/32 of the columns more than needed, and 32 partial matrices built."""
 QUERY_TERMS = 24
 """Candidate retrieval uses a query's 24 heaviest terms; the candidates are then rescored exactly."""
 CANDIDATES = 20
@@ -145,6 +148,7 @@ class SimilarityIndex:
             self.sureness = np.where(counts > 0, np.asarray(self.structure.sum(axis=1)).ravel() / counts, 0.0)
         self._text_t = self.text_matrix.T.tocsr()
         self._struct_t = self.structure.T.tocsr()
+        self._prefixes: dict[str, tuple[int, sp.csr_matrix]] = {}
 
     @classmethod
     def build(cls, kbase: Queryable) -> SimilarityIndex:
@@ -211,6 +215,28 @@ class SimilarityIndex:
             shape=m.shape,
         )
 
+    def _against(self, vectors: sp.csr_matrix, which: str, width: int) -> np.ndarray:
+        """Dense products of `vectors` (text or structure rows) with the first `width` incidents'."""
+        if width == len(self.keys):
+            return np.asarray((vectors @ (self._text_t if which == "text" else self._struct_t)).toarray())
+        return np.asarray((vectors @ self._prefix(which, width)).toarray()[:, :width])
+
+    def _prefix(self, which: str, width: int) -> sp.csr_matrix:
+        """The transposed text or structure matrix of the first incidents, at least `width` of them:
+        cut at one of PREFIX_STEPS widths, kept until a wider one is asked for. A product with it
+        adds the same terms in the same order to each of those columns as with the whole matrix."""
+        n = len(self.keys)
+        step = -(-n // PREFIX_STEPS)
+        cut = min(n, -(-width // step) * step)
+        held = self._prefixes.get(which)
+        if held is None or held[0] != cut:
+            m = self._text_t if which == "text" else self._struct_t
+            keep = m.indices < cut
+            indptr = np.concatenate([[0], np.cumsum(keep)])[m.indptr]  # entries kept before each row's start
+            held = (cut, sp.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=(m.shape[0], cut)))
+            self._prefixes[which] = held
+        return held[1]
+
     def _exact_text(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Cosine of the text vectors of row pairs (a[i], b[i])."""
         if len(a) == 0:
@@ -231,26 +257,38 @@ class SimilarityIndex:
         rows_arr = np.asarray(list(rows), dtype=np.int64)
         cols = np.arange(n)
         n_cand = min(n, max(CANDIDATES, 4 * k))
+        # Many rows in order (the after-ingest checks): each block's scores only against the incidents
+        # before its last row. One row (`kb similar`) or rows in any order: against all of them.
+        narrow = earlier_only and len(rows_arr) > block and bool(np.all(np.diff(rows_arr) >= 0))
         for start in range(0, len(rows_arr), block):
             chunk = rows_arr[start : start + block]
-            approx = (self._pruned(chunk) @ self._text_t).toarray() * TEXT_WEIGHT
-            inter = (self.structure[chunk] @ self._struct_t).toarray()
-            union = self.sizes[chunk][:, None] + self.sizes[None, :] - inter
+            # Earlier-only: the columns from the chunk's last row on are never allowed, so their scores
+            # are not computed (half the work of a first load, where every row is checked; these dense
+            # blocks of every row against every incident are what grows with the square of the corpus).
+            width = int(chunk.max()) if narrow else n
+            if width == 0:
+                continue  # the first incident: nothing earlier
+            approx = self._against(self._pruned(chunk), "text", width) * TEXT_WEIGHT
+            inter = self._against(self.structure[chunk], "structure", width)
+            union = self.sizes[chunk][:, None] + self.sizes[None, :width] - inter
             with np.errstate(divide="ignore", invalid="ignore"):
                 jacc = np.where(union > 0, inter / union, 0.0)
             # Structure counts as much as the less sure of the two is of it: not at all without any.
-            sw = STRUCTURE_WEIGHT * np.minimum(self.sureness[chunk][:, None], self.sureness[None, :])
+            sw = STRUCTURE_WEIGHT * np.minimum(self.sureness[chunk][:, None], self.sureness[None, :width])
             approx = (approx + sw * jacc) / (TEXT_WEIGHT + sw)
-            allowed = cols[None, :] < chunk[:, None] if earlier_only else cols[None, :] != chunk[:, None]
+            allowed = cols[None, :width] < chunk[:, None] if earlier_only else cols[None, :] != chunk[:, None]
             approx[~allowed] = -1.0
-            cand = np.argpartition(-approx, n_cand - 1, axis=1)[:, :n_cand]
+            cand = _candidates(approx, n, n_cand)
+            # A candidate past the width (a row with fewer allowed columns than candidates) is not allowed.
+            inside = cand < width
+            at = np.where(inside, cand, 0)
             qa = np.repeat(chunk, n_cand)
             cb = cand.ravel()
             text = self._exact_text(qa, cb).reshape(cand.shape)
-            struct = np.take_along_axis(jacc, cand, axis=1)
-            csw = np.take_along_axis(sw, cand, axis=1)
+            struct = np.take_along_axis(jacc, at, axis=1)
+            csw = np.take_along_axis(sw, at, axis=1)
             score = (TEXT_WEIGHT * text + csw * struct) / (TEXT_WEIGHT + csw)
-            ok = np.take_along_axis(allowed, cand, axis=1)
+            ok = np.take_along_axis(allowed, at, axis=1) & inside
             score[~ok] = -1.0
             for i, r in enumerate(chunk):
                 order = np.lexsort((cand[i], -score[i]))[:k]
@@ -310,6 +348,30 @@ class SimilarityIndex:
                 }
             )
         return pd.DataFrame(out, columns=COLUMNS)
+
+
+def _candidates(approx: np.ndarray, n: int, n_cand: int) -> np.ndarray:
+    """The columns np.argpartition(-scores, n_cand - 1, axis=1)[:, :n_cand] picks on each row of the
+    n-column scores whose first columns `approx` holds (the rest never allowed: -1). The set is the
+    same from the held columns alone when it is unique: n_cand allowed columns score at least the
+    least of them, and no other does. A row with ties at that edge (or fewer allowed columns) is
+    partitioned whole, as it was, so its tie picks the same columns."""
+    width = approx.shape[1]
+    if width == n:
+        return np.argpartition(-approx, n_cand - 1, axis=1)[:, :n_cand]
+    out = np.empty((len(approx), n_cand), dtype=np.intp)
+    whole = np.ones(len(approx), dtype=bool)
+    if width >= n_cand:
+        cand = np.argpartition(-approx, n_cand - 1, axis=1)[:, :n_cand]
+        least = np.take_along_axis(approx, cand, axis=1).min(axis=1)
+        unique = (least >= 0) & ((approx >= least[:, None]).sum(axis=1) == n_cand)
+        out[unique] = cand[unique]
+        whole = ~unique
+    if whole.any():
+        full = np.full((int(whole.sum()), n), -1.0)
+        full[:, :width] = approx[whole]
+        out[whole] = np.argpartition(-full, n_cand - 1, axis=1)[:, :n_cand]
+    return out
 
 
 def _s(value: Any) -> str:
