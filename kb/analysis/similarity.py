@@ -400,9 +400,7 @@ def evidence_weights(kbase: Queryable) -> dict[tuple[str, str], float]:
     themes = kbase.query("patterns_incident_theme_evidence")
     # Column lists, not itertuples: iterating an Arrow-backed column costs a conversion per cell.
     columns = ("incident", "theme", "origin", "imported", "reviewed", "confidence")
-    for incident, theme, origin, imported, reviewed, confidence in zip(
-        *(themes[c].tolist() for c in columns), strict=True
-    ):
+    for incident, theme, origin, imported, reviewed, confidence in zip(*_column_lists(themes, columns), strict=True):
         if origin == PACKET_ORIGIN or origin is None:
             guessed = bool(imported) and not bool(reviewed)
             w = GUESSED_THEME_WEIGHT if guessed else 1.0
@@ -411,9 +409,16 @@ def evidence_weights(kbase: Queryable) -> dict[tuple[str, str], float]:
         key = (str(incident), f"theme:{theme}")
         out[key] = max(out.get(key, 0.0), w)
     mentions = kbase.query("patterns_incident_mentions")
-    for incident, kind, name in zip(*(mentions[c].tolist() for c in ("incident", "kind", "name")), strict=True):
+    for incident, kind, name in zip(*_column_lists(mentions, ("incident", "kind", "name")), strict=True):
         out.setdefault((str(incident), f"{kind}:{name}"), ENTITY_WEIGHT)
     return out
+
+
+def _column_lists(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[list[Any]]:
+    """Each column as a plain list; an empty answer may come without its columns."""
+    if frame.empty:
+        return [[] for _ in columns]
+    return [frame[c].tolist() for c in columns]
 
 
 def _weighted_structure(
