@@ -133,3 +133,52 @@ def test_the_cli_prints_the_same_rows_from_what_it_kept(neo4j_kb: KnowledgeBase,
     assert folder is not None
     kept = sorted(p.name.split("-")[1] for p in folder.parent.glob("output-*.json"))
     assert kept == ["hotspots", "repeats"]
+
+
+def _counted_builds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the similarity index builds (tokenising every incident's text)."""
+    builds: list[int] = []
+    build = SimilarityIndex.build
+
+    def counted(queries: Any) -> SimilarityIndex:
+        builds.append(1)
+        return build(queries)
+
+    monkeypatch.setattr(SimilarityIndex, "build", counted)
+    return builds
+
+
+def _answers(index: SimilarityIndex) -> pd.DataFrame:
+    return pd.concat([index.similar(k, 5, earlier_only=False) for k in index.keys], ignore_index=True)
+
+
+def test_an_ingest_builds_the_index_once_and_keeps_it(neo4j_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The after-ingest hook cannot keep its index (the server's snapshot moves under it); the kept
+    answers computed next take it over when they read the same inputs, instead of building it again."""
+    builds = _counted_builds(monkeypatch)
+    neo4j_kb.ingest_packets(loop_packets())
+    assert builds == [1]
+    index_file = neo4j_kb.cache_path("similarity.npz")
+    assert index_file is not None and index_file.exists()
+    builds.clear()
+    kept = load_index(neo4j_kb)
+    assert builds == [], "served from the file"
+    pd.testing.assert_frame_equal(_answers(kept), _answers(SimilarityIndex.build(Fresh(neo4j_kb))))
+
+
+def test_the_hooks_index_is_not_taken_over_after_another_write(
+    neo4j_kb: KnowledgeBase, neo4j_settings: Neo4jSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    neo4j_kb.ingest_packets(loop_packets()[:3], run_hooks=False)
+    keys = [p.key for p in loop_packets()[:3]]
+    from kb.analysis.similarity import record_related
+
+    builds = _counted_builds(monkeypatch)
+    record_related(neo4j_kb, keys)  # the hook alone: its index is handed over, not kept
+    assert builds == [1]
+    # Another program rewrites a title the index reads before the kept answers are computed.
+    _foreign_write(neo4j_settings, f"MATCH (i:Incident {{key: '{keys[0]}'}}) SET i.title = 'renamed elsewhere'")
+    index = load_index(neo4j_kb)
+    assert builds == [1, 1], "inputs changed: built again"
+    assert index.titles[index.keys.index(keys[0])] == "renamed elsewhere"
+    pd.testing.assert_frame_equal(_answers(index), _answers(SimilarityIndex.build(Fresh(neo4j_kb))))

@@ -507,7 +507,7 @@ def record_related(
     if not incidents:
         return 0
     from kb.analysis.answer_store import snapshot_of
-    from kb.analysis.similarity_store import RecordingQueries, keep  # it imports this module
+    from kb.analysis.similarity_store import RecordingQueries, hand_over, keep  # it imports this module
 
     # One read of each query for both steps, and one write for both: the index is built from the
     # mentions as they will be once written (each write copies the embedded database file).
@@ -533,6 +533,8 @@ def record_related(
     # whose connection sees no other writer (kb.engines.base.Engine.pinned_snapshot) rules out.
     if getattr(kbase, "pinned_snapshot", False):
         keep(kbase, index, digest, snapshot_of(kbase))
+    else:  # the kept answers read the inputs again (kb.analysis.hooks): they take it if those are unchanged
+        hand_over(index, queries.digest(INPUT_QUERIES))
     return len(rows)
 
 

@@ -68,9 +68,11 @@ class RecordingQueries:
         """Drop the answers of `name`: the caller changed what it reads."""
         self.frames = {k: v for k, v in self.frames.items() if not k.startswith(name + "[")}
 
-    def digest(self) -> str:
+    def digest(self, only: Sequence[tuple[str, dict[str, Any]]] | None = None) -> str:
+        """The digest of every answer kept, or of the answers of `only` (queries with parameters)."""
+        wanted = None if only is None else {name + repr(sorted(params.items())) for name, params in only}
         h = hashlib.blake2b(digest_size=16)
-        for key in sorted(self.frames):
+        for key in sorted(k for k in self.frames if wanted is None or k in wanted):
             h.update(key.encode())
             h.update(frame_digest(self.frames[key]))
         return h.hexdigest()
@@ -193,6 +195,10 @@ def load_index(kbase: Queryable) -> SimilarityIndex:
             stored = None
     queries = RecordingQueries(kbase)
     digest = queries.prefetch(INPUT_QUERIES)
+    handed = _handed_over(digest)
+    if handed is not None:
+        keep(kbase, handed, digest, snapshot)
+        return handed
     if stored is not None and stored[0][2] == digest:
         with contextlib.suppress(OSError, ValueError, KeyError):
             # The same answers as when the file was saved: its matrices are this index.
@@ -202,6 +208,25 @@ def load_index(kbase: Queryable) -> SimilarityIndex:
     index = SimilarityIndex.build(queries)
     keep(kbase, index, digest, snapshot)
     return index
+
+
+_handed: tuple[str, SimilarityIndex] | None = None
+"""An index the after-ingest hook built but could not keep (a server's snapshot moves while it
+reads), with the digest of its inputs: the kept answers computed next in the same process take
+it instead of building it again, if what they read has that digest."""
+
+
+def hand_over(index: SimilarityIndex, digest: str) -> None:
+    """Offer `index`, built from answers of INPUT_QUERIES with `digest`, to the next load_index."""
+    global _handed
+    _handed = (digest, index)
+
+
+def _handed_over(digest: str) -> SimilarityIndex | None:
+    """The index offered by hand_over, once, if it was built from answers with this digest."""
+    global _handed
+    offered, _handed = _handed, None
+    return offered[1] if offered is not None and offered[0] == digest else None
 
 
 def refresh(kbase: Queryable) -> None:
@@ -221,4 +246,4 @@ def keep(kbase: Any, index: SimilarityIndex, digest: str, snapshot: str | None) 
         save(path, index, snapshot, digest)
 
 
-__all__ = ["RecordingQueries", "keep", "load_index", "refresh"]
+__all__ = ["RecordingQueries", "hand_over", "keep", "load_index", "refresh"]

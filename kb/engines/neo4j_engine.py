@@ -23,6 +23,7 @@ from neo4j.exceptions import (
 from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Params, Statement, cache_dir
 from kb.engines.faults import kill_point
 from kb.engines.frames import frame, native_rows
+from kb.engines.neo4j_timestamps import read_timestamps_as_utc
 from kb.model.schema import NODE_BY_LABEL, REL_BY_TYPE, NodeSpec, PropKind, RelSpec
 from kb.redaction import redact
 
@@ -32,14 +33,19 @@ if TYPE_CHECKING:  # pandas loads with the first frame, not with the engine
 _BULK_ROWS = 10_000
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Types sent as they are: tested inline, as a call per value was most of the cost of a batch's rows."""
+
+
 def _iso_timestamps(value: Any) -> Any:
     """datetime -> ISO 8601 text, recursively (see Neo4jEngine.write)."""
+    plain = _PLAIN
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict):
-        return {k: _iso_timestamps(v) for k, v in value.items()}
+        return {k: v if type(v) in plain else _iso_timestamps(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_iso_timestamps(v) for v in value]
+        return [v if type(v) in plain else _iso_timestamps(v) for v in value]
     return value
 
 
@@ -136,6 +142,7 @@ class Neo4jEngine(Engine):
 
     def _fetch(self, cypher: str, params: Params | None) -> tuple[list[str], list[list[Any]]]:
         def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[list[Any]]]:
+            read_timestamps_as_utc(tx)
             result = tx.run(cypher, dict(params or {}))
             return list(result.keys()), [list(r.values()) for r in result]
 
