@@ -127,20 +127,27 @@ def read_packets(files: Sequence[Path]) -> Generator[tuple[Path, PacketRows | Pa
             if n and k + 2 * n < len(tasks):
                 give(k + 2 * n)
                 sent.add(k + 2 * n)
+            if k == len(tasks) - 1:
+                _stop(workers)  # every file is read: the workers end before the caller's last write, not after
             for file, answer in zip(task, answers, strict=True):
                 yield file, answer if isinstance(answer, PacketRows) else PacketError(file, answer)
     finally:
-        for worker in workers:
-            if worker.stdin:
-                worker.stdin.close()
-        for worker in workers:
-            try:
-                worker.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-            if worker.stdout:
-                worker.stdout.close()
+        _stop(workers)
+
+
+def _stop(workers: list[subprocess.Popen[bytes]]) -> None:
+    """Close the workers' input (they exit at its end) and wait for them; again is a no-op."""
+    for worker in workers:
+        if worker.stdin and not worker.stdin.closed:
+            worker.stdin.close()
+    for worker in workers:
+        try:
+            worker.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        if worker.stdout:
+            worker.stdout.close()
 
 
 if __name__ == "__main__":
