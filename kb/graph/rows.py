@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from kb.model.schema import NODE_BY_LABEL, PACKET_ORIGIN, REL_BY_TYPE
@@ -56,6 +57,9 @@ class GraphRows:
         out = GraphRows(incidents=list(self.incidents))
         for label, rows in self.nodes.items():
             key = NODE_BY_LABEL[label].key
+            if len(set(map(itemgetter(key), rows))) == len(rows):  # no key twice (most labels): kept as they are
+                out.nodes[label] = list(rows)
+                continue
             merged: dict[Any, Row] = {}
             copied: set[Any] = set()
             for r in rows:
@@ -71,8 +75,8 @@ class GraphRows:
             out.nodes[label] = list(merged.values())
         for rkey, rows in self.rels.items():
             # Parallel edges that the schema tells apart (a person's two roles) stay two.
-            identity = REL_BY_TYPE[rkey[0]].identity
-            out.rels[rkey] = list({(r["src"], r["dst"], *(r[p] for p in identity)): r for r in rows}.values())
+            identity = itemgetter("src", "dst", *REL_BY_TYPE[rkey[0]].identity)
+            out.rels[rkey] = list(dict(zip(map(identity, rows), rows, strict=True)).values())
         return out
 
 
