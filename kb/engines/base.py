@@ -93,6 +93,11 @@ class Engine(ABC):
     bulk_packets_per_transaction: int = 1000
     """How many packets' rows one `bulk_write` should carry (what the engine's bulk path digests best)."""
 
+    insert_new_shared: bool = False
+    """Shared nodes (services, work items...) not stored yet go through `bulk_write`'s insert
+    path instead of MERGE. Only where no other writer can store the same key between the
+    lookup and the write (Ladybug's writer holds a lock)."""
+
     @abstractmethod
     def bulk_write(
         self,

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from kb.model.schema import NODE_BY_LABEL, PACKET_ORIGIN, REL_BY_TYPE
@@ -14,6 +15,11 @@ if TYPE_CHECKING:  # the writer (and so opening a knowledge base) need not load 
     from kb.model import EventPacket, TimelineEvent
 
 Row = dict[str, Any]
+
+# Property names per label and relationship type, in schema order: spec.all_props builds a
+# new dict on each call, and a packet makes ~75 rows.
+_NODE_PROPS = {label: tuple(spec.all_props) for label, spec in NODE_BY_LABEL.items()}
+_REL_PROPS = {rtype: (tuple(spec.all_props), spec.enriched) for rtype, spec in REL_BY_TYPE.items()}
 
 
 @dataclass
@@ -25,14 +31,14 @@ class GraphRows:
     incidents: list[str] = field(default_factory=list)
 
     def node(self, label: str, **props: Any) -> None:
-        spec = NODE_BY_LABEL[label]
-        self.nodes[label].append({name: props.get(name) for name in spec.all_props})
+        self.nodes[label].append({name: props.get(name) for name in _NODE_PROPS[label]})
 
     def rel(self, rtype: str, src: tuple[str, str], dst: tuple[str, str], **props: Any) -> None:
-        spec = REL_BY_TYPE[rtype]
+        names, enriched = _REL_PROPS[rtype]
         row: Row = {"src": src[1], "dst": dst[1]}
-        row.update({name: props.get(name) for name in spec.all_props})
-        if spec.enriched:
+        for name in names:
+            row[name] = props.get(name)
+        if enriched:
             row["origin"] = PACKET_ORIGIN
         self.rels[(rtype, src[0], dst[0])].append(row)
 
@@ -51,6 +57,9 @@ class GraphRows:
         out = GraphRows(incidents=list(self.incidents))
         for label, rows in self.nodes.items():
             key = NODE_BY_LABEL[label].key
+            if len(set(map(itemgetter(key), rows))) == len(rows):  # no key twice (most labels): kept as they are
+                out.nodes[label] = list(rows)
+                continue
             merged: dict[Any, Row] = {}
             copied: set[Any] = set()
             for r in rows:
@@ -66,8 +75,8 @@ class GraphRows:
             out.nodes[label] = list(merged.values())
         for rkey, rows in self.rels.items():
             # Parallel edges that the schema tells apart (a person's two roles) stay two.
-            identity = REL_BY_TYPE[rkey[0]].identity
-            out.rels[rkey] = list({(r["src"], r["dst"], *(r[p] for p in identity)): r for r in rows}.values())
+            identity = itemgetter("src", "dst", *REL_BY_TYPE[rkey[0]].identity)
+            out.rels[rkey] = list(dict(zip(map(identity, rows), rows, strict=True)).values())
         return out
 
 

@@ -218,9 +218,31 @@ def write_batch(
             cypher = rel_merge(engine, REL_BY_TYPE[rtype], src, dst)
             after += [(cypher, {"rows": c}) for c in _chunks(links, rows_per_statement)]
         after += orphan_cleanup_statements()
+    inserts = {k: v for k, v in rows.nodes.items() if _new_only(k)}
     shared = GraphRows(nodes={k: v for k, v in rows.nodes.items() if not _new_only(k)})
+    if engine.insert_new_shared:
+        shared, fresh = _split_stored(engine, shared)
+        inserts.update(fresh)  # a MERGE that finds nothing stores what an insert stores: coalesce(new, null) is new
     before += merge_statements(engine, shared, rows_per_statement)
-    engine.bulk_write(before, {k: v for k, v in rows.nodes.items() if _new_only(k)}, rows.rels, after)
+    engine.bulk_write(before, inserts, rows.rels, after)
+
+
+def _split_stored(engine: Engine, shared: GraphRows) -> tuple[GraphRows, dict[str, list[Row]]]:
+    """Shared-node rows whose key is stored (to MERGE, keeping stored values where a row has
+    none) and those whose key is not (to insert in bulk), per label."""
+    stored_rows = GraphRows()
+    fresh: dict[str, list[Row]] = {}
+    for label, rows in shared.nodes.items():
+        if not rows:
+            continue
+        key = NODE_BY_LABEL[label].key
+        _, found = engine.read_rows(
+            f"UNWIND $keys AS k MATCH (n:{label} {{{key}: k}}) RETURN n.{key}", {"keys": [r[key] for r in rows]}
+        )
+        stored = {k for (k,) in found}
+        stored_rows.nodes[label] = [r for r in rows if r[key] in stored]
+        fresh[label] = [r for r in rows if r[key] not in stored]
+    return stored_rows, fresh
 
 
 class PacketsNotWritten(EngineError):

@@ -130,14 +130,22 @@ class _PlainTreeLoader(_UniqueKeyLoader):
                 _RESOLVED[key] = tag
         return tag
 
+    checked = False
+    """True once the direct walk built the document: it then holds no container deeper than
+    MAX_DEPTH and at most MAX_NODES values, so `_check_tree` would find nothing to reject."""
+
     def construct_document(self, node: yaml.Node) -> Any:
+        self._nodes = 0
         try:
-            return self._build(node, 1)
+            data = self._build(node, 1)
         except (_Irregular, Exception):
             return super().construct_document(node)
+        self.checked = True
+        return data
 
     def _build(self, node: yaml.Node, depth: int) -> Any:
-        if depth > MAX_DEPTH:
+        self._nodes += 1  # keys too: an over-count only sends a huge document to the checked path
+        if depth > MAX_DEPTH or self._nodes > MAX_NODES:
             raise _Irregular
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
@@ -219,16 +227,21 @@ def load_yaml(text: str) -> Any:
             raise DocumentError("(syntax)", f"valid YAML: {_one_line(exc)}") from None
         except RecursionError:
             raise DocumentError("(document)", f"at most {MAX_DEPTH} levels of nesting") from None
-    try:
-        loader = _UniqueKeyLoader if "*" in text or "&" in text else _PlainTreeLoader
-        data = yaml.load(text, Loader=loader)  # noqa: S506 (safe loaders)
+    loader: _UniqueKeyLoader | None = None
+    try:  # what yaml.load does, keeping the loader to ask it whether the tree is `checked`
+        loader = (_UniqueKeyLoader if "*" in text or "&" in text else _PlainTreeLoader)(text)
+        data = loader.get_single_data()
     except yaml.YAMLError as exc:
         raise DocumentError("(syntax)", f"valid YAML: {_one_line(exc)}") from None
     except Exception as exc:
         # PyYAML's constructors raise ValueError for a date like 0000-01-01 or an integer of
         # 4,301+ digits, AttributeError for `!!timestamp` on a mapping...: all are this file's.
         raise DocumentError("(syntax)", f"valid YAML values: {type(exc).__name__}: {_one_line(exc)}") from None
-    _check_tree(data)
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if not getattr(loader, "checked", False):  # the direct walk bounded depth and size already
+        _check_tree(data)
     return data
 
 
