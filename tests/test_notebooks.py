@@ -58,6 +58,8 @@ def test_there_are_the_five_notebooks() -> None:
         assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
         assert sum(c.cell_type == "markdown" for c in nb.cells) >= 4, f"{path.name} explains too little"
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), f"{path.name} has outputs"
+        # nbformat invents a missing id on every read and warns that it will become an error.
+        assert all("id" in c for c in json.loads(path.read_text())["cells"]), f"{path.name}: a cell has no id"
         code = [c.source for c in nb.cells if c.cell_type == "code"]
         # Read-only (blocks no other process) and closed at the end.
         assert "open_kb(read_only=True)" in code[0] and code[-1].strip() == "kbase.close()", path.name
