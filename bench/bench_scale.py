@@ -263,7 +263,9 @@ def bare_unwind(settings: Any, rows: Any, batch: int) -> float:
 
     from kb.model.schema import NODE_BY_LABEL
 
-    driver = neo4j.GraphDatabase.driver(settings.uri, auth=(settings.user, settings.password))
+    driver = neo4j.GraphDatabase.driver(
+        settings.uri, auth=(settings.user, settings.password), notifications_min_severity="OFF"
+    )
     try:
         start = time.perf_counter()
         with driver.session(database=settings.database) as session:
