@@ -17,7 +17,9 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
+
+T = TypeVar("T")
 
 
 def replace_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
@@ -52,4 +54,27 @@ def read_keyed_json(path: Path, fmt: str, snapshot: str) -> dict[str, Any] | Non
     return data
 
 
-__all__ = ["read_keyed_json", "replace_atomically", "write_keyed_json"]
+def kept_or_computed(
+    kbase: Any,
+    name: str,
+    load: Callable[[Path, str], T | None],
+    compute: Callable[[], T],
+    save: Callable[[Path, str, T], None],
+) -> T:
+    """What `load` finds kept in file `name` for the content this connection sees, else `compute()`'s
+    answer, saved when the engine keeps files and no write showed while computing (a server's
+    reads see other clients' writes as they commit, so the snapshot is read again after)."""
+    snapshot = kbase.snapshot() if hasattr(kbase, "snapshot") else None
+    path = kbase.cache_path(name) if hasattr(kbase, "cache_path") else None
+    if snapshot is None or path is None:
+        return compute()
+    kept = load(Path(path), snapshot)
+    if kept is not None:
+        return kept
+    value = compute()
+    if kbase.snapshot() == snapshot:
+        save(Path(path), snapshot, value)
+    return value
+
+
+__all__ = ["kept_or_computed", "read_keyed_json", "replace_atomically", "write_keyed_json"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb.atomic_file import read_keyed_json, write_keyed_json
+from kb.atomic_file import kept_or_computed, read_keyed_json, write_keyed_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,17 +59,12 @@ def answer(
     """The rows kept for the content this connection sees, else `compute()`'s (columns, rows, title),
     kept when the engine keeps files and no write showed while computing (a server's reads see
     other clients' writes as they commit)."""
-    snapshot = kbase.snapshot() if hasattr(kbase, "snapshot") else None
-    path = kbase.cache_path(_name(command, options)) if hasattr(kbase, "cache_path") else None
-    if snapshot is not None and path is not None:
-        kept = _load(Path(path), snapshot)
-        if kept is not None:
-            return kept
-    columns, rows, title = compute()
-    kept = Kept([str(c) for c in columns], [list(r) for r in rows], title)
-    if snapshot is not None and path is not None and kbase.snapshot() == snapshot:
-        write_keyed_json(Path(path), FORMAT, snapshot, {"columns": kept.columns, "rows": kept.rows, "title": title})
-    return kept
+
+    def computed() -> Kept:
+        columns, rows, title = compute()
+        return Kept([str(c) for c in columns], [list(r) for r in rows], title)
+
+    return kept_or_computed(kbase, _name(command, options), _load, computed, _save)
 
 
 def keeps(kbase: Any) -> bool:
@@ -91,6 +86,10 @@ def _load(path: Path, snapshot: str) -> Kept | None:
     except (TypeError, KeyError):
         return None
     return kept if all(isinstance(r, list) and len(r) == len(kept.columns) for r in kept.rows) else None
+
+
+def _save(path: Path, snapshot: str, kept: Kept) -> None:
+    write_keyed_json(path, FORMAT, snapshot, {"columns": kept.columns, "rows": kept.rows, "title": kept.title})
 
 
 def frame_rows(df: pd.DataFrame, title: str) -> tuple[list[str], list[list[Any]], str]:

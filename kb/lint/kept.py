@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kb.atomic_file import read_keyed_json, write_keyed_json
+from kb.atomic_file import kept_or_computed, read_keyed_json, write_keyed_json
 from kb.lint.graveyard import Untracked
 from kb.lint.model import Level, LintFinding
 
@@ -69,17 +69,7 @@ def code_digest() -> str:
 def kept(kbase: Any, settings: Any, compute: Callable[[], list[IncidentLint]]) -> list[IncidentLint]:
     """The results kept for the content this connection sees and these settings, else `compute()`'s,
     kept when the engine keeps files and no write showed while computing."""
-    snapshot = kbase.snapshot() if hasattr(kbase, "snapshot") else None
-    path = kbase.cache_path(file_name(settings)) if hasattr(kbase, "cache_path") else None
-    if snapshot is None or path is None:
-        return compute()
-    loaded = load(Path(path), snapshot)
-    if loaded is not None:
-        return loaded
-    entries = compute()
-    if kbase.snapshot() == snapshot:  # a server's reads see other clients' writes as they commit
-        save(Path(path), snapshot, entries)
-    return entries
+    return kept_or_computed(kbase, file_name(settings), load, compute, save)
 
 
 def save(path: Path, snapshot: str, entries: list[IncidentLint]) -> None:
