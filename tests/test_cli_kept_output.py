@@ -4,10 +4,7 @@ after a write they compute again; `kb ingest` keeps the answers of the commands 
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,7 @@ import kb
 from kb.demo import generate_corpus
 from kb.packets import write_packet
 from kb.quickstart import load_demo
-from tests.conftest import ROOT
+from tests.cli_probe import run_kb
 
 VARIANTS = [
     ["repeats"],
@@ -34,26 +31,12 @@ VARIANTS = [
     ["clusters", "--limit", "2", "--weight", "cost"],
 ]
 
-# Runs the CLI, then says on the last line of stderr which heavy modules the command loaded.
-PROBE = (
-    "import sys, atexit\n"
-    "atexit.register(lambda: sys.stderr.write('\\nloaded: ' + ' '.join(sorted("
-    "m for m in ('pandas', 'ladybug') if m in sys.modules))))\n"
-    "from kb.cli import main\n"
-    "main()\n"
-)
-
 
 def _kb(*args: str) -> tuple[str, str, list[str]]:
     """(stdout, stderr without the probe line, heavy modules loaded) of one `kb` process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KB_ENGINE", "NEO4J_"))}
-    env |= {"PYTHONPATH": str(ROOT), "COLUMNS": "160"}
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    err, _, probe = done.stderr.rpartition("\nloaded: ")
-    return done.stdout, err, probe.split()
+    out, err, loaded, code = run_kb(*args, watch=("pandas", "ladybug"))
+    assert code == 0, err[-2000:]
+    return out, err, loaded
 
 
 @pytest.fixture

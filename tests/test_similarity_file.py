@@ -5,10 +5,7 @@ database as it is (stale, damaged, of another format)."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,27 +18,13 @@ from kb.analysis.similarity import SimilarityIndex
 from kb.analysis.similarity_store import load_index
 from kb.cli.output import records
 from kb.quickstart import load_demo
-from tests.conftest import ROOT
-
-# Runs the CLI, then says on the last line of stderr which heavy modules the command loaded.
-PROBE = (
-    "import sys, atexit\n"
-    "atexit.register(lambda: sys.stderr.write('\\nloaded: ' + ' '.join(sorted("
-    "m for m in ('pandas', 'scipy', 'ladybug') if m in sys.modules))))\n"
-    "from kb.cli import main\n"
-    "main()\n"
-)
+from tests.cli_probe import run_kb
 
 
 def _kb(*args: str) -> tuple[str, str, list[str]]:
     """(stdout, stderr without the probe line and exit code, heavy modules loaded) of one `kb` process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KB_ENGINE", "NEO4J_"))}
-    env |= {"PYTHONPATH": str(ROOT), "COLUMNS": "160"}
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, *args], env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    err, _, probe = done.stderr.rpartition("\nloaded: ")
-    return done.stdout, f"{err}\nexit {done.returncode}", probe.split()
+    out, err, loaded, code = run_kb(*args, watch=("pandas", "scipy", "ladybug"))
+    return out, f"{err}\nexit {code}", loaded
 
 
 @pytest.fixture(scope="module")
