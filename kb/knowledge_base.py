@@ -109,22 +109,22 @@ class KnowledgeBase:
     def query_every(self, name: str, **params: Any) -> pd.DataFrame:
         """`query` over every incident, without the query's `WHERE x IN $keys` line: the same rows as
         passing every incident's key, without an IN over them all (several times the read on Ladybug)."""
-        text = catalogue.query_text_every(name, self.engine.name)
-        if text is None:
-            raise catalogue.UnknownQuery(f"query {name!r} has no `WHERE x IN $keys` line to run without")
-        return self.engine.read(text, params)
+        return self.engine.read(self._query_text(name, every_incident=True), params)
 
     def query_rows(self, name: str, every_incident: bool = False, **params: Any) -> list[dict[str, Any]]:
         """`query` as rows of plain Python values (timestamps as UTC datetimes, null as None), without
         a DataFrame. `every_incident`: over every incident, without the query's `$keys` filter."""
-        if every_incident:
-            text = catalogue.query_text_every(name, self.engine.name)
-            if text is None:
-                raise catalogue.UnknownQuery(f"query {name!r} has no `WHERE x IN $keys` line to run without")
-        else:
-            text = catalogue.query_text(name, self.engine.name)
-        columns, rows = self.engine.read_rows(text, params)
+        columns, rows = self.engine.read_rows(self._query_text(name, every_incident), params)
         return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def _query_text(self, name: str, every_incident: bool) -> str:
+        """The named query's text; `every_incident`: without its `WHERE x IN $keys` line."""
+        if not every_incident:
+            return catalogue.query_text(name, self.engine.name)
+        text = catalogue.query_text_every(name, self.engine.name)
+        if text is None:
+            raise catalogue.UnknownQuery(f"query {name!r} has no `WHERE x IN $keys` line to run without")
+        return text
 
     def cypher(self, text: str, **params: Any) -> pd.DataFrame:
         """Run an ad-hoc read query (for notebooks); prefer named queries in code."""
