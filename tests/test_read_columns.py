@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pandas as pd
+
 from kb.demo import generate_corpus
 from kb.engines.frames import frame
 from kb.graph import catalogue
@@ -45,7 +46,10 @@ def assert_same_frame(got: pd.DataFrame, want: pd.DataFrame) -> None:
     for column in want.columns:
         a, b = got[column], want[column]
         assert (str(a.dtype), type(a.array)) == (str(b.dtype), type(b.array)), column
-    rows = [sorted((tuple(map(_cell, r)) for r in zip(*(df[c].tolist() for c in df.columns))), key=repr) for df in (got, want)]
+    rows = [
+        sorted((tuple(map(_cell, r)) for r in zip(*(df[c].tolist() for c in df.columns), strict=True)), key=repr)
+        for df in (got, want)
+    ]
     assert rows[0] == rows[1]
 
 

@@ -300,6 +300,9 @@ class LadybugEngine(Engine):
     def cache_path(self, name: str) -> Path | None:
         return None if self.in_memory else self.path.with_name(f"{self.path.name}.{name}")
 
+    def live_snapshot(self) -> str | None:
+        return None if self.in_memory else files.read_generation(self.path)
+
     def cast(self, expr: str, ptype: PropKind) -> str:
         # Ladybug infers a parameter's type from its values: a column that is null
         # (or an empty list) in every row would bind as STRING and be rejected.
