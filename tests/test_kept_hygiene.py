@@ -47,7 +47,7 @@ def _keep(kbase: KnowledgeBase, command: str, **options: Any) -> Path:
 
 def _write(kbase: KnowledgeBase) -> None:
     before = kbase.snapshot()
-    kbase.write([("MATCH (i:Incident) WITH i LIMIT 1 SET i.title = i.title", {})])
+    kbase.write([("MATCH (i:Incident) WITH i LIMIT 1 SET i.title = i.title + '!'", {})])
     assert kbase.snapshot() not in (None, before)
 
 
