@@ -28,8 +28,10 @@ def _packets() -> list[Any]:
 
 
 @pytest.fixture(params=ENGINES)
-def kept_kb(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KnowledgeBase]:
-    """A knowledge base that keeps files: Ladybug in a file, or the session's Neo4j (its cache folder)."""
+def kept_kb(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[KnowledgeBase]:
+    """A knowledge base that keeps files: Ladybug in a file, or the session's Neo4j with a cache folder
+    of this test's own (the session's is shared with tests that count what it holds)."""
+    monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path / "cache"))
     db = tmp_path / "graph.lbug" if request.param == "ladybug" else None
     kbase = fresh_kb(request, request.param, db)
     kbase.ingest_packets(_packets()[:2])
