@@ -12,6 +12,7 @@ names) returns None and is read row by row as before.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -20,12 +21,25 @@ if TYPE_CHECKING:
 
 # Ladybug's names of the column types converted here.
 _SCALARS = frozenset({"STRING", "INT64", "DOUBLE", "BOOL", "TIMESTAMP"})
-_LISTS = frozenset({"STRING[]", "INT64[]", "DOUBLE[]", "BOOL[]"})
+_LISTS = frozenset({"STRING[]"})
 
 
 def convertible(columns: list[str], types: list[str]) -> bool:
     """Whether `columnar_frame` gives the row-by-row frame for a result with these columns and types."""
-    return len(set(columns)) == len(columns) and all(t in _SCALARS or t in _LISTS for t in types)
+    return _available() and len(set(columns)) == len(columns) and all(t in _SCALARS or t in _LISTS for t in types)
+
+
+@cache
+def _available() -> bool:
+    """pyarrow is there, and pandas is of the major version the equivalence is tested on: pandas 2
+    infers object text with None and nanosecond timestamps from rows, which this does not make."""
+    import pandas as pd
+
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return int(pd.__version__.split(".")[0]) >= 3
 
 
 def columnar_frame(columns: list[str], types: list[str], table: pa.Table) -> pd.DataFrame:
