@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -74,7 +75,63 @@ def kept_or_computed(
     value = compute()
     if kbase.snapshot() == snapshot:
         save(Path(path), snapshot, value)
+        live = getattr(kbase, "live_snapshot", kbase.snapshot)
+        if live() == snapshot:  # never a reader that opened older content: it would drop the current files
+            prune_kept(Path(path), name, snapshot)
     return value
 
 
-__all__ = ["kept_or_computed", "read_keyed_json", "replace_atomically", "write_keyed_json"]
+# Kept files pile up, one per option set or settings digest, and each is of use for one snapshot only.
+KEPT_PER_KIND = 16
+"""At most this many kept files of one kind (a command's printed rows, a lint) for the current content:
+every option set asked of one snapshot would otherwise stay until the next write."""
+_DIGEST_NAME = re.compile(r"(?P<kind>[a-z][a-z0-9-]*)-[0-9a-f]{16}\.json")
+_HEADER = re.compile(rb'\{"format": "kb-[a-z]+(?:-[a-z]+)*-[0-9]+", "snapshot": "(?P<snapshot>[^"\\]*)"')
+
+
+def prune_kept(path: Path, name: str, snapshot: str) -> list[Path]:
+    """Delete the files kb kept beside `path` (just saved as `name` for the current `snapshot`) that can
+    no longer be used: those of another snapshot, and the oldest of a kind beyond KEPT_PER_KIND.
+    Only files kb wrote are touched: named `<prefix><kind>-<16 hex digits>.json` beside it, and starting
+    with the format and snapshot header `write_keyed_json` writes. Returns what was deleted."""
+    prefix, saved = path.name[: len(path.name) - len(name)], _DIGEST_NAME.fullmatch(name)
+    if not path.name.endswith(name) or saved is None:
+        return []
+    try:
+        siblings = [p for p in path.parent.iterdir() if p.name.startswith(prefix) and p != path]
+    except OSError:
+        return []
+    stale: list[Path] = []
+    current: dict[str, list[tuple[int, Path]]] = {}
+    for sibling in siblings:
+        named = _DIGEST_NAME.fullmatch(sibling.name[len(prefix) :])
+        header = _kept_header(sibling) if named else None
+        if named is None or header is None:
+            continue
+        if header != snapshot:
+            stale.append(sibling)
+        else:
+            with contextlib.suppress(OSError):
+                current.setdefault(named["kind"], []).append((sibling.stat().st_mtime_ns, sibling))
+    same = sorted(current.get(saved["kind"], []), key=lambda t: (t[0], t[1].name))
+    stale += [p for _, p in same[: max(0, len(same) - (KEPT_PER_KIND - 1))]]  # the saved file is one of them
+    removed = []
+    for p in stale:
+        with contextlib.suppress(OSError):
+            p.unlink()
+            removed.append(p)
+    return removed
+
+
+def _kept_header(path: Path) -> str | None:
+    """The snapshot named in a file's first bytes when they are a kb keyed file's header, else None."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return None
+    found = _HEADER.match(head)
+    return found["snapshot"].decode("utf-8", "replace") if found else None
+
+
+__all__ = ["kept_or_computed", "prune_kept", "read_keyed_json", "replace_atomically", "write_keyed_json"]

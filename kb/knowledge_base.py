@@ -183,6 +183,10 @@ class KnowledgeBase:
         """Where a cache derived from this database may be kept (beside an embedded one; None: nowhere)."""
         return self.engine.cache_path(name)
 
+    def live_snapshot(self) -> str | None:
+        """The id of the database's content now (a reader's `snapshot` stays at what it opened)."""
+        return self.engine.live_snapshot()
+
     def incident_count(self) -> int:
         return self._count("MATCH (i:Incident) RETURN count(i)")
 

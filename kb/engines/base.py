@@ -82,6 +82,11 @@ class Engine(ABC):
         """Where a cache derived from this database's content may be kept (None: nowhere)."""
         return None
 
+    def live_snapshot(self) -> str | None:
+        """The id of the database's content now, whatever this connection sees (a pinned reader's
+        `snapshot` stays at the content it opened); None when unknown."""
+        return self.snapshot()
+
     def cast(self, expr: str, ptype: PropKind) -> str:
         """A Cypher expression that binds `expr` as a property of kind `ptype`, spelled the
         engine's way (Ladybug needs explicit casts)."""

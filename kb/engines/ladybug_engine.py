@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import ladybug
 
+from kb.engines import ladybug_columns as columnar
 from kb.engines import ladybug_files as files
 from kb.engines.base import DatabaseMissing, Engine, EngineError, EngineUnavailable, Params, Statement
 from kb.engines.faults import kill_point
@@ -216,7 +217,14 @@ class LadybugEngine(Engine):
             return result.get_column_names(), result.get_all()
 
     def read(self, cypher: str, params: Params | None = None) -> pd.DataFrame:
-        return frame(*self._fetch(cypher, params))
+        # Column by column through Arrow where the frame comes out the same (kb.engines.ladybug_columns).
+        with self._lock:
+            result = self._execute(cypher, params)
+            columns, types = result.get_column_names(), result.get_column_data_types()
+            if columnar.convertible(columns, types):
+                return columnar.columnar_frame(columns, types, result.get_as_arrow())
+            rows = result.get_all()
+        return frame(columns, rows)
 
     def read_rows(self, cypher: str, params: Params | None = None) -> tuple[list[str], list[list[Any]]]:
         columns, rows = self._fetch(cypher, params)
@@ -291,6 +299,9 @@ class LadybugEngine(Engine):
 
     def cache_path(self, name: str) -> Path | None:
         return None if self.in_memory else self.path.with_name(f"{self.path.name}.{name}")
+
+    def live_snapshot(self) -> str | None:
+        return None if self.in_memory else files.read_generation(self.path)
 
     def cast(self, expr: str, ptype: PropKind) -> str:
         # Ladybug infers a parameter's type from its values: a column that is null
