@@ -90,13 +90,27 @@ def kept(kbase: Any, settings: Any, compute: Callable[[Previous | None], Compute
     """The results kept for the content this connection sees and these settings, else `compute()`'s
     (given what was kept for earlier content, if anything), kept when the engine keeps files and no
     write showed while computing."""
-    name = file_name(settings)
-    path = kbase.cache_path(name) if hasattr(kbase, "cache_path") else None
+    read: list[dict[str, Any]] = []  # the file as found, whatever content it was kept for: read once
+
+    def load_it(path: Path, snapshot: str) -> Computed | None:
+        data = _read(path)
+        if data is None:
+            return None
+        read.append(data)
+        return _parse(data) if data.get("snapshot") == snapshot else None
 
     def computed() -> Computed:
-        return compute(None if path is None else previous(Path(path)))
+        return compute(_previous(read[0]) if read else None)
 
-    return kept_or_computed(kbase, name, _load_computed, computed, _save_computed)[0]
+    return kept_or_computed(kbase, file_name(settings), load_it, computed, _save_computed)[0]
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
 
 
 def _load_computed(path: Path, snapshot: str) -> Computed | None:
@@ -134,12 +148,11 @@ def load(path: Path, snapshot: str) -> list[IncidentLint] | None:
 def previous(path: Path) -> Previous | None:
     """What `save` kept at `path` with this code for whatever content it was (None when nothing
     usable): results to reuse for the incidents whose inputs are unchanged."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        return None
+    data = _read(path)
+    return None if data is None else _previous(data)
+
+
+def _previous(data: dict[str, Any]) -> Previous | None:
     found = _parse(data)
     return None if found is None else Previous({e.key: e for e in found[0]}, found[1])
 
