@@ -18,6 +18,7 @@ from kb.graph.reader import read_packets
 from kb.knowledge_base import KnowledgeBase
 from kb.lint import RULES, LintConfig, LintContext, LintReport, lint_graph
 from kb.lint import runner as lint_runner
+from kb.model import EventPacket
 from kb.quickstart import load_demo
 
 DAYS = [datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC)]
@@ -57,6 +58,20 @@ def _no_reads(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("the packets were read again")
 
     monkeypatch.setattr(lint_runner, "read_packets", refuse)
+    monkeypatch.setattr(lint_runner, "read_packet_data", refuse)
+
+
+def _linted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The incidents the rules run on from now on (the real rules, recorded)."""
+    linted: list[str] = []
+    real = lint_runner._lint_one
+
+    def record(packet: EventPacket, *rest: Any) -> Any:
+        linted.append(packet.key)
+        return real(packet, *rest)
+
+    monkeypatch.setattr(lint_runner, "_lint_one", record)
+    return linted
 
 
 @pytest.mark.parametrize("config", [None, STRICT])
@@ -129,3 +144,106 @@ def test_only_untracked_finding_depends_on_the_day(demo_kb: KnowledgeBase) -> No
     }
     changed = {rule for rule, (early, late) in by_day.items() if early != late}
     assert changed == {"untracked-finding"}
+
+
+def test_after_a_write_only_the_incidents_whose_inputs_moved_are_linted_again(
+    demo_db: Path, demo_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first `kb check --all` after a write reuses the kept results of every incident whose
+    packet, links, related incidents and citable ids are unchanged, and equals a fresh lint."""
+    day = DAYS[1]
+    packets = {p.key: p for p in read_packets(demo_kb, None)}
+    first = lint_graph(demo_kb, None, None, day)
+    # An incident whose review cites no other incident and has no RELATED_TO link.
+    isolated = sorted({f.incident for f in first.findings if f.rule == "no-related-check"})
+    assert isolated, "the demo must have an incident without a related-incident check"
+    target, newcomer = isolated[0], "INC-2031-0001"
+    linted = _linted(monkeypatch)
+
+    # 1. A write changes one packet: its summary now names an incident the graph does not hold.
+    cites = packets[target].model_copy(deep=True)
+    cites.incident.summary = f"{cites.incident.summary or ''} Compare with {newcomer}, an earlier outage.".strip()
+    demo_kb.ingest_packets([cites])
+    after = lint_graph(demo_kb, None, None, day)
+    assert target in linted and len(set(linted)) < len(packets) // 2, linted
+    monkeypatch.undo()
+    assert _as_plain(after) == _computed(demo_kb, None, day)
+    assert any(f.incident == target and f.rule == "no-related-check" for f in after.findings)
+
+    # 2. The incident it names arrives: the target's packet is unchanged, yet its lint is not.
+    linted = _linted(monkeypatch)
+    other = next(p for k, p in packets.items() if k != target)
+    arrival = other.model_copy(deep=True)
+    arrival.incident.id = newcomer
+    demo_kb.ingest_packets([arrival])
+    after = lint_graph(demo_kb, None, None, day)
+    assert {target, newcomer} <= set(linted) and len(set(linted)) < len(packets) // 2, linted
+    monkeypatch.undo()
+    assert _as_plain(after) == _computed(demo_kb, None, day)
+    assert not any(f.incident == target and f.rule == "no-related-check" for f in after.findings)
+
+    # 3. Read back for the content it was computed for, and equal on another day.
+    _no_reads(monkeypatch)
+    again = lint_graph(demo_kb, None, None, DAYS[2])
+    monkeypatch.undo()
+    assert _as_plain(again) == _computed(demo_kb, None, DAYS[2])
+
+
+def test_a_kept_file_of_other_code_or_settings_is_not_reused(
+    demo_db: Path, demo_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lint_graph(demo_kb, None, None, DAYS[1])
+    (path,) = _kept(demo_db)
+    path.write_text(path.read_text(encoding="utf-8").replace('"code": "', '"code": "x', 1), encoding="utf-8")
+    demo_kb.write([("MATCH (i:Incident) WHERE i.key = $k SET i.title = 'renamed'", {"k": "INC-2024-0001"})])
+    linted = _linted(monkeypatch)
+    lint_graph(demo_kb, None, None, DAYS[1])
+    lint_graph(demo_kb, None, STRICT, DAYS[1])  # other settings: a file of its own, nothing to reuse
+    assert len(linted) == 2 * len(read_packets(demo_kb, None))
+
+
+def test_a_related_incident_that_turns_out_to_follow_up_relints_the_incident_it_follows(
+    demo_db: Path, demo_kb: KnowledgeBase
+) -> None:
+    """An imported review is asked to compare with its similar earlier incidents, except one that
+    follows it up: that depends on the earlier incident's packet, which a write may change alone."""
+    day = DAYS[1]
+    related = {
+        str(r["incident"]): list(r["related"])
+        for r in demo_kb.query_rows("review_related_earlier", every_incident=True)
+    }
+    key, earlier = next((k, rel[0]) for k, rel in sorted(related.items()) if len(rel) == 1)
+    demo_kb.write([("MATCH (i:Incident) WHERE i.key = $k SET i.imported = true, i.reviewed = false", {"k": key})])
+    todo = f"compare with {earlier}"
+    before = lint_graph(demo_kb, None, None, day)
+    assert any(f.incident == key and todo in f.message for f in before.findings)
+    # The earlier incident's own text now says it follows this one up (no RELATED_TO link moves).
+    demo_kb.write(
+        [
+            (
+                "MATCH (i:Incident) WHERE i.key = $k SET i.summary = $s",
+                {"k": earlier, "s": f"Addendum to the initial incident report ({key}): what we learned since."},
+            )
+        ]
+    )
+    assert {
+        str(r["incident"]): list(r["related"])
+        for r in demo_kb.query_rows("review_related_earlier", every_incident=True)
+    } == related
+    after = lint_graph(demo_kb, None, None, day)
+    assert _as_plain(after) == _computed(demo_kb, None, day)
+    assert not any(f.incident == key and todo in f.message for f in after.findings)
+
+
+def test_a_new_link_to_an_incident_relints_it(demo_db: Path, demo_kb: KnowledgeBase) -> None:
+    """A RELATED_TO link from another incident changes no packet and not the incident's own earlier
+    incidents, only how many links it has."""
+    day = DAYS[1]
+    first = lint_graph(demo_kb, None, None, day)
+    target = min(f.incident for f in first.findings if f.rule == "no-related-check")
+    other = next(k for k in first.incidents if k != target)
+    link = "MATCH (a:Incident), (b:Incident) WHERE a.key = $a AND b.key = $b CREATE (a)-[:RELATED_TO {score: 0.5}]->(b)"
+    demo_kb.write([(link, {"a": other, "b": target})])
+    after = lint_graph(demo_kb, None, None, day)
+    assert _as_plain(after) == _computed(demo_kb, None, day)
+    assert not any(f.incident == target and f.rule == "no-related-check" for f in after.findings)

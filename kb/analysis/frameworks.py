@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kb.analysis.language import names_a_person_as_cause
 from kb.model import DEFEATED_STATUSES, IMPACT, Analysis, BarrierStatus, EventPacket, Method
@@ -269,6 +269,13 @@ class StructureProblem:
     fix: str
 
 
+def _nx() -> Any:
+    """networkx, loaded when an analysis needs it: a lint of acyclic, plain analyses never does."""
+    import networkx as nx  # noqa: PLC0415 (loaded where used)
+
+    return nx
+
+
 def structure_problems(packet: EventPacket) -> list[StructureProblem]:
     """Shape problems of each analysis for its method (a chain ending at a person is checked separately)."""
     out: list[StructureProblem] = []
@@ -280,14 +287,12 @@ def structure_problems(packet: EventPacket) -> list[StructureProblem]:
 
 
 def _shape(a: Analysis) -> list[StructureProblem]:
-    import networkx as nx  # noqa: PLC0415 (loaded where used)
-
     where = f"analyses.{a.id}"
     if not a.factors:
         return []
     plain = all(f.id != IMPACT for f in a.factors)  # else the graph merges a factor into the impact
-    if not (_acyclic(a) if plain else nx.is_directed_acyclic_graph(causal_graph(a))):
-        cycle = " -> ".join(src for src, _ in nx.find_cycle(causal_graph(a)))
+    if not (_acyclic(a) if plain else _nx().is_directed_acyclic_graph(causal_graph(a))):
+        cycle = " -> ".join(src for src, _ in _nx().find_cycle(causal_graph(a)))
         return [
             StructureProblem(
                 a.id,

@@ -72,6 +72,12 @@ def _int(value: Any) -> int | None:
 def read_packets(kbase: Queryable, keys: Sequence[str] | None) -> list[EventPacket]:
     """Rebuild the Event Packets of the given incidents from the graph (missing keys are skipped;
     None: every incident), ordered by key."""
+    return [EventPacket.model_validate(data) for data in read_packet_data(kbase, keys)]
+
+
+def read_packet_data(kbase: Queryable, keys: Sequence[str] | None) -> list[dict[str, Any]]:
+    """What `read_packets` validates into Event Packets: each incident's packet as plain data (a
+    lint keeps results per incident for it, and validates only the packets it must lint again)."""
     if keys is not None and not keys:
         return []
     rows = _rows(kbase, keys)
@@ -96,7 +102,7 @@ def read_packets(kbase: Queryable, keys: Sequence[str] | None) -> list[EventPack
             "roadmap",
         )
     }
-    packets = []
+    packets: list[dict[str, Any]] = []
     for inc in rows("packet_incidents"):
         k = inc["incident"]
         data: dict[str, Any] = {
@@ -170,7 +176,7 @@ def read_packets(kbase: Queryable, keys: Sequence[str] | None) -> list[EventPack
             "analyses": _analyses(k, part),
             "roadmap": _roadmap(part["roadmap"][k]),
         }
-        packets.append(EventPacket.model_validate(data))
+        packets.append(data)
     return packets
 
 

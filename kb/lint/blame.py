@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kb.analysis.language import blame_hits
+from kb.analysis.language import blame_hits, handles_of
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
 from kb.lint.where import people, texts
@@ -26,7 +26,7 @@ _MESSAGE = {
     "'X forgot', 'should have', 'careless', 'human error', 'negligent' or a person as the subject of a cause",
 )
 def blame_language(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
-    handles = people(packet)
+    names = handles_of(people(packet))
     for location, text, causal in texts(packet):
-        for hit in blame_hits(text, handles, causal=causal):
+        for hit in blame_hits(text, names, causal=causal):
             yield Hit(location, hit.sentence, _MESSAGE[hit.kind].format(trigger=hit.trigger), hit.rewrite)

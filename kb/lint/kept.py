@@ -11,6 +11,11 @@ digest of the code that computed it, so results of an older version are computed
 
 Only untracked-finding depends on today (the finding's age), so each incident keeps the findings
 nothing tracks rather than that rule's hits, and their age is judged when the results are read.
+
+After a write, the first `kb check --all` reads every packet back but lints again only the incidents
+whose lint inputs changed: each incident's results are kept with a digest of what they were computed
+from (its packet as read from the graph, its RELATED_TO links, its related earlier incidents and
+their packets), and the file keeps the incident ids a review could cite (kb.lint.runner).
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from kb.atomic_file import kept_or_computed, read_keyed_json, write_keyed_json
 from kb.lint.graveyard import Untracked
 from kb.lint.model import Level, LintFinding
 
-FORMAT = "kb-lint-1"
+FORMAT = "kb-lint-2"
 """Bump when what is kept changes shape: other files are computed again."""
 
 _LEVELS = {lv.value: lv for lv in Level}
@@ -42,6 +47,17 @@ class IncidentLint:
     key: str
     findings: tuple[LintFinding, ...]
     untracked: tuple[Untracked, ...]
+    inputs: str = ""
+    """A digest of what the results were computed from (kb.lint.runner), "" when not known."""
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What a run kept for earlier content (same settings, same code): each incident's results by
+    id, and the incident ids its reviews could cite then."""
+
+    entries: dict[str, IncidentLint]
+    known: frozenset[str]
 
 
 def file_name(settings: Any) -> str:
@@ -66,20 +82,56 @@ def code_digest() -> str:
     return h.hexdigest()[:16]
 
 
-def kept(kbase: Any, settings: Any, compute: Callable[[], list[IncidentLint]]) -> list[IncidentLint]:
-    """The results kept for the content this connection sees and these settings, else `compute()`'s,
-    kept when the engine keeps files and no write showed while computing."""
-    return kept_or_computed(kbase, file_name(settings), load, compute, save)
+Computed = tuple[list[IncidentLint], frozenset[str]]
+"""Every incident's results and the incident ids its reviews could cite."""
 
 
-def save(path: Path, snapshot: str, entries: list[IncidentLint]) -> None:
+def kept(kbase: Any, settings: Any, compute: Callable[[Previous | None], Computed]) -> list[IncidentLint]:
+    """The results kept for the content this connection sees and these settings, else `compute()`'s
+    (given what was kept for earlier content, if anything), kept when the engine keeps files and no
+    write showed while computing."""
+    read: list[dict[str, Any]] = []  # the file as found, whatever content it was kept for: read once
+
+    def load_it(path: Path, snapshot: str) -> Computed | None:
+        data = _read(path)
+        if data is None:
+            return None
+        read.append(data)
+        return _parse(data) if data.get("snapshot") == snapshot else None
+
+    def computed() -> Computed:
+        return compute(_previous(read[0]) if read else None)
+
+    return kept_or_computed(kbase, file_name(settings), load_it, computed, _save_computed)[0]
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+
+
+def _load_computed(path: Path, snapshot: str) -> Computed | None:
+    data = read_keyed_json(path, FORMAT, snapshot)
+    return None if data is None else _parse(data)
+
+
+def _save_computed(path: Path, snapshot: str, value: Computed) -> None:
+    save(path, snapshot, value[0], value[1])
+
+
+def save(path: Path, snapshot: str, entries: list[IncidentLint], known: frozenset[str] = frozenset()) -> None:
     body = {
         "code": code_digest(),
+        "known": sorted(known),
         "incidents": [
             [
                 e.key,
                 [[f.rule, f.level.value, f.location, f.evidence, f.message, f.fix] for f in e.findings],
                 [[u.location, u.statement, u.status, u.since.isoformat()] for u in e.untracked],
+                e.inputs,
             ]
             for e in entries
         ],
@@ -89,11 +141,27 @@ def save(path: Path, snapshot: str, entries: list[IncidentLint]) -> None:
 
 def load(path: Path, snapshot: str) -> list[IncidentLint] | None:
     """What `save` kept at `path` for `snapshot` with this code; None when there is nothing usable."""
-    data = read_keyed_json(path, FORMAT, snapshot)
-    if data is None or data.get("code") != code_digest():
+    found = _load_computed(path, snapshot)
+    return None if found is None else found[0]
+
+
+def previous(path: Path) -> Previous | None:
+    """What `save` kept at `path` with this code for whatever content it was (None when nothing
+    usable): results to reuse for the incidents whose inputs are unchanged."""
+    data = _read(path)
+    return None if data is None else _previous(data)
+
+
+def _previous(data: dict[str, Any]) -> Previous | None:
+    found = _parse(data)
+    return None if found is None else Previous({e.key: e for e in found[0]}, found[1])
+
+
+def _parse(data: dict[str, Any]) -> Computed | None:
+    if data.get("code") != code_digest():
         return None
     try:
-        return [
+        entries = [
             IncidentLint(
                 str(key),
                 tuple(
@@ -104,11 +172,24 @@ def load(path: Path, snapshot: str) -> list[IncidentLint] | None:
                     Untracked(location, statement, status, datetime.fromisoformat(since))
                     for location, statement, status, since in untracked
                 ),
+                str(inputs),
             )
-            for key, findings, untracked in data["incidents"]
+            for key, findings, untracked, inputs in data["incidents"]
         ]
+        return entries, frozenset(str(k) for k in data["known"])
     except (TypeError, KeyError, ValueError):
         return None  # damaged: compute again
 
 
-__all__ = ["FORMAT", "IncidentLint", "code_digest", "file_name", "kept", "load", "save"]
+__all__ = [
+    "FORMAT",
+    "Computed",
+    "IncidentLint",
+    "Previous",
+    "code_digest",
+    "file_name",
+    "kept",
+    "load",
+    "previous",
+    "save",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kb.analysis.frameworks import chains_stopping_at_person
-from kb.analysis.language import blame_hits, names_a_person_as_cause
+from kb.analysis.language import blame_hits, handles_of, names_a_person_as_cause
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
 from kb.lint.where import clip, people, unreviewed_import
@@ -24,9 +24,9 @@ FAMILY = "single root cause"
 )
 def single_root_cause(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     least = int(opts["min_factors"])
-    handles = people(packet)
+    names = handles_of(people(packet))
     for a in packet.analyses:
-        systemic = [f for f in a.factors if names_a_person_as_cause(f.statement, handles) is None]
+        systemic = [f for f in a.factors if names_a_person_as_cause(f.statement, names) is None]
         if not a.factors and unreviewed_import(packet):
             yield Hit(
                 f"analyses.{a.id}.factors",
@@ -98,15 +98,15 @@ def single_category(packet: EventPacket, ctx: LintContext, opts: Options) -> Ite
     "a causal chain that stops at a person or at 'human error' instead of the conditions around them",
 )
 def chain_ends_at_person(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
-    handles = people(packet)
+    names = handles_of(people(packet))
     for a in packet.analyses:
         if unreviewed_import(packet) and all(inf.target == IMPACT for inf in a.influences):
             # The importer's flat list (every statement -> impact) claims no chain: a person named in
             # one of its statements is blame-language's finding, not a chain that stops.
             continue
         statements = {f.id: f.statement for f in a.factors}
-        for fid, words in chains_stopping_at_person(a, handles):
-            hits = blame_hits(statements[fid], handles, causal=True)
+        for fid, words in chains_stopping_at_person(a, names):
+            hits = blame_hits(statements[fid], names, causal=True)
             reframe = f" For example: {hits[0].rewrite}" if hits else ""
             yield Hit(
                 f"analyses.{a.id}.factors.{fid}",
