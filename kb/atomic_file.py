@@ -85,6 +85,9 @@ def kept_or_computed(
 KEPT_PER_KIND = 16
 """At most this many kept files of one kind (a command's printed rows, a lint) for the current content:
 every option set asked of one snapshot would otherwise stay until the next write."""
+REUSED_AFTER_A_WRITE = frozenset({"lint"})
+"""Kinds whose file of older content is still read: `kb check --all` after a write lints again only the
+incidents whose inputs moved and takes the rest from it (kb.lint.kept). Only the per-kind cap removes them."""
 _DIGEST_NAME = re.compile(r"(?P<kind>[a-z][a-z0-9-]*)-[0-9a-f]{16}\.json")
 _HEADER = re.compile(rb'\{"format": "kb-[a-z]+(?:-[a-z]+)*-[0-9]+", "snapshot": "(?P<snapshot>[^"\\]*)"')
 
@@ -108,7 +111,7 @@ def prune_kept(path: Path, name: str, snapshot: str) -> list[Path]:
         header = _kept_header(sibling) if named else None
         if named is None or header is None:
             continue
-        if header != snapshot:
+        if header != snapshot and named["kind"] not in REUSED_AFTER_A_WRITE:
             stale.append(sibling)
         else:
             with contextlib.suppress(OSError):
@@ -134,4 +137,11 @@ def _kept_header(path: Path) -> str | None:
     return found["snapshot"].decode("utf-8", "replace") if found else None
 
 
-__all__ = ["kept_or_computed", "prune_kept", "read_keyed_json", "replace_atomically", "write_keyed_json"]
+__all__ = [
+    "REUSED_AFTER_A_WRITE",
+    "kept_or_computed",
+    "prune_kept",
+    "read_keyed_json",
+    "replace_atomically",
+    "write_keyed_json",
+]

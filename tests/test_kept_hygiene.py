@@ -1,7 +1,8 @@
 """Kept files do not pile up beside a database (kb.atomic_file.prune_kept): when kb keeps a command's
-rows or a lint for the current content, the kept files of older content go, and at most KEPT_PER_KIND of
-one kind stay for the current one. Only files kb wrote are deleted: a file of a kept file's name with
-other content, a kept file's content under another name, another database's files stay."""
+rows or a lint for the current content, the kept files of older content go (except a lint, which the
+next lint reuses), and at most KEPT_PER_KIND of one kind stay for the current one. Only files kb wrote
+are deleted: a file of a kept file's name with other content, a kept file's content under another name,
+another database's files stay."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def test_a_write_makes_the_older_kept_files_go_at_the_next_keep(kept_kb: Knowled
     old_other = _keep(kept_kb, "repeats")
     old_lint = kept_kb.cache_path(lint_kept.file_name({"probe": 1}))
     assert old_lint is not None
-    lint_kept.kept(kept_kb, {"probe": 1}, list)
+    lint_kept.kept(kept_kb, {"probe": 1}, lambda _previous: ([], frozenset()))
     assert old_lint.exists()
     # Files kb did not write, or not for this database: a kept file's name with other content, the
     # content under another name, another database's kept file, and a plain note.
@@ -81,7 +82,8 @@ def test_a_write_makes_the_older_kept_files_go_at_the_next_keep(kept_kb: Knowled
     assert old_rows.exists(), "a write alone deletes nothing"
     new = _keep(kept_kb, "clusters", limit=5)
     assert new.exists()
-    assert not old_rows.exists() and not old_other.exists() and not old_lint.exists()
+    assert not old_rows.exists() and not old_other.exists()
+    assert old_lint.exists(), "a lint of older content stays: check --all after a write reuses its untouched incidents"
     assert all(f.exists() for f in foreign)
     assert kept_output.answer(kept_kb, "clusters", {"limit": 5}, lambda: ([], [], "recomputed")).title == "clusters"
 

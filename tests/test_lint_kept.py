@@ -19,6 +19,7 @@ from kb.knowledge_base import KnowledgeBase
 from kb.lint import RULES, LintConfig, LintContext, LintReport, lint_graph
 from kb.lint import runner as lint_runner
 from kb.model import EventPacket
+from kb.packets import write_packet
 from kb.quickstart import load_demo
 
 DAYS = [datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC)]
@@ -247,3 +248,25 @@ def test_a_new_link_to_an_incident_relints_it(demo_db: Path, demo_kb: KnowledgeB
     after = lint_graph(demo_kb, None, None, day)
     assert _as_plain(after) == _computed(demo_kb, None, day)
     assert not any(f.incident == target and f.rule == "no-related-check" for f in after.findings)
+
+
+def test_kb_ingest_keeps_the_older_lint_for_the_next_check(
+    demo_db: Path, demo_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`kb ingest` keeps its default answers after the write, which prunes kept files of older
+    content; the lint of older content must survive it, or the next `kb check --all` lints all again."""
+    day = DAYS[1]
+    lint_graph(demo_kb, None, None, day)
+    packet = read_packets(demo_kb, None)[0]
+    packet.incident.title = f"{packet.incident.title} (edited)"
+    path = write_packet(packet, tmp_path / "edited.yaml")
+    demo_kb.close()
+    result = CliRunner().invoke(app, ["ingest", "--quiet", "--db", str(demo_db), str(path)])
+    assert result.exit_code == 0, result.output
+    assert _kept(demo_db), "the lint of the content before the ingest is gone"
+    with kb.connect(engine="ladybug", db=demo_db) as kbase:
+        linted = _linted(monkeypatch)
+        after = lint_graph(kbase, None, None, day)
+        assert packet.key in linted and len(set(linted)) < len(read_packets(kbase, None)) // 2, linted
+        monkeypatch.undo()
+        assert _as_plain(after) == _computed(kbase, None, day)
