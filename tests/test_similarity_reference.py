@@ -8,8 +8,6 @@ one ulp apart fails here."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,14 +99,21 @@ def test_random_rows_in_blocks_match_the_reference(
 
 
 def test_a_missed_pair_fails_the_comparison(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The check itself: dropping the best hit of one row from the batch's answer is seen."""
+    """The check itself: a batch that never scores a row against the incident just before it differs."""
     index = random_index(60, seed=3)
     monkeypatch.setattr(similarity, "BLOCK_CELLS", 4 * 60)
     rows = list(range(60))
-    got = batch(index, rows, 5, True, 0.0)
     expected = [m for r in rows for m in reference(index, r, 5, True, 0.0)]
-    assert got == expected
-    assert [m for m in got if m != expected[10]] != expected
+    assert batch(index, rows, 5, True, 0.0) == expected
+    disallow = similarity._disallow
+
+    def skipping_the_previous(approx: np.ndarray, chunk: np.ndarray, earlier_only: bool) -> None:
+        disallow(approx, chunk, earlier_only)
+        for i, r in enumerate(chunk.tolist()):
+            approx[i, max(r - 1, 0)] = -1.0
+
+    monkeypatch.setattr(similarity, "_disallow", skipping_the_previous)
+    assert batch(index, rows, 5, True, 0.0) != expected
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +143,7 @@ def test_demo_matches_and_related_edges_are_the_reference(
     assert len(expected_edges) > n  # most demo incidents have earlier matches above the stored minimum
 
 
-def test_the_dense_product_is_scipys_to_the_bit(demo_index: SimilarityIndex, tmp_path: Path) -> None:
+def test_the_dense_product_is_scipys_to_the_bit(demo_index: SimilarityIndex) -> None:
     index = demo_index
     rows = np.arange(0, len(index), 3)
     pruned = index._pruned(rows)
