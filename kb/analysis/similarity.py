@@ -42,6 +42,12 @@ from kb.analysis.text import TfidfIndex, normalise_rows
 from kb.graph.enrich import SIMILARITY_ORIGIN
 from kb.model.schema import PACKET_ORIGIN
 
+try:  # scipy's own kernels of a sparse product, called without its counting pass (_dense_product)
+    from scipy.sparse._sparsetools import csr_matmat as _matmat
+    from scipy.sparse._sparsetools import csr_todense as _todense
+except ImportError:  # pragma: no cover - another scipy layout: the public product
+    _matmat = _todense = None
+
 if TYPE_CHECKING:
     from kb.knowledge_base import KnowledgeBase
 
@@ -218,8 +224,8 @@ class SimilarityIndex:
     def _against(self, vectors: sp.csr_matrix, which: str, width: int) -> np.ndarray:
         """Dense products of `vectors` (text or structure rows) with the first `width` incidents'."""
         if width == len(self.keys):
-            return np.asarray((vectors @ (self._text_t if which == "text" else self._struct_t)).toarray())
-        return np.asarray((vectors @ self._prefix(which, width)).toarray()[:, :width])
+            return _dense_product(vectors, self._text_t if which == "text" else self._struct_t, width)
+        return _dense_product(vectors, self._prefix(which, width), width)
 
     def _prefix(self, which: str, width: int) -> sp.csr_matrix:
         """The transposed text or structure matrix of the first incidents, at least `width` of them:
@@ -255,7 +261,6 @@ class SimilarityIndex:
             return
         block = max(1, BLOCK_CELLS // n)
         rows_arr = np.asarray(list(rows), dtype=np.int64)
-        cols = np.arange(n)
         n_cand = min(n, max(CANDIDATES, 4 * k))
         # Many rows in order (the after-ingest checks): each block's scores only against the incidents
         # before its last row. One row (`kb similar`) or rows in any order: against all of them.
@@ -268,16 +273,26 @@ class SimilarityIndex:
             width = int(chunk.max()) if narrow else n
             if width == 0:
                 continue  # the first incident: nothing earlier
-            approx = self._against(self._pruned(chunk), "text", width) * TEXT_WEIGHT
+            # In place, each operation as written in the module docstring's formula (the same bits): these
+            # dense blocks of every row against every incident are what grows with the square of the corpus.
+            approx = self._against(self._pruned(chunk), "text", width)
+            approx *= TEXT_WEIGHT
             inter = self._against(self.structure[chunk], "structure", width)
-            union = self.sizes[chunk][:, None] + self.sizes[None, :width] - inter
-            with np.errstate(divide="ignore", invalid="ignore"):
-                jacc = np.where(union > 0, inter / union, 0.0)
+            union = np.add(self.sizes[chunk][:, None], self.sizes[None, :width])
+            union -= inter
+            jacc = np.zeros_like(inter)
+            np.divide(inter, union, out=jacc, where=union > 0)
+            del inter, union
             # Structure counts as much as the less sure of the two is of it: not at all without any.
-            sw = STRUCTURE_WEIGHT * np.minimum(self.sureness[chunk][:, None], self.sureness[None, :width])
-            approx = (approx + sw * jacc) / (TEXT_WEIGHT + sw)
-            allowed = cols[None, :width] < chunk[:, None] if earlier_only else cols[None, :] != chunk[:, None]
-            approx[~allowed] = -1.0
+            sw = np.minimum(self.sureness[chunk][:, None], self.sureness[None, :width])
+            sw *= STRUCTURE_WEIGHT
+            weighed = np.multiply(sw, jacc)
+            approx += weighed
+            del weighed
+            sw += TEXT_WEIGHT
+            approx /= sw
+            del sw
+            _disallow(approx, chunk, earlier_only)
             cand = _candidates(approx, n, n_cand)
             # A candidate past the width (a row with fewer allowed columns than candidates) is not allowed.
             inside = cand < width
@@ -286,9 +301,9 @@ class SimilarityIndex:
             cb = cand.ravel()
             text = self._exact_text(qa, cb).reshape(cand.shape)
             struct = np.take_along_axis(jacc, at, axis=1)
-            csw = np.take_along_axis(sw, at, axis=1)
+            csw = STRUCTURE_WEIGHT * np.minimum(self.sureness[chunk][:, None], self.sureness[at])
             score = (TEXT_WEIGHT * text + csw * struct) / (TEXT_WEIGHT + csw)
-            ok = np.take_along_axis(allowed, at, axis=1) & inside
+            ok = (at < chunk[:, None] if earlier_only else at != chunk[:, None]) & inside
             score[~ok] = -1.0
             for i, r in enumerate(chunk):
                 order = np.lexsort((cand[i], -score[i]))[:k]
@@ -348,6 +363,36 @@ class SimilarityIndex:
                 }
             )
         return pd.DataFrame(out, columns=COLUMNS)
+
+
+def _dense_product(a: sp.csr_matrix, b: sp.csr_matrix, width: int) -> np.ndarray:
+    """(a @ b).toarray()[:, :width], the same bits: scipy's product of sparse matrices (each cell
+    summed in the order of a's row) into a buffer sized from b's posting lengths, which skips the
+    pass scipy makes first only to count the cells, then scattered into a dense block."""
+    m, cols = a.shape[0], b.shape[1]
+    reach = np.concatenate([[0], np.cumsum(np.diff(b.indptr)[a.indices])])  # posting cells before each entry
+    bound = int(np.minimum(reach[a.indptr[1:]] - reach[a.indptr[:-1]], cols).sum())
+    if _matmat is None or bound == 0 or max(bound, cols, b.shape[0]) >= np.iinfo(np.int32).max:
+        return np.asarray((a @ b).toarray()[:, :width])
+    i32, f64 = np.int32, np.float64
+    cp, cj, cx = np.empty(m + 1, dtype=i32), np.empty(bound, dtype=i32), np.empty(bound, dtype=f64)
+    _matmat(
+        m, cols, a.indptr.astype(i32, copy=False), a.indices.astype(i32, copy=False), a.data.astype(f64, copy=False),
+        b.indptr.astype(i32, copy=False), b.indices.astype(i32, copy=False), b.data.astype(f64, copy=False),
+        cp, cj, cx,
+    )  # fmt: skip
+    out = np.zeros((m, cols))
+    _todense(m, cols, cp, cj, cx, out)
+    return out[:, :width] if width < cols else out
+
+
+def _disallow(approx: np.ndarray, chunk: np.ndarray, earlier_only: bool) -> None:
+    """Mark the columns a row may not match -1: itself and, earlier-only, every later incident."""
+    for i, r in enumerate(chunk.tolist()):
+        if earlier_only:
+            approx[i, r:] = -1.0
+        elif r < approx.shape[1]:
+            approx[i, r] = -1.0
 
 
 def _candidates(approx: np.ndarray, n: int, n_cand: int) -> np.ndarray:
