@@ -188,7 +188,9 @@ def clusters_from_features(
         svc = set(svc_items.loc[svc_items["incident"].isin(keys), "item"])
         teams = set(team_items.loc[team_items["incident"].isin(keys), "item"])
         internal = [d["lift"] for a, b, d in graph.subgraph(members).edges(data=True)]
-        lift = float(np.mean(internal)) if internal else 1.0
+        # fsum: exactly rounded whatever the edges' order, which follows the graph's build order
+        # (np.mean's pairwise sum gave other last digits from run to run).
+        lift = math.fsum(internal) / len(internal) if internal else 1.0
         recent, previous, trend, recency = _windows(ev, ref, window_days)
         last = ev["started_at"].max()
         spread = len(svc) + len(teams)
