@@ -153,7 +153,7 @@ DUMPS = st.fixed_dictionaries(
 )
 
 
-@fuzz_settings(500)
+@fuzz_settings(300)
 @given(data=st.one_of(st.dictionaries(KEYS, DATA, min_size=1, max_size=6), st.lists(DATA, min_size=1)), how=DUMPS)
 def test_dumped_data_reads_back_as_libyaml_reads_it(data: Any, how: dict[str, Any]) -> None:
     check(yaml.safe_dump(data, sort_keys=False, **how))
@@ -168,7 +168,7 @@ MILD = st.recursive(
 )
 
 
-@fuzz_settings(800)
+@fuzz_settings(400)
 @given(data=st.dictionaries(st.sampled_from(["incident", "timeline", "id", "at"]), MILD, min_size=1), how=DUMPS)
 def test_packet_like_data_reads_back_as_libyaml_reads_it(data: Any, how: dict[str, Any]) -> None:
     check(yaml.safe_dump(data, sort_keys=False, **{**how, "default_flow_style": False, "default_style": None}))
@@ -252,7 +252,7 @@ def mutants(draw: st.DrawFn, texts: list[str]) -> str:
     return text
 
 
-@fuzz_settings(3000)
+@fuzz_settings(1500)
 @given(text=mutants(_packet_texts()))
 def test_mutated_packets_are_declined_or_read_as_libyaml_reads_them(text: str) -> None:
     check(text)
@@ -275,7 +275,7 @@ def test_hostile_documents_are_declined_or_read_as_libyaml_reads_them(text: str)
     check(text)
 
 
-@fuzz_settings(1500)
+@fuzz_settings(800)
 @given(text=mutants(_hostile_texts()))
 def test_mutated_hostile_documents_are_declined_or_read_as_libyaml_reads_them(text: str) -> None:
     check(text)

@@ -191,8 +191,10 @@ class _Reader:
                 if key is _MISSING:
                     key = _plain_key(line[:pos])
                 value = line[pos + 2 :]
-            elif line[-1] == ":" and not _is_dash(line):
-                key, value = _plain_key(line[:-1]), ""
+            elif line[-1] == ":" and line[:2] != "- ":
+                key, value = cache.get(line[:-1], _MISSING), ""
+                if key is _MISSING:
+                    key = _plain_key(line[:-1])
             else:
                 raise _Decline
             if key in out:
@@ -216,9 +218,10 @@ class _Reader:
                     out[key] = self.scalar(value, col)
                 continue
             j = self._skip_blank(i)
-            if j < n and (indent[j] > col or (indent[j] == col and _is_dash(body[j]))):
+            dash = j < n and (body[j][:2] == "- " or body[j] == "-")
+            if j < n and (indent[j] > col or (indent[j] == col and dash)):
                 self.i = j
-                if _is_dash(body[j]):
+                if dash:
                     out[key] = self.sequence(indent[j], depth + 1)
                 else:
                     out[key] = self.mapping(indent[j], depth + 1)
@@ -260,7 +263,7 @@ class _Reader:
             rest = line[2:]
             if rest[:1] == " ":
                 rest = rest.lstrip(" ")
-            if not rest or _is_dash(rest):
+            if not rest or rest[:2] == "- " or rest == "-":
                 raise _Decline  # an empty item or a nested compact sequence
             if (": " in rest or rest[-1] == ":") if rest[0] != "'" else self._is_key(rest):
                 # A compact mapping: its first key is on the dash's line, at column `inner`.

@@ -223,8 +223,11 @@ def _check_tree(data: Any) -> None:
 def load_yaml(text: str) -> Any:
     """One YAML document, safely: no tags beyond YAML's own, unique keys, bounded aliases and depth."""
     data = load_block_yaml(text)  # the block YAML packets are, read directly (the same value)
-    if data is not DECLINE:
-        return data
+    return data if data is not DECLINE else load_yaml_with_pyyaml(text)
+
+
+def load_yaml_with_pyyaml(text: str) -> Any:
+    """`load_yaml` through PyYAML (libyaml) alone: what the fast reader declines, and its reference."""
     if "*" in text or "&" in text:  # only then can there be aliases to expand
         try:
             _check_yaml_events(text)
