@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from kb.model.block_yaml import DECLINE, load_block_yaml
+
 # libyaml is 7-12x faster than the pure-Python loader with the same results; fall back
 # to the pure-Python classes only where PyYAML was built without it.
 if TYPE_CHECKING:
@@ -220,6 +222,12 @@ def _check_tree(data: Any) -> None:
 
 def load_yaml(text: str) -> Any:
     """One YAML document, safely: no tags beyond YAML's own, unique keys, bounded aliases and depth."""
+    data = load_block_yaml(text)  # the block YAML packets are, read directly (the same value)
+    return data if data is not DECLINE else load_yaml_with_pyyaml(text)
+
+
+def load_yaml_with_pyyaml(text: str) -> Any:
+    """`load_yaml` through PyYAML (libyaml) alone: what the fast reader declines, and its reference."""
     if "*" in text or "&" in text:  # only then can there be aliases to expand
         try:
             _check_yaml_events(text)
