@@ -286,8 +286,13 @@ class KnowledgeBase:
         return report
 
     def _run_hooks(self, keys: list[str]) -> None:
+        if not self.after_ingest:
+            return
+        # The hooks read the same catalogue queries again and again (the similarity check, then the
+        # kept answers): each answer once for each content (SnapshotReads).
+        reads = self if isinstance(self, SnapshotReads) else SnapshotReads(self)
         for hook in self.after_ingest:
-            hook(self, keys)
+            hook(reads, keys)
 
     # -- the tools' writes (each carries its origin; a packet re-ingest keeps them) ---------
     def link_themes(self, rows: Sequence[dict[str, Any]], origin: str = enrich.SUGGESTED_ORIGIN) -> None:
@@ -323,10 +328,7 @@ class KnowledgeBase:
     ) -> None:
         """replace_mentions(mentioned, mentions) and replace_related(related, links), both or
         neither, in one transaction (each write copies the embedded database: one copy, not two)."""
-        self.engine.write(
-            enrich.mentions_statements(self.engine, mentioned, mentions)
-            + enrich.related_statements(self.engine, related, links)
-        )
+        enrich.replace_mentions_and_related(self.engine, mentioned, mentions, related, links)
 
     def record_work_item(self, finding: str, item: Mapping[str, Any], origin: str) -> None:
         """One WorkItem and its TRACKED_BY edge from `finding`, both or neither."""
@@ -378,6 +380,56 @@ class CachedReads(KnowledgeBase):
         self._answers.clear()
         self._derived.clear()
         super().write(statements)
+
+    def close(self) -> None:
+        """The connection belongs to the knowledge base this one reads through."""
+
+
+class SnapshotReads(KnowledgeBase):
+    """The same knowledge base, answering each named query once for each content it sees: for the
+    after-ingest hooks and the answers kept after them, which read the same ~ten queries up to four
+    times. An answer is held with the snapshot id it was read at (kb.engines: every write changes
+    it) and given again only while the snapshot is unchanged, so a write through any connection
+    (a server's other clients too) is never answered from before it. Without a snapshot id
+    (in-memory Ladybug) every query is read. Only the answers of the latest snapshot are held."""
+
+    def __init__(self, base: KnowledgeBase) -> None:
+        super().__init__(base.engine, base.after_ingest)
+        self._snapshot: str | None = None
+        self._answers: dict[str, pd.DataFrame] = {}
+
+    @staticmethod
+    def key(name: str, params: Mapping[str, Any]) -> str:
+        """An answer's name (kb.analysis.similarity_store.RecordingQueries names its answers alike)."""
+        return name + repr(sorted(params.items()))
+
+    def query(self, name: str, **params: Any) -> pd.DataFrame:
+        snapshot = self.snapshot()
+        if snapshot is None:
+            return super().query(name, **params)
+        if snapshot != self._snapshot:
+            self._snapshot, self._answers = snapshot, {}
+        key = self.key(name, params)
+        held = self._answers.get(key)
+        if held is None:
+            held = super().query(name, **params)
+            # Held only if no write showed while reading (a server's reads see other clients' writes).
+            if self.pinned_snapshot or self.snapshot() == snapshot:
+                self._answers[key] = held
+            else:
+                return held
+        return held.copy()  # callers add columns to what they get
+
+    def adopt(self, answers: Mapping[str, pd.DataFrame]) -> None:
+        """Hold `answers` (by `key`) for the current snapshot: a writer's reads from before its own
+        write that the write did not change. Only where no other writer's write can show
+        (Engine.pinned_snapshot); elsewhere nothing is held."""
+        snapshot = self.snapshot()
+        if snapshot is None or not self.pinned_snapshot:
+            return
+        if snapshot != self._snapshot:
+            self._snapshot, self._answers = snapshot, {}
+        self._answers.update(answers)
 
     def close(self) -> None:
         """The connection belongs to the knowledge base this one reads through."""

@@ -566,6 +566,11 @@ def record_related(
     rows = related_edges(index, checked, k, min_score)
     kbase.replace_mentions_and_related(incidents, mentions, checked, rows)
     queries.forget("patterns_incident_mentions")
+    # The write changed only MENTIONS and RELATED_TO, which no other answer read so far depends on:
+    # the kept answers computed next read them from here (kb.knowledge_base.SnapshotReads).
+    adopt = getattr(kbase, "adopt", None)
+    if adopt is not None:
+        adopt(queries.frames)
     digest = queries.prefetch(INPUT_QUERIES)  # reads the mentions as written
     if mention_pairs(queries.frames[MENTIONS_KEY]) != mention_pairs(expected):
         # Not what the replacement was expected to leave (another writer's links?): check again on what is stored.

@@ -10,6 +10,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import chain
 
 import numpy as np
 import scipy.sparse as sp
@@ -77,19 +78,22 @@ class TfidfIndex:
         self.matrix = self._encode(toks)
 
     def _encode(self, toks: Iterable[Counter[str]]) -> sp.csr_matrix:
-        indptr, indices, data = [0], [], []
+        # Every (document, word) at C speed (a loop over them was a third of the index build): each
+        # row's words in the order counted, 1 + log(count) worked out once per distinct count.
+        toks = list(toks)
         vocab = self.vocab
-        for t in toks:
-            for w, c in t.items():
-                j = vocab.get(w)
-                if j is not None:
-                    indices.append(j)
-                    data.append(1.0 + math.log(c))
-            indptr.append(len(indices))
-        m = sp.csr_matrix(
-            (np.array(data, dtype=np.float64), np.array(indices, dtype=np.int64), np.array(indptr, dtype=np.int64)),
-            shape=(len(indptr) - 1, len(self.vocab)),
-        )
+        found = list(map(vocab.get, chain.from_iterable(toks)))
+        counts = list(chain.from_iterable(t.values() for t in toks))
+        ends = np.cumsum([0, *map(len, toks)], dtype=np.int64)
+        if None in found:  # words not in the vocabulary (min_df, `transform`): left out of their rows
+            known = np.fromiter((j is not None for j in found), dtype=bool, count=len(found))
+            found = [j for j in found if j is not None]
+            counts = [c for c, k in zip(counts, known.tolist(), strict=True) if k]
+            ends = np.concatenate([[0], np.cumsum(known)])[ends]
+        logs = {c: 1.0 + math.log(c) for c in set(counts)}
+        data = np.fromiter(map(logs.__getitem__, counts), dtype=np.float64, count=len(counts))
+        indices = np.fromiter(found, dtype=np.int64, count=len(found))
+        m = sp.csr_matrix((data, indices, ends), shape=(len(toks), len(self.vocab)))
         m = m.multiply(self.idf[np.newaxis, :]).tocsr() if m.nnz else m
         return normalise_rows(m)
 

@@ -41,6 +41,7 @@ def ingest(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from kb.knowledge_base import SnapshotReads
     from kb.packets import packet_files
 
     missing = [p for p in paths if not p.exists()]
@@ -48,7 +49,7 @@ def ingest(
         raise fail(f"no such file or folder: {', '.join(map(str, missing))}")
     files = list(packet_files(paths))
     with (
-        open_kb(engine, db) as kbase,
+        open_kb(engine, db) as connection,
         Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -59,6 +60,8 @@ def ingest(
             disable=quiet,
         ) as progress,
     ):
+        # The hooks and the answers kept after them read the same queries: each once (SnapshotReads).
+        kbase = SnapshotReads(connection)
         check = progress.add_task("validating", total=len(files))
         write = progress.add_task("writing", total=None)
         report = kbase.ingest_paths(

@@ -45,12 +45,16 @@ def related_statements(
         )
     ]
     cypher = rel_merge(engine, REL_BY_TYPE["RELATED_TO"], "Incident", "Incident")
-    full = [
+    statements += [(cypher, {"rows": chunk}) for chunk in _chunks(_related_rows(rows, origin), ROWS_PER_STATEMENT)]
+    return statements
+
+
+def _related_rows(rows: Sequence[dict[str, Any]], origin: str) -> list[dict[str, Any]]:
+    """RELATED_TO rows as the relationship stores them (src, dst, then its properties in schema order)."""
+    return [
         {"src": r["src"], "dst": r["dst"], "score": float(r["score"]), "basis": r["basis"], "origin": origin}
         for r in rows
     ]
-    statements += [(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)]
-    return statements
 
 
 def link_themes(engine: Engine, rows: Sequence[dict[str, Any]], origin: str = SUGGESTED_ORIGIN) -> None:
@@ -85,6 +89,19 @@ def mentions_statements(
         )
         for label in ("Service", "Component")
     ]
+    for label, nodes, full in _mention_rows(rows, origin):
+        node_cypher = node_merge(engine, NODE_BY_LABEL[label])
+        statements += [(node_cypher, {"rows": chunk}) for chunk in _chunks(nodes, ROWS_PER_STATEMENT)]
+        cypher = rel_merge(engine, REL_BY_TYPE["MENTIONS"], "Incident", label)
+        statements += [(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)]
+    return statements
+
+
+def _mention_rows(
+    rows: Sequence[dict[str, Any]], origin: str
+) -> list[tuple[str, list[dict[str, Any]], list[dict[str, Any]]]]:
+    """(label, the Service or Component nodes to merge, the MENTIONS rows to them) of each label with rows."""
+    out = []
     for kind, label in (("service", "Service"), ("component", "Component")):
         mine = [r for r in rows if r["kind"] == kind]
         if not mine:
@@ -97,9 +114,6 @@ def mentions_statements(
                 for r in mine
             }.values()
         )
-        node_cypher = node_merge(engine, NODE_BY_LABEL[label])
-        statements += [(node_cypher, {"rows": chunk}) for chunk in _chunks(nodes, ROWS_PER_STATEMENT)]
-        cypher = rel_merge(engine, REL_BY_TYPE["MENTIONS"], "Incident", label)
         full = [
             {
                 "src": r["incident"],
@@ -110,8 +124,71 @@ def mentions_statements(
             }
             for r in mine
         ]
-        statements += [(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)]
-    return statements
+        out.append((label, nodes, full))
+    return out
+
+
+def replace_mentions_and_related(
+    engine: Engine,
+    mentioned: Sequence[str],
+    mentions: Sequence[dict[str, Any]],
+    related: Sequence[str],
+    links: Sequence[dict[str, Any]],
+) -> None:
+    """replace_mentions(mentioned, mentions) and replace_related(related, links) in one transaction.
+
+    Where no other writer's write can land between a read and this connection's write
+    (Engine.pinned_snapshot), a link that no surviving link already stands for is inserted in bulk
+    (Engine.bulk_write: a COPY on Ladybug, where MERGE of the ~50,000 RELATED_TO and ~10,000
+    MENTIONS rows of 10,000 incidents took ~4 CPU s, the COPY ~1); the others are merged as before,
+    so the graph written is the same."""
+    if not engine.pinned_snapshot:
+        engine.write(mentions_statements(engine, mentioned, mentions) + related_statements(engine, related, links))
+        return
+    # The deletions first (the statements without rows), then the shared nodes the mentions name.
+    before = mentions_statements(engine, mentioned, []) + related_statements(engine, related, [])
+    inserts: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    after: list[Statement] = []
+    spread = [
+        (label, nodes, full, "MENTIONS", mentioned) for label, nodes, full in _mention_rows(mentions, TEXT_ORIGIN)
+    ]
+    spread.append(("Incident", [], _related_rows(links, SIMILARITY_ORIGIN), "RELATED_TO", related))
+    for label, nodes, full, rtype, incidents in spread:
+        replaced = set(incidents)
+        before += [
+            (node_merge(engine, NODE_BY_LABEL[label]), {"rows": chunk}) for chunk in _chunks(nodes, ROWS_PER_STATEMENT)
+        ]
+        origin = TEXT_ORIGIN if rtype == "MENTIONS" else SIMILARITY_ORIGIN
+        taken = _surviving_links(engine, rtype, label, incidents, origin)
+        new: list[dict[str, Any]] = []
+        merged: list[dict[str, Any]] = []
+        for row in full:
+            pair = (row["src"], row["dst"])
+            # A link from an incident whose links of this origin are not all deleted first, or to a
+            # node a surviving link (another origin's) or an earlier row already joins: merged.
+            (merged if pair in taken or row["src"] not in replaced else new).append(row)
+            taken.add(pair)
+        if new:
+            inserts[(rtype, "Incident", label)] = new
+        cypher = rel_merge(engine, REL_BY_TYPE[rtype], "Incident", label)
+        after += [(cypher, {"rows": chunk}) for chunk in _chunks(merged, ROWS_PER_STATEMENT)]
+    engine.bulk_write(before, {}, inserts, after)
+
+
+def _surviving_links(
+    engine: Engine, rtype: str, label: str, incidents: Sequence[str], origin: str
+) -> set[tuple[str, str]]:
+    """(incident, node key) of the `rtype` links from `incidents` to `label` nodes that the
+    replacement keeps (of another origin, or none)."""
+    if not incidents:
+        return set()
+    key = NODE_BY_LABEL[label].key
+    _, rows = engine.read_rows(
+        f"MATCH (a:Incident)-[e:{rtype}]->(b:{label}) WHERE a.key IN $keys "
+        f"AND (e.origin IS NULL OR e.origin <> $origin) RETURN a.key, b.{key}",
+        {"keys": list(incidents), "origin": origin},
+    )
+    return {(str(a), str(b)) for a, b in rows}
 
 
 LEARNED_ORIGIN = "learned"

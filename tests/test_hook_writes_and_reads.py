@@ -1,0 +1,136 @@
+"""The after-ingest hooks' shortcuts leave the graph and the answers as they were: the mentions and
+related links written in bulk where no other writer can interfere are the links the MERGE statements
+leave (also where a link of another origin already joins the same two nodes), and the answers read
+once for several hooks are never answered from before a write."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kb.graph import enrich
+from kb.knowledge_base import KnowledgeBase, SnapshotReads
+
+from .conftest import ENGINES, fresh_kb
+from .patterns_fixture import packets
+
+
+def _links(kbase: KnowledgeBase) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    related = kbase.cypher(
+        "MATCH (a:Incident)-[e:RELATED_TO]->(b:Incident) RETURN a.key AS a, b.key AS b, e.score AS score, "
+        "e.basis AS basis, e.origin AS origin"
+    )
+    mentions = kbase.cypher(
+        "MATCH (a:Incident)-[e:MENTIONS]->(b) RETURN a.key AS a, b.name AS b, e.evidence AS evidence, "
+        "e.learned AS learned, e.origin AS origin"
+    )
+    return (
+        sorted((r.a, r.b, round(float(r.score), 6), r.basis, r.origin) for r in related.itertuples(index=False)),
+        sorted((r.a, r.b, r.evidence, bool(r.learned), r.origin) for r in mentions.itertuples(index=False)),
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_mentions_and_related_replaced_together_leave_what_the_merges_leave(
+    engine: str, request: pytest.FixtureRequest
+) -> None:
+    kbase = fresh_kb(request, engine)
+    try:
+        kbase.ingest_packets(packets()[:6], run_hooks=False)
+        a, b, c, d = sorted(kbase.query("incidents")["incident"].tolist())[:4]
+        # Links already there: another origin's between nodes the replacement links again (merged into,
+        # not doubled), the replaced incidents' own (deleted), and a link from an incident not replaced.
+        kbase.replace_related([a], [{"src": a, "dst": b, "score": 0.9, "basis": "by hand"}], origin="manual")
+        kbase.replace_related([a, d], [{"src": a, "dst": c, "score": 0.5, "basis": "old"}])
+        kbase.replace_related([d], [{"src": d, "dst": a, "score": 0.4, "basis": "kept"}])
+        gpu = {"kind": "component", "name": "gpu", "component_kind": "platform", "learned": False}
+        kbase.replace_mentions([a], [{"incident": a, **gpu, "evidence": "by hand"}], origin="reviewed")
+        kbase.replace_mentions([c], [{"incident": c, **gpu, "evidence": "old"}])
+
+        kbase.replace_mentions_and_related(
+            [a, b],
+            [
+                {"incident": a, **gpu, "evidence": "found"},
+                {"incident": b, **gpu, "evidence": "found too"},
+                {"incident": b, "kind": "service", "name": "svc-x", "evidence": "named", "learned": True},
+            ],
+            [a, b],
+            [
+                {"src": a, "dst": b, "score": 0.7, "basis": "new"},
+                {"src": a, "dst": c, "score": 0.6, "basis": "newer"},
+                {"src": b, "dst": a, "score": 0.65, "basis": "back"},
+                {"src": d, "dst": a, "score": 0.45, "basis": "updated"},
+            ],
+        )
+        related, mentions = _links(kbase)
+        assert related == [
+            (a, b, 0.7, "new", "similarity"),
+            (a, c, 0.6, "newer", "similarity"),
+            (b, a, 0.65, "back", "similarity"),
+            (d, a, 0.45, "updated", "similarity"),
+        ]
+        assert mentions == [
+            (a, "gpu", "found", False, "text"),
+            (b, "gpu", "found too", False, "text"),
+            (b, "svc-x", "named", True, "text"),
+            (c, "gpu", "old", False, "text"),
+        ]
+    finally:
+        kbase.close()
+
+
+def test_the_bulk_path_writes_the_graph_the_statements_write(request: pytest.FixtureRequest) -> None:
+    """Many links at once (the COPY path on Ladybug), against the MERGE statements on another database."""
+    graphs = []
+    for bulk in (True, False):
+        kbase = fresh_kb(request, "ladybug")
+        try:
+            kbase.ingest_packets(packets(), run_hooks=False)
+            keys = sorted(kbase.query("incidents")["incident"].tolist())
+            kbase.replace_related(keys[:3], [{"src": keys[1], "dst": keys[0], "score": 0.2, "basis": "x"}], "manual")
+            links = [
+                {"src": s, "dst": t, "score": (i * 7 + j) / 100, "basis": f"b{i}-{j}"}
+                for i, s in enumerate(keys)
+                for j, t in enumerate(keys[:i][-12:])
+            ]
+            mentions = [
+                {"incident": s, "kind": "component", "name": f"c{i % 7}", "component_kind": "learned"}
+                | {"evidence": f"e{i}", "learned": True}
+                for i, s in enumerate(keys)
+            ]
+            if bulk:
+                kbase.replace_mentions_and_related(keys, mentions, keys, links)
+            else:
+                kbase.write(
+                    enrich.mentions_statements(kbase.engine, keys, mentions)
+                    + enrich.related_statements(kbase.engine, keys, links)
+                )
+            graphs.append(_links(kbase))
+        finally:
+            kbase.close()
+    assert len(graphs[0][0]) > 200  # a COPY (ladybug_engine.SMALL_TABLE_ROWS)
+    assert graphs[0] == graphs[1]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_answers_read_once_are_never_given_after_a_write(
+    engine: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    kbase = fresh_kb(request, engine, tmp_path / "graph.lbug" if engine == "ladybug" else None)
+    try:
+        kbase.ingest_packets(packets()[:4], run_hooks=False)
+        reads = SnapshotReads(kbase)
+        first = reads.query("incidents")
+        first["scratch"] = 1  # a caller's change is its own
+        assert reads.query("incidents").equals(kbase.query("incidents"))
+        assert len(reads.query("incidents")) == 4
+        kbase.ingest_packets(packets()[4:6], run_hooks=False)  # a write through another connection object
+        assert len(reads.query("incidents")) == 6
+        before = reads.query("patterns_related", origin="similarity")
+        keys = sorted(reads.query("incidents")["incident"])
+        kbase.replace_related(keys[:1], [{"src": keys[0], "dst": keys[1], "score": 0.5, "basis": "b"}])
+        assert len(reads.query("patterns_related", origin="similarity")) == len(before) + 1
+    finally:
+        kbase.close()
