@@ -8,6 +8,7 @@ group needs no edit of a shared file.
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 from typing import Any
 
@@ -37,6 +38,9 @@ else:
 
 
 def main() -> None:
+    # Arrow's default pool keeps what it frees; set before pandas or kb first load pyarrow, so every
+    # Arrow buffer of the command comes from malloc (kb.engines.ladybug_columns.pyarrow_module).
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
     app()
 
 

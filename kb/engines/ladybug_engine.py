@@ -47,7 +47,7 @@ def _arrow_table(rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, PropKind
     Built directly rather than through a pandas DataFrame: from_records and its per-column
     fixes took 5 of the writing process's 32 CPU s at 10,000 packets, and COPY from a frame
     converts it to Arrow again; typed columns need no guessing from the values."""
-    import pyarrow as pa
+    pa = columnar.pyarrow_module()
 
     types = {
         PropKind.STRING: pa.string(),
