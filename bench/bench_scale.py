@@ -652,7 +652,11 @@ def save(path: Path | None, before: list[Result], results: list[Result]) -> list
 # -- main --------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> list[Result]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="320,3200,10000", help="Incident counts for every command.")
+    parser.add_argument(
+        "--sizes",
+        default="320,3200,10000",
+        help='Incident counts for every command ("": measure nothing, render --json).',
+    )
     parser.add_argument(
         "--big", type=int, default=100_000, help="Size for ingest, clusters and similar only (0: none)."
     )
@@ -674,7 +678,7 @@ def main(argv: Sequence[str] | None = None) -> list[Result]:
     opts = parser.parse_args(argv)
     sizes = [int(s) for s in opts.sizes.split(",") if s.strip()]
     opts.unwind_batches = [int(s) for s in opts.unwind_batches.split(",") if s.strip()]
-    all_sizes = sizes + ([opts.big] if opts.big else [])
+    all_sizes = sizes + ([opts.big] if opts.big and sizes else [])  # --sizes "": only render --json
     work = opts.work or Path(tempfile.mkdtemp(prefix="kb-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     engines = ["ladybug", "neo4j"] if opts.engine == "both" else [opts.engine]
