@@ -43,14 +43,16 @@ def write_keyed_json(path: Path, fmt: str, snapshot: str, body: dict[str, Any]) 
         replace_atomically(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
-def read_keyed_json(path: Path, fmt: str, snapshot: str) -> dict[str, Any] | None:
-    """What `write_keyed_json` kept at `path` in format `fmt` for `snapshot`; None when there is
-    nothing, it was kept for other content or in another format, or it does not parse."""
+def read_keyed_json(path: Path, fmt: str, snapshot: str | None) -> dict[str, Any] | None:
+    """What `write_keyed_json` kept at `path` in format `fmt` for `snapshot` (None: for any content);
+    None when there is nothing, it was kept for other content or in another format, or it does not parse."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("format") != fmt or data.get("snapshot") != snapshot:
+    if not isinstance(data, dict) or data.get("format") != fmt:
+        return None
+    if snapshot is not None and data.get("snapshot") != snapshot:
         return None
     return data
 

@@ -106,11 +106,7 @@ def kept(kbase: Any, settings: Any, compute: Callable[[Previous | None], Compute
 
 
 def _read(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+    return read_keyed_json(path, FORMAT, None)  # kept for whatever content: reusable per incident
 
 
 def _load_computed(path: Path, snapshot: str) -> Computed | None:
@@ -143,13 +139,6 @@ def load(path: Path, snapshot: str) -> list[IncidentLint] | None:
     """What `save` kept at `path` for `snapshot` with this code; None when there is nothing usable."""
     found = _load_computed(path, snapshot)
     return None if found is None else found[0]
-
-
-def previous(path: Path) -> Previous | None:
-    """What `save` kept at `path` with this code for whatever content it was (None when nothing
-    usable): results to reuse for the incidents whose inputs are unchanged."""
-    data = _read(path)
-    return None if data is None else _previous(data)
 
 
 def _previous(data: dict[str, Any]) -> Previous | None:
@@ -190,6 +179,5 @@ __all__ = [
     "file_name",
     "kept",
     "load",
-    "previous",
     "save",
 ]
