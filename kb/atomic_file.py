@@ -2,8 +2,8 @@
 
 The files kb keeps beside a database (the similarity index, kept answers, counts) are written
 aside under a name of this process and swapped in with os.replace, which is atomic on POSIX
-and Windows; a crash leaves the old file, or the new one, and perhaps an aside file that the
-next write of this process replaces.
+and Windows; a crash leaves the old file, or the new one, and perhaps an aside file named
+after the dead process, which the next write of that file deletes.
 
 The small JSON ones (counts, printed rows) also share one shape: a format tag and the snapshot id
 of the content they were computed from, beside what they hold (`write_keyed_json`,
@@ -25,6 +25,7 @@ T = TypeVar("T")
 
 def replace_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """Write `path`'s new content with `write(file)` aside, then swap it in. Errors propagate."""
+    drop_dead_asides(path)
     aside = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         with open(aside, "wb") as fh:
@@ -33,6 +34,39 @@ def replace_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
     finally:
         with contextlib.suppress(OSError):
             aside.unlink()
+
+
+def drop_dead_asides(path: Path) -> list[Path]:
+    """Delete `path`'s aside files (`<name>.<pid>.tmp`) whose process is gone: a writer killed
+    between writing aside and the swap leaves one, and no later write of another process would
+    replace it. A live process's aside is its write in progress; it is left alone. Returns what
+    was deleted."""
+    pattern = re.compile(re.escape(path.name) + r"\.(?P<pid>[0-9]{1,10})\.tmp")
+    try:
+        found = [(p, m) for p in path.parent.iterdir() if (m := pattern.fullmatch(p.name))]
+    except OSError:
+        return []
+    removed = []
+    for aside, named in found:
+        pid = int(named["pid"])
+        if pid != os.getpid() and not _process_alive(pid):
+            with contextlib.suppress(OSError):
+                aside.unlink()
+                removed.append(aside)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (one of another user's counts as alive)."""
+    if pid <= 0 or os.name != "posix":
+        return True  # not a process id kb writes; elsewhere os.kill(pid, 0) would end the process
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True
+    return True
 
 
 def write_keyed_json(path: Path, fmt: str, snapshot: str, body: dict[str, Any]) -> None:
@@ -141,6 +175,7 @@ def _kept_header(path: Path) -> str | None:
 
 __all__ = [
     "REUSED_AFTER_A_WRITE",
+    "drop_dead_asides",
     "kept_or_computed",
     "prune_kept",
     "read_keyed_json",
