@@ -260,12 +260,12 @@ class KnowledgeBase:
         # hooks (~100 MB each). No cyclic collection meanwhile: each threshold crossed rescanned a heap
         # of ~200,000 acyclic row dicts (~12% of this process's CPU); the hooks run with it again.
         with collector_paused(), contextlib.closing(reads):
-            done = 0
-            while done < len(files):
+            while True:
                 chunk = self.engine.packets_per_transaction(stored + len(written))
                 packets: list[PacketRows] = []
+                read_now = 0
                 for path, read in islice(reads, chunk):
-                    done += 1
+                    read_now += 1
                     if isinstance(read, PacketRows) and read.key in seen:
                         problem = PacketProblem(
                             path, "incident.id", f"an id not used by another file of this run ({seen[read.key]})"
@@ -279,6 +279,8 @@ class KnowledgeBase:
                         report.accepted.append(path)
                     if on_file:
                         on_file(path)
+                if not read_now:  # every file read
+                    break
                 report.rows += self.ingest_packets(packets, on_batch=on_batch, on_refused=refused, run_hooks=False)
                 written += [p.key for p in packets]
                 packets.clear()  # written: the last chunk's rows are not held through the hooks
