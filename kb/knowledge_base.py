@@ -254,15 +254,18 @@ class KnowledgeBase:
 
         files = list(packet_files(paths))
         written: list[str] = []
-        chunk = self.engine.bulk_packets_per_transaction
+        stored = self.incident_count()  # the engine's batch may grow with the graph (packets_per_transaction)
         reads = read_packets(files)  # one pool of readers for the whole run, ahead of the writes
         # closing: the readers end here at the latest, not when the generator is collected after the
         # hooks (~100 MB each). No cyclic collection meanwhile: each threshold crossed rescanned a heap
         # of ~200,000 acyclic row dicts (~12% of this process's CPU); the hooks run with it again.
         with collector_paused(), contextlib.closing(reads):
-            for _ in range(0, len(files), chunk):
+            while True:
+                chunk = self.engine.packets_per_transaction(stored + len(written))
                 packets: list[PacketRows] = []
+                read_now = 0
                 for path, read in islice(reads, chunk):
+                    read_now += 1
                     if isinstance(read, PacketRows) and read.key in seen:
                         problem = PacketProblem(
                             path, "incident.id", f"an id not used by another file of this run ({seen[read.key]})"
@@ -276,6 +279,8 @@ class KnowledgeBase:
                         report.accepted.append(path)
                     if on_file:
                         on_file(path)
+                if not read_now:  # every file read
+                    break
                 report.rows += self.ingest_packets(packets, on_batch=on_batch, on_refused=refused, run_hooks=False)
                 written += [p.key for p in packets]
                 packets.clear()  # written: the last chunk's rows are not held through the hooks

@@ -8,6 +8,8 @@ one ulp apart fails here."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -81,12 +83,15 @@ CASES = [(5, True, 0.0), (5, True, 0.3), (1, True, 0.0), (20, False, 0.0), (5, F
 
 @pytest.mark.parametrize(("k", "earlier_only", "min_score"), CASES)
 @pytest.mark.parametrize("block_rows", [1, 3, 7, 1000])
+@pytest.mark.parametrize("threads", [1, 2])
 def test_random_rows_in_blocks_match_the_reference(
-    monkeypatch: pytest.MonkeyPatch, block_rows: int, k: int, earlier_only: bool, min_score: float
+    monkeypatch: pytest.MonkeyPatch, threads: int, block_rows: int, k: int, earlier_only: bool, min_score: float
 ) -> None:
     n = 150
     index = random_index(n, seed=block_rows)
     monkeypatch.setattr(similarity, "BLOCK_CELLS", block_rows * n)
+    monkeypatch.setattr(similarity, "THREADS", threads)
+    monkeypatch.setattr(similarity, "PARALLEL_CELLS", 0)  # blocks on threads however few the scores
     monkeypatch.setattr(similarity, "PREFIX_STEPS", 5)
     rows = list(range(n))
     expected = [m for r in rows for m in reference(index, r, k, earlier_only, min_score)]
@@ -96,6 +101,45 @@ def test_random_rows_in_blocks_match_the_reference(
         m for r in some for m in reference(index, r, k, earlier_only, min_score)
     ]
     assert len(expected) >= n // 3  # the reference finds matches: the comparison is not of two empty lists
+
+
+def scoring_threads(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """The names of the threads that score blocks from now on (filled in as they do)."""
+    names: set[str] = set()
+    block = SimilarityIndex._block
+
+    def noted(self: SimilarityIndex, *args: object) -> list[similarity.Match]:
+        names.add(threading.current_thread().name)
+        return block(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SimilarityIndex, "_block", noted)
+    return names
+
+
+def test_many_blocks_are_scored_on_threads_and_given_back_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    n = 200
+    index = random_index(n, seed=11)
+    monkeypatch.setattr(similarity, "BLOCK_CELLS", 5 * n)
+    monkeypatch.setattr(similarity, "THREADS", 1)
+    alone = batch(index, list(range(n)), 5, True, 0.0)
+    monkeypatch.setattr(similarity, "THREADS", 2)
+    monkeypatch.setattr(similarity, "PARALLEL_CELLS", 0)
+    names = scoring_threads(monkeypatch)
+    assert batch(index, list(range(n)), 5, True, 0.0) == alone
+    assert len(names) == 2 and all(name.startswith("kb-similarity") for name in names)
+    # A caller that stops early (kb similar's first hits) gets them without the rest being scored.
+    first = index.matches(list(range(n)), 5, True, 0.0)
+    assert next(first) == similarity.Match(*alone[0])
+    first.close()
+
+
+def test_a_small_check_stays_on_the_calling_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = random_index(100, seed=2)
+    monkeypatch.setattr(similarity, "BLOCK_CELLS", 5 * 100)
+    monkeypatch.setattr(similarity, "THREADS", 2)
+    names = scoring_threads(monkeypatch)
+    assert batch(index, list(range(100)), 5, True, 0.0)
+    assert names == {threading.current_thread().name}
 
 
 def test_a_missed_pair_fails_the_comparison(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,9 +21,13 @@ do not depend on the order (or the batches) in which incidents were loaded.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
+import os
+import threading
+from collections import defaultdict, deque
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -59,6 +63,11 @@ MIN_STORED_SCORE = 0.3
 """Below this a match is background resemblance, not worth an edge."""
 BLOCK_CELLS = 2_000_000
 """Upper bound on query-rows x corpus scores held at once by the batch check (a few x 16 MB)."""
+THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+"""Blocks of the batch check scored at once: numpy's and scipy's kernels release the GIL."""
+PARALLEL_CELLS = 20_000_000
+"""Below this many scores in all (~1.5 CPU s) the check runs on the calling thread alone: a second
+thread builds its own prefix matrices, which a short check would not earn back."""
 PREFIX_STEPS = 32
 """The earlier-only check of many rows scores them against the first incidents up to the next of
 this many cuts: at most 1/32 of the columns more than needed, and 32 partial matrices built."""
@@ -221,27 +230,30 @@ class SimilarityIndex:
             shape=m.shape,
         )
 
-    def _against(self, vectors: sp.csr_matrix, which: str, width: int) -> np.ndarray:
+    def _against(
+        self, vectors: sp.csr_matrix, which: str, width: int, held: dict[str, tuple[int, sp.csr_matrix]]
+    ) -> np.ndarray:
         """Dense products of `vectors` (text or structure rows) with the first `width` incidents'."""
         if width == len(self.keys):
             return _dense_product(vectors, self._text_t if which == "text" else self._struct_t, width)
-        return _dense_product(vectors, self._prefix(which, width), width)
+        return _dense_product(vectors, self._prefix(which, width, held), width)
 
-    def _prefix(self, which: str, width: int) -> sp.csr_matrix:
+    def _prefix(self, which: str, width: int, held: dict[str, tuple[int, sp.csr_matrix]]) -> sp.csr_matrix:
         """The transposed text or structure matrix of the first incidents, at least `width` of them:
-        cut at one of PREFIX_STEPS widths, kept until a wider one is asked for. A product with it
-        adds the same terms in the same order to each of those columns as with the whole matrix."""
+        cut at one of PREFIX_STEPS widths, kept in `held` (one per thread) until a wider one is asked
+        for. A product with it adds the same terms in the same order to each of those columns as with
+        the whole matrix."""
         n = len(self.keys)
         step = -(-n // PREFIX_STEPS)
         cut = min(n, -(-width // step) * step)
-        held = self._prefixes.get(which)
-        if held is None or held[0] != cut:
+        prefix = held.get(which)
+        if prefix is None or prefix[0] != cut:
             m = self._text_t if which == "text" else self._struct_t
             keep = m.indices < cut
             indptr = np.concatenate([[0], np.cumsum(keep)])[m.indptr]  # entries kept before each row's start
-            held = (cut, sp.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=(m.shape[0], cut)))
-            self._prefixes[which] = held
-        return held[1]
+            prefix = (cut, sp.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=(m.shape[0], cut)))
+            held[which] = prefix
+        return prefix[1]
 
     def _exact_text(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Cosine of the text vectors of row pairs (a[i], b[i])."""
@@ -251,66 +263,98 @@ class SimilarityIndex:
 
     def matches(
         self, rows: Sequence[int], k: int = DEFAULT_K, earlier_only: bool = True, min_score: float = 0.0
-    ) -> Iterator[Match]:
+    ) -> Generator[Match, None, None]:
         """Top-k matches of each row, best first; ties broken by row order (so both engines agree).
 
         Per block of rows: approximate scores against every incident (pruned query terms plus
-        exact structure overlap), the best CANDIDATES per row rescored exactly, then the top k."""
+        exact structure overlap), the best CANDIDATES per row rescored exactly, then the top k.
+        Many blocks are scored on THREADS threads (numpy's and scipy's kernels release the GIL),
+        each block as it would be alone, and given back in order: the same matches, the same bits."""
         n = len(self.keys)
         if n == 0 or k <= 0:
             return
         block = max(1, BLOCK_CELLS // n)
         rows_arr = np.asarray(list(rows), dtype=np.int64)
-        n_cand = min(n, max(CANDIDATES, 4 * k))
         # Many rows in order (the after-ingest checks): each block's scores only against the incidents
         # before its last row. One row (`kb similar`) or rows in any order: against all of them.
         narrow = earlier_only and len(rows_arr) > block and bool(np.all(np.diff(rows_arr) >= 0))
-        for start in range(0, len(rows_arr), block):
-            chunk = rows_arr[start : start + block]
-            # Earlier-only: the columns from the chunk's last row on are never allowed, so their scores
-            # are not computed (half the work of a first load, where every row is checked; these dense
-            # blocks of every row against every incident are what grows with the square of the corpus).
-            width = int(chunk.max()) if narrow else n
-            if width == 0:
-                continue  # the first incident: nothing earlier
-            # In place, each operation as written in the module docstring's formula (the same bits): these
-            # dense blocks of every row against every incident are what grows with the square of the corpus.
-            approx = self._against(self._pruned(chunk), "text", width)
-            approx *= TEXT_WEIGHT
-            inter = self._against(self.structure[chunk], "structure", width)
-            union = np.add(self.sizes[chunk][:, None], self.sizes[None, :width])
-            union -= inter
-            jacc = np.zeros_like(inter)
-            np.divide(inter, union, out=jacc, where=union > 0)
-            del inter, union
-            # Structure counts as much as the less sure of the two is of it: not at all without any.
-            sw = np.minimum(self.sureness[chunk][:, None], self.sureness[None, :width])
-            sw *= STRUCTURE_WEIGHT
-            weighed = np.multiply(sw, jacc)
-            approx += weighed
-            del weighed
-            sw += TEXT_WEIGHT
-            approx /= sw
-            del sw
-            _disallow(approx, chunk, earlier_only)
-            cand = _candidates(approx, n, n_cand)
-            # A candidate past the width (a row with fewer allowed columns than candidates) is not allowed.
-            inside = cand < width
-            at = np.where(inside, cand, 0)
-            qa = np.repeat(chunk, n_cand)
-            cb = cand.ravel()
-            text = self._exact_text(qa, cb).reshape(cand.shape)
-            struct = np.take_along_axis(jacc, at, axis=1)
-            csw = STRUCTURE_WEIGHT * np.minimum(self.sureness[chunk][:, None], self.sureness[at])
-            score = (TEXT_WEIGHT * text + csw * struct) / (TEXT_WEIGHT + csw)
-            ok = (at < chunk[:, None] if earlier_only else at != chunk[:, None]) & inside
-            score[~ok] = -1.0
-            for i, r in enumerate(chunk):
-                order = np.lexsort((cand[i], -score[i]))[:k]
-                for j in order:
-                    if score[i, j] < 0 or score[i, j] < min_score:
-                        break
-                    yield Match(int(r), int(cand[i, j]), float(score[i, j]), float(text[i, j]), float(struct[i, j]))
+        chunks = [rows_arr[start : start + block] for start in range(0, len(rows_arr), block)]
+        cells = sum(int(c.max()) + 1 if narrow else n for c in chunks) * block
+        if len(chunks) < 2 or cells < PARALLEL_CELLS or THREADS < 2:
+            held: dict[str, tuple[int, sp.csr_matrix]] = self._prefixes
+            for chunk in chunks:
+                yield from self._block(chunk, k, earlier_only, min_score, narrow, held)
+            return
+        yield from _in_threads(chunks, lambda chunk, held: self._block(chunk, k, earlier_only, min_score, narrow, held))
+
+    def _block(
+        self,
+        chunk: np.ndarray,
+        k: int,
+        earlier_only: bool,
+        min_score: float,
+        narrow: bool,
+        held: dict[str, tuple[int, sp.csr_matrix]],
+    ) -> list[Match]:
+        """The matches of one block of rows, in row order, best first (see `matches`)."""
+        n = len(self.keys)
+        n_cand = min(n, max(CANDIDATES, 4 * k))
+        # Earlier-only: the columns from the chunk's last row on are never allowed, so their scores
+        # are not computed (half the work of a first load, where every row is checked; these dense
+        # blocks of every row against every incident are what grows with the square of the corpus).
+        width = int(chunk.max()) if narrow else n
+        if width == 0:
+            return []  # the first incident: nothing earlier
+        # In place, each operation as written in the module docstring's formula (the same bits): these
+        # dense blocks of every row against every incident are what grows with the square of the corpus.
+        approx = self._against(self._pruned(chunk), "text", width, held)
+        approx *= TEXT_WEIGHT
+        inter = self._against(self.structure[chunk], "structure", width, held)
+        union = np.add(self.sizes[chunk][:, None], self.sizes[None, :width])
+        union -= inter
+        jacc = np.zeros_like(inter)
+        np.divide(inter, union, out=jacc, where=union > 0)
+        del inter, union
+        # Structure counts as much as the less sure of the two is of it: not at all without any.
+        sw = np.minimum(self.sureness[chunk][:, None], self.sureness[None, :width])
+        sw *= STRUCTURE_WEIGHT
+        weighed = np.multiply(sw, jacc)
+        approx += weighed
+        del weighed
+        sw += TEXT_WEIGHT
+        approx /= sw
+        del sw
+        _disallow(approx, chunk, earlier_only)
+        cand = _candidates(approx, n, n_cand)
+        # A candidate past the width (a row with fewer allowed columns than candidates) is not allowed.
+        inside = cand < width
+        at = np.where(inside, cand, 0)
+        qa = np.repeat(chunk, n_cand)
+        cb = cand.ravel()
+        text = self._exact_text(qa, cb).reshape(cand.shape)
+        struct = np.take_along_axis(jacc, at, axis=1)
+        csw = STRUCTURE_WEIGHT * np.minimum(self.sureness[chunk][:, None], self.sureness[at])
+        score = (TEXT_WEIGHT * text + csw * struct) / (TEXT_WEIGHT + csw)
+        ok = (at < chunk[:, None] if earlier_only else at != chunk[:, None]) & inside
+        score[~ok] = -1.0
+        # Each row's k best, best first, ties by candidate row (a stable sort per row, as np.lexsort of
+        # the row alone), up to the first one not allowed or below min_score (the rest score no more).
+        order = np.lexsort((cand, -score), axis=1)[:, :k]
+        best = np.take_along_axis(score, order, axis=1)
+        kept = np.logical_and.accumulate(~((best < 0) | (best < min_score)), axis=1)
+        i, j = np.nonzero(kept)
+        pick = order[i, j]
+        return [
+            Match(q, h, s, t, st)
+            for q, h, s, t, st in zip(
+                chunk[i].tolist(),
+                cand[i, pick].tolist(),
+                score[i, pick].tolist(),
+                text[i, pick].tolist(),
+                struct[i, pick].tolist(),
+                strict=True,
+            )
+        ]
 
     # -- explanation -----------------------------------------------------------------------
     def shared(self, a: int, b: int) -> dict[str, list[str]]:
@@ -384,6 +428,34 @@ def _dense_product(a: sp.csr_matrix, b: sp.csr_matrix, width: int) -> np.ndarray
     out = np.zeros((m, cols))
     _todense(m, cols, cp, cj, cx, out)
     return out[:, :width] if width < cols else out
+
+
+def _in_threads(
+    chunks: list[np.ndarray], score: Callable[[np.ndarray, dict[str, tuple[int, sp.csr_matrix]]], list[Match]]
+) -> Iterator[Match]:
+    """score(chunk, held) of every chunk on THREADS threads, each with its own prefix matrices, given
+    back in the chunks' order; at most two chunks ahead per thread are held (each a few dense blocks)."""
+    local = threading.local()
+
+    def run(chunk: np.ndarray) -> list[Match]:
+        if not hasattr(local, "held"):
+            local.held = {}
+        return score(chunk, local.held)
+
+    with ThreadPoolExecutor(THREADS, thread_name_prefix="kb-similarity") as pool:
+        pending: deque[Future[list[Match]]] = deque()
+        ahead = iter(chunks)
+        try:
+            for chunk in islice(ahead, 2 * THREADS):
+                pending.append(pool.submit(run, chunk))
+            while pending:
+                done = pending.popleft().result()
+                for chunk in islice(ahead, 1):
+                    pending.append(pool.submit(run, chunk))
+                yield from done
+        finally:  # a caller that stops early: the chunks not started are not scored
+            for f in pending:
+                f.cancel()
 
 
 def _disallow(approx: np.ndarray, chunk: np.ndarray, earlier_only: bool) -> None:

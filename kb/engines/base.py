@@ -98,6 +98,10 @@ class Engine(ABC):
     bulk_packets_per_transaction: int = 1000
     """How many packets' rows one `bulk_write` should carry (what the engine's bulk path digests best)."""
 
+    def packets_per_transaction(self, stored: int) -> int:
+        """How many packets one `bulk_write` should carry into a graph of `stored` incidents."""
+        return self.bulk_packets_per_transaction
+
     insert_new_shared: bool = False
     """Shared nodes (services, work items...) not stored yet go through `bulk_write`'s insert
     path instead of MERGE. Only where no other writer can store the same key between the

@@ -312,6 +312,18 @@ class LadybugEngine(Engine):
     # memory whole: a 10,000-file ingest peaked at 1.7 GB in one batch, at 0.92 GB in batches of
     # 2,500 (without the after-ingest hooks; bench/bench_scale.py).
     bulk_packets_per_transaction = 2_500
+    # Each transaction also copies the whole file and pays each COPY's fixed cost: at 2,500 packets a
+    # transaction, loading 100,000 incidents copied ~40 files of up to 870 MB (~20 GB, a file's worth for
+    # every 2,500 packets). A transaction of at least 1/TRANSACTION_SHARE of the stored incidents copies
+    # ~1.1x the bytes it adds instead, up to MAX_PACKETS_PER_TRANSACTION, where a batch's rows (~0.3 GB
+    # per 2,500 packets) stay below what the after-ingest hooks hold at that size.
+    TRANSACTION_SHARE = 8
+    MAX_PACKETS_PER_TRANSACTION = 10_000
+
+    def packets_per_transaction(self, stored: int) -> int:
+        grown = min(stored // self.TRANSACTION_SHARE, self.MAX_PACKETS_PER_TRANSACTION)
+        return max(self.bulk_packets_per_transaction, grown)
+
     replace_by_reinsert = True  # UNWIND MERGE is slow here: delete + COPY re-ingests ~9x faster
     insert_new_shared = True  # the writer lock keeps other writers out; MERGE of new work items took 2.4 CPU s at 10k
 

@@ -169,12 +169,6 @@ def merge_statements(engine: Engine, rows: GraphRows, rows_per_statement: int) -
     return out
 
 
-def _batches(packets: Iterable[Writable], size: int) -> Iterator[list[Writable]]:
-    it = iter(packets)
-    while batch := list(islice(it, size)):
-        yield batch
-
-
 def collect_rows(packets: Iterable[Writable]) -> GraphRows:
     rows = GraphRows()
     for p in packets:
@@ -314,7 +308,9 @@ def write_packets(
     stored = set(engine.read("MATCH (i:Incident) RETURN i.key AS key")["key"])
     total = 0
     refused: list[tuple[Writable, EngineError]] = []
-    for batch in _batches(packets, engine.bulk_packets_per_transaction):
+    it = iter(packets)
+    # The engine's batch may grow with the graph (each of Ladybug's transactions copies the file).
+    while batch := list(islice(it, engine.packets_per_transaction(len(stored)))):
         total += _write_isolating(engine, batch, stored, rows_per_statement, refused)
         if on_batch:
             on_batch(len(batch))

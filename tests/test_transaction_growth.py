@@ -1,0 +1,55 @@
+"""Ladybug's ingest transactions grow with the graph (each one copies the database file), and the
+graph they leave is the one fixed-size transactions leave."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import kb
+from kb.demo.generator import generate_corpus
+from kb.demo.output import write_corpus
+from kb.engines.ladybug_engine import LadybugEngine
+from tests.graph_dump import graph_dump
+
+
+def test_a_transaction_carries_a_share_of_the_stored_incidents_within_bounds(tmp_path: Path) -> None:
+    engine = LadybugEngine(tmp_path / "g.lbug")
+    try:
+        sizes = [engine.packets_per_transaction(n) for n in (0, 10_000, 20_000, 40_000, 80_000, 1_000_000)]
+    finally:
+        engine.close()
+    assert sizes == [2_500, 2_500, 2_500, 5_000, 10_000, 10_000]
+
+
+@pytest.fixture(scope="module")
+def packets(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_corpus(generate_corpus(n_incidents=90, seed=3), tmp_path_factory.mktemp("corpus")) / "packets"
+
+
+def ingest(db: Path, packets: Path, monkeypatch: pytest.MonkeyPatch, share: int) -> tuple[list[int], dict]:  # type: ignore[type-arg]
+    """The batch sizes of an ingest of the first 30 packets, then of the rest, with transactions of at least
+    1/share of the stored incidents (from 4 up to 16 packets); and the graph it leaves."""
+    monkeypatch.setattr(LadybugEngine, "bulk_packets_per_transaction", 4)
+    monkeypatch.setattr(LadybugEngine, "TRANSACTION_SHARE", share)
+    monkeypatch.setattr(LadybugEngine, "MAX_PACKETS_PER_TRANSACTION", 16)
+    files = sorted(packets.glob("*.yaml"))
+    batches: list[int] = []
+    with kb.connect(engine="ladybug", db=db) as kbase:
+        for part in (files[:30], files[30:]):
+            report = kbase.ingest_paths(part, on_batch=batches.append)
+            assert report.ok and len(report.accepted) == len(part)
+        return batches, graph_dump(kbase)
+
+
+def test_growing_transactions_leave_the_graph_fixed_ones_leave(
+    tmp_path: Path, packets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fixed, fixed_graph = ingest(tmp_path / "fixed.lbug", packets, monkeypatch, share=10**9)
+    grown, grown_graph = ingest(tmp_path / "grown.lbug", packets, monkeypatch, share=3)
+    assert fixed == [4] * 7 + [2] + [4] * 15
+    # At least 4, else a third of what is stored (16 -> 5, 21 -> 7, 30 -> 10, 40 -> 13), at most 16.
+    assert grown == [4, 4, 4, 4, 5, 7, 2] + [10, 13, 16, 16, 5]
+    assert sum(len(rows) for rows in grown_graph.values()) > 1_000  # the dumps hold the graph
+    assert grown_graph == fixed_graph
