@@ -20,6 +20,13 @@ Row = dict[str, Any]
 # new dict on each call, and a packet makes ~75 rows.
 _NODE_PROPS = {label: tuple(spec.all_props) for label, spec in NODE_BY_LABEL.items()}
 _REL_PROPS = {rtype: (tuple(spec.all_props), spec.enriched) for rtype, spec in REL_BY_TYPE.items()}
+# A row starts as a copy of its template (every property null, in schema order) updated with
+# what the packet says: twice as fast as looking up each name, and a reader builds ~90 a file.
+_NODE_TEMPLATE = {label: dict.fromkeys(names) for label, names in _NODE_PROPS.items()}
+_REL_TEMPLATE = {
+    rtype: {"src": None, "dst": None, **dict.fromkeys(names), **({"origin": PACKET_ORIGIN} if enriched else {})}
+    for rtype, (names, enriched) in _REL_PROPS.items()
+}
 
 
 @dataclass
@@ -31,15 +38,18 @@ class GraphRows:
     incidents: list[str] = field(default_factory=list)
 
     def node(self, label: str, **props: Any) -> None:
-        self.nodes[label].append({name: props.get(name) for name in _NODE_PROPS[label]})
+        """A node row: every property of the label, in schema order, null where not given
+        (only the label's properties: test_rows checks that no caller passes another)."""
+        row = _NODE_TEMPLATE[label].copy()
+        row.update(props)
+        self.nodes[label].append(row)
 
     def rel(self, rtype: str, src: tuple[str, str], dst: tuple[str, str], **props: Any) -> None:
-        names, enriched = _REL_PROPS[rtype]
-        row: Row = {"src": src[1], "dst": dst[1]}
-        for name in names:
-            row[name] = props.get(name)
-        if enriched:
-            row["origin"] = PACKET_ORIGIN
+        row = _REL_TEMPLATE[rtype].copy()
+        row["src"] = src[1]
+        row["dst"] = dst[1]
+        if props:
+            row.update(props)
         self.rels[(rtype, src[0], dst[0])].append(row)
 
     def extend(self, other: GraphRows) -> None:
@@ -138,7 +148,8 @@ def packet_rows(packet: EventPacket) -> GraphRows:
     for ev in packet.timeline:
         key = event_key(k, ev)
         seen[key] += 1
-        key = event_key(k, ev, seen[key])
+        if seen[key] > 1:  # the same event again: its key is told apart (only keys from a digest)
+            key = event_key(k, ev, seen[key])
         g.node("TimelineEvent", key=key, incident_key=k, at=ev.at, kind=ev.kind.value, text=ev.text, source=ev.source)
         g.rel("HAS_EVENT", me, ("TimelineEvent", key))
     for i, m in enumerate(packet.metrics):

@@ -203,6 +203,10 @@ class _Reader:
             if value:
                 if value[0] == " ":
                     value = value.lstrip(" ")
+                if value[:1] == "'" and value.find("'", 1) == len(value) - 1 > 0:
+                    # Closed on its line, no quote inside (most timestamps): what `quoted` gives.
+                    out[key] = value[1:-1]
+                    continue
                 if i < n and (indent[i] > col or not body[i]) or value[0] == "'":
                     self.i = i  # a scalar that may go on over the next lines
                     out[key] = self.scalar(value, col)

@@ -52,32 +52,43 @@ class EventPacket(Strict):
         _unique("timeline.id", "timeline event", [e.id for e in self.timeline if e.id])
         _unique("decisions.id", "decision", [d.id for d in self.decisions if d.id])
         _unique("roadmap.key", "roadmap item", [r.key for r in self.roadmap])
-        pairs = Counter((p.handle, p.role.value) for p in self.participants)
-        if twice := sorted(f"{h} as {r}" for (h, r), n in pairs.items() if n > 1):
+        roles = [(p.handle, p.role.value) for p in self.participants]
+        if len(set(roles)) != len(roles):
+            pairs = Counter(roles)
+            twice = sorted(f"{h} as {r}" for (h, r), n in pairs.items() if n > 1)
             raise ValueError(f"participants: each person once per role; listed twice: {', '.join(twice)}")
         for ai, analysis in enumerate(self.analyses):
             _unique(f"analyses.{ai}.barriers.barrier", "barrier", [b.barrier for b in analysis.barriers])
             local = {f.id for f in analysis.factors}
+            targets = local | {IMPACT}
+            # Each check below runs in full (naming its field) only where the quick test fails.
             for ii, inf in enumerate(analysis.influences):
+                if inf.source in local and inf.target in targets and inf.source != inf.target:
+                    continue
                 where = f"analyses.{ai}.influences.{ii}"
                 _known(inf.source, local, f"{where}.source", "a factor id of this analysis")
-                _known(inf.target, local | {IMPACT}, f"{where}.target", 'a factor id of this analysis or "impact"')
-                if inf.source == inf.target:
-                    raise ValueError(f"{where}: a factor cannot contribute to itself")
+                _known(inf.target, targets, f"{where}.target", 'a factor id of this analysis or "impact"')
+                raise ValueError(f"{where}: a factor cannot contribute to itself")
             for bi, barrier in enumerate(analysis.barriers):
                 for di, fid in enumerate(barrier.defeated_by):
-                    _known(fid, local, f"analyses.{ai}.barriers.{bi}.defeated_by.{di}", "a factor id of this analysis")
+                    if fid not in local:
+                        where = f"analyses.{ai}.barriers.{bi}.defeated_by.{di}"
+                        _known(fid, local, where, "a factor id of this analysis")
             for fi, finding in enumerate(analysis.findings):
                 for ri, ref in enumerate(finding.addresses):
-                    _check_address(ref, local, f"analyses.{ai}.findings.{fi}.addresses.{ri}")
+                    if ref not in local:
+                        _check_address(ref, local, f"analyses.{ai}.findings.{fi}.addresses.{ri}")
         known_findings = set(finding_ids)
         for ri, item in enumerate(self.roadmap):
             for fi, fid in enumerate(item.findings):
-                _known(fid, known_findings, f"roadmap.{ri}.findings.{fi}", "a finding id of this packet")
+                if fid not in known_findings:
+                    _known(fid, known_findings, f"roadmap.{ri}.findings.{fi}", "a finding id of this packet")
         return self
 
 
 def _unique(field: str, what: str, ids: list[str]) -> None:
+    if len(set(ids)) == len(ids):  # the common case, without a Counter (~8 checks a packet)
+        return
     dupes = sorted(k for k, n in Counter(ids).items() if n > 1)
     if dupes:
         raise ValueError(f"{field}: {what} ids must be unique within a packet; repeated: {', '.join(dupes)}")
