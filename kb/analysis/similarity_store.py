@@ -190,9 +190,14 @@ def load_index(kbase: Queryable) -> SimilarityIndex:
     stored = _load(path) if path is not None and snapshot is not None and path.exists() else None
     if stored is not None and stored[0][1] == snapshot:
         try:
-            return _index(stored[1], stored[0])
+            index = _index(stored[1], stored[0])
         except (OSError, ValueError, KeyError):
             stored = None
+        else:
+            from kb.knowledge_base import note_reads
+
+            note_reads(INPUT_QUERIES)  # an answer kept from this index follows from these (answer_store)
+            return index
     queries = RecordingQueries(kbase)
     digest = queries.prefetch(INPUT_QUERIES)
     handed = _handed_over(digest)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -610,11 +609,15 @@ def keep_default_answers(kbase: KnowledgeBase) -> None:
     """After a write: keep what `kb repeats`, `kb hotspots` and `kb clusters` print without options, so
     the first of them after an ingest prints at once too (nothing where no file can be kept)."""
     if kept_output.keeps(kbase):
-        repeats_answer(kbase)
-        hotspots_answer(kbase, HotspotOptions())
-        found = functools.cache(lambda: _find_clusters(kbase, ClusterOptions()))
+        from kb.analysis.answer_store import noting_reads
+
+        # The clusters first: saving any of these deletes the others' files of older content, and the
+        # clusters' rows are the ones worth taking from them when what they read is unchanged.
+        found = noting_reads(kbase, lambda: _find_clusters(kbase, ClusterOptions()))
         for table in (True, False):  # one computation for the table and for JSON and CSV
             clusters_answer(kbase, ClusterOptions(table=table), found)
+        repeats_answer(kbase)
+        hotspots_answer(kbase, HotspotOptions())
 
 
 def _cost_view(view: pd.DataFrame, costed: pd.DataFrame) -> pd.DataFrame:
