@@ -13,6 +13,7 @@ import pytest
 
 import kb
 from kb.analysis import answer_store, hotspots
+from kb.analysis.entities import DOCUMENT_QUERIES
 from kb.analysis.hotspots import STORE as HOTSPOT_STORE
 from kb.analysis.repeat_evidence import STORE as EVIDENCE_STORE
 from kb.analysis.repeats import find_repeats
@@ -59,8 +60,10 @@ def test_an_answer_whose_inputs_answer_the_same_is_taken_not_computed(tmp_path: 
     inputs = {name for name, _ in _kept(db, HOTSPOT_STORE).inputs}
     assert {"incidents_with_tags", "patterns_incident_services", "patterns_incident_mentions"} <= inputs
     assert "incidents_with_text" not in inputs, "the hotspots read no text"
-    # The twins come from the similarity index loaded from its file: its queries are inputs too.
-    assert {name for name, _ in INPUT_QUERIES} <= {name for name, _ in _kept(db, EVIDENCE_STORE).inputs}
+    # The twins come from the similarity index loaded from its file, the claims from the documents the
+    # hook read before its own write: their queries are inputs too.
+    evidence = {name for name, _ in _kept(db, EVIDENCE_STORE).inputs}
+    assert {name for name, _ in INPUT_QUERIES} | {name for name, _ in DOCUMENT_QUERIES} <= evidence
 
     # A title edited: a new snapshot, and none of the hotspots' queries answers otherwise.
     with kb.connect(engine="ladybug", db=db) as writer:
@@ -171,7 +174,12 @@ def test_kept_cluster_rows_are_taken_when_what_they_read_is_unchanged(
 
     calls: list[int] = []
     real = cmd_patterns._find_clusters
-    monkeypatch.setattr(cmd_patterns, "_find_clusters", lambda *a: calls.append(1) or real(*a))
+
+    def counted(*args: Any) -> Any:
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(cmd_patterns, "_find_clusters", counted)
     db = tmp_path / "graph.lbug"
     a, b, c, d, e = loop_packets()
 
@@ -189,7 +197,8 @@ def test_kept_cluster_rows_are_taken_when_what_they_read_is_unchanged(
             options = ClusterOptions(table=table)
             kept = kept_output.replay("clusters", asdict(options), "ladybug", db)
             with kb.connect(engine="ladybug", db=db, read_only=True) as reader:
-                assert kept == clusters_answer(Fresh(reader), options)
+                fresh: Any = Fresh(reader)  # no snapshot, no files: computed now
+                assert kept == clusters_answer(fresh, options)
 
     assert [ingest(p) for p in (a, b, c, d)] == [1, 1, 1, 1], "each a new incident: computed once for both"
     assert_kept_as_computed()

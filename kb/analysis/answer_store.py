@@ -169,6 +169,16 @@ _digests: dict[tuple[str, str], bytes] = {}
 """(snapshot, query key) -> the digest of its answer: several kept answers read the same queries."""
 
 
+def hold_digests(snapshot: str | None, digests: Mapping[str, bytes]) -> None:
+    """Take the digests of answers (by SnapshotReads.key) that a caller read and knows to be what the
+    queries answer at `snapshot` (the after-ingest hook's, carried over its own write)."""
+    if snapshot is None:
+        return
+    if any(s != snapshot for s, _ in _digests):
+        _digests.clear()
+    _digests.update({(snapshot, key): digest for key, digest in digests.items()})
+
+
 def inputs_digest(kbase: Any, inputs: Iterable[tuple[str, Mapping[str, Any]]]) -> str:
     """A digest of what the queries `inputs` answer now (each answer's rows in any order:
     kb.analysis.similarity_store.frame_digest), through `kbase`."""

@@ -611,11 +611,18 @@ def keep_default_answers(kbase: KnowledgeBase) -> None:
     if kept_output.keeps(kbase):
         from kb.analysis.answer_store import noting_reads
 
-        # The clusters first: saving any of these deletes the others' files of older content, and the
-        # clusters' rows are the ones worth taking from them when what they read is unchanged.
-        found = noting_reads(kbase, lambda: _find_clusters(kbase, ClusterOptions()))
-        for table in (True, False):  # one computation for the table and for JSON and CSV
-            clusters_answer(kbase, ClusterOptions(table=table), found)
+        # Rows of older content whose inputs answer the same are taken first: saving any answer deletes
+        # the others' files of older content.
+        clusters = [ClusterOptions(table=table) for table in (True, False)]  # the table, and JSON and CSV
+        for command, named in [
+            *(("clusters", asdict(o)) for o in clusters),
+            ("repeats", _repeats_options(False, False)),
+            ("hotspots", asdict(HotspotOptions())),
+        ]:
+            kept_output.take(kbase, command, named)
+        found = noting_reads(kbase, lambda: _find_clusters(kbase, ClusterOptions()))  # one computation for both
+        for options in clusters:
+            clusters_answer(kbase, options, found)
         repeats_answer(kbase)
         hotspots_answer(kbase, HotspotOptions())
 

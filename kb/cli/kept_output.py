@@ -79,7 +79,14 @@ def answer(
     return kept_or_computed(kbase, name, _load, computed, save)
 
 
-def _taken(kbase: Any, name: str) -> Kept | None:
+def take(kbase: Any, command: str, options: Mapping[str, Any]) -> bool:
+    """Keep for this content the rows kept for other content when what they read answers the same
+    (see `answer`), deleting no other file: a writer takes all it can before it computes any (the
+    first file it saves deletes the others' files of older content). Whether they were taken."""
+    return _taken(kbase, _name(command, options), prune=False) is not None
+
+
+def _taken(kbase: Any, name: str, prune: bool = True) -> Kept | None:
     """The rows in file `name` kept for other content, if the queries they were computed from (named in
     the file) answer the same now through the hooks' SnapshotReads; kept for this content too."""
     from kb.analysis.answer_store import inputs_digest, records
@@ -102,7 +109,7 @@ def _taken(kbase: Any, name: str) -> Kept | None:
     if kbase.snapshot() == snapshot:
         _save(Path(path), snapshot, kept, inputs, digest)
         live = getattr(kbase, "live_snapshot", kbase.snapshot)
-        if live() == snapshot:  # as kept_or_computed: never a reader of older content
+        if prune and live() == snapshot:  # as kept_or_computed: never a reader of older content
             prune_kept(Path(path), name, snapshot)
     return kept
 
@@ -153,4 +160,4 @@ def frame_rows(df: pd.DataFrame, title: str) -> tuple[list[str], list[list[Any]]
     return [str(c) for c in df.columns], rows, title
 
 
-__all__ = ["FORMAT", "Kept", "answer", "frame_rows", "keeps", "replay"]
+__all__ = ["FORMAT", "Kept", "answer", "frame_rows", "keeps", "replay", "take"]
