@@ -197,11 +197,16 @@ def learned_terms(
     in_titles = {t for title in titles.values() for t in tokens(title)}
     # Which documents hold a token is all the corpus gives (a set per document, each distinct token
     # tested once); the counts only for the documents asked about (an ingest asks for its own).
+    wanted = set(docs if incidents is None else incidents)
     df: Counter[str] = Counter()
-    for d in docs.values():
-        df.update(_learnable(set(tokens(d))))
+    counted: dict[str, Counter[str]] = {}
+    for k, d in docs.items():
+        found = tokens(d)
+        if k in wanted:
+            counted[k] = Counter(found)
+        df.update(_learnable(counted[k].keys() if k in wanted else set(found)))
     keys = docs if incidents is None else [k for k in dict.fromkeys(incidents) if k in docs]
-    counts = {k: Counter(tokens(docs[k])) for k in keys}
+    counts = {k: counted[k] for k in keys}
     cap = max(LEARNED_MIN_INCIDENTS, int(LEARNED_MAX_SHARE * len(docs)))
     known = {p for _, _, phrases in VOCABULARY.values() for p in phrases} | set(VOCABULARY)
     rare = {
@@ -212,7 +217,7 @@ def learned_terms(
     return {k: {t: n for t, n in c.items() if t in rare and n >= LEARNED_MIN_COUNT} for k, c in counts.items()}
 
 
-def _learnable(distinct: set[str]) -> set[str]:
+def _learnable(distinct: Iterable[str]) -> set[str]:
     """The tokens a term can be learned from: four characters or more, not a number, not a common word."""
     return {t for t in distinct if len(t) >= 4 and not t.isdigit() and t not in COMMON}
 
