@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -104,16 +104,22 @@ class KnowledgeBase:
     # -- queries ---------------------------------------------------------------------------
     def query(self, name: str, **params: Any) -> pd.DataFrame:
         """Run the named catalogue query (cypher/NAME.cypher) and return a DataFrame."""
-        return self.engine.read(catalogue.query_text(name, self.engine.name), params)
+        unrecorded_read()
+        return self._read(name, params)
+
+    def _read(self, name: str, params: Mapping[str, Any]) -> pd.DataFrame:
+        return self.engine.read(catalogue.query_text(name, self.engine.name), dict(params))
 
     def query_every(self, name: str, **params: Any) -> pd.DataFrame:
         """`query` over every incident, without the query's `WHERE x IN $keys` line: the same rows as
         passing every incident's key, without an IN over them all (several times the read on Ladybug)."""
+        unrecorded_read()
         return self.engine.read(self._query_text(name, every_incident=True), params)
 
     def query_rows(self, name: str, every_incident: bool = False, **params: Any) -> list[dict[str, Any]]:
         """`query` as rows of plain Python values (timestamps as UTC datetimes, null as None), without
         a DataFrame. `every_incident`: over every incident, without the query's `$keys` filter."""
+        unrecorded_read()
         columns, rows = self.engine.read_rows(self._query_text(name, every_incident), params)
         return [dict(zip(columns, row, strict=True)) for row in rows]
 
@@ -128,6 +134,7 @@ class KnowledgeBase:
 
     def cypher(self, text: str, **params: Any) -> pd.DataFrame:
         """Run an ad-hoc read query (for notebooks); prefer named queries in code."""
+        unrecorded_read()
         return self.engine.read(text, params)
 
     def write(self, statements: Sequence[Statement]) -> None:
@@ -135,6 +142,7 @@ class KnowledgeBase:
         self.engine.write(statements)
 
     def _count(self, cypher: str) -> int:
+        unrecorded_read()
         return int(self.engine.read_rows(cypher)[1][0][0])
 
     def counts(self) -> list[tuple[str, str, int]]:
@@ -412,12 +420,14 @@ class SnapshotReads(KnowledgeBase):
         snapshot = self.snapshot()
         if snapshot is None:
             return super().query(name, **params)
+        for log in _READ_LOGS:
+            log.inputs.setdefault(self.key(name, params), (name, dict(params)))
         if snapshot != self._snapshot:
             self._snapshot, self._answers = snapshot, {}
         key = self.key(name, params)
         held = self._answers.get(key)
         if held is None:
-            held = super().query(name, **params)
+            held = self._read(name, params)
             # Held only if no write showed while reading (a server's reads see other clients' writes).
             if self.pinned_snapshot or self.snapshot() == snapshot:
                 self._answers[key] = held
@@ -438,6 +448,48 @@ class SnapshotReads(KnowledgeBase):
 
     def close(self) -> None:
         """The connection belongs to the knowledge base this one reads through."""
+
+
+@dataclass
+class ReadLog:
+    """The named queries a computation read (`recording_reads`): key (SnapshotReads.key) -> (name,
+    params). `complete` is False once it read anything else (an ad-hoc or unkept read, a file whose
+    inputs are unknown): then its answer cannot be said to follow from these queries alone."""
+
+    inputs: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    complete: bool = True
+
+
+_READ_LOGS: list[ReadLog] = []
+
+
+@contextlib.contextmanager
+def recording_reads() -> Iterator[ReadLog]:
+    """Log every named query answered through a SnapshotReads while the block runs (nested logs
+    each get every read): what an answer kept beside the database was computed from."""
+    log = ReadLog()
+    _READ_LOGS.append(log)
+    try:
+        yield log
+    finally:
+        _READ_LOGS.remove(log)
+
+
+def note_reads(inputs: Iterable[tuple[str, Mapping[str, Any]]] | None) -> None:
+    """Tell the running logs that an answer was taken from a file computed from these queries' answers
+    (kb.analysis.answer_store), as if they were read; None: from inputs nobody knows."""
+    for log in _READ_LOGS:
+        if inputs is None:
+            log.complete = False
+        else:
+            for name, params in inputs:
+                log.inputs.setdefault(SnapshotReads.key(name, params), (name, dict(params)))
+
+
+def unrecorded_read() -> None:
+    """A read no log can name (not through SnapshotReads): the running logs are incomplete."""
+    for log in _READ_LOGS:
+        log.complete = False
 
 
 def saved_counts(engine: str | None = None, db: str | Path | None = None) -> tuple[str, counts_file.Counts] | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -101,8 +102,37 @@ left out: it is also a framework."""
 COLUMNS = ["incident", "kind", "name", "component_kind", "evidence", "learned"]
 
 
-def incident_documents(kbase: Queryable) -> tuple[dict[str, str], dict[str, str]]:
+Documents = tuple[dict[str, str], dict[str, str]]
+DOCUMENT_QUERIES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("incidents_with_text", {}),
+    ("patterns_factors", {}),
+    ("patterns_incident_text", {}),
+)
+"""What incident_documents reads."""
+_held: tuple[str, Documents] | None = None
+"""Documents the after-ingest hook read, for the snapshot its own write made (`hold_documents`)."""
+
+
+def hold_documents(snapshot: str | None, documents: Documents) -> None:
+    """Give `documents` to incident_documents for `snapshot`: the after-ingest hook's, read before its
+    own write, which changed none of DOCUMENT_QUERIES' answers (kb.analysis.similarity.record_related)."""
+    global _held
+    _held = None if snapshot is None else (snapshot, documents)
+
+
+def incident_documents(kbase: Queryable) -> Documents:
     """Every incident's text (title, summary, impact, factors, timeline), and its title."""
+    from kb.analysis.answer_store import snapshot_of
+    from kb.knowledge_base import note_reads
+
+    snapshot = snapshot_of(kbase)
+    if _held is not None and snapshot is not None and _held[0] == snapshot:
+        note_reads(DOCUMENT_QUERIES)  # an answer kept from these read them (kb.analysis.answer_store)
+        return _held[1]
+    return _incident_documents(kbase)
+
+
+def _incident_documents(kbase: Queryable) -> Documents:
     parts: dict[str, list[str]] = defaultdict(list)
     inc = kbase.query("incidents_with_text")
     titles = {str(r.incident): str(r.title) for r in inc.itertuples(index=False) if isinstance(r.title, str)}
@@ -155,18 +185,28 @@ def vocabulary_mentions(key: str, text: str) -> list[dict[str, Any]]:
     return out
 
 
-def learned_terms(docs: dict[str, str], titles: dict[str, str]) -> dict[str, dict[str, int]]:
-    """incident -> {term: count} for the terms learned from the corpus (see the module notes).
-    A learned term must also be in some incident's title: titles name systems ("LEAP hub
-    outage"), while the body's rare words are mostly ordinary ones ("solution", "resulted")."""
+def learned_terms(
+    docs: dict[str, str], titles: dict[str, str], incidents: Iterable[str] | None = None
+) -> dict[str, dict[str, int]]:
+    """incident -> {term: count} for the terms learned from the corpus (see the module notes), for
+    `incidents` (every document's when None). A learned term must also be in some incident's title:
+    titles name systems ("LEAP hub outage"), while the body's rare words are mostly ordinary ones
+    ("solution", "resulted")."""
     if len(docs) < LEARNED_MIN_CORPUS:
         return {}
     in_titles = {t for title in titles.values() for t in tokens(title)}
-    # Counted first, then each distinct token tested once (a generator over every token was most of this).
-    counts = {k: _learnable(Counter(tokens(d))) for k, d in docs.items()}
+    # Which documents hold a token is all the corpus gives (a set per document, each distinct token
+    # tested once); the counts only for the documents asked about (an ingest asks for its own).
+    wanted = set(docs if incidents is None else incidents)
     df: Counter[str] = Counter()
-    for c in counts.values():
-        df.update(c.keys())
+    counted: dict[str, Counter[str]] = {}
+    for k, d in docs.items():
+        found = tokens(d)
+        if k in wanted:
+            counted[k] = Counter(found)
+        df.update(_learnable(counted[k].keys() if k in wanted else set(found)))
+    keys = docs if incidents is None else [k for k in dict.fromkeys(incidents) if k in docs]
+    counts = {k: counted[k] for k in keys}
     cap = max(LEARNED_MIN_INCIDENTS, int(LEARNED_MAX_SHARE * len(docs)))
     known = {p for _, _, phrases in VOCABULARY.values() for p in phrases} | set(VOCABULARY)
     rare = {
@@ -177,19 +217,19 @@ def learned_terms(docs: dict[str, str], titles: dict[str, str]) -> dict[str, dic
     return {k: {t: n for t, n in c.items() if t in rare and n >= LEARNED_MIN_COUNT} for k, c in counts.items()}
 
 
-def _learnable(counts: Counter[str]) -> Counter[str]:
-    """The counts of the tokens a term can be learned from: four characters or more, not a number,
-    not a common word."""
-    for t in [t for t in counts if len(t) < 4 or t.isdigit() or t in COMMON]:
-        del counts[t]
-    return counts
+def _learnable(distinct: Iterable[str]) -> set[str]:
+    """The tokens a term can be learned from: four characters or more, not a number, not a common word."""
+    return {t for t in distinct if len(t) >= 4 and not t.isdigit() and t not in COMMON}
 
 
-def find_mentions(kbase: Queryable, incidents: list[str] | None = None) -> pd.DataFrame:
-    """Services and components named in the text of `incidents` (all when None), with evidence."""
-    docs, titles = incident_documents(kbase)
+def find_mentions(
+    kbase: Queryable, incidents: list[str] | None = None, documents: Documents | None = None
+) -> pd.DataFrame:
+    """Services and components named in the text of `incidents` (all when None), with evidence.
+    `documents`: what incident_documents(kbase) gives, when the caller has it."""
+    docs, titles = incident_documents(kbase) if documents is None else documents
     keys = sorted(docs) if incidents is None else [k for k in incidents if k in docs]
-    learned = learned_terms(docs, titles)
+    learned = learned_terms(docs, titles, keys)
     rows: list[dict[str, Any]] = []
     for key in keys:
         text = docs[key]

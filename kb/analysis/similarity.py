@@ -34,7 +34,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from kb.analysis.entities import find_mentions, mention_pairs, mentions_once_replaced
+from kb.analysis.entities import (
+    find_mentions,
+    hold_documents,
+    incident_documents,
+    mention_pairs,
+    mentions_once_replaced,
+)
 from kb.analysis.incident_features import (
     DEFEATED_STATUSES,
     IncidentFeatures,
@@ -623,13 +629,14 @@ def record_related(
     store the best matches. One index build per call; returns the edges written."""
     if not incidents:
         return 0
-    from kb.analysis.answer_store import snapshot_of
+    from kb.analysis.answer_store import hold_digests, snapshot_of
     from kb.analysis.similarity_store import RecordingQueries, hand_over, keep  # it imports this module
 
     # One read of each query for both steps, and one write for both: the index is built from the
     # mentions as they will be once written (each write copies the embedded database file).
     queries = RecordingQueries(kbase)
-    mentions = find_mentions(queries, incidents).to_dict("records")
+    documents = incident_documents(queries)
+    mentions = find_mentions(queries, incidents, documents).to_dict("records")
     expected = mentions_once_replaced(queries, incidents, mentions)
     queries.forget("patterns_incident_mention_origins")  # no input of the index: kept out of its digest
     queries.frames[MENTIONS_KEY] = expected
@@ -643,7 +650,12 @@ def record_related(
     adopt = getattr(kbase, "adopt", None)
     if adopt is not None:
         adopt(queries.frames)
+        if getattr(kbase, "pinned_snapshot", False):  # as adopt: the documents are read from those answers
+            hold_documents(snapshot_of(kbase), documents)
     digest = queries.prefetch(INPUT_QUERIES)  # reads the mentions as written
+    if adopt is not None and getattr(kbase, "pinned_snapshot", False):
+        # As adopted: what they answer now. The kept answers computed next read them too (answer_store).
+        hold_digests(snapshot_of(kbase), {k: queries.frame_digest(k) for k in queries.frames})
     if mention_pairs(queries.frames[MENTIONS_KEY]) != mention_pairs(expected):
         # Not what the replacement was expected to leave (another writer's links?): check again on what is stored.
         index = SimilarityIndex.build(queries)

@@ -41,6 +41,7 @@ class RecordingQueries:
     def __init__(self, kbase: Queryable) -> None:
         self.kbase = kbase
         self.frames: dict[str, pd.DataFrame] = {}
+        self._digests: dict[str, tuple[pd.DataFrame, bytes]] = {}
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
         key = name + repr(sorted(params.items()))
@@ -74,8 +75,15 @@ class RecordingQueries:
         h = hashlib.blake2b(digest_size=16)
         for key in sorted(k for k in self.frames if wanted is None or k in wanted):
             h.update(key.encode())
-            h.update(frame_digest(self.frames[key]))
+            h.update(self.frame_digest(key))
         return h.hexdigest()
+
+    def frame_digest(self, key: str) -> bytes:
+        """frame_digest of the answer held as `key` (computed once while it is held)."""
+        held = self._digests.get(key)
+        if held is None or held[0] is not self.frames[key]:
+            held = self._digests[key] = (self.frames[key], frame_digest(self.frames[key]))
+        return held[1]
 
 
 def _sorted_cell(value: Any) -> Any:
@@ -190,9 +198,14 @@ def load_index(kbase: Queryable) -> SimilarityIndex:
     stored = _load(path) if path is not None and snapshot is not None and path.exists() else None
     if stored is not None and stored[0][1] == snapshot:
         try:
-            return _index(stored[1], stored[0])
+            index = _index(stored[1], stored[0])
         except (OSError, ValueError, KeyError):
             stored = None
+        else:
+            from kb.knowledge_base import note_reads
+
+            note_reads(INPUT_QUERIES)  # an answer kept from this index follows from these (answer_store)
+            return index
     queries = RecordingQueries(kbase)
     digest = queries.prefetch(INPUT_QUERIES)
     handed = _handed_over(digest)

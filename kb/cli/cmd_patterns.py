@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -610,11 +609,22 @@ def keep_default_answers(kbase: KnowledgeBase) -> None:
     """After a write: keep what `kb repeats`, `kb hotspots` and `kb clusters` print without options, so
     the first of them after an ingest prints at once too (nothing where no file can be kept)."""
     if kept_output.keeps(kbase):
+        from kb.analysis.answer_store import noting_reads
+
+        # Rows of older content whose inputs answer the same are taken first: saving any answer deletes
+        # the others' files of older content.
+        clusters = [ClusterOptions(table=table) for table in (True, False)]  # the table, and JSON and CSV
+        for command, named in [
+            *(("clusters", asdict(o)) for o in clusters),
+            ("repeats", _repeats_options(False, False)),
+            ("hotspots", asdict(HotspotOptions())),
+        ]:
+            kept_output.take(kbase, command, named)
+        found = noting_reads(kbase, lambda: _find_clusters(kbase, ClusterOptions()))  # one computation for both
+        for options in clusters:
+            clusters_answer(kbase, options, found)
         repeats_answer(kbase)
         hotspots_answer(kbase, HotspotOptions())
-        found = functools.cache(lambda: _find_clusters(kbase, ClusterOptions()))
-        for table in (True, False):  # one computation for the table and for JSON and CSV
-            clusters_answer(kbase, ClusterOptions(table=table), found)
 
 
 def _cost_view(view: pd.DataFrame, costed: pd.DataFrame) -> pd.DataFrame:

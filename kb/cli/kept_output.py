@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb.atomic_file import kept_or_computed, read_keyed_json, write_keyed_json
+from kb.atomic_file import kept_or_computed, prune_kept, read_keyed_json, write_keyed_json
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,13 +58,60 @@ def answer(
 ) -> Kept:
     """The rows kept for the content this connection sees, else `compute()`'s (columns, rows, title),
     kept when the engine keeps files and no write showed while computing (a server's reads see
-    other clients' writes as they commit)."""
+    other clients' writes as they commit). Rows kept for other content are taken (and kept for
+    this one) when the queries they were computed from answer the same now (kb.analysis.answer_store)."""
+    from kb.analysis.answer_store import computed_from, inputs_digest
+
+    name = _name(command, options)
+    taken = _taken(kbase, name)
+    if taken is not None:
+        return taken
+    read: dict[str, Any] = {}
 
     def computed() -> Kept:
-        columns, rows, title = compute()
+        (columns, rows, title), read["inputs"] = computed_from(kbase, compute)
         return Kept([str(c) for c in columns], [list(r) for r in rows], title)
 
-    return kept_or_computed(kbase, _name(command, options), _load, computed, _save)
+    def save(path: Path, snapshot: str, kept: Kept) -> None:
+        inputs = read.get("inputs")
+        _save(path, snapshot, kept, inputs, inputs_digest(kbase, inputs) if inputs is not None else None)
+
+    return kept_or_computed(kbase, name, _load, computed, save)
+
+
+def take(kbase: Any, command: str, options: Mapping[str, Any]) -> bool:
+    """Keep for this content the rows kept for other content when what they read answers the same
+    (see `answer`), deleting no other file: a writer takes all it can before it computes any (the
+    first file it saves deletes the others' files of older content). Whether they were taken."""
+    return _taken(kbase, _name(command, options), prune=False) is not None
+
+
+def _taken(kbase: Any, name: str, prune: bool = True) -> Kept | None:
+    """The rows in file `name` kept for other content, if the queries they were computed from (named in
+    the file) answer the same now through the hooks' SnapshotReads; kept for this content too."""
+    from kb.analysis.answer_store import inputs_digest, records
+
+    snapshot = kbase.snapshot() if hasattr(kbase, "snapshot") else None
+    path = kbase.cache_path(name) if hasattr(kbase, "cache_path") else None
+    if snapshot is None or path is None or not records(kbase):
+        return None
+    data = read_keyed_json(Path(path), FORMAT, None)
+    kept = _load(Path(path), str(data.get("snapshot"))) if data is not None else None
+    if data is None or kept is None or data.get("snapshot") == snapshot or not data.get("digest"):
+        return None
+    try:
+        inputs = [(str(n), dict(p)) for n, p in data["inputs"]]
+    except (TypeError, ValueError, KeyError):
+        return None
+    digest = inputs_digest(kbase, inputs)
+    if digest != data["digest"]:
+        return None
+    if kbase.snapshot() == snapshot:
+        _save(Path(path), snapshot, kept, inputs, digest)
+        live = getattr(kbase, "live_snapshot", kbase.snapshot)
+        if prune and live() == snapshot:  # as kept_or_computed: never a reader of older content
+            prune_kept(Path(path), name, snapshot)
+    return kept
 
 
 def keeps(kbase: Any) -> bool:
@@ -88,8 +135,19 @@ def _load(path: Path, snapshot: str) -> Kept | None:
     return kept if all(isinstance(r, list) and len(r) == len(kept.columns) for r in kept.rows) else None
 
 
-def _save(path: Path, snapshot: str, kept: Kept) -> None:
-    write_keyed_json(path, FORMAT, snapshot, {"columns": kept.columns, "rows": kept.rows, "title": kept.title})
+def _save(
+    path: Path,
+    snapshot: str,
+    kept: Kept,
+    inputs: list[tuple[str, dict[str, Any]]] | None = None,
+    digest: str | None = None,
+) -> None:
+    """Keep the rows; `inputs` and `digest`: the queries they were computed from and the digest of
+    their answers (kb.analysis.answer_store), so the next write that leaves them alone takes them."""
+    body: dict[str, Any] = {"columns": kept.columns, "rows": kept.rows, "title": kept.title}
+    if inputs is not None and digest is not None:
+        body |= {"inputs": [[n, p] for n, p in inputs], "digest": digest}
+    write_keyed_json(path, FORMAT, snapshot, body)
 
 
 def frame_rows(df: pd.DataFrame, title: str) -> tuple[list[str], list[list[Any]], str]:
@@ -102,4 +160,4 @@ def frame_rows(df: pd.DataFrame, title: str) -> tuple[list[str], list[list[Any]]
     return [str(c) for c in df.columns], rows, title
 
 
-__all__ = ["FORMAT", "Kept", "answer", "frame_rows", "keeps", "replay"]
+__all__ = ["FORMAT", "Kept", "answer", "frame_rows", "keeps", "replay", "take"]
