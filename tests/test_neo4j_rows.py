@@ -4,9 +4,10 @@ order as record by record, and a query that cannot be wrapped is read as it is."
 from __future__ import annotations
 
 import pytest
+from neo4j.exceptions import Neo4jError
 
 from kb.engines import EngineError
-from kb.engines.neo4j_rows import collected
+from kb.engines.neo4j_rows import collected, collected_refused
 from kb.knowledge_base import KnowledgeBase
 
 pytestmark = pytest.mark.neo4j
@@ -63,3 +64,16 @@ def test_a_bad_query_raises_its_own_error(neo4j_kb: KnowledgeBase) -> None:
         neo4j_kb.engine.read_rows("MATCH (n) WHERE n.key = $missing RETURN n.key AS key")
     # the failure did not stop the query from being read whole later, with its parameter
     assert neo4j_kb.engine.read_rows("UNWIND $xs AS x RETURN x AS x", {"xs": [1]}) == (["x"], [[1]])
+
+
+def test_the_wrapped_form_gives_way_to_records_on_refusals_and_on_memory_only() -> None:
+    """Community 5.26 cannot lower its transaction memory at run time (no dbms.setConfigValue), so
+    the server's own error objects, as the driver makes them from a reply, stand in for its replies."""
+
+    def reply(code: str) -> Neo4jError:
+        return Neo4jError._hydrate_neo4j(code=code, message="m")
+
+    assert collected_refused(reply("Neo.ClientError.Statement.SyntaxError"))
+    assert collected_refused(reply("Neo.TransientError.General.MemoryPoolOutOfMemoryError"))
+    assert not collected_refused(reply("Neo.ClientError.Security.Forbidden"))
+    assert not collected_refused(reply("Neo.TransientError.Transaction.DeadlockDetected"))

@@ -39,8 +39,10 @@ def collected(cypher: str, columns: Sequence[str]) -> str | None:
 
 def collected_refused(exc: Neo4jError) -> bool:
     """The server refused the wrapped form itself (a query a subquery cannot hold, e.g. a procedure
-    call without YIELD): the query is then read as it is, which raises its own error if it has one."""
-    return (exc.code or "").startswith("Neo.ClientError.Statement.")
+    call without YIELD), or had no memory to hold every row at once (a result streamed record by
+    record needs none): the query is then read as it is, which raises its own error if it has one."""
+    code = exc.code or ""
+    return code.startswith("Neo.ClientError.Statement.") or code.endswith("MemoryPoolOutOfMemoryError")
 
 
 __all__ = ["collected", "collected_refused"]
