@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # pandas loads with the first frame, not with the engine
     import pandas as pd
 
 _BULK_ROWS = 10_000
+_KNOWN_QUERIES = 1_000
+"""How many read queries' column names an engine holds (the catalogue has ~100)."""
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -174,8 +176,13 @@ class Neo4jEngine(Engine):
         except _DRIVER_ERRORS as exc:
             raise _translate(exc, self._where, cypher) from exc
         if refused:  # not a query a subquery can hold: by records from now on
-            self._columns[cypher] = None
+            self._remember(cypher, None)
         return answer
+
+    def _remember(self, cypher: str, columns: tuple[str, ...] | None) -> None:
+        if len(self._columns) >= _KNOWN_QUERIES:  # ad-hoc texts (notebooks) must not grow it without end
+            self._columns.clear()
+        self._columns[cypher] = columns
 
     def _fetch_collected(
         self, tx: neo4j.ManagedTransaction, cypher: str, params: dict[str, Any], known: tuple[str, ...]
@@ -184,10 +191,10 @@ class Neo4jEngine(Engine):
         columns = known or tuple(tx.run("EXPLAIN " + cypher, params).keys())
         wrapped = collected(cypher, columns)
         if wrapped is None:
-            self._columns[cypher] = None
+            self._remember(cypher, None)
             result = tx.run(cypher, params)
             return list(result.keys()), [list(r.values()) for r in result]
-        self._columns[cypher] = columns
+        self._remember(cypher, columns)
         record = tx.run(wrapped, params).single(strict=True)
         return list(columns), record[0]
 
