@@ -23,6 +23,7 @@ from neo4j.exceptions import (
 from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Params, Statement, cache_dir
 from kb.engines.faults import kill_point
 from kb.engines.frames import frame, native_rows
+from kb.engines.neo4j_rows import collected, collected_refused
 from kb.engines.neo4j_timestamps import read_timestamps_as_utc
 from kb.model.schema import NODE_BY_LABEL, REL_BY_TYPE, NodeSpec, PropKind, RelSpec
 from kb.redaction import redact
@@ -31,6 +32,8 @@ if TYPE_CHECKING:  # pandas loads with the first frame, not with the engine
     import pandas as pd
 
 _BULK_ROWS = 10_000
+_KNOWN_QUERIES = 1_000
+"""How many read queries' column names an engine holds (the catalogue has ~100)."""
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -98,6 +101,8 @@ class Neo4jEngine(Engine):
     def __init__(self, settings: Neo4jSettings) -> None:
         self.settings = settings
         self._where = redact(settings.uri)
+        self._columns: dict[str, tuple[str, ...] | None] = {}
+        """Each read query's column names once known (None: read record by record)."""
         self.description = f"neo4j at {self._where} (database {settings.database})"
         try:
             self._driver = neo4j.GraphDatabase.driver(
@@ -144,16 +149,54 @@ class Neo4jEngine(Engine):
             raise _translate(exc, self._where, cypher) from exc
 
     def _fetch(self, cypher: str, params: Params | None) -> tuple[list[str], list[list[Any]]]:
+        """The result's column names and rows: as one record holding every row where the query can
+        be wrapped so (kb.engines.neo4j_rows), else record by record."""
+        values = dict(params or {})
+        known = self._columns.get(cypher, ())
+        refused = False
+        if known is not None:
+            try:
+                with self._session() as s:
+                    return s.execute_read(self._fetch_collected, cypher, values, known)
+            except Neo4jError as exc:
+                if not collected_refused(exc):
+                    raise _translate(exc, self._where, cypher) from exc
+                refused = True  # the query as it is raises its own error, if it has one
+            except _DRIVER_ERRORS as exc:
+                raise _translate(exc, self._where, cypher) from exc
+
         def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[list[Any]]]:
             read_timestamps_as_utc(tx)
-            result = tx.run(cypher, dict(params or {}))
+            result = tx.run(cypher, values)
             return list(result.keys()), [list(r.values()) for r in result]
 
         try:
             with self._session() as s:
-                return s.execute_read(work)
+                answer = s.execute_read(work)
         except _DRIVER_ERRORS as exc:
             raise _translate(exc, self._where, cypher) from exc
+        if refused:  # not a query a subquery can hold: by records from now on
+            self._remember(cypher, None)
+        return answer
+
+    def _remember(self, cypher: str, columns: tuple[str, ...] | None) -> None:
+        if len(self._columns) >= _KNOWN_QUERIES:  # ad-hoc texts (notebooks) must not grow it without end
+            self._columns.clear()
+        self._columns[cypher] = columns
+
+    def _fetch_collected(
+        self, tx: neo4j.ManagedTransaction, cypher: str, params: dict[str, Any], known: tuple[str, ...]
+    ) -> tuple[list[str], list[list[Any]]]:
+        read_timestamps_as_utc(tx)
+        columns = known or tuple(tx.run("EXPLAIN " + cypher, params).keys())
+        wrapped = collected(cypher, columns)
+        if wrapped is None:
+            self._remember(cypher, None)
+            result = tx.run(cypher, params)
+            return list(result.keys()), [list(r.values()) for r in result]
+        self._remember(cypher, columns)
+        record = tx.run(wrapped, params).single(strict=True)
+        return list(columns), record[0]
 
     def read(self, cypher: str, params: Params | None = None) -> pd.DataFrame:
         return frame(*self._fetch(cypher, params))

@@ -1,0 +1,79 @@
+"""Neo4j reads fetch a result's rows as one record (kb.engines.neo4j_rows): the same columns, rows and
+order as record by record, and a query that cannot be wrapped is read as it is."""
+
+from __future__ import annotations
+
+import pytest
+from neo4j.exceptions import Neo4jError
+
+from kb.engines import EngineError
+from kb.engines.neo4j_rows import collected, collected_refused
+from kb.knowledge_base import KnowledgeBase
+
+pytestmark = pytest.mark.neo4j
+
+
+def test_only_queries_whose_columns_are_names_are_wrapped() -> None:
+    assert collected("MATCH (n) RETURN n.key AS key ORDER BY key;", ["key"]) == (
+        "CALL {\nMATCH (n) RETURN n.key AS key ORDER BY key\n}\nRETURN collect([`key`]) AS kb_rows"
+    )
+    assert collected("MATCH (n) RETURN count(n)", ["count(n)"]) is None
+    assert collected("EXPLAIN MATCH (n) RETURN n", ["n"]) is None
+    assert collected("MATCH (n) RETURN n AS kb_rows", ["kb_rows"]) is None
+    assert collected("CALL db.labels()", []) is None
+
+
+def _by_records(kbase: KnowledgeBase, cypher: str) -> tuple[list[str], list[list[object]]]:
+    known = kbase.engine._columns  # type: ignore[attr-defined]
+    known[cypher] = None  # read record by record
+    try:
+        return kbase.engine.read_rows(cypher)
+    finally:
+        known.pop(cypher)
+
+
+@pytest.mark.parametrize(
+    "cypher",
+    [
+        # ordered, with a trailing comment, a null, a list, a timestamp and a node
+        "UNWIND range(5, 1, -1) AS x RETURN x AS n, CASE WHEN x > 2 THEN [x, x] END AS xs, "
+        "datetime({epochSeconds: x * 86400}) AS at, {k: x} AS m ORDER BY n DESC // five rows",
+        "MATCH (n:NoSuchLabel) RETURN n.key AS key",  # no rows
+        "RETURN 1 AS one UNION RETURN 2 AS one",
+        "UNWIND [3, 1, 2] AS x RETURN count(x) AS `count`",  # a column named like a function
+    ],
+)
+def test_rows_read_as_one_record_equal_the_records(neo4j_kb: KnowledgeBase, cypher: str) -> None:
+    whole = neo4j_kb.engine.read_rows(cypher)
+    assert neo4j_kb.engine._columns[cypher] is not None  # type: ignore[attr-defined]  # read as one record
+    assert whole == _by_records(neo4j_kb, cypher)
+
+
+def test_queries_that_cannot_be_wrapped_are_read_as_they_are(neo4j_kb: KnowledgeBase) -> None:
+    assert neo4j_kb.engine.read_rows("UNWIND [1, 2] AS x RETURN x + 1") == (["x + 1"], [[2], [3]])
+    columns, rows = neo4j_kb.engine.read_rows("CALL db.labels()")
+    assert columns == ["label"]
+    assert neo4j_kb.engine._columns["CALL db.labels()"] is None  # type: ignore[attr-defined]
+    assert neo4j_kb.engine.read_rows("CALL db.labels()")[0] == ["label"]  # and again, by records from the start
+
+
+def test_a_bad_query_raises_its_own_error(neo4j_kb: KnowledgeBase) -> None:
+    with pytest.raises(EngineError, match="RETRUN"):
+        neo4j_kb.engine.read_rows("MATCH (n) RETRUN n AS n")
+    with pytest.raises(EngineError, match="Expected parameter"):
+        neo4j_kb.engine.read_rows("MATCH (n) WHERE n.key = $missing RETURN n.key AS key")
+    # the failure did not stop the query from being read whole later, with its parameter
+    assert neo4j_kb.engine.read_rows("UNWIND $xs AS x RETURN x AS x", {"xs": [1]}) == (["x"], [[1]])
+
+
+def test_the_wrapped_form_gives_way_to_records_on_refusals_and_on_memory_only() -> None:
+    """Community 5.26 cannot lower its transaction memory at run time (no dbms.setConfigValue), so
+    the server's own error objects, as the driver makes them from a reply, stand in for its replies."""
+
+    def reply(code: str) -> Neo4jError:
+        return Neo4jError._hydrate_neo4j(code=code, message="m")
+
+    assert collected_refused(reply("Neo.ClientError.Statement.SyntaxError"))
+    assert collected_refused(reply("Neo.TransientError.General.MemoryPoolOutOfMemoryError"))
+    assert not collected_refused(reply("Neo.ClientError.Security.Forbidden"))
+    assert not collected_refused(reply("Neo.TransientError.Transaction.DeadlockDetected"))
