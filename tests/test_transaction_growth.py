@@ -25,19 +25,21 @@ def test_a_transaction_carries_a_share_of_the_stored_incidents_within_bounds(tmp
 
 @pytest.fixture(scope="module")
 def packets(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_corpus(generate_corpus(n_incidents=90, seed=3), tmp_path_factory.mktemp("corpus")) / "packets"
+    return write_corpus(generate_corpus(n_incidents=40, seed=3), tmp_path_factory.mktemp("corpus")) / "packets"
 
 
-def ingest(db: Path, packets: Path, monkeypatch: pytest.MonkeyPatch, share: int) -> tuple[list[int], dict]:  # type: ignore[type-arg]
-    """The batch sizes of an ingest of the first 30 packets, then of the rest, with transactions of at least
-    1/share of the stored incidents (from 4 up to 16 packets); and the graph it leaves."""
-    monkeypatch.setattr(LadybugEngine, "bulk_packets_per_transaction", 4)
+def ingest(
+    db: Path, packets: Path, monkeypatch: pytest.MonkeyPatch, share: int, least: int = 3
+) -> tuple[list[int], dict]:  # type: ignore[type-arg]
+    """The batch sizes of an ingest of the first 12 packets, then of the rest, with transactions of at least
+    1/share of the stored incidents (from `least` up to 8 packets); and the graph it leaves."""
+    monkeypatch.setattr(LadybugEngine, "bulk_packets_per_transaction", least)
     monkeypatch.setattr(LadybugEngine, "TRANSACTION_SHARE", share)
-    monkeypatch.setattr(LadybugEngine, "MAX_PACKETS_PER_TRANSACTION", 16)
+    monkeypatch.setattr(LadybugEngine, "MAX_PACKETS_PER_TRANSACTION", 8)
     files = sorted(packets.glob("*.yaml"))
     batches: list[int] = []
     with kb.connect(engine="ladybug", db=db) as kbase:
-        for part in (files[:30], files[30:]):
+        for part in (files[:12], files[12:]):
             report = kbase.ingest_paths(part, on_batch=batches.append)
             assert report.ok and len(report.accepted) == len(part)
         return batches, graph_dump(kbase)
@@ -46,10 +48,11 @@ def ingest(db: Path, packets: Path, monkeypatch: pytest.MonkeyPatch, share: int)
 def test_growing_transactions_leave_the_graph_fixed_ones_leave(
     tmp_path: Path, packets: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fixed, fixed_graph = ingest(tmp_path / "fixed.lbug", packets, monkeypatch, share=10**9)
+    # The reference: each call's packets in one transaction (a transaction per file copy costs ~1 s).
+    fixed, fixed_graph = ingest(tmp_path / "fixed.lbug", packets, monkeypatch, share=10**9, least=40)
     grown, grown_graph = ingest(tmp_path / "grown.lbug", packets, monkeypatch, share=3)
-    assert fixed == [4] * 7 + [2] + [4] * 15
-    # At least 4, else a third of what is stored (16 -> 5, 21 -> 7, 30 -> 10, 40 -> 13), at most 16.
-    assert grown == [4, 4, 4, 4, 5, 7, 2] + [10, 13, 16, 16, 5]
+    assert fixed == [12, 28]
+    # At least 3, else a third of what is stored (12 -> 4, 16 -> 5, 21 -> 7), at most 8 (28 -> 8).
+    assert grown == [3, 3, 3, 3] + [4, 5, 7, 8, 4]
     assert sum(len(rows) for rows in grown_graph.values()) > 1_000  # the dumps hold the graph
     assert grown_graph == fixed_graph
