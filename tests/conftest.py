@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any, Literal, cast
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 # pytest-xdist gives its workers COLUMNS=80; the CLI's console reads it once at import and would
 # then ignore the width each test asks for (CliRunner env COLUMNS). A worker is no terminal either.
@@ -55,6 +56,62 @@ pytest_plugins = ["tests.loop_fixture"]
 
 
 _Scope = Literal["session", "package", "module", "class", "function"]
+
+# scripts/test runs the suite as `pytest -n 2 --dist loadgroup`. Tests that share something costly,
+# built once per worker process (a module's fixture, the session's demo120, the demo review cache),
+# are sent to one worker as a unit so it is built once: under plain `--dist load` the 69 catalogue
+# parity tests were split and both workers loaded its corpus into both engines. xdist's own
+# loadgroup (an xdist_group mark renaming node ids) does nothing under pytest 9, whose items no
+# longer take a new node id, so the groups are named here by module file. Units are sent out
+# largest first (xdist's order), the ungrouped tests one at a time after them.
+_WORKER_GROUPS: dict[str, str] = {
+    "test_catalogue_parity.py": "catalogue-parity",  # its corpus on both engines
+    "test_report_browser.py": "demo-review",  # tests/report_build.py: one review per process
+    "test_svg_layout.py": "demo-review",
+    "test_cli_repeats_limit.py": "demo120",  # the session's 120-incident demo database
+    "test_report.py": "demo120",
+    "test_report_reuse.py": "demo120",
+    # a demo or pattern database (or both engines' copies) per module
+    **{
+        f"test_{name}.py": name
+        for name in (
+            "charts",
+            "cli_conventions",
+            "clusters",
+            "crash_syscalls",
+            "demo_generator",
+            "effect",
+            "hotspots",
+            "import_markdown",
+            "notebooks",
+            "public_api",
+            "real_clusters",
+            "search",
+            "similarity",
+            "similarity_file",
+            "similarity_reference",
+            "themes",
+        )
+    },
+}
+
+
+class _SharedFixtureScheduling(LoadScopeScheduling):  # type: ignore[misc]  # xdist has no types
+    """xdist's scope scheduling with the scopes of _WORKER_GROUPS; every other test is its own."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return worker_unit(nodeid)
+
+
+def worker_unit(nodeid: str) -> str:
+    """The unit of work a test is sent to a worker in: its module's group, or the test alone."""
+    return _WORKER_GROUPS.get(nodeid.split("::", 1)[0].rpartition("/")[2], nodeid)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    return _SharedFixtureScheduling(config, log) if config.getvalue("dist") == "loadgroup" else None
+
+
 ENGINE_NAMES: tuple[str, ...] = ("ladybug", "neo4j")
 ENGINES: list[Any] = [
     pytest.param(name, marks=[pytest.mark.neo4j] if name == "neo4j" else [], id=name) for name in ENGINE_NAMES
