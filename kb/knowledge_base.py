@@ -338,10 +338,12 @@ class KnowledgeBase:
         mentions: Sequence[dict[str, Any]],
         related: Sequence[str],
         links: Sequence[dict[str, Any]],
+        every: tuple[bool, bool] = (False, False),
     ) -> None:
         """replace_mentions(mentioned, mentions) and replace_related(related, links), both or
-        neither, in one transaction (each write copies the embedded database: one copy, not two)."""
-        enrich.replace_mentions_and_related(self.engine, mentioned, mentions, related, links)
+        neither, in one transaction (each write copies the embedded database: one copy, not two).
+        `every`: whether `mentioned`, `related` are every incident (kb.graph.enrich)."""
+        enrich.replace_mentions_and_related(self.engine, mentioned, mentions, related, links, every)
 
     def record_work_item(self, finding: str, item: Mapping[str, Any], origin: str) -> None:
         """One WorkItem and its TRACKED_BY edge from `finding`, both or neither."""

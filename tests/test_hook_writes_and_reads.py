@@ -81,8 +81,10 @@ def test_mentions_and_related_replaced_together_leave_what_the_merges_leave(
         kbase.close()
 
 
-def test_the_bulk_path_writes_the_graph_the_statements_write(request: pytest.FixtureRequest) -> None:
-    """Many links at once (the COPY path on Ladybug), against the MERGE statements on another database."""
+@pytest.mark.parametrize("every", [False, True])
+def test_the_bulk_path_writes_the_graph_the_statements_write(request: pytest.FixtureRequest, every: bool) -> None:
+    """Many links at once (the COPY path on Ladybug), against the MERGE statements on another database;
+    `every`: told that the keys are every incident (a first ingest's hook), so nothing selects them."""
     graphs = []
     for bulk in (True, False):
         kbase = fresh_kb(request, "ladybug")
@@ -90,6 +92,10 @@ def test_the_bulk_path_writes_the_graph_the_statements_write(request: pytest.Fix
             kbase.ingest_packets(packets(), run_hooks=False)
             keys = sorted(kbase.query("incidents")["incident"].tolist())
             kbase.replace_related(keys[:3], [{"src": keys[1], "dst": keys[0], "score": 0.2, "basis": "x"}], "manual")
+            # Links of the replaced origins already there, from several incidents: all deleted first.
+            kbase.replace_related(keys, [{"src": s, "dst": keys[0], "score": 0.1, "basis": "old"} for s in keys[1:5]])
+            old = {"kind": "service", "name": "svc-old", "evidence": "old", "learned": False}
+            kbase.replace_mentions(keys, [{"incident": s, **old} for s in keys[-4:]])
             links = [
                 {"src": s, "dst": t, "score": (i * 7 + j) / 100, "basis": f"b{i}-{j}"}
                 for i, s in enumerate(keys)
@@ -101,7 +107,7 @@ def test_the_bulk_path_writes_the_graph_the_statements_write(request: pytest.Fix
                 for i, s in enumerate(keys)
             ]
             if bulk:
-                kbase.replace_mentions_and_related(keys, mentions, keys, links)
+                kbase.replace_mentions_and_related(keys, mentions, keys, links, (every, every))
             else:
                 kbase.write(
                     enrich.mentions_statements(kbase.engine, keys, mentions)

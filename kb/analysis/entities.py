@@ -135,24 +135,31 @@ def incident_documents(kbase: Queryable) -> Documents:
 def _incident_documents(kbase: Queryable) -> Documents:
     parts: dict[str, list[str]] = defaultdict(list)
     inc = kbase.query("incidents_with_text")
-    titles = {str(r.incident): str(r.title) for r in inc.itertuples(index=False) if isinstance(r.title, str)}
-    for r in inc.itertuples(index=False):
-        parts[str(r.incident)] += [str(v) for v in (r.title, r.summary) if isinstance(v, str)]
+    # Column lists, not rows nor the columns: iterating an Arrow-backed column costs a call per cell.
+    keys, title_list, summaries = _lists(inc, ("incident", "title", "summary"))
+    titles = {str(k): str(t) for k, t in zip(keys, title_list, strict=True) if isinstance(t, str)}
+    for key, title, summary in zip(keys, title_list, summaries, strict=True):
+        parts[str(key)] += [str(v) for v in (title, summary) if isinstance(v, str)]
     # Factors and other texts in a canonical (sorted) order: the engines return them in any order,
     # and the evidence quoted is the first match, which must not depend on the engine or load order.
     rest: dict[str, list[str]] = defaultdict(list)
     factors = kbase.query("patterns_factors")
-    for key, text in zip(factors.get("incident", []), factors.get("statement", []), strict=True):
+    for key, text in zip(*_lists(factors, ("incident", "statement")), strict=True):
         if isinstance(text, str):
             rest[str(key)].append(text)
     extra = kbase.query("patterns_incident_text")
-    for key, texts in zip(extra.get("incident", []), extra.get("texts", []), strict=True):
+    for key, texts in zip(*_lists(extra, ("incident", "texts")), strict=True):
         rest[str(key)] += [
             str(t) for t in (texts.tolist() if hasattr(texts, "tolist") else texts or []) if t is not None
         ]
     for key, texts in rest.items():
         parts[key] += sorted(texts)
     return {k: "\n".join(v) for k, v in parts.items()}, titles
+
+
+def _lists(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[list[Any]]:
+    """Each column as a plain list (none for an answer without rows, which may lack its columns)."""
+    return [frame[c].tolist() if len(frame) else [] for c in columns]
 
 
 def _snippet(text: str, start: int, end: int, width: int = 40) -> str:
@@ -167,8 +174,12 @@ def vocabulary_mentions(key: str, text: str) -> list[dict[str, Any]]:
     # re.IGNORECASE folds pairs that lower() does not (the Kelvin sign and "k", "ſ" and "s").
     lowered = text.lower() if text.isascii() else None
     for name, rx in _VOCAB_RE.items():
-        if lowered is not None and not any(p in lowered for p in _VOCAB_PHRASES[name]):
-            continue
+        if lowered is not None:
+            for phrase in _VOCAB_PHRASES[name]:  # a loop, not any(...): no generator per name and text
+                if phrase in lowered:
+                    break
+            else:
+                continue
         m = rx.search(text)
         if m:
             kind, ckind, _ = VOCABULARY[name]
@@ -198,22 +209,26 @@ def learned_terms(
     # Which documents hold a token is all the corpus gives (a set per document, each distinct token
     # tested once); the counts only for the documents asked about (an ingest asks for its own).
     wanted = set(docs if incidents is None else incidents)
+    # Every distinct token is counted; which ones are learnable is asked once per token at the end
+    # (the same counts for those: asking per document was a third of this).
     df: Counter[str] = Counter()
     counted: dict[str, Counter[str]] = {}
     for k, d in docs.items():
         found = tokens(d)
         if k in wanted:
             counted[k] = Counter(found)
-        df.update(_learnable(counted[k].keys() if k in wanted else set(found)))
+            df.update(counted[k].keys())
+        else:
+            df.update(set(found))
     keys = docs if incidents is None else [k for k in dict.fromkeys(incidents) if k in docs]
     counts = {k: counted[k] for k in keys}
     cap = max(LEARNED_MIN_INCIDENTS, int(LEARNED_MAX_SHARE * len(docs)))
     known = {p for _, _, phrases in VOCABULARY.values() for p in phrases} | set(VOCABULARY)
-    rare = {
+    rare = _learnable(
         t
         for t, n in df.items()
         if LEARNED_MIN_INCIDENTS <= n <= cap and t not in known and t not in CALENDAR and t in in_titles
-    }
+    )
     return {k: {t: n for t, n in c.items() if t in rare and n >= LEARNED_MIN_COUNT} for k, c in counts.items()}
 
 
@@ -262,12 +277,19 @@ def mentions_once_replaced(kbase: Queryable, incidents: list[str], rows: list[di
     replacement deletes, plus one per row (the write merges a row into a link already there)."""
     stored = kbase.query("patterns_incident_mentions")
     mine = set(incidents)
-    origins = kbase.query("patterns_incident_mention_origins", keys=sorted(mine))
-    kept = {
-        (str(r.incident), str(r.kind), str(r.name))
-        for r in origins.itertuples(index=False)
-        if r.origin != TEXT_ORIGIN  # links of other origins (or none) survive the replacement
-    }
+    # Who made the links of `incidents` that are stored (every link is in `stored`): none on a first
+    # ingest, where asking for every incident's was an IN over all their keys (~1 CPU s at 10,000).
+    linked = sorted(mine.intersection(str(i) for i in stored["incident"].tolist()) if len(stored) else ())
+    origins = kbase.query("patterns_incident_mention_origins", keys=linked) if linked else None
+    kept = (
+        set()
+        if origins is None
+        else {
+            (str(r.incident), str(r.kind), str(r.name))
+            for r in origins.itertuples(index=False)
+            if r.origin != TEXT_ORIGIN  # links of other origins (or none) survive the replacement
+        }
+    )
     keep = [
         str(i) not in mine or (str(i), str(k), str(n)) in kept
         for i, k, n in zip(stored.get("incident", []), stored.get("kind", []), stored.get("name", []), strict=True)

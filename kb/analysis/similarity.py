@@ -126,19 +126,21 @@ class SimilarityIndex:
     ) -> None:
         inc = features.incidents
         self.keys: list[str] = inc["incident"].tolist()
-        self.titles: list[str] = [str(t) if t is not None else "" for t in inc["title"]]
+        # Column lists: iterating an Arrow-backed column (or its rows) costs a conversion per cell.
+        title_list, summaries, tag_lists = (inc[c].tolist() for c in ("title", "summary", "tags"))
+        self.titles: list[str] = [str(t) if t is not None else "" for t in title_list]
         self.started_at = inc["started_at"]
         statements: dict[str, list[str]] = defaultdict(list)
         if not factors.empty:
-            for key, text in zip(factors["incident"], factors["statement"], strict=True):
+            for key, text in zip(*_column_lists(factors, ("incident", "statement")), strict=True):
                 if text is not None:
                     statements[str(key)].append(str(text))
         timeline: dict[str, list[str]] = defaultdict(list)
         for (key, part), texts in (extra_text or {}).items():
             (timeline if part == "timeline" else statements)[key].extend(texts)
         docs = [
-            " ".join([_s(r.title), _s(r.title), _s(r.summary), " ".join(r.tags), *statements.get(r.incident, [])])
-            for r in inc.itertuples(index=False)
+            " ".join([_s(title), _s(title), _s(summary), " ".join(tags), *statements.get(key, [])])
+            for key, title, summary, tags in zip(self.keys, title_list, summaries, tag_lists, strict=True)
         ]
         # Timeline entries are evidence too, but full of alert boilerplate: their own TF-IDF, blended
         # in at TIMELINE_SHARE of the cosine ([sqrt(1-s) A, sqrt(s) B] rows: dot = (1-s) a.b + s a'.b').
@@ -170,6 +172,7 @@ class SimilarityIndex:
         self._text_t = self.text_matrix.T.tocsr()
         self._struct_t = self.structure.T.tocsr()
         self._prefixes: dict[str, tuple[int, sp.csr_matrix]] = {}
+        self._split: list[tuple[str, str]] | None = None
 
     @classmethod
     def build(cls, kbase: Queryable) -> SimilarityIndex:
@@ -369,8 +372,11 @@ class SimilarityIndex:
         sa = dict(zip(ix[ptr[a] : ptr[a + 1]].tolist(), data[ptr[a] : ptr[a + 1]].tolist(), strict=True))
         sb = dict(zip(ix[ptr[b] : ptr[b + 1]].tolist(), data[ptr[b] : ptr[b + 1]].tolist(), strict=True))
         out: dict[str, list[str]] = {kind: [] for kind in STRUCTURE_KINDS}
+        if self._split is None:  # (kind, item) of each label, split once: the hook explains ~50,000 matches
+            self._split = [split_label(label) for label in self.labels]
+        split = self._split
         for j in sorted(sa.keys() & sb.keys()):
-            kind, item = split_label(self.labels[j])
+            kind, item = split[j]
             w = min(sa[j], sb[j])
             out[kind].append(item if w >= 1.0 else f"{item} (weight {w:.2f})")
         return out
@@ -505,7 +511,7 @@ def incident_text(kbase: Queryable) -> dict[tuple[str, str], list[str]]:
     """(incident, "impact" | "timeline") -> texts: what an incident says beyond title and summary."""
     df = kbase.query("patterns_incident_text")
     out: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for key, part, texts in zip(df.get("incident", []), df.get("part", []), df.get("texts", []), strict=True):
+    for key, part, texts in zip(*_column_lists(df, ("incident", "part", "texts")), strict=True):
         out[(str(key), str(part))].extend(
             str(t) for t in (texts.tolist() if hasattr(texts, "tolist") else texts or []) if t is not None
         )
@@ -552,7 +558,7 @@ def _weighted_structure(
     row_of = {k: i for i, k in enumerate(keys)}
     sel = items[items["kind"].isin(list(STRUCTURE_KINDS)) & items["incident"].isin(row_of.keys())]
     cells: dict[tuple[int, str], float] = {}
-    for inc, kind, item in zip(sel["incident"], sel["kind"], sel["item"], strict=True):
+    for inc, kind, item in zip(*_column_lists(sel, ("incident", "kind", "item")), strict=True):
         label = f"{kind}:{item}"
         # Stated barriers and services count fully; a theme as sure as its links.
         w = weights.get((str(inc), label), 1.0) if kind == "theme" else 1.0
@@ -643,7 +649,10 @@ def record_related(
     index = SimilarityIndex.build(queries)
     checked = affected_incidents(index, incidents, k, min_score)
     rows = related_edges(index, checked, k, min_score)
-    kbase.replace_mentions_and_related(incidents, mentions, checked, rows)
+    # Every incident (a first ingest): the write's deletions and reads then select no keys.
+    everyone = set(index.keys)
+    every = (everyone <= set(incidents), everyone <= set(checked))
+    kbase.replace_mentions_and_related(incidents, mentions, checked, rows, every)
     queries.forget("patterns_incident_mentions")
     # The write changed only MENTIONS and RELATED_TO, which no other answer read so far depends on:
     # the kept answers computed next read them from here (kb.knowledge_base.SnapshotReads).

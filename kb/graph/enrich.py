@@ -34,14 +34,26 @@ def replace_related(
     engine.write(related_statements(engine, incidents, rows, origin))
 
 
+def _from(incidents: Sequence[str], every: bool) -> tuple[str, dict[str, Any]]:
+    """The condition on a link's incident `a` (with its parameters): one of `incidents`, or none when
+    they are every incident (an IN over 10,000 keys cost Ladybug ~0.3-0.6 CPU s a statement)."""
+    return ("", {}) if every else ("a.key IN $keys AND ", {"keys": list(incidents)})
+
+
 def related_statements(
-    engine: Engine, incidents: Sequence[str], rows: Sequence[dict[str, Any]], origin: str = SIMILARITY_ORIGIN
+    engine: Engine,
+    incidents: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+    origin: str = SIMILARITY_ORIGIN,
+    every: bool = False,
 ) -> list[Statement]:
-    """The statements of replace_related, for a caller that writes more in the same transaction."""
+    """The statements of replace_related, for a caller that writes more in the same transaction.
+    `every`: `incidents` are every incident in the graph."""
+    where, params = _from(incidents, every)
     statements: list[Statement] = [
         (
-            "MATCH (a:Incident)-[e:RELATED_TO]->(b:Incident) WHERE a.key IN $keys AND e.origin = $origin DELETE e",
-            {"keys": list(incidents), "origin": origin},
+            f"MATCH (a:Incident)-[e:RELATED_TO]->(b:Incident) WHERE {where}e.origin = $origin DELETE e",
+            {**params, "origin": origin},
         )
     ]
     cypher = rel_merge(engine, REL_BY_TYPE["RELATED_TO"], "Incident", "Incident")
@@ -79,13 +91,19 @@ def replace_mentions(
 
 
 def mentions_statements(
-    engine: Engine, incidents: Sequence[str], rows: Sequence[dict[str, Any]], origin: str = TEXT_ORIGIN
+    engine: Engine,
+    incidents: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+    origin: str = TEXT_ORIGIN,
+    every: bool = False,
 ) -> list[Statement]:
-    """The statements of replace_mentions, for a caller that writes more in the same transaction."""
+    """The statements of replace_mentions, for a caller that writes more in the same transaction.
+    `every`: `incidents` are every incident in the graph."""
+    where, params = _from(incidents, every)
     statements: list[Statement] = [
         (
-            f"MATCH (a:Incident)-[e:MENTIONS]->(b:{label}) WHERE a.key IN $keys AND e.origin = $origin DELETE e",
-            {"keys": list(incidents), "origin": origin},
+            f"MATCH (a:Incident)-[e:MENTIONS]->(b:{label}) WHERE {where}e.origin = $origin DELETE e",
+            {**params, "origin": origin},
         )
         for label in ("Service", "Component")
     ]
@@ -134,8 +152,12 @@ def replace_mentions_and_related(
     mentions: Sequence[dict[str, Any]],
     related: Sequence[str],
     links: Sequence[dict[str, Any]],
+    every: tuple[bool, bool] = (False, False),
 ) -> None:
     """replace_mentions(mentioned, mentions) and replace_related(related, links) in one transaction.
+    `every`: whether `mentioned`, `related` are every incident in the graph (a first ingest's hook),
+    which only an engine whose snapshot no other writer moves (Engine.pinned_snapshot) can rely on:
+    then their deletions and reads select no keys.
 
     Where no other writer's write can land between a read and this connection's write
     (Engine.pinned_snapshot), a link that no surviving link already stands for is inserted in bulk
@@ -146,20 +168,24 @@ def replace_mentions_and_related(
         engine.write(mentions_statements(engine, mentioned, mentions) + related_statements(engine, related, links))
         return
     # The deletions first (the statements without rows), then the shared nodes the mentions name.
-    before = mentions_statements(engine, mentioned, []) + related_statements(engine, related, [])
+    every_mentioned, every_related = every
+    before = mentions_statements(engine, mentioned, [], every=every_mentioned) + related_statements(
+        engine, related, [], every=every_related
+    )
     inserts: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     after: list[Statement] = []
     spread = [
-        (label, nodes, full, "MENTIONS", mentioned) for label, nodes, full in _mention_rows(mentions, TEXT_ORIGIN)
+        (label, nodes, full, "MENTIONS", mentioned, every_mentioned)
+        for label, nodes, full in _mention_rows(mentions, TEXT_ORIGIN)
     ]
-    spread.append(("Incident", [], _related_rows(links, SIMILARITY_ORIGIN), "RELATED_TO", related))
-    for label, nodes, full, rtype, incidents in spread:
+    spread.append(("Incident", [], _related_rows(links, SIMILARITY_ORIGIN), "RELATED_TO", related, every_related))
+    for label, nodes, full, rtype, incidents, all_of_them in spread:
         replaced = set(incidents)
         before += [
             (node_merge(engine, NODE_BY_LABEL[label]), {"rows": chunk}) for chunk in _chunks(nodes, ROWS_PER_STATEMENT)
         ]
         origin = TEXT_ORIGIN if rtype == "MENTIONS" else SIMILARITY_ORIGIN
-        taken = _surviving_links(engine, rtype, label, incidents, origin)
+        taken = _surviving_links(engine, rtype, label, incidents, origin, all_of_them)
         new: list[dict[str, Any]] = []
         merged: list[dict[str, Any]] = []
         for row in full:
@@ -176,17 +202,18 @@ def replace_mentions_and_related(
 
 
 def _surviving_links(
-    engine: Engine, rtype: str, label: str, incidents: Sequence[str], origin: str
+    engine: Engine, rtype: str, label: str, incidents: Sequence[str], origin: str, every: bool = False
 ) -> set[tuple[str, str]]:
-    """(incident, node key) of the `rtype` links from `incidents` to `label` nodes that the
-    replacement keeps (of another origin, or none)."""
+    """(incident, node key) of the `rtype` links from `incidents` (`every`: every incident) to `label`
+    nodes that the replacement keeps (of another origin, or none)."""
     if not incidents:
         return set()
     key = NODE_BY_LABEL[label].key
+    where, params = _from(incidents, every)
     _, rows = engine.read_rows(
-        f"MATCH (a:Incident)-[e:{rtype}]->(b:{label}) WHERE a.key IN $keys "
-        f"AND (e.origin IS NULL OR e.origin <> $origin) RETURN a.key, b.{key}",
-        {"keys": list(incidents), "origin": origin},
+        f"MATCH (a:Incident)-[e:{rtype}]->(b:{label}) WHERE {where}"
+        f"(e.origin IS NULL OR e.origin <> $origin) RETURN a.key, b.{key}",
+        {**params, "origin": origin},
     )
     return {(str(a), str(b)) for a, b in rows}
 
