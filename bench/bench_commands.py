@@ -61,6 +61,7 @@ PREIMPORT = ",".join(
 
 def commands(incident: str, out: Path, quarter: str) -> dict[str, list[str]]:
     return {
+        "stats": ["stats", "-f", "json"],
         "similar": ["similar", incident, "-f", "json"],
         "hotspots": ["hotspots", "-f", "json"],
         "repeats": ["repeats", "-f", "json"],
@@ -71,26 +72,33 @@ def commands(incident: str, out: Path, quarter: str) -> dict[str, list[str]]:
     }
 
 
-def run(src: Path, args: list[str], db: Path, preimport: str = PREIMPORT) -> dict[str, float]:
+def run(src: Path, args: list[str], db: Path | None, preimport: str = PREIMPORT) -> dict[str, float]:
+    """`db` None: on the Neo4j server of NEO4J_URI, with a fresh copy of the cache folder NEO4J_CACHE
+    names (what its ingest kept) as KB_CACHE_DIR."""
     env = {**os.environ, "PYTHONPATH": str(src), "COLUMNS": "200"}
-    env.pop("NEO4J_URI", None)
+    if db is not None:
+        env.pop("NEO4J_URI", None)
     import time
 
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps([*args, "--db", str(db)]), preimport],
-        env=env,
-        cwd=tempfile.gettempdir(),  # python puts the cwd before PYTHONPATH: not this checkout
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    wall = time.perf_counter() - start
+    with tempfile.TemporaryDirectory(prefix="kb-bench-cache-") as cache:
+        if db is None:
+            shutil.copytree(os.environ["NEO4J_CACHE"], cache, dirs_exist_ok=True)
+            env["KB_CACHE_DIR"] = cache
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", CHILD, json.dumps([*args, *(["--db", str(db)] if db else [])]), preimport],
+            env=env,
+            cwd=tempfile.gettempdir(),  # python puts the cwd before PYTHONPATH: not this checkout
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wall = time.perf_counter() - start
     line = [x for x in proc.stderr.splitlines() if x.startswith("BENCH ")]
     if not line:
         raise SystemExit(f"{args[0]} failed under {src}:\n{proc.stderr[-2000:]}")
     got = json.loads(line[-1][6:])
-    if got["rc"] not in (0, None):
+    if got["rc"] not in (0, None) and not (args[0] == "check" and got["rc"] == 1):  # 1: it found problems
         raise SystemExit(f"{args[0]} exited {got['rc']} under {src}:\n{proc.stderr[-2000:]}")
     return {"wall": wall, "cmd": got["cmd"], "cpu": got["cpu"], "peak_mb": got["peak_mb"]}
 
@@ -121,10 +129,35 @@ def prepare(db: Path, tmp: Path) -> tuple[Path, str, str]:
     return copy, incident, quarter
 
 
+def prepare_server() -> tuple[str, str]:
+    """The latest incident on the Neo4j server of NEO4J_URI and its quarter (its graph is left as it is)."""
+    code = (
+        "from kb.knowledge_base import connect\n"
+        "k = connect(engine='neo4j', read_only=True)\n"
+        "r = k.cypher('MATCH (i:Incident) RETURN i.key AS k, i.started_at AS t '\n"
+        "             'ORDER BY i.started_at DESC, i.key LIMIT 1')\n"
+        "t = r['t'][0]\n"
+        "print(r['k'][0], f'{t.year}Q{(t.month - 1) // 3 + 1}')\n"
+        "k.close()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(HERE)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=tempfile.gettempdir(), capture_output=True, text=True, check=True
+    )
+    incident, quarter = out.stdout.split()
+    return incident, quarter
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--base", type=Path, required=True, help="source tree of the baseline (e.g. a main checkout)")
-    ap.add_argument("--db", type=Path, action="append", required=True, help="embedded database (repeatable)")
+    ap.add_argument("--db", type=Path, action="append", default=[], help="embedded database (repeatable)")
+    ap.add_argument(
+        "--neo4j-cache",
+        type=Path,
+        help="time on the Neo4j server of NEO4J_URI instead (its graph as it is); each run gets a fresh copy "
+        "of this folder (what `kb ingest` kept in KB_CACHE_DIR) as its KB_CACHE_DIR",
+    )
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", action="append", help="command names to time (default: all)")
     ap.add_argument("--no-base", action="store_true", help="time this checkout only")
@@ -138,10 +171,19 @@ def main() -> int:
     args.base = args.base.resolve()
     head = ["base wall", "base cmd", "base cpu", "new wall", "new cmd", "new cpu"]
     print(f"{'db':>10} {'command':<12} " + " ".join(f"{h:>9}" for h in head) + f" {'ratio':>6} peak MB")
-    for db in args.db:
+    if not args.db and not args.neo4j_cache:
+        ap.error("give --db or --neo4j-cache")
+    if args.neo4j_cache:
+        os.environ["NEO4J_CACHE"] = str(args.neo4j_cache.resolve())
+    targets: list[Path | None] = [None] if args.neo4j_cache else list(args.db)
+    for db in targets:
         with tempfile.TemporaryDirectory(prefix="kb-bench-cmd-") as tmp_s:
             tmp = Path(tmp_s)
-            copy, incident, quarter = prepare(db, tmp)
+            copy: Path | None
+            if db is None:
+                copy, (incident, quarter) = None, prepare_server()
+            else:
+                copy, incident, quarter = prepare(db, tmp)
             for name, cmd in commands(incident, tmp / "report", quarter).items():
                 if args.only and name not in args.only:
                     continue
@@ -157,7 +199,7 @@ def main() -> int:
 
                 ratio = med("new", "cpu") / med("base", "cpu") if runs["base"] else float("nan")
                 print(
-                    f"{db.name:>10} {name:<12} {med('base', 'wall'):9.2f} {med('base', 'cmd'):9.2f} "
+                    f"{db.name if db else 'neo4j':>10} {name:<12} {med('base', 'wall'):9.2f} {med('base', 'cmd'):9.2f} "
                     f"{med('base', 'cpu'):9.2f} {med('new', 'wall'):9.2f} {med('new', 'cmd'):9.2f} "
                     f"{med('new', 'cpu'):9.2f} {ratio:6.2f} "
                     f"{med('base', 'peak_mb'):.0f}/{med('new', 'peak_mb'):.0f}",

@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent.parent
 
 def commands(db: Path, incident: str) -> dict[str, list[str]]:
     return {
+        "stats": ["stats", "-f", "json"],
         "similar": ["similar", incident, "-f", "json"],
         "similar --any-time": ["similar", incident, "--any-time", "-k", "8", "-f", "json"],
         "hotspots": ["hotspots", "-f", "json"],
@@ -37,15 +38,22 @@ def commands(db: Path, incident: str) -> dict[str, list[str]]:
 
 
 def run(src: Path, args: list[str], db: Path) -> bytes:
+    """`db` a folder: on the Neo4j server of NEO4J_URI, with a fresh copy of that folder as KB_CACHE_DIR."""
     env = {**os.environ, "PYTHONPATH": str(src)}
-    env.pop("NEO4J_URI", None)
-    out = subprocess.run(
-        [sys.executable, "-m", "kb", *args, "--db", str(db)],
-        env=env,
-        cwd=tempfile.gettempdir(),  # python puts the cwd before PYTHONPATH: not this checkout
-        capture_output=True,
-        check=False,
-    )
+    server = db.is_dir()
+    if not server:
+        env.pop("NEO4J_URI", None)
+    with tempfile.TemporaryDirectory(prefix="kb-compare-cache-") as cache:
+        if server:
+            shutil.copytree(db, cache, dirs_exist_ok=True)
+            env["KB_CACHE_DIR"] = cache
+        out = subprocess.run(
+            [sys.executable, "-m", "kb", *args, *([] if server else ["--db", str(db)])],
+            env=env,
+            cwd=tempfile.gettempdir(),  # python puts the cwd before PYTHONPATH: not this checkout
+            capture_output=True,
+            check=False,
+        )
     return out.stdout + b"\n--stderr--\n" + out.stderr + f"\n--rc {out.returncode}".encode()
 
 
@@ -88,9 +96,10 @@ def report_output(src: Path, db: Path, quarter: str, out: Path) -> bytes:
 
 
 def last_incident(src: Path, db: Path) -> str:
+    where = "engine='neo4j'" if db.is_dir() else f"db={str(db)!r}"
     code = (
         "from kb.knowledge_base import connect\n"
-        f"k = connect(db={str(db)!r}, read_only=True)\n"
+        f"k = connect({where}, read_only=True)\n"
         "print(k.cypher('MATCH (i:Incident) RETURN i.key AS k ORDER BY i.started_at DESC, i.key LIMIT 1')['k'][0])\n"
     )
     env = {**os.environ, "PYTHONPATH": str(src)}
@@ -123,18 +132,30 @@ def with_index(src: Path, db: Path) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--base", type=Path, required=True, help="source tree of the baseline (e.g. main)")
-    ap.add_argument("--db", type=Path, action="append", required=True, help="embedded database (repeatable)")
+    ap.add_argument("--db", type=Path, action="append", default=[], help="embedded database (repeatable)")
+    ap.add_argument(
+        "--neo4j-cache",
+        type=Path,
+        help="compare on the Neo4j server of NEO4J_URI instead (its graph as it is): with nothing kept (cold) "
+        "and with a fresh copy of this folder (what `kb ingest` kept in KB_CACHE_DIR) as KB_CACHE_DIR (warm)",
+    )
     ap.add_argument("--only", action="append", help="command names to compare (default: all)")
     ap.add_argument("--report", metavar="QUARTER", help="also compare `kb report --quarter QUARTER --no-static`")
     args = ap.parse_args()
     args.base = args.base.resolve()
     failed = 0
-    for db in args.db:
+    if not args.db and not args.neo4j_cache:
+        ap.error("give --db or --neo4j-cache")
+    for db in [args.neo4j_cache] if args.neo4j_cache else args.db:
         with tempfile.TemporaryDirectory(prefix="kb-compare-") as tmp:
             cold, warm = Path(tmp) / "cold", Path(tmp) / "warm"
-            shutil.copyfile(db, cold)
-            shutil.copyfile(db, warm)
-            with_index(HERE, warm)
+            if args.neo4j_cache:
+                cold.mkdir()
+                shutil.copytree(db, warm)
+            else:
+                shutil.copyfile(db, cold)
+                shutil.copyfile(db, warm)
+                with_index(HERE, warm)
             incident = last_incident(HERE, cold)
             if args.report:
                 base = report_output(args.base, cold, args.report, Path(tmp) / "out-base")
