@@ -12,7 +12,7 @@ from itertools import islice
 from typing import Any
 
 from kb.engines.base import Engine, Statement
-from kb.graph.writer import node_merge, rel_merge
+from kb.graph.writer import match_by_key, node_merge, rel_merge
 from kb.model.schema import NODE_BY_LABEL, REL_BY_TYPE
 
 SIMILARITY_ORIGIN = "similarity"
@@ -40,8 +40,8 @@ def related_statements(
     """The statements of replace_related, for a caller that writes more in the same transaction."""
     statements: list[Statement] = [
         (
-            "MATCH (a:Incident)-[e:RELATED_TO]->(b:Incident) WHERE a.key IN $keys AND e.origin = $origin DELETE e",
-            {"keys": list(incidents), "origin": origin},
+            f"{match_by_key('Incident', 'a')} MATCH (a)-[e:RELATED_TO]->(b:Incident) WHERE e.origin = $origin DELETE e",
+            {"keys": list(dict.fromkeys(incidents)), "origin": origin},
         )
     ]
     cypher = rel_merge(engine, REL_BY_TYPE["RELATED_TO"], "Incident", "Incident")
@@ -84,8 +84,8 @@ def mentions_statements(
     """The statements of replace_mentions, for a caller that writes more in the same transaction."""
     statements: list[Statement] = [
         (
-            f"MATCH (a:Incident)-[e:MENTIONS]->(b:{label}) WHERE a.key IN $keys AND e.origin = $origin DELETE e",
-            {"keys": list(incidents), "origin": origin},
+            f"{match_by_key('Incident', 'a')} MATCH (a)-[e:MENTIONS]->(b:{label}) WHERE e.origin = $origin DELETE e",
+            {"keys": list(dict.fromkeys(incidents)), "origin": origin},
         )
         for label in ("Service", "Component")
     ]
@@ -184,9 +184,9 @@ def _surviving_links(
         return set()
     key = NODE_BY_LABEL[label].key
     _, rows = engine.read_rows(
-        f"MATCH (a:Incident)-[e:{rtype}]->(b:{label}) WHERE a.key IN $keys "
-        f"AND (e.origin IS NULL OR e.origin <> $origin) RETURN a.key, b.{key}",
-        {"keys": list(incidents), "origin": origin},
+        f"{match_by_key('Incident', 'a')} MATCH (a)-[e:{rtype}]->(b:{label}) "
+        f"WHERE e.origin IS NULL OR e.origin <> $origin RETURN a.key, b.{key}",
+        {"keys": list(dict.fromkeys(incidents)), "origin": origin},
     )
     return {(str(a), str(b)) for a, b in rows}
 

@@ -96,7 +96,7 @@ assert [label for label, _, _ in OWNED_UNDER] == [n.label for n in NODES if n.ow
 assert all((parent, label) in REL_BY_TYPE[rtype].pairs for label, parent, rtype in OWNED_UNDER)
 
 
-def _by_key(label: str, var: str, keys: str = "$keys") -> str:
+def match_by_key(label: str, var: str, keys: str = "$keys") -> str:
     """`var` bound to each node of `label` whose key is in `keys`: one primary-key lookup each
     (a `WHERE n.key IN $list` filter scans the table instead)."""
     return f"UNWIND {keys} AS k MATCH ({var}:{label}) WHERE {var}.{NODE_BY_LABEL[label].key} = k"
@@ -104,12 +104,12 @@ def _by_key(label: str, var: str, keys: str = "$keys") -> str:
 
 def stored_keys(engine: Engine, incidents: list[str]) -> dict[str, list[str]]:
     """The keys of the stored incidents (those found) and of the nodes they own, per label."""
-    _, found = engine.read_rows(f"{_by_key('Incident', 'i')} RETURN i.key", {"keys": incidents})
+    _, found = engine.read_rows(f"{match_by_key('Incident', 'i')} RETURN i.key", {"keys": incidents})
     keys: dict[str, list[str]] = {"Incident": [k for (k,) in found]}
     for label, parent, rtype in OWNED_UNDER:
         owner = "p.key" if parent == "Incident" else "p.incident_key"  # what it hangs from is the incident's too
         _, rows = engine.read_rows(
-            f"{_by_key(parent, 'p')} MATCH (p)-[:{rtype}]->(n:{label}) WHERE n.incident_key = {owner} "
+            f"{match_by_key(parent, 'p')} MATCH (p)-[:{rtype}]->(n:{label}) WHERE n.incident_key = {owner} "
             "RETURN DISTINCT n.key",
             {"keys": keys[parent]},
         )
@@ -120,7 +120,7 @@ def stored_keys(engine: Engine, incidents: list[str]) -> dict[str, list[str]]:
 def deletion_statements(keys: Mapping[str, list[str]]) -> list[Statement]:
     """Everything stored incidents said (`stored_keys`): the nodes they own, then the incidents."""
     return [
-        (f"{_by_key(label, 'n')} DETACH DELETE n", {"keys": keys[label]})
+        (f"{match_by_key(label, 'n')} DETACH DELETE n", {"keys": keys[label]})
         for label in [*(label for label, _, _ in OWNED_UNDER), "Incident"]
         if keys.get(label)
     ]
@@ -166,7 +166,8 @@ def tool_links(engine: Engine, keys: Mapping[str, list[str]]) -> dict[tuple[str,
                     continue
                 a, b = ("a", f"b:{dst}") if var == "a" else (f"a:{src}", "b")  # the bound end keeps its label
                 df = engine.read(
-                    f"{_by_key(end, var)} MATCH ({a})-[e:{rel.type}]->({b}) WHERE e.origin <> '{PACKET_ORIGIN}' {ret}",
+                    f"{match_by_key(end, var)} MATCH ({a})-[e:{rel.type}]->({b}) "
+                    f"WHERE e.origin <> '{PACKET_ORIGIN}' {ret}",
                     {"keys": keys[end]},
                 )
                 for row in df.to_dict("records"):
