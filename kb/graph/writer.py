@@ -69,11 +69,14 @@ def rel_merge(engine: Engine, spec: RelSpec, src: str, dst: str, keep_tool_links
 
 
 def _scope(label: str, var: str) -> str | None:
-    """A predicate tying a node to the incidents of the batch, if it belongs to one."""
+    """A pattern of `var` for one incident `k` of the batch (UNWIND), if the node belongs to one:
+    an index seek per incident (with `IN $incidents` on the relationship's pattern, Neo4j's planner
+    scanned the other end's label or the whole relationship type: PROPOSED_AS, MOTIVATED_BY,
+    ADDRESSES to themes and barriers, RELATED_TO, MENTIONS)."""
     if label == "Incident":
-        return f"{var}.key IN $incidents"
+        return f"({var}:{label} {{key: k}})"
     if NODE_BY_LABEL[label].owned:
-        return f"{var}.incident_key IN $incidents"
+        return f"({var}:{label} {{incident_key: k}})"
     return None
 
 
@@ -138,15 +141,15 @@ def replacement_statements(incidents: list[str], keep: dict[str, list[str]]) -> 
                     {"incidents": incidents, "keep": keep.get(spec.label, [])},
                 )
             )
+    each = {"incidents": list(dict.fromkeys(incidents))}  # an incident twice would match its edges twice
     for rel in RELS:
         for src, dst in rel.pairs:
-            scope = _scope(src, "a") or _scope(dst, "b")
-            if scope is None:
+            a, b = _scope(src, "a"), _scope(dst, "b")
+            if a is None and b is None:
                 continue
-            origin = f" AND e.origin = '{PACKET_ORIGIN}'" if rel.enriched else ""
-            out.append(
-                (f"MATCH (a:{src})-[e:{rel.type}]->(b:{dst}) WHERE {scope}{origin} DELETE e", {"incidents": incidents})
-            )
+            a, b = (a, f"(b:{dst})") if a is not None else (f"(a:{src})", b)  # the incident's end, as before
+            origin = f" WHERE e.origin = '{PACKET_ORIGIN}'" if rel.enriched else ""
+            out.append((f"UNWIND $incidents AS k MATCH {a}-[e:{rel.type}]->{b}{origin} DELETE e", each))
     return out
 
 
