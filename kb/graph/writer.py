@@ -15,7 +15,7 @@ reported with the engine's own error.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -69,23 +69,64 @@ def rel_merge(engine: Engine, spec: RelSpec, src: str, dst: str, keep_tool_links
 
 
 def _scope(label: str, var: str) -> str | None:
-    """A predicate tying a node to the incidents of the batch, if it belongs to one."""
+    """A pattern of `var` for one incident `k` of the batch (UNWIND), if the node belongs to one:
+    an index seek per incident (with `IN $incidents` on the relationship's pattern, Neo4j's planner
+    scanned the other end's label or the whole relationship type: PROPOSED_AS, MOTIVATED_BY,
+    ADDRESSES to themes and barriers, RELATED_TO, MENTIONS)."""
     if label == "Incident":
-        return f"{var}.key IN $incidents"
+        return f"({var}:{label} {{key: k}})"
     if NODE_BY_LABEL[label].owned:
-        return f"{var}.incident_key IN $incidents"
+        return f"({var}:{label} {{incident_key: k}})"
     return None
 
 
-def deletion_statements(incidents: list[str]) -> list[Statement]:
-    """Everything stored incidents said: the nodes they own, then the incidents themselves."""
-    params = {"incidents": incidents}
-    owned = [
-        (f"MATCH (n:{spec.label}) WHERE n.incident_key IN $incidents DETACH DELETE n", params)
-        for spec in NODES
-        if spec.owned
+# Where each owned node hangs: (its label, the label it hangs from, the relationship from there).
+# A replacement finds an incident's owned nodes by walking these from the incident, primary key
+# to primary key: a property filter (`n.incident_key IN $list`) has no index on Ladybug and scanned
+# every row of every owned table, testing each against the whole list (24 CPU s a statement at
+# 100,000 incidents). Every owned node is written with its relationship (kb.graph.rows).
+OWNED_UNDER: tuple[tuple[str, str, str], ...] = (
+    ("TimelineEvent", "Incident", "HAS_EVENT"),
+    ("MetricSnapshot", "Incident", "HAS_METRIC"),
+    ("LogSnippet", "Incident", "HAS_LOG"),
+    ("Decision", "Incident", "HAS_DECISION"),
+    ("Impact", "Incident", "HAD_IMPACT"),
+    ("Analysis", "Incident", "ANALYZED_IN"),
+    ("Factor", "Analysis", "IDENTIFIED"),
+    ("Finding", "Analysis", "PRODUCED"),
+)
+assert [label for label, _, _ in OWNED_UNDER] == [n.label for n in NODES if n.owned]  # NODES order
+assert all((parent, label) in REL_BY_TYPE[rtype].pairs for label, parent, rtype in OWNED_UNDER)
+
+
+def match_by_key(label: str, var: str, keys: str = "$keys") -> str:
+    """`var` bound to each node of `label` whose key is in `keys`: one primary-key lookup each
+    (a `WHERE n.key IN $list` filter scans the table instead)."""
+    return f"UNWIND {keys} AS k MATCH ({var}:{label}) WHERE {var}.{NODE_BY_LABEL[label].key} = k"
+
+
+def stored_keys(engine: Engine, incidents: list[str]) -> dict[str, list[str]]:
+    """The keys of the stored incidents (those found) and of the nodes they own, per label."""
+    _, found = engine.read_rows(f"{match_by_key('Incident', 'i')} RETURN i.key", {"keys": incidents})
+    keys: dict[str, list[str]] = {"Incident": [k for (k,) in found]}
+    for label, parent, rtype in OWNED_UNDER:
+        owner = "p.key" if parent == "Incident" else "p.incident_key"  # what it hangs from is the incident's too
+        _, rows = engine.read_rows(
+            f"{match_by_key(parent, 'p')} MATCH (p)-[:{rtype}]->(n:{label}) WHERE n.incident_key = {owner} "
+            "RETURN DISTINCT n.key",
+            {"keys": keys[parent]},
+        )
+        keys[label] = [k for (k,) in rows]
+    return keys
+
+
+def deletion_statements(keys: Mapping[str, list[str]]) -> list[Statement]:
+    """Everything stored incidents said (`stored_keys`): the nodes they own, then the incidents."""
+    return [
+        (f"{match_by_key(label, 'n')} DETACH DELETE n", {"keys": keys[label]})
+        for label in [*(label for label, _, _ in OWNED_UNDER), "Incident"]
+        if keys.get(label)
     ]
-    return [*owned, ("MATCH (n:Incident) WHERE n.key IN $incidents DETACH DELETE n", params)]
 
 
 def replacement_statements(incidents: list[str], keep: dict[str, list[str]]) -> list[Statement]:
@@ -100,40 +141,53 @@ def replacement_statements(incidents: list[str], keep: dict[str, list[str]]) -> 
                     {"incidents": incidents, "keep": keep.get(spec.label, [])},
                 )
             )
+    each = {"incidents": list(dict.fromkeys(incidents))}  # an incident twice would match its edges twice
     for rel in RELS:
         for src, dst in rel.pairs:
-            scope = _scope(src, "a") or _scope(dst, "b")
-            if scope is None:
+            a, b = _scope(src, "a"), _scope(dst, "b")
+            if a is None and b is None:
                 continue
-            origin = f" AND e.origin = '{PACKET_ORIGIN}'" if rel.enriched else ""
-            out.append(
-                (f"MATCH (a:{src})-[e:{rel.type}]->(b:{dst}) WHERE {scope}{origin} DELETE e", {"incidents": incidents})
-            )
+            a, b = (a, f"(b:{dst})") if a is not None else (f"(a:{src})", b)  # the incident's end, as before
+            origin = f" WHERE e.origin = '{PACKET_ORIGIN}'" if rel.enriched else ""
+            out.append((f"UNWIND $incidents AS k MATCH {a}-[e:{rel.type}]->{b}{origin} DELETE e", each))
     return out
 
 
-def tool_links(engine: Engine, incidents: list[str]) -> dict[tuple[str, str, str], list[Row]]:
-    """Relationships tools made (origin not "packet") that touch the given incidents' nodes."""
+def tool_links(engine: Engine, keys: Mapping[str, list[str]]) -> dict[tuple[str, str, str], list[Row]]:
+    """Relationships tools made (origin not "packet") that touch the nodes in `keys`
+    (`stored_keys`: stored incidents and what they own), reached from those nodes by key."""
     saved: dict[tuple[str, str, str], list[Row]] = {}
     for rel in RELS:
         if not rel.enriched:
             continue
         for src, dst in rel.pairs:
-            scopes = [s for s in (_scope(src, "a"), _scope(dst, "b")) if s]
-            if not scopes:
-                continue
             props = "".join(f", e.{p} AS {p}" for p in rel.all_props)
-            df = engine.read(
-                f"MATCH (a:{src})-[e:{rel.type}]->(b:{dst}) WHERE ({' OR '.join(scopes)}) "
-                f"AND e.origin <> '{PACKET_ORIGIN}' "
-                f"RETURN a.{NODE_BY_LABEL[src].key} AS src, b.{NODE_BY_LABEL[dst].key} AS dst{props}",
-                {"incidents": incidents},
-            )
-            if not df.empty:
-                saved[(rel.type, src, dst)] = [
-                    {k: (None if missing(v) else v) for k, v in row.items()} for row in df.to_dict("records")
-                ]
+            ret = f"RETURN a.{NODE_BY_LABEL[src].key} AS src, b.{NODE_BY_LABEL[dst].key} AS dst{props}"
+            found: dict[tuple[Any, ...], Row] = {}  # an edge between two such nodes is found from both ends
+            for end, var in ((src, "a"), (dst, "b")):
+                if not _owned_or_incident(end) or not keys.get(end):
+                    continue
+                a, b = ("a", f"b:{dst}") if var == "a" else (f"a:{src}", "b")  # the bound end keeps its label
+                df = engine.read(
+                    f"{match_by_key(end, var)} MATCH ({a})-[e:{rel.type}]->({b}) "
+                    f"WHERE e.origin <> '{PACKET_ORIGIN}' {ret}",
+                    {"keys": keys[end]},
+                )
+                for row in df.to_dict("records"):
+                    clean = {k: (None if missing(v) else v) for k, v in row.items()}
+                    found.setdefault(_row_id(clean), clean)
+            if found:
+                saved[(rel.type, src, dst)] = list(found.values())
     return saved
+
+
+def _owned_or_incident(label: str) -> bool:
+    return label == "Incident" or NODE_BY_LABEL[label].owned
+
+
+def _row_id(row: Row) -> tuple[Any, ...]:
+    """A row's values, hashable (lists as tuples): equal rows restore the same relationship."""
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in row.items())
 
 
 def orphan_cleanup_statements() -> list[Statement]:
@@ -206,8 +260,9 @@ def write_batch(
     before: list[Statement] = []
     after: list[Statement] = []
     if stored:
-        saved = tool_links(engine, stored)
-        before += deletion_statements(stored)
+        keys = stored_keys(engine, stored)
+        saved = tool_links(engine, keys)
+        before += deletion_statements(keys)
         for (rtype, src, dst), links in saved.items():
             cypher = rel_merge(engine, REL_BY_TYPE[rtype], src, dst)
             after += [(cypher, {"rows": c}) for c in _chunks(links, rows_per_statement)]
