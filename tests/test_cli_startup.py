@@ -144,3 +144,16 @@ def test_a_bad_choice_still_gets_typers_message(tmp_path: Path) -> None:
     result = runner.invoke(app, ["stats", "--db", str(tmp_path / "g.lbug"), "--format", "yaml"], env=wide)
     assert result.exit_code == 2
     assert "'yaml' is not one of 'table', 'json', 'csv'" in result.output
+
+
+def test_check_all_computed_loads_no_pandas(tmp_path: Path) -> None:
+    # The lint reads rows, not frames; its follow-up test (kb.analysis.repeat_evidence) loaded pandas
+    # for nothing: ~0.5 s of a first `kb check --all`.
+    db = tmp_path / "g.lbug"
+    assert runner.invoke(app, ["ingest", str(EXAMPLES), "--db", str(db)]).exit_code == 0
+    for kept in tmp_path.glob("g.lbug.lint-*"):
+        kept.unlink()  # computed, not read from what an ingest kept
+    out, loaded = _loaded("check", "--all", "--db", str(db), "--format", "json")
+    assert json.loads(out)["incidents"] == 1
+    assert list(tmp_path.glob("g.lbug.lint-*")), "the lint was not computed"
+    assert "pandas" not in loaded

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from kb.analysis.language import blame_hits, names_a_person_as_cause
+from kb.analysis.language import blame_hits, blame_hits_each, handles_of, names_a_person_as_cause
 from kb.lint import RULES, Level
 
 from .review_packets import analysis, packet
@@ -84,6 +84,21 @@ def test_blaming_sentences_fire(text: str, causal: bool) -> None:
 @pytest.mark.parametrize(("text", "causal"), QUIET)
 def test_blameless_sentences_stay_quiet(text: str, causal: bool) -> None:
     assert blame_hits(text, PEOPLE, causal=causal) == []
+
+
+@pytest.mark.parametrize(
+    "people",
+    [PEOPLE, [], ["mira"], ["wen", "Jonas"], ["zoë"]],
+)
+def test_each_text_of_a_packet_at_once_is_each_text_alone(people: list[str]) -> None:
+    # A packet's texts are looked through for its people at once: the same hits as one by one,
+    # also when a handle is in a text that is otherwise quiet ("jonas restarted the pods"),
+    # in none of them, or in a text that is not ASCII.
+    items = [*FIRES, *QUIET, ("Mira deployed the release, which caused the outage", True), ("zoë ran the job", True)]
+    handles = handles_of(people)
+    assert list(blame_hits_each(items, handles)) == [blame_hits(t, people, causal=c) for t, c in items]
+    quiet = [(t, c) for t, c in QUIET if not blame_hits(t, people, causal=c)]
+    assert list(blame_hits_each(quiet, handles)) == [[] for _ in quiet]
 
 
 def test_a_timeline_act_is_not_blame_but_the_same_act_as_a_cause_is() -> None:

@@ -8,7 +8,7 @@ favoured over recall: a blameless systems sentence must never be flagged.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -203,6 +203,20 @@ def blame_hits(text: str, people: Iterable[str] = (), causal: bool = False) -> l
         if hit:
             out.append(hit)
     return out
+
+
+def blame_hits_each(items: Iterable[tuple[str, bool]], people: Handles) -> Iterator[list[BlameHit]]:
+    """`blame_hits(text, people, causal)` of each (text, causal), in order. A packet's texts that no
+    sentence can make hit unless a handle is in them (most) are looked through for the handles at
+    once, joined, instead of one by one: a handle in none of them is in no one of them."""
+    pairs = list(items)
+    reads = [_text(text) for text, _ in pairs]
+    named = bool(people) and _any_in(people, "\n".join([r.lower for r in reads if r.quiet and r.lower is not None]))
+    for (text, causal), read in zip(pairs, reads, strict=True):
+        if read.quiet and read.lower is not None and not named:
+            yield []
+        else:
+            yield blame_hits(text, people, causal=causal)
 
 
 def _any_in(words: Iterable[str], text: str) -> bool:

@@ -29,11 +29,11 @@ from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from kb.graph.catalogue import Queryable
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas loads where a frame is made: `kb check`'s follow-up test needs none of it
+    import pandas as pd
+
     from kb.analysis.similarity import Match
 
 TWIN_SCORE = 0.25
@@ -200,11 +200,14 @@ class _Corpus:
     """What the repeat evidence reads: start times, names, findings, texts, the similarity index."""
 
     def __init__(self, kbase: Queryable) -> None:
+        import pandas as pd  # noqa: PLC0415 (loaded where used)
+
         sources = kbase.query("patterns_incident_sources")
         self.empty = sources.empty
         # Lists, not the columns: iterating an arrow-backed column costs a call per cell.
         keys = sources["incident"].tolist()
         self.started = dict(zip(keys, pd.to_datetime(sources["started_at"], utc=True).tolist(), strict=True))
+        self._same_incident = pd.Timedelta(days=SAME_INCIDENT_DAYS)
         self.names: dict[str, str] = {}
         for key, src in zip(keys, sources["source_file"].tolist(), strict=True):
             for n in _names(str(key), src):
@@ -242,7 +245,7 @@ class _Corpus:
         return self._claim[inc]
 
     def near(self, a: str, b: str) -> bool:
-        return bool(abs(self.started[a] - self.started[b]) <= pd.Timedelta(days=SAME_INCIDENT_DAYS))
+        return bool(abs(self.started[a] - self.started[b]) <= self._same_incident)
 
     def follow_ups(self) -> list[tuple[str, str, str]]:
         """(follow-up document, the report of the same incident it follows, evidence)."""
@@ -303,6 +306,8 @@ def follow_up_documents(kbase: Queryable) -> pd.DataFrame:
 
 
 def _follow_up_frame(corpus: _Corpus) -> pd.DataFrame:
+    import pandas as pd  # noqa: PLC0415 (loaded where used)
+
     if corpus.empty:
         return pd.DataFrame(columns=FOLLOW_UP_COLUMNS)
     return pd.DataFrame(corpus.follow_ups(), columns=FOLLOW_UP_COLUMNS)
@@ -316,6 +321,8 @@ def text_and_twin_repeats(kbase: Queryable, twin_score: float = TWIN_SCORE) -> p
 
 
 def _text_and_twin(kbase: Queryable, corpus: _Corpus, twin_score: float) -> pd.DataFrame:
+    import pandas as pd  # noqa: PLC0415 (loaded where used)
+
     if corpus.empty:
         return pd.DataFrame(columns=COLUMNS)
     started, index = corpus.started, corpus.index

@@ -150,6 +150,7 @@ def check_cmd(
     The exit status is 1 when an error-level rule fires (use it as a CI gate), 2 on bad input.
     """
     from kb.engines import unopened
+    from kb.gc_pause import collector_paused
     from kb.lint import ConfigError, LintReport, lint_graph, lint_kept, load_config
 
     if list_rules:
@@ -163,32 +164,36 @@ def check_cmd(
     except ConfigError as exc:
         raise fail(str(exc)) from None
     when = _parse_now(now)
-    files = [Path(n) for n in names if Path(n).exists()]
-    keys = [n for n in names if not Path(n).exists()]
-    report = LintReport()
-    if files:
-        report = _from_files(files, cfg, when)
-    if keys or all_:
-        # Every incident's lint kept for this very content is read without opening the engine.
-        graph_report = lint_kept(unopened(engine, db), cfg, when) if all_ else None
-        if graph_report is None:
-            with open_kb(engine, db, read_only=True) as kbase:
-                graph_report = lint_graph(kbase, None if all_ else keys, cfg, when)
-        missing = sorted(set(keys) - set(graph_report.incidents))
-        if missing:
-            raise fail(f"no incident {', '.join(map(repr, missing))} in the knowledge base (and no such packet file)")
-        report.findings.extend(graph_report.findings)
-        report.incidents.extend(graph_report.incidents)
-    if fmt is ReviewFormat.JSON:
-        summary = {
-            "incidents": len(report.incidents),
-            "errors": report.errors,
-            "counts": report.counts(),
-            "config": str(cfg.source) if cfg.source else None,
-        }
-        typer.echo(_json_with_findings(summary, [f.as_dict() for f in report.findings]))
-    else:
-        _print_text(report)
+    # Thousands of findings and packets are made and dropped: a cyclic collection over them all (after
+    # the lint's own pause, while the findings are printed) cost ~0.3 s at 10,000 incidents.
+    with collector_paused():
+        files = [Path(n) for n in names if Path(n).exists()]
+        keys = [n for n in names if not Path(n).exists()]
+        report = LintReport()
+        if files:
+            report = _from_files(files, cfg, when)
+        if keys or all_:
+            # Every incident's lint kept for this very content is read without opening the engine.
+            graph_report = lint_kept(unopened(engine, db), cfg, when) if all_ else None
+            if graph_report is None:
+                with open_kb(engine, db, read_only=True) as kbase:
+                    graph_report = lint_graph(kbase, None if all_ else keys, cfg, when)
+            missing = sorted(set(keys) - set(graph_report.incidents))
+            if missing:
+                listed = ", ".join(map(repr, missing))
+                raise fail(f"no incident {listed} in the knowledge base (and no such packet file)")
+            report.findings.extend(graph_report.findings)
+            report.incidents.extend(graph_report.incidents)
+        if fmt is ReviewFormat.JSON:
+            summary = {
+                "incidents": len(report.incidents),
+                "errors": report.errors,
+                "counts": report.counts(),
+                "config": str(cfg.source) if cfg.source else None,
+            }
+            typer.echo(_json_with_findings(summary, [f.as_dict() for f in report.findings]))
+        else:
+            _print_text(report)
     raise typer.Exit(report.exit_code)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kb.analysis.language import blame_hits, handles_of
+from kb.analysis.language import blame_hits_each, handles_of
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
 from kb.lint.where import people, texts
@@ -27,6 +27,7 @@ _MESSAGE = {
 )
 def blame_language(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     names = handles_of(people(packet))
-    for location, text, causal in texts(packet):
-        for hit in blame_hits(text, names, causal=causal):
+    located = list(texts(packet))
+    for (location, _, _), hits in zip(located, blame_hits_each(((t, c) for _, t, c in located), names), strict=True):
+        for hit in hits:
             yield Hit(location, hit.sentence, _MESSAGE[hit.kind].format(trigger=hit.trigger), hit.rewrite)
