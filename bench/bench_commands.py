@@ -115,25 +115,19 @@ def prepare(db: Path, tmp: Path) -> tuple[Path, str, str]:
         "load_index(k)\n"
         "from kb.analysis.hooks import DEFAULT_HOOKS\n"  # and what the other after-ingest hooks keep
         "for hook in DEFAULT_HOOKS:\n    hook(k, [])\n"
-        "r = k.cypher('MATCH (i:Incident) RETURN i.key AS k, i.started_at AS t '\n"
-        "             'ORDER BY i.started_at DESC, i.key LIMIT 1')\n"
-        "t = r['t'][0]\n"
-        "print(r['k'][0], f'{t.year}Q{(t.month - 1) // 3 + 1}')\n"
-        "k.close()\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(HERE)}
-    out = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=tempfile.gettempdir(), capture_output=True, text=True, check=True
-    )
-    incident, quarter = out.stdout.split()
+    incident, quarter = _latest_incident(code)
     return copy, incident, quarter
 
 
 def prepare_server() -> tuple[str, str]:
     """The latest incident on the Neo4j server of NEO4J_URI and its quarter (its graph is left as it is)."""
-    code = (
-        "from kb.knowledge_base import connect\n"
-        "k = connect(engine='neo4j', read_only=True)\n"
+    return _latest_incident("from kb.knowledge_base import connect\nk = connect(engine='neo4j', read_only=True)\n")
+
+
+def _latest_incident(connect: str) -> tuple[str, str]:
+    """Run `connect` (code leaving a connection in `k`) in this tree; the latest incident and its quarter."""
+    code = connect + (
         "r = k.cypher('MATCH (i:Incident) RETURN i.key AS k, i.started_at AS t '\n"
         "             'ORDER BY i.started_at DESC, i.key LIMIT 1')\n"
         "t = r['t'][0]\n"
