@@ -17,7 +17,7 @@ import importlib.util
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal, cast
@@ -128,8 +128,25 @@ def _load_server_script() -> ModuleType:
     return module
 
 
+def shared_server_problem(env: Mapping[str, str]) -> str | None:
+    """Why the server NEO4J_URI names cannot serve this test process: under pytest-xdist every worker
+    would use that one server, and each Neo4j test empties and fills its one graph, so a test would
+    read another worker's writes (a kill -9 test once reported "a partial batch" so)."""
+    workers = int(env.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    if not env.get("NEO4J_URI") or workers < 2:
+        return None
+    return (
+        f"NEO4J_URI names one Neo4j server for {workers} test workers, whose tests would empty and write "
+        "its graph at the same time: run them in one process (-n 0; scripts/test: KB_TEST_WORKERS=0), "
+        "or unset NEO4J_URI for a throwaway server per worker (KB_TEST_START_NEO4J=1)"
+    )
+
+
 @pytest.fixture(scope="session")
 def neo4j_settings() -> Iterator[Neo4jSettings]:
+    problem = shared_server_problem(os.environ)
+    if problem:
+        pytest.fail(problem, pytrace=False)
     if os.environ.get("NEO4J_URI"):
         yield Neo4jSettings(
             uri=os.environ["NEO4J_URI"],
