@@ -324,13 +324,13 @@ class KnowledgeBase:
                     report.rows += counted
                     staged_rows += counted
                     staged.append([seen[p.key] for p in packets])
-                    if stage is not None and stage.packets >= limit:
-                        flush()
                 elif packets:
                     flush()  # what was staged first, so shared nodes are merged in the files' order
                     report.rows += self.ingest_packets(packets, on_batch=on_batch, on_refused=refused, run_hooks=False)
                 written += [p.key for p in packets]
-                packets.clear()  # written or packed: the last chunk's rows are not held through the hooks
+                packets.clear()  # written or packed: their rows are not held through a write or the hooks
+                if stage is not None and stage.packets >= limit:
+                    flush()
             flush()
         accepted = set(report.accepted)
         report.incidents = [key for key in written if seen[key] in accepted]

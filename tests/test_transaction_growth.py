@@ -1,5 +1,6 @@
-"""Ladybug's ingest transactions grow with the graph (each one copies the database file), and the
-graph they leave is the one fixed-size transactions leave."""
+"""Ladybug's ingest transactions grow with the graph (each one copies the database file), new packets'
+rows are held packed across read chunks up to a limit, and the graph they leave is the one
+fixed-size transactions leave."""
 
 from __future__ import annotations
 
