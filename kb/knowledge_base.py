@@ -16,7 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb.engines import DatabaseMissing, Engine, EngineError, open_engine, unopened
+from kb.engines import DatabaseMissing, Engine, EngineError, EngineUnavailable, open_engine, unopened
 from kb.engines.base import Statement
 from kb.graph import catalogue, counts_file, enrich, loop_writes, writer
 from kb.graph.rows import PacketRows
@@ -263,6 +263,33 @@ class KnowledgeBase:
         files = list(packet_files(paths))
         written: list[str] = []
         stored = self.incident_count()  # the engine's batch may grow with the graph (packets_per_transaction)
+        stage = self._stage(stored)
+        staged: list[list[Path]] = []  # the accepted files of each staged chunk
+        staged_rows = 0
+
+        def flush() -> None:
+            """Write the staged chunks; if the engine refuses them (nothing written), read their
+            files again and write them chunk by chunk, which finds and reports the packets it refuses."""
+            nonlocal staged_rows
+            if stage is None or not stage.packets:
+                return
+            chunks, counted = staged[:], staged_rows
+            staged.clear()
+            staged_rows = 0
+            try:
+                stage.flush()
+            except EngineUnavailable:
+                raise
+            except EngineError:
+                report.rows -= counted
+                for chunk_files in chunks:
+                    again = self._read_again(chunk_files, seen, report)
+                    report.rows += self.ingest_packets(again, on_batch=on_batch, on_refused=refused, run_hooks=False)
+                return
+            if on_batch:
+                for chunk_files in chunks:
+                    on_batch(len(chunk_files))
+
         reads = read_packets(files)  # one pool of readers for the whole run, ahead of the writes
         # closing: the readers end here at the latest, not when the generator is collected after the
         # hooks (~100 MB each). No cyclic collection meanwhile: each threshold crossed rescanned a heap
@@ -289,14 +316,56 @@ class KnowledgeBase:
                         on_file(path)
                 if not read_now:  # every file read
                     break
-                report.rows += self.ingest_packets(packets, on_batch=on_batch, on_refused=refused, run_hooks=False)
+                limit = self.engine.staged_packets_per_transaction
+                if stage is not None and stage.packets + len(packets) > limit:
+                    flush()  # a transaction carries at most `limit` packets
+                counted = stage.add(packets) if stage is not None and packets else None
+                if counted is not None:
+                    report.rows += counted
+                    staged_rows += counted
+                    staged.append([seen[p.key] for p in packets])
+                elif packets:
+                    flush()  # what was staged first, so shared nodes are merged in the files' order
+                    report.rows += self.ingest_packets(packets, on_batch=on_batch, on_refused=refused, run_hooks=False)
                 written += [p.key for p in packets]
-                packets.clear()  # written: the last chunk's rows are not held through the hooks
+                packets.clear()  # written or packed: their rows are not held through a write or the hooks
+                if stage is not None and stage.packets >= limit:
+                    flush()
+            flush()
         accepted = set(report.accepted)
         report.incidents = [key for key in written if seen[key] in accepted]
         self._run_hooks(report.incidents)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _stage(self, stored: int) -> writer.StagedInserts | None:
+        """Where an ingest holds new packets' rows packed until one transaction writes them, if the
+        engine packs rows."""
+        if self.engine.staged_packets_per_transaction <= 0:
+            return None
+        keys = set(self.engine.read("MATCH (i:Incident) RETURN i.key AS key")["key"]) if stored else set()
+        return writer.StagedInserts(self.engine, keys)
+
+    @staticmethod
+    def _read_again(files: list[Path], seen: dict[str, Path], report: IngestReport) -> list[PacketRows]:
+        """The rows of accepted files read again (after the engine refused their staged write); a file
+        that no longer reads, or now names another incident, moves to the rejected ones."""
+        from kb.graph.parallel_read import read_packets
+        from kb.packets import PacketError, PacketProblem
+
+        keys = {path: key for key, path in seen.items()}
+        out: list[PacketRows] = []
+        with contextlib.closing(read_packets(files)) as reads:
+            for path, read in reads:
+                if isinstance(read, PacketRows) and read.key != keys[path]:
+                    problem = f"the incident id it had when this run read it first ({keys[path]})"
+                    read = PacketError(path, [PacketProblem(path, "incident.id", problem)])
+                if isinstance(read, PacketError):
+                    report.accepted.remove(path)
+                    report.rejected.append(read)
+                else:
+                    out.append(read)
+        return out
 
     def _run_hooks(self, keys: list[str]) -> None:
         if not self.after_ingest:

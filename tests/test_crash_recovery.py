@@ -181,6 +181,24 @@ def test_ingest_paths_reports_a_refused_packet_as_that_files_rejection(any_kb: K
     assert any_kb.incident_count() == 4
 
 
+def test_a_refused_write_of_packed_chunks_is_written_again_file_by_file(any_kb: KnowledgeBase, tmp_path: Path) -> None:
+    # Values Arrow holds (so the rows are packed, on Ladybug) that the engine refuses as a whole: an
+    # event key one packet makes is taken by a node stored before. The packed transaction leaves
+    # nothing; the files are read again and written the way that finds the one packet refused.
+    packets = _packets(5)
+    for p in packets:
+        write_packet(p, tmp_path / f"{p.key}.yaml")
+    taken = writer.collect_rows([packets[1]]).nodes["TimelineEvent"][0]["key"]
+    any_kb.engine.write([("CREATE (:TimelineEvent {key: $k, incident_key: 'elsewhere'})", {"k": taken})])
+    written: list[int] = []
+    report = any_kb.ingest_paths([tmp_path], on_batch=written.append)
+    assert [r.file for r in report.rejected] == [tmp_path / f"{packets[1].key}.yaml"]
+    assert "(whole packet)" in str(report.rejected[0]) and sum(written) == 5
+    stored = set(any_kb.cypher("MATCH (i:Incident) RETURN i.key AS k")["k"])
+    assert stored == set(report.incidents) == {p.key for p in packets} - {packets[1].key}
+    assert _count(any_kb, "TimelineEvent") == 1 + sum(len(p.timeline) for p in packets if p.key in stored)
+
+
 def test_huge_packet_in_a_batch_is_stored_whole(any_kb: KnowledgeBase) -> None:
     packets = _packets(8, seed=23)
     big = packets[0]

@@ -1,15 +1,18 @@
-"""Ladybug's ingest transactions grow with the graph (each one copies the database file), and the
-graph they leave is the one fixed-size transactions leave."""
+"""Ladybug's ingest transactions grow with the graph (each one copies the database file), new packets'
+rows are held packed across read chunks up to a limit, and the graph they leave is the one
+fixed-size transactions leave."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import kb
 from kb.demo.generator import generate_corpus
 from kb.demo.output import write_corpus
+from kb.engines.base import Packed
 from kb.engines.ladybug_engine import LadybugEngine
 from tests.graph_dump import graph_dump
 
@@ -56,3 +59,27 @@ def test_growing_transactions_leave_the_graph_fixed_ones_leave(
     assert grown == [3, 3, 3, 3] + [4, 5, 7, 8, 4]
     assert sum(len(rows) for rows in grown_graph.values()) > 1_000  # the dumps hold the graph
     assert grown_graph == fixed_graph
+
+
+def test_new_packets_are_held_packed_and_written_in_transactions_up_to_the_limit(
+    tmp_path: Path, packets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each COPY into a table that holds rows costs several times one into an empty table: new packets'
+    # rows read in chunks of 3 are held as Arrow columns and written 6 at a time (3 more would pass 8).
+    monkeypatch.setattr(LadybugEngine, "bulk_packets_per_transaction", 3)
+    monkeypatch.setattr(LadybugEngine, "MAX_PACKETS_PER_TRANSACTION", 8)
+    incidents: list[int] = []
+    bulk_write = LadybugEngine.bulk_write
+
+    def counted(self: LadybugEngine, before: Any, label_rows: Any, rel_rows: Any, after: Any) -> None:
+        rows = label_rows.get("Incident", [])  # the after-ingest hooks write no incidents
+        if rows:
+            incidents.append(sum(part.num_rows for part in rows) if isinstance(rows, Packed) else len(rows))
+        bulk_write(self, before, label_rows, rel_rows, after)
+
+    monkeypatch.setattr(LadybugEngine, "bulk_write", counted)
+    chunks: list[int] = []
+    with kb.connect(engine="ladybug", db=tmp_path / "g.lbug") as kbase:
+        report = kbase.ingest_paths(sorted(packets.glob("*.yaml"))[:12], on_batch=chunks.append)
+        assert report.ok and kbase.incident_count() == 12
+    assert incidents == [6, 6] and chunks == [3, 3, 3, 3]

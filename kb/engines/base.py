@@ -41,6 +41,14 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "incident-kb"
 
 
+class Packed(list[Any]):
+    """One table's rows in an engine's compact form: the parts `Engine.pack` made, in order."""
+
+
+Rows = Sequence[Mapping[str, Any]] | Packed
+"""What `bulk_write` inserts into one table: rows, or parts the engine packed itself."""
+
+
 class Engine(ABC):
     """A graph database behind one Cypher dialect.
 
@@ -107,12 +115,22 @@ class Engine(ABC):
     path instead of MERGE. Only where no other writer can store the same key between the
     lookup and the write (Ladybug's writer holds a lock)."""
 
+    staged_packets_per_transaction: int = 0
+    """How many new packets' rows an ingest may hold packed (`pack`) and write in one `bulk_write`
+    (0: the engine packs nothing; each batch of `packets_per_transaction` is written as read)."""
+
+    def pack(self, rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, PropKind]) -> Any | None:
+        """`rows` of one table in a compact form of the engine's own, one part of a `Packed` that
+        `bulk_write` takes in place of rows; None if the engine has none or cannot pack these values
+        (they are then written as rows, by the path that finds the packet the engine refuses)."""
+        return None
+
     @abstractmethod
     def bulk_write(
         self,
         before: Sequence[Statement],
-        label_rows: Mapping[str, Sequence[Mapping[str, Any]]],
-        rel_rows: Mapping[tuple[str, str, str], Sequence[Mapping[str, Any]]],
+        label_rows: Mapping[str, Rows],
+        rel_rows: Mapping[tuple[str, str, str], Rows],
         after: Sequence[Statement],
     ) -> None:
         """In one transaction: run `before`, insert rows known not to exist (no lookups,

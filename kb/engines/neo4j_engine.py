@@ -20,7 +20,7 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
-from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Params, Statement, cache_dir
+from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Params, Rows, Statement, cache_dir
 from kb.engines.faults import kill_point
 from kb.engines.frames import frame, native_rows
 from kb.engines.neo4j_rows import collected, collected_refused
@@ -240,8 +240,8 @@ class Neo4jEngine(Engine):
     def bulk_write(
         self,
         before: Sequence[Statement],
-        label_rows: Mapping[str, Sequence[Mapping[str, Any]]],
-        rel_rows: Mapping[tuple[str, str, str], Sequence[Mapping[str, Any]]],
+        label_rows: Mapping[str, Rows],
+        rel_rows: Mapping[tuple[str, str, str], Rows],
         after: Sequence[Statement],
     ) -> None:
         # CREATE skips MERGE's lookup-and-lock per row (about a third faster for nodes,

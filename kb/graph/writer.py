@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Statement
+from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Packed, Rows, Statement
 from kb.engines.frames import missing
 from kb.graph.rows import GraphRows, PacketRows, Row, packet_rows
 from kb.model.schema import NODE_BY_LABEL, NODES, PACKET_ORIGIN, REL_BY_TYPE, RELS, NodeSpec, PropKind, RelSpec
@@ -274,6 +274,59 @@ def write_batch(
         inserts.update(fresh)  # a MERGE that finds nothing stores what an insert stores: coalesce(new, null) is new
     before += merge_statements(engine, shared, rows_per_statement)
     engine.bulk_write(before, inserts, rows.rels, after)
+
+
+class StagedInserts:
+    """New packets' rows held in the engine's compact form (`Engine.pack`) across read chunks, then
+    written in one `bulk_write`: what `write_batch` writes for each chunk in turn, in one transaction.
+
+    Equal to writing the chunks one after another: their packets are new incidents (a chunk with a
+    stored one is not staged), so what they own and every relationship is new; shared nodes are
+    deduplicated over all chunks in order, later mentions filling in what earlier ones left null, as
+    each chunk's MERGE (coalesce) would have done, and stored ones MERGEd as before."""
+
+    def __init__(self, engine: Engine, stored: set[str]) -> None:
+        self.engine = engine
+        self.stored = stored  # incidents stored before: a chunk naming one goes the replace path
+        self.packets = 0
+        self._nodes: dict[str, Packed] = {}
+        self._rels: dict[tuple[str, str, str], Packed] = {}
+        self._shared = GraphRows()
+
+    def add(self, packets: Sequence[Writable]) -> int | None:
+        """Stage a chunk; the rows `write_packets` would count for it, or None (nothing staged) if a
+        packet is stored already or the engine cannot pack a value (the chunk is then written alone)."""
+        if any(p.key in self.stored for p in packets):
+            return None
+        rows = collect_rows(packets)
+        nodes, rels = {}, {}
+        for label, node_rows in rows.nodes.items():
+            if node_rows and _new_only(label):
+                nodes[label] = self.engine.pack(node_rows, NODE_BY_LABEL[label].all_props)
+        for key, rel_rows in rows.rels.items():
+            if rel_rows:
+                rels[key] = self.engine.pack(rel_rows, REL_BY_TYPE[key[0]].all_props)
+        if any(part is None for part in [*nodes.values(), *rels.values()]):
+            return None
+        for label, part in nodes.items():
+            self._nodes.setdefault(label, Packed()).append(part)
+        for key, part in rels.items():
+            self._rels.setdefault(key, Packed()).append(part)
+        for label, node_rows in rows.nodes.items():
+            if not _new_only(label):
+                self._shared.nodes[label].extend(node_rows)
+        self.packets += len(packets)
+        return rows.count()
+
+    def flush(self, rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT) -> None:
+        """Write what is staged in one transaction (all or none of it) and empty the stage, also
+        when the engine refuses it (then nothing of it is written)."""
+        nodes, rels, shared = self._nodes, self._rels, self._shared.deduplicated()
+        self._nodes, self._rels, self._shared, self.packets = {}, {}, GraphRows(), 0
+        inserts: dict[str, Rows] = dict(nodes)
+        stored, fresh = _split_stored(self.engine, shared) if self.engine.insert_new_shared else (shared, {})
+        inserts.update(fresh)
+        self.engine.bulk_write(merge_statements(self.engine, stored, rows_per_statement), inserts, rels, [])
 
 
 def _split_stored(engine: Engine, shared: GraphRows) -> tuple[GraphRows, dict[str, list[Row]]]:
