@@ -338,10 +338,12 @@ class KnowledgeBase:
             yield
         finally:
             self._noting_changes = False
+        if before is None:
+            return
         after = self.snapshot()
         known_hooks = not run_hooks or all(getattr(h, "packet_data_unchanged", False) for h in self.after_ingest)
         path = self.cache_path(change_log.FILE)
-        if before is not None and after is not None and after != before and known_hooks and path is not None:
+        if after is not None and after != before and known_hooks and path is not None:
             change_log.record(path, before, after, keys)
 
     def _run_hooks(self, keys: list[str]) -> None:

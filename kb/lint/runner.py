@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -280,7 +280,7 @@ def lint_every(
         inputs[key] = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
         old = before.entries.get(key) if before is not None and moved is not None else None
         if old is not None and old.inputs == inputs[key] and key not in mentions:
-            entries[key] = old
+            entries[key] = old if old.own == own[key] else replace(old, own=own[key])
     todo = [key for key in content if key not in entries]
     # The packets to lint, and those of their related incidents: a follow-up check reads both.
     wanted = set(todo) | {r for key in todo for r in related.get(key, ())}
@@ -288,7 +288,9 @@ def lint_every(
         data = packet_data((i for i in incidents if i["incident"] in wanted), part)
     else:
         data = read_packet_data(kbase, sorted(wanted))
+    del incidents, part  # (the rows: not held while the packets are validated, as before)
     read = [EventPacket.model_validate(d) for d in data]
+    del data
     context = LintContext(
         now=now,
         related_links=links,
