@@ -112,7 +112,7 @@ def read_packet_data(kbase: Queryable, keys: Sequence[str] | None) -> list[dict[
 
 
 def read_parts(kbase: Queryable, keys: Sequence[str] | None, names: Iterable[str]) -> Parts:
-    """The rows of the named parts (of PARTS and "incidents") for the given incidents (None: every one)."""
+    """The rows of the named parts (of PARTS) for the given incidents (None: every one), by incident."""
     if keys is not None and not keys:
         return {name: {} for name in names}
     rows = _rows(kbase, keys)

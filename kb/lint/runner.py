@@ -316,6 +316,8 @@ def _digest(raw: bytes) -> str:
 def _written_since(kbase: KnowledgeBase, before: Previous | None) -> set[str] | None:
     """The keys of the packets ingested since `before`'s content, when the change log knows them all
     and `before` kept each incident's own digest; else None (everything is read)."""
+    if not kbase.pinned_snapshot:
+        return None  # (only such a connection notes its ingests: a server's log is never written)
     snapshot, path = kbase.snapshot(), kbase.cache_path(change_log.FILE)
     if before is None or before.snapshot is None or snapshot is None or path is None:
         return None
