@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from kb.engines import DatabaseMissing, Engine, EngineError, EngineUnavailable, open_engine, unopened
 from kb.engines.base import Statement
-from kb.graph import catalogue, counts_file, enrich, loop_writes, writer
+from kb.graph import catalogue, change_log, counts_file, enrich, loop_writes, writer
 from kb.graph.rows import PacketRows
 from kb.model.schema import NODES, RELS
 
@@ -55,6 +55,7 @@ class KnowledgeBase:
         self.engine = engine
         self.after_ingest: list[AfterIngest] = list(hooks)
         """Hooks run with the keys of freshly ingested incidents (e.g. the similar-incident check)."""
+        self._noting_changes = False
 
     # -- lifecycle -------------------------------------------------------------------------
     def init_schema(self) -> None:
@@ -212,6 +213,16 @@ class KnowledgeBase:
         the engine's error, or (without it) raises writer.PacketsNotWritten after the rest."""
         if not packets:
             return 0
+        with self._changes_noted({p.key for p in packets}, run_hooks):
+            return self._ingest_packets(packets, on_batch, run_hooks, on_refused)
+
+    def _ingest_packets(
+        self,
+        packets: Sequence[EventPacket | PacketRows],
+        on_batch: Callable[[int], Any] | None,
+        run_hooks: bool,
+        on_refused: writer.OnRefused | None,
+    ) -> int:
         refused: list[tuple[writer.Writable, EngineError]] = []
         rows = writer.write_packets(
             self.engine, packets, on_batch=on_batch, on_refused=lambda p, e: refused.append((p, e))
@@ -238,8 +249,6 @@ class KnowledgeBase:
         Files go through in chunks of the engine's batch (read into rows on every core, then
         written in one transaction), so memory holds one chunk's rows, not the whole run's; the
         after-ingest hooks run once, on everything accepted."""
-        from kb.gc_pause import collector_paused
-        from kb.graph.parallel_read import read_packets
         from kb.packets import PacketError, PacketProblem, packet_files
 
         started = time.perf_counter()
@@ -261,6 +270,24 @@ class KnowledgeBase:
             )
 
         files = list(packet_files(paths))
+        with self._changes_noted(seen.keys(), True):
+            self._ingest_files(files, report, seen, refused, on_file, on_batch)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_files(
+        self,
+        files: list[Path],
+        report: IngestReport,
+        seen: dict[str, Path],
+        refused: writer.OnRefused,
+        on_file: Callable[[Path], Any] | None,
+        on_batch: Callable[[int], Any] | None,
+    ) -> None:
+        from kb.gc_pause import collector_paused
+        from kb.graph.parallel_read import read_packets
+        from kb.packets import PacketError, PacketProblem
+
         written: list[str] = []
         stored = self.incident_count()  # the engine's batch may grow with the graph (packets_per_transaction)
         stage = self._stage(stored)
@@ -335,8 +362,29 @@ class KnowledgeBase:
         accepted = set(report.accepted)
         report.incidents = [key for key in written if seen[key] in accepted]
         self._run_hooks(report.incidents)
-        report.seconds = time.perf_counter() - started
-        return report
+
+    @contextlib.contextmanager
+    def _changes_noted(self, keys: Iterable[str], run_hooks: bool) -> Iterator[None]:
+        """Note in the change log (kb.graph.change_log) that the block, the outermost ingest, wrote the
+        packets of `keys` (read when it ends: a run adds them as it reads files) and nothing else of any
+        packet: only when it succeeded, no other writer can interleave, and every hook it ran is known
+        to write no packet's data (`packet_data_unchanged`)."""
+        if self._noting_changes:
+            yield
+            return
+        before = self.snapshot() if self.pinned_snapshot else None
+        self._noting_changes = True
+        try:
+            yield
+        finally:
+            self._noting_changes = False
+        if before is None:
+            return
+        after = self.snapshot()
+        known_hooks = not run_hooks or all(getattr(h, "packet_data_unchanged", False) for h in self.after_ingest)
+        path = self.cache_path(change_log.FILE)
+        if after is not None and after != before and known_hooks and path is not None:
+            change_log.record(path, before, after, keys)
 
     def _stage(self, stored: int) -> writer.StagedInserts | None:
         """Where an ingest holds new packets' rows packed until one transaction writes them, if the

@@ -39,4 +39,10 @@ def refresh_answers(kbase: KnowledgeBase) -> None:
     hotspots(kbase)  # keeps the incident x subject rows too
 
 
+# What they write (RELATED_TO and MENTIONS links, files beside the database) is no part of any
+# packet as read back: an ingest running only them may note which packets it wrote
+# (KnowledgeBase._changes_noted, kb.graph.change_log). A hook without the mark ends that.
+for _hook in (related_check, keep_answers):
+    _hook.__dict__["packet_data_unchanged"] = True
+
 DEFAULT_HOOKS: tuple[AfterIngest, ...] = (related_check, keep_answers)

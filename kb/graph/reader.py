@@ -75,35 +75,57 @@ def read_packets(kbase: Queryable, keys: Sequence[str] | None) -> list[EventPack
     return [EventPacket.model_validate(data) for data in read_packet_data(kbase, keys)]
 
 
+PARTS = (
+    "timeline",
+    "metrics",
+    "logs",
+    "decisions",
+    "impacts",
+    "participants",
+    "analyses",
+    "factors",
+    "influences",
+    "impact_edges",
+    "barriers",
+    "findings",
+    "addresses",
+    "work_items",
+    "objectives",
+    "roadmap",
+)
+"""The parts of a packet besides its incident, one query each (`packet_<part>`)."""
+SHARED_PARTS = ("barriers", "work_items", "objectives", "roadmap")
+"""Parts read from nodes that several packets write (a barrier, a work item, an objective, a roadmap
+item): ingesting one packet may change them in another's. The rest are the incident's own nodes."""
+
+Parts = dict[str, dict[str, list[dict[str, Any]]]]
+"""Each part's rows by incident key (without the `incident` column)."""
+
+
 def read_packet_data(kbase: Queryable, keys: Sequence[str] | None) -> list[dict[str, Any]]:
     """What `read_packets` validates into Event Packets: each incident's packet as plain data (a
     lint keeps results per incident for it, and validates only the packets it must lint again)."""
     if keys is not None and not keys:
         return []
     rows = _rows(kbase, keys)
+    return packet_data(rows("packet_incidents"), {name: _by_incident(rows(f"packet_{name}")) for name in PARTS})
+
+
+def read_parts(kbase: Queryable, keys: Sequence[str] | None, names: Iterable[str]) -> Parts:
+    """The rows of the named parts (of PARTS) for the given incidents (None: every one), by incident."""
+    if keys is not None and not keys:
+        return {name: {} for name in names}
+    rows = _rows(kbase, keys)
+    return {name: _by_incident(rows(f"packet_{name}")) for name in names}
+
+
+def packet_data(incidents: Iterable[dict[str, Any]], part: Parts) -> list[dict[str, Any]]:
+    """The packets of the `packet_incidents` rows from their parts' rows (`read_parts`), in that order."""
     part = {
-        name: _by_incident(rows(f"packet_{name}"))
-        for name in (
-            "timeline",
-            "metrics",
-            "logs",
-            "decisions",
-            "impacts",
-            "participants",
-            "analyses",
-            "factors",
-            "influences",
-            "impact_edges",
-            "barriers",
-            "findings",
-            "addresses",
-            "work_items",
-            "objectives",
-            "roadmap",
-        )
+        name: part[name] if isinstance(part[name], defaultdict) else defaultdict(list, part[name]) for name in PARTS
     }
     packets: list[dict[str, Any]] = []
-    for inc in rows("packet_incidents"):
+    for inc in incidents:
         k = inc["incident"]
         data: dict[str, Any] = {
             "incident": {

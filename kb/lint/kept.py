@@ -33,7 +33,7 @@ from kb.atomic_file import kept_or_computed, read_keyed_json, write_keyed_json
 from kb.lint.graveyard import Untracked
 from kb.lint.model import Level, LintFinding
 
-FORMAT = "kb-lint-2"
+FORMAT = "kb-lint-3"
 """Bump when what is kept changes shape: other files are computed again."""
 
 _LEVELS = {lv.value: lv for lv in Level}
@@ -49,6 +49,10 @@ class IncidentLint:
     untracked: tuple[Untracked, ...]
     inputs: str = ""
     """A digest of what the results were computed from (kb.lint.runner), "" when not known."""
+    own: str = ""
+    """A digest of the incident's own rows as read from the graph (its packet but the parts shared
+    nodes give: kb.graph.reader.SHARED_PARTS), "" when not known: an ingest that did not write its
+    packet (kb.graph.change_log) left them as they were."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,8 @@ class Previous:
 
     entries: dict[str, IncidentLint]
     known: frozenset[str]
+    snapshot: str | None = None
+    """The content they were computed from."""
 
 
 def file_name(settings: Any) -> str:
@@ -128,6 +134,7 @@ def save(path: Path, snapshot: str, entries: list[IncidentLint], known: frozense
                 [[f.rule, f.level.value, f.location, f.evidence, f.message, f.fix] for f in e.findings],
                 [[u.location, u.statement, u.status, u.since.isoformat()] for u in e.untracked],
                 e.inputs,
+                e.own,
             ]
             for e in entries
         ],
@@ -143,7 +150,10 @@ def load(path: Path, snapshot: str) -> list[IncidentLint] | None:
 
 def _previous(data: dict[str, Any]) -> Previous | None:
     found = _parse(data)
-    return None if found is None else Previous({e.key: e for e in found[0]}, found[1])
+    if found is None:
+        return None
+    snapshot = data.get("snapshot")
+    return Previous({e.key: e for e in found[0]}, found[1], snapshot if isinstance(snapshot, str) else None)
 
 
 def _parse(data: dict[str, Any]) -> Computed | None:
@@ -162,8 +172,9 @@ def _parse(data: dict[str, Any]) -> Computed | None:
                     for location, statement, status, since in untracked
                 ),
                 str(inputs),
+                str(own),
             )
-            for key, findings, untracked, inputs in data["incidents"]
+            for key, findings, untracked, inputs, own in data["incidents"]
         ]
         return entries, frozenset(str(k) for k in data["known"])
     except (TypeError, KeyError, ValueError):

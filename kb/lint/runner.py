@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from kb.gc_pause import collector_paused
-from kb.graph.reader import read_packet_data, read_packets
+from kb.graph import change_log
+from kb.graph.reader import PARTS, SHARED_PARTS, packet_data, read_packet_data, read_packets, read_parts
 from kb.lint.config import LintConfig, RuleSettings
 from kb.lint.graveyard import Untracked, untracked_candidates, untracked_hit
 from kb.lint.kept import Computed, IncidentLint, Previous, file_name, kept, load
@@ -233,24 +234,43 @@ def lint_every(
     incident whose inputs are unchanged: its packet as read from the graph, its RELATED_TO links, its
     related earlier incidents and their packets (whether one follows it up reads both), and the ids
     its text could cite (one added or gone since is looked for in the packet). Only the other
-    incidents' packets are validated and linted: at 10,000 incidents, most of the cost."""
+    incidents' packets are validated and linted: at 10,000 incidents, most of the cost.
+
+    When the change log (kb.graph.change_log) names every packet written since `before`'s content and
+    no incident came or went, only those packets' own rows are read (the rest keep their digest) and
+    the parts shared nodes give are read for every incident."""
     known = [str(r["incident"]) for r in kbase.query_rows("incidents")]  # (rows: no pandas to load)
     cited = frozenset(known)
     related = related_earlier(kbase, None)
     links = related_links(kbase, None)
-    data = read_packet_data(kbase, None)
     # An id added or removed since `before` changes the lint of a packet only if its text names it.
     moved = None if before is None else sorted(cited ^ before.known)
     if moved is not None and len(moved) > _MOVED_LOOKED_FOR:
         moved = None  # (a few ids are looked for in each packet; more: lint everything again)
+    written = (
+        _written_since(kbase, before) if moved == [] and before is not None and set(before.entries) == cited else None
+    )
+    own_parts = [n for n in PARTS if n not in SHARED_PARTS]
+    if written is None:
+        incidents = kbase.query_rows("packet_incidents", every_incident=True)
+        part = read_parts(kbase, None, PARTS)
+    else:  # (the same incidents as `before`'s: its order is packet_incidents')
+        incidents = kbase.query_rows("packet_incidents", keys=sorted(written))
+        part = {**read_parts(kbase, sorted(written), own_parts), **read_parts(kbase, None, SHARED_PARTS)}
     moved_words = [m.encode() for m in moved or ()]
-    content = {}
+    own: dict[str, str] = {} if written is None or before is None else {k: e.own for k, e in before.entries.items()}
     mentions: set[str] = set()
-    for d in data:
-        key = d["incident"]["id"]
-        raw = pickle.dumps(d, protocol=5)
-        content[key] = hashlib.blake2b(raw, digest_size=16).hexdigest()
+    for inc in incidents:
+        key = inc["incident"]
+        raw = pickle.dumps([inc, [part[n].get(key) for n in own_parts]], protocol=5)
+        own[key] = _digest(raw)
         if moved_words and any(w in raw for w in moved_words):
+            mentions.add(key)
+    content = {}
+    for key, mine in own.items():
+        shared = [part[n].get(key) for n in SHARED_PARTS]
+        content[key] = _digest(pickle.dumps([mine, shared], protocol=5))
+        if moved_words and any(w in repr(shared).encode() for w in moved_words):
             mentions.add(key)
     entries: dict[str, IncidentLint] = {}
     inputs: dict[str, str] = {}
@@ -260,11 +280,17 @@ def lint_every(
         inputs[key] = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
         old = before.entries.get(key) if before is not None and moved is not None else None
         if old is not None and old.inputs == inputs[key] and key not in mentions:
-            entries[key] = old
+            entries[key] = old if old.own == own[key] else replace(old, own=own[key])
     todo = [key for key in content if key not in entries]
     # The packets to lint, and those of their related incidents: a follow-up check reads both.
     wanted = set(todo) | {r for key in todo for r in related.get(key, ())}
-    read = [EventPacket.model_validate(d) for d in data if d["incident"]["id"] in wanted]
+    if written is None:
+        data = packet_data((i for i in incidents if i["incident"] in wanted), part)
+    else:
+        data = read_packet_data(kbase, sorted(wanted))
+    del incidents, part  # (the rows: not held while the packets are validated, as before)
+    read = [EventPacket.model_validate(d) for d in data]
+    del data
     context = LintContext(
         now=now,
         related_links=links,
@@ -275,12 +301,29 @@ def lint_every(
     for p in read:
         if p.key in todo_set:
             done = _lint_one(p, cfg, plan, context)
-            entries[p.key] = IncidentLint(done.key, done.findings, done.untracked, inputs[p.key])
+            entries[p.key] = IncidentLint(done.key, done.findings, done.untracked, inputs[p.key], own[p.key])
     return [entries[key] for key in content], cited
 
 
 _MOVED_LOOKED_FOR = 64
 """At most this many incident ids added or removed since the kept results are looked for in each packet."""
+
+
+def _digest(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def _written_since(kbase: KnowledgeBase, before: Previous | None) -> set[str] | None:
+    """The keys of the packets ingested since `before`'s content, when the change log knows them all
+    and `before` kept each incident's own digest; else None (everything is read)."""
+    if not kbase.pinned_snapshot:
+        return None  # (only such a connection notes its ingests: a server's log is never written)
+    snapshot, path = kbase.snapshot(), kbase.cache_path(change_log.FILE)
+    if before is None or before.snapshot is None or snapshot is None or path is None:
+        return None
+    if not all(e.own for e in before.entries.values()):
+        return None
+    return change_log.changed_since(path, before.snapshot, snapshot)
 
 
 def _lint_graph(
