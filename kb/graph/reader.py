@@ -48,9 +48,36 @@ def _by_incident(records: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, 
 Rows = Callable[[str], list[dict[str, Any]]]
 
 
+_PARTS = (
+    "timeline",
+    "metrics",
+    "logs",
+    "decisions",
+    "impacts",
+    "participants",
+    "analyses",
+    "factors",
+    "influences",
+    "impact_edges",
+    "barriers",
+    "findings",
+    "addresses",
+    "work_items",
+    "objectives",
+    "roadmap",
+)
+"""The parts of a packet read besides its incident (a query packet_PART each)."""
+
+
 def _rows(kbase: Queryable, keys: Sequence[str] | None) -> Rows:
     """Each named query's rows as dicts of plain values. A KnowledgeBase answers with rows (no
-    DataFrame) and, for every incident, without the key filter; another Queryable through frames."""
+    DataFrame), every part's query in one batch (side by side on a server) and, for every
+    incident, without the key filter; another Queryable through frames."""
+    many = getattr(kbase, "query_rows_many", None)
+    if many is not None:
+        names = ["packet_incidents", *(f"packet_{name}" for name in _PARTS)]
+        batch = many(names, every_incident=True) if keys is None else many(names, keys=list(keys))
+        return batch.pop  # each part is read once
     query_rows = getattr(kbase, "query_rows", None)
     if query_rows is not None:
         if keys is None:
@@ -81,27 +108,7 @@ def read_packet_data(kbase: Queryable, keys: Sequence[str] | None) -> list[dict[
     if keys is not None and not keys:
         return []
     rows = _rows(kbase, keys)
-    part = {
-        name: _by_incident(rows(f"packet_{name}"))
-        for name in (
-            "timeline",
-            "metrics",
-            "logs",
-            "decisions",
-            "impacts",
-            "participants",
-            "analyses",
-            "factors",
-            "influences",
-            "impact_edges",
-            "barriers",
-            "findings",
-            "addresses",
-            "work_items",
-            "objectives",
-            "roadmap",
-        )
-    }
+    part = {name: _by_incident(rows(f"packet_{name}")) for name in _PARTS}
     packets: list[dict[str, Any]] = []
     for inc in rows("packet_incidents"):
         k = inc["incident"]
