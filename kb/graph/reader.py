@@ -76,7 +76,9 @@ def _rows(kbase: Queryable, keys: Sequence[str] | None) -> Rows:
     many = getattr(kbase, "query_rows_many", None)
     if many is not None:
         names = ["packet_incidents", *(f"packet_{name}" for name in _PARTS)]
-        batch = many(names, every_incident=True) if keys is None else many(names, keys=list(keys))
+        batch: dict[str, list[dict[str, Any]]] = (
+            many(names, every_incident=True) if keys is None else many(names, keys=list(keys))
+        )
         return batch.pop  # each part is read once
     query_rows = getattr(kbase, "query_rows", None)
     if query_rows is not None:
