@@ -113,8 +113,15 @@ def test_lint_graph_reads_a_fixed_number_of_queries(any_kb: KnowledgeBase, monke
         calls.append(name)
         return real_rows(name, every_incident, **params)
 
+    real_many = any_kb.query_rows_many
+
+    def counting_many(names: list[str], every_incident: bool = False, **params: Any) -> Any:
+        calls.extend(names)
+        return real_many(names, every_incident, **params)
+
     monkeypatch.setattr(any_kb, "query", counting)
     monkeypatch.setattr(any_kb, "query_rows", counting_rows)
+    monkeypatch.setattr(any_kb, "query_rows_many", counting_many)
     lint_graph(any_kb, ["INC-2025-001"], now=NOW)
     one = len(calls)
     calls.clear()

@@ -64,3 +64,27 @@ def test_the_engine_reads_what_the_driver_reads(neo4j_kb: KnowledgeBase, neo4j_s
         assert [r[1].tzinfo for r in rows] == [UTC] * len(STORED)
     reference = frame(["n", "at", "ats"], [[r["n"], r["at"], [r["at"]]] for r in records])
     pd.testing.assert_frame_equal(neo4j_kb.engine.read(cypher), reference)
+
+
+@pytest.mark.neo4j
+def test_a_read_with_other_driver_values_still_gets_them_made_native(neo4j_kb: KnowledgeBase) -> None:
+    """The engine skips the pass over every cell only for reads whose values were all plain or
+    offset timestamps: one that also holds a Date, a named-zone DateTime or a Duration (hydrated
+    by the driver's own functions) still gets Python values."""
+    from datetime import date
+
+    neo4j_kb.write([("CREATE (:Probe {at: datetime('2024-03-01T10:00:00+02:00')})", {})])
+    plain = "MATCH (p:Probe) RETURN p.at AS at, [p.at] AS ats"
+    others = (
+        "MATCH (p:Probe) RETURN p.at AS at, date('2024-03-01') AS day, "
+        "datetime('2024-06-01T12:00:00[Europe/Berlin]') AS zoned, duration('P1D') AS span"
+    )
+    utc = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
+    for _ in range(2):  # a fresh connection, then one already switched
+        assert neo4j_kb.engine.read_rows(plain)[1] == [[utc, [utc]]]
+        (at, day, zoned, span), *_ = neo4j_kb.engine.read_rows(others)[1]
+        assert (at, day, zoned) == (utc, date(2024, 3, 1), datetime(2024, 6, 1, 10, 0, tzinfo=UTC))
+        assert (type(day), zoned.tzinfo) == (date, UTC)
+        assert native(span) == span  # (no Python value for a Duration: as the driver made it)
+        df = neo4j_kb.engine.read(others)
+        assert df["day"].tolist() == [date(2024, 3, 1)] and df["zoned"].tolist() == [pd.Timestamp(zoned)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +76,15 @@ class Engine(ABC):
     def read_rows(self, cypher: str, params: Params | None = None) -> tuple[list[str], list[list[Any]]]:
         """`read` without pandas: the column names and the rows as plain Python values (timestamps
         as UTC datetimes), for the commands that must start fast (`kb stats`)."""
+
+    def read_rows_many(
+        self, queries: Sequence[tuple[str, Params | None]]
+    ) -> Iterator[tuple[list[str], list[list[Any]]]]:
+        """`read_rows` of each query, in the given order (each its own read, as one by one), each
+        made when it is asked for. An engine that can run them side by side does (a server's reads
+        of a whole corpus are its CPU)."""
+        for cypher, params in queries:
+            yield self.read_rows(cypher, params)
 
     @abstractmethod
     def write(self, statements: Sequence[Statement]) -> None:

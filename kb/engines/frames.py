@@ -74,12 +74,13 @@ def native_rows(rows: list[list[Any]]) -> list[list[Any]]:
     return [[v if type(v) in plain else cell(v) for v in row] for row in rows]
 
 
-def frame(columns: list[str], rows: list[list[Any]]) -> pd.DataFrame:
+def frame(columns: list[str], rows: list[list[Any]], as_is: bool = False) -> pd.DataFrame:
+    """The rows as a frame; `as_is`: their values are already what `native_rows` makes of them."""
     import pandas as pd
 
     # from_records infers the same dtypes from the same Python values, whichever
     # engine produced them (ints with nulls -> float, datetimes -> datetime64[UTC]).
-    return pd.DataFrame.from_records(native_rows(rows), columns=columns)
+    return pd.DataFrame.from_records(rows if as_is else native_rows(rows), columns=columns)
 
 
 def to_utc_naive(value: Any) -> Any:

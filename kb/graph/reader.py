@@ -48,9 +48,16 @@ def _by_incident(records: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, 
 Rows = Callable[[str], list[dict[str, Any]]]
 
 
-def _rows(kbase: Queryable, keys: Sequence[str] | None) -> Rows:
+def _rows(kbase: Queryable, keys: Sequence[str] | None, names: Sequence[str]) -> Rows:
     """Each named query's rows as dicts of plain values. A KnowledgeBase answers with rows (no
-    DataFrame) and, for every incident, without the key filter; another Queryable through frames."""
+    DataFrame), the `names` queries in one batch (side by side on a server) and, for every
+    incident, without the key filter; another Queryable through frames."""
+    many = getattr(kbase, "query_rows_many", None)
+    if many is not None:
+        batch: dict[str, list[dict[str, Any]]] = (
+            many(names, every_incident=True) if keys is None else many(names, keys=list(keys))
+        )
+        return batch.pop  # each part is read once
     query_rows = getattr(kbase, "query_rows", None)
     if query_rows is not None:
         if keys is None:
@@ -107,7 +114,7 @@ def read_packet_data(kbase: Queryable, keys: Sequence[str] | None) -> list[dict[
     lint keeps results per incident for it, and validates only the packets it must lint again)."""
     if keys is not None and not keys:
         return []
-    rows = _rows(kbase, keys)
+    rows = _rows(kbase, keys, ["packet_incidents", *(f"packet_{name}" for name in PARTS)])
     return packet_data(rows("packet_incidents"), {name: _by_incident(rows(f"packet_{name}")) for name in PARTS})
 
 
@@ -115,7 +122,8 @@ def read_parts(kbase: Queryable, keys: Sequence[str] | None, names: Iterable[str
     """The rows of the named parts (of PARTS) for the given incidents (None: every one), by incident."""
     if keys is not None and not keys:
         return {name: {} for name in names}
-    rows = _rows(kbase, keys)
+    names = list(names)
+    rows = _rows(kbase, keys, [f"packet_{name}" for name in names])
     return {name: _by_incident(rows(f"packet_{name}")) for name in names}
 
 
