@@ -185,29 +185,27 @@ def _auth_line(user: str, password: str) -> str:
     return f"{user}:SHA-256,{digest.hex()},{salt.hex()},1024:\n"
 
 
-def _config(port: int, settings: Sequence[str] = ()) -> str:
-    """neo4j.conf: ours, each line replaced by a setting of the same name in `settings` (Neo4j refuses
-    a name declared twice), then the rest of `settings`."""
-    extra = {line.split("=", 1)[0]: line for line in settings}
-    ours = [
-        "server.default_listen_address=127.0.0.1",
-        "server.default_advertised_address=127.0.0.1",
-        "server.bolt.enabled=true",
-        f"server.bolt.listen_address=127.0.0.1:{port}",
-        "server.bolt.tls_level=DISABLED",
-        "server.http.enabled=false",
-        "server.https.enabled=false",
-        "dbms.security.auth_enabled=true",
-        "server.memory.pagecache.size=256m",
-        # No phone-home: only loopback traffic is allowed here.
-        "dbms.usage_report.enabled=false",
-        # Preallocation would reserve 256 MiB of tx log per database on disk.
-        "db.tx_log.preallocate=false",
-        "db.tx_log.rotation.size=16M",
-        "db.logs.query.enabled=OFF",
-    ]
-    lines = [extra.pop(line.split("=", 1)[0], line) for line in ours]
-    return "\n".join([*lines, *extra.values(), ""])
+def _config(port: int) -> str:
+    return "\n".join(
+        [
+            "server.default_listen_address=127.0.0.1",
+            "server.default_advertised_address=127.0.0.1",
+            "server.bolt.enabled=true",
+            f"server.bolt.listen_address=127.0.0.1:{port}",
+            "server.bolt.tls_level=DISABLED",
+            "server.http.enabled=false",
+            "server.https.enabled=false",
+            "dbms.security.auth_enabled=true",
+            "server.memory.pagecache.size=256m",
+            # No phone-home: only loopback traffic is allowed here.
+            "dbms.usage_report.enabled=false",
+            # Preallocation would reserve 256 MiB of tx log per database on disk.
+            "db.tx_log.preallocate=false",
+            "db.tx_log.rotation.size=16M",
+            "db.logs.query.enabled=OFF",
+            "",
+        ]
+    )
 
 
 @dataclass
@@ -341,23 +339,15 @@ def _pdeathsig_hook() -> Callable[[], None] | None:
 START_TIMEOUT = 300.0
 
 
-def start(
-    port: int | None = None,
-    timeout: float = START_TIMEOUT,
-    *,
-    detach: bool = False,
-    jvm_flags: Sequence[str] = (),
-    settings: Sequence[str] = (),
-) -> Neo4jServer:
+def start(port: int | None = None, timeout: float = START_TIMEOUT, *, detach: bool = False) -> Neo4jServer:
     """Start a fresh server (new temp home, new password) and wait for Bolt.
 
     detach=True starts it in its own session without the parent-death signal,
-    so it outlives this process (used by the `start` CLI). jvm_flags go after JVM_FLAGS;
-    settings ("name=value") are added to neo4j.conf."""
+    so it outlives this process (used by the `start` CLI)."""
     lib = ensure_jars()
     attempts = 1 if port is not None else 3  # a chosen free port can be raced
     for attempt in range(attempts):
-        server = _launch(lib, port if port is not None else free_port(), detach, jvm_flags, settings)
+        server = _launch(lib, port if port is not None else free_port(), detach)
         try:
             _wait_ready(server, timeout)
             return server
@@ -370,12 +360,10 @@ def start(
     raise AssertionError("unreachable")
 
 
-def _launch(
-    lib: Path, port: int, detach: bool, jvm_flags: Sequence[str] = (), settings: Sequence[str] = ()
-) -> Neo4jServer:
+def _launch(lib: Path, port: int, detach: bool) -> Neo4jServer:
     home = Path(tempfile.mkdtemp(prefix="kb-neo4j-"))
     (home / "conf").mkdir()
-    (home / "conf" / "neo4j.conf").write_text(_config(port, settings))
+    (home / "conf" / "neo4j.conf").write_text(_config(port))
     password = secrets.token_urlsafe(24)
     # Read once, at the very first start, to create user neo4j in the system db.
     auth_ini = home / "data" / "dbms" / "auth.ini"
@@ -385,7 +373,6 @@ def _launch(
     cmd = [
         _java(),
         *JVM_FLAGS,
-        *jvm_flags,
         "-cp",
         f"{lib}/*",
         ENTRY_POINT,
