@@ -22,6 +22,8 @@ from kb.lint import LintReport, lint_graph
 from kb.lint import runner as lint_runner
 from kb.quickstart import load_demo
 
+from .test_lint_kept import _linted
+
 DAY = datetime(2026, 10, 1, tzinfo=UTC)
 BLAME = "The on-call engineer was careless and should have known better."
 
@@ -130,14 +132,7 @@ def test_a_work_item_two_packets_share_relints_both_when_one_is_ingested(
     lint_graph(demo_kb, None, None, DAY)
     item.status = "done"
     demo_kb.ingest_packets([a])
-    linted: list[str] = []
-    real = lint_runner._lint_one
-
-    def record(packet: Any, *rest: Any) -> Any:
-        linted.append(packet.key)
-        return real(packet, *rest)
-
-    monkeypatch.setattr(lint_runner, "_lint_one", record)
+    linted = _linted(monkeypatch)
     asked = _own_reads(monkeypatch)
     after = lint_graph(demo_kb, None, None, DAY)
     monkeypatch.undo()
