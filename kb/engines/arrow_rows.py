@@ -9,6 +9,7 @@ instead of ~75 pickled dicts a packet: the writing process spent ~1.4 CPU s unpi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -78,3 +79,28 @@ def unpack(part: pa.Table) -> list[dict[str, Any]]:
     a parameter's aware timestamp), so writing them stores what writing the packed table stores."""
     rows: list[dict[str, Any]] = part.to_pylist()
     return rows
+
+
+def load() -> None:
+    """Import what packing needs now (a reading process does, before it freezes its heap for the
+    garbage collector: pyarrow's objects imported later were rescanned at every task's collection, ~10%
+    of its CPU). A round trip of one row imports what pyarrow itself imports on first use."""
+    from_bytes(to_bytes(arrow_table([{"text": "", "at": datetime.now(UTC), "tags": [""]}], _LOAD_KINDS)))
+
+
+_LOAD_KINDS = {"text": PropKind.STRING, "at": PropKind.TIMESTAMP, "tags": PropKind.STRING_LIST}
+
+
+def to_bytes(part: pa.Table) -> bytes:
+    """A packed table as Arrow IPC: ~4x cheaper to write and ~9x to read back than pickling the table."""
+    pa = columnar.pyarrow_module()
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, part.schema) as stream:
+        stream.write_table(part)
+    data: bytes = sink.getvalue().to_pybytes()
+    return data
+
+
+def from_bytes(data: bytes) -> pa.Table:
+    table: pa.Table = columnar.pyarrow_module().ipc.open_stream(data).read_all()
+    return table

@@ -131,8 +131,9 @@ class Engine(ABC):
     packer: str | None = None
     """A module that packs rows as `pack` does, importable without the engine, so that the processes
     reading packet files pack their rows (kb.graph.rows.pack_task): `pack(rows, kinds)` (a part or None),
-    `piece(part, start, stop)` (rows start..stop of a part) and `unpack(part)` (its rows as dicts, which
-    write what the part writes). None: the engine packs nothing there."""
+    `piece(part, start, stop)` (rows start..stop of a part), `unpack(part)` (its rows as dicts, which
+    write what the part writes), `to_bytes(part)` and `from_bytes(data)` (a part across processes), and
+    `load()` (import what packing needs). None: the engine packs nothing there."""
 
     def pack(self, rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, PropKind]) -> Any | None:
         """`rows` of one table in a compact form of the engine's own, one part of a `Packed` that

@@ -113,6 +113,15 @@ class PackedTask:
     parts: dict[TableKey, Any]
     starts: dict[TableKey, list[int]]
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The parts cross to the writing process in the packer's own bytes (`to_bytes`, `from_bytes`).
+        module = importlib.import_module(self.packer)
+        return {**self.__dict__, "parts": {table: module.to_bytes(part) for table, part in self.parts.items()}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        module = importlib.import_module(state["packer"])
+        self.__dict__.update(state, parts={table: module.from_bytes(data) for table, data in state["parts"].items()})
+
 
 @dataclass
 class PacketRows:
