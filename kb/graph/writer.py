@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Packed, Rows, Statement
@@ -335,7 +336,8 @@ class StagedInserts:
         for label, node_rows in shared.nodes.items():
             self._shared.nodes[label].extend(node_rows)
         self.packets += len(packets)
-        return count + shared.deduplicated().count()
+        # Shared nodes count once per key, as deduplicated (the merge itself waits for `flush`).
+        return count + sum(len(set(map(itemgetter(NODE_BY_LABEL[k].key), v))) for k, v in shared.nodes.items())
 
     def flush(self, rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT) -> None:
         """Write what is staged in one transaction (all or none of it) and empty the stage, also
