@@ -10,6 +10,7 @@ lock. A worker that dies costs nothing but time: its files are read here instead
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import os
@@ -156,7 +157,8 @@ def _stop(workers: list[subprocess.Popen[bytes]]) -> None:
     """Close the workers' input (they exit at its end) and wait for them; again is a no-op."""
     for worker in workers:
         if worker.stdin and not worker.stdin.closed:
-            worker.stdin.close()
+            with contextlib.suppress(OSError):  # a dead worker's pipe: what was buffered for it is dropped
+                worker.stdin.close()
     for worker in workers:
         try:
             worker.wait(timeout=5)
