@@ -156,3 +156,15 @@ def test_packed_rows_survive_the_pipe(folder: Path) -> None:
             assert isinstance(b, PacketRows) and b.packed is not None and a.packed is not None
             assert as_stored(b.all_rows()) == as_stored(a.all_rows())
             assert b.packed.starts == a.packed.starts
+
+
+def test_the_stage_looks_up_stored_incidents_by_key(folder: Path, tmp_path: Path) -> None:
+    """A chunk naming a stored incident is not staged (it goes the replace path); one of new incidents is."""
+    files = [f for f in packet_files([folder]) if f.name.startswith("INC-2")][:4]
+    with kb.connect(engine="ladybug", db=tmp_path / "g.lbug") as kbase:
+        assert isinstance(kbase, KnowledgeBase)
+        kbase.ingest_paths(files[:1])
+        stage = writer.StagedInserts(kbase.engine, check_stored=True)
+        rows = [parallel_read.read_rows(f) for f in files]
+        assert stage.add(rows[1:]) == writer.collect_rows(rows[1:]).count()
+        assert stage.add(rows[:2]) is None and stage.packets == 3
