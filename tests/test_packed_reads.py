@@ -21,7 +21,7 @@ from kb.engines import arrow_rows
 from kb.graph import parallel_read, writer
 from kb.graph.rows import PacketRows, new_only, pack_task
 from kb.knowledge_base import KnowledgeBase
-from kb.packets import packet_files
+from kb.packets import packet_files, read_packet, write_packet
 from tests.graph_dump import dump_differences, graph_dump
 
 PACKER = arrow_rows.__name__
@@ -29,11 +29,17 @@ PACKER = arrow_rows.__name__
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """30 demo packets and two files to reject (one unreadable, one naming the first's incident)."""
+    """31 demo packets and two files to reject (one unreadable, one naming the first's incident)."""
     root = write_corpus(generate_corpus(n_incidents=30, seed=5), tmp_path_factory.mktemp("packets")) / "packets"
     first = sorted(root.iterdir())[0]
     (root / "INC-0000-bad-field.yaml").write_text("incident:\n  id: INC-X\n  severity: nine\n")
     shutil.copy(first, root / "zz-same-id-as-first.yaml")
+    # The same theme twice on a factor: two equal INSTANCE_OF rows, which the writer stores once.
+    packet = read_packet(first)
+    packet.incident.id = "INC-0000-twice"
+    factor = next(f for a in packet.analyses for f in a.factors if f.themes)
+    factor.themes = [factor.themes[0], *factor.themes]
+    write_packet(packet, root / "INC-0000-twice.yaml")
     return root
 
 
@@ -97,7 +103,7 @@ def test_packed_rows_replace_stored_incidents(
     serial = alone(monkeypatch, tmp_path / "serial.lbug", some, folder)
     assert not dump_differences(packed[1], serial[1])
     assert packed == serial
-    assert len(packed[1]["node:Incident"]) == 30
+    assert len(packed[1]["node:Incident"]) == 31
 
 
 def test_a_dead_worker_leaves_plain_rows_among_packed_ones(
@@ -121,7 +127,7 @@ def test_a_dead_worker_leaves_plain_rows_among_packed_ones(
 
 
 def test_unpacked_rows_are_the_rows_packed(folder: Path) -> None:
-    files = [f for f in packet_files([folder]) if f.name.startswith("INC-2")][:6]
+    files = [folder / "INC-0000-twice.yaml", *[f for f in packet_files([folder]) if f.name.startswith("INC-2")][:5]]
     plain = [parallel_read.read_rows(f) for f in files]
     packed = [parallel_read.read_rows(f) for f in files]
     pack_task(packed, PACKER)
