@@ -331,7 +331,8 @@ class KnowledgeBase:
                 for chunk_files in chunks:
                     on_batch(len(chunk_files))
 
-        reads = read_packets(files)  # one pool of readers for the whole run, ahead of the writes
+        # One pool of readers for the whole run, ahead of the writes; they pack what the stage holds packed.
+        reads = read_packets(files, self.engine.packer if stage is not None else None)
         # closing: the readers end here at the latest, not when the generator is collected after the
         # hooks (~100 MB each). No cyclic collection meanwhile: each threshold crossed rescanned a heap
         # of ~200,000 acyclic row dicts (~12% of this process's CPU); the hooks run with it again.
@@ -405,8 +406,9 @@ class KnowledgeBase:
         engine packs rows."""
         if self.engine.staged_packets_per_transaction <= 0:
             return None
-        keys = set(self.engine.read("MATCH (i:Incident) RETURN i.key AS key")["key"]) if stored else set()
-        return writer.StagedInserts(self.engine, keys)
+        # Incidents stored before the run are looked up chunk by chunk, by key (StagedInserts.add),
+        # not all read here: at 100,000 incidents that read was a frame of every key.
+        return writer.StagedInserts(self.engine, check_stored=stored > 0)
 
     @staticmethod
     def _read_again(files: list[Path], seen: dict[str, Path], report: IngestReport) -> list[PacketRows]:

@@ -49,8 +49,8 @@ def workers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[subprocess.Popen[b
     started: list[subprocess.Popen[bytes]] = []
     start = parallel_read._start_worker
 
-    def recording() -> subprocess.Popen[bytes] | None:
-        worker = start()
+    def recording(packer: str | None = None) -> subprocess.Popen[bytes] | None:
+        worker = start(packer)
         if worker is not None:
             started.append(worker)
         return worker

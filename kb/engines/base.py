@@ -128,6 +128,13 @@ class Engine(ABC):
     """How many new packets' rows an ingest may hold packed (`pack`) and write in one `bulk_write`
     (0: the engine packs nothing; each batch of `packets_per_transaction` is written as read)."""
 
+    packer: str | None = None
+    """A module that packs rows as `pack` does, importable without the engine, so that the processes
+    reading packet files pack their rows (kb.graph.rows.pack_task): `pack(rows, kinds)` (a part or None),
+    `piece(part, start, stop)` (rows start..stop of a part), `unpack(part)` (its rows as dicts, which
+    write what the part writes), `to_bytes(part)` and `from_bytes(data)` (a part across processes), and
+    `load()` (import what packing needs). None: the engine packs nothing there."""
+
     def pack(self, rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, PropKind]) -> Any | None:
         """`rows` of one table in a compact form of the engine's own, one part of a `Packed` that
         `bulk_write` takes in place of rows; None if the engine has none or cannot pack these values

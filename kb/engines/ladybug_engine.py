@@ -11,12 +11,12 @@ import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ladybug
 
+from kb.engines import arrow_rows
 from kb.engines import ladybug_columns as columnar
 from kb.engines import ladybug_files as files
 from kb.engines.base import DatabaseMissing, Engine, EngineError, EngineUnavailable, Packed, Params, Rows, Statement
@@ -39,46 +39,6 @@ LADYBUG_TYPES: dict[PropKind, str] = {
 }
 
 
-def _arrow_table(rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, PropKind]) -> pa.Table:
-    """Rows -> an Arrow table for COPY, one typed column per key (in the rows' key order, as
-    COPY reads columns by position; `src`/`dst` of relationship rows are text). Timestamps
-    become naive UTC, as the engine stores them; None is null.
-
-    Built directly rather than through a pandas DataFrame: from_records and its per-column
-    fixes took 5 of the writing process's 32 CPU s at 10,000 packets, and COPY from a frame
-    converts it to Arrow again; typed columns need no guessing from the values."""
-    pa = columnar.pyarrow_module()
-
-    types = {
-        PropKind.STRING: pa.string(),
-        PropKind.INT: pa.int64(),
-        PropKind.FLOAT: pa.float64(),
-        PropKind.BOOL: pa.bool_(),
-        PropKind.TIMESTAMP: pa.timestamp("us"),  # an aware datetime converts to UTC
-        PropKind.STRING_LIST: pa.list_(pa.string()),
-    }
-    names = list(rows[0])
-    values = _columns(rows, names) if all(map(len(names).__eq__, map(len, rows))) else None
-    if values is None:  # rows with other keys: every key of any row, null where a row lacks it
-        names = list(dict.fromkeys(name for r in rows for name in r))
-        values = [[r.get(name) for r in rows] for name in names]
-    columns = {}
-    for name, column in zip(names, values, strict=True):
-        kind = kinds.get(name)
-        ptype = types[kind] if kind is not None else pa.string() if name in ("src", "dst") else None
-        columns[name] = pa.array(column, type=ptype)
-    return pa.table(columns)
-
-
-def _columns(rows: Sequence[Mapping[str, Any]], names: list[str]) -> list[Sequence[Any]] | None:
-    """The rows' values column by column, transposed at C speed; None if a row lacks a name."""
-    getter = itemgetter(*names)
-    try:
-        return list(zip(*map(getter, rows), strict=True)) if len(names) > 1 else [list(map(getter, rows))]
-    except KeyError:
-        return None
-
-
 MEMORY = ":memory:"
 SMALL_TABLE_ROWS = 200
 """A COPY costs a tenth of a second however few its rows (30 tables made most of a 10-packet ingest):
@@ -93,7 +53,7 @@ def _copy_or_create(rows: Rows, kinds: Mapping[str, PropKind]) -> tuple[pa.Table
         return (rows[0] if len(rows) == 1 else columnar.pyarrow_module().concat_tables(rows)), ()
     if len(rows) < SMALL_TABLE_ROWS:
         return None, rows
-    return _arrow_table(rows, kinds), ()
+    return arrow_rows.arrow_table(rows, kinds), ()
 
 
 def _open_error(path: Path, exc: BaseException) -> str:
@@ -343,11 +303,10 @@ class LadybugEngine(Engine):
     def staged_packets_per_transaction(self) -> int:  # type: ignore[override]
         return self.MAX_PACKETS_PER_TRANSACTION
 
+    packer = arrow_rows.__name__
+
     def pack(self, rows: Sequence[Mapping[str, Any]], kinds: Mapping[str, PropKind]) -> Any | None:
-        try:
-            return _arrow_table(rows, kinds)
-        except (ImportError, OverflowError, TypeError, ValueError, NotImplementedError):
-            return None  # a value Arrow cannot hold (an int beyond 64 bits): Ladybug would refuse it too
+        return arrow_rows.pack(rows, kinds)
 
     replace_by_reinsert = True  # UNWIND MERGE is slow here: delete + COPY re-ingests ~9x faster
     insert_new_shared = True  # the writer lock keeps other writers out; MERGE of new work items took 2.4 CPU s at 10k

@@ -10,7 +10,9 @@ lock. A worker that dies costs nothing but time: its files are read here instead
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import importlib
 import os
 import pickle
 import subprocess
@@ -19,7 +21,7 @@ from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import IO
 
-from kb.graph.rows import PacketRows, packet_rows
+from kb.graph.rows import PacketRows, pack_task, packet_rows
 from kb.packets import PacketError, PacketProblem, read_packet
 
 PARALLEL_MIN_FILES = 500
@@ -36,14 +38,17 @@ def read_rows(file: Path) -> PacketRows:
     return PacketRows(packet.key, packet_rows(packet))
 
 
-def _read_many(files: Sequence[Path]) -> list[Answer]:
-    """Each file's rows or its problems (a PacketError's arguments do not survive pickling)."""
+def _read_many(files: Sequence[Path], packer: str | None = None) -> list[Answer]:
+    """Each file's rows or its problems (a PacketError's arguments do not survive pickling); with a
+    packer (`Engine.packer`), the accepted files' new-only rows packed together (`pack_task`)."""
     out: list[Answer] = []
     for file in files:
         try:
             out.append(read_rows(file))
         except PacketError as exc:
             out.append(exc.problems)
+    if packer:
+        pack_task([a for a in out if isinstance(a, PacketRows)], packer)
     return out
 
 
@@ -64,9 +69,11 @@ def _receive(stream: IO[bytes]) -> object:
     return pickle.loads(data)  # noqa: S301 - from our own worker process
 
 
-def _serve() -> None:
+def _serve(packer: str | None) -> None:
     """The worker: tasks (lists of paths) in on stdin, answers out on stdout, until stdin closes."""
     inp, out = sys.stdin.buffer, sys.stdout.buffer
+    if packer:
+        importlib.import_module(packer).load()  # before the freeze below: its modules are never rescanned
     # Cyclic collection once per task, not at every allocation threshold (~17% of a worker's CPU):
     # a file's YAML nodes, packet and rows are acyclic; the modules' objects are never rescanned.
     gc.freeze()
@@ -77,16 +84,16 @@ def _serve() -> None:
         except EOFError:
             return
         assert isinstance(files, list)
-        _send(out, _read_many(files))
+        _send(out, _read_many(files, packer))
         gc.collect()  # what cycles a task made (a rejected file's traceback) go now
 
 
-def _start_worker() -> subprocess.Popen[bytes] | None:
+def _start_worker(packer: str | None = None) -> subprocess.Popen[bytes] | None:
     root = str(Path(__file__).resolve().parents[2])  # kb importable as the caller imported it
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", "kb.graph.parallel_read"],
+            [sys.executable, "-m", "kb.graph.parallel_read", *([packer] if packer else [])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -96,12 +103,17 @@ def _start_worker() -> subprocess.Popen[bytes] | None:
         return None
 
 
-def read_packets(files: Sequence[Path]) -> Generator[tuple[Path, PacketRows | PacketError], None, None]:
+def read_packets(
+    files: Sequence[Path], packer: str | None = None
+) -> Generator[tuple[Path, PacketRows | PacketError], None, None]:
     """Each file's rows or PacketError, in the files' order; on every core for many files.
+    With a packer (`Engine.packer`), the workers pack the rows they read (kb.graph.rows.pack_task):
+    the writing process then neither unpickles, merges nor packs them row by row.
     Close it when done (the workers end then, not when it is garbage-collected)."""
     cores = min(os.cpu_count() or 1, MAX_WORKERS)
     tasks = [list(files[i : i + FILES_PER_TASK]) for i in range(0, len(files), FILES_PER_TASK)]
-    workers = [w for w in (_start_worker() for _ in range(cores)) if w] if len(files) >= PARALLEL_MIN_FILES else []
+    started = (_start_worker(packer) for _ in range(cores))
+    workers = [w for w in started if w] if len(files) >= PARALLEL_MIN_FILES else []
     alive = [True] * len(workers)
     n = len(workers)
 
@@ -145,7 +157,8 @@ def _stop(workers: list[subprocess.Popen[bytes]]) -> None:
     """Close the workers' input (they exit at its end) and wait for them; again is a no-op."""
     for worker in workers:
         if worker.stdin and not worker.stdin.closed:
-            worker.stdin.close()
+            with contextlib.suppress(OSError):  # a dead worker's pipe: what was buffered for it is dropped
+                worker.stdin.close()
     for worker in workers:
         try:
             worker.wait(timeout=5)
@@ -157,4 +170,4 @@ def _stop(workers: list[subprocess.Popen[bytes]]) -> None:
 
 
 if __name__ == "__main__":
-    _serve()
+    _serve(sys.argv[1] if len(sys.argv) > 1 else None)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from kb.model.schema import NODE_BY_LABEL, PACKET_ORIGIN, REL_BY_TYPE
 
@@ -90,6 +93,36 @@ class GraphRows:
         return out
 
 
+def new_only(label: str) -> bool:
+    """Incidents and the nodes they own: never stored before their packet's write (a stored one is
+    deleted first), so always inserted fresh; every relationship touches one (the writer relies on it)."""
+    return label == "Incident" or NODE_BY_LABEL[label].owned
+
+
+TableKey: TypeAlias = "str | tuple[str, str, str]"
+"""A node label, or a relationship's (type, from label, to label)."""
+
+
+@dataclass
+class PackedTask:
+    """The new-only rows (`new_only` nodes and every relationship) of a reading task's accepted packets,
+    packed by the engine's packer module (`Engine.packer`: `pack`, `piece`, `unpack`): one part per
+    table, in the packets' order; packet i's rows of table t are rows starts[t][i] to starts[t][i + 1]."""
+
+    packer: str
+    parts: dict[TableKey, Any]
+    starts: dict[TableKey, list[int]]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The parts cross to the writing process in the packer's own bytes (`to_bytes`, `from_bytes`).
+        module = importlib.import_module(self.packer)
+        return {**self.__dict__, "parts": {table: module.to_bytes(part) for table, part in self.parts.items()}}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        module = importlib.import_module(state["packer"])
+        self.__dict__.update(state, parts={table: module.from_bytes(data) for table, data in state["parts"].items()})
+
+
 @dataclass
 class PacketRows:
     """A packet already turned into rows (by a reader process): all the writer needs of it.
@@ -97,6 +130,68 @@ class PacketRows:
 
     key: str
     rows: GraphRows
+    """Its rows; only its shared nodes where `packed` holds the rest."""
+    packed: PackedTask | None = None
+    index: int = 0
+    """Its place among the packets of `packed`."""
+    packed_count: int = 0
+    """How many rows of it `packed` holds."""
+
+    def all_rows(self) -> GraphRows:
+        """Every row of it, unpacked where a reading process packed them (timestamps then naive UTC,
+        as the engine that packed them binds an aware one)."""
+        task = self.packed
+        if task is None:
+            return self.rows
+        packer = importlib.import_module(task.packer)
+        out = GraphRows(incidents=list(self.rows.incidents))
+        for table, part in task.parts.items():
+            start, stop = task.starts[table][self.index], task.starts[table][self.index + 1]
+            if stop > start:
+                rows = packer.unpack(packer.piece(part, start, stop))
+                if isinstance(table, str):
+                    out.nodes[table] = rows
+                else:
+                    out.rels[table] = rows
+        for label, rows in self.rows.nodes.items():
+            out.nodes[label] = rows
+        return out
+
+
+def pack_task(packets: Sequence[PacketRows], packer: str) -> None:
+    """Pack the new-only rows of a reading task's accepted packets in place (`PackedTask`), each
+    packet's deduplicated as the writer would (no other packet has a row of these tables with its
+    keys: they start with its incident's id); left as they are if a table does not pack."""
+    module = importlib.import_module(packer)
+    tables: dict[TableKey, list[Row]] = {}
+    counts: list[dict[TableKey, int]] = []
+    own_counts: list[int] = []
+    for p in packets:
+        own = GraphRows(nodes={k: v for k, v in p.rows.nodes.items() if new_only(k)}, rels=p.rows.rels).deduplicated()
+        mine: dict[TableKey, int] = {}
+        for label, rows in own.nodes.items():
+            tables.setdefault(label, []).extend(rows)
+            mine[label] = len(rows)
+        for rkey, rows in own.rels.items():
+            tables.setdefault(rkey, []).extend(rows)
+            mine[rkey] = len(rows)
+        counts.append(mine)
+        own_counts.append(own.count())
+    parts: dict[TableKey, Any] = {}
+    for table, rows in tables.items():
+        if not rows:
+            continue
+        kinds = NODE_BY_LABEL[table].all_props if isinstance(table, str) else REL_BY_TYPE[table[0]].all_props
+        part = module.pack(rows, kinds)
+        if part is None:
+            return
+        parts[table] = part
+    starts = {table: list(accumulate((c.get(table, 0) for c in counts), initial=0)) for table in parts}
+    task = PackedTask(packer, parts, starts)
+    for i, p in enumerate(packets):
+        shared = {k: v for k, v in p.rows.nodes.items() if not new_only(k)}
+        p.rows = GraphRows(nodes=defaultdict(list, shared), incidents=p.rows.incidents)
+        p.packed, p.index, p.packed_count = task, i, own_counts[i]
 
 
 def event_key(incident: str, event: TimelineEvent, occurrence: int = 1) -> str:

@@ -15,13 +15,15 @@ reported with the engine's own error.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Packed, Rows, Statement
 from kb.engines.frames import missing
-from kb.graph.rows import GraphRows, PacketRows, Row, packet_rows
+from kb.graph.rows import GraphRows, PacketRows, Row, TableKey, new_only, packet_rows
 from kb.model.schema import NODE_BY_LABEL, NODES, PACKET_ORIGIN, REL_BY_TYPE, RELS, NodeSpec, PropKind, RelSpec
 
 if TYPE_CHECKING:  # opening a knowledge base need not load the pydantic models
@@ -226,18 +228,13 @@ def merge_statements(engine: Engine, rows: GraphRows, rows_per_statement: int) -
 def collect_rows(packets: Iterable[Writable]) -> GraphRows:
     rows = GraphRows()
     for p in packets:
-        rows.extend(p.rows if isinstance(p, PacketRows) else packet_rows(p))
+        rows.extend(p.all_rows() if isinstance(p, PacketRows) else packet_rows(p))
     return rows.deduplicated()
-
-
-def _new_only(label: str) -> bool:
-    """Incidents and the nodes they own: deleted before a replacement, so always inserted fresh."""
-    return label == "Incident" or NODE_BY_LABEL[label].owned
 
 
 # Every relationship touches an Incident or an owned node, so once a batch's incidents
 # are deleted, all of the batch's relationships are new too (write_batch relies on this).
-assert all(_new_only(a) or _new_only(b) for rel in RELS for a, b in rel.pairs)
+assert all(new_only(a) or new_only(b) for rel in RELS for a, b in rel.pairs)
 
 
 def write_batch(
@@ -267,8 +264,8 @@ def write_batch(
             cypher = rel_merge(engine, REL_BY_TYPE[rtype], src, dst)
             after += [(cypher, {"rows": c}) for c in _chunks(links, rows_per_statement)]
         after += orphan_cleanup_statements()
-    inserts = {k: v for k, v in rows.nodes.items() if _new_only(k)}
-    shared = GraphRows(nodes={k: v for k, v in rows.nodes.items() if not _new_only(k)})
+    inserts = {k: v for k, v in rows.nodes.items() if new_only(k)}
+    shared = GraphRows(nodes={k: v for k, v in rows.nodes.items() if not new_only(k)})
     if engine.insert_new_shared:
         shared, fresh = _split_stored(engine, shared)
         inserts.update(fresh)  # a MERGE that finds nothing stores what an insert stores: coalesce(new, null) is new
@@ -285,9 +282,9 @@ class StagedInserts:
     deduplicated over all chunks in order, later mentions filling in what earlier ones left null, as
     each chunk's MERGE (coalesce) would have done, and stored ones MERGEd as before."""
 
-    def __init__(self, engine: Engine, stored: set[str]) -> None:
+    def __init__(self, engine: Engine, check_stored: bool) -> None:
         self.engine = engine
-        self.stored = stored  # incidents stored before: a chunk naming one goes the replace path
+        self.check_stored = check_stored  # incidents were stored before: a chunk naming one goes the replace path
         self.packets = 0
         self._nodes: dict[str, Packed] = {}
         self._rels: dict[tuple[str, str, str], Packed] = {}
@@ -296,27 +293,51 @@ class StagedInserts:
     def add(self, packets: Sequence[Writable]) -> int | None:
         """Stage a chunk; the rows `write_packets` would count for it, or None (nothing staged) if a
         packet is stored already or the engine cannot pack a value (the chunk is then written alone)."""
-        if any(p.key in self.stored for p in packets):
+        if self.check_stored and _any_stored(self.engine, [p.key for p in packets]):
             return None
-        rows = collect_rows(packets)
-        nodes, rels = {}, {}
-        for label, node_rows in rows.nodes.items():
-            if node_rows and _new_only(label):
-                nodes[label] = self.engine.pack(node_rows, NODE_BY_LABEL[label].all_props)
-        for key, rel_rows in rows.rels.items():
-            if rel_rows:
-                rels[key] = self.engine.pack(rel_rows, REL_BY_TYPE[key[0]].all_props)
-        if any(part is None for part in [*nodes.values(), *rels.values()]):
+        parts: list[tuple[TableKey, Any]] = []  # in the packets' order, as one chunk's rows would be
+        shared = GraphRows()
+        count = 0
+        for run in _runs(packets):
+            task = run[0].packed if isinstance(run[0], PacketRows) else None
+            if task is None:  # read here (or by a worker that could not pack): packed here
+                rows = collect_rows(run)
+                for label, node_rows in rows.nodes.items():
+                    if node_rows and new_only(label):
+                        parts.append((label, self.engine.pack(node_rows, NODE_BY_LABEL[label].all_props)))
+                for key, rel_rows in rows.rels.items():
+                    if rel_rows:
+                        parts.append((key, self.engine.pack(rel_rows, REL_BY_TYPE[key[0]].all_props)))
+                own = GraphRows(nodes={k: v for k, v in rows.nodes.items() if new_only(k)}, rels=rows.rels)
+                count += own.count()
+                for label, node_rows in rows.nodes.items():
+                    if not new_only(label):
+                        shared.nodes[label].extend(node_rows)
+                continue
+            packer = importlib.import_module(task.packer)
+            first, last = run[0], run[-1]
+            assert isinstance(first, PacketRows) and isinstance(last, PacketRows)
+            for table, part in task.parts.items():
+                start, stop = task.starts[table][first.index], task.starts[table][last.index + 1]
+                if stop > start:
+                    parts.append((table, packer.piece(part, start, stop)))
+            for p in run:
+                assert isinstance(p, PacketRows)
+                count += p.packed_count
+                for label, node_rows in p.rows.nodes.items():
+                    shared.nodes[label].extend(node_rows)
+        if any(part is None for _, part in parts):
             return None
-        for label, part in nodes.items():
-            self._nodes.setdefault(label, Packed()).append(part)
-        for key, part in rels.items():
-            self._rels.setdefault(key, Packed()).append(part)
-        for label, node_rows in rows.nodes.items():
-            if not _new_only(label):
-                self._shared.nodes[label].extend(node_rows)
+        for table, part in parts:
+            if isinstance(table, str):
+                self._nodes.setdefault(table, Packed()).append(part)
+            else:
+                self._rels.setdefault(table, Packed()).append(part)
+        for label, node_rows in shared.nodes.items():
+            self._shared.nodes[label].extend(node_rows)
         self.packets += len(packets)
-        return rows.count()
+        # Shared nodes count once per key, as deduplicated (the merge itself waits for `flush`).
+        return count + sum(len(set(map(itemgetter(NODE_BY_LABEL[k].key), v))) for k, v in shared.nodes.items())
 
     def flush(self, rows_per_statement: int = DEFAULT_ROWS_PER_STATEMENT) -> None:
         """Write what is staged in one transaction (all or none of it) and empty the stage, also
@@ -327,6 +348,35 @@ class StagedInserts:
         stored, fresh = _split_stored(self.engine, shared) if self.engine.insert_new_shared else (shared, {})
         inserts.update(fresh)
         self.engine.bulk_write(merge_statements(self.engine, stored, rows_per_statement), inserts, rels, [])
+
+
+def _runs(packets: Sequence[Writable]) -> Iterator[list[Writable]]:
+    """The packets in order, in runs of consecutive ones of one reading task that packed them
+    (`PackedTask`), and of ones not packed."""
+    run: list[Writable] = []
+    for p in packets:
+        if run and not _same_run(run[-1], p):
+            yield run
+            run = []
+        run.append(p)
+    if run:
+        yield run
+
+
+def _same_run(before: Writable, p: Writable) -> bool:
+    task = p.packed if isinstance(p, PacketRows) else None
+    if task is not (before.packed if isinstance(before, PacketRows) else None):
+        return False
+    if task is None:
+        return True
+    assert isinstance(p, PacketRows) and isinstance(before, PacketRows)
+    return p.index == before.index + 1
+
+
+def _any_stored(engine: Engine, incidents: list[str]) -> bool:
+    """Whether any of these incidents is stored: one primary-key lookup each."""
+    _, found = engine.read_rows(f"{match_by_key('Incident', 'i')} RETURN i.key LIMIT 1", {"keys": incidents})
+    return bool(found)
 
 
 def _split_stored(engine: Engine, shared: GraphRows) -> tuple[GraphRows, dict[str, list[Row]]]:
