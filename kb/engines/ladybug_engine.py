@@ -228,7 +228,7 @@ class LadybugEngine(Engine):
         with self._lock:
             result = self._execute(cypher, params)
             columns = result.get_column_names()
-            if result.get_num_tuples() >= arrow_rows.ARROW_FROM_ROWS:
+            if arrow_rows.through_arrow(result.get_num_tuples()):
                 types = result.get_column_data_types()
                 if arrow_rows.convertible(columns, types):
                     columnar.pyarrow_module()  # (Arrow's buffers from the system allocator, before the first)
