@@ -94,7 +94,7 @@ def test_the_incident_row_digest_ignores_the_order_of_collected_services_and_tea
     canonical_incident(a)
     canonical_incident(b)
     assert a == b and a["tags"] == ["z", "y"]  # tags are the packet's own order: kept
-    none = {"incident": "Y", "services": None, "teams": []}
+    none: dict[str, Any] = {"incident": "Y", "services": None, "teams": []}
     canonical_incident(none)
     assert none == {"incident": "Y", "services": None, "teams": []}
 
