@@ -19,6 +19,7 @@ import ladybug
 from kb.engines import arrow_rows
 from kb.engines import ladybug_columns as columnar
 from kb.engines import ladybug_files as files
+from kb.engines import ladybug_rows as arrow_rows
 from kb.engines.base import DatabaseMissing, Engine, EngineError, EngineUnavailable, Packed, Params, Rows, Statement
 from kb.engines.faults import kill_point
 from kb.engines.frames import frame, native_rows, to_utc_naive
@@ -182,10 +183,21 @@ class LadybugEngine(Engine):
         if ddl:
             self.write(ddl)
 
-    def _fetch(self, cypher: str, params: Params | None) -> tuple[list[str], list[list[Any]]]:
+    def read_rows(self, cypher: str, params: Params | None = None) -> tuple[list[str], list[list[Any]]]:
+        # A big result column by column through Arrow where that gives the same rows (kb.engines.ladybug_rows).
         with self._lock:
             result = self._execute(cypher, params)
-            return result.get_column_names(), result.get_all()
+            columns = result.get_column_names()
+            if arrow_rows.through_arrow(result.get_num_tuples()):
+                types = result.get_column_data_types()
+                if arrow_rows.convertible(columns, types):
+                    columnar.pyarrow_module()  # (Arrow's buffers from the system allocator, before the first)
+                    rows = arrow_rows.arrow_rows(types, result.get_as_arrow())
+                    if rows is not None:
+                        return columns, rows
+                    result = self._execute(cypher, params)  # (a column not as expected: row by row)
+            rows = result.get_all()
+        return columns, native_rows(rows)
 
     def read(self, cypher: str, params: Params | None = None) -> pd.DataFrame:
         # Column by column through Arrow where the frame comes out the same (kb.engines.ladybug_columns).
@@ -196,10 +208,6 @@ class LadybugEngine(Engine):
                 return columnar.columnar_frame(columns, types, result.get_as_arrow())
             rows = result.get_all()
         return frame(columns, rows)
-
-    def read_rows(self, cypher: str, params: Params | None = None) -> tuple[list[str], list[list[Any]]]:
-        columns, rows = self._fetch(cypher, params)
-        return columns, native_rows(rows)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:

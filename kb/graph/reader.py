@@ -127,6 +127,15 @@ def read_parts(kbase: Queryable, keys: Sequence[str] | None, names: Iterable[str
     return {name: _by_incident(rows(f"packet_{name}")) for name in names}
 
 
+def canonical_incident(row: dict[str, Any]) -> None:
+    """A `packet_incidents` row with its services and teams sorted, in place: `collect(DISTINCT ...)`
+    gives them in an order that may differ from one read to the next (seen on Ladybug), and a lint
+    digests the row (kb.lint.runner) to tell whether the incident changed. A packet lists them sorted."""
+    for name in ("services", "teams"):
+        if row[name]:
+            row[name] = sorted(row[name])
+
+
 def packet_data(incidents: Iterable[dict[str, Any]], part: Parts) -> list[dict[str, Any]]:
     """The packets of the `packet_incidents` rows from their parts' rows (`read_parts`), in that order."""
     part = {
