@@ -19,7 +19,7 @@ import ladybug
 from kb.engines import arrow_rows
 from kb.engines import ladybug_columns as columnar
 from kb.engines import ladybug_files as files
-from kb.engines import ladybug_rows as arrow_rows
+from kb.engines import ladybug_rows as arrow_reads
 from kb.engines.base import DatabaseMissing, Engine, EngineError, EngineUnavailable, Packed, Params, Rows, Statement
 from kb.engines.faults import kill_point
 from kb.engines.frames import frame, native_rows, to_utc_naive
@@ -188,11 +188,11 @@ class LadybugEngine(Engine):
         with self._lock:
             result = self._execute(cypher, params)
             columns = result.get_column_names()
-            if arrow_rows.through_arrow(result.get_num_tuples()):
+            if arrow_reads.through_arrow(result.get_num_tuples()):
                 types = result.get_column_data_types()
-                if arrow_rows.convertible(columns, types):
+                if arrow_reads.convertible(columns, types):
                     columnar.pyarrow_module()  # (Arrow's buffers from the system allocator, before the first)
-                    rows = arrow_rows.arrow_rows(types, result.get_as_arrow())
+                    rows = arrow_reads.arrow_rows(types, result.get_as_arrow())
                     if rows is not None:
                         return columns, rows
                     result = self._execute(cypher, params)  # (a column not as expected: row by row)
