@@ -210,3 +210,15 @@ def test_the_bases_of_a_batch_are_each_matchs_basis(demo_index: SimilarityIndex,
     assert any("no shared stated structure" in b for b in seen) and any("(weight" in b for b in seen)
     assert any(b.count("; ") >= 2 for b in seen)
     assert demo_index.bases([]) == []
+
+
+def test_related_edges_explained_in_batches_are_the_same(
+    demo_index: SimilarityIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = related_edges(demo_index, demo_index.keys)
+    monkeypatch.setattr(similarity, "EXPLAIN_BATCH", 7)
+    assert related_edges(demo_index, demo_index.keys) == whole
+    assert [e["basis"] for e in whole] == [
+        demo_index.basis(m)
+        for m in demo_index.matches(list(range(len(demo_index))), 5, True, similarity.MIN_STORED_SCORE)
+    ]

@@ -626,13 +626,19 @@ def related_edges(
 ) -> list[dict[str, Any]]:
     """The RELATED_TO rows {src, dst, score, basis} for the given incidents against earlier ones."""
     rows = sorted(index.row_of[key] for key in set(incidents) if key in index.row_of)
-    found = list(index.matches(rows, k, earlier_only=True, min_score=min_score))
-    return [
-        {"src": index.keys[m.query], "dst": index.keys[m.hit], "score": round(m.score, 4), "basis": basis}
-        for m, basis in zip(found, index.bases(found), strict=True)
-    ]
+    found = index.matches(rows, k, earlier_only=True, min_score=min_score)
+    out: list[dict[str, Any]] = []
+    # Explained a few thousand at a time: the matches of a first ingest are never all held at once.
+    while batch := list(islice(found, EXPLAIN_BATCH)):
+        out += [
+            {"src": index.keys[m.query], "dst": index.keys[m.hit], "score": round(m.score, 4), "basis": basis}
+            for m, basis in zip(batch, index.bases(batch), strict=True)
+        ]
+    return out
 
 
+EXPLAIN_BATCH = 4096
+"""Matches explained at once by related_edges (SimilarityIndex.bases)."""
 NEIGHBOURHOOD = 4
 """A fresh incident can enter the top k of a later one: the later incidents among its best
 NEIGHBOURHOOD * k matches (any time) are re-checked with it."""
