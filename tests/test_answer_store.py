@@ -156,11 +156,32 @@ def test_frames_round_trip_exactly(tmp_path: Path) -> None:
     assert answer_store.load(path, "another snapshot") is None
 
 
+def test_text_and_list_columns_are_told_apart_by_their_cells(tmp_path: Path) -> None:
+    """A column is text when its cells are strings and missing ones (None, NaN of any float type),
+    lists when they are lists of strings: what the fast test by cell types decides."""
+    frame = pd.DataFrame(
+        {
+            "nan64": pd.Series(["x", np.float64("nan"), None], dtype=object),
+            "text": pd.Series(["x", None, "y"], dtype=object),
+            "lists": pd.Series([["a"], [], ["b", "c"]], dtype=object),
+        }
+    )
+    path = tmp_path / "x.npz"
+    answer_store.save(path, {"f": frame}, "snap")
+    got = answer_store.load(path, "snap")
+    assert got is not None
+    pd.testing.assert_frame_equal(got["f"], frame)
+    assert got["f"]["nan64"].tolist()[2] is None and np.isnan(got["f"]["nan64"].tolist()[1])
+
+
 @pytest.mark.parametrize(
     "frame",
     [
         pd.DataFrame({"a": ["x", "y"]}, index=[3, 4]),  # an index other than 0..n-1
         pd.DataFrame({"a": [pd.Timestamp("2025-01-01"), "x"]}),  # mixed objects
+        pd.DataFrame({"a": pd.Series(["x", 1.5], dtype=object)}),  # a float that is no missing cell
+        pd.DataFrame({"a": pd.Series([["x"], ["y", 2]], dtype=object)}),  # a list of more than strings
+        pd.DataFrame({"a": pd.Series([["x"], ("y",)], dtype=object)}),  # a tuple is no list
         pd.DataFrame({"a": ["fine", "ends in NUL\x00"]}),  # numpy strings would drop it
     ],
 )

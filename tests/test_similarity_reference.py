@@ -196,3 +196,29 @@ def test_the_dense_product_is_scipys_to_the_bit(demo_index: SimilarityIndex) -> 
         theirs = (pruned @ index._text_t).toarray()[:, :width]
         assert ours.shape == theirs.shape
         assert np.array_equal(ours.view(np.int64), theirs.view(np.int64))
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_the_bases_of_a_batch_are_each_matchs_basis(demo_index: SimilarityIndex, seed: int) -> None:
+    """related_edges explains its matches in one batch (SimilarityIndex.bases): the strings of `basis`."""
+    seen: list[str] = []
+    for index in (demo_index, random_index(120, seed)):
+        found = list(index.matches(list(range(len(index))), 5, earlier_only=False))
+        seen += index.bases(found)
+        assert index.bases(found) == [index.basis(m) for m in found]
+    # Each form of the string is among them: text alone, weighed items, items of several kinds.
+    assert any("no shared stated structure" in b for b in seen) and any("(weight" in b for b in seen)
+    assert any(b.count("; ") >= 2 for b in seen)
+    assert demo_index.bases([]) == []
+
+
+def test_related_edges_explained_in_batches_are_the_same(
+    demo_index: SimilarityIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = related_edges(demo_index, demo_index.keys)
+    monkeypatch.setattr(similarity, "EXPLAIN_BATCH", 7)
+    assert related_edges(demo_index, demo_index.keys) == whole
+    assert [e["basis"] for e in whole] == [
+        demo_index.basis(m)
+        for m in demo_index.matches(list(range(len(demo_index))), 5, True, similarity.MIN_STORED_SCORE)
+    ]

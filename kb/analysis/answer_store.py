@@ -27,6 +27,7 @@ import json
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -323,8 +324,9 @@ def encode(frame: pd.DataFrame, prefix: str) -> dict[str, np.ndarray]:
             # cells are NaN either way).
             codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
             codes = codes.astype(np.int32)
-            nan = np.fromiter((isinstance(v, float) for v in values), dtype=bool, count=len(values))
-            codes[nan] = -2
+            if any(issubclass(t, float) for t in set(map(type, values))):  # a cell per value only then
+                nan = np.fromiter((isinstance(v, float) for v in values), dtype=bool, count=len(values))
+                codes[nan] = -2
             out.update(_text_parts(key, [str(u) for u in uniques]))
             out[f"{key}_codes"] = codes
         else:  # lists of strings: each distinct list once (flattened, with each one's end), a code per cell
@@ -353,6 +355,9 @@ def _text_values(z: Any, key: str) -> list[str]:
     return [text[a:b] for a, b in zip([0, *ends][:-1], ends, strict=True)]
 
 
+_TEXT_TYPES = {str, type(None), float}
+
+
 def _kind(s: pd.Series) -> str:
     """How a column is stored: datetime (UTC), numpy (a plain numpy dtype), text (strings and missing
     cells) or lists (lists of strings). Anything else is Unstorable."""
@@ -362,6 +367,12 @@ def _kind(s: pd.Series) -> str:
         return "numpy"
     values = s.tolist()
     if isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
+        # The types of the cells first (at C speed): a test per cell only for floats (NaN or not).
+        types = set(map(type, values))
+        if types <= _TEXT_TYPES and (float not in types or all(v != v for v in values if type(v) is float)):
+            return "text"
+        if types == {list} and set(map(type, chain.from_iterable(values))) <= {str}:
+            return "lists"
         if all(_missing(v) or type(v) is str for v in values):
             return "text"
         if all(type(v) is list and all(type(x) is str for x in v) for v in values):

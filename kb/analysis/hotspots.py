@@ -75,14 +75,15 @@ def _read_joined(kbase: Queryable, kinds: Sequence[str]) -> tuple[pd.DataFrame, 
         found = pd.DataFrame({"incident": mentions["incident"], "kind": mentions["kind"], "item": mentions["name"]})
         found = found[found["kind"].isin(list(kinds))]
         items = pd.concat([items, found], ignore_index=True).drop_duplicates(["incident", "kind", "item"])
-    stated = set(zip(f.items["incident"], f.items["kind"], f.items["item"], strict=True))
+    # Column lists, not the columns: iterating an Arrow-backed column (the mentions') costs a call per cell.
+    stated = set(zip(*(f.items[c].tolist() for c in ("incident", "kind", "item")), strict=True))
     items = items.assign(
         certainty=[
             # Stated services and barriers count fully; a theme as sure as its links; a mention its weight.
             (weights.get((str(i), f"theme:{x}"), 1.0) if k == "theme" else 1.0)
             if (i, k, x) in stated
             else weights.get((str(i), f"{k}:{x}"), ENTITY_WEIGHT)
-            for i, k, x in zip(items["incident"], items["kind"], items["item"], strict=True)
+            for i, k, x in zip(*(items[c].tolist() for c in ("incident", "kind", "item")), strict=True)
         ]
     )
     joined = items.merge(f.incidents[INCIDENT_COLUMNS], on="incident")

@@ -321,15 +321,15 @@ class SimilarityIndex:
         inter = self._against(self.structure[chunk], "structure", width, held)
         union = np.add(self.sizes[chunk][:, None], self.sizes[None, :width])
         union -= inter
-        jacc = np.zeros_like(inter)
-        np.divide(inter, union, out=jacc, where=union > 0)
-        del inter, union
+        # In place (each fresh dense block is a round of page faults): 0 where the union is not positive.
+        jacc = np.divide(inter, union, out=inter, where=union > 0)
+        jacc[union <= 0] = 0.0
         # Structure counts as much as the less sure of the two is of it: not at all without any.
         sw = np.minimum(self.sureness[chunk][:, None], self.sureness[None, :width])
         sw *= STRUCTURE_WEIGHT
-        weighed = np.multiply(sw, jacc)
+        weighed = np.multiply(sw, jacc, out=union)
         approx += weighed
-        del weighed
+        del weighed, union
         sw += TEXT_WEIGHT
         approx /= sw
         del sw
@@ -391,6 +391,36 @@ class SimilarityIndex:
             if shared[kind]:
                 parts.append(f"{kind}s {', '.join(shared[kind])}")
         return "; ".join(parts)
+
+    def bases(self, matches: Sequence[Match]) -> list[str]:
+        """[self.basis(m) for m in matches], the same strings: the shared items of every pair at once
+        (the elementwise minimum of the two structure rows is each shared item's weight on both sides),
+        so a first ingest's ~50,000 edges build no dictionaries per edge."""
+        if not matches:
+            return []
+        qa = np.fromiter((m.query for m in matches), dtype=np.int64, count=len(matches))
+        hb = np.fromiter((m.hit for m in matches), dtype=np.int64, count=len(matches))
+        both = self.structure[qa].minimum(self.structure[hb]).tocsr()
+        both.sort_indices()
+        ptr, ix, data = both.indptr.tolist(), both.indices.tolist(), both.data.tolist()
+        if self._split is None:
+            self._split = [split_label(label) for label in self.labels]
+        split = self._split
+        out: list[str] = []
+        for i, m in enumerate(matches):
+            lo, hi = ptr[i], ptr[i + 1]
+            shared: dict[str, list[str]] = {kind: [] for kind in STRUCTURE_KINDS}
+            for j, w in zip(ix[lo:hi], data[lo:hi], strict=True):
+                kind, item = split[j]
+                shared[kind].append(item if w >= 1.0 else f"{item} (weight {w:.2f})")
+            parts = [f"text {m.text:.2f}"]
+            if m.structure == 0 and lo == hi:
+                parts[0] = f"text {m.text:.2f} (no shared stated structure)"
+            for kind in STRUCTURE_KINDS:
+                if shared[kind]:
+                    parts.append(f"{kind}s {', '.join(shared[kind])}")
+            out.append("; ".join(parts))
+        return out
 
     def reason(self, m: Match) -> str:
         """The basis plus the words that made the texts alike."""
@@ -596,12 +626,19 @@ def related_edges(
 ) -> list[dict[str, Any]]:
     """The RELATED_TO rows {src, dst, score, basis} for the given incidents against earlier ones."""
     rows = sorted(index.row_of[key] for key in set(incidents) if key in index.row_of)
-    return [
-        {"src": index.keys[m.query], "dst": index.keys[m.hit], "score": round(m.score, 4), "basis": index.basis(m)}
-        for m in index.matches(rows, k, earlier_only=True, min_score=min_score)
-    ]
+    found = index.matches(rows, k, earlier_only=True, min_score=min_score)
+    out: list[dict[str, Any]] = []
+    # Explained a few thousand at a time: the matches of a first ingest are never all held at once.
+    while batch := list(islice(found, EXPLAIN_BATCH)):
+        out += [
+            {"src": index.keys[m.query], "dst": index.keys[m.hit], "score": round(m.score, 4), "basis": basis}
+            for m, basis in zip(batch, index.bases(batch), strict=True)
+        ]
+    return out
 
 
+EXPLAIN_BATCH = 4096
+"""Matches explained at once by related_edges (SimilarityIndex.bases)."""
 NEIGHBOURHOOD = 4
 """A fresh incident can enter the top k of a later one: the later incidents among its best
 NEIGHBOURHOOD * k matches (any time) are re-checked with it."""
