@@ -678,7 +678,8 @@ def main(argv: Sequence[str] | None = None) -> list[Result]:
     opts = parser.parse_args(argv)
     sizes = [int(s) for s in opts.sizes.split(",") if s.strip()]
     opts.unwind_batches = [int(s) for s in opts.unwind_batches.split(",") if s.strip()]
-    all_sizes = sizes + ([opts.big] if opts.big and sizes else [])  # --sizes "": only render --json
+    # --sizes "": only render --json; --sizes 100000 --big 100000: only the big run's commands
+    all_sizes = sizes + ([opts.big] if opts.big and sizes and opts.big not in sizes else [])
     work = opts.work or Path(tempfile.mkdtemp(prefix="kb-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     engines = ["ladybug", "neo4j"] if opts.engine == "both" else [opts.engine]
