@@ -57,8 +57,10 @@ def sendable(value: Any, iso_timestamps: bool = False) -> Any:
     if type(value) in plain:
         return value
     if isinstance(value, datetime):
-        if iso_timestamps:
-            return value.isoformat()
+        if iso_timestamps or type(value) is datetime:
+            return value.isoformat() if iso_timestamps else value
+        if type(value).__name__ in _NULLS:  # pd.NaT is a datetime too
+            return None
         # a pandas Timestamp: the driver without pandas knows no such type
         return value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
     if isinstance(value, dict):
@@ -70,12 +72,12 @@ def sendable(value: Any, iso_timestamps: bool = False) -> Any:
         return value
     if type(value).__name__ in _NULLS:
         return None
-    if hasattr(value, "items"):  # a DataFrame: a map of its columns
-        return {k: sendable(v, iso_timestamps) for k, v in value.items()}
     if type(value).__name__ == "datetime64":  # the driver sent it as a local datetime
         return value.astype("datetime64[us]").tolist()
     if hasattr(value, "tolist"):  # numpy scalars and arrays, pandas Series and arrays
         return sendable(value.tolist(), iso_timestamps)
+    if hasattr(value, "items"):  # a DataFrame: a map of its columns
+        return {k: sendable(v, iso_timestamps) for k, v in value.items()}
     return value
 
 
