@@ -1,12 +1,10 @@
 // Every finding with its incident and its follow-up: work items (and how many closed), OKR proposals, roadmap items.
 MATCH (i:Incident)-[:ANALYZED_IN]->(:Analysis)-[:PRODUCED]->(f:Finding)
 OPTIONAL MATCH (f)-[:TRACKED_BY]->(w:WorkItem)
-// Grouped by the incident's values, not its node (see loop_gate_judged).
-WITH i.key AS incident, i.severity AS severity, i.started_at AS started_at, f, count(w) AS work_items,
-     sum(CASE WHEN w.closed_at IS NULL THEN 0 ELSE 1 END) AS work_closed
+WITH i, f, count(w) AS work_items, sum(CASE WHEN w.closed_at IS NULL THEN 0 ELSE 1 END) AS work_closed
 OPTIONAL MATCH (f)-[:PROPOSED_AS]->(o:Objective)
-WITH incident, severity, started_at, f, work_items, work_closed, count(o) AS objectives
+WITH i, f, work_items, work_closed, count(o) AS objectives
 OPTIONAL MATCH (r:RoadmapItem)-[:MOTIVATED_BY]->(f)
-RETURN incident, severity, started_at, f.key AS finding,
+RETURN i.key AS incident, i.severity AS severity, i.started_at AS started_at, f.key AS finding,
        f.status AS status, work_items, work_closed, objectives, collect(r.key) AS roadmap_items
 ORDER BY finding
