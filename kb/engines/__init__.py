@@ -8,6 +8,7 @@ otherwise the embedded Ladybug database at KB_DB or the default path.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,19 +39,21 @@ def _choice(engine: str | None) -> str:
 
 @dataclass(frozen=True)
 class Unopened:
-    """What a reader would see of a database, read without opening it (no engine loaded)."""
+    """What a reader would see of a database without loading anything of its graph: its description,
+    the id of its current content, and where the files derived from that content are kept."""
 
     description: str
     snapshot: str
-    cache_dir_name: Path
-
-    def cache_path(self, name: str) -> Path:
-        return self.cache_dir_name.with_name(f"{self.cache_dir_name.name}.{name}")
+    cache_path: Callable[[str], Path]
 
 
 def unopened(engine: str | None = None, db: str | Path | None = None) -> Unopened | None:
-    """The snapshot id and cache files of the embedded database a read-only `open_engine` would open,
-    without opening it (None: not the embedded engine, no such file, or no known snapshot id)."""
+    """The snapshot id and cache files of the database a read-only `open_engine` would open (None: an
+    embedded one with no such file or no known snapshot id, a server that cannot be asked, or one
+    that keeps no files). The embedded database is not opened: its file says. A server is asked
+    for its snapshot id alone, on a connection of the driver without pandas (kb.engines.neo4j_driver)."""
+    if _choice(engine) == "neo4j":
+        return _server_peek()
     if _choice(engine) != "ladybug":
         return None
     from kb.engines import ladybug_files as files
@@ -61,7 +64,28 @@ def unopened(engine: str | None = None, db: str | Path | None = None) -> Unopene
     snapshot = files.read_generation(path)
     if snapshot is None:
         return None
-    return Unopened(files.description(path, read_only=True), snapshot, path)
+
+    def beside(name: str) -> Path:
+        return path.with_name(f"{path.name}.{name}")
+
+    return Unopened(files.description(path, read_only=True), snapshot, beside)
+
+
+def _server_peek() -> Unopened | None:
+    """Neo4j's snapshot id and its cache folder's files; None where the server cannot be asked (the
+    engine, opened after, says why) or there is no cache folder."""
+    try:
+        engine = open_engine("neo4j")
+    except EngineError:
+        return None
+    try:
+        snapshot = engine.snapshot()
+        folder = engine.cache_path("")
+    finally:
+        engine.close()
+    if snapshot is None or folder is None:
+        return None
+    return Unopened(engine.description, snapshot, folder.joinpath)
 
 
 def open_engine(engine: str | None = None, db: str | Path | None = None, read_only: bool = False) -> Engine:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import neo4j
-from neo4j.exceptions import (
+from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Params, Rows, Statement, cache_dir
+from kb.engines.faults import kill_point
+from kb.engines.frames import frame, native_rows
+from kb.engines.neo4j_driver import (
     AuthError,
     ConstraintError,
     DriverError,
@@ -18,13 +19,11 @@ from neo4j.exceptions import (
     Neo4jError,
     ServiceUnavailable,
     SessionExpired,
+    neo4j,
+    sendable,
 )
-
-from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Params, Rows, Statement, cache_dir
-from kb.engines.faults import kill_point
-from kb.engines.frames import frame, native_rows
 from kb.engines.neo4j_rows import collected, collected_refused
-from kb.engines.neo4j_timestamps import read_timestamps_as_utc
+from kb.engines.neo4j_timestamps import Hydrated, read_timestamps_as_utc
 from kb.model.schema import NODE_BY_LABEL, REL_BY_TYPE, NodeSpec, PropKind, RelSpec
 from kb.redaction import redact
 
@@ -37,22 +36,6 @@ _PARALLEL_READS = 3
 server, a query running on a core of its own."""
 _KNOWN_QUERIES = 1_000
 """How many read queries' column names an engine holds (the catalogue has ~100)."""
-
-
-_PLAIN = frozenset({str, int, float, bool, type(None)})
-"""Types sent as they are: tested inline, as a call per value was most of the cost of a batch's rows."""
-
-
-def _iso_timestamps(value: Any) -> Any:
-    """datetime -> ISO 8601 text, recursively (see Neo4jEngine.write)."""
-    plain = _PLAIN
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: v if type(v) in plain else _iso_timestamps(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [v if type(v) in plain else _iso_timestamps(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True)
@@ -96,6 +79,23 @@ def _translate(exc: Exception, where: str, cypher: str | None = None) -> EngineE
 
 
 _DRIVER_ERRORS = (Neo4jError, DriverError, OSError, ValueError, TypeError, OverflowError)
+
+
+def _as_is(seen: Hydrated | None, before: int | None) -> bool:
+    """True: no value of the read was hydrated by the driver's own functions since `before` (its rows
+    then hold only values kb.engines.frames.native returns as they are)."""
+    return seen is not None and seen.by_driver == before
+
+
+def _by_records(
+    tx: neo4j.ManagedTransaction, cypher: str, params: dict[str, Any]
+) -> tuple[list[str], list[list[Any]], bool]:
+    """The query's columns and rows read record by record, and whether they are as native makes them."""
+    seen = read_timestamps_as_utc(tx)
+    before = seen.by_driver if seen is not None else None
+    result = tx.run(cypher, params)
+    rows = [list(r.values()) for r in result]
+    return list(result.keys()), rows, _as_is(seen, before)
 
 
 class Neo4jEngine(Engine):
@@ -147,7 +147,7 @@ class Neo4jEngine(Engine):
 
     def _run(self, session: neo4j.Session, cypher: str, params: Params | None = None) -> None:
         try:
-            session.run(cypher, dict(params or {})).consume()
+            session.run(cypher, sendable(dict(params or {}))).consume()
         except _DRIVER_ERRORS as exc:
             raise _translate(exc, self._where, cypher) from exc
 
@@ -155,7 +155,7 @@ class Neo4jEngine(Engine):
         """The result's column names and rows: as one record holding every row where the query can
         be wrapped so (kb.engines.neo4j_rows), else record by record. True third: the rows hold only
         values kb.engines.frames.native returns as they are (see kb.engines.neo4j_timestamps)."""
-        values = dict(params or {})
+        values = sendable(dict(params or {}))
         known = self._columns.get(cypher, ())
         refused = False
         if known is not None:
@@ -169,16 +169,9 @@ class Neo4jEngine(Engine):
             except _DRIVER_ERRORS as exc:
                 raise _translate(exc, self._where, cypher) from exc
 
-        def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[list[Any]], bool]:
-            seen = read_timestamps_as_utc(tx)
-            before = seen.by_driver if seen is not None else None
-            result = tx.run(cypher, values)
-            rows = [list(r.values()) for r in result]
-            return list(result.keys()), rows, seen is not None and seen.by_driver == before
-
         try:
             with self._session() as s:
-                answer = s.execute_read(work)
+                answer = s.execute_read(_by_records, cypher, values)
         except _DRIVER_ERRORS as exc:
             raise _translate(exc, self._where, cypher) from exc
         if refused:  # not a query a subquery can hold: by records from now on
@@ -193,18 +186,16 @@ class Neo4jEngine(Engine):
     def _fetch_collected(
         self, tx: neo4j.ManagedTransaction, cypher: str, params: dict[str, Any], known: tuple[str, ...]
     ) -> tuple[list[str], list[list[Any]], bool]:
-        seen = read_timestamps_as_utc(tx)
         columns = known or tuple(tx.run("EXPLAIN " + cypher, params).keys())
         wrapped = collected(cypher, columns)
-        before = seen.by_driver if seen is not None else None
         if wrapped is None:
             self._remember(cypher, None)
-            result = tx.run(cypher, params)
-            rows = [list(r.values()) for r in result]
-            return list(result.keys()), rows, seen is not None and seen.by_driver == before
+            return _by_records(tx, cypher, params)
         self._remember(cypher, columns)
+        seen = read_timestamps_as_utc(tx)
+        before = seen.by_driver if seen is not None else None
         record = tx.run(wrapped, params).single(strict=True)
-        return list(columns), record[0], seen is not None and seen.by_driver == before
+        return list(columns), record[0], _as_is(seen, before)
 
     def read(self, cypher: str, params: Params | None = None) -> pd.DataFrame:
         columns, rows, as_is = self._fetch(cypher, params)
@@ -219,7 +210,9 @@ class Neo4jEngine(Engine):
     ) -> Iterator[tuple[list[str], list[list[Any]]]]:
         """The reads on sessions of their own, _PARALLEL_READS at a time: the server runs each query on
         a core of its own while this process decodes the answers that have come (reading a whole
-        corpus's packets, ~20 queries, the server's CPU was most of the wait)."""
+        corpus's packets, ~20 queries, the server's CPU was most of the wait). Answers come in the
+        queries' order; one that finishes before the caller has taken those before it is held until
+        then, so up to every answer of the batch may be in memory at once (as a list of them would)."""
         if len(queries) < 2:
             yield from super().read_rows_many(queries)
             return
@@ -243,7 +236,7 @@ class Neo4jEngine(Engine):
 
         def work(tx: neo4j.ManagedTransaction) -> None:
             for i, (cypher, params) in enumerate(statements):
-                tx.run(cypher, _iso_timestamps(dict(params))).consume()
+                tx.run(cypher, sendable(dict(params), iso_timestamps=True)).consume()
                 if i == 0:
                     kill_point("write")
             kill_point("commit")

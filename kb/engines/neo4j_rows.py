@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from neo4j.exceptions import Neo4jError
+from kb.engines.neo4j_driver import Neo4jError
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ROWS = "kb_rows"
