@@ -23,6 +23,7 @@ from kb.graph.rows import PacketRows, new_only, pack_task
 from kb.knowledge_base import KnowledgeBase
 from kb.packets import packet_files, read_packet, write_packet
 from tests.graph_dump import dump_differences, graph_dump
+from tests.worker_path import force_worker_path
 
 PACKER = arrow_rows.__name__
 
@@ -45,20 +46,9 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def workers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """The worker path for a small folder (tasks of 4 files, chunks of 7: a chunk ends mid-task)."""
-    started: list[subprocess.Popen[bytes]] = []
-    start = parallel_read._start_worker
-
-    def recording(packer: str | None = None) -> subprocess.Popen[bytes] | None:
-        assert packer == PACKER  # Ladybug's stage: the workers pack
-        worker = start(packer)
-        if worker is not None:
-            started.append(worker)
-        return worker
-
-    monkeypatch.setattr(parallel_read, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(parallel_read, "FILES_PER_TASK", 4)
-    monkeypatch.setattr(parallel_read, "_start_worker", recording)
+    """The worker path for a small folder (tasks of 4 files, chunks of 7: a chunk ends mid-task);
+    Ladybug's stage, so the workers pack."""
+    started = force_worker_path(monkeypatch, 4, PACKER)
     monkeypatch.setattr("kb.engines.ladybug_engine.LadybugEngine.bulk_packets_per_transaction", 7)
     yield started
 

@@ -15,6 +15,7 @@ from kb.demo import generate_corpus, write_corpus
 from kb.graph import parallel_read
 from kb.knowledge_base import KnowledgeBase
 from kb.packets import PacketError, packet_files
+from tests.worker_path import force_worker_path
 
 
 @pytest.fixture(scope="module")
@@ -46,19 +47,7 @@ def serial(files: list[Path]) -> list[tuple[Path, object]]:
 @pytest.fixture
 def workers(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[subprocess.Popen[bytes]]]:
     """Force the worker path for a small folder (tasks of 5 files) and record the workers started."""
-    started: list[subprocess.Popen[bytes]] = []
-    start = parallel_read._start_worker
-
-    def recording(packer: str | None = None) -> subprocess.Popen[bytes] | None:
-        worker = start(packer)
-        if worker is not None:
-            started.append(worker)
-        return worker
-
-    monkeypatch.setattr(parallel_read, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(parallel_read, "FILES_PER_TASK", 5)
-    monkeypatch.setattr(parallel_read, "_start_worker", recording)
-    yield started
+    yield force_worker_path(monkeypatch, 5)
 
 
 def test_workers_read_what_one_process_reads(folder: Path, workers: list[subprocess.Popen[bytes]]) -> None:
