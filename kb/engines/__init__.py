@@ -11,8 +11,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb.engines.base import DatabaseMissing, Engine, EngineConflict, EngineError, EngineUnavailable
+
+if TYPE_CHECKING:
+    from kb.engines.neo4j_settings import Neo4jSettings
 
 __all__ = [
     "DatabaseMissing",
@@ -51,7 +55,7 @@ def unopened(engine: str | None = None, db: str | Path | None = None) -> Unopene
     """The snapshot id and cache files of the database a read-only `open_engine` would open (None: an
     embedded one with no such file or no known snapshot id, a server that cannot be asked, or one
     that keeps no files). The embedded database is not opened: its file says. A server is asked
-    for its snapshot id alone, on a connection of the driver without pandas (kb.engines.neo4j_driver)."""
+    for its snapshot id alone, over Bolt without the driver (kb.engines.neo4j_peek) where it can be."""
     if _choice(engine) == "neo4j":
         return _server_peek()
     if _choice(engine) != "ladybug":
@@ -73,7 +77,26 @@ def unopened(engine: str | None = None, db: str | Path | None = None) -> Unopene
 
 def _server_peek() -> Unopened | None:
     """Neo4j's snapshot id and its cache folder's files; None where the server cannot be asked (the
-    engine, opened after, says why) or there is no cache folder."""
+    engine, opened after, says why) or there is no cache folder. Asked without the driver where
+    kb.engines.neo4j_peek can (a bolt:// URI): importing it was most of a kept answer's time."""
+    from kb.engines.neo4j_peek import NOT_ASKED, peek
+    from kb.engines.neo4j_settings import cache_folder, description
+
+    try:
+        settings = _neo4j_settings()
+    except EngineError:
+        return None
+    snapshot = peek(settings)
+    if snapshot == NOT_ASKED:
+        return _driver_peek()
+    folder = cache_folder(settings)
+    if snapshot is None or folder is None:
+        return None
+    return Unopened(description(settings), snapshot, folder.joinpath)
+
+
+def _driver_peek() -> Unopened | None:
+    """_server_peek through the engine, for the URIs the driver alone speaks to (routing, TLS)."""
     try:
         engine = open_engine("neo4j")
     except EngineError:
@@ -88,6 +111,21 @@ def _server_peek() -> Unopened | None:
     return Unopened(engine.description, snapshot, folder.joinpath)
 
 
+def _neo4j_settings() -> Neo4jSettings:
+    """The server NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD and NEO4J_DATABASE name."""
+    from kb.engines.neo4j_settings import Neo4jSettings
+
+    uri = os.environ.get("NEO4J_URI")
+    if not uri:
+        raise EngineError("the neo4j engine needs NEO4J_URI (e.g. bolt://localhost:7687)")
+    return Neo4jSettings(
+        uri=uri,
+        user=os.environ.get("NEO4J_USERNAME", "neo4j"),
+        password=os.environ.get("NEO4J_PASSWORD", ""),
+        database=os.environ.get("NEO4J_DATABASE", "neo4j"),
+    )
+
+
 def open_engine(engine: str | None = None, db: str | Path | None = None, read_only: bool = False) -> Engine:
     """`engine` is "ladybug", "neo4j" or None (NEO4J_URI decides).
 
@@ -99,17 +137,7 @@ def open_engine(engine: str | None = None, db: str | Path | None = None, read_on
 
         return LadybugEngine(db or default_db_path(), read_only=read_only)
     if choice == "neo4j":
-        from kb.engines.neo4j_engine import Neo4jEngine, Neo4jSettings
+        from kb.engines.neo4j_engine import Neo4jEngine
 
-        uri = os.environ.get("NEO4J_URI")
-        if not uri:
-            raise EngineError("the neo4j engine needs NEO4J_URI (e.g. bolt://localhost:7687)")
-        return Neo4jEngine(
-            Neo4jSettings(
-                uri=uri,
-                user=os.environ.get("NEO4J_USERNAME", "neo4j"),
-                password=os.environ.get("NEO4J_PASSWORD", ""),
-                database=os.environ.get("NEO4J_DATABASE", "neo4j"),
-            )
-        )
+        return Neo4jEngine(_neo4j_settings())
     raise EngineError(f"unknown engine {choice!r}: expected 'ladybug' or 'neo4j'")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Params, Rows, Statement, cache_dir
+from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Params, Rows, Statement
 from kb.engines.faults import kill_point
 from kb.engines.frames import frame, native_rows
 from kb.engines.neo4j_driver import (
@@ -23,6 +21,7 @@ from kb.engines.neo4j_driver import (
     sendable,
 )
 from kb.engines.neo4j_rows import collected, collected_refused
+from kb.engines.neo4j_settings import Neo4jSettings, cache_folder, description
 from kb.engines.neo4j_timestamps import Hydrated, read_timestamps_as_utc
 from kb.model.schema import NODE_BY_LABEL, REL_BY_TYPE, NodeSpec, PropKind, RelSpec
 from kb.redaction import redact
@@ -36,18 +35,6 @@ _PARALLEL_READS = 3
 server, a query running on a core of its own."""
 _KNOWN_QUERIES = 1_000
 """How many read queries' column names an engine holds (the catalogue has ~100)."""
-
-
-@dataclass(frozen=True)
-class Neo4jSettings:
-    uri: str
-    user: str = "neo4j"
-    password: str = ""
-    database: str = "neo4j"
-    # The driver's defaults (30 s of transaction retries, 30-60 s connection timeouts) made a
-    # server killed mid-ingest cost 33-58 s before any message: a few seconds is enough.
-    retry_seconds: float = 5.0
-    connect_seconds: float = 5.0
 
 
 def _translate(exc: Exception, where: str, cypher: str | None = None) -> EngineError:
@@ -106,7 +93,7 @@ class Neo4jEngine(Engine):
         self._where = redact(settings.uri)
         self._columns: dict[str, tuple[str, ...] | None] = {}
         """Each read query's column names once known (None: read record by record)."""
-        self.description = f"neo4j at {self._where} (database {settings.database})"
+        self.description = description(settings)
         try:
             self._driver = neo4j.GraphDatabase.driver(
                 settings.uri,
@@ -296,16 +283,9 @@ class Neo4jEngine(Engine):
         return "neo4j " + " ".join(sorted(values)) if values else None
 
     def cache_path(self, name: str) -> Path | None:
-        """Files derived from the graph are kept in the user's cache (kb.engines.cache_dir), in a
-        folder per server and database, named by a digest of the URI and database (never the URI
-        itself, which may hold a password)."""
-        where = hashlib.sha256(f"{self.settings.uri}\n{self.settings.database}".encode()).hexdigest()[:16]
-        folder = cache_dir() / "neo4j" / where
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return None  # no writable cache: nothing is kept, everything is computed
-        return folder / name
+        """Files derived from the graph are kept in the user's cache (kb.engines.neo4j_settings)."""
+        folder = cache_folder(self.settings)
+        return None if folder is None else folder / name
 
     def reset(self) -> None:
         try:
