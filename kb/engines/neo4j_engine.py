@@ -300,3 +300,6 @@ class Neo4jEngine(Engine):
 
     def close(self) -> None:
         self._driver.close()
+
+
+__all__ = ["Neo4jEngine", "Neo4jSettings"]  # Neo4jSettings lives in kb.engines.neo4j_settings; imported from here too
