@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,21 @@ def test_a_kept_answer_prints_the_same_bytes_without_the_driver(
     assert code == 0, err[-2000:]
     assert again == first
     assert loaded == [], "a kept answer is found by the snapshot alone: the driver is not imported"
+
+
+@pytest.mark.parametrize("reply", [b"\x00\x03\xb1\x70\xa1\x00\x00", b"\x00\x02\xb1\xe0\x00\x00", b"\x00\x05\xb1"])
+def test_a_reply_bolt_does_not_allow_gives_none(reply: bytes) -> None:
+    """A truncated map, an unknown marker, a connection closed mid-chunk: None, never a crash."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+
+        def answer() -> None:
+            conn, _ = server.accept()
+            with conn:
+                conn.recv(20)  # the magic and the version proposals
+                conn.sendall(b"\x00\x00\x04\x05" + reply)
+
+        thread = threading.Thread(target=answer)
+        thread.start()
+        assert peek(Neo4jSettings(f"bolt://127.0.0.1:{port}", connect_seconds=2.0)) is None
+        thread.join()

@@ -53,7 +53,7 @@ def peek(settings: Neo4jSettings) -> str | None:
             sock.sendall(_requests(settings, minor=agreed[2]))
             bookmark = _bookmark(_Replies(sock))
             sock.sendall(_message(_GOODBYE))  # after the replies: the server closes on reading it
-    except (OSError, _Unanswered, struct.error, ValueError):
+    except (OSError, _Unanswered, struct.error, ValueError, IndexError):
         return None  # the engine, opened after, says why
     return f"neo4j {bookmark}" if bookmark else None
 
