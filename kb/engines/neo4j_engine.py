@@ -22,7 +22,7 @@ from kb.engines.neo4j_driver import (
     neo4j,
     sendable,
 )
-from kb.engines.neo4j_rows import collected, collected_refused
+from kb.engines.neo4j_rows import collected, collected_refused, returned_columns
 from kb.engines.neo4j_timestamps import Hydrated, read_timestamps_as_utc
 from kb.model.schema import NODE_BY_LABEL, REL_BY_TYPE, NodeSpec, PropKind, RelSpec
 from kb.redaction import redact
@@ -186,7 +186,8 @@ class Neo4jEngine(Engine):
     def _fetch_collected(
         self, tx: neo4j.ManagedTransaction, cypher: str, params: dict[str, Any], known: tuple[str, ...]
     ) -> tuple[list[str], list[list[Any]], bool]:
-        columns = known or tuple(tx.run("EXPLAIN " + cypher, params).keys())
+        # From the text where it says them: an EXPLAIN plans the query once more (see neo4j_rows).
+        columns = known or returned_columns(cypher) or tuple(tx.run("EXPLAIN " + cypher, params).keys())
         wrapped = collected(cypher, columns)
         if wrapped is None:
             self._remember(cypher, None)
