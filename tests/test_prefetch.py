@@ -5,14 +5,18 @@ metrics read theirs so, once each."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from kb import report
 from kb.analysis import metrics
 from kb.graph import catalogue
 from kb.knowledge_base import CachedReads, KnowledgeBase
+from kb.quickstart import load_demo
+from kb.report import latest_quarter, write_report
 from tests.loop_fixture import loop_packets
 
 NAMES = ("loop_findings", "incidents", "loop_analyses", "loop_work_items")
@@ -74,9 +78,25 @@ def test_the_metrics_read_each_answer_once_through_their_prefetch(
     cached = CachedReads(loaded)
     reads = _CountingReads(cached, monkeypatch)
     pd.testing.assert_frame_equal(metrics.loop_metrics(cached, as_of=as_of), expected)
-    prefetched = [catalogue.query_text(name, loaded.dialect) for name in metrics._READS] + [
-        str(catalogue.query_text_every(name, loaded.dialect)) for name in metrics._READS_EVERY_INCIDENT
+    prefetched = [catalogue.query_text(name, loaded.dialect) for name in metrics.READS] + [
+        str(catalogue.query_text_every(name, loaded.dialect)) for name in metrics.READS_EVERY_INCIDENT
     ]
     assert reads.batches == [len(prefetched)]
     assert sorted(reads.texts[: len(prefetched)]) == sorted(prefetched)  # read first, together
+    assert len(reads.texts) == len(set(reads.texts)), "an answer was read again after its prefetch"
+
+
+def test_the_report_reads_each_answer_once_and_its_prefetch_first(
+    any_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    load_demo(any_kb, incidents=40, seed=7)
+    quarter = latest_quarter(any_kb)
+    assert quarter
+    reads = _CountingReads(any_kb, monkeypatch)
+    write_report(any_kb, quarter, tmp_path / "review", static=False)
+    prefetched = [catalogue.query_text(name, any_kb.dialect) for name in report._READS] + [
+        str(catalogue.query_text_every(name, any_kb.dialect)) for name in report._READS_EVERY_INCIDENT
+    ]
+    assert reads.batches[0] == len(prefetched)
+    assert sorted(reads.texts[: len(prefetched)]) == sorted(prefetched)
     assert len(reads.texts) == len(set(reads.texts)), "an answer was read again after its prefetch"
