@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb.engines import DatabaseMissing, Engine, EngineError, EngineUnavailable, open_engine, unopened
-from kb.engines.base import Statement
+from kb.engines.base import Params, Statement
 from kb.graph import catalogue, change_log, counts_file, enrich, loop_writes, writer
 from kb.graph.rows import PacketRows
 from kb.model.schema import NODES, RELS
@@ -506,16 +506,34 @@ class CachedReads(KnowledgeBase):
         self._derived: dict[Any, Any] = {}
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
-        key = (name, repr(sorted(params.items())))
+        key = self._key(name, False, params)
         if key not in self._answers:
             self._answers[key] = super().query(name, **params)
         return self._answers[key].copy()  # callers add columns to what they get
 
     def query_every(self, name: str, **params: Any) -> pd.DataFrame:
-        key = ("every:" + name, repr(sorted(params.items())))
+        key = self._key(name, True, params)
         if key not in self._answers:
             self._answers[key] = super().query_every(name, **params)
         return self._answers[key].copy()
+
+    def prefetch(self, names: Sequence[str], every_incident: Sequence[str] = ()) -> None:
+        """Read the answers, without parameters, of `names` (as `query` reads them) and of
+        `every_incident` (as `query_every` does) that are not held yet, side by side where the
+        engine can (Engine.read_many): a server plans and runs one while this process makes the
+        frame of another, where asking one after the other waited for each in turn."""
+        wanted = [(name, False) for name in names] + [(name, True) for name in every_incident]
+        missing = [(name, every) for name, every in wanted if self._key(name, every, {}) not in self._answers]
+        if not missing:
+            return
+        unrecorded_read()
+        texts: list[tuple[str, Params | None]] = [(self._query_text(name, every), {}) for name, every in missing]
+        for (name, every), answer in zip(missing, self.engine.read_many(texts), strict=True):
+            self._answers[self._key(name, every, {})] = answer
+
+    @staticmethod
+    def _key(name: str, every_incident: bool, params: Mapping[str, Any]) -> tuple[str, str]:
+        return (("every:" if every_incident else "") + name, repr(sorted(params.items())))
 
     def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
         """What `compute()` returned the first time `key` was asked for (kb.analysis.reuse.once:

@@ -3,11 +3,15 @@ order as record by record, and a query that cannot be wrapped is read as it is."
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from neo4j import ManagedTransaction
 from neo4j.exceptions import Neo4jError
 
 from kb.engines import EngineError
-from kb.engines.neo4j_rows import collected, collected_refused
+from kb.engines.neo4j_rows import collected, collected_refused, returned_columns
+from kb.graph import catalogue
 from kb.knowledge_base import KnowledgeBase
 
 pytestmark = pytest.mark.neo4j
@@ -77,3 +81,77 @@ def test_the_wrapped_form_gives_way_to_records_on_refusals_and_on_memory_only() 
     assert collected_refused(reply("Neo.TransientError.General.MemoryPoolOutOfMemoryError"))
     assert not collected_refused(reply("Neo.ClientError.Security.Forbidden"))
     assert not collected_refused(reply("Neo.TransientError.Transaction.DeadlockDetected"))
+
+
+@pytest.mark.parametrize(
+    ("cypher", "columns"),
+    [
+        ("MATCH (n) RETURN n.key AS key ORDER BY key;", ("key",)),
+        ("MATCH (n) RETURN DISTINCT n, n.x AS y // a comment, z\nLIMIT 3", ("n", "y")),
+        ("RETURN 1 AS one UNION RETURN 2 AS one", ("one",)),
+        ("MATCH (a) CALL (a) { RETURN a.k AS k } RETURN k, 'x, AS y' AS s, [1, 2] AS l", ("k", "s", "l")),
+        ("MATCH (n) WITH n.return AS r RETURN count(*) AS n, {a: 1, b: r} AS m SKIP 1", ("n", "m")),
+        ("RETURN CASE WHEN 1 > 0 THEN 'a' ELSE 'b' END AS c, /* RETURN x AS y */ 2 AS d", ("c", "d")),
+    ],
+)
+def test_columns_are_read_from_a_final_return_of_names(cypher: str, columns: tuple[str, ...]) -> None:
+    assert returned_columns(cypher) == columns
+
+
+@pytest.mark.parametrize(
+    "cypher",
+    [
+        "MATCH (n) RETURN count(n)",  # not a name: the server names it
+        "MATCH (n) RETURN *",
+        "UNWIND [3] AS x RETURN count(x) AS `count`",  # a quoted name
+        "CALL db.labels()",
+        "MATCH (n) RETURN n.key AS key, 'unclosed AS s",
+        "MATCH (n) WHERE n.x IN [1, 2 RETURN n AS n",
+    ],
+)
+def test_columns_the_text_does_not_make_plain_are_left_to_the_server(cypher: str) -> None:
+    assert returned_columns(cypher) is None
+
+
+def _texts() -> list[tuple[str, str]]:
+    out = []
+    for name in catalogue.names():
+        out.append((name, catalogue.query_text(name, "neo4j")))
+        every = catalogue.query_text_every(name, "neo4j")
+        if every is not None:
+            out.append((f"{name} (every incident)", every))
+    return out
+
+
+def test_every_catalogue_query_names_its_columns_as_the_server_does(neo4j_kb: KnowledgeBase) -> None:
+    """Each catalogue query is read without an EXPLAIN for its columns: what the text says must be
+    what the server answers, for every one of them."""
+    engine = neo4j_kb.engine
+    with engine._session() as s:  # type: ignore[attr-defined]
+        for name, text in _texts():
+            params = dict.fromkeys(catalogue.parameters(name.split()[0]))
+            server = tuple(s.run("EXPLAIN " + text, params).keys())
+            assert returned_columns(text) == server, name
+
+
+def test_a_read_whose_text_names_its_columns_asks_the_server_once(
+    neo4j_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[str] = []
+    real_run = ManagedTransaction.run
+
+    def recording_run(self: ManagedTransaction, query: Any, parameters: Any = None, **kwargs: Any) -> Any:
+        sent.append(str(query))
+        return real_run(self, query, parameters, **kwargs)
+
+    monkeypatch.setattr(ManagedTransaction, "run", recording_run)
+    text = catalogue.query_text("incidents", "neo4j")
+    assert neo4j_kb.engine.read_rows(text) == (["incident", "title", "severity", "started_at", "resolved_at"], [])
+    assert not [q for q in sent if q.startswith("EXPLAIN")]
+    assert len([q for q in sent if "kb_rows" in q]) == 1
+    # a column the text does not name plainly is still asked for
+    sent.clear()
+    assert neo4j_kb.engine.read_rows("UNWIND [1] AS x RETURN x, count(*) AS n")[0] == ["x", "n"]
+    assert [q for q in sent if q.startswith("EXPLAIN")] == []  # names: plain
+    assert neo4j_kb.engine.read_rows("UNWIND [2] AS x RETURN x AS `a b`") == (["a b"], [[2]])
+    assert [q for q in sent if q.startswith("EXPLAIN")] == ["EXPLAIN UNWIND [2] AS x RETURN x AS `a b`"]

@@ -77,6 +77,13 @@ class Engine(ABC):
         """`read` without pandas: the column names and the rows as plain Python values (timestamps
         as UTC datetimes), for the commands that must start fast (`kb stats`)."""
 
+    def read_many(self, queries: Sequence[tuple[str, Params | None]]) -> Iterator[pd.DataFrame]:
+        """`read` of each query, in the given order, each made when it is asked for. An engine that
+        can run them side by side does (a server plans and runs one while this process makes the
+        frame of another)."""
+        for cypher, params in queries:
+            yield self.read(cypher, params)
+
     def read_rows_many(
         self, queries: Sequence[tuple[str, Params | None]]
     ) -> Iterator[tuple[list[str], list[list[Any]]]]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Params, Rows, Statement
 from kb.engines.faults import kill_point
@@ -20,7 +20,7 @@ from kb.engines.neo4j_driver import (
     neo4j,
     sendable,
 )
-from kb.engines.neo4j_rows import collected, collected_refused
+from kb.engines.neo4j_rows import collected, collected_refused, returned_columns
 from kb.engines.neo4j_settings import Neo4jSettings, cache_folder, description
 from kb.engines.neo4j_timestamps import Hydrated, read_timestamps_as_utc
 from kb.model.schema import NODE_BY_LABEL, REL_BY_TYPE, NodeSpec, PropKind, RelSpec
@@ -33,6 +33,7 @@ _BULK_ROWS = 10_000
 _PARALLEL_READS = 3
 """Reads of one batch (Engine.read_rows_many) at a time: each is a session, a connection and, on the
 server, a query running on a core of its own."""
+_T = TypeVar("_T")
 _KNOWN_QUERIES = 1_000
 """How many read queries' column names an engine holds (the catalogue has ~100)."""
 
@@ -83,6 +84,19 @@ def _by_records(
     result = tx.run(cypher, params)
     rows = [list(r.values()) for r in result]
     return list(result.keys()), rows, _as_is(seen, before)
+
+
+def _side_by_side(
+    read: Callable[[str, Params | None], _T], queries: Sequence[tuple[str, Params | None]]
+) -> Iterator[_T]:
+    """`read` of each query on sessions of their own, _PARALLEL_READS at a time, in the queries' order."""
+    if len(queries) < 2:
+        yield from (read(*q) for q in queries)
+        return
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 (only the batch reads start threads)
+
+    with ThreadPoolExecutor(max_workers=min(_PARALLEL_READS, len(queries))) as pool:
+        yield from pool.map(lambda q: read(*q), queries)
 
 
 class Neo4jEngine(Engine):
@@ -173,7 +187,8 @@ class Neo4jEngine(Engine):
     def _fetch_collected(
         self, tx: neo4j.ManagedTransaction, cypher: str, params: dict[str, Any], known: tuple[str, ...]
     ) -> tuple[list[str], list[list[Any]], bool]:
-        columns = known or tuple(tx.run("EXPLAIN " + cypher, params).keys())
+        # From the text where it says them: an EXPLAIN plans the query once more (see neo4j_rows).
+        columns = known or returned_columns(cypher) or tuple(tx.run("EXPLAIN " + cypher, params).keys())
         wrapped = collected(cypher, columns)
         if wrapped is None:
             self._remember(cypher, None)
@@ -200,13 +215,11 @@ class Neo4jEngine(Engine):
         corpus's packets, ~20 queries, the server's CPU was most of the wait). Answers come in the
         queries' order; one that finishes before the caller has taken those before it is held until
         then, so up to every answer of the batch may be in memory at once (as a list of them would)."""
-        if len(queries) < 2:
-            yield from super().read_rows_many(queries)
-            return
-        from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 (only the batch reads start threads)
+        yield from _side_by_side(self.read_rows, queries)
 
-        with ThreadPoolExecutor(max_workers=min(_PARALLEL_READS, len(queries))) as pool:
-            yield from pool.map(lambda q: self.read_rows(*q), queries)
+    def read_many(self, queries: Sequence[tuple[str, Params | None]]) -> Iterator[pd.DataFrame]:
+        """`read` of each query, side by side as `read_rows_many` reads them."""
+        yield from _side_by_side(self.read, queries)
 
     def cast(self, expr: str, ptype: PropKind) -> str:
         # Neo4j is schema-free: only timestamps need spelling. They travel as ISO 8601 text
