@@ -222,32 +222,3 @@ def test_related_edges_explained_in_batches_are_the_same(
         demo_index.basis(m)
         for m in demo_index.matches(list(range(len(demo_index))), 5, True, similarity.MIN_STORED_SCORE)
     ]
-
-
-@pytest.mark.parametrize("dense", [True, False])
-def test_structure_scored_against_a_dense_copy_or_not_matches_the_reference(
-    monkeypatch: pytest.MonkeyPatch, dense: bool
-) -> None:
-    """A batch check scores structure against a dense copy of the transposed matrix where labels are
-    common (most cells of the product filled): the same matches to the bit as the sparse product."""
-    n = 150
-    monkeypatch.setattr(similarity, "BLOCK_CELLS", 7 * n)
-    monkeypatch.setattr(similarity, "PREFIX_STEPS", 5)  # narrow blocks use dense prefixes of 5 widths
-    monkeypatch.setattr(similarity, "DENSE_STRUCTURE_SHARE", 32 if dense else 0)
-    rows = list(range(n))
-    for k, earlier_only, min_score in CASES:
-        index = random_index(n, seed=5)
-        expected = [m for r in rows for m in reference(index, r, k, earlier_only, min_score)]
-        assert batch(index, rows, k, earlier_only, min_score) == expected
-        assert (index._struct_dense is not None) == dense
-    one = random_index(n, seed=5)
-    assert batch(one, [n - 1], 5, True, 0.0) == reference(one, n - 1, 5, True, 0.0)
-    assert one._struct_dense is None  # one row (kb similar) is not worth the copy
-
-
-def test_no_dense_copy_of_the_structure_beyond_its_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    index = random_index(150, seed=5)
-    monkeypatch.setattr(similarity, "BLOCK_CELLS", 7 * 150)
-    monkeypatch.setattr(similarity, "DENSE_STRUCTURE_CELLS", 12 * 150 - 1)  # one cell fewer than it needs
-    assert batch(index, list(range(150)), 5, True, 0.0)
-    assert index._struct_dense is None

@@ -74,14 +74,6 @@ THREADS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity"
 PARALLEL_CELLS = 20_000_000
 """Below this many scores in all (~1.5 CPU s) the check runs on the calling thread alone: a second
 thread builds its own prefix matrices, which a short check would not earn back."""
-DENSE_STRUCTURE_SHARE = 32
-"""A batch check scores structure overlap against a dense copy of the transposed structure matrix when
-its labels are on at least 1/32 of the incidents on average: the product then fills most cells (63% at
-30,000 demo incidents, 89 labels) and scipy's dense kernel (csr_matvecs) took half the CPU of the sparse
-one. The same bits: both add each cell's terms in the order of the query row's entries, from zero, and
-a term that is zero in the dense copy adds +0."""
-DENSE_STRUCTURE_CELLS = 40_000_000
-"""At most this many label x incident cells (320 MB) in that dense copy; beyond, the sparse product."""
 PREFIX_STEPS = 32
 """The earlier-only check of many rows scores them against the first incidents up to the next of
 this many cuts: at most 1/32 of the columns more than needed, and 32 partial matrices built."""
@@ -111,10 +103,6 @@ INPUT_QUERIES: tuple[tuple[str, dict[str, Any]], ...] = (
 MENTIONS_KEY = "patterns_incident_mentions[]"
 """RecordingQueries' key of the mentions query (no parameters), which the after-ingest hook fills in."""
 COLUMNS = ["rank", "incident", "similar", "started_at", "title", "score", "text", "structure", "reason"]
-
-
-Prefix = tuple[int, "sp.csr_matrix | np.ndarray"]
-"""A prefix of a transposed matrix (SimilarityIndex._prefix, _dense_prefix): its width and the matrix."""
 
 
 @dataclass
@@ -183,8 +171,7 @@ class SimilarityIndex:
             self.sureness = np.where(counts > 0, np.asarray(self.structure.sum(axis=1)).ravel() / counts, 0.0)
         self._text_t = self.text_matrix.T.tocsr()
         self._struct_t = self.structure.T.tocsr()
-        self._prefixes: dict[str, Prefix] = {}
-        self._struct_dense: np.ndarray | None = None
+        self._prefixes: dict[str, tuple[int, sp.csr_matrix]] = {}
         self._split: list[tuple[str, str]] | None = None
 
     @classmethod
@@ -252,22 +239,22 @@ class SimilarityIndex:
             shape=m.shape,
         )
 
-    def _against(self, vectors: sp.csr_matrix, which: str, width: int, held: dict[str, Prefix]) -> np.ndarray:
+    def _against(
+        self, vectors: sp.csr_matrix, which: str, width: int, held: dict[str, tuple[int, sp.csr_matrix]]
+    ) -> np.ndarray:
         """Dense products of `vectors` (text or structure rows) with the first `width` incidents'."""
-        if which == "structure" and self._struct_dense is not None:
-            prefix = self._dense_prefix(width, held)
-            product: np.ndarray = vectors @ prefix  # csr_matvecs into zeros: the prefix is C-ordered
-            return product[:, :width] if width < prefix.shape[1] else product
         if width == len(self.keys):
             return _dense_product(vectors, self._text_t if which == "text" else self._struct_t, width)
         return _dense_product(vectors, self._prefix(which, width, held), width)
 
-    def _prefix(self, which: str, width: int, held: dict[str, Prefix]) -> sp.csr_matrix:
+    def _prefix(self, which: str, width: int, held: dict[str, tuple[int, sp.csr_matrix]]) -> sp.csr_matrix:
         """The transposed text or structure matrix of the first incidents, at least `width` of them:
         cut at one of PREFIX_STEPS widths, kept in `held` (one per thread) until a wider one is asked
         for. A product with it adds the same terms in the same order to each of those columns as with
         the whole matrix."""
-        cut = self._cut(width)
+        n = len(self.keys)
+        step = -(-n // PREFIX_STEPS)
+        cut = min(n, -(-width // step) * step)
         prefix = held.get(which)
         if prefix is None or prefix[0] != cut:
             m = self._text_t if which == "text" else self._struct_t
@@ -275,37 +262,7 @@ class SimilarityIndex:
             indptr = np.concatenate([[0], np.cumsum(keep)])[m.indptr]  # entries kept before each row's start
             prefix = (cut, sp.csr_matrix((m.data[keep], m.indices[keep], indptr), shape=(m.shape[0], cut)))
             held[which] = prefix
-        assert isinstance(prefix[1], sp.csr_matrix)
         return prefix[1]
-
-    def _cut(self, width: int) -> int:
-        """The least of the PREFIX_STEPS widths that is at least `width`."""
-        n = len(self.keys)
-        step = -(-n // PREFIX_STEPS)
-        return min(n, -(-width // step) * step)
-
-    def _dense_prefix(self, width: int, held: dict[str, Prefix]) -> np.ndarray:
-        """The dense transposed structure matrix's first columns, at least `width` of them, as a C-ordered
-        copy (a product with a column slice would copy it each time), kept in `held` as `_prefix` does."""
-        assert self._struct_dense is not None
-        cut = self._cut(width)
-        if cut == len(self.keys):
-            return self._struct_dense
-        prefix = held.get("structure-dense")
-        if prefix is None or prefix[0] != cut:
-            prefix = (cut, np.ascontiguousarray(self._struct_dense[:, :cut]))
-            held["structure-dense"] = prefix
-        assert isinstance(prefix[1], np.ndarray)
-        return prefix[1]
-
-    def _use_dense_structure(self) -> None:
-        """Keep a dense copy of the transposed structure matrix for a batch check, if it pays
-        (DENSE_STRUCTURE_SHARE, DENSE_STRUCTURE_CELLS)."""
-        labels, n = self._struct_t.shape
-        if self._struct_dense is not None or labels * n > DENSE_STRUCTURE_CELLS:
-            return
-        if self._struct_t.nnz * DENSE_STRUCTURE_SHARE >= labels * n:
-            self._struct_dense = np.ascontiguousarray(self._struct_t.toarray())
 
     def _exact_text(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Cosine of the text vectors of row pairs (a[i], b[i])."""
@@ -331,11 +288,9 @@ class SimilarityIndex:
         # before its last row. One row (`kb similar`) or rows in any order: against all of them.
         narrow = earlier_only and len(rows_arr) > block and bool(np.all(np.diff(rows_arr) >= 0))
         chunks = [rows_arr[start : start + block] for start in range(0, len(rows_arr), block)]
-        if len(chunks) > 1:  # a batch check: worth a dense copy of the structure (one row, `kb similar`, is not)
-            self._use_dense_structure()
         cells = sum(int(c.max()) + 1 if narrow else n for c in chunks) * block
         if len(chunks) < 2 or cells < PARALLEL_CELLS or THREADS < 2:
-            held: dict[str, Prefix] = self._prefixes
+            held: dict[str, tuple[int, sp.csr_matrix]] = self._prefixes
             for chunk in chunks:
                 yield from self._block(chunk, k, earlier_only, min_score, narrow, held)
             return
@@ -348,7 +303,7 @@ class SimilarityIndex:
         earlier_only: bool,
         min_score: float,
         narrow: bool,
-        held: dict[str, Prefix],
+        held: dict[str, tuple[int, sp.csr_matrix]],
     ) -> list[Match]:
         """The matches of one block of rows, in row order, best first (see `matches`)."""
         n = len(self.keys)
@@ -518,7 +473,7 @@ def _dense_product(a: sp.csr_matrix, b: sp.csr_matrix, width: int) -> np.ndarray
 
 
 def _in_threads(
-    chunks: list[np.ndarray], score: Callable[[np.ndarray, dict[str, Prefix]], list[Match]]
+    chunks: list[np.ndarray], score: Callable[[np.ndarray, dict[str, tuple[int, sp.csr_matrix]]], list[Match]]
 ) -> Iterator[Match]:
     """score(chunk, held) of every chunk on THREADS threads, each with its own prefix matrices, given
     back in the chunks' order; at most two chunks ahead per thread are held (each a few dense blocks)."""
