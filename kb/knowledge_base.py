@@ -358,7 +358,8 @@ class KnowledgeBase:
                         on_file(path)
                 if not read_now:  # every file read
                     break
-                limit = self.engine.staged_packets_per_transaction
+                # What the graph holds now: the stored incidents and those written, less the ones staged.
+                limit = self.engine.staged_packets(stored + len(written) - stage.packets) if stage is not None else 0
                 if stage is not None and stage.packets + len(packets) > limit:
                     flush()  # a transaction carries at most `limit` packets
                 counted = stage.add(packets) if stage is not None and packets else None

@@ -83,3 +83,44 @@ def test_new_packets_are_held_packed_and_written_in_transactions_up_to_the_limit
         report = kbase.ingest_paths(sorted(packets.glob("*.yaml"))[:12], on_batch=chunks.append)
         assert report.ok and kbase.incident_count() == 12
     assert incidents == [6, 6] and chunks == [3, 3, 3, 3]
+
+
+def test_a_staged_write_carries_up_to_twice_the_stored_incidents_within_bounds(tmp_path: Path) -> None:
+    engine = LadybugEngine(tmp_path / "g.lbug")
+    try:
+        sizes = [engine.staged_packets(n) for n in (0, 5_000, 10_000, 14_000, 20_000, 1_000_000)]
+    finally:
+        engine.close()
+    assert sizes == [10_000, 10_000, 20_000, 28_000, 30_000, 30_000]
+
+
+def test_staged_writes_grow_with_the_graph_and_leave_the_graph_one_write_leaves(
+    tmp_path: Path, packets: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each staged write into a graph that holds rows pays a cost of its own: after a first write of 4
+    # packets, each carries up to twice what is stored (4 -> 8), at most 12, as whole read chunks (which
+    # grow to 3, then 4 packets: 9 + 4 would pass 12), so 40 packets take 5 writes, not 10.
+    monkeypatch.setattr(LadybugEngine, "bulk_packets_per_transaction", 2)
+    monkeypatch.setattr(LadybugEngine, "MAX_PACKETS_PER_TRANSACTION", 4)
+    monkeypatch.setattr(LadybugEngine, "MAX_STAGED_PACKETS", 12)
+    incidents: list[int] = []
+    bulk_write = LadybugEngine.bulk_write
+
+    def counted(self: LadybugEngine, before: Any, label_rows: Any, rel_rows: Any, after: Any) -> None:
+        rows = label_rows.get("Incident", [])  # the after-ingest hooks write no incidents
+        if rows:
+            incidents.append(sum(part.num_rows for part in rows) if isinstance(rows, Packed) else len(rows))
+        bulk_write(self, before, label_rows, rel_rows, after)
+
+    monkeypatch.setattr(LadybugEngine, "bulk_write", counted)
+    files = sorted(packets.glob("*.yaml"))
+    with kb.connect(engine="ladybug", db=tmp_path / "grown.lbug") as kbase:
+        report = kbase.ingest_paths(files)
+        assert report.ok and kbase.incident_count() == len(files) == 40
+        grown = graph_dump(kbase)
+    assert incidents == [4, 8, 12, 9, 7]
+    monkeypatch.setattr(LadybugEngine, "MAX_PACKETS_PER_TRANSACTION", 40)
+    with kb.connect(engine="ladybug", db=tmp_path / "one.lbug") as kbase:
+        assert kbase.ingest_paths(files).ok
+        assert graph_dump(kbase) == grown
+    assert incidents[5:] == [40]

@@ -135,6 +135,11 @@ class Engine(ABC):
     """How many new packets' rows an ingest may hold packed (`pack`) and write in one `bulk_write`
     (0: the engine packs nothing; each batch of `packets_per_transaction` is written as read)."""
 
+    def staged_packets(self, stored: int) -> int:
+        """How many new packets' rows an ingest may hold packed and write in one `bulk_write` into a
+        graph of `stored` incidents (0: none; see `staged_packets_per_transaction`)."""
+        return self.staged_packets_per_transaction
+
     packer: str | None = None
     """A module that packs rows as `pack` does, importable without the engine, so that the processes
     reading packet files pack their rows (kb.graph.rows.pack_task): `pack(rows, kinds)` (a part or None),
