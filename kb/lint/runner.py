@@ -16,7 +16,7 @@ from kb.graph.reader import (
     SHARED_PARTS,
     canonical_incident,
     packet_data,
-    read_packet_data,
+    read_packet_rows,
     read_packets,
     read_parts,
 )
@@ -25,6 +25,7 @@ from kb.lint.graveyard import Untracked, untracked_candidates, untracked_hit
 from kb.lint.kept import Computed, IncidentLint, Previous, file_name, kept, load
 from kb.lint.model import Level, LintContext, LintFinding
 from kb.lint.registry import RULES, Rule
+from kb.lint.where import texts
 from kb.model import EventPacket
 
 if TYPE_CHECKING:  # pandas loads where a frame is made: printing kept results needs none
@@ -156,34 +157,60 @@ def related_earlier(kbase: KnowledgeBase, keys: Sequence[str] | None) -> dict[st
     }
 
 
+@dataclass(frozen=True)
+class FollowUpFacts:
+    """What the follow-up check (`without_follow_ups`) reads of a packet: its names' source, its
+    start and, when it is some incident's related one, its prose (made where the packet was validated)."""
+
+    key: str
+    file: str | None
+    started_at: datetime
+    text: str | None
+
+
+def follow_up_facts(packet: EventPacket, with_text: bool) -> FollowUpFacts:
+    text = "\n".join(t for _, t, _ in texts(packet)) if with_text else None
+    return FollowUpFacts(packet.key, packet.provenance.file, packet.incident.started_at, text)
+
+
+def related_texts(related: dict[str, tuple[str, ...]]) -> frozenset[str]:
+    """The incidents whose prose the follow-up check of `related` reads."""
+    return frozenset(r for rel in related.values() for r in rel)
+
+
 def without_follow_ups(
     packets: Sequence[EventPacket], related: dict[str, tuple[str, ...]]
 ) -> dict[str, tuple[str, ...]]:
     """`related` without the documents that follow up the incident itself (an addendum or deeper
     dive dated to the incident's day sorts "earlier" but is no earlier incident to compare with).
     `packets` holds the incidents and their related ones."""
-    from kb.analysis.repeat_evidence import _names, follows_up  # noqa: PLC0415 (kb check on one packet skips it)
-    from kb.lint.where import texts  # noqa: PLC0415
+    wanted = related_texts(related)
+    return facts_without_follow_ups({p.key: follow_up_facts(p, p.key in wanted) for p in packets}, related)
 
-    by_key = {p.key: p for p in packets}
-    joined: dict[str, tuple[str, str]] = {}  # a related packet's text and its lower case, made once
+
+def facts_without_follow_ups(
+    facts: dict[str, FollowUpFacts], related: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]]:
+    """`without_follow_ups` from the packets' `follow_up_facts` (their text for every related one)."""
+    from kb.analysis.repeat_evidence import _names, follows_up  # noqa: PLC0415 (kb check on one packet skips it)
+
+    lowered: dict[str, str] = {}  # a related packet's text in lower case, made once
     out: dict[str, tuple[str, ...]] = {}
     for key, rel in related.items():
-        me = by_key.get(key)
-        names = _names(key, me.provenance.file) if me is not None else set()
+        me = facts.get(key)
+        names = _names(key, me.file) if me is not None else set()
         keep = []
         for r in rel:
-            other = by_key.get(r)
+            other = facts.get(r)
             if me is not None and other is not None:
-                if r not in joined:
-                    text = "\n".join(t for _, t, _ in texts(other))
-                    joined[r] = (text, text.lower())
-                text, lower = joined[r]
+                text = other.text
+                assert text is not None, f"no text of {r}, related to {key}"
+                if r not in lowered:
+                    lowered[r] = text.lower()
                 # A follow-up cites the report by one of its names, each a whole token of the text:
                 # a text holding none of them as a substring cannot (the common case, tested first).
-                inc = me.incident
-                if any(n in lower for n in names) and follows_up(
-                    text, other.incident.started_at, key, me.provenance.file, inc.started_at
+                if any(n in lowered[r] for n in names) and follows_up(
+                    text, other.started_at, key, me.file, me.started_at
                 ):
                     continue
             keep.append(r)
@@ -247,6 +274,8 @@ def lint_every(
     When the change log (kb.graph.change_log) names every packet written since `before`'s content and
     no incident came or went, only those packets' own rows are read (the rest keep their digest) and
     the parts shared nodes give are read for every incident."""
+    from kb.lint import workers  # noqa: PLC0415 (it imports this module)
+
     known = [str(r["incident"]) for r in kbase.query_rows("incidents")]  # (rows: no pandas to load)
     cited = frozenset(known)
     related = related_earlier(kbase, None)
@@ -294,22 +323,25 @@ def lint_every(
     # The packets to lint, and those of their related incidents: a follow-up check reads both.
     wanted = set(todo) | {r for key in todo for r in related.get(key, ())}
     if written is None:
-        data = packet_data((i for i in incidents if i["incident"] in wanted), part)
+        incidents = [i for i in incidents if i["incident"] in wanted]
     else:
-        data = read_packet_data(kbase, sorted(wanted))
-    del incidents, part  # (the rows: not held while the packets are validated, as before)
-    read = _validated(data)
-    context = LintContext(
-        now=now,
-        related_links=links,
-        known_incidents=cited,
-        related_earlier=without_follow_ups(read, {k: related[k] for k in todo if k in related}),
-    )
-    todo_set = set(todo)
-    for p in read:
-        if p.key in todo_set:
-            done = _lint_one(p, cfg, plan, context)
-            entries[p.key] = IncidentLint(done.key, done.findings, done.untracked, inputs[p.key], own[p.key])
+        incidents, part = read_packet_rows(kbase, sorted(wanted))
+    earlier = {k: related[k] for k in todo if k in related}
+    linted = None
+    if len(incidents) >= workers.PARALLEL_MIN_PACKETS:
+        job = workers.Job(cfg, now, links, cited, frozenset(todo), related_texts(earlier))
+        linted = workers.lint_in_workers(incidents, part, job, earlier)
+    if linted is None:
+        data = packet_data(incidents, part)
+        del incidents, part  # (the rows: not held while the packets are validated, as before)
+        read = _validated(data)
+        context = LintContext(
+            now=now, related_links=links, known_incidents=cited, related_earlier=without_follow_ups(read, earlier)
+        )
+        todo_set = set(todo)
+        linted = {p.key: _lint_one(p, cfg, plan, context) for p in read if p.key in todo_set}
+    for key, done in linted.items():
+        entries[key] = IncidentLint(done.key, done.findings, done.untracked, inputs[key], own[key])
     return [entries[key] for key in content], cited
 
 
