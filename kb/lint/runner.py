@@ -288,61 +288,72 @@ def lint_every(
         _written_since(kbase, before) if moved == [] and before is not None and set(before.entries) == cited else None
     )
     own_parts = [n for n in PARTS if n not in SHARED_PARTS]
-    if written is None:
-        incidents = kbase.query_rows("packet_incidents", every_incident=True)
-        part = read_parts(kbase, None, PARTS)
-    else:  # (the same incidents as `before`'s: its order is packet_incidents')
-        incidents = kbase.query_rows("packet_incidents", keys=sorted(written))
-        part = {**read_parts(kbase, sorted(written), own_parts), **read_parts(kbase, None, SHARED_PARTS)}
-    moved_words = [m.encode() for m in moved or ()]
-    own: dict[str, str] = {} if written is None or before is None else {k: e.own for k, e in before.entries.items()}
-    mentions: set[str] = set()
-    for inc in incidents:
-        key = inc["incident"]
-        canonical_incident(inc)
-        raw = pickle.dumps([inc, [part[n].get(key) for n in own_parts]], protocol=5)
-        own[key] = _digest(raw)
-        if moved_words and any(w in raw for w in moved_words):
-            mentions.add(key)
-    content = {}
-    for key, mine in own.items():
-        shared = [part[n].get(key) for n in SHARED_PARTS]
-        content[key] = _digest(pickle.dumps([mine, shared], protocol=5))
-        if moved_words and any(w in repr(shared).encode() for w in moved_words):
-            mentions.add(key)
-    entries: dict[str, IncidentLint] = {}
-    inputs: dict[str, str] = {}
-    for key in content:
-        rel = related.get(key)
-        parts = [content[key], links.get(key), rel, [content.get(r) for r in rel or ()]]
-        inputs[key] = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-        old = before.entries.get(key) if before is not None and moved is not None else None
-        if old is not None and old.inputs == inputs[key] and key not in mentions:
-            entries[key] = old if old.own == own[key] else replace(old, own=own[key])
-    todo = [key for key in content if key not in entries]
-    # The packets to lint, and those of their related incidents: a follow-up check reads both.
-    wanted = set(todo) | {r for key in todo for r in related.get(key, ())}
-    if written is None:
-        incidents = [i for i in incidents if i["incident"] in wanted]
-    else:
-        incidents, part = read_packet_rows(kbase, sorted(wanted))
-    earlier = {k: related[k] for k in todo if k in related}
-    linted = None
-    if len(incidents) >= workers.PARALLEL_MIN_PACKETS:
-        job = workers.Job(cfg, now, links, cited, frozenset(todo), related_texts(earlier))
-        linted = workers.lint_in_workers(incidents, part, job, earlier)
-    if linted is None:
-        data = packet_data(incidents, part)
-        del incidents, part  # (the rows: not held while the packets are validated, as before)
-        read = _validated(data)
-        context = LintContext(
-            now=now, related_links=links, known_incidents=cited, related_earlier=without_follow_ups(read, earlier)
-        )
-        todo_set = set(todo)
-        linted = {p.key: _lint_one(p, cfg, plan, context) for p in read if p.key in todo_set}
-    for key, done in linted.items():
-        entries[key] = IncidentLint(done.key, done.findings, done.untracked, inputs[key], own[key])
-    return [entries[key] for key in content], cited
+    setup = workers.Setup(cfg, now, links, cited)
+    # With nothing kept, every incident is linted: the workers start now and are fed the rows as
+    # soon as they are read, validating them while this process digests them.
+    pool = workers.LintWorkers(setup) if before is None and len(known) >= workers.PARALLEL_MIN_PACKETS else None
+    try:
+        if written is None:
+            incidents = kbase.query_rows("packet_incidents", every_incident=True)
+            part = read_parts(kbase, None, PARTS)
+        else:  # (the same incidents as `before`'s: its order is packet_incidents')
+            incidents = kbase.query_rows("packet_incidents", keys=sorted(written))
+            part = {**read_parts(kbase, sorted(written), own_parts), **read_parts(kbase, None, SHARED_PARTS)}
+        moved_words = [m.encode() for m in moved or ()]
+        own: dict[str, str] = {} if written is None or before is None else {k: e.own for k, e in before.entries.items()}
+        mentions: set[str] = set()
+        for inc in incidents:
+            canonical_incident(inc)
+        if pool is not None:
+            pool.feed(incidents, part)
+        for inc in incidents:
+            key = inc["incident"]
+            raw = pickle.dumps([inc, [part[n].get(key) for n in own_parts]], protocol=5)
+            own[key] = _digest(raw)
+            if moved_words and any(w in raw for w in moved_words):
+                mentions.add(key)
+        content = {}
+        for key, mine in own.items():
+            shared = [part[n].get(key) for n in SHARED_PARTS]
+            content[key] = _digest(pickle.dumps([mine, shared], protocol=5))
+            if moved_words and any(w in repr(shared).encode() for w in moved_words):
+                mentions.add(key)
+        entries: dict[str, IncidentLint] = {}
+        inputs: dict[str, str] = {}
+        for key in content:
+            rel = related.get(key)
+            parts = [content[key], links.get(key), rel, [content.get(r) for r in rel or ()]]
+            inputs[key] = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+            old = before.entries.get(key) if before is not None and moved is not None else None
+            if old is not None and old.inputs == inputs[key] and key not in mentions:
+                entries[key] = old if old.own == own[key] else replace(old, own=own[key])
+        todo = [key for key in content if key not in entries]
+        # The packets to lint, and those of their related incidents: a follow-up check reads both.
+        wanted = set(todo) | {r for key in todo for r in related.get(key, ())}
+        if written is None:
+            incidents = [i for i in incidents if i["incident"] in wanted]
+        else:
+            incidents, part = read_packet_rows(kbase, sorted(wanted))
+        earlier = {k: related[k] for k in todo if k in related}
+        if pool is None and len(incidents) >= workers.PARALLEL_MIN_PACKETS:
+            pool = workers.LintWorkers(setup)
+            pool.feed(incidents, part)
+        linted = pool.lint(frozenset(todo), earlier) if pool is not None else None
+        if linted is None:
+            data = packet_data(incidents, part)
+            del incidents, part  # (the rows: not held while the packets are validated, as before)
+            read = _validated(data)
+            context = LintContext(
+                now=now, related_links=links, known_incidents=cited, related_earlier=without_follow_ups(read, earlier)
+            )
+            todo_set = set(todo)
+            linted = {p.key: _lint_one(p, cfg, plan, context) for p in read if p.key in todo_set}
+        for key, done in linted.items():
+            entries[key] = IncidentLint(done.key, done.findings, done.untracked, inputs[key], own[key])
+        return [entries[key] for key in content], cited
+    finally:
+        if pool is not None:
+            pool.stop()
 
 
 def _validated(data: list[dict[str, Any]]) -> list[EventPacket]:

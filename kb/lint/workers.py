@@ -1,23 +1,24 @@
 """Validating and linting packets on every core: the first `kb check --all` at 10,000 incidents
 spent most of its time making pydantic packets and running the rules on them, one at a time.
 
-The reading process sends each worker (kb.workers, `python -m kb.lint.workers`) the rows of some
-packets as soon as they are read (each worker builds, validates and keeps its packets), then asks
-every worker for what the follow-up check reads of them (`FollowUpFacts`: a related packet may be
-another worker's), works out each incident's related earlier ones, and has the workers lint their
-packets with them. A worker that dies, or cannot be started, costs time, not results: the caller
-lints in its own process (`lint_in_workers` answers None).
+The reading process sends the workers (kb.workers, `python -m kb.lint.workers`) the rows of the
+packets as soon as they are read, in the background (each worker builds, validates and keeps its
+share of the packets while the reader digests the rows), then asks every worker for what the
+follow-up check reads of them (`FollowUpFacts`: a related packet may be another worker's), works
+out each incident's related earlier ones, and has the workers lint their packets with them. A
+worker that dies, or cannot be started, costs time, not results: the caller lints in its own
+process (`LintWorkers.lint` answers None).
 """
 
 from __future__ import annotations
 
 import gc
-import subprocess
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from kb import workers as pipes
 from kb.graph.reader import Parts, packet_data
@@ -35,87 +36,105 @@ from kb.lint.runner import (
 )
 
 PARALLEL_MIN_PACKETS = 2000
-"""Below this many packets to lint, one process is faster than starting workers (~1 CPU s each)."""
+"""Below this many packets to lint, one process is faster than starting workers (~0.4 CPU s each)."""
 PACKETS_PER_TASK = 200
 
 
 @dataclass(frozen=True)
-class Job:
+class Setup:
     """What every worker is told first: the settings and the facts beyond one packet."""
 
     config: LintConfig
     now: datetime
     related_links: dict[str, int]
     known_incidents: frozenset[str]
-    todo: frozenset[str]
-    """The packets to lint; the others are only read for the follow-up check."""
-    texts_of: frozenset[str]
-    """The packets whose prose the follow-up check reads (`related_texts`)."""
 
 
-def lint_in_workers(
-    incidents: Sequence[dict[str, Any]], part: Parts, job: Job, related: dict[str, tuple[str, ...]]
-) -> dict[str, IncidentLint] | None:
-    """The lint of the `job.todo` packets among those the `packet_incidents` rows `incidents` and
-    their parts' rows make (`packet_data`), by key, with the related earlier incidents `related`
-    less their follow-ups; None when no worker could be started or one failed (lint here instead)."""
-    started = [w for w in (pipes.start("kb.lint.workers") for _ in range(pipes.cores())) if w]
-    if not started:
-        return None
-    try:
-        return _run(started, incidents, part, job, related)
-    except pipes.Failed:
-        return None
-    finally:
-        pipes.stop(started)
+class LintWorkers:
+    """Workers that build, validate and keep the packets they are fed (`feed`), then lint some of
+    them (`lint`). Stop them when done (`stop`); a failed worker makes `lint` answer None."""
 
+    def __init__(self, setup: Setup) -> None:
+        self.workers = [w for w in (pipes.start("kb.lint.workers") for _ in range(pipes.cores())) if w]
+        self.fed: set[str] = set()
+        self.feeding: threading.Thread | None = None
+        self.failed = not self.workers
+        self._tell_all(setup)
 
-def _run(
-    workers: list[subprocess.Popen[bytes]],
-    incidents: Sequence[dict[str, Any]],
-    part: Parts,
-    job: Job,
-    related: dict[str, tuple[str, ...]],
-) -> dict[str, IncidentLint]:
-    inputs = [w.stdin for w in workers]
-    outputs = [w.stdout for w in workers]
-    assert all(inputs) and all(outputs)
-    for stream in inputs:
-        pipes.send(stream, job)  # type: ignore[arg-type]
-    for n, first in enumerate(range(0, len(incidents), PACKETS_PER_TASK)):
-        chunk = list(incidents[first : first + PACKETS_PER_TASK])
-        keys = [inc["incident"] for inc in chunk]
-        rows = {name: {k: by_key[k] for k in keys if k in by_key} for name, by_key in part.items()}
-        pipes.send(inputs[n % len(workers)], ("rows", chunk, rows))  # type: ignore[arg-type]
-    facts: dict[str, FollowUpFacts] = {}
-    for stream in inputs:
-        pipes.send(stream, ("facts",))  # type: ignore[arg-type]
-    for stream in outputs:
-        got = pipes.receive(stream)  # type: ignore[arg-type]
-        assert isinstance(got, list)
-        facts.update((f.key, f) for f in got)
-    assert len(facts) == len(incidents), "a worker lost packets"
-    earlier = facts_without_follow_ups(facts, related)
-    for stream in inputs:
-        pipes.send(stream, ("lint", earlier))  # type: ignore[arg-type]
-    out: dict[str, IncidentLint] = {}
-    for stream in outputs:
-        got = pipes.receive(stream)  # type: ignore[arg-type]
-        assert isinstance(got, list)
-        out.update((e.key, e) for e in got)
-    assert out.keys() == job.todo, "a worker lost results"
-    return out
+    def feed(self, incidents: Sequence[dict[str, Any]], part: Parts) -> None:
+        """Send the rows of these packets (`packet_data`'s input) to the workers, in the background:
+        the caller goes on (a write to a busy worker's pipe waits without holding the GIL)."""
+        self.fed.update(inc["incident"] for inc in incidents)
+        self.feeding = threading.Thread(target=self._feed, args=(list(incidents), part), daemon=True)
+        self.feeding.start()
+
+    def _feed(self, incidents: list[dict[str, Any]], part: Parts) -> None:
+        try:
+            for n, first in enumerate(range(0, len(incidents), PACKETS_PER_TASK)):
+                chunk = incidents[first : first + PACKETS_PER_TASK]
+                keys = [inc["incident"] for inc in chunk]
+                rows = {name: {k: by_key[k] for k in keys if k in by_key} for name, by_key in part.items()}
+                pipes.send(self._input(n % len(self.workers)), ("rows", chunk, rows))
+        except pipes.Failed:
+            self.failed = True
+
+    def lint(self, todo: frozenset[str], related: dict[str, tuple[str, ...]]) -> dict[str, IncidentLint] | None:
+        """The lint of the `todo` packets (each fed) by key, with the related earlier incidents
+        `related` less their follow-ups (`facts_without_follow_ups`); None when a worker failed."""
+        if self.feeding is not None:
+            self.feeding.join()
+        if self.failed or not todo <= self.fed:
+            return None
+        try:
+            self._tell_all(("facts", related_texts(related)))
+            facts: dict[str, FollowUpFacts] = {}
+            for got in self._answers():
+                facts.update((f.key, f) for f in got)
+            assert facts.keys() == self.fed, "a worker lost packets"
+            self._tell_all(("lint", todo, facts_without_follow_ups(facts, related)))
+            out: dict[str, IncidentLint] = {}
+            for got in self._answers():
+                out.update((e.key, e) for e in got)
+            assert out.keys() == todo, "a worker lost results"
+            return out
+        except pipes.Failed:
+            return None
+
+    def stop(self) -> None:
+        pipes.stop(self.workers)
+
+    def _input(self, k: int) -> IO[bytes]:
+        stream = self.workers[k].stdin
+        assert stream is not None
+        return stream
+
+    def _tell_all(self, message: object) -> None:
+        try:
+            for k in range(len(self.workers)):
+                pipes.send(self._input(k), message)
+        except pipes.Failed:
+            self.failed = True
+
+    def _answers(self) -> Iterator[list[Any]]:
+        if self.failed:
+            raise EOFError("a worker failed")
+        for worker in self.workers:
+            assert worker.stdout is not None
+            got = pipes.receive(worker.stdout)
+            assert isinstance(got, list)
+            yield got
 
 
 def _serve() -> None:
-    """The worker: a Job, then rows to build packets of, then the follow-up facts and the lint asked
-    for, on stdin; answers on stdout; until stdin closes."""
+    """The worker: a Setup, then rows to build packets of, then the follow-up facts and the lint
+    asked for, on stdin; answers on stdout; until stdin closes."""
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     # No cyclic collection (as in kb.lint.runner.lint_graph): packets and findings are acyclic.
     gc.freeze()
     gc.disable()
-    job = pipes.receive(inp)
-    assert isinstance(job, Job)
+    setup = pipes.receive(inp)
+    assert isinstance(setup, Setup)
+    plan = _plan(setup.config)
     packets = []
     while True:
         try:
@@ -127,21 +146,21 @@ def _serve() -> None:
         if kind == "rows":
             packets.extend(_validated(packet_data(message[1], message[2])))
         elif kind == "facts":
-            pipes.send(out, [follow_up_facts(p, p.key in job.texts_of) for p in packets])
+            pipes.send(out, [follow_up_facts(p, p.key in message[1]) for p in packets])
         elif kind == "lint":
+            todo, related = message[1], message[2]
             context = LintContext(
-                now=job.now,
-                related_links=job.related_links,
-                known_incidents=job.known_incidents,
-                related_earlier=message[1],
+                now=setup.now,
+                related_links=setup.related_links,
+                known_incidents=setup.known_incidents,
+                related_earlier=related,
             )
-            plan = _plan(job.config)
-            pipes.send(out, [_lint_one(p, job.config, plan, context) for p in packets if p.key in job.todo])
+            pipes.send(out, [_lint_one(p, setup.config, plan, context) for p in packets if p.key in todo])
         else:
             raise ValueError(f"unknown message {kind!r}")
 
 
-__all__ = ["PARALLEL_MIN_PACKETS", "Job", "lint_in_workers", "related_texts"]
+__all__ = ["PARALLEL_MIN_PACKETS", "LintWorkers", "Setup"]
 
 if __name__ == "__main__":
     from kb.lint.workers import _serve as serve  # (the Job the caller pickles is that module's, not __main__'s)
