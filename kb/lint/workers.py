@@ -65,6 +65,8 @@ class LintWorkers:
         """Send the rows of these packets (`packet_data`'s input) to the workers, in the background:
         the caller goes on (a write to a busy worker's pipe waits without holding the GIL)."""
         self.fed.update(inc["incident"] for inc in incidents)
+        if self.failed:
+            return
         self.feeding = threading.Thread(target=self._feed, args=(list(incidents), part), daemon=True)
         self.feeding.start()
 
