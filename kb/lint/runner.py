@@ -160,7 +160,8 @@ def related_earlier(kbase: KnowledgeBase, keys: Sequence[str] | None) -> dict[st
 @dataclass(frozen=True)
 class FollowUpFacts:
     """What the follow-up check (`without_follow_ups`) reads of a packet: its names' source, its
-    start and, when it is some incident's related one, its prose (made where the packet was validated)."""
+    start and its prose when that holds a name of an incident it is related to (else None: it
+    follows none of them up), found where the packet was validated."""
 
     key: str
     file: str | None
@@ -168,14 +169,30 @@ class FollowUpFacts:
     text: str | None
 
 
-def follow_up_facts(packet: EventPacket, with_text: bool) -> FollowUpFacts:
-    text = "\n".join(t for _, t, _ in texts(packet)) if with_text else None
+def follow_up_facts(packet: EventPacket, names: frozenset[str]) -> FollowUpFacts:
+    """`names`: those of the incidents `packet` is a related earlier one of (`cited_names`)."""
+    text = None
+    if names:
+        joined = "\n".join(t for _, t, _ in texts(packet))
+        lower = joined.lower()
+        # A follow-up cites the report by one of its names, each a whole token of the text:
+        # a text holding none of them as a substring cannot (the common case, tested first).
+        text = joined if any(n in lower for n in names) else None
     return FollowUpFacts(packet.key, packet.provenance.file, packet.incident.started_at, text)
 
 
-def related_texts(related: dict[str, tuple[str, ...]]) -> frozenset[str]:
-    """The incidents whose prose the follow-up check of `related` reads."""
-    return frozenset(r for rel in related.values() for r in rel)
+def cited_names(related: dict[str, tuple[str, ...]], files: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """For each incident related to one in `related` that `files` (source file by key) holds, the
+    names it would cite one of those by if it followed it up."""
+    from kb.analysis.repeat_evidence import _names  # noqa: PLC0415 (kb check on one packet skips it)
+
+    out: dict[str, set[str]] = {}
+    for key, rel in related.items():
+        if key in files:
+            names = _names(key, files[key])
+            for r in rel:
+                out.setdefault(r, set()).update(names)
+    return {r: frozenset(n) for r, n in out.items()}
 
 
 def without_follow_ups(
@@ -184,14 +201,15 @@ def without_follow_ups(
     """`related` without the documents that follow up the incident itself (an addendum or deeper
     dive dated to the incident's day sorts "earlier" but is no earlier incident to compare with).
     `packets` holds the incidents and their related ones."""
-    wanted = related_texts(related)
-    return facts_without_follow_ups({p.key: follow_up_facts(p, p.key in wanted) for p in packets}, related)
+    names = cited_names(related, {p.key: p.provenance.file for p in packets})
+    facts = {p.key: follow_up_facts(p, names.get(p.key, frozenset())) for p in packets}
+    return facts_without_follow_ups(facts, related)
 
 
 def facts_without_follow_ups(
     facts: dict[str, FollowUpFacts], related: dict[str, tuple[str, ...]]
 ) -> dict[str, tuple[str, ...]]:
-    """`without_follow_ups` from the packets' `follow_up_facts` (their text for every related one)."""
+    """`without_follow_ups` from the packets' `follow_up_facts` (with the names `cited_names` gives)."""
     from kb.analysis.repeat_evidence import _names, follows_up  # noqa: PLC0415 (kb check on one packet skips it)
 
     lowered: dict[str, str] = {}  # a related packet's text in lower case, made once
@@ -202,13 +220,10 @@ def facts_without_follow_ups(
         keep = []
         for r in rel:
             other = facts.get(r)
-            if me is not None and other is not None:
+            if me is not None and other is not None and other.text is not None:
                 text = other.text
-                assert text is not None, f"no text of {r}, related to {key}"
                 if r not in lowered:
                     lowered[r] = text.lower()
-                # A follow-up cites the report by one of its names, each a whole token of the text:
-                # a text holding none of them as a substring cannot (the common case, tested first).
                 if any(n in lowered[r] for n in names) and follows_up(
                     text, other.started_at, key, me.file, me.started_at
                 ):

@@ -30,9 +30,9 @@ from kb.lint.runner import (
     _lint_one,
     _plan,
     _validated,
+    cited_names,
     facts_without_follow_ups,
     follow_up_facts,
-    related_texts,
 )
 
 PARALLEL_MIN_PACKETS = 2000
@@ -57,6 +57,7 @@ class LintWorkers:
     def __init__(self, setup: Setup) -> None:
         self.workers = [w for w in (pipes.start("kb.lint.workers") for _ in range(pipes.cores())) if w]
         self.fed: set[str] = set()
+        self.incidents: list[dict[str, Any]] = []
         self.feeding: threading.Thread | None = None
         self.failed = not self.workers
         self._tell_all(setup)
@@ -65,6 +66,7 @@ class LintWorkers:
         """Send the rows of these packets (`packet_data`'s input) to the workers, in the background:
         the caller goes on (a write to a busy worker's pipe waits without holding the GIL)."""
         self.fed.update(inc["incident"] for inc in incidents)
+        self.incidents.extend(incidents)  # (their source files name them: `cited_names`)
         if self.failed:
             return
         self.feeding = threading.Thread(target=self._feed, args=(list(incidents), part), daemon=True)
@@ -88,7 +90,8 @@ class LintWorkers:
         if self.failed or not todo <= self.fed:
             return None
         try:
-            self._tell_all(("facts", related_texts(related)))
+            files = {inc["incident"]: inc["source_file"] for inc in self.incidents}
+            self._tell_all(("facts", cited_names(related, files)))
             facts: dict[str, FollowUpFacts] = {}
             for got in self._answers():
                 facts.update((f.key, f) for f in got)
@@ -148,7 +151,8 @@ def _serve() -> None:
         if kind == "rows":
             packets.extend(_validated(packet_data(message[1], message[2])))
         elif kind == "facts":
-            pipes.send(out, [follow_up_facts(p, p.key in message[1]) for p in packets])
+            names = message[1]
+            pipes.send(out, [follow_up_facts(p, names.get(p.key, frozenset())) for p in packets])
         elif kind == "lint":
             todo, related = message[1], message[2]
             context = LintContext(
