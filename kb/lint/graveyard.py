@@ -65,6 +65,13 @@ def no_related_check(packet: EventPacket, ctx: LintContext, opts: Options) -> It
     )
 
 
+def reads_related_earlier(packet: EventPacket) -> bool:
+    """Whether `no_related_check` reads `LintContext.related_earlier` for this packet (the one rule
+    that reads it): no other packet's lint depends on it, so kb.lint.workers lints those before the
+    related earlier incidents are worked out."""
+    return unreviewed_import(packet)
+
+
 def _cites_another_incident(packet: EventPacket, known: frozenset[str]) -> bool:
     return bool(_cited(packet, known))
 

@@ -352,7 +352,7 @@ def lint_every(
         earlier = {k: related[k] for k in todo if k in related}
         if pool is None and len(incidents) >= workers.PARALLEL_MIN_PACKETS:
             pool = workers.LintWorkers(setup)
-            pool.feed(incidents, part)
+            pool.feed(incidents, part, frozenset(todo))
         linted = pool.lint(frozenset(todo), earlier) if pool is not None else None
         if linted is None:
             data = packet_data(incidents, part)

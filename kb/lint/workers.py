@@ -15,7 +15,7 @@ from __future__ import annotations
 import gc
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
@@ -23,6 +23,7 @@ from typing import IO, Any
 from kb import workers as pipes
 from kb.graph.reader import Parts, packet_data
 from kb.lint.config import LintConfig
+from kb.lint.graveyard import reads_related_earlier
 from kb.lint.kept import IncidentLint
 from kb.lint.model import LintContext
 from kb.lint.runner import (
@@ -62,23 +63,26 @@ class LintWorkers:
         self.failed = not self.workers
         self._tell_all(setup)
 
-    def feed(self, incidents: Sequence[dict[str, Any]], part: Parts) -> None:
+    def feed(self, incidents: Sequence[dict[str, Any]], part: Parts, todo: frozenset[str] | None = None) -> None:
         """Send the rows of these packets (`packet_data`'s input) to the workers, in the background:
-        the caller goes on (a write to a busy worker's pipe waits without holding the GIL)."""
+        the caller goes on (a write to a busy worker's pipe waits without holding the GIL). The
+        workers lint at once those of the `todo` packets (None: all) whose lint reads no related
+        earlier incident (`reads_related_earlier`)."""
         self.fed.update(inc["incident"] for inc in incidents)
         self.incidents.extend(incidents)  # (their source files name them: `cited_names`)
         if self.failed:
             return
-        self.feeding = threading.Thread(target=self._feed, args=(list(incidents), part), daemon=True)
+        self.feeding = threading.Thread(target=self._feed, args=(list(incidents), part, todo), daemon=True)
         self.feeding.start()
 
-    def _feed(self, incidents: list[dict[str, Any]], part: Parts) -> None:
+    def _feed(self, incidents: list[dict[str, Any]], part: Parts, todo: frozenset[str] | None) -> None:
         try:
             for n, first in enumerate(range(0, len(incidents), PACKETS_PER_TASK)):
                 chunk = incidents[first : first + PACKETS_PER_TASK]
                 keys = [inc["incident"] for inc in chunk]
                 rows = {name: {k: by_key[k] for k in keys if k in by_key} for name, by_key in part.items()}
-                pipes.send(self._input(n % len(self.workers)), ("rows", chunk, rows))
+                now = frozenset(keys) if todo is None else todo.intersection(keys)
+                pipes.send(self._input(n % len(self.workers)), ("rows", chunk, rows, now))
         except pipes.Failed:
             self.failed = True
 
@@ -130,6 +134,19 @@ class LintWorkers:
             yield got
 
 
+class _NotYetKnown(Mapping[str, tuple[str, ...]]):
+    """`LintContext.related_earlier` before it is worked out: reading it is an error."""
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        raise RuntimeError("related_earlier read before it is known (see reads_related_earlier)")
+
+    def __iter__(self) -> Iterator[str]:
+        raise RuntimeError("related_earlier read before it is known (see reads_related_earlier)")
+
+    def __len__(self) -> int:
+        raise RuntimeError("related_earlier read before it is known (see reads_related_earlier)")
+
+
 def _serve() -> None:
     """The worker: a Setup, then rows to build packets of, then the follow-up facts and the lint
     asked for, on stdin; answers on stdout; until stdin closes."""
@@ -140,7 +157,16 @@ def _serve() -> None:
     setup = pipes.receive(inp)
     assert isinstance(setup, Setup)
     plan = _plan(setup.config)
+    # Packets linted as they come, before the related earlier incidents are known: a rule that
+    # read them would get an error (the worker dies, the caller lints), never a wrong answer.
+    before_related = LintContext(
+        now=setup.now,
+        related_links=setup.related_links,
+        known_incidents=setup.known_incidents,
+        related_earlier=_NotYetKnown(),
+    )
     packets = []
+    linted: dict[str, IncidentLint] = {}
     while True:
         try:
             message = pipes.receive(inp)
@@ -149,7 +175,11 @@ def _serve() -> None:
         assert isinstance(message, tuple)
         kind = message[0]
         if kind == "rows":
-            packets.extend(_validated(packet_data(message[1], message[2])))
+            read = _validated(packet_data(message[1], message[2]))
+            packets.extend(read)
+            for p in read:
+                if p.key in message[3] and not reads_related_earlier(p):
+                    linted[p.key] = _lint_one(p, setup.config, plan, before_related)
         elif kind == "facts":
             names = message[1]
             pipes.send(out, [follow_up_facts(p, names.get(p.key, frozenset())) for p in packets])
@@ -161,7 +191,14 @@ def _serve() -> None:
                 known_incidents=setup.known_incidents,
                 related_earlier=related,
             )
-            pipes.send(out, [_lint_one(p, setup.config, plan, context) for p in packets if p.key in todo])
+            pipes.send(
+                out,
+                [
+                    linted[p.key] if p.key in linted else _lint_one(p, setup.config, plan, context)
+                    for p in packets
+                    if p.key in todo
+                ],
+            )
         else:
             raise ValueError(f"unknown message {kind!r}")
 
