@@ -59,7 +59,7 @@ def _no_reads(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("the packets were read again")
 
     monkeypatch.setattr(lint_runner, "read_packets", refuse)
-    monkeypatch.setattr(lint_runner, "read_packet_data", refuse)
+    monkeypatch.setattr(lint_runner, "read_packet_rows", refuse)
 
 
 def _linted(monkeypatch: pytest.MonkeyPatch) -> list[str]:

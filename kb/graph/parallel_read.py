@@ -2,32 +2,27 @@
 rows (the writer's input), returned in the files' order.
 
 Rows, not packets, come back: unpickling pydantic packets took the reading process a fifth of
-what parsing them took. Workers are plain `python -m kb.graph.parallel_read` processes fed
-through pipes, not a multiprocessing pool: a pool's spawn re-imports the caller's __main__ (it
-would run the CLI again), and a forked worker would inherit the caller's open database and
-lock. A worker that dies costs nothing but time: its files are read here instead.
+what parsing them took. The workers are kb.workers' (`python -m kb.graph.parallel_read`
+processes fed through pipes). A worker that dies costs nothing but time: its files are read
+here instead.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import importlib
-import os
-import pickle
 import subprocess
 import sys
 from collections.abc import Generator, Sequence
 from pathlib import Path
-from typing import IO
 
+from kb import workers as pipes
 from kb.graph.rows import PacketRows, pack_task, packet_rows
 from kb.packets import PacketError, PacketProblem, read_packet
 
 PARALLEL_MIN_FILES = 500
 """Below this many files, one process is faster than starting workers (~1 s each)."""
 FILES_PER_TASK = 64
-MAX_WORKERS = 8
 
 Answer = PacketRows | list[PacketProblem]
 
@@ -52,23 +47,6 @@ def _read_many(files: Sequence[Path], packer: str | None = None) -> list[Answer]
     return out
 
 
-def _send(stream: IO[bytes], obj: object) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(len(data).to_bytes(8, "little") + data)
-    stream.flush()
-
-
-def _receive(stream: IO[bytes]) -> object:
-    header = stream.read(8)
-    if len(header) < 8:
-        raise EOFError("worker closed its output")
-    size = int.from_bytes(header, "little")
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError("worker closed its output")
-    return pickle.loads(data)  # noqa: S301 - from our own worker process
-
-
 def _serve(packer: str | None) -> None:
     """The worker: tasks (lists of paths) in on stdin, answers out on stdout, until stdin closes."""
     inp, out = sys.stdin.buffer, sys.stdout.buffer
@@ -80,27 +58,16 @@ def _serve(packer: str | None) -> None:
     gc.disable()
     while True:
         try:
-            files = _receive(inp)
+            files = pipes.receive(inp)
         except EOFError:
             return
         assert isinstance(files, list)
-        _send(out, _read_many(files, packer))
+        pipes.send(out, _read_many(files, packer))
         gc.collect()  # what cycles a task made (a rejected file's traceback) go now
 
 
 def _start_worker(packer: str | None = None) -> subprocess.Popen[bytes] | None:
-    root = str(Path(__file__).resolve().parents[2])  # kb importable as the caller imported it
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-m", "kb.graph.parallel_read", *([packer] if packer else [])],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
-    except OSError:
-        return None
+    return pipes.start("kb.graph.parallel_read", *([packer] if packer else []))
 
 
 def read_packets(
@@ -110,7 +77,7 @@ def read_packets(
     With a packer (`Engine.packer`), the workers pack the rows they read (kb.graph.rows.pack_task):
     the writing process then neither unpickles, merges nor packs them row by row.
     Close it when done (the workers end then, not when it is garbage-collected)."""
-    cores = min(os.cpu_count() or 1, MAX_WORKERS)
+    cores = pipes.cores()
     tasks = [list(files[i : i + FILES_PER_TASK]) for i in range(0, len(files), FILES_PER_TASK)]
     started = (_start_worker(packer) for _ in range(cores))
     workers = [w for w in started if w] if len(files) >= PARALLEL_MIN_FILES else []
@@ -122,7 +89,7 @@ def read_packets(
         w = k % n
         if k < len(tasks) and alive[w]:
             try:
-                _send(workers[w].stdin, tasks[k])  # type: ignore[arg-type]
+                pipes.send(workers[w].stdin, tasks[k])  # type: ignore[arg-type]
             except OSError:
                 alive[w] = False
 
@@ -135,10 +102,10 @@ def read_packets(
             answers: list[Answer] | None = None
             if n and k in sent and alive[k % n]:
                 try:
-                    got = _receive(workers[k % n].stdout)  # type: ignore[arg-type]
+                    got = pipes.receive(workers[k % n].stdout)  # type: ignore[arg-type]
                     assert isinstance(got, list) and len(got) == len(task)
                     answers = got
-                except (EOFError, OSError, pickle.UnpicklingError, AssertionError):
+                except pipes.Failed:
                     alive[k % n] = False
             if answers is None:
                 answers = _read_many(task)
@@ -146,27 +113,11 @@ def read_packets(
                 give(k + 2 * n)
                 sent.add(k + 2 * n)
             if k == len(tasks) - 1:
-                _stop(workers)  # every file is read: the workers end before the caller's last write, not after
+                pipes.stop(workers)  # every file is read: the workers end before the caller's last write, not after
             for file, answer in zip(task, answers, strict=True):
                 yield file, answer if isinstance(answer, PacketRows) else PacketError(file, answer)
     finally:
-        _stop(workers)
-
-
-def _stop(workers: list[subprocess.Popen[bytes]]) -> None:
-    """Close the workers' input (they exit at its end) and wait for them; again is a no-op."""
-    for worker in workers:
-        if worker.stdin and not worker.stdin.closed:
-            with contextlib.suppress(OSError):  # a dead worker's pipe: what was buffered for it is dropped
-                worker.stdin.close()
-    for worker in workers:
-        try:
-            worker.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        if worker.stdout:
-            worker.stdout.close()
+        pipes.stop(workers)
 
 
 if __name__ == "__main__":

@@ -112,10 +112,16 @@ Parts = dict[str, dict[str, list[dict[str, Any]]]]
 def read_packet_data(kbase: Queryable, keys: Sequence[str] | None) -> list[dict[str, Any]]:
     """What `read_packets` validates into Event Packets: each incident's packet as plain data (a
     lint keeps results per incident for it, and validates only the packets it must lint again)."""
+    return packet_data(*read_packet_rows(kbase, keys))
+
+
+def read_packet_rows(kbase: Queryable, keys: Sequence[str] | None) -> tuple[list[dict[str, Any]], Parts]:
+    """What `packet_data` builds the packets of the given incidents from (None: every one): their
+    `packet_incidents` rows and every part's rows."""
     if keys is not None and not keys:
-        return []
+        return [], {name: {} for name in PARTS}
     rows = _rows(kbase, keys, ["packet_incidents", *(f"packet_{name}" for name in PARTS)])
-    return packet_data(rows("packet_incidents"), {name: _by_incident(rows(f"packet_{name}")) for name in PARTS})
+    return rows("packet_incidents"), {name: _by_incident(rows(f"packet_{name}")) for name in PARTS}
 
 
 def read_parts(kbase: Queryable, keys: Sequence[str] | None, names: Iterable[str]) -> Parts:

@@ -16,7 +16,7 @@ from kb.graph.reader import (
     SHARED_PARTS,
     canonical_incident,
     packet_data,
-    read_packet_data,
+    read_packet_rows,
     read_packets,
     read_parts,
 )
@@ -25,6 +25,7 @@ from kb.lint.graveyard import Untracked, untracked_candidates, untracked_hit
 from kb.lint.kept import Computed, IncidentLint, Previous, file_name, kept, load
 from kb.lint.model import Level, LintContext, LintFinding
 from kb.lint.registry import RULES, Rule
+from kb.lint.where import texts
 from kb.model import EventPacket
 
 if TYPE_CHECKING:  # pandas loads where a frame is made: printing kept results needs none
@@ -156,34 +157,75 @@ def related_earlier(kbase: KnowledgeBase, keys: Sequence[str] | None) -> dict[st
     }
 
 
+@dataclass(frozen=True)
+class FollowUpFacts:
+    """What the follow-up check (`without_follow_ups`) reads of a packet: its names' source, its
+    start and its prose when that holds a name of an incident it is related to (else None: it
+    follows none of them up), found where the packet was validated."""
+
+    key: str
+    file: str | None
+    started_at: datetime
+    text: str | None
+
+
+def follow_up_facts(packet: EventPacket, names: frozenset[str]) -> FollowUpFacts:
+    """`names`: those of the incidents `packet` is a related earlier one of (`cited_names`)."""
+    text = None
+    if names:
+        joined = "\n".join(t for _, t, _ in texts(packet))
+        lower = joined.lower()
+        # A follow-up cites the report by one of its names, each a whole token of the text:
+        # a text holding none of them as a substring cannot (the common case, tested first).
+        text = joined if any(n in lower for n in names) else None
+    return FollowUpFacts(packet.key, packet.provenance.file, packet.incident.started_at, text)
+
+
+def cited_names(related: dict[str, tuple[str, ...]], files: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """For each incident related to one in `related` that `files` (source file by key) holds, the
+    names it would cite one of those by if it followed it up."""
+    from kb.analysis.repeat_evidence import _names  # noqa: PLC0415 (kb check on one packet skips it)
+
+    out: dict[str, set[str]] = {}
+    for key, rel in related.items():
+        if key in files:
+            names = _names(key, files[key])
+            for r in rel:
+                out.setdefault(r, set()).update(names)
+    return {r: frozenset(n) for r, n in out.items()}
+
+
 def without_follow_ups(
     packets: Sequence[EventPacket], related: dict[str, tuple[str, ...]]
 ) -> dict[str, tuple[str, ...]]:
     """`related` without the documents that follow up the incident itself (an addendum or deeper
     dive dated to the incident's day sorts "earlier" but is no earlier incident to compare with).
     `packets` holds the incidents and their related ones."""
-    from kb.analysis.repeat_evidence import _names, follows_up  # noqa: PLC0415 (kb check on one packet skips it)
-    from kb.lint.where import texts  # noqa: PLC0415
+    names = cited_names(related, {p.key: p.provenance.file for p in packets})
+    facts = {p.key: follow_up_facts(p, names.get(p.key, frozenset())) for p in packets}
+    return facts_without_follow_ups(facts, related)
 
-    by_key = {p.key: p for p in packets}
-    joined: dict[str, tuple[str, str]] = {}  # a related packet's text and its lower case, made once
+
+def facts_without_follow_ups(
+    facts: dict[str, FollowUpFacts], related: dict[str, tuple[str, ...]]
+) -> dict[str, tuple[str, ...]]:
+    """`without_follow_ups` from the packets' `follow_up_facts` (with the names `cited_names` gives)."""
+    from kb.analysis.repeat_evidence import _names, follows_up  # noqa: PLC0415 (kb check on one packet skips it)
+
+    lowered: dict[str, str] = {}  # a related packet's text in lower case, made once
     out: dict[str, tuple[str, ...]] = {}
     for key, rel in related.items():
-        me = by_key.get(key)
-        names = _names(key, me.provenance.file) if me is not None else set()
+        me = facts.get(key)
+        names = _names(key, me.file) if me is not None else set()
         keep = []
         for r in rel:
-            other = by_key.get(r)
-            if me is not None and other is not None:
-                if r not in joined:
-                    text = "\n".join(t for _, t, _ in texts(other))
-                    joined[r] = (text, text.lower())
-                text, lower = joined[r]
-                # A follow-up cites the report by one of its names, each a whole token of the text:
-                # a text holding none of them as a substring cannot (the common case, tested first).
-                inc = me.incident
-                if any(n in lower for n in names) and follows_up(
-                    text, other.incident.started_at, key, me.provenance.file, inc.started_at
+            other = facts.get(r)
+            if me is not None and other is not None and other.text is not None:
+                text = other.text
+                if r not in lowered:
+                    lowered[r] = text.lower()
+                if any(n in lowered[r] for n in names) and follows_up(
+                    text, other.started_at, key, me.file, me.started_at
                 ):
                     continue
             keep.append(r)
@@ -247,6 +289,8 @@ def lint_every(
     When the change log (kb.graph.change_log) names every packet written since `before`'s content and
     no incident came or went, only those packets' own rows are read (the rest keep their digest) and
     the parts shared nodes give are read for every incident."""
+    from kb.lint import workers  # noqa: PLC0415 (it imports this module)
+
     known = [str(r["incident"]) for r in kbase.query_rows("incidents")]  # (rows: no pandas to load)
     cited = frozenset(known)
     related = related_earlier(kbase, None)
@@ -259,58 +303,72 @@ def lint_every(
         _written_since(kbase, before) if moved == [] and before is not None and set(before.entries) == cited else None
     )
     own_parts = [n for n in PARTS if n not in SHARED_PARTS]
-    if written is None:
-        incidents = kbase.query_rows("packet_incidents", every_incident=True)
-        part = read_parts(kbase, None, PARTS)
-    else:  # (the same incidents as `before`'s: its order is packet_incidents')
-        incidents = kbase.query_rows("packet_incidents", keys=sorted(written))
-        part = {**read_parts(kbase, sorted(written), own_parts), **read_parts(kbase, None, SHARED_PARTS)}
-    moved_words = [m.encode() for m in moved or ()]
-    own: dict[str, str] = {} if written is None or before is None else {k: e.own for k, e in before.entries.items()}
-    mentions: set[str] = set()
-    for inc in incidents:
-        key = inc["incident"]
-        canonical_incident(inc)
-        raw = pickle.dumps([inc, [part[n].get(key) for n in own_parts]], protocol=5)
-        own[key] = _digest(raw)
-        if moved_words and any(w in raw for w in moved_words):
-            mentions.add(key)
-    content = {}
-    for key, mine in own.items():
-        shared = [part[n].get(key) for n in SHARED_PARTS]
-        content[key] = _digest(pickle.dumps([mine, shared], protocol=5))
-        if moved_words and any(w in repr(shared).encode() for w in moved_words):
-            mentions.add(key)
-    entries: dict[str, IncidentLint] = {}
-    inputs: dict[str, str] = {}
-    for key in content:
-        rel = related.get(key)
-        parts = [content[key], links.get(key), rel, [content.get(r) for r in rel or ()]]
-        inputs[key] = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-        old = before.entries.get(key) if before is not None and moved is not None else None
-        if old is not None and old.inputs == inputs[key] and key not in mentions:
-            entries[key] = old if old.own == own[key] else replace(old, own=own[key])
-    todo = [key for key in content if key not in entries]
-    # The packets to lint, and those of their related incidents: a follow-up check reads both.
-    wanted = set(todo) | {r for key in todo for r in related.get(key, ())}
-    if written is None:
-        data = packet_data((i for i in incidents if i["incident"] in wanted), part)
-    else:
-        data = read_packet_data(kbase, sorted(wanted))
-    del incidents, part  # (the rows: not held while the packets are validated, as before)
-    read = _validated(data)
-    context = LintContext(
-        now=now,
-        related_links=links,
-        known_incidents=cited,
-        related_earlier=without_follow_ups(read, {k: related[k] for k in todo if k in related}),
-    )
-    todo_set = set(todo)
-    for p in read:
-        if p.key in todo_set:
-            done = _lint_one(p, cfg, plan, context)
-            entries[p.key] = IncidentLint(done.key, done.findings, done.untracked, inputs[p.key], own[p.key])
-    return [entries[key] for key in content], cited
+    setup = workers.Setup(cfg, now, links, cited)
+    # With nothing kept, every incident is linted: the workers start now and are fed the rows as
+    # soon as they are read, validating them while this process digests them.
+    pool = workers.LintWorkers(setup) if before is None and len(known) >= workers.PARALLEL_MIN_PACKETS else None
+    try:
+        if written is None:
+            incidents = kbase.query_rows("packet_incidents", every_incident=True)
+            part = read_parts(kbase, None, PARTS)
+        else:  # (the same incidents as `before`'s: its order is packet_incidents')
+            incidents = kbase.query_rows("packet_incidents", keys=sorted(written))
+            part = {**read_parts(kbase, sorted(written), own_parts), **read_parts(kbase, None, SHARED_PARTS)}
+        moved_words = [m.encode() for m in moved or ()]
+        own: dict[str, str] = {} if written is None or before is None else {k: e.own for k, e in before.entries.items()}
+        mentions: set[str] = set()
+        for inc in incidents:
+            canonical_incident(inc)
+        if pool is not None:
+            pool.feed(incidents, part)
+        for inc in incidents:
+            key = inc["incident"]
+            raw = pickle.dumps([inc, [part[n].get(key) for n in own_parts]], protocol=5)
+            own[key] = _digest(raw)
+            if moved_words and any(w in raw for w in moved_words):
+                mentions.add(key)
+        content = {}
+        for key, mine in own.items():
+            shared = [part[n].get(key) for n in SHARED_PARTS]
+            content[key] = _digest(pickle.dumps([mine, shared], protocol=5))
+            if moved_words and any(w in repr(shared).encode() for w in moved_words):
+                mentions.add(key)
+        entries: dict[str, IncidentLint] = {}
+        inputs: dict[str, str] = {}
+        for key in content:
+            rel = related.get(key)
+            parts = [content[key], links.get(key), rel, [content.get(r) for r in rel or ()]]
+            inputs[key] = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+            old = before.entries.get(key) if before is not None and moved is not None else None
+            if old is not None and old.inputs == inputs[key] and key not in mentions:
+                entries[key] = old if old.own == own[key] else replace(old, own=own[key])
+        todo = [key for key in content if key not in entries]
+        # The packets to lint, and those of their related incidents: a follow-up check reads both.
+        wanted = set(todo) | {r for key in todo for r in related.get(key, ())}
+        if written is None:
+            incidents = [i for i in incidents if i["incident"] in wanted]
+        else:
+            incidents, part = read_packet_rows(kbase, sorted(wanted))
+        earlier = {k: related[k] for k in todo if k in related}
+        if pool is None and len(incidents) >= workers.PARALLEL_MIN_PACKETS:
+            pool = workers.LintWorkers(setup)
+            pool.feed(incidents, part, frozenset(todo))
+        linted = pool.lint(frozenset(todo), earlier) if pool is not None else None
+        if linted is None:
+            data = packet_data(incidents, part)
+            del incidents, part  # (the rows: not held while the packets are validated, as before)
+            read = _validated(data)
+            context = LintContext(
+                now=now, related_links=links, known_incidents=cited, related_earlier=without_follow_ups(read, earlier)
+            )
+            todo_set = set(todo)
+            linted = {p.key: _lint_one(p, cfg, plan, context) for p in read if p.key in todo_set}
+        for key, done in linted.items():
+            entries[key] = IncidentLint(done.key, done.findings, done.untracked, inputs[key], own[key])
+        return [entries[key] for key in content], cited
+    finally:
+        if pool is not None:
+            pool.stop()
 
 
 def _validated(data: list[dict[str, Any]]) -> list[EventPacket]:

@@ -1,0 +1,211 @@
+"""Validating and linting packets on every core: the first `kb check --all` at 10,000 incidents
+spent most of its time making pydantic packets and running the rules on them, one at a time.
+
+The reading process sends the workers (kb.workers, `python -m kb.lint.workers`) the rows of the
+packets as soon as they are read, in the background (each worker builds, validates and keeps its
+share of the packets while the reader digests the rows), then asks every worker for what the
+follow-up check reads of them (`FollowUpFacts`: a related packet may be another worker's), works
+out each incident's related earlier ones, and has the workers lint their packets with them. A
+worker that dies, or cannot be started, costs time, not results: the caller lints in its own
+process (`LintWorkers.lint` answers None).
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
+
+from kb import workers as pipes
+from kb.graph.reader import Parts, packet_data
+from kb.lint.config import LintConfig
+from kb.lint.graveyard import reads_related_earlier
+from kb.lint.kept import IncidentLint
+from kb.lint.model import LintContext
+from kb.lint.runner import (
+    FollowUpFacts,
+    _lint_one,
+    _plan,
+    _validated,
+    cited_names,
+    facts_without_follow_ups,
+    follow_up_facts,
+)
+
+PARALLEL_MIN_PACKETS = 2000
+"""Below this many packets to lint, one process is faster than starting workers (~0.4 CPU s each)."""
+PACKETS_PER_TASK = 200
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every worker is told first: the settings and the facts beyond one packet."""
+
+    config: LintConfig
+    now: datetime
+    related_links: dict[str, int]
+    known_incidents: frozenset[str]
+
+
+class LintWorkers:
+    """Workers that build, validate and keep the packets they are fed (`feed`), then lint some of
+    them (`lint`). Stop them when done (`stop`); a failed worker makes `lint` answer None."""
+
+    def __init__(self, setup: Setup) -> None:
+        self.workers = [w for w in (pipes.start("kb.lint.workers") for _ in range(pipes.cores())) if w]
+        self.fed: set[str] = set()
+        self.incidents: list[dict[str, Any]] = []
+        self.feeding: threading.Thread | None = None
+        self.failed = not self.workers
+        self._tell_all(setup)
+
+    def feed(self, incidents: Sequence[dict[str, Any]], part: Parts, todo: frozenset[str] | None = None) -> None:
+        """Send the rows of these packets (`packet_data`'s input) to the workers, in the background:
+        the caller goes on (a write to a busy worker's pipe waits without holding the GIL). The
+        workers lint at once those of the `todo` packets (None: all) whose lint reads no related
+        earlier incident (`reads_related_earlier`)."""
+        self.fed.update(inc["incident"] for inc in incidents)
+        self.incidents.extend(incidents)  # (their source files name them: `cited_names`)
+        if self.failed:
+            return
+        self.feeding = threading.Thread(target=self._feed, args=(list(incidents), part, todo), daemon=True)
+        self.feeding.start()
+
+    def _feed(self, incidents: list[dict[str, Any]], part: Parts, todo: frozenset[str] | None) -> None:
+        try:
+            for n, first in enumerate(range(0, len(incidents), PACKETS_PER_TASK)):
+                chunk = incidents[first : first + PACKETS_PER_TASK]
+                keys = [inc["incident"] for inc in chunk]
+                rows = {name: {k: by_key[k] for k in keys if k in by_key} for name, by_key in part.items()}
+                now = frozenset(keys) if todo is None else todo.intersection(keys)
+                pipes.send(self._input(n % len(self.workers)), ("rows", chunk, rows, now))
+        except pipes.Failed:
+            self.failed = True
+
+    def lint(self, todo: frozenset[str], related: dict[str, tuple[str, ...]]) -> dict[str, IncidentLint] | None:
+        """The lint of the `todo` packets (each fed) by key, with the related earlier incidents
+        `related` less their follow-ups (`facts_without_follow_ups`); None when a worker failed."""
+        if self.feeding is not None:
+            self.feeding.join()
+        if self.failed or not todo <= self.fed:
+            return None
+        try:
+            files = {inc["incident"]: inc["source_file"] for inc in self.incidents}
+            self._tell_all(("facts", cited_names(related, files)))
+            facts: dict[str, FollowUpFacts] = {}
+            for got in self._answers():
+                facts.update((f.key, f) for f in got)
+            assert facts.keys() == self.fed, "a worker lost packets"
+            self._tell_all(("lint", todo, facts_without_follow_ups(facts, related)))
+            out: dict[str, IncidentLint] = {}
+            for got in self._answers():
+                out.update((e.key, e) for e in got)
+            assert out.keys() == todo, "a worker lost results"
+            return out
+        except pipes.Failed:
+            return None
+
+    def stop(self) -> None:
+        pipes.stop(self.workers)
+
+    def _input(self, k: int) -> IO[bytes]:
+        stream = self.workers[k].stdin
+        assert stream is not None
+        return stream
+
+    def _tell_all(self, message: object) -> None:
+        try:
+            for k in range(len(self.workers)):
+                pipes.send(self._input(k), message)
+        except pipes.Failed:
+            self.failed = True
+
+    def _answers(self) -> Iterator[list[Any]]:
+        if self.failed:
+            raise EOFError("a worker failed")
+        for worker in self.workers:
+            assert worker.stdout is not None
+            got = pipes.receive(worker.stdout)
+            assert isinstance(got, list)
+            yield got
+
+
+class _NotYetKnown(Mapping[str, tuple[str, ...]]):
+    """`LintContext.related_earlier` before it is worked out: reading it is an error."""
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        raise RuntimeError("related_earlier read before it is known (see reads_related_earlier)")
+
+    def __iter__(self) -> Iterator[str]:
+        raise RuntimeError("related_earlier read before it is known (see reads_related_earlier)")
+
+    def __len__(self) -> int:
+        raise RuntimeError("related_earlier read before it is known (see reads_related_earlier)")
+
+
+def _serve() -> None:
+    """The worker: a Setup, then rows to build packets of, then the follow-up facts and the lint
+    asked for, on stdin; answers on stdout; until stdin closes."""
+    inp, out = sys.stdin.buffer, sys.stdout.buffer
+    # No cyclic collection (as in kb.lint.runner.lint_graph): packets and findings are acyclic.
+    gc.freeze()
+    gc.disable()
+    setup = pipes.receive(inp)
+    assert isinstance(setup, Setup)
+    plan = _plan(setup.config)
+    # Packets linted as they come, before the related earlier incidents are known: a rule that
+    # read them would get an error (the worker dies, the caller lints), never a wrong answer.
+    before_related = LintContext(
+        now=setup.now,
+        related_links=setup.related_links,
+        known_incidents=setup.known_incidents,
+        related_earlier=_NotYetKnown(),
+    )
+    packets = []
+    linted: dict[str, IncidentLint] = {}
+    while True:
+        try:
+            message = pipes.receive(inp)
+        except EOFError:
+            return
+        assert isinstance(message, tuple)
+        kind = message[0]
+        if kind == "rows":
+            read = _validated(packet_data(message[1], message[2]))
+            packets.extend(read)
+            for p in read:
+                if p.key in message[3] and not reads_related_earlier(p):
+                    linted[p.key] = _lint_one(p, setup.config, plan, before_related)
+        elif kind == "facts":
+            names = message[1]
+            pipes.send(out, [follow_up_facts(p, names.get(p.key, frozenset())) for p in packets])
+        elif kind == "lint":
+            todo, related = message[1], message[2]
+            context = LintContext(
+                now=setup.now,
+                related_links=setup.related_links,
+                known_incidents=setup.known_incidents,
+                related_earlier=related,
+            )
+            pipes.send(
+                out,
+                [
+                    linted[p.key] if p.key in linted else _lint_one(p, setup.config, plan, context)
+                    for p in packets
+                    if p.key in todo
+                ],
+            )
+        else:
+            raise ValueError(f"unknown message {kind!r}")
+
+
+__all__ = ["PARALLEL_MIN_PACKETS", "LintWorkers", "Setup"]
+
+if __name__ == "__main__":
+    from kb.lint.workers import _serve as serve  # (the Job the caller pickles is that module's, not __main__'s)
+
+    serve()

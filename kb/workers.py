@@ -1,0 +1,81 @@
+"""Worker processes fed through pipes: the one way kb uses more than one core (reading packet
+files at ingest, kb.graph.parallel_read; validating and linting packets, kb.lint.workers).
+
+Workers are plain `python -m <module>` processes, not a multiprocessing pool: a pool's spawn
+re-imports the caller's __main__ (it would run the CLI again), and a forked worker would inherit
+the caller's open database and lock. Messages are length-prefixed pickles, both ways.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from typing import IO
+
+MAX_WORKERS = 8
+
+
+def cores() -> int:
+    """How many workers to start: one per core, at most MAX_WORKERS."""
+    return min(os.cpu_count() or 1, MAX_WORKERS)
+
+
+def send(stream: IO[bytes], obj: object) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(len(data).to_bytes(8, "little") + data)
+    stream.flush()
+
+
+def receive(stream: IO[bytes]) -> object:
+    """The next message; EOFError when the other end closed (a worker that died, the caller done)."""
+    header = stream.read(8)
+    if len(header) < 8:
+        raise EOFError("worker closed its output")
+    size = int.from_bytes(header, "little")
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("worker closed its output")
+    return pickle.loads(data)  # noqa: S301 - from our own worker process
+
+
+Failed = (EOFError, OSError, pickle.UnpicklingError, AssertionError)
+"""What talking to a worker raises when it died or answered nonsense: the caller does the work itself."""
+
+
+def start(module: str, *args: str) -> subprocess.Popen[bytes] | None:
+    """`python -m module args...` with pipes for input and output; None when it cannot be started."""
+    root = str(Path(__file__).resolve().parents[1])  # kb importable as the caller imported it
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", module, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+    except OSError:
+        return None
+
+
+def stop(workers: list[subprocess.Popen[bytes]]) -> None:
+    """Close the workers' input (they exit at its end) and wait for them; again is a no-op."""
+    for worker in workers:
+        if worker.stdin and not worker.stdin.closed:
+            with contextlib.suppress(OSError):  # a dead worker's pipe: what was buffered for it is dropped
+                worker.stdin.close()
+    for worker in workers:
+        try:
+            worker.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        if worker.stdout:
+            worker.stdout.close()
+
+
+__all__ = ["MAX_WORKERS", "Failed", "cores", "receive", "send", "start", "stop"]

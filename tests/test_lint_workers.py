@@ -1,0 +1,95 @@
+"""`kb check --all` validates and lints the packets in worker processes at scale (kb.lint.workers):
+the same results, to the kept digests, as linting in one process; no worker for a small graph; a
+worker that dies costs time, not results."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from kb import workers as pipes
+from kb.knowledge_base import KnowledgeBase
+from kb.lint import LintConfig
+from kb.lint import runner as lint_runner
+from kb.lint import workers as lint_workers
+from kb.lint.kept import IncidentLint
+from kb.quickstart import load_demo
+from tests.conftest import engines_fixture
+from tests.test_real_lint_repeats import provisioning_reports
+
+NOW = datetime(2026, 11, 30, tzinfo=UTC)
+
+
+def _load(kbase: KnowledgeBase) -> None:
+    """A demo, and imported reports whose lint reads their related earlier ones and tells a follow-up apart."""
+    load_demo(kbase, incidents=30, seed=7)
+    kbase.ingest_packets(provisioning_reports())
+
+
+demo = engines_fixture(_load)
+
+
+def _every(kbase: KnowledgeBase) -> list[IncidentLint]:
+    """Every incident's lint computed (nothing kept before), with the digests kb.lint.kept keeps."""
+    config = LintConfig()
+    return lint_runner.lint_every(kbase, config, lint_runner._plan(config), NOW, None)[0]
+
+
+def _workers_answers(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Workers for any graph, a few packets a task; the list fills with whether they answered."""
+    answered: list[bool] = []
+    lint = lint_workers.LintWorkers.lint
+
+    def recording(self: lint_workers.LintWorkers, *args: Any) -> Any:
+        got = lint(self, *args)
+        answered.append(got is not None)
+        return got
+
+    monkeypatch.setattr(lint_workers, "PARALLEL_MIN_PACKETS", 1)
+    monkeypatch.setattr(lint_workers, "PACKETS_PER_TASK", 7)
+    monkeypatch.setattr(lint_workers.LintWorkers, "lint", recording)
+    return answered
+
+
+def test_workers_lint_as_one_process_does(demo: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    in_process = _every(demo)
+    related = [f for e in in_process for f in e.findings if f.rule == "no-related-check" and "not cited" in f.evidence]
+    assert related  # (the related earlier incidents, less the follow-ups, are read)
+    answered = _workers_answers(monkeypatch)
+    assert _every(demo) == in_process
+    assert answered == [True]
+
+
+def test_a_small_graph_starts_no_worker(demo: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> None:
+        raise AssertionError("a worker was started")
+
+    monkeypatch.setattr(pipes, "start", refuse)
+    assert len(_every(demo)) == 33
+
+
+def test_a_dead_worker_costs_time_not_results(demo: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    in_process = _every(demo)
+    answered = _workers_answers(monkeypatch)
+    feed = lint_workers.LintWorkers.feed
+
+    def killing_one(self: lint_workers.LintWorkers, *args: Any) -> None:
+        victim: subprocess.Popen[bytes] = self.workers[-1]
+        victim.kill()
+        victim.wait()
+        feed(self, *args)
+
+    monkeypatch.setattr(lint_workers.LintWorkers, "feed", killing_one)
+    assert _every(demo) == in_process
+    assert answered == [False]  # (the workers did not answer: this process linted)
+
+
+def test_no_worker_started_lints_here(demo: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    in_process = _every(demo)
+    answered = _workers_answers(monkeypatch)
+    monkeypatch.setattr(pipes, "start", lambda *_: None)
+    assert _every(demo) == in_process
+    assert answered == [False]
