@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kb.analysis.repeats import find_repeats, repeat_incidents
 from kb.knowledge_base import KnowledgeBase
-from kb.model import FindingStatus
+from kb.model import EventPacket, FindingStatus
 from tests.loop_fixture import loop_packets
 
 
@@ -56,3 +56,23 @@ def test_a_local_fix_is_not_a_claim_about_the_pattern(any_kb: KnowledgeBase) -> 
     assert ("INC-B", "INC-A/finding/R1", "theme", "config-drift") in {
         (r.incident, r.finding, r.via_kind, r.via) for r in via_factor.itertuples()
     }
+
+
+def _twin(packet: EventPacket, key: str) -> EventPacket:
+    """The same packet under another incident id (same start, same findings)."""
+    twin = packet.model_copy(deep=True)
+    twin.incident.id = key
+    return twin
+
+
+def test_an_earlier_tie_goes_to_the_later_key_whatever_the_write_order(any_kb: KnowledgeBase) -> None:
+    # B and its twin B2 started at the same instant, each with an agreed finding on config-drift:
+    # D's most recent earlier one is a tie, named by key (the engine's row order once decided it).
+    a, b, c, d, e = loop_packets()
+    any_kb.ingest_packets([a, _twin(b, "INC-B2"), b, c, d, e])
+    first = {(r.earlier_incident, r.via) for r in find_repeats(any_kb).itertuples() if r.incident == "INC-D"}
+    any_kb.reset()
+    any_kb.ingest_packets([a, b, c, d, e])
+    any_kb.ingest_packets([_twin(b, "INC-B2")])
+    second = {(r.earlier_incident, r.via) for r in find_repeats(any_kb).itertuples() if r.incident == "INC-D"}
+    assert first == second == {("INC-C", "capacity"), ("INC-B2", "config-drift")}

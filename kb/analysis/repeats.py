@@ -136,7 +136,9 @@ def addressed_repeats(
         earlier = (
             targets[["earlier_incident", "earlier_started_at", "via_kind", "via"]]
             .drop_duplicates()
-            .sort_values("earlier_started_at", kind="stable")
+            # (by key too: of two earlier incidents that started at the same instant, the later key
+            # is the one merge_asof keeps, whatever order the engine returned the rows in)
+            .sort_values(["earlier_started_at", "earlier_incident"], kind="stable")
         )
         latest = pd.merge_asof(
             exposures.sort_values("started_at", kind="stable"),
