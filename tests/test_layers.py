@@ -10,7 +10,7 @@ The contract, top to bottom; a module may import its own layer and the layers be
       -> kb.engines
       -> kb.packets, kb.packet_update   (packet files <-> kb.model; round-trip edits)
       -> kb.model
-      -> kb.redaction, kb.file_guard, kb.atomic_file, kb.gc_pause   (import nothing of kb)
+      -> kb.redaction, kb.file_guard, kb.atomic_file, kb.gc_pause, kb.workers   (import nothing of kb)
     ingest -> kb.model;  kb.demo -> kb.packets, kb.model, kb.gc_pause   (side branches: never an engine)
 
 Packages of one layer must not import each other in a cycle either. Above the facade
@@ -39,7 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("kb.engines",),
     ("kb.packets", "kb.packet_update"),
     ("kb.model",),
-    ("kb.redaction", "kb.file_guard", "kb.atomic_file", "kb.gc_pause"),
+    ("kb.redaction", "kb.file_guard", "kb.atomic_file", "kb.gc_pause", "kb.workers"),
 )
 # Side branches: a package here may import only itself and the packages listed.
 SIDE: dict[str, tuple[str, ...]] = {
