@@ -68,16 +68,7 @@ def test_new_packets_are_held_packed_and_written_in_transactions_up_to_the_limit
     # rows read in chunks of 3 are held as Arrow columns and written 6 at a time (3 more would pass 8).
     monkeypatch.setattr(LadybugEngine, "bulk_packets_per_transaction", 3)
     monkeypatch.setattr(LadybugEngine, "MAX_PACKETS_PER_TRANSACTION", 8)
-    incidents: list[int] = []
-    bulk_write = LadybugEngine.bulk_write
-
-    def counted(self: LadybugEngine, before: Any, label_rows: Any, rel_rows: Any, after: Any) -> None:
-        rows = label_rows.get("Incident", [])  # the after-ingest hooks write no incidents
-        if rows:
-            incidents.append(sum(part.num_rows for part in rows) if isinstance(rows, Packed) else len(rows))
-        bulk_write(self, before, label_rows, rel_rows, after)
-
-    monkeypatch.setattr(LadybugEngine, "bulk_write", counted)
+    incidents = _incidents_per_write(monkeypatch)
     chunks: list[int] = []
     with kb.connect(engine="ladybug", db=tmp_path / "g.lbug") as kbase:
         report = kbase.ingest_paths(sorted(packets.glob("*.yaml"))[:12], on_batch=chunks.append)
@@ -103,16 +94,7 @@ def test_staged_writes_grow_with_the_graph_and_leave_the_graph_one_write_leaves(
     monkeypatch.setattr(LadybugEngine, "bulk_packets_per_transaction", 2)
     monkeypatch.setattr(LadybugEngine, "MAX_PACKETS_PER_TRANSACTION", 4)
     monkeypatch.setattr(LadybugEngine, "MAX_STAGED_PACKETS", 12)
-    incidents: list[int] = []
-    bulk_write = LadybugEngine.bulk_write
-
-    def counted(self: LadybugEngine, before: Any, label_rows: Any, rel_rows: Any, after: Any) -> None:
-        rows = label_rows.get("Incident", [])  # the after-ingest hooks write no incidents
-        if rows:
-            incidents.append(sum(part.num_rows for part in rows) if isinstance(rows, Packed) else len(rows))
-        bulk_write(self, before, label_rows, rel_rows, after)
-
-    monkeypatch.setattr(LadybugEngine, "bulk_write", counted)
+    incidents = _incidents_per_write(monkeypatch)
     files = sorted(packets.glob("*.yaml"))
     with kb.connect(engine="ladybug", db=tmp_path / "grown.lbug") as kbase:
         report = kbase.ingest_paths(files)
@@ -124,3 +106,18 @@ def test_staged_writes_grow_with_the_graph_and_leave_the_graph_one_write_leaves(
         assert kbase.ingest_paths(files).ok
         assert graph_dump(kbase) == grown
     assert incidents[5:] == [40]
+
+
+def _incidents_per_write(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of incidents each staged write carries, appended as the writes happen."""
+    incidents: list[int] = []
+    bulk_write = LadybugEngine.bulk_write
+
+    def counted(self: LadybugEngine, before: Any, label_rows: Any, rel_rows: Any, after: Any) -> None:
+        rows = label_rows.get("Incident", [])  # the after-ingest hooks write no incidents
+        if rows:
+            incidents.append(sum(part.num_rows for part in rows) if isinstance(rows, Packed) else len(rows))
+        bulk_write(self, before, label_rows, rel_rows, after)
+
+    monkeypatch.setattr(LadybugEngine, "bulk_write", counted)
+    return incidents
