@@ -13,6 +13,7 @@ import os
 import pickle
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -40,6 +41,15 @@ def receive(stream: IO[bytes]) -> object:
     if len(data) < size:
         raise EOFError("worker closed its output")
     return pickle.loads(data)  # noqa: S301 - from our own worker process
+
+
+def messages(stream: IO[bytes]) -> Iterator[object]:
+    """A worker's incoming messages, until the caller closes its input."""
+    while True:
+        try:
+            yield receive(stream)
+        except EOFError:
+            return
 
 
 Failed = (EOFError, OSError, pickle.UnpicklingError, AssertionError)
@@ -78,4 +88,4 @@ def stop(workers: list[subprocess.Popen[bytes]]) -> None:
             worker.stdout.close()
 
 
-__all__ = ["MAX_WORKERS", "Failed", "cores", "receive", "send", "start", "stop"]
+__all__ = ["MAX_WORKERS", "Failed", "cores", "messages", "receive", "send", "start", "stop"]

@@ -56,11 +56,7 @@ def _serve(packer: str | None) -> None:
     # a file's YAML nodes, packet and rows are acyclic; the modules' objects are never rescanned.
     gc.freeze()
     gc.disable()
-    while True:
-        try:
-            files = pipes.receive(inp)
-        except EOFError:
-            return
+    for files in pipes.messages(inp):
         assert isinstance(files, list)
         pipes.send(out, _read_many(files, packer))
         gc.collect()  # what cycles a task made (a rejected file's traceback) go now

@@ -167,11 +167,7 @@ def _serve() -> None:
     )
     packets = []
     linted: dict[str, IncidentLint] = {}
-    while True:
-        try:
-            message = pipes.receive(inp)
-        except EOFError:
-            return
+    for message in pipes.messages(inp):
         assert isinstance(message, tuple)
         kind = message[0]
         if kind == "rows":
