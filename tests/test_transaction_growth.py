@@ -4,6 +4,7 @@ fixed-size transactions leave."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,7 @@ from tests.graph_dump import graph_dump
 
 
 def test_a_transaction_carries_a_share_of_the_stored_incidents_within_bounds(tmp_path: Path) -> None:
-    engine = LadybugEngine(tmp_path / "g.lbug")
-    try:
-        sizes = [engine.packets_per_transaction(n) for n in (0, 10_000, 20_000, 40_000, 80_000, 1_000_000)]
-    finally:
-        engine.close()
+    sizes = _asked(tmp_path, LadybugEngine.packets_per_transaction, (0, 10_000, 20_000, 40_000, 80_000, 1_000_000))
     assert sizes == [2_500, 2_500, 2_500, 5_000, 10_000, 10_000]
 
 
@@ -77,11 +74,7 @@ def test_new_packets_are_held_packed_and_written_in_transactions_up_to_the_limit
 
 
 def test_a_staged_write_carries_up_to_twice_the_stored_incidents_within_bounds(tmp_path: Path) -> None:
-    engine = LadybugEngine(tmp_path / "g.lbug")
-    try:
-        sizes = [engine.staged_packets(n) for n in (0, 5_000, 10_000, 14_000, 20_000, 1_000_000)]
-    finally:
-        engine.close()
+    sizes = _asked(tmp_path, LadybugEngine.staged_packets, (0, 5_000, 10_000, 14_000, 20_000, 1_000_000))
     assert sizes == [10_000, 10_000, 20_000, 28_000, 30_000, 30_000]
 
 
@@ -121,3 +114,12 @@ def _incidents_per_write(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(LadybugEngine, "bulk_write", counted)
     return incidents
+
+
+def _asked(tmp_path: Path, limit: Callable[[LadybugEngine, int], int], stored: Sequence[int]) -> list[int]:
+    """An engine's limit for graphs of each `stored` number of incidents."""
+    engine = LadybugEngine(tmp_path / "g.lbug")
+    try:
+        return [limit(engine, n) for n in stored]
+    finally:
+        engine.close()
