@@ -76,3 +76,34 @@ def test_a_commands_peak_memory_is_its_own_not_the_benchmarks(tmp_path: Path) ->
     _, large, code = bench.run_child([sys.executable, "-c", grow], env, tmp_path / "large.log")
     assert code == 0 and 120 <= large < 200, large
     del held
+
+
+def test_neo4j_warm_up_ingests_and_unwinds_untimed_then_leaves_an_empty_graph(
+    tmp_path: Path, neo4j_settings: object, monkeypatch: object
+) -> None:
+    """The bench warms a fresh server (its JIT) before timing: the warm-up's writes must reach the
+    server and be gone before the first timed command, and its folder of links with them."""
+    from types import SimpleNamespace
+
+    from kb.demo import generate_corpus, write_corpus
+    from kb.engines.neo4j_engine import Neo4jEngine
+
+    bench = bench_scale()
+    write_corpus(generate_corpus(n_incidents=6), tmp_path / "corpus")
+    packets = tmp_path / "corpus" / "packets"
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setattr(bench, "WARM_UP_PACKETS", 4)  # type: ignore[attr-defined]
+    env = {"NEO4J_URI": neo4j_settings.uri, "NEO4J_USERNAME": neo4j_settings.user}  # type: ignore[attr-defined]
+    env |= {"NEO4J_PASSWORD": neo4j_settings.password, "NEO4J_DATABASE": neo4j_settings.database}  # type: ignore[attr-defined]
+    opts = SimpleNamespace(neo4j=neo4j_settings, unwind_batches=[1000])
+    bench.warm_neo4j(opts, packets, work, env)
+    # The untimed ingest accepted the first four packets (NO_HOOKS_INGEST prints accepted, rejected, rows).
+    printed = (work / "neo4j-warm-up.log").read_text().split()
+    assert printed[:2] == ["4", "0"], printed
+    assert [p.name for p in work.iterdir()] == ["neo4j-warm-up.log"]
+    engine = Neo4jEngine(neo4j_settings)  # type: ignore[arg-type]
+    try:
+        assert engine.read("MATCH (n) RETURN count(n) AS n")["n"].tolist() == [0]
+    finally:
+        engine.close()
