@@ -214,3 +214,19 @@ def test_metrics_table_keeps_the_newest_periods_that_fit() -> None:
     assert hidden == 3 and list(fitted.columns) == ["metric", *quarters[-5:], "all"]
     wide, none_hidden = _latest_periods(table, 200)
     assert none_hidden == 0 and list(wide.columns) == list(table.columns)
+
+
+def test_flags_looked_up_by_key_are_what_map_and_eq_true_give() -> None:
+    """The metrics look flags up through Python lists (kb.analysis.metrics._looked_up): the same
+    answers as `keys.map(table).eq(True)`, a key without a flag and a NaN flag being false."""
+    import numpy as np
+    import pandas as pd
+
+    from kb.analysis.metrics import _is_true, _looked_up
+
+    keys = pd.Series(["a", "b", "c", "d", "e"], dtype="str")
+    table = pd.Series([True, False, np.nan, True], index=["a", "b", "c", "e"], dtype=object)
+    expected = keys.map(table.to_dict()).eq(True).tolist()
+    assert _is_true(_looked_up(keys, table)).tolist() == expected == [True, False, False, False, True]
+    numpy_flags = pd.Series([True, False], index=["a", "b"])  # bool dtype: numpy booleans
+    assert _is_true(_looked_up(keys, numpy_flags)).tolist() == [True, False, False, False, False]

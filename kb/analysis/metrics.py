@@ -10,6 +10,7 @@ the two nearest values (pandas' quantile). The README defines every column.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -74,7 +75,7 @@ def _quarter_period(quarter: object, by: Period) -> str | None:
 
 
 def _all_periods(seen: pd.Series, by: Period) -> list[str]:
-    present = sorted({p for p in seen if isinstance(p, str)})
+    present = sorted({p for p in seen.tolist() if isinstance(p, str)})
     if not present:
         return []
     freq = "Q" if by == "quarter" else "M"
@@ -101,8 +102,35 @@ def _days(later: object, earlier: object) -> np.ndarray:
     return days
 
 
+def _positions(periods: pd.Series) -> dict[object, list[int]]:
+    """The positions of each period's rows, in order (rows without a period in none)."""
+    out: dict[object, list[int]] = {}
+    for pos, period in enumerate(periods.tolist()):
+        out.setdefault(period, []).append(pos)
+    return out
+
+
 def _share(part: int, whole: int) -> float:
     return part / whole if whole else np.nan
+
+
+def _looked_up(keys: pd.Series, table: pd.Series) -> list[object]:
+    """`table`'s value for each key (None where it has none), as `keys.map(table)` gives them: through
+    Python lists, since mapping or isin over an Arrow string column converts each value on its own
+    (~0.1 CPU s a column at 10,000 incidents)."""
+    found = dict(zip(table.index.tolist(), table.tolist(), strict=True))
+    return [found.get(k) for k in keys.tolist()]
+
+
+def _flags(values: Iterable[object]) -> np.ndarray:
+    """Booleans as a bool array, also when there are none (an empty list would make an object
+    column, which selects columns, not rows)."""
+    return np.fromiter(values, dtype=bool)
+
+
+def _is_true(values: list[object]) -> np.ndarray:
+    """`.eq(True)` of looked-up flags: True only where a value is a true boolean (not None, not NaN)."""
+    return _flags(isinstance(v, bool | np.bool_) and bool(v) for v in values)
 
 
 def _frames(
@@ -116,12 +144,13 @@ def _frames(
     # Time to insight: incident resolved -> its first published analysis.
     analyses["published_at"] = _ts(analyses["published_at"]).set_axis(analyses.index)
     first = analyses.dropna(subset=["published_at"]).groupby("incident")["published_at"].min()
-    incidents["tti_days"] = _days(incidents["incident"].map(first.to_dict()), incidents["resolved_at"])
+    incidents["tti_days"] = _days(_looked_up(incidents["incident"], first), incidents["resolved_at"])
 
     # Gate: only incidents with an analysis have a gate to pass.
     gates = gate_status(kbase, rules=rules, policy=policy).set_index("incident")
-    incidents["gated"] = incidents["incident"].isin(set(analyses["incident"]))
-    incidents["gate_complete"] = incidents["incident"].map(gates["status"]) == COMPLETE
+    analysed = set(analyses["incident"].tolist())
+    incidents["gated"] = _flags(k in analysed for k in incidents["incident"].tolist())
+    incidents["gate_complete"] = _flags(s == COMPLETE for s in _looked_up(incidents["incident"], gates["status"]))
 
     # Time to remediation: analysis published -> the last work item of its findings closed.
     linked = work.merge(findings[["finding", "analysis"]], on="finding")
@@ -138,12 +167,12 @@ def _frames(
 
     # Open findings: proposed or agreed, and not settled by closed work (none linked, or one still open).
     per_finding = work["closed_at"].notna().groupby(work["finding"]).all()  # every linked item closed
-    findings["closed_by_work"] = findings["finding"].map(per_finding.to_dict()).eq(True)
+    findings["closed_by_work"] = _is_true(_looked_up(findings["finding"], per_finding))
     findings = findings.dropna(subset=["published_at"])
     findings = findings[findings["status"].isin(OPEN_STATUSES) & ~findings["closed_by_work"]].copy()
     findings["age_days"] = _days([pd.Timestamp(as_of)] * len(findings), findings["published_at"])
     overdue = overdue_findings(kbase, as_of=as_of, policy=policy).set_index("finding")["overdue"]
-    findings["overdue"] = findings["finding"].map(overdue.to_dict()).eq(True)
+    findings["overdue"] = _is_true(_looked_up(findings["finding"], overdue))
 
     roadmap = kbase.query("loop_roadmap_trace")
     roadmap = roadmap.groupby("item").agg(quarter=("quarter", "first"), findings=("finding", "count"))
@@ -215,15 +244,10 @@ def _metrics(kbase: Queryable, by: Period, as_of: datetime, rules: GateRules, po
     open_f["period"] = period_of(open_f["published_at"], by)
     road["period"] = [_quarter_period(q, by) for q in road["quarter"]]
     periods = _all_periods(pd.concat([inc["period"], ana["period"], road["period"]]), by)
-    rows = [
-        _row(
-            p,
-            inc[inc["period"] == p],
-            ana[ana["period"] == p],
-            open_f[open_f["period"] == p],
-            road[road["period"] == p],
-        )
-        for p in periods
-    ]
+    frames = (inc, ana, open_f, road)
+    # Each frame's rows of each period, found in one pass (a comparison per period and frame took
+    # ~0.1 CPU s at 10,000 incidents); in the frame's order, as a boolean selection keeps them.
+    at = [_positions(df["period"]) for df in frames]
+    rows = [_row(p, *(df.iloc[where.get(p, [])] for df, where in zip(frames, at, strict=True))) for p in periods]
     rows.append(_row(ALL, inc, ana, open_f, road))
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -17,6 +17,15 @@ Params = Mapping[str, Any]
 Statement = tuple[str, Params]
 
 
+class CatalogueText(str):
+    """The text of one of the project's own catalogue queries (kb.graph.catalogue makes them): its
+    final RETURN names its columns as the server does (tests/test_neo4j_rows.py checks each against
+    Neo4j), so an engine may read the names from the text. Any other text (a notebook's, a script's)
+    is a plain str, whose columns an engine must ask the database for."""
+
+    __slots__ = ()
+
+
 class EngineError(RuntimeError):
     """A database refused a query or could not be reached; the message says which."""
 

@@ -6,7 +6,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from kb.engines.base import Engine, EngineConflict, EngineError, EngineUnavailable, Params, Rows, Statement
+from kb.engines.base import (
+    CatalogueText,
+    Engine,
+    EngineConflict,
+    EngineError,
+    EngineUnavailable,
+    Params,
+    Rows,
+    Statement,
+)
 from kb.engines.faults import kill_point
 from kb.engines.frames import frame, native_rows
 from kb.engines.neo4j_driver import (
@@ -187,8 +196,10 @@ class Neo4jEngine(Engine):
     def _fetch_collected(
         self, tx: neo4j.ManagedTransaction, cypher: str, params: dict[str, Any], known: tuple[str, ...]
     ) -> tuple[list[str], list[list[Any]], bool]:
-        # From the text where it says them: an EXPLAIN plans the query once more (see neo4j_rows).
-        columns = known or returned_columns(cypher) or tuple(tx.run("EXPLAIN " + cypher, params).keys())
+        # From the text of a catalogue query, which says them (an EXPLAIN plans the query once more,
+        # see neo4j_rows); any other text could say them wrongly to a parser, and is asked about.
+        own = returned_columns(cypher) if isinstance(cypher, CatalogueText) else None
+        columns = known or own or tuple(tx.run("EXPLAIN " + cypher, params).keys())
         wrapped = collected(cypher, columns)
         if wrapped is None:
             self._remember(cypher, None)

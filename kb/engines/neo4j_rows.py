@@ -13,6 +13,9 @@ The wrapping needs the query's column names. Asking the server for them (`EXPLAI
 once more before the wrapped form is planned: on a server's first call of a query, planning is most
 of its cost (kb metrics at 10,000 incidents: 4.0 server CPU s with cold plans, 1.5 s with cached
 ones), so `returned_columns` reads them from the text's last RETURN clause where that is unambiguous.
+Only for the project's own catalogue queries (kb.engines.base.CatalogueText; a test checks each one
+against the server): an ad-hoc text can fool the parser (a variable named `return`), so its columns
+are asked for.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from kb.engines.base import CatalogueText
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -36,8 +38,8 @@ def names() -> list[str]:
 
 
 @cache
-def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
+def _read(path: Path) -> CatalogueText:
+    return CatalogueText(path.read_text(encoding="utf-8"))
 
 
 # Former names of queries now named by what they return (the five reads over every incident
@@ -51,7 +53,7 @@ RENAMED: dict[str, str] = {
 }
 
 
-def query_text(name: str, dialect: str) -> str:
+def query_text(name: str, dialect: str) -> CatalogueText:
     name = RENAMED.get(name, name)
     base = catalogue_dir()
     for candidate in (base / dialect / f"{name}.cypher", base / f"{name}.cypher"):
@@ -63,12 +65,12 @@ def query_text(name: str, dialect: str) -> str:
 _KEY_FILTER = re.compile(r"^WHERE [\w.]+ IN \$keys\n", re.MULTILINE)
 
 
-def query_text_every(name: str, dialect: str) -> str | None:
+def query_text_every(name: str, dialect: str) -> CatalogueText | None:
     """The query over every incident: its one `WHERE x IN $keys` line dropped (None when it has
     none). On Ladybug an IN over 10,000 keys costs several times the read it filters."""
     text = query_text(name, dialect)
     every, n = _KEY_FILTER.subn("", text)
-    return every if n == 1 and "$keys" not in every else None
+    return CatalogueText(every) if n == 1 and "$keys" not in every else None
 
 
 def has_override(name: str, dialect: str) -> bool:
