@@ -38,9 +38,7 @@ def _own_findings_by_scanning(kbase: KnowledgeBase, clusters: list[dict[str, Any
 
 def test_text_clusters_get_their_incidents_findings(pattern_kb: KnowledgeBase) -> None:
     # Clusters without members (found in text): their incidents' own findings, in the answer's order.
-    clusters = [
-        {"cluster": n, "_members": [], "incidents": keys} for n, keys in enumerate(KEY_SETS, start=1) if keys
-    ]
+    clusters = [{"cluster": n, "_members": [], "incidents": keys} for n, keys in enumerate(KEY_SETS, start=1) if keys]
     got = _addressing_findings(pattern_kb, clusters)
     expected = _own_findings_by_scanning(pattern_kb, clusters)
     assert list(zip(got["cluster"], got["finding"], strict=True)) == sorted(set(expected))
