@@ -161,7 +161,7 @@ def clusters_from_features(
     if ref.tzinfo is None:
         ref = ref.tz_localize("UTC")
     col_of = {lab: j for j, lab in enumerate(mem.labels)}
-    svc_items, team_items = features.items_of("service"), features.items_of("team")
+    svc_items, team_items = _ItemsByIncident(features, "service"), _ItemsByIncident(features, "team")
 
     rows: list[dict[str, Any]] = []
     evidence_rows: list[pd.DataFrame] = []
@@ -185,8 +185,7 @@ def clusters_from_features(
         ev = incidents.iloc[chosen][["incident", "started_at", "severity"]].copy()
         ev["matched"] = [sorted(matched.get(int(i), [])) for i in chosen]
         keys = ev["incident"].tolist()
-        svc = set(svc_items.loc[svc_items["incident"].isin(keys), "item"])
-        teams = set(team_items.loc[team_items["incident"].isin(keys), "item"])
+        svc, teams = svc_items.among(keys), team_items.among(keys)
         internal = [d["lift"] for a, b, d in graph.subgraph(members).edges(data=True)]
         # fsum: exactly rounded whatever the edges' order, which follows the graph's build order
         # (np.mean's pairwise sum gave other last digits from run to run).
@@ -290,11 +289,29 @@ def _windows(ev: pd.DataFrame, ref: pd.Timestamp, window_days: int) -> tuple[int
     return recent, previous, trend, 0.5 ** (days_since / 365)
 
 
+class _ItemsByIncident:
+    """The items of one kind each incident has, for the spread of many clusters: filtering the whole
+    items frame once per cluster grew with clusters x incidents."""
+
+    def __init__(self, features: IncidentFeatures, kind: str) -> None:
+        rows = features.items_of(kind)
+        self._of: dict[Any, set[Any]] = {}
+        for incident, item in zip(rows["incident"].tolist(), rows["item"].tolist(), strict=True):
+            self._of.setdefault(incident, set()).add(item)
+
+    def among(self, incidents: Iterable[Any]) -> set[Any]:
+        """The distinct items of these incidents."""
+        out: set[Any] = set()
+        for incident in set(incidents):
+            out |= self._of.get(incident, set())
+        return out
+
+
 def _text_row(
     tc: dict[str, Any],
     incidents: pd.DataFrame,
-    svc_items: pd.DataFrame,
-    team_items: pd.DataFrame,
+    svc_items: _ItemsByIncident,
+    team_items: _ItemsByIncident,
     ref: pd.Timestamp,
     window_days: int,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
@@ -304,8 +321,8 @@ def _text_row(
     ev = incidents[incidents["incident"].isin(keys)][["incident", "started_at", "severity"]].copy()
     items = [*(f"service:{s}" for s in tc["services"]), *(f"component:{c}" for c in tc["components"])]
     ev["matched"] = [sorted(items) or [f"{tc['basis']}:{tc['name']}"] for _ in range(len(ev))]
-    svc = set(svc_items.loc[svc_items["incident"].isin(keys), "item"]) | set(tc["services"])
-    teams = set(team_items.loc[team_items["incident"].isin(keys), "item"])
+    svc = svc_items.among(keys) | set(tc["services"])
+    teams = team_items.among(keys)
     recent, previous, trend, recency = _windows(ev, ref, window_days)
     lift = float(tc.get("lift", 1.0))
     spread = len(svc) + len(teams)
@@ -434,15 +451,17 @@ def _addressing_findings(kbase: Queryable, clusters: Iterable[dict[str, Any]]) -
         # A cluster found in text has no theme for a finding to address: its incidents' own findings.
         produced = kbase.query("loop_findings")
         if not produced.empty:
-            # Column lists, and each cluster's incidents as a set once (not once per finding).
-            produced_by = list(zip(produced["finding"].tolist(), produced["incident"].tolist(), strict=True))
+            # Each cluster's findings in the answer's order, through the rows of each of its incidents:
+            # scanning every finding for every cluster grew with clusters x findings.
+            findings = produced["finding"].tolist()
+            rows_of: dict[Any, list[int]] = {}
+            for row, incident in enumerate(produced["incident"].tolist()):
+                rows_of.setdefault(incident, []).append(row)
             own = [
-                (c["cluster"], f)
+                (c["cluster"], findings[row])
                 for c in clusters
                 if not c["_members"]
-                for incidents in [set(c["incidents"])]
-                for f, i in produced_by
-                if i in incidents
+                for row in sorted(r for i in set(c["incidents"]) for r in rows_of.get(i, ()))
             ]
             parts.append(pd.DataFrame(own, columns=["cluster", "finding"]))
     if not parts:

@@ -93,7 +93,8 @@ def membership(features: IncidentFeatures, kinds: Sequence[str]) -> Membership:
     keys = features.incidents["incident"].tolist()
     row_of = {k: i for i, k in enumerate(keys)}
     sel = features.items[features.items["kind"].isin(list(kinds))]
-    sel = sel[sel["incident"].isin(row_of.keys())]
+    # A dict lookup per row: an Arrow string column's isin() converts each of the 10,000s of keys first.
+    sel = sel[np.fromiter((k in row_of for k in sel["incident"].tolist()), dtype=bool, count=len(sel))]
     labels_all = (sel["kind"] + ":" + sel["item"]).to_numpy()
     labels = sorted(set(labels_all.tolist()))
     col_of = {lab: j for j, lab in enumerate(labels)}
