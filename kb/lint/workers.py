@@ -7,7 +7,8 @@ share of the packets while the reader digests the rows), then asks every worker 
 follow-up check reads of them (`FollowUpFacts`: a related packet may be another worker's), works
 out each incident's related earlier ones, and has the workers lint their packets with them. A
 worker that dies, or cannot be started, costs time, not results: the caller lints in its own
-process (`LintWorkers.lint` answers None).
+process (`LintWorkers.lint` answers None). So does one that stops answering: past a deadline
+(`answer_deadline`) the workers are killed.
 """
 
 from __future__ import annotations
@@ -39,6 +40,15 @@ from kb.lint.runner import (
 PARALLEL_MIN_PACKETS = 2000
 """Below this many packets to lint, one process is faster than starting workers (~0.4 CPU s each)."""
 PACKETS_PER_TASK = 200
+DEADLINE_SECONDS = 60.0
+DEADLINE_SECONDS_PER_PACKET = 0.02
+"""The workers' time to answer (`answer_deadline`): ~20 times what a loaded machine needs (about 1 ms
+of CPU a packet, in each of two workers), so only a worker that stopped answering reaches it."""
+
+
+def answer_deadline(packets: int) -> float:
+    """Seconds the workers have, from `LintWorkers.lint`'s call, to lint `packets` packets and answer."""
+    return DEADLINE_SECONDS + DEADLINE_SECONDS_PER_PACKET * packets
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,21 @@ class LintWorkers:
 
     def lint(self, todo: frozenset[str], related: dict[str, tuple[str, ...]]) -> dict[str, IncidentLint] | None:
         """The lint of the `todo` packets (each fed) by key, with the related earlier incidents
-        `related` less their follow-ups (`facts_without_follow_ups`); None when a worker failed."""
+        `related` less their follow-ups (`facts_without_follow_ups`); None when a worker failed or
+        did not answer by the deadline (the workers are killed then: a read or write to one fails)."""
+        watchdog = threading.Timer(answer_deadline(len(self.fed)), self._kill)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            return self._lint(todo, related)
+        finally:
+            watchdog.cancel()
+
+    def _kill(self) -> None:
+        for worker in self.workers:
+            worker.kill()
+
+    def _lint(self, todo: frozenset[str], related: dict[str, tuple[str, ...]]) -> dict[str, IncidentLint] | None:
         if self.feeding is not None:
             self.feeding.join()
         if self.failed or not todo <= self.fed:
@@ -199,7 +223,7 @@ def _serve() -> None:
             raise ValueError(f"unknown message {kind!r}")
 
 
-__all__ = ["PARALLEL_MIN_PACKETS", "LintWorkers", "Setup"]
+__all__ = ["PARALLEL_MIN_PACKETS", "LintWorkers", "Setup", "answer_deadline"]
 
 if __name__ == "__main__":
     from kb.lint.workers import _serve as serve  # (the Job the caller pickles is that module's, not __main__'s)
