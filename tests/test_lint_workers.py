@@ -76,15 +76,16 @@ def test_a_small_graph_starts_no_worker(demo: KnowledgeBase, monkeypatch: pytest
 def test_a_dead_worker_costs_time_not_results(demo: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
     in_process = _every(demo)
     answered = _workers_answers(monkeypatch)
-    feed = lint_workers.LintWorkers.feed
+    post = lint_workers.LintWorkers._post
 
     def killing_one(self: lint_workers.LintWorkers, *args: Any) -> None:
         victim: subprocess.Popen[bytes] = self.workers[-1]
-        victim.kill()
-        victim.wait()
-        feed(self, *args)
+        if victim.poll() is None:
+            victim.kill()
+            victim.wait()
+        post(self, *args)
 
-    monkeypatch.setattr(lint_workers.LintWorkers, "feed", killing_one)
+    monkeypatch.setattr(lint_workers.LintWorkers, "_post", killing_one)
     assert _every(demo) == in_process
     assert answered == [False]  # (the workers did not answer: this process linted)
 
@@ -94,15 +95,16 @@ def test_a_worker_that_stops_answering_is_killed_at_the_deadline(
 ) -> None:
     in_process = _every(demo)
     answered = _workers_answers(monkeypatch)
-    feed = lint_workers.LintWorkers.feed
+    post = lint_workers.LintWorkers._post
     stopped: list[subprocess.Popen[bytes]] = []
 
     def stopping_one(self: lint_workers.LintWorkers, *args: Any) -> None:
-        feed(self, *args)
-        self.workers[-1].send_signal(signal.SIGSTOP)  # (alive, reading and answering nothing)
-        stopped.append(self.workers[-1])
+        if not stopped:
+            self.workers[-1].send_signal(signal.SIGSTOP)  # (alive, reading and answering nothing)
+            stopped.append(self.workers[-1])
+        post(self, *args)
 
-    monkeypatch.setattr(lint_workers.LintWorkers, "feed", stopping_one)
+    monkeypatch.setattr(lint_workers.LintWorkers, "_post", stopping_one)
     monkeypatch.setattr(lint_workers, "DEADLINE_SECONDS", 2.0)
     monkeypatch.setattr(lint_workers, "DEADLINE_SECONDS_PER_PACKET", 0.0)
     started = time.monotonic()

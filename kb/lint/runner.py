@@ -354,13 +354,11 @@ def _digest_step(
         part = read_parts(kbase, None, PARTS)
     else:  # (the same incidents as `before`'s: its order is packet_incidents')
         incidents = kbase.query_rows("packet_incidents", keys=sorted(written))
-        part = {**read_parts(kbase, sorted(written), _OWN_PARTS), **read_parts(kbase, None, SHARED_PARTS)}
+        part = {**read_parts(kbase, sorted(written), OWN_PARTS), **read_parts(kbase, None, SHARED_PARTS)}
     for inc in incidents:
         canonical_incident(inc)
-    if pool is not None:
-        pool.feed(incidents, part)
     kept_own = {} if written is None or before is None else {k: e.own for k, e in before.entries.items()}
-    own, content, mentions = _content_digests(incidents, part, kept_own, [m.encode() for m in moved or ()])
+    own, content, mentions = _content_digests(incidents, part, kept_own, [m.encode() for m in moved or ()], pool)
     entries: dict[str, IncidentLint] = {}
     inputs: dict[str, str] = {}
     for key in content:
@@ -380,22 +378,37 @@ def _digest_step(
     return _Digested(list(content), own, inputs, entries, todo, related, incidents, part)
 
 
-_OWN_PARTS = [n for n in PARTS if n not in SHARED_PARTS]
+OWN_PARTS = tuple(n for n in PARTS if n not in SHARED_PARTS)
+"""The parts `pack` holds (those of the incident's own nodes), in that order."""
+
+
+def pack(incident: dict[str, Any], part: Parts) -> bytes:
+    """The incident's `packet_incidents` row and its own parts' rows, pickled: what its own digest
+    is made of, and what the lint workers are sent of it (kb.lint.workers.unpack)."""
+    key = incident["incident"]
+    return pickle.dumps([incident, [part[n].get(key) for n in OWN_PARTS]], protocol=5)
 
 
 def _content_digests(
-    incidents: list[dict[str, Any]], part: Parts, own: dict[str, str], moved: list[bytes]
+    incidents: list[dict[str, Any]], part: Parts, own: dict[str, str], moved: list[bytes], pool: LintWorkers | None
 ) -> tuple[dict[str, str], dict[str, str], set[str]]:
     """Each incident's own digest (its rows but the shared parts; `own` holds those of incidents not
     read, and is filled), its content digest (own and shared parts), and the incidents whose rows
-    name one of the `moved` ids."""
+    name one of the `moved` ids. The `pool`, if any, is fed each packet as its rows are pickled."""
+    from kb.lint.workers import PACKETS_PER_TASK  # noqa: PLC0415 (it imports this module)
+
     mentions: set[str] = set()
-    for inc in incidents:
-        key = inc["incident"]
-        raw = pickle.dumps([inc, [part[n].get(key) for n in _OWN_PARTS]], protocol=5)
-        own[key] = _digest(raw)
-        if moved and any(w in raw for w in moved):
-            mentions.add(key)
+    shared_part = {n: part[n] for n in SHARED_PARTS}
+    for first in range(0, len(incidents), PACKETS_PER_TASK):
+        chunk = incidents[first : first + PACKETS_PER_TASK]
+        packed = [pack(inc, part) for inc in chunk]
+        if pool is not None:
+            pool.feed_packed(chunk, packed, shared_part)
+        for inc, raw in zip(chunk, packed, strict=True):
+            key = inc["incident"]
+            own[key] = _digest(raw)
+            if moved and any(w in raw for w in moved):
+                mentions.add(key)
     content = {}
     for key, mine in own.items():
         shared = [part[n].get(key) for n in SHARED_PARTS]
