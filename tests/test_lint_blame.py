@@ -189,3 +189,14 @@ def test_rule_is_quiet_on_the_clean_example_and_on_blameless_edits() -> None:
     assert RULES["blame-language"].run(packet()) == []
     quiet = packet(_with("factor", "The deploy pipeline allowed the pool change without review"))
     assert RULES["blame-language"].run(quiet) == []
+
+
+def test_a_packets_handles_are_its_own_when_packets_are_linted_in_turn() -> None:
+    from kb.lint.where import handles, people  # noqa: PLC0415
+
+    first = packet()
+    second = packet(lambda d: d.update(participants=[], decisions=[]))
+    assert handles(first)  # (the example names people)
+    for p in (first, first, second, first, second):
+        assert handles(p) == handles_of(people(p))
+    assert handles(second) != handles(first)

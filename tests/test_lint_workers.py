@@ -4,7 +4,9 @@ worker that dies costs time, not results."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,17 +76,42 @@ def test_a_small_graph_starts_no_worker(demo: KnowledgeBase, monkeypatch: pytest
 def test_a_dead_worker_costs_time_not_results(demo: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
     in_process = _every(demo)
     answered = _workers_answers(monkeypatch)
-    feed = lint_workers.LintWorkers.feed
+    post = lint_workers.LintWorkers._post
 
     def killing_one(self: lint_workers.LintWorkers, *args: Any) -> None:
         victim: subprocess.Popen[bytes] = self.workers[-1]
-        victim.kill()
-        victim.wait()
-        feed(self, *args)
+        if victim.poll() is None:
+            victim.kill()
+            victim.wait()
+        post(self, *args)
 
-    monkeypatch.setattr(lint_workers.LintWorkers, "feed", killing_one)
+    monkeypatch.setattr(lint_workers.LintWorkers, "_post", killing_one)
     assert _every(demo) == in_process
     assert answered == [False]  # (the workers did not answer: this process linted)
+
+
+def test_a_worker_that_stops_answering_is_killed_at_the_deadline(
+    demo: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_process = _every(demo)
+    answered = _workers_answers(monkeypatch)
+    post = lint_workers.LintWorkers._post
+    stopped: list[subprocess.Popen[bytes]] = []
+
+    def stopping_one(self: lint_workers.LintWorkers, *args: Any) -> None:
+        if not stopped:
+            self.workers[-1].send_signal(signal.SIGSTOP)  # (alive, reading and answering nothing)
+            stopped.append(self.workers[-1])
+        post(self, *args)
+
+    monkeypatch.setattr(lint_workers.LintWorkers, "_post", stopping_one)
+    monkeypatch.setattr(lint_workers, "DEADLINE_SECONDS", 2.0)
+    monkeypatch.setattr(lint_workers, "DEADLINE_SECONDS_PER_PACKET", 0.0)
+    started = time.monotonic()
+    assert _every(demo) == in_process
+    assert answered == [False]  # (killed at the deadline: this process linted)
+    assert time.monotonic() - started < 30
+    assert [w.returncode for w in stopped] == [-signal.SIGKILL]
 
 
 def test_no_worker_started_lints_here(demo: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:

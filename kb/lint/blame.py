@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kb.analysis.language import blame_hits_each, handles_of
+from kb.analysis.language import blame_hits_each
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
-from kb.lint.where import people, texts
+from kb.lint.where import handles, texts
 from kb.model import EventPacket
 
 FAMILY = "blame language"
@@ -26,7 +26,7 @@ _MESSAGE = {
     "'X forgot', 'should have', 'careless', 'human error', 'negligent' or a person as the subject of a cause",
 )
 def blame_language(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
-    names = handles_of(people(packet))
+    names = handles(packet)
     located = list(texts(packet))
     for (location, _, _), hits in zip(located, blame_hits_each(((t, c) for _, t, c in located), names), strict=True):
         for hit in hits:

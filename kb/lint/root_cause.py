@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kb.analysis.frameworks import chains_stopping_at_person
-from kb.analysis.language import blame_hits, handles_of, names_a_person_as_cause
+from kb.analysis.language import blame_hits, names_a_person_as_cause
 from kb.lint.model import Hit, Level, LintContext
 from kb.lint.registry import Options, rule
-from kb.lint.where import clip, people, unreviewed_import
+from kb.lint.where import clip, handles, unreviewed_import
 from kb.model import IMPACT, STATED_AS_CAUSES, EventPacket
 
 FAMILY = "single root cause"
@@ -24,7 +24,7 @@ FAMILY = "single root cause"
 )
 def single_root_cause(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
     least = int(opts["min_factors"])
-    names = handles_of(people(packet))
+    names = handles(packet)
     for a in packet.analyses:
         systemic = [f for f in a.factors if names_a_person_as_cause(f.statement, names) is None]
         if not a.factors and unreviewed_import(packet):
@@ -98,7 +98,7 @@ def single_category(packet: EventPacket, ctx: LintContext, opts: Options) -> Ite
     "a causal chain that stops at a person or at 'human error' instead of the conditions around them",
 )
 def chain_ends_at_person(packet: EventPacket, ctx: LintContext, opts: Options) -> Iterator[Hit]:
-    names = handles_of(people(packet))
+    names = handles(packet)
     for a in packet.analyses:
         if unreviewed_import(packet) and all(inf.target == IMPACT for inf in a.influences):
             # The importer's flat list (every statement -> impact) claims no chain: a person named in

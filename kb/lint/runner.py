@@ -14,6 +14,7 @@ from kb.graph import change_log
 from kb.graph.reader import (
     PARTS,
     SHARED_PARTS,
+    Parts,
     canonical_incident,
     packet_data,
     read_packet_rows,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # pandas loads where a frame is made: printing kept results n
 
     from kb.engines import Unopened
     from kb.knowledge_base import KnowledgeBase
+    from kb.lint.workers import LintWorkers, Setup
 
 UNTRACKED = "untracked-finding"
 """The one rule that depends on today: its hits are made from what a run keeps (kb.lint.kept)."""
@@ -286,15 +288,60 @@ def lint_every(
     its text could cite (one added or gone since is looked for in the packet). Only the other
     incidents' packets are validated and linted: at 10,000 incidents, most of the cost.
 
-    When the change log (kb.graph.change_log) names every packet written since `before`'s content and
-    no incident came or went, only those packets' own rows are read (the rest keep their digest) and
-    the parts shared nodes give are read for every incident."""
+    Two steps: `_digest_step` reads the rows and tells which results still hold, `_lint_step` lints
+    the rest (in the workers of kb.lint.workers when there are many)."""
     from kb.lint import workers  # noqa: PLC0415 (it imports this module)
 
     known = [str(r["incident"]) for r in kbase.query_rows("incidents")]  # (rows: no pandas to load)
     cited = frozenset(known)
-    related = related_earlier(kbase, None)
     links = related_links(kbase, None)
+    setup = workers.Setup(cfg, now, links, cited)
+    # With nothing kept, every incident is linted: the workers start now and are fed the rows as
+    # soon as they are read, validating them while this process digests them.
+    pool = workers.LintWorkers(setup) if before is None and len(known) >= workers.PARALLEL_MIN_PACKETS else None
+    try:
+        step = _digest_step(kbase, before, cited, related_earlier(kbase, None), links, pool)
+        if pool is None and len(step.incidents) >= workers.PARALLEL_MIN_PACKETS:
+            pool = workers.LintWorkers(setup)
+            pool.feed(step.incidents, step.part, frozenset(step.todo))
+        entries = step.kept
+        for key, done in _lint_step(step, cfg, plan, setup, pool).items():
+            entries[key] = IncidentLint(done.key, done.findings, done.untracked, step.inputs[key], step.own[key])
+        return [entries[key] for key in step.order], cited
+    finally:
+        if pool is not None:
+            pool.stop()
+
+
+@dataclass
+class _Digested:
+    """What `_digest_step` found: every incident (in `packet_incidents` order) with its digests, the
+    results kept from before that still hold, the incidents to lint again and the rows to lint them
+    from (theirs and their related earlier incidents')."""
+
+    order: list[str]
+    own: dict[str, str]
+    inputs: dict[str, str]
+    kept: dict[str, IncidentLint]
+    todo: list[str]
+    related: dict[str, tuple[str, ...]]
+    incidents: list[dict[str, Any]]
+    part: Parts
+
+
+def _digest_step(
+    kbase: KnowledgeBase,
+    before: Previous | None,
+    cited: frozenset[str],
+    related: dict[str, tuple[str, ...]],
+    links: dict[str, int],
+    pool: LintWorkers | None,
+) -> _Digested:
+    """Read the rows, digest each incident's lint inputs and keep `before`'s results where they match.
+
+    When the change log (kb.graph.change_log) names every packet written since `before`'s content and
+    no incident came or went, only those packets' own rows are read (the rest keep their digest) and
+    the parts shared nodes give are read for every incident. The `pool`, if any, is fed every row read."""
     # An id added or removed since `before` changes the lint of a packet only if its text names it.
     moved = None if before is None else sorted(cited ^ before.known)
     if moved is not None and len(moved) > _MOVED_LOOKED_FOR:
@@ -302,73 +349,99 @@ def lint_every(
     written = (
         _written_since(kbase, before) if moved == [] and before is not None and set(before.entries) == cited else None
     )
-    own_parts = [n for n in PARTS if n not in SHARED_PARTS]
-    setup = workers.Setup(cfg, now, links, cited)
-    # With nothing kept, every incident is linted: the workers start now and are fed the rows as
-    # soon as they are read, validating them while this process digests them.
-    pool = workers.LintWorkers(setup) if before is None and len(known) >= workers.PARALLEL_MIN_PACKETS else None
-    try:
-        if written is None:
-            incidents = kbase.query_rows("packet_incidents", every_incident=True)
-            part = read_parts(kbase, None, PARTS)
-        else:  # (the same incidents as `before`'s: its order is packet_incidents')
-            incidents = kbase.query_rows("packet_incidents", keys=sorted(written))
-            part = {**read_parts(kbase, sorted(written), own_parts), **read_parts(kbase, None, SHARED_PARTS)}
-        moved_words = [m.encode() for m in moved or ()]
-        own: dict[str, str] = {} if written is None or before is None else {k: e.own for k, e in before.entries.items()}
-        mentions: set[str] = set()
-        for inc in incidents:
-            canonical_incident(inc)
+    if written is None:
+        incidents = kbase.query_rows("packet_incidents", every_incident=True)
+        part = read_parts(kbase, None, PARTS)
+    else:  # (the same incidents as `before`'s: its order is packet_incidents')
+        incidents = kbase.query_rows("packet_incidents", keys=sorted(written))
+        part = {**read_parts(kbase, sorted(written), OWN_PARTS), **read_parts(kbase, None, SHARED_PARTS)}
+    for inc in incidents:
+        canonical_incident(inc)
+    kept_own = {} if written is None or before is None else {k: e.own for k, e in before.entries.items()}
+    own, content, mentions = _content_digests(incidents, part, kept_own, [m.encode() for m in moved or ()], pool)
+    entries: dict[str, IncidentLint] = {}
+    inputs: dict[str, str] = {}
+    for key in content:
+        rel = related.get(key)
+        parts = [content[key], links.get(key), rel, [content.get(r) for r in rel or ()]]
+        inputs[key] = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+        old = before.entries.get(key) if before is not None and moved is not None else None
+        if old is not None and old.inputs == inputs[key] and key not in mentions:
+            entries[key] = old if old.own == own[key] else replace(old, own=own[key])
+    todo = [key for key in content if key not in entries]
+    # The packets to lint, and those of their related incidents: a follow-up check reads both.
+    wanted = set(todo) | {r for key in todo for r in related.get(key, ())}
+    if written is None:
+        incidents = [i for i in incidents if i["incident"] in wanted]
+    else:
+        incidents, part = read_packet_rows(kbase, sorted(wanted))
+    return _Digested(list(content), own, inputs, entries, todo, related, incidents, part)
+
+
+OWN_PARTS = tuple(n for n in PARTS if n not in SHARED_PARTS)
+"""The parts `pack` holds (those of the incident's own nodes), in that order."""
+
+
+def pack(incident: dict[str, Any], part: Parts) -> bytes:
+    """The incident's `packet_incidents` row and its own parts' rows, pickled: what its own digest
+    is made of, and what the lint workers are sent of it (kb.lint.workers.unpack)."""
+    key = incident["incident"]
+    return pickle.dumps([incident, [part[n].get(key) for n in OWN_PARTS]], protocol=5)
+
+
+def _content_digests(
+    incidents: list[dict[str, Any]], part: Parts, own: dict[str, str], moved: list[bytes], pool: LintWorkers | None
+) -> tuple[dict[str, str], dict[str, str], set[str]]:
+    """Each incident's own digest (its rows but the shared parts; `own` holds those of incidents not
+    read, and is filled), its content digest (own and shared parts), and the incidents whose rows
+    name one of the `moved` ids. The `pool`, if any, is fed each packet as its rows are pickled."""
+    from kb.lint.workers import PACKETS_PER_TASK  # noqa: PLC0415 (it imports this module)
+
+    mentions: set[str] = set()
+    shared_part = {n: part[n] for n in SHARED_PARTS}
+    for first in range(0, len(incidents), PACKETS_PER_TASK):
+        chunk = incidents[first : first + PACKETS_PER_TASK]
+        packed = [pack(inc, part) for inc in chunk]
         if pool is not None:
-            pool.feed(incidents, part)
-        for inc in incidents:
+            pool.feed_packed(chunk, packed, shared_part)
+        for inc, raw in zip(chunk, packed, strict=True):
             key = inc["incident"]
-            raw = pickle.dumps([inc, [part[n].get(key) for n in own_parts]], protocol=5)
             own[key] = _digest(raw)
-            if moved_words and any(w in raw for w in moved_words):
+            if moved and any(w in raw for w in moved):
                 mentions.add(key)
-        content = {}
-        for key, mine in own.items():
-            shared = [part[n].get(key) for n in SHARED_PARTS]
-            content[key] = _digest(pickle.dumps([mine, shared], protocol=5))
-            if moved_words and any(w in repr(shared).encode() for w in moved_words):
-                mentions.add(key)
-        entries: dict[str, IncidentLint] = {}
-        inputs: dict[str, str] = {}
-        for key in content:
-            rel = related.get(key)
-            parts = [content[key], links.get(key), rel, [content.get(r) for r in rel or ()]]
-            inputs[key] = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-            old = before.entries.get(key) if before is not None and moved is not None else None
-            if old is not None and old.inputs == inputs[key] and key not in mentions:
-                entries[key] = old if old.own == own[key] else replace(old, own=own[key])
-        todo = [key for key in content if key not in entries]
-        # The packets to lint, and those of their related incidents: a follow-up check reads both.
-        wanted = set(todo) | {r for key in todo for r in related.get(key, ())}
-        if written is None:
-            incidents = [i for i in incidents if i["incident"] in wanted]
-        else:
-            incidents, part = read_packet_rows(kbase, sorted(wanted))
-        earlier = {k: related[k] for k in todo if k in related}
-        if pool is None and len(incidents) >= workers.PARALLEL_MIN_PACKETS:
-            pool = workers.LintWorkers(setup)
-            pool.feed(incidents, part, frozenset(todo))
-        linted = pool.lint(frozenset(todo), earlier) if pool is not None else None
-        if linted is None:
-            data = packet_data(incidents, part)
-            del incidents, part  # (the rows: not held while the packets are validated, as before)
-            read = _validated(data)
-            context = LintContext(
-                now=now, related_links=links, known_incidents=cited, related_earlier=without_follow_ups(read, earlier)
-            )
-            todo_set = set(todo)
-            linted = {p.key: _lint_one(p, cfg, plan, context) for p in read if p.key in todo_set}
-        for key, done in linted.items():
-            entries[key] = IncidentLint(done.key, done.findings, done.untracked, inputs[key], own[key])
-        return [entries[key] for key in content], cited
-    finally:
-        if pool is not None:
-            pool.stop()
+    content = {}
+    for key, mine in own.items():
+        shared = [part[n].get(key) for n in SHARED_PARTS]
+        content[key] = _digest(pickle.dumps([mine, shared], protocol=5))
+        if moved and any(w in repr(shared).encode() for w in moved):
+            mentions.add(key)
+    return own, content, mentions
+
+
+def _lint_step(
+    step: _Digested,
+    cfg: LintConfig,
+    plan: list[tuple[Rule, RuleSettings]],
+    setup: Setup,
+    pool: LintWorkers | None,
+) -> dict[str, IncidentLint]:
+    """The lint of `step.todo` by key: by the `pool` when it answers, else in this process (then the
+    rows are dropped from `step` as the packets are built)."""
+    todo = frozenset(step.todo)
+    earlier = {k: step.related[k] for k in step.todo if k in step.related}
+    linted = pool.lint(todo, earlier) if pool is not None else None
+    if linted is not None:
+        return linted
+    data = packet_data(step.incidents, step.part)
+    step.incidents, step.part = [], {}  # (the rows: not held while the packets are validated, as before)
+    read = _validated(data)
+    context = LintContext(
+        now=setup.now,
+        related_links=setup.related_links,
+        known_incidents=setup.known_incidents,
+        related_earlier=without_follow_ups(read, earlier),
+    )
+    return {p.key: _lint_one(p, cfg, plan, context) for p in read if p.key in todo}
 
 
 def _validated(data: list[dict[str, Any]]) -> list[EventPacket]:

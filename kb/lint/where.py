@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from kb.analysis.language import Handles, handles_of
 from kb.model import Analysis, EventPacket, Factor, Finding
 
 _TRACKER = re.compile(
@@ -88,6 +89,19 @@ def findings(packet: EventPacket) -> Iterator[tuple[Analysis, Finding, str]]:
 def people(packet: EventPacket) -> list[str]:
     """Handles a sentence may name: participants and decision makers."""
     return sorted({p.handle for p in packet.participants} | {d.made_by for d in packet.decisions if d.made_by})
+
+
+_last_handles: list[tuple[EventPacket, Handles]] = []
+"""The last packet `handles` answered for (held, so no other object takes its id) and its answer."""
+
+
+def handles(packet: EventPacket) -> Handles:
+    """`handles_of(people(packet))`, worked out once for the rules run one after another on a packet."""
+    if _last_handles and _last_handles[0][0] is packet:
+        return _last_handles[0][1]
+    found = handles_of(people(packet))
+    _last_handles[:] = [(packet, found)]
+    return found
 
 
 def texts(packet: EventPacket) -> Iterator[tuple[str, str, bool]]:
