@@ -23,7 +23,7 @@ from kb.graph.rows import PacketRows, new_only, pack_task
 from kb.knowledge_base import KnowledgeBase
 from kb.packets import packet_files, read_packet, write_packet
 from tests.graph_dump import dump_differences, graph_dump
-from tests.worker_path import force_worker_path
+from tests.worker_path import ANY_PACKER, force_worker_path
 
 PACKER = arrow_rows.__name__
 
@@ -164,3 +164,32 @@ def test_the_stage_looks_up_stored_incidents_by_key(folder: Path, tmp_path: Path
         rows = [parallel_read.read_rows(f) for f in files]
         assert stage.add(rows[1:]) == writer.collect_rows(rows[1:]).count()
         assert stage.add(rows[:2]) is None and stage.packets == 3
+
+
+def test_prestarted_workers_are_told_the_packer(folder: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Workers `prestart` started before the engine was known (kb ingest, while the database opens)
+    are the ones a read takes, told the packer: they pack, and the ingest stores the same graph."""
+    started = force_worker_path(monkeypatch, 4, ANY_PACKER)
+    files = list(packet_files([folder]))
+    parallel_read.prestart(len(files))
+    assert started, "prestart started no worker"
+    prestarted = list(started)
+    reads = list(parallel_read.read_packets(files, PACKER))
+    assert started == prestarted, "the read started workers of its own"
+    rows = [r for _, r in reads if isinstance(r, PacketRows)]
+    assert rows and all(r.packed is not None and r.packed.packer == PACKER for r in rows)
+    assert all(w.returncode is not None for w in prestarted)  # ended with the read
+    parallel_read.prestart(len(files))
+    packed = ingest(tmp_path / "prestarted.lbug", folder)
+    serial = alone(monkeypatch, tmp_path / "serial.lbug", folder)
+    assert not dump_differences(packed[1], serial[1])
+    assert packed == serial
+
+
+def test_prestarted_workers_no_read_took_end(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started = force_worker_path(monkeypatch, 4, ANY_PACKER)
+    parallel_read.prestart(len(list(packet_files([folder]))))
+    assert started
+    parallel_read.stop_prestarted()
+    assert all(w.returncode is not None for w in started)
+    parallel_read.stop_prestarted()  # again: a no-op

@@ -41,6 +41,7 @@ def ingest(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from kb.graph import parallel_read
     from kb.knowledge_base import SnapshotReads
     from kb.packets import packet_files
 
@@ -48,31 +49,35 @@ def ingest(
     if missing:
         raise fail(f"no such file or folder: {', '.join(map(str, missing))}")
     files = list(packet_files(paths))
-    with (
-        open_kb(engine, db) as connection,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-            disable=quiet,
-        ) as progress,
-    ):
-        # The hooks and the answers kept after them read the same queries: each once (SnapshotReads).
-        kbase = SnapshotReads(connection)
-        check = progress.add_task("validating", total=len(files))
-        write = progress.add_task("writing", total=None)
-        report = kbase.ingest_paths(
-            files,
-            on_file=lambda _: progress.advance(check),
-            on_batch=lambda n: progress.update(write, advance=n, total=len(files)),
-        )
-        if report.accepted:
-            from kb.cli.cmd_patterns import keep_default_answers
+    parallel_read.prestart(len(files))  # the readers start while the database opens
+    try:
+        with (
+            open_kb(engine, db) as connection,
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err_console,
+                transient=True,
+                disable=quiet,
+            ) as progress,
+        ):
+            # The hooks and the answers kept after them read the same queries: each once (SnapshotReads).
+            kbase = SnapshotReads(connection)
+            check = progress.add_task("validating", total=len(files))
+            write = progress.add_task("writing", total=None)
+            report = kbase.ingest_paths(
+                files,
+                on_file=lambda _: progress.advance(check),
+                on_batch=lambda n: progress.update(write, advance=n, total=len(files)),
+            )
+            if report.accepted:
+                from kb.cli.cmd_patterns import keep_default_answers
 
-            keep_default_answers(kbase)
+                keep_default_answers(kbase)
+    finally:
+        parallel_read.stop_prestarted()  # any the ingest did not take (the database did not open)
     for rejected in report.rejected:
         err_console.print(f"[red]rejected[/red] {esc(rejected.file)}")
         for problem in rejected.problems:

@@ -5,10 +5,14 @@ Rows, not packets, come back: unpickling pydantic packets took the reading proce
 what parsing them took. The workers are kb.workers' (`python -m kb.graph.parallel_read`
 processes fed through pipes). A worker that dies costs nothing but time: its files are read
 here instead.
+
+A caller that knows it will read many files before it opens the database (`kb ingest`) starts the
+workers then (`prestart`): their imports (~0.4 CPU s each) overlap the opening, not the reading.
 """
 
 from __future__ import annotations
 
+import atexit
 import gc
 import importlib
 import subprocess
@@ -48,7 +52,8 @@ def _read_many(files: Sequence[Path], packer: str | None = None) -> list[Answer]
 
 
 def _serve(packer: str | None) -> None:
-    """The worker: tasks (lists of paths) in on stdin, answers out on stdout, until stdin closes."""
+    """The worker: tasks (lists of paths) in on stdin, answers out on stdout, until stdin closes; a
+    str message is the packer, for a worker started before its caller knew it (`prestart`)."""
     inp, out = sys.stdin.buffer, sys.stdout.buffer
     if packer:
         importlib.import_module(packer).load()  # before the freeze below: its modules are never rescanned
@@ -56,14 +61,57 @@ def _serve(packer: str | None) -> None:
     # a file's YAML nodes, packet and rows are acyclic; the modules' objects are never rescanned.
     gc.freeze()
     gc.disable()
-    for files in pipes.messages(inp):
-        assert isinstance(files, list)
-        pipes.send(out, _read_many(files, packer))
+    for message in pipes.messages(inp):
+        if isinstance(message, str):
+            packer = message
+            importlib.import_module(packer).load()
+            gc.freeze()  # the packer's modules too
+            continue
+        assert isinstance(message, list)
+        pipes.send(out, _read_many(message, packer))
         gc.collect()  # what cycles a task made (a rejected file's traceback) go now
 
 
 def _start_worker(packer: str | None = None) -> subprocess.Popen[bytes] | None:
     return pipes.start("kb.graph.parallel_read", *([packer] if packer else []))
+
+
+_prestarted: list[subprocess.Popen[bytes]] = []
+"""Workers started by `prestart`, not yet taken by `read_packets`."""
+
+
+def prestart(files: int) -> None:
+    """Start the workers now if `read_packets` will take them for this many files (it tells them the
+    packer then); `stop_prestarted`, or the end of the process, ends any that no read took."""
+    if files < PARALLEL_MIN_FILES or _prestarted:
+        return
+    _prestarted.extend(w for w in (_start_worker() for _ in range(pipes.cores())) if w)
+
+
+def stop_prestarted() -> None:
+    """End the workers `prestart` started that no read took (again is a no-op)."""
+    pipes.stop(_prestarted)
+    _prestarted.clear()
+
+
+atexit.register(stop_prestarted)
+
+
+def _workers(packer: str | None) -> list[subprocess.Popen[bytes]]:
+    """One worker per core: those `prestart` started (told the packer now), else new ones."""
+    taken, ready = _prestarted[:], []
+    _prestarted.clear()
+    for worker in taken:
+        try:
+            if packer:
+                pipes.send(worker.stdin, packer)  # type: ignore[arg-type]
+            ready.append(worker)
+        except OSError:  # it died: its files go to the others
+            pipes.stop([worker])
+    if taken:
+        return ready
+    started = (_start_worker(packer) for _ in range(pipes.cores()))
+    return [w for w in started if w]
 
 
 def read_packets(
@@ -73,10 +121,8 @@ def read_packets(
     With a packer (`Engine.packer`), the workers pack the rows they read (kb.graph.rows.pack_task):
     the writing process then neither unpickles, merges nor packs them row by row.
     Close it when done (the workers end then, not when it is garbage-collected)."""
-    cores = pipes.cores()
     tasks = [list(files[i : i + FILES_PER_TASK]) for i in range(0, len(files), FILES_PER_TASK)]
-    started = (_start_worker(packer) for _ in range(cores))
-    workers = [w for w in started if w] if len(files) >= PARALLEL_MIN_FILES else []
+    workers = _workers(packer) if len(files) >= PARALLEL_MIN_FILES else []
     alive = [True] * len(workers)
     n = len(workers)
 
