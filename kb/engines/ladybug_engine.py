@@ -116,6 +116,7 @@ class LadybugEngine(Engine):
                 # Ladybug's own log or shadow pages beside the file: it replays them when opened
                 # for writing, so let it, once, before the live file is only ever read.
                 self._close_pair(*self._open_pair(self.path, writable=True))
+            files.name_unknown_content(self.path)
             self._db, self._conn = self._open_pair(self.path)
         except EngineError:
             self._writer.release()

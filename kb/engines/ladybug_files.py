@@ -118,6 +118,18 @@ def swap_in(copy: Path, live: Path) -> None:
     _write_generation(live, f"{uuid.uuid4().hex} {st.st_ino} {st.st_size}")
 
 
+def name_unknown_content(live: Path) -> bool:
+    """Give the database a fresh generation id if its content is unknown (a file copied or restored
+    into place, or a crash between a swap and its id): readers keep answers again for it, where
+    before none were kept until the next write. Only a writer, holding the lock, calls it. Returns
+    whether it named the content."""
+    if not live.exists() or read_generation(live) is not None:
+        return False
+    st = os.stat(live)
+    _write_generation(live, f"{uuid.uuid4().hex} {st.st_ino} {st.st_size}")
+    return True
+
+
 def generation_path(live: Path) -> Path:
     return live.with_name(live.name + ".generation")
 
