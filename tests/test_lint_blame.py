@@ -200,3 +200,14 @@ def test_a_packets_handles_are_its_own_when_packets_are_linted_in_turn() -> None
     for p in (first, first, second, first, second):
         assert handles(p) == handles_of(people(p))
     assert handles(second) != handles(first)
+
+
+def test_a_packet_edited_between_two_lints_is_answered_for_as_it_is_now() -> None:
+    from kb.lint.where import handles, people  # noqa: PLC0415
+    from kb.model import Participant, Role  # noqa: PLC0415
+
+    p = packet()
+    before = handles(p)
+    p.participants.append(Participant(handle="@newcomer", role=Role.RESPONDER))
+    assert "newcomer" in handles(p) and "newcomer" not in before
+    assert handles(p) == handles_of(people(p))

@@ -269,13 +269,14 @@ class Handles(frozenset[str]):
 
 
 def handles_of(people: Iterable[str]) -> Handles:
-    """`people` (participant handles) ready for `blame_hits` and `names_a_person_as_cause`."""
-    return Handles(_handles(tuple(people)))
+    """`people` (participant handles) ready for `blame_hits` and `names_a_person_as_cause`; the same
+    people give the same (immutable) answer, made once: three lint rules ask for each packet's."""
+    return _handles(tuple(people))
 
 
 @lru_cache(maxsize=1 << 10)
-def _handles(people: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(p.strip().lstrip("@").lower() for p in people if p and p.strip())
+def _handles(people: tuple[str, ...]) -> Handles:
+    return Handles(p.strip().lstrip("@").lower() for p in people if p and p.strip())
 
 
 @dataclass(frozen=True)

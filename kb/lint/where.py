@@ -91,17 +91,10 @@ def people(packet: EventPacket) -> list[str]:
     return sorted({p.handle for p in packet.participants} | {d.made_by for d in packet.decisions if d.made_by})
 
 
-_last_handles: list[tuple[EventPacket, Handles]] = []
-"""The last packet `handles` answered for (held, so no other object takes its id) and its answer."""
-
-
 def handles(packet: EventPacket) -> Handles:
-    """`handles_of(people(packet))`, worked out once for the rules run one after another on a packet."""
-    if _last_handles and _last_handles[0][0] is packet:
-        return _last_handles[0][1]
-    found = handles_of(people(packet))
-    _last_handles[:] = [(packet, found)]
-    return found
+    """`handles_of(people(packet))`: kept by the people it is made of (`handles_of`), not by the packet
+    object, so a packet edited between two lints (in a notebook) is answered for as it is now."""
+    return handles_of(people(packet))
 
 
 def texts(packet: EventPacket) -> Iterator[tuple[str, str, bool]]:
