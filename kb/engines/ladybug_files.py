@@ -114,20 +114,21 @@ def swap_in(copy: Path, live: Path) -> None:
     _write_generation(live, "")
     os.replace(copy, live)
     _fsync(live.parent, directory=True)
-    st = os.stat(live)
-    _write_generation(live, f"{uuid.uuid4().hex} {st.st_ino} {st.st_size}")
+    _name_content(live)
 
 
-def name_unknown_content(live: Path) -> bool:
+def name_unknown_content(live: Path) -> None:
     """Give the database a fresh generation id if its content is unknown (a file copied or restored
     into place, or a crash between a swap and its id): readers keep answers again for it, where
-    before none were kept until the next write. Only a writer, holding the lock, calls it. Returns
-    whether it named the content."""
-    if not live.exists() or read_generation(live) is not None:
-        return False
+    before none were kept until the next write. Only a writer, holding the lock, calls it."""
+    if live.exists() and read_generation(live) is None:
+        _name_content(live)
+
+
+def _name_content(live: Path) -> None:
+    """A new generation id for the file now at `live` (its inode and size tell a later copy apart)."""
     st = os.stat(live)
     _write_generation(live, f"{uuid.uuid4().hex} {st.st_ino} {st.st_size}")
-    return True
 
 
 def generation_path(live: Path) -> Path:
