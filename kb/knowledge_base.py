@@ -474,8 +474,10 @@ class KnowledgeBase:
         links: Sequence[dict[str, Any]],
         every: tuple[bool, bool] = (False, False),
     ) -> None:
-        """replace_mentions(mentioned, mentions) and replace_related(related, links), both or
-        neither, in one transaction (each write copies the embedded database: one copy, not two).
+        """replace_mentions(mentioned, mentions) and replace_related(related, links): on the embedded
+        engine both or neither, in one transaction (each write copies the database: one copy, not two);
+        on a server a group of incidents per transaction, each incident's links replaced whole
+        (kb.graph.enrich.INCIDENTS_PER_TRANSACTION: its transaction memory is bounded).
         `every`: whether `mentioned`, `related` are every incident (kb.graph.enrich)."""
         enrich.replace_mentions_and_related(self.engine, mentioned, mentions, related, links, every)
 
@@ -663,6 +665,7 @@ def connect(
     init: bool = True,
     hooks: Sequence[AfterIngest] = (),
     read_only: bool = False,
+    create: bool = True,
 ) -> KnowledgeBase:
     """Open the knowledge base: Neo4j if NEO4J_URI is set (or engine="neo4j"), else embedded Ladybug.
 
@@ -671,11 +674,15 @@ def connect(
 
     `read_only=True` is for readers (notebooks, reports, queries): the embedded database is opened
     without its write lock, so any number of readers run beside each other and beside one writer.
-    A database that does not exist yet is created (with its schema) first."""
+    A database that does not exist yet is created (with its schema) first, unless `create=False`:
+    then DatabaseMissing is raised (the CLI's readers: a mistyped --db must not answer from a new,
+    empty database)."""
     if read_only:
         try:
             return KnowledgeBase(open_engine(engine, db, read_only=True), hooks)
         except DatabaseMissing:
+            if not create:
+                raise
             connect(engine, db, init=True).close()
             return KnowledgeBase(open_engine(engine, db, read_only=True), hooks)
     kbase = KnowledgeBase(open_engine(engine, db), hooks)

@@ -140,3 +140,68 @@ def test_answers_read_once_are_never_given_after_a_write(
         assert len(reads.query("patterns_related", origin="similarity")) == len(before) + 1
     finally:
         kbase.close()
+
+
+def _hook_rows(keys: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    links = [
+        {"src": s, "dst": t, "score": (i * 7 + j) / 100, "basis": f"b{i}-{j}"}
+        for i, s in enumerate(keys)
+        for j, t in enumerate(keys[:i][-4:])
+    ]
+    mentions = [
+        {"incident": s, "kind": "service", "name": f"s{i % 3}", "evidence": f"e{i}", "learned": False}
+        for i, s in enumerate(keys)
+    ]
+    return links, mentions
+
+
+def test_a_server_replaces_the_links_a_group_of_incidents_at_a_time(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One transaction of every link of 100,000 incidents overflowed Neo4j's transaction memory: a
+    server's links are replaced a few incidents per transaction, and leave the graph one transaction
+    leaves (old links deleted in every group, rows from an incident not replaced kept)."""
+    graphs = []
+    for size in (3, None):
+        kbase = fresh_kb(request, "neo4j")
+        try:
+            kbase.ingest_packets(packets(), run_hooks=False)
+            keys = sorted(kbase.query("incidents")["incident"].tolist())
+            kbase.replace_related(keys, [{"src": s, "dst": keys[0], "score": 0.1, "basis": "old"} for s in keys[1:]])
+            kbase.replace_mentions(
+                keys,
+                [{"incident": s, "kind": "service", "name": "old", "evidence": "o"} | {"learned": False} for s in keys],
+            )
+            links, mentions = _hook_rows(keys)
+            outsider = {"src": keys[-1], "dst": keys[1], "score": 0.33, "basis": "not replaced"}
+            if size is None:  # the statements of one transaction
+                kbase.write(
+                    enrich.mentions_statements(kbase.engine, keys[:-1], mentions)
+                    + enrich.related_statements(kbase.engine, keys[:-1], [*links, outsider])
+                )
+            else:
+                monkeypatch.setattr(enrich, "INCIDENTS_PER_TRANSACTION", size)
+                kbase.replace_mentions_and_related(keys[:-1], mentions, keys[:-1], [*links, outsider])
+            graphs.append(_links(kbase))
+        finally:
+            kbase.close()
+    assert len(packets()) > 3 * 2  # more than two groups
+    assert graphs[0] == graphs[1]
+    assert ("not replaced" in {r[3] for r in graphs[0][0]}) and ("old" in {r[3] for r in graphs[0][0]})
+
+
+def test_each_incident_s_rows_go_with_its_group() -> None:
+    mentioned, related = ["a", "b", "c", "d", "e"], ["c", "d", "e"]
+    mentions = [{"incident": k, "n": i} for i, k in enumerate([*mentioned, "zz"])]
+    links = [{"src": k, "dst": "a"} for k in ["e", "zz", "c", "d"]]
+    groups = enrich._incident_groups(mentioned, mentions, related, links, size=2)
+    assert [(m, r) for m, _, r, _ in groups] == [(["a", "b"], ["c", "d"]), (["c", "d"], ["e"]), (["e"], [])]
+    for m_keys, m_rows, r_keys, r_rows in groups:
+        assert all(row["incident"] in m_keys or row["incident"] == "zz" for row in m_rows)
+        assert all(row["src"] in r_keys or row["src"] == "zz" for row in r_rows)
+    assert [row["incident"] for row in groups[0][1]] == ["a", "b", "zz"]  # not replaced: with the first
+    assert [row["src"] for row in groups[0][3]] == ["zz", "c", "d"]
+    assert sum(len(g[1]) for g in groups) == len(mentions) and sum(len(g[3]) for g in groups) == len(links)
+    assert enrich._incident_groups(mentioned, mentions, related, links, size=5) == [
+        (mentioned, mentions, related, links)
+    ]

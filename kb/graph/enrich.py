@@ -157,7 +157,8 @@ def replace_mentions_and_related(
     links: Sequence[dict[str, Any]],
     every: tuple[bool, bool] = (False, False),
 ) -> None:
-    """replace_mentions(mentioned, mentions) and replace_related(related, links) in one transaction.
+    """replace_mentions(mentioned, mentions) and replace_related(related, links): in one transaction,
+    or on a server a group of incidents at a time (INCIDENTS_PER_TRANSACTION).
     `every`: whether `mentioned`, `related` are every incident in the graph (a first ingest's hook),
     which only an engine whose snapshot no other writer moves (Engine.pinned_snapshot) can rely on:
     then their deletions and reads select no keys.
@@ -168,7 +169,10 @@ def replace_mentions_and_related(
     MENTIONS rows of 10,000 incidents took ~4 CPU s, the COPY ~1); the others are merged as before,
     so the graph written is the same."""
     if not engine.pinned_snapshot:
-        engine.write(mentions_statements(engine, mentioned, mentions) + related_statements(engine, related, links))
+        for m_keys, m_rows, r_keys, r_rows in _incident_groups(mentioned, mentions, related, links):
+            statements = mentions_statements(engine, m_keys, m_rows) if m_keys or m_rows else []
+            statements += related_statements(engine, r_keys, r_rows) if r_keys or r_rows else []
+            engine.write(statements)
         return
     # The deletions first (the statements without rows), then the shared nodes the mentions name.
     every_mentioned, every_related = every
@@ -202,6 +206,42 @@ def replace_mentions_and_related(
         cypher = rel_merge(engine, REL_BY_TYPE[rtype], "Incident", label)
         after += [(cypher, {"rows": chunk}) for chunk in _chunks(merged, ROWS_PER_STATEMENT)]
     engine.bulk_write(before, {}, inserts, after)
+
+
+INCIDENTS_PER_TRANSACTION = 2000
+"""Where each write is a server's transaction (not Engine.pinned_snapshot), the links are replaced this
+many incidents at a time: one transaction of the links of 100,000 incidents (~600,000 rows) overflowed
+Neo4j's transaction memory (716.8 MiB of a 1 GB heap). Each incident's links are replaced whole in
+one transaction, so a reader or a crash between two sees an incident's links all old or all new."""
+
+Group = tuple[list[str], list[dict[str, Any]], list[str], list[dict[str, Any]]]
+
+
+def _incident_groups(
+    mentioned: Sequence[str],
+    mentions: Sequence[dict[str, Any]],
+    related: Sequence[str],
+    links: Sequence[dict[str, Any]],
+    size: int | None = None,
+) -> list[Group]:
+    """(mentioned keys, their mention rows, related keys, their link rows) of each transaction: at most
+    `size` incidents of each list; a row from an incident not replaced (nothing deletes its links)
+    goes with the first."""
+    size = size or INCIDENTS_PER_TRANSACTION
+    m_keys, r_keys = list(dict.fromkeys(mentioned)), list(dict.fromkeys(related))
+    if max(len(m_keys), len(r_keys)) <= size:
+        return [(m_keys, list(mentions), r_keys, list(links))]
+    m_group = {k: i // size for i, k in enumerate(m_keys)}
+    r_group = {k: i // size for i, k in enumerate(r_keys)}
+    count = max(len(m_keys), len(r_keys)) // size + 1
+    groups: list[Group] = [
+        (m_keys[i * size : (i + 1) * size], [], r_keys[i * size : (i + 1) * size], []) for i in range(count)
+    ]
+    for row in mentions:
+        groups[m_group.get(row["incident"], 0)][1].append(row)
+    for row in links:
+        groups[r_group.get(row["src"], 0)][3].append(row)
+    return [g for g in groups if any(g)]
 
 
 def _surviving_links(
