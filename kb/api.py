@@ -32,6 +32,7 @@ def connect(
     init: bool = True,
     hooks: Sequence[AfterIngest] | None = None,
     read_only: bool = False,
+    create: bool = True,
 ) -> KnowledgeBase:
     """Open the knowledge base: Neo4j when NEO4J_URI is set (or engine="neo4j"), else the
     embedded Ladybug database at `db` (default $KB_DB or ~/.local/share/incident-kb).
@@ -39,10 +40,17 @@ def connect(
     Every ingest then runs the similar-incident check (RELATED_TO edges to earlier
     incidents); pass `hooks=()` to run none, or your own callables `(kbase, keys)`.
     Use it as a context manager, or call `.close()`. `read_only=True` (notebooks, reports) opens
-    the embedded database without its write lock, beside any other reader or writer.
+    the embedded database without its write lock, beside any other reader or writer; a database
+    that does not exist yet is then created first, or with `create=False` refused
+    (kb.engines.DatabaseMissing).
     """
     return _connect(
-        engine=engine, db=db, init=init, hooks=DEFAULT_HOOKS if hooks is None else hooks, read_only=read_only
+        engine=engine,
+        db=db,
+        init=init,
+        hooks=DEFAULT_HOOKS if hooks is None else hooks,
+        read_only=read_only,
+        create=create,
     )
 
 

@@ -13,7 +13,9 @@ import pytest
 from jupyter_client.manager import KernelManager, start_new_kernel
 from typer.testing import CliRunner
 
+import kb
 from kb.cli import app
+from kb.engines import DatabaseMissing
 
 from .conftest import EXAMPLES, ROOT
 
@@ -88,8 +90,25 @@ def test_a_writer_that_finds_a_lock_says_who_holds_it(db: Path, tmp_path: Path) 
         holder.communicate("", timeout=60)
 
 
-def test_a_read_only_command_on_a_new_path_creates_an_empty_database(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["stats"], ["repeats"], ["check", "--all"], ["metrics"]])
+def test_a_read_only_command_on_a_missing_database_says_so_and_creates_nothing(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """A mistyped --db must not answer from a new, empty database (0 incidents, a clean lint)."""
+    typo = tmp_path / "new" / "g.lbug"
+    result = runner.invoke(app, [*command, "--db", str(typo)])
+    assert result.exit_code == 2, result.output
+    line = " ".join(result.output.split())  # (the console wraps it at its width)
+    assert f"no Ladybug database at {typo}" in line and "kb ingest DIR" in line and "--db" in line, line
+    assert "Traceback" not in result.output and not (tmp_path / "new").exists()
+
+
+def test_a_notebook_s_read_only_connection_still_creates_an_empty_database(tmp_path: Path) -> None:
     fresh = tmp_path / "new" / "g.lbug"
-    stats = runner.invoke(app, ["stats", "--db", str(fresh), "--format", "json"])
-    assert stats.exit_code == 0, stats.output
-    assert {r["name"]: r["count"] for r in json.loads(stats.output)}["Incident"] == 0
+    with kb.connect(engine="ladybug", db=fresh, read_only=True) as reader:
+        assert reader.incident_count() == 0
+    with (
+        pytest.raises(DatabaseMissing),
+        kb.connect(engine="ladybug", db=tmp_path / "other.lbug", read_only=True, create=False),
+    ):
+        pass

@@ -13,7 +13,7 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from kb.cli.lazy_typer import LazyTyper
-from kb.engines import EngineError, EngineUnavailable
+from kb.engines import DatabaseMissing, EngineError, EngineUnavailable
 from kb.redaction import redact
 
 if TYPE_CHECKING:
@@ -139,7 +139,13 @@ def open_kb(engine: str | None, db: Path | None, read_only: bool = False) -> Kno
     from kb.api import connect  # here, not at the top: `kb --help` must not import pandas
 
     try:
-        return connect(engine=engine, db=db, read_only=read_only)
+        return connect(engine=engine, db=db, read_only=read_only, create=False)
+    except DatabaseMissing as exc:
+        # A command that only reads would answer from a new, empty database: a mistyped path
+        # looks like a knowledge base with nothing in it.
+        raise fail(
+            f"{_first_line(exc)}: `kb ingest DIR` or `kb demo` creates one; or give --db (or KB_DB) an existing one"
+        ) from None
     except EngineError as exc:
         err_console.print(error_line(exc), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
