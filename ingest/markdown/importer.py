@@ -45,7 +45,18 @@ from ingest.markdown.classify import (
     reads_as_resolution,
     suggest_themes,
 )
-from ingest.markdown.dates import DATE_RE, UTC_ASSUMED, Zone, combine, parse_date, parse_duration, stated_zone
+from ingest.markdown.dates import (
+    DATE_RE,
+    UTC_ASSUMED,
+    ZONE_RE,
+    Zone,
+    combine,
+    parse_date,
+    parse_duration,
+    parse_time,
+    stated_zone,
+    zone_from_text,
+)
 from ingest.markdown.findings import finding_from_item, finding_from_row
 from ingest.markdown.sections import Document, Section, normalise, split
 from ingest.markdown.templates import HEADINGS, looks_like_template, recognise
@@ -262,6 +273,11 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
     report.zone = f"{zone.name} (as the document states)" if zone else "UTC (assumed: no zone stated)"
     zone = zone or UTC_ASSUMED
     doc_day = _document_day(doc, text)
+    if doc_day is None:
+        doc_day = _file_name_day(file)
+        if doc_day is not None:
+            notes.append(f"no full date in the document: the day {doc_day.isoformat()} is the file name's")
+            report.notes.append(notes[-1])
     default_year = doc_day.year if doc_day else _first_year(text)
 
     timeline = _timeline(doc, zone, doc_day, default_year, report)
@@ -275,6 +291,12 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
     ]
     anchors = _anchors(doc, entries, kinds, stats, zone, doc_day, default_year, notes)
     started = anchors["started_at"]
+    if started is None and not entries:
+        prose = _prose_start(doc, zone, default_year)
+        if prose is not None:
+            started, written = prose
+            notes.append(f"no timeline timestamps; started_at is the instant the summary states ({written!r})")
+            report.notes.append(notes[-1])
     if started is None:
         if doc_day:
             started = combine(doc_day, time(0, 0), zone)
@@ -521,6 +543,49 @@ def _document_day(doc: Document, text: str) -> date | None:
             parsed = parse_date(m.group(0))
             if parsed and parsed.day and parsed.has_year and parsed.day_known:
                 return parsed.day
+    return None
+
+
+def _file_name_day(file: Path) -> date | None:
+    """"2023-09-30-chain-halt.md": a file named by its ISO date states the day the document may not."""
+    m = _FILE_DATE.search(file.stem)
+    parsed = parse_date(m.group(0)) if m else None
+    return parsed.day if parsed and parsed.day else None
+
+
+_FILE_DATE = re.compile(r"(?<!\d)(?:19[89]\d|20\d\d)-\d{2}-\d{2}(?!\d)")
+# After a date in prose, the time it gives: "2023-01-25 at 09:15 UTC", "Sept 30 @ 22:16:01 UTC",
+# "17 June 2023, 18h05 UTC" (hours "h" minutes), "March 12, 2025, around 15:57:18 UTC".
+_PROSE_TIME = re.compile(
+    r"[ ,]{0,3}(?:at |@ |around |about |approximately |~)?"
+    r"(?:(?P<h>\d{1,2})h(?P<mi>\d{2})(?![\d:])|(?P<clock>\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?)(?![\d:]))",
+    re.IGNORECASE,
+)
+_PROSE_SOURCES = ("summary", "what_happened")
+
+
+def _prose_start(doc: Document, zone: Zone, default_year: int | None) -> tuple[datetime, str] | None:
+    """A document without timeline timestamps often states the start in its first lines ("On
+    2023-01-25 at 09:15 UTC we deployed ..."): the first date followed by a time, read in the
+    zone written after it (else the document's)."""
+    for source in (doc.preamble, *(doc.text(role) for role in _PROSE_SOURCES)):
+        for m in itertools.islice(DATE_RE.finditer(source), 50):
+            parsed = parse_date(m.group(0), default_year)
+            t = _PROSE_TIME.match(source, m.end())
+            if not (parsed and parsed.day and parsed.day_known and t):
+                continue
+            if t.group("clock"):
+                pt = parse_time(t.group("clock"))
+                at = pt.value if pt else None
+            else:
+                hour, minute = int(t.group("h")), int(t.group("mi"))
+                at = time(hour, minute) if hour < 24 and minute < 60 else None
+            if at is None:
+                continue
+            after = ZONE_RE.match(source[t.end() :].lstrip(" ("))
+            stated = zone_from_text(after.group(0)) if after else None
+            use = stated if stated is not None and stated.problem is None else zone
+            return combine(parsed.day, at, use), source[m.start() : t.end()].strip()
     return None
 
 

@@ -70,6 +70,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "what we re doing about it",
         "what we are doing about it",
         "systemic improvements",
+        "improvements",
         "preventive actions",
         "action plan",
     ),
