@@ -34,7 +34,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ingest.markdown.blocks import bold_lead, bullets, paragraphs, tables, urls
+from ingest.markdown.blocks import Block, bold_lead, bullets, paragraphs, tables, urls
 from ingest.markdown.classify import (
     event_kind,
     guess_category,
@@ -60,7 +60,7 @@ from ingest.markdown.dates import (
 from ingest.markdown.findings import finding_from_item, finding_from_row
 from ingest.markdown.sections import Document, Section, normalise, split
 from ingest.markdown.templates import HEADINGS, looks_like_template, recognise
-from ingest.markdown.timeline import Entry, TimelineResult, parse_timeline
+from ingest.markdown.timeline import Entry, TimelineResult, parse_timeline, stamp
 from kb.model import DocumentPart, EventKind, EventPacket, FindingStatus, Method, Role, slugify
 
 SOURCE = "markdown"
@@ -487,12 +487,10 @@ _LABELS = {
 def _labelled_instants(fields: dict[str, str], zone: Zone, day: date | None, year: int | None) -> dict[str, datetime]:
     """Instants the document labels: "IMPACT TIME Aug 30 at 11:15 to Aug 30 at 12:13",
     "Discovery: 2024-03-04 14:09", "Recovery: 14:49"."""
-    from ingest.markdown.timeline import _stamp
-
     out: dict[str, datetime] = {}
 
     def instant(value: str) -> datetime | None:
-        st = _stamp(value.replace(" at ", " "), year)
+        st = stamp(value.replace(" at ", " "), year)
         if st is None or st.at is None:
             return None
         d = st.day or day
@@ -608,7 +606,13 @@ def _timeline(doc: Document, zone: Zone, day: date | None, year: int | None, rep
         result.zones_used |= part.zones_used
         if part.shape != "none":
             result.shape = part.shape
-    if not sections:
+    if not result.entries:
+        loose = _dated_items(doc, year)
+        if loose:
+            part = parse_timeline(loose, zone, day, year)
+            result.entries, result.notes, result.zones_used = part.entries, part.notes, part.zones_used
+            result.shape = "dated list items outside a timeline section"
+    if not sections and not result.entries:
         report.not_recognised.append("no timeline section")
     elif result.entries:
         zones = ", ".join(sorted(result.zones_used))
@@ -617,6 +621,23 @@ def _timeline(doc: Document, zone: Zone, day: date | None, year: int | None, rep
         report.not_recognised.append("timeline section without dated entries")
     report.not_recognised += [f"timeline {s}" for s in result.skipped]
     return result
+
+
+_MIN_LOOSE_ITEMS = 2
+
+
+def _dated_items(doc: Document, year: int | None) -> list[Block]:
+    """A document whose timeline has no heading of its own ("- **Context**:" then
+    "- 2024-07-25 12:10: ..." items): the list items of sections without a role that open with
+    a date and a time. Prose stays prose, and a lone dated item is no timeline."""
+    items = [
+        b
+        for s in doc.sections
+        if s.role is None
+        for b in s.blocks
+        if b.kind == "item" and (st := stamp(b.text.split("\n", 1)[0], year)) is not None and st.day and st.at
+    ]
+    return items if len(items) >= _MIN_LOOSE_ITEMS else []
 
 
 _STAT_KEYS = {

@@ -61,7 +61,7 @@ class TimelineResult:
 
 
 @dataclass
-class _Stamp:
+class Stamp:
     day: date | None
     at: time | None
     precision: str
@@ -72,7 +72,7 @@ class _Stamp:
     written: str
 
 
-def _stamp(text: str, default_year: int | None) -> _Stamp | None:
+def stamp(text: str, default_year: int | None) -> Stamp | None:
     """Split a leading date/time/zone off `text`; None when it does not start with one."""
     head = text[:_STAMP_SPAN].strip().lstrip("*_ ")
     tail = text[_STAMP_SPAN:] if len(text) > _STAMP_SPAN else ""
@@ -91,7 +91,7 @@ def _stamp(text: str, default_year: int | None) -> _Stamp | None:
             notes.append(parsed.note)
         day = parsed.day
         if day is None and parsed.note:
-            return _Stamp(None, None, "day", None, None, s[m.end() :].strip(_SEP), notes, m.group(0))
+            return Stamp(None, None, "day", None, None, s[m.end() :].strip(_SEP), notes, m.group(0))
         s = s[m.end() :].lstrip(" ,T")
         if s[:3].lower() == "at ":
             s = s[3:]
@@ -126,7 +126,7 @@ def _stamp(text: str, default_year: int | None) -> _Stamp | None:
     if z:
         zone = zone_from_text(z.group(0))
         s = s.lstrip(" (")[z.end() :].lstrip(")")
-    return _Stamp(day, at, precision, end, zone, (s + tail).strip(_SEP).strip(), notes, written)
+    return Stamp(day, at, precision, end, zone, (s + tail).strip(_SEP).strip(), notes, written)
 
 
 _MARK = {"approximate": "(approximate time {w}) ", "hour": "(minutes unknown: {w}) ", "unknown": "(time unknown: {w}) "}
@@ -144,7 +144,7 @@ class _Clock:
         self.last: datetime | None = None
         self.result = result
 
-    def place(self, st: _Stamp, where: str) -> Entry | None:
+    def place(self, st: Stamp, where: str) -> Entry | None:
         zone = st.zone or self.zone
         day = st.day or self.day
         if st.day and not self.stated_day:
@@ -197,7 +197,7 @@ def parse_timeline(
             text = " ".join(raw.split())
             if not text:
                 continue
-            st = _stamp(text, default_year) if (i == 0 or not b.lead_only) else None
+            st = stamp(text, default_year) if (i == 0 or not b.lead_only) else None
             if st is not None and not st.rest and st.at is None and st.precision == "day" and st.day:
                 clock.day = st.day  # a date heading or date line ("## May 12", "2015-10-21 (all times UTC)")
                 clock.stated_day = False
@@ -214,7 +214,7 @@ def parse_timeline(
                 continue
             if st is None and current is None and dated is not None:
                 # "### 2019-09-18" then prose, no time: an event of that day, not background
-                st = _Stamp(dated[0], None, "day", None, None, text, [], dated[1])
+                st = Stamp(dated[0], None, "day", None, None, text, [], dated[1])
             if st is not None:
                 dated = None
             if st is None:
@@ -245,7 +245,7 @@ def _stamped_lines(text: str, default_year: int | None) -> bool:
     """A code block (fenced or indented) is a timeline written as plain lines when every line
     in it starts with a time: a log excerpt has lines that do not, and stays background."""
     lines = [line for line in text.split("\n") if line.strip()]
-    return bool(lines) and all((st := _stamp(line, default_year)) is not None and st.at is not None for line in lines)
+    return bool(lines) and all((st := stamp(line, default_year)) is not None and st.at is not None for line in lines)
 
 
 def _preamble(text: str, clock: _Clock, default_year: int | None) -> None:
@@ -302,7 +302,7 @@ def _from_table(table: Table, clock: _Clock, default_year: int | None, result: T
         text = row[ecol] if ecol < len(row) else ""
         if not when and not text:
             continue
-        st = _stamp(when, default_year)
+        st = stamp(when, default_year)
         if st is None or not text:
             result.skipped.append(
                 f"row {no}: {when!r} is not a date or time" if st is None else f"row {no}: no event text"
