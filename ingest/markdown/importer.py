@@ -545,7 +545,7 @@ def _document_day(doc: Document, text: str) -> date | None:
 
 
 def _file_name_day(file: Path) -> date | None:
-    """"2023-09-30-chain-halt.md": a file named by its ISO date states the day the document may not."""
+    """A file named by its ISO date ("2023-09-30-chain-halt.md") states the day the document may not."""
     m = _FILE_DATE.search(file.stem)
     parsed = parse_date(m.group(0)) if m else None
     return parsed.day if parsed and parsed.day else None

@@ -32,7 +32,9 @@ _WEEKDAY = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,? ", re.IGN
 _RANGE = re.compile(r" ?(?:-|–|—|to|until) ?")
 _SEP = " \t-–—:|.,*"
 _STAMP_SPAN = 120  # a stamp is at the start of a line: look no further than this
-_ALL_ON_DAY = re.compile(r"\b(?:unless|except where) (?:otherwise )?(?:noted|stated|specified|mentioned)\b", re.IGNORECASE)
+_ALL_ON_DAY = re.compile(
+    r"\b(?:unless|except where) (?:otherwise )?(?:noted|stated|specified|mentioned)\b", re.IGNORECASE
+)
 _TIMES_NOTE = re.compile(r"\(?[^()]{0,40}\btimes?\b[^()]{0,60}\)?", re.IGNORECASE)
 
 
