@@ -99,3 +99,41 @@ def test_hours_h_minutes_in_the_opening_sentence_with_its_zone() -> None:
     p = import_text(text, Path("outage.md")).packet
     assert p is not None
     assert p.incident.started_at == _utc("2023-06-17 16:05")  # CEST is UTC+2
+
+
+_US_DATES = """# Blockchain mainnet stall
+
+## Issue Summary
+
+A bug in the timelord stalled the chain.
+
+## Timeline (all times PST)
+
+01-10-2024
+
+\t7:32 PM - The chain stalled at height 4779033.
+
+\t7:42 PM - New blocks being created again.
+
+01-31-2024 - The fix was added to the code base.
+"""
+
+
+def test_dashed_numeric_dates_follow_the_order_the_document_shows() -> None:
+    # 01-31-2024 can only be month first, so 01-10-2024 is January 10th; the rows are an
+    # indented code block of stamped lines
+    p = import_text(_US_DATES, Path("stall.md")).packet
+    assert p is not None
+    assert [e.at for e in p.timeline] == [
+        _utc("2024-01-11 03:32"),  # 19:32 PST
+        _utc("2024-01-11 03:42"),
+        _utc("2024-01-31 08:00"),  # a date-only row: 00:00 PST
+    ]
+
+
+def test_an_ambiguous_dashed_date_without_evidence_is_read_day_first_and_said_so() -> None:
+    text = _US_DATES.replace("01-31-2024", "02-11-2024")  # now nothing shows the order
+    result = import_text(text, Path("stall.md"))
+    assert result.packet is not None
+    assert result.packet.timeline[0].at == _utc("2024-10-02 03:32")  # 1 October, 19:32 PST (taken at its word)
+    assert any("'01-10-2024' read day first" in n for n in result.report.notes)

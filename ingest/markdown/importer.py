@@ -51,9 +51,11 @@ from ingest.markdown.dates import (
     ZONE_RE,
     Zone,
     combine,
+    numeric_dates_month_first,
     parse_date,
     parse_duration,
     parse_time,
+    shows_month_first,
     stated_zone,
     zone_from_text,
 )
@@ -242,7 +244,8 @@ def import_paths(paths: Iterable[str | Path]) -> list[ImportResult]:
 def _build(text: str, file: Path, report: FileReport) -> EventPacket | None:
     if not text.strip():
         raise ImportFailed("empty document")
-    return _build_doc(split(text), text, file, report)
+    with numeric_dates_month_first(shows_month_first(text)):
+        return _build_doc(split(text), text, file, report)
 
 
 def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> EventPacket | None:

@@ -203,6 +203,7 @@ def parse_timeline(
             if st is not None and not st.rest and st.at is None and st.precision == "day" and st.day:
                 clock.day = st.day  # a date heading or date line ("## May 12", "2015-10-21 (all times UTC)")
                 clock.stated_day = False
+                result.notes += [f"line {b.line + i}: {n}" for n in st.notes]  # "'01-10-2024' read day first"
                 clock.last = None
                 current = None
                 dated = (st.day, st.written)
