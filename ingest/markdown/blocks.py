@@ -13,11 +13,13 @@ from __future__ import annotations
 import html
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
 
 _MD = MarkdownIt("commonmark").enable("table").disable("inline")
 
@@ -123,6 +125,15 @@ def _next_index(text: str, ch: str) -> list[int]:
     return out
 
 
+def _referenced(label: str, refs: Mapping[str, str] | None, links: list[str]) -> None:
+    """The URL a reference definition gives `label` (matched as CommonMark does: case and runs
+    of white space ignored), added to `links`."""
+    if refs:
+        url = refs.get(normalizeReference(label))
+        if url:
+            links.append(url)
+
+
 @dataclass
 class Inline:
     text: str
@@ -131,9 +142,11 @@ class Inline:
     bold_lead: str | None
 
 
-def inline(src: str) -> Inline:
+def inline(src: str, refs: Mapping[str, str] | None = None) -> Inline:
     """Markdown inline syntax out, words, link labels and URLs kept, entities decoded. One pass:
-    every bracket finds its partner through precomputed next-index tables, never by scanning."""
+    every bracket finds its partner through precomputed next-index tables, never by scanning.
+    `refs` are the document's reference definitions ("[#2226]: https://..."): a reference
+    link ("[#2226]", "[text][fix]") keeps the URL it names."""
     if (
         "[" not in src
         and "*" not in src
@@ -185,9 +198,11 @@ def inline(src: str) -> Inline:
                 if j + 1 < n and src[j + 1] == "[":  # [label][ref]
                     k = close_sq[j + 2] if j + 2 <= n else n
                     if k < n and newline[j] >= k:
+                        _referenced(src[j + 2 : k] or label, refs, links)
                         out.append(label)
                         i = k + 1
                         continue
+                _referenced(label, refs, links)
                 out.append(label)  # a link label or reference, without its brackets
                 i = j + 1
                 continue
@@ -255,7 +270,9 @@ _TASK = re.compile(r"^\[([ xX])\]\s+")
 
 def parse(text: str, line_offset: int = 0) -> list[Block]:
     """The document's blocks in reading order."""
-    tokens = _MD.parse(text)
+    env: dict[str, Any] = {}
+    tokens = _MD.parse(text, env)
+    refs = {label: str(ref.get("href", "")) for label, ref in env.get("references", {}).items()}
     blocks: list[Block] = []
     items: list[Block] = []  # open list items, innermost last
     list_depth = 0
@@ -306,7 +323,7 @@ def parse(text: str, line_offset: int = 0) -> list[Block]:
         elif t in ("fence", "code_block"):
             blocks.append(Block("code", text=tok.content, line=line))
         elif t == "inline":
-            parsed = inline(tok.content)
+            parsed = inline(tok.content, refs)
             if row is not None:
                 row.append(" ".join(parsed.text.split()))
                 if table is not None:
@@ -321,7 +338,7 @@ def parse(text: str, line_offset: int = 0) -> list[Block]:
                     m = _TASK.match(tok.content)
                     if m:
                         item.checked = m.group(1) != " "
-                        parsed = inline(tok.content[m.end() :])
+                        parsed = inline(tok.content[m.end() :], refs)
                         links = parsed.links + urls(parsed.text)
                     item.bold_lead = parsed.bold_lead
                 body = parsed.text

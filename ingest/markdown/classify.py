@@ -131,6 +131,7 @@ _RESOLVED = re.compile(
     r"verified (all systems )?operational|permanently fixed|issue (was )?fixed|recovered|"
     r"service restored|all healthy|incident (ends|ended|closed|resolved)|"
     r"end of (?:the )?(?:outage|impact|incident)|(?:outage|impact) (?:ends|ended|is over|was over)|"
+    r"incident (?:was )?over|"
     r"(?:outage|incident) to an end)\b",
     re.IGNORECASE,
 )

@@ -8,7 +8,11 @@ June), because a document that says CET is the only evidence we have.
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -122,9 +126,36 @@ DATE_RE = re.compile(
     rf"|(?P<dmy>(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\.?\s(?:of\s)?(?P<m2>{_MONTH_WORD})(?:,?\s(?P<y2>\d{{4}}))?)"
     rf"|(?P<mdy>(?P<m3>{_MONTH_WORD})\s(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])(?:,?\s(?P<y3>\d{{4}}))?)"
     rf"|(?P<my>(?P<m5>{_MONTH_WORD})\s(?P<y5>\d{{4}}))"
-    rf"|(?P<num>(?P<d4>\d{{1,2}})/(?P<m4>\d{{1,2}})/(?P<y4>\d{{4}}))",
+    rf"|(?P<num>(?P<d4>\d{{1,2}})/(?P<m4>\d{{1,2}})/(?P<y4>\d{{4}}))"
+    rf"|(?P<dnum>(?<![\d-])(?P<d6>\d{{1,2}})-(?P<m6>\d{{1,2}})-(?P<y6>\d{{4}})(?![\d-]))",
     re.IGNORECASE,
 )
+_NUMERIC = re.compile(r"(?<![\d/-])(\d{1,2})([/-])(\d{1,2})\2\d{4}(?![\d/-])")
+_MONTH_FIRST: ContextVar[bool] = ContextVar("month_first", default=False)
+
+
+def shows_month_first(text: str) -> bool:
+    """The document writes numeric dates month first: one of them can only be read so
+    ("01/16/2024", "01-31-2024") and none can only be read day first."""
+    us = eu = False
+    for m in itertools.islice(_NUMERIC.finditer(text), 500):
+        first, second = int(m.group(1)), int(m.group(3))
+        us |= second > 12 >= first
+        eu |= first > 12 >= second
+    return us and not eu
+
+
+@contextmanager
+def numeric_dates_month_first(on: bool) -> Iterator[None]:
+    """Within it, an ambiguous numeric date ("01-10-2024") is read month first: the order the
+    rest of the document shows. Outside it (and by default) day first, said so."""
+    token = _MONTH_FIRST.set(on)
+    try:
+        yield
+    finally:
+        _MONTH_FIRST.reset(token)
+
+
 # A time: 14:02, 2:35 PM, 14:02:07, 3pm; "~19:30" / "± 17:20" / "ca. 9:00" approximate; "14:??" a known
 # hour; "--:--", "??:??", "HH:mm", "??" unknown.
 TIME_RE = re.compile(
@@ -253,14 +284,19 @@ def parse_date(text: str, default_year: int | None = None) -> ParsedDate | None:
         if day is None:
             return None
         return ParsedDate(day, True, f"{m.group(0)!r} gives no day: the 1st assumed", day_known=False)
-    if m.group("num"):
-        first, second = int(m.group("d4")), int(m.group("m4"))
-        us = second > 12 >= first  # 03/14/2024 can only be March 14th
-        day = _dateutil(m.group("num"), dayfirst=not us)
+    if m.group("num") or m.group("dnum"):
+        written = m.group("num") or m.group("dnum")
+        first, second = (
+            (int(m.group("d4")), int(m.group("m4"))) if m.group("num") else (int(m.group("d6")), int(m.group("m6")))
+        )
+        ambiguous = first <= 12 and second <= 12 and first != second
+        # 03/14/2024 can only be March 14th; 01-10-2024 is January 10th where the document's other dates show that order
+        us = second > 12 >= first or (ambiguous and _MONTH_FIRST.get())
+        day = _dateutil(written.replace("-", "/"), dayfirst=not us)
         if day is None:
             return None
-        if first <= 12 and second <= 12 and first != second:
-            note = f"{m.group('num')!r} read day first ({day.isoformat()})"
+        if ambiguous:
+            note = f"{written!r} read {'month' if us else 'day'} first ({day.isoformat()})"
         return ParsedDate(day, True, note)
     y = m.group("y2") if m.group("dmy") else m.group("y3")
     if not y and default_year is None:

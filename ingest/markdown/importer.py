@@ -34,7 +34,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ingest.markdown.blocks import bold_lead, bullets, paragraphs, tables, urls
+from ingest.markdown.blocks import Block, bold_lead, bullets, paragraphs, tables, urls
 from ingest.markdown.classify import (
     event_kind,
     guess_category,
@@ -45,11 +45,24 @@ from ingest.markdown.classify import (
     reads_as_resolution,
     suggest_themes,
 )
-from ingest.markdown.dates import DATE_RE, UTC_ASSUMED, Zone, combine, parse_date, parse_duration, stated_zone
+from ingest.markdown.dates import (
+    DATE_RE,
+    UTC_ASSUMED,
+    ZONE_RE,
+    Zone,
+    combine,
+    numeric_dates_month_first,
+    parse_date,
+    parse_duration,
+    parse_time,
+    shows_month_first,
+    stated_zone,
+    zone_from_text,
+)
 from ingest.markdown.findings import finding_from_item, finding_from_row
 from ingest.markdown.sections import Document, Section, normalise, split
 from ingest.markdown.templates import HEADINGS, looks_like_template, recognise
-from ingest.markdown.timeline import Entry, TimelineResult, parse_timeline
+from ingest.markdown.timeline import Entry, TimelineResult, parse_timeline, stamp
 from kb.model import DocumentPart, EventKind, EventPacket, FindingStatus, Method, Role, slugify
 
 SOURCE = "markdown"
@@ -231,7 +244,8 @@ def import_paths(paths: Iterable[str | Path]) -> list[ImportResult]:
 def _build(text: str, file: Path, report: FileReport) -> EventPacket | None:
     if not text.strip():
         raise ImportFailed("empty document")
-    return _build_doc(split(text), text, file, report)
+    with numeric_dates_month_first(shows_month_first(text)):
+        return _build_doc(split(text), text, file, report)
 
 
 def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> EventPacket | None:
@@ -262,6 +276,11 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
     report.zone = f"{zone.name} (as the document states)" if zone else "UTC (assumed: no zone stated)"
     zone = zone or UTC_ASSUMED
     doc_day = _document_day(doc, text)
+    if doc_day is None:
+        doc_day = _file_name_day(file)
+        if doc_day is not None:
+            notes.append(f"no full date in the document: the day {doc_day.isoformat()} is the file name's")
+            report.notes.append(notes[-1])
     default_year = doc_day.year if doc_day else _first_year(text)
 
     timeline = _timeline(doc, zone, doc_day, default_year, report)
@@ -275,6 +294,12 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
     ]
     anchors = _anchors(doc, entries, kinds, stats, zone, doc_day, default_year, notes)
     started = anchors["started_at"]
+    if started is None and not entries:
+        prose = _prose_start(doc, zone, default_year)
+        if prose is not None:
+            started, written = prose
+            notes.append(f"no timeline timestamps; started_at is the instant the summary states ({written!r})")
+            report.notes.append(notes[-1])
     if started is None:
         if doc_day:
             started = combine(doc_day, time(0, 0), zone)
@@ -465,12 +490,10 @@ _LABELS = {
 def _labelled_instants(fields: dict[str, str], zone: Zone, day: date | None, year: int | None) -> dict[str, datetime]:
     """Instants the document labels: "IMPACT TIME Aug 30 at 11:15 to Aug 30 at 12:13",
     "Discovery: 2024-03-04 14:09", "Recovery: 14:49"."""
-    from ingest.markdown.timeline import _stamp
-
     out: dict[str, datetime] = {}
 
     def instant(value: str) -> datetime | None:
-        st = _stamp(value.replace(" at ", " "), year)
+        st = stamp(value.replace(" at ", " "), year)
         if st is None or st.at is None:
             return None
         d = st.day or day
@@ -524,6 +547,49 @@ def _document_day(doc: Document, text: str) -> date | None:
     return None
 
 
+def _file_name_day(file: Path) -> date | None:
+    """A file named by its ISO date ("2023-09-30-chain-halt.md") states the day the document may not."""
+    m = _FILE_DATE.search(file.stem)
+    parsed = parse_date(m.group(0)) if m else None
+    return parsed.day if parsed and parsed.day else None
+
+
+_FILE_DATE = re.compile(r"(?<!\d)(?:19[89]\d|20\d\d)-\d{2}-\d{2}(?!\d)")
+# After a date in prose, the time it gives: "2023-01-25 at 09:15 UTC", "Sept 30 @ 22:16:01 UTC",
+# "17 June 2023, 18h05 UTC" (hours "h" minutes), "March 12, 2025, around 15:57:18 UTC".
+_PROSE_TIME = re.compile(
+    r"[ ,]{0,3}(?:at |@ |around |about |approximately |~)?"
+    r"(?:(?P<h>\d{1,2})h(?P<mi>\d{2})(?![\d:])|(?P<clock>\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?)(?![\d:]))",
+    re.IGNORECASE,
+)
+_PROSE_SOURCES = ("summary", "what_happened")
+
+
+def _prose_start(doc: Document, zone: Zone, default_year: int | None) -> tuple[datetime, str] | None:
+    """A document without timeline timestamps often states the start in its first lines ("On
+    2023-01-25 at 09:15 UTC we deployed ..."): the first date followed by a time, read in the
+    zone written after it (else the document's)."""
+    for source in (doc.preamble, *(doc.text(role) for role in _PROSE_SOURCES)):
+        for m in itertools.islice(DATE_RE.finditer(source), 50):
+            parsed = parse_date(m.group(0), default_year)
+            t = _PROSE_TIME.match(source, m.end())
+            if not (parsed and parsed.day and parsed.day_known and t):
+                continue
+            if t.group("clock"):
+                pt = parse_time(t.group("clock"))
+                at = pt.value if pt else None
+            else:
+                hour, minute = int(t.group("h")), int(t.group("mi"))
+                at = time(hour, minute) if hour < 24 and minute < 60 else None
+            if at is None:
+                continue
+            after = ZONE_RE.match(source[t.end() :].lstrip(" ("))
+            stated = zone_from_text(after.group(0)) if after else None
+            use = stated if stated is not None and stated.problem is None else zone
+            return combine(parsed.day, at, use), source[m.start() : t.end()].strip()
+    return None
+
+
 _YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
 
@@ -543,7 +609,13 @@ def _timeline(doc: Document, zone: Zone, day: date | None, year: int | None, rep
         result.zones_used |= part.zones_used
         if part.shape != "none":
             result.shape = part.shape
-    if not sections:
+    if not result.entries:
+        loose = _dated_items(doc, year)
+        if loose:
+            part = parse_timeline(loose, zone, day, year)
+            result.entries, result.notes, result.zones_used = part.entries, part.notes, part.zones_used
+            result.shape = "dated list items outside a timeline section"
+    if not sections and not result.entries:
         report.not_recognised.append("no timeline section")
     elif result.entries:
         zones = ", ".join(sorted(result.zones_used))
@@ -552,6 +624,23 @@ def _timeline(doc: Document, zone: Zone, day: date | None, year: int | None, rep
         report.not_recognised.append("timeline section without dated entries")
     report.not_recognised += [f"timeline {s}" for s in result.skipped]
     return result
+
+
+_MIN_LOOSE_ITEMS = 2
+
+
+def _dated_items(doc: Document, year: int | None) -> list[Block]:
+    """A document whose timeline has no heading of its own ("- **Context**:" then
+    "- 2024-07-25 12:10: ..." items): the list items of sections without a role that open with
+    a date and a time. Prose stays prose, and a lone dated item is no timeline."""
+    items = [
+        b
+        for s in doc.sections
+        if s.role is None
+        for b in s.blocks
+        if b.kind == "item" and (st := stamp(b.text.split("\n", 1)[0], year)) is not None and st.day and st.at
+    ]
+    return items if len(items) >= _MIN_LOOSE_ITEMS else []
 
 
 _STAT_KEYS = {

@@ -70,7 +70,9 @@ ROLES: dict[str, tuple[str, ...]] = {
         "what we re doing about it",
         "what we are doing about it",
         "systemic improvements",
+        "improvements",
         "preventive actions",
+        "review actions",
         "action plan",
     ),
     "lessons": (
@@ -347,6 +349,12 @@ def _fields(b: Block, container: Section, sections: list[Section], meta: dict[st
             key = meta_name(name)
             if key and rest:
                 meta.setdefault(key, rest)
+                continue
+            if not rest and not key and container.inline:
+                # "- **Context**:" after "- **Impact**: ...": a new labelled part, not more impact
+                flush()
+                container = Section(name, 7, b.line, None, inline=True)
+                sections.append(container)
                 continue
         keep.append(raw)
     flush()

@@ -32,6 +32,9 @@ _WEEKDAY = re.compile(r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]{0,6}\.?,? ", re.IGN
 _RANGE = re.compile(r" ?(?:-|–|—|to|until) ?")
 _SEP = " \t-–—:|.,*"
 _STAMP_SPAN = 120  # a stamp is at the start of a line: look no further than this
+_ALL_ON_DAY = re.compile(
+    r"\b(?:unless|except where) (?:otherwise )?(?:noted|stated|specified|mentioned)\b", re.IGNORECASE
+)
 _TIMES_NOTE = re.compile(r"\(?[^()]{0,40}\btimes?\b[^()]{0,60}\)?", re.IGNORECASE)
 
 
@@ -60,7 +63,7 @@ class TimelineResult:
 
 
 @dataclass
-class _Stamp:
+class Stamp:
     day: date | None
     at: time | None
     precision: str
@@ -71,7 +74,7 @@ class _Stamp:
     written: str
 
 
-def _stamp(text: str, default_year: int | None) -> _Stamp | None:
+def stamp(text: str, default_year: int | None) -> Stamp | None:
     """Split a leading date/time/zone off `text`; None when it does not start with one."""
     head = text[:_STAMP_SPAN].strip().lstrip("*_ ")
     tail = text[_STAMP_SPAN:] if len(text) > _STAMP_SPAN else ""
@@ -90,7 +93,7 @@ def _stamp(text: str, default_year: int | None) -> _Stamp | None:
             notes.append(parsed.note)
         day = parsed.day
         if day is None and parsed.note:
-            return _Stamp(None, None, "day", None, None, s[m.end() :].strip(_SEP), notes, m.group(0))
+            return Stamp(None, None, "day", None, None, s[m.end() :].strip(_SEP), notes, m.group(0))
         s = s[m.end() :].lstrip(" ,T")
         if s[:3].lower() == "at ":
             s = s[3:]
@@ -125,7 +128,7 @@ def _stamp(text: str, default_year: int | None) -> _Stamp | None:
     if z:
         zone = zone_from_text(z.group(0))
         s = s.lstrip(" (")[z.end() :].lstrip(")")
-    return _Stamp(day, at, precision, end, zone, (s + tail).strip(_SEP).strip(), notes, written)
+    return Stamp(day, at, precision, end, zone, (s + tail).strip(_SEP).strip(), notes, written)
 
 
 _MARK = {"approximate": "(approximate time {w}) ", "hour": "(minutes unknown: {w}) ", "unknown": "(time unknown: {w}) "}
@@ -137,13 +140,16 @@ class _Clock:
     def __init__(self, zone: Zone, day: date | None, result: TimelineResult) -> None:
         self.zone = zone
         self.day = day
+        self.stated_day = False
+        """The preamble said on which day all entries fall ("Unless otherwise noted all events
+        happened on 2019-10-21"): an entry with its own date is the exception, not the new day."""
         self.last: datetime | None = None
         self.result = result
 
-    def place(self, st: _Stamp, where: str) -> Entry | None:
+    def place(self, st: Stamp, where: str) -> Entry | None:
         zone = st.zone or self.zone
         day = st.day or self.day
-        if st.day:
+        if st.day and not self.stated_day:
             self.day = st.day
         if day is None:
             self.result.skipped.append(f"{where}: a time without a date and no date in the document")
@@ -186,16 +192,18 @@ def parse_timeline(
     current: Entry | None = None
     dated: tuple[date, str] | None = None  # a date heading whose text has no time yet
     for b in blocks:
-        if b.kind in ("table", "code"):
+        if b.kind == "table" or (b.kind == "code" and not _stamped_lines(b.text, default_year)):
             continue
         lines = b.text.split("\n")
         for i, raw in enumerate(lines):
             text = " ".join(raw.split())
             if not text:
                 continue
-            st = _stamp(text, default_year) if (i == 0 or not b.lead_only) else None
+            st = stamp(text, default_year) if (i == 0 or not b.lead_only) else None
             if st is not None and not st.rest and st.at is None and st.precision == "day" and st.day:
                 clock.day = st.day  # a date heading or date line ("## May 12", "2015-10-21 (all times UTC)")
+                clock.stated_day = False
+                result.notes += [f"line {b.line + i}: {n}" for n in st.notes]  # "'01-10-2024' read day first"
                 clock.last = None
                 current = None
                 dated = (st.day, st.written)
@@ -209,7 +217,7 @@ def parse_timeline(
                 continue
             if st is None and current is None and dated is not None:
                 # "### 2019-09-18" then prose, no time: an event of that day, not background
-                st = _Stamp(dated[0], None, "day", None, None, text, [], dated[1])
+                st = Stamp(dated[0], None, "day", None, None, text, [], dated[1])
             if st is not None:
                 dated = None
             if st is None:
@@ -236,6 +244,13 @@ def parse_timeline(
     return result
 
 
+def _stamped_lines(text: str, default_year: int | None) -> bool:
+    """A code block (fenced or indented) is a timeline written as plain lines when every line
+    in it starts with a time: a log excerpt has lines that do not, and stays background."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return bool(lines) and all((st := stamp(line, default_year)) is not None and st.at is not None for line in lines)
+
+
 def _preamble(text: str, clock: _Clock, default_year: int | None) -> None:
     """Text before the first entry: "times are UTC unless noted; 2019-10-21" sets zone and day."""
     z = stated_zone(text)
@@ -244,6 +259,7 @@ def _preamble(text: str, clock: _Clock, default_year: int | None) -> None:
     parsed = parse_date(text, default_year)
     if parsed and parsed.day and parsed.day_known:
         clock.day = parsed.day
+        clock.stated_day = bool(_ALL_ON_DAY.search(text))
 
 
 def _fill_unknown(result: TimelineResult) -> None:
@@ -289,7 +305,7 @@ def _from_table(table: Table, clock: _Clock, default_year: int | None, result: T
         text = row[ecol] if ecol < len(row) else ""
         if not when and not text:
             continue
-        st = _stamp(when, default_year)
+        st = stamp(when, default_year)
         if st is None or not text:
             result.skipped.append(
                 f"row {no}: {when!r} is not a date or time" if st is None else f"row {no}: no event text"
