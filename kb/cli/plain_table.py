@@ -1,0 +1,140 @@
+"""The lines of kb's rich table (kb.cli.output) computed directly, for a console that writes no styles.
+
+`kb repeats` prints a hundred rows of seven columns: rich lays out every cell through several
+renderables (Padding, Text, lines of Segments) and that took about a third of the command (0.1 s).
+When the console writes no styles (not a terminal: piped, redirected, captured) and every cell is
+printable text of one cell per character, the same characters are computed here by rich.table.Table's
+own steps for that table (a HEAVY_HEAD box, padding (0, 1), columns that fold, a centred title):
+measure each column, collapse the widths with rich's own functions when the table is too wide, wrap
+each cell with rich's divide_line, align the header at the bottom and the rows at the top. Anything
+else gives None, and the caller draws the rich Table. tests/test_plain_table.py compares the two on
+many random tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich._wrap import divide_line
+from rich.cells import cell_len
+from rich.segment import Segment
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions
+
+_PADDING = 2  # one space either side of each cell: Table's default padding (0, 1)
+
+
+def _simple(text: str) -> bool:
+    """Printable (no line break, tab or control character) and one cell per character."""
+    return text.isprintable() and cell_len(text) == len(text)
+
+
+def _column_width(cells: Sequence[str], max_width: int) -> int:
+    """Table._measure_column(...).maximum for cells of simple text, each in a Padding of one space
+    either side, when the column may take at most `max_width` cells."""
+    if max_width < 1:
+        return 0
+    if max_width - _PADDING < 1:  # Padding.__rich_measure__ gives the whole width
+        return max_width
+    return min(max(len(c) for c in cells) + _PADDING, max_width)
+
+
+def _widths(columns: Sequence[Sequence[str]], max_width: int) -> list[int]:
+    """Table._calculate_column_widths for flexible columns that wrap, a table that does not expand."""
+    widths = [_column_width(cells, max_width) or 1 for cells in columns]
+    if sum(widths) > max_width:
+        from rich._ratio import ratio_reduce
+        from rich.table import Table
+
+        widths = Table._collapse_widths(widths, [True] * len(widths), max_width)
+        if sum(widths) > max_width:  # rich's last resort: every column loses the same
+            widths = ratio_reduce(sum(widths) - max_width, [1] * len(widths), widths, widths)
+        widths = [_column_width(cells, width) or 0 for cells, width in zip(columns, widths, strict=True)]
+    return widths
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """Text.wrap of simple text in `width` cells, justified left and folding long words, each line
+    padded to the width (what Padding renders inside its spaces)."""
+    offsets = divide_line(text, width, fold=True)
+    bounds = [0, *offsets, len(text)]
+    lines = []
+    for start, end in zip(bounds, bounds[1:], strict=False):
+        line = text[start:end]
+        if len(line) > width:  # Text.rstrip_end: trailing spaces past the width go
+            excess = len(line) - width
+            spaces = len(line) - len(line.rstrip())
+            line = line[: len(line) - min(spaces, excess)]
+        lines.append(line[:width].ljust(width))
+    return lines
+
+
+def _row_lines(cells: Sequence[str], widths: Sequence[int], header: bool) -> list[list[str]]:
+    """Each cell's lines, padded, as many per cell as the row's tallest: the header at the bottom,
+    other rows at the top (Table._render's align_cell)."""
+    rendered = [[f" {line} " for line in _wrapped(c, w - _PADDING)] for c, w in zip(cells, widths, strict=True)]
+    height = max(len(lines) for lines in rendered)
+    aligned = []
+    for lines, width in zip(rendered, widths, strict=True):
+        blank = [" " * width] * (height - len(lines))
+        aligned.append(blank + lines if header else lines + blank)
+    return aligned
+
+
+def plain_table_lines(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], title: str | None, console: Console
+) -> list[str] | None:
+    """The lines `console.print(Table(title=Text(title), header_style="bold"))` writes, with one column
+    per header (`Text(header)`, overflow="fold") and a `Text(cell)` per cell; None where this module
+    does not follow rich (a console with styles, a cell of other text, a narrow console, no rows)."""
+    if console.color_system is not None or console.legacy_windows or not rows or not columns:
+        return None
+    texts: list[Iterable[str]] = [columns, *rows, [title or ""]]
+    if not all(_simple(text) for row in texts for text in row):
+        return None
+    options: ConsoleOptions = console.options
+    edges = len(columns) + 1  # Table._extra_width: the two edges and a divider between columns
+    widths = _widths([[header, *(row[i] for row in rows)] for i, header in enumerate(columns)], options.max_width - edges)
+    if min(widths) <= _PADDING:
+        return None
+    table_width = sum(widths) + edges
+    drawn = box.HEAVY_HEAD.substitute(options, safe=console.safe_box)
+    lines = []
+    if title:
+        if len(title) > table_width:  # rich wraps it
+            return None
+        text = title.rstrip()  # Lines.justify "center"
+        lines.append((" " * ((table_width - len(text)) // 2) + text).ljust(table_width))
+    lines.append(drawn.get_top(widths))
+    body = [list(row) for row in rows]
+    for index, cells in enumerate([list(columns), *body]):
+        if index == 0:
+            left, divider, right = drawn.head_left, drawn.head_vertical, drawn.head_right
+        elif index == len(body):
+            left, divider, right = drawn.foot_left, drawn.foot_vertical, drawn.foot_right
+        else:
+            left, divider, right = drawn.mid_left, drawn.mid_vertical, drawn.mid_right
+        rendered = _row_lines(cells, widths, header=index == 0)
+        lines.extend(left + divider.join(parts) + right for parts in zip(*rendered, strict=True))
+        if index == 0:
+            lines.append(drawn.get_row(widths, "head", edge=True))
+    lines.append(drawn.get_bottom(widths))
+    return lines
+
+
+class PrintedLines:
+    """Lines already laid out, printed as they are (console.print of this writes each and a newline)."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
+        for line in self.lines:
+            yield Segment(line)
+            yield Segment.line()
+
+
+__all__ = ["PrintedLines", "plain_table_lines"]
