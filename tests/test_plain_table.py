@@ -51,13 +51,14 @@ def _text(rng: random.Random) -> str:
 
 def _case(rng: random.Random) -> tuple[list[str], list[list[str]], str | None]:
     n = rng.randint(1, 8)
-    columns = [rng.choice(["incident", "earlier_incident", "via", "evidence", "", "a b", "started_at"]) for _ in range(n)]
+    headers = ["incident", "earlier_incident", "via", "evidence", "", "a b", "started_at"]
+    columns = [rng.choice(headers) for _ in range(n)]
     rows = [[_text(rng) for _ in range(n)] for _ in range(rng.randint(1, 12))]
     title = rng.choice([None, "", "4903 repeat incident(s)", "  lead and trail  ", "t" * 300])
     return columns, rows, title
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", range(20))
 def test_random_tables_match_rich(seed: int) -> None:
     rng = random.Random(seed)
     drawn = 0

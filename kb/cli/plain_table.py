@@ -58,18 +58,10 @@ def _widths(columns: Sequence[Sequence[str]], max_width: int) -> list[int]:
 
 def _wrapped(text: str, width: int) -> list[str]:
     """Text.wrap of simple text in `width` cells, justified left and folding long words, each line
-    padded to the width (what Padding renders inside its spaces)."""
+    cut or padded to the width (Text.rstrip_end only drops spaces that the cut drops too)."""
     offsets = divide_line(text, width, fold=True)
     bounds = [0, *offsets, len(text)]
-    lines = []
-    for start, end in zip(bounds, bounds[1:], strict=False):
-        line = text[start:end]
-        if len(line) > width:  # Text.rstrip_end: trailing spaces past the width go
-            excess = len(line) - width
-            spaces = len(line) - len(line.rstrip())
-            line = line[: len(line) - min(spaces, excess)]
-        lines.append(line[:width].ljust(width))
-    return lines
+    return [text[start:end][:width].ljust(width) for start, end in zip(bounds, bounds[1:], strict=False)]
 
 
 def _row_lines(cells: Sequence[str], widths: Sequence[int], header: bool) -> list[list[str]]:
@@ -97,7 +89,8 @@ def plain_table_lines(
         return None
     options: ConsoleOptions = console.options
     edges = len(columns) + 1  # Table._extra_width: the two edges and a divider between columns
-    widths = _widths([[header, *(row[i] for row in rows)] for i, header in enumerate(columns)], options.max_width - edges)
+    by_column = [[header, *(row[i] for row in rows)] for i, header in enumerate(columns)]
+    widths = _widths(by_column, options.max_width - edges)
     if min(widths) <= _PADDING:
         return None
     table_width = sum(widths) + edges
