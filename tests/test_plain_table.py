@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from kb.cli.plain_table import PrintedLines, plain_table_lines
+from kb.cli.plain_table import PrintedLines, table_lines
 
 WORDS = ["a", "to", "the", "INC-2026-03712", "INC-2026-03712/finding/R2", "alert-fatigue:", "theme", "…", "x" * 90, ""]
 
@@ -27,7 +27,7 @@ def _rich(columns: list[str], rows: list[list[str]], title: str | None, console:
 
 
 def _plain(columns: list[str], rows: list[list[str]], title: str | None, console: Console) -> str | None:
-    lines = plain_table_lines(columns, rows, title, console)
+    lines = table_lines(columns, rows, title, console)
     if lines is None:
         return None
     console.print(PrintedLines(lines))
@@ -64,7 +64,14 @@ def test_random_tables_match_rich(seed: int) -> None:
     drawn = 0
     for _ in range(25):
         columns, rows, title = _case(rng)
-        console = Console(file=io.StringIO(), width=rng.choice([12, 20, 40, 60, 80, 100, 120, 160, 240]))
+        width = rng.choice([12, 20, 40, 60, 80, 100, 120, 160, 240])
+        if rng.random() < 0.5:  # piped: no escape codes
+            console = Console(file=io.StringIO(), width=width)
+        else:  # a terminal: the bold header's escape codes, wherever rich cuts its Segments
+            colours = rng.choice(["standard", "256", "truecolor"])
+            console = Console(
+                file=io.StringIO(), width=width, force_terminal=True, color_system=colours, no_color=rng.random() < 0.3
+            )
         plain = _plain(columns, rows, title, console)
         if plain is not None:
             drawn += 1
@@ -83,17 +90,20 @@ def test_a_repeats_table_at_120_columns_matches_rich() -> None:
         "alert-fatigue",
         "theme alert-fatigue: earlier agreed finding INC-2026-03712/finding/R2 addressed…",
     ]
-    console = Console(file=io.StringIO(), width=120)
-    plain = _plain(columns, [row] * 3, "3 repeat incident(s)", console)
-    assert plain is not None and plain == _rich(columns, [row] * 3, "3 repeat incident(s)", console)
+    for console in (
+        Console(file=io.StringIO(), width=120),
+        Console(file=io.StringIO(), width=120, force_terminal=True, color_system="truecolor"),
+    ):
+        plain = _plain(columns, [row] * 3, "3 repeat incident(s)", console)
+        assert plain is not None and plain == _rich(columns, [row] * 3, "3 repeat incident(s)", console)
+        assert ("\x1b[1m" in plain) is console.is_terminal
 
 
 def test_what_it_does_not_follow_is_left_to_rich() -> None:
     piped = Console(file=io.StringIO(), width=80)
-    assert plain_table_lines(["a"], [["wide 漢字"]], None, piped) is None  # two cells per character
-    assert plain_table_lines(["a"], [["line\nbreak"]], None, piped) is None
-    assert plain_table_lines(["a"], [["tab\there"]], None, piped) is None
-    assert plain_table_lines(["a"], [], None, piped) is None
-    styled = Console(file=io.StringIO(), width=80, force_terminal=True, color_system="standard")
-    assert plain_table_lines(["a"], [["b"]], None, styled) is None  # bold headers, an italic title
-    assert plain_table_lines(["a"], [["b"]], None, piped) is not None
+    assert table_lines(["a"], [["wide 漢字"]], None, piped) is None  # two cells per character
+    assert table_lines(["a"], [["line\nbreak"]], None, piped) is None
+    assert table_lines(["a"], [["tab\there"]], None, piped) is None
+    assert table_lines(["a"], [], None, piped) is None
+    assert table_lines(["a"], [["b"]], None, Console(file=io.StringIO(), width=80, legacy_windows=True)) is None
+    assert table_lines(["a"], [["b"]], None, piped) is not None

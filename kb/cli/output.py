@@ -11,7 +11,7 @@ import typer
 from rich.text import Text
 
 from kb.cli.app import console
-from kb.cli.plain_table import PrintedLines, plain_table_lines
+from kb.cli.plain_table import PrintedLines, table_lines
 from kb.redaction import redact
 
 if TYPE_CHECKING:  # a frame to print means pandas is loaded; `kb --help` need not load it
@@ -115,8 +115,8 @@ def _print_table(
     headers = [str(col) for col in columns]
     cells = [[redact(_cell(v, max_width)) for v in row] for row in rows]
     shown_title = redact(title) if title else None
-    # Piped or redirected output (no styles): the same lines without rich's layout engine, 3x faster.
-    lines = plain_table_lines(headers, cells, shown_title, console)
+    # The same Segments as rich's Table, without its layout engine: 5x faster (kb.cli.plain_table).
+    lines = table_lines(headers, cells, shown_title, console)
     if lines is not None:
         console.print(PrintedLines(lines))
         return

@@ -1,14 +1,14 @@
-"""The lines of kb's rich table (kb.cli.output) computed directly, for a console that writes no styles.
+"""The lines of kb's rich table (kb.cli.output) laid out directly, as rich.table.Table lays them out.
 
 `kb repeats` prints a hundred rows of seven columns: rich lays out every cell through several
-renderables (Padding, Text, lines of Segments) and that took about a third of the command (0.1 s).
-When the console writes no styles (not a terminal: piped, redirected, captured) and every cell is
-printable text of one cell per character, the same characters are computed here by rich.table.Table's
-own steps for that table (a HEAVY_HEAD box, padding (0, 1), columns that fold, a centred title):
-measure each column, collapse the widths with rich's own functions when the table is too wide, wrap
-each cell with rich's divide_line, align the header at the bottom and the rows at the top. Anything
-else gives None, and the caller draws the rich Table. tests/test_plain_table.py compares the two on
-many random tables.
+renderables (Padding, Text, lines of Segments), which took about a third of the command (0.1 s).
+When every cell is printable text of one cell per character, the same Segments are computed here by
+rich.table.Table's own steps for kb's table (a HEAVY_HEAD box, padding (0, 1), columns that fold, a
+bold header, a Text title): measure each column, collapse the widths with rich's own functions when
+the table is too wide, wrap each cell with rich's divide_line, align the header at the bottom and the
+rows at the top. The console then writes them as it writes rich's (escape codes in a terminal).
+Anything else gives None, and the caller draws the rich Table. tests/test_plain_table.py compares the
+two on many random tables, piped and in terminals.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from rich import box
 from rich._wrap import divide_line
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions
@@ -64,25 +65,27 @@ def _wrapped(text: str, width: int) -> list[str]:
     return [text[start:end][:width].ljust(width) for start, end in zip(bounds, bounds[1:], strict=False)]
 
 
-def _row_lines(cells: Sequence[str], widths: Sequence[int], header: bool) -> list[list[str]]:
-    """Each cell's lines, padded, as many per cell as the row's tallest: the header at the bottom,
-    other rows at the top (Table._render's align_cell)."""
-    rendered = [[f" {line} " for line in _wrapped(c, w - _PADDING)] for c, w in zip(cells, widths, strict=True)]
+def _row_lines(cells: Sequence[str], widths: Sequence[int], header: bool) -> list[list[list[str]]]:
+    """Each cell's lines (each its left space, text and right space; a blank line is one run of
+    spaces), as many per cell as the row's tallest: the header at the bottom, other rows at the top
+    (Table._render's align_cell)."""
+    rendered = [[[" ", line, " "] for line in _wrapped(c, w - _PADDING)] for c, w in zip(cells, widths, strict=True)]
     height = max(len(lines) for lines in rendered)
     aligned = []
     for lines, width in zip(rendered, widths, strict=True):
-        blank = [" " * width] * (height - len(lines))
+        blank = [[" " * width]] * (height - len(lines))
         aligned.append(blank + lines if header else lines + blank)
     return aligned
 
 
-def plain_table_lines(
+def table_lines(
     columns: Sequence[str], rows: Sequence[Sequence[str]], title: str | None, console: Console
-) -> list[str] | None:
-    """The lines `console.print(Table(title=Text(title), header_style="bold"))` writes, with one column
-    per header (`Text(header)`, overflow="fold") and a `Text(cell)` per cell; None where this module
-    does not follow rich (a console with styles, a cell of other text, a narrow console, no rows)."""
-    if console.color_system is not None or console.legacy_windows or not rows or not columns:
+) -> list[list[Segment]] | None:
+    """The lines of Segments `console.print(Table(title=Text(title), header_style="bold"))` writes,
+    with one column per header (`Text(header)`, overflow="fold") and a `Text(cell)` per cell, cut into
+    Segments where rich cuts them (a terminal gets the same escape codes); None where this module does
+    not follow rich (a cell of other text, a narrow console, a legacy Windows console, no rows)."""
+    if console.legacy_windows or not rows or not columns:
         return None
     texts: list[Iterable[str]] = [columns, *rows, [title or ""]]
     if not all(_simple(text) for row in texts for text in row):
@@ -95,39 +98,43 @@ def plain_table_lines(
         return None
     table_width = sum(widths) + edges
     drawn = box.HEAVY_HEAD.substitute(options, safe=console.safe_box)
-    lines = []
-    if title:
+    lines: list[list[Segment]] = []
+    if title:  # a Text title: rich does not style it
         if len(title) > table_width:  # rich wraps it
             return None
         text = title.rstrip()  # Lines.justify "center"
-        lines.append((" " * ((table_width - len(text)) // 2) + text).ljust(table_width))
-    lines.append(drawn.get_top(widths))
-    body = [list(row) for row in rows]
-    for index, cells in enumerate([list(columns), *body]):
-        if index == 0:
-            left, divider, right = drawn.head_left, drawn.head_vertical, drawn.head_right
-        elif index == len(body):
+        lines.append([Segment((" " * ((table_width - len(text)) // 2) + text).ljust(table_width))])
+    lines.append([Segment(drawn.get_top(widths))])
+    bold = Style(bold=True)
+    for parts in zip(*_row_lines(columns, widths, header=True), strict=True):
+        line = [Segment(drawn.head_left)]
+        for number, cell in enumerate(parts):
+            if number:
+                line.append(Segment(drawn.head_vertical))
+            line.extend(Segment(piece, bold) for piece in cell)  # each a Segment of its own, as rich's
+        lines.append([*line, Segment(drawn.head_right)])
+    lines.append([Segment(drawn.get_row(widths, "head", edge=True))])
+    for index, cells in enumerate(rows, start=1):
+        if index == len(rows):
             left, divider, right = drawn.foot_left, drawn.foot_vertical, drawn.foot_right
         else:
             left, divider, right = drawn.mid_left, drawn.mid_vertical, drawn.mid_right
-        rendered = _row_lines(cells, widths, header=index == 0)
-        lines.extend(left + divider.join(parts) + right for parts in zip(*rendered, strict=True))
-        if index == 0:
-            lines.append(drawn.get_row(widths, "head", edge=True))
-    lines.append(drawn.get_bottom(widths))
+        for parts in zip(*_row_lines(cells, widths, header=False), strict=True):
+            lines.append([Segment(left + divider.join("".join(cell) for cell in parts) + right)])
+    lines.append([Segment(drawn.get_bottom(widths))])
     return lines
 
 
 class PrintedLines:
-    """Lines already laid out, printed as they are (console.print of this writes each and a newline)."""
+    """Lines of Segments already laid out, printed as they are, each followed by a newline."""
 
-    def __init__(self, lines: Sequence[str]) -> None:
+    def __init__(self, lines: Sequence[Sequence[Segment]]) -> None:
         self.lines = lines
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
         for line in self.lines:
-            yield Segment(line)
+            yield from line
             yield Segment.line()
 
 
-__all__ = ["PrintedLines", "plain_table_lines"]
+__all__ = ["PrintedLines", "table_lines"]
