@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+from typing import Literal
 
 import pytest
 from rich.console import Console
@@ -68,7 +69,7 @@ def test_random_tables_match_rich(seed: int) -> None:
         if rng.random() < 0.5:  # piped: no escape codes
             console = Console(file=io.StringIO(), width=width)
         else:  # a terminal: the bold header's escape codes, wherever rich cuts its Segments
-            colours = rng.choice(["standard", "256", "truecolor"])
+            colours: Literal["standard", "256", "truecolor"] = rng.choice(["standard", "256", "truecolor"])
             console = Console(
                 file=io.StringIO(), width=width, force_terminal=True, color_system=colours, no_color=rng.random() < 0.3
             )
