@@ -8,7 +8,6 @@ is the user's: `check` refuses, naming the first such file, before anything is w
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -27,6 +26,8 @@ class OverwriteRefused(Exception):
 
 
 def _digest(data: bytes) -> str:
+    import hashlib  # here: OpenSSL's start-up is not for `kb --help`
+
     return hashlib.sha256(data).hexdigest()
 
 

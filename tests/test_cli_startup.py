@@ -56,6 +56,19 @@ def test_help_loads_no_heavy_module() -> None:
     assert not loaded & (HEAVY | {"ladybug"}), loaded & (HEAVY | {"ladybug"})
 
 
+def test_help_loads_no_attrs_and_prints_what_it_prints_with_attrs_loaded() -> None:
+    """kb.cli.help_imports: rich.pretty is loaded without attrs in a help run, and the help is the same."""
+    out, loaded = _loaded("--help")
+    assert "attr" not in loaded
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
+    run = "import runpy, sys; sys.argv = ['kb', '--help']; runpy.run_module('kb', run_name='__main__')"
+    with_attrs, without = (
+        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        for code in ("import attr; " + run, run)
+    )
+    assert without.stdout == with_attrs.stdout and "repeats" in without.stdout
+
+
 def test_stats_loads_no_pandas_or_pydantic_and_counts(tmp_path: Path) -> None:
     db = tmp_path / "g.lbug"
     assert runner.invoke(app, ["ingest", str(EXAMPLES), "--db", str(db)]).exit_code == 0

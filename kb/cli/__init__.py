@@ -10,11 +10,13 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
+import sys
 from typing import Any
 
 import typer.core
 
 from kb.cli.app import app
+from kb.cli.help_imports import asks_for_help, load_rich_pretty_without_attrs
 
 _display_type = typer.core.TyperOption.display_type_rich
 
@@ -41,6 +43,8 @@ def main() -> None:
     # Arrow's default pool keeps what it frees; set before pandas or kb first load pyarrow, so every
     # Arrow buffer of the command comes from malloc (kb.engines.ladybug_columns.pyarrow_module).
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+    if asks_for_help(sys.argv[1:]):
+        load_rich_pretty_without_attrs()
     app()
 
 

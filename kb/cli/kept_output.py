@@ -13,7 +13,6 @@ them in the user's cache folder (kb.engines.base.cache_dir); an in-memory databa
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -39,6 +38,8 @@ class Kept:
 
 
 def _name(command: str, options: Mapping[str, Any]) -> str:
+    import hashlib  # here: OpenSSL's start-up is not for `kb --help`
+
     digest = hashlib.sha256(json.dumps(dict(options), sort_keys=True, default=str).encode()).hexdigest()[:16]
     return f"output-{command}-{digest}.json"
 

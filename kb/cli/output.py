@@ -11,6 +11,7 @@ import typer
 from rich.text import Text
 
 from kb.cli.app import console
+from kb.cli.plain_table import PrintedLines, table_lines
 from kb.redaction import redact
 
 if TYPE_CHECKING:  # a frame to print means pandas is loaded; `kb --help` need not load it
@@ -108,18 +109,26 @@ def _cell(value: Any, width: int) -> str:
 def _print_table(
     columns: Sequence[Any], rows: Sequence[Sequence[Any]], title: str | None, max_width: int, empty: str
 ) -> None:
-    from rich.table import Table
-
     if not rows or not len(columns):  # as DataFrame.empty: no rows, or no columns
         console.print(Text(empty, style="dim"))
         return
+    headers = [str(col) for col in columns]
+    cells = [[redact(_cell(v, max_width)) for v in row] for row in rows]
+    shown_title = redact(title) if title else None
+    # The same Segments as rich's Table, without its layout engine: 5x faster (kb.cli.plain_table).
+    lines = table_lines(headers, cells, shown_title, console)
+    if lines is not None:
+        console.print(PrintedLines(lines))
+        return
+    from rich.table import Table
+
     # Text, not str: stored values and titles are outside text, never Rich markup
     # (a title "GET [/api/checkout] returned 502" crashed the table, "[red]" styled it).
-    table = Table(title=Text(redact(title)) if title else None, show_lines=False, header_style="bold")
-    for col in columns:
-        table.add_column(Text(str(col)), overflow="fold")
-    for row in rows:
-        table.add_row(*(Text(redact(_cell(v, max_width))) for v in row))
+    table = Table(title=Text(shown_title) if shown_title else None, show_lines=False, header_style="bold")
+    for header in headers:
+        table.add_column(Text(header), overflow="fold")
+    for row_cells in cells:
+        table.add_row(*(Text(c) for c in row_cells))
     console.print(table)
 
 
