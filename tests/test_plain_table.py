@@ -108,3 +108,20 @@ def test_what_it_does_not_follow_is_left_to_rich() -> None:
     assert table_lines(["a"], [], None, piped) is None
     assert table_lines(["a"], [["b"]], None, Console(file=io.StringIO(), width=80, legacy_windows=True)) is None
     assert table_lines(["a"], [["b"]], None, piped) is not None
+
+
+def test_a_rich_without_the_private_helper_gets_its_own_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """plain_table borrows rich._wrap.divide_line: a rich that moves it draws its own Table, the same."""
+    import rich._wrap
+
+    from kb.cli import output
+
+    printed = []
+    for missing in (False, True):
+        if missing:
+            monkeypatch.delattr(rich._wrap, "divide_line")
+        console = Console(file=io.StringIO(), width=60, force_terminal=False)
+        monkeypatch.setattr(output, "console", console)
+        output._print_table(["incident", "via"], [["INC-1", "a b c " * 12], ["INC-2", "x"]], "2 repeats", 200, "none")
+        printed.append(_taken(console))
+    assert printed[0] == printed[1] and "INC-2" in printed[1]

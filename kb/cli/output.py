@@ -116,7 +116,10 @@ def _print_table(
     cells = [[redact(_cell(v, max_width)) for v in row] for row in rows]
     shown_title = redact(title) if title else None
     # The same Segments as rich's Table, without its layout engine: 5x faster (kb.cli.plain_table).
-    lines = table_lines(headers, cells, shown_title, console)
+    try:
+        lines = table_lines(headers, cells, shown_title, console)
+    except (ImportError, AttributeError, TypeError):  # a rich whose private helpers moved: its own Table
+        lines = None
     if lines is not None:
         console.print(PrintedLines(lines))
         return

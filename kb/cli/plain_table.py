@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from rich import box
-from rich._wrap import divide_line
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
@@ -60,6 +59,8 @@ def _widths(columns: Sequence[Sequence[str]], max_width: int) -> list[int]:
 def _wrapped(text: str, width: int) -> list[str]:
     """Text.wrap of simple text in `width` cells, justified left and folding long words, each line
     cut or padded to the width (Text.rstrip_end only drops spaces that the cut drops too)."""
+    from rich._wrap import divide_line  # (rich's private API: kb.cli.output falls back if it moves)
+
     offsets = divide_line(text, width, fold=True)
     bounds = [0, *offsets, len(text)]
     return [text[start:end][:width].ljust(width) for start, end in zip(bounds, bounds[1:], strict=False)]
