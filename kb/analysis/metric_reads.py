@@ -8,7 +8,14 @@ from kb.knowledge_base import CachedReads, KnowledgeBase
 # Every answer the metrics read (with the repeats' incidents, the gate's and the overdue findings'),
 # largest first: read side by side before computing (CachedReads.prefetch). One after the other, a
 # server's first call of each waited for its planning in turn (kb metrics, Neo4j, 10,000 incidents).
-READS = ("evidence_followups", "loop_findings", "loop_work_items", "loop_analyses", "incidents", "loop_roadmap_trace")
+READS = (
+    "loop_finding_deadlines",
+    "loop_findings",
+    "loop_work_item_closes",
+    "loop_analyses",
+    "incidents",
+    "loop_roadmap_trace",
+)
 READS_EVERY_INCIDENT = ("loop_gate_judged",)
 
 

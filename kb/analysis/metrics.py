@@ -140,7 +140,7 @@ def _frames(
     incidents = repeat_incidents(kbase)
     analyses = kbase.query("loop_analyses")
     findings = kbase.query("loop_findings")
-    work = kbase.query("loop_work_items").dropna(subset=["finding"])
+    work = kbase.query("loop_work_item_closes").dropna(subset=["finding"])
 
     # Time to insight: incident resolved -> its first published analysis.
     analyses["published_at"] = _ts(analyses["published_at"]).set_axis(analyses.index)
