@@ -507,15 +507,19 @@ class CachedReads(KnowledgeBase):
         super().__init__(base.engine, base.after_ingest)
         self._answers: dict[tuple[str, str], pd.DataFrame] = {}
         self._derived: dict[Any, Any] = {}
+        self._begun: list[tuple[list[tuple[str, str]], Iterator[pd.DataFrame]]] = []
+        """Reads `begin_prefetch` handed to the engine: the keys of their answers, and the answers."""
 
     def query(self, name: str, **params: Any) -> pd.DataFrame:
         key = self._key(name, False, params)
+        self._take_begun()
         if key not in self._answers:
             self._answers[key] = super().query(name, **params)
         return self._answers[key].copy()  # callers add columns to what they get
 
     def query_every(self, name: str, **params: Any) -> pd.DataFrame:
         key = self._key(name, True, params)
+        self._take_begun()
         if key not in self._answers:
             self._answers[key] = super().query_every(name, **params)
         return self._answers[key].copy()
@@ -525,14 +529,34 @@ class CachedReads(KnowledgeBase):
         `every_incident` (as `query_every` does) that are not held yet, side by side where the
         engine can (Engine.read_many): a server plans and runs one while this process makes the
         frame of another, where asking one after the other waited for each in turn."""
+        self.begin_prefetch(names, every_incident)
+        self._take_begun()
+
+    def begin_prefetch(self, names: Sequence[str], every_incident: Sequence[str] = ()) -> None:
+        """`prefetch`, with the answers taken when first needed (by `query`, `query_every` or
+        `prefetch`): a server begins them now where its engine begins reads when asked
+        (Engine.read_many), while this process imports what computes on them; elsewhere they are
+        read when taken, as `prefetch` reads them."""
         wanted = [(name, False) for name in names] + [(name, True) for name in every_incident]
-        missing = [(name, every) for name, every in wanted if self._key(name, every, {}) not in self._answers]
+        begun = {key for keys, _ in self._begun for key in keys}
+        missing = [
+            (name, every)
+            for name, every in wanted
+            if self._key(name, every, {}) not in self._answers and self._key(name, every, {}) not in begun
+        ]
         if not missing:
             return
         unrecorded_read()
         texts: list[tuple[str, Params | None]] = [(self._query_text(name, every), {}) for name, every in missing]
-        for (name, every), answer in zip(missing, self.engine.read_many(texts), strict=True):
-            self._answers[self._key(name, every, {})] = answer
+        keys = [self._key(name, every, {}) for name, every in missing]
+        self._begun.append((keys, self.engine.read_many(texts)))
+
+    def _take_begun(self) -> None:
+        """Hold the answers of the reads begun (in the order they were asked for)."""
+        while self._begun:
+            keys, answers = self._begun.pop(0)
+            for key, answer in zip(keys, answers, strict=True):
+                self._answers[key] = answer
 
     @staticmethod
     def _key(name: str, every_incident: bool, params: Mapping[str, Any]) -> tuple[str, str]:
@@ -548,6 +572,7 @@ class CachedReads(KnowledgeBase):
     def write(self, statements: Sequence[Statement]) -> None:
         self._answers.clear()
         self._derived.clear()
+        self._begun.clear()  # begun before the write: not the graph after it
         super().write(statements)
 
     def close(self) -> None:

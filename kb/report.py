@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kb.analysis import metrics as metrics_reads
+from kb.analysis import metric_reads
 from kb.analysis.trace import traceability, untraced
 from kb.charts.causal_web import causal_web, causal_web_key
 from kb.charts.clusters import (
@@ -323,7 +323,7 @@ def _most_severe(kbase: KnowledgeBase, incidents: pd.DataFrame) -> str:
 # by side before the sections run (CachedReads.prefetch): one after the other, each of a server's
 # first calls waited for its planning and run while this process idled (Neo4j, 10,000 incidents).
 _READS = (
-    *metrics_reads.READS,
+    *metric_reads.READS,
     "charts_finding_followup",
     "charts_incident_themes",
     "patterns_incident_theme_evidence",
@@ -344,7 +344,7 @@ _READS = (
     "patterns_incident_sources",
     "incidents_with_tags",
 )
-_READS_EVERY_INCIDENT = metrics_reads.READS_EVERY_INCIDENT
+_READS_EVERY_INCIDENT = metric_reads.READS_EVERY_INCIDENT
 
 
 def quarterly_charts(

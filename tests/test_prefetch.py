@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from kb import report
-from kb.analysis import metrics
+from kb.analysis import metric_reads, metrics
 from kb.graph import catalogue
 from kb.knowledge_base import CachedReads, KnowledgeBase
 from kb.quickstart import load_demo
@@ -78,8 +78,8 @@ def test_the_metrics_read_each_answer_once_through_their_prefetch(
     cached = CachedReads(loaded)
     reads = _CountingReads(cached, monkeypatch)
     pd.testing.assert_frame_equal(metrics.loop_metrics(cached, as_of=as_of), expected)
-    prefetched = [catalogue.query_text(name, loaded.dialect) for name in metrics.READS] + [
-        str(catalogue.query_text_every(name, loaded.dialect)) for name in metrics.READS_EVERY_INCIDENT
+    prefetched = [catalogue.query_text(name, loaded.dialect) for name in metric_reads.READS] + [
+        str(catalogue.query_text_every(name, loaded.dialect)) for name in metric_reads.READS_EVERY_INCIDENT
     ]
     assert reads.batches == [len(prefetched)]
     assert sorted(reads.texts[: len(prefetched)]) == sorted(prefetched)  # read first, together

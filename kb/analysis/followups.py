@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from kb.analysis.policy import DEFAULT_POLICY, SeverityPolicy
-from kb.analysis.reuse import once
 from kb.graph.catalogue import Queryable
 
 OPEN_STATUSES = ("proposed", "agreed")
@@ -57,22 +56,11 @@ def followups(
     df = kbase.query("evidence_followups")
     if df.empty:
         return pd.DataFrame(columns=COLUMNS)
-    for col in ("due_at", "published_at", "started_at", "closed_at", "work_due_at"):
-        df[col] = pd.to_datetime(df[col], utc=True)
-    df = df[df["started_at"] <= now]
-    df["work_closed"] = df["closed_at"].notna() & (df["closed_at"] <= now)
-    per = df.groupby("finding").agg(items=("work_item", "count"), closed=("work_closed", "sum"))
-    clock = df["published_at"].where(df["published_at"].notna(), df["started_at"])
-    days = df["severity"].map(lambda s: policy.for_severity(s).due_days)
-    default_due = clock + pd.to_timedelta(days, unit="D")
-    df["finding_due"] = df["due_at"].where(df["due_at"].notna(), default_due)
+    df, days = _due(df, now, policy)
     df["finding_source"] = np.where(
         df["due_at"].notna(), "stated", "SEV" + df["severity"].astype(str) + " default: " + days.astype(str) + " days"
     )
-
-    f = df.drop_duplicates("finding").set_index("finding")
-    settled = (per["items"] > 0) & (per["closed"] == per["items"])
-    open_f = f[f["status"].isin(OPEN_STATUSES) & ~settled.reindex(f.index).fillna(False).astype(bool)]
+    open_f = _open_findings(df)
     # Rows built from column lists: iterrows / to_dict("records") took a second at 10,000 incidents.
     rows: list[dict[str, Any]] = [
         {
@@ -139,6 +127,31 @@ def followups(
     return out.sort_values(["days_left", "kind", "key"], kind="stable").reset_index(drop=True)
 
 
+def _due(df: pd.DataFrame, now: pd.Timestamp, policy: SeverityPolicy) -> tuple[pd.DataFrame, pd.Series]:
+    """The rows (a finding's, once per work item tracking it) of incidents started by `now`, with
+    whether each work item had closed by then (work_closed) and the finding's due date (finding_due);
+    and the severity's default number of days of each row."""
+    for col in ("due_at", "published_at", "started_at", "closed_at", "work_due_at"):
+        if col in df.columns:
+            df[col] = pd.to_datetime(df[col], utc=True)
+    df = df[df["started_at"] <= now]
+    df["work_closed"] = df["closed_at"].notna() & (df["closed_at"] <= now)
+    clock = df["published_at"].where(df["published_at"].notna(), df["started_at"])
+    days = df["severity"].map(lambda s: policy.for_severity(s).due_days)
+    default_due = clock + pd.to_timedelta(days, unit="D")
+    df["finding_due"] = df["due_at"].where(df["due_at"].notna(), default_due)
+    return df, days
+
+
+def _open_findings(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per finding of `_due`'s rows (its first), indexed by finding: those proposed or agreed
+    and not settled by work (none tracks it, or one has not closed)."""
+    per = df.groupby("finding").agg(items=("work_item", "count"), closed=("work_closed", "sum"))
+    f = df.drop_duplicates("finding").set_index("finding")
+    settled = (per["items"] > 0) & (per["closed"] == per["items"])
+    return f[f["status"].isin(OPEN_STATUSES) & ~settled.reindex(f.index).fillna(False).astype(bool)]
+
+
 def _lists(df: pd.DataFrame, *columns: str) -> list[list[Any]]:
     """The columns as Python lists, cells as `to_dict("records")` gives them (Timestamps, NaN)."""
     return [df[c].tolist() for c in columns]
@@ -147,7 +160,25 @@ def _lists(df: pd.DataFrame, *columns: str) -> list[list[Any]]:
 def overdue_findings(
     kbase: Queryable, *, as_of: datetime | None = None, policy: SeverityPolicy = DEFAULT_POLICY
 ) -> pd.DataFrame:
-    """finding, published_at, overdue: the open findings (for the loop metrics' overdue counts)."""
-    df = once(kbase, followups, as_of=as_of, policy=policy)
-    f = df[df["kind"] == "finding"][["finding", "overdue"]] if len(df) else pd.DataFrame(columns=["finding", "overdue"])
-    return f.reset_index(drop=True)
+    """finding, overdue: the open findings (for the loop metrics' overdue counts), as `followups`
+    lists them (most overdue first), from loop_finding_deadlines: evidence_followups without the
+    text and the rows of work items that the counts do not read."""
+    now = _ts(as_of)
+    df = kbase.query("loop_finding_deadlines")
+    if df.empty:
+        return pd.DataFrame(columns=["finding", "overdue"])
+    df, _ = _due(df, now, policy)
+    open_f = _open_findings(df)
+    if open_f.empty:
+        return pd.DataFrame(columns=["finding", "overdue"])
+    due = pd.to_datetime(pd.Series(open_f["finding_due"].tolist(), dtype=object), utc=True)
+    out = pd.DataFrame(
+        {
+            "finding": open_f.index.tolist(),
+            "days_left": ((due - now).dt.total_seconds() / 86400).round(1),
+            "overdue": due < now,
+        }
+    )
+    # followups' order (days_left, kind, key) among its findings: their keys are distinct.
+    out = out.sort_values(["days_left", "finding"], kind="stable")
+    return out[["finding", "overdue"]].reset_index(drop=True)

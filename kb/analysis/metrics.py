@@ -19,6 +19,7 @@ import pandas as pd
 
 from kb.analysis.followups import overdue_findings
 from kb.analysis.gate import COMPLETE, DEFAULT_RULES, GateRules, gate_status
+from kb.analysis.metric_reads import READS, READS_EVERY_INCIDENT
 from kb.analysis.policy import DEFAULT_POLICY, SeverityPolicy
 from kb.analysis.repeats import repeat_incidents
 from kb.gc_pause import collector_paused
@@ -139,7 +140,7 @@ def _frames(
     incidents = repeat_incidents(kbase)
     analyses = kbase.query("loop_analyses")
     findings = kbase.query("loop_findings")
-    work = kbase.query("loop_work_items").dropna(subset=["finding"])
+    work = kbase.query("loop_work_item_closes").dropna(subset=["finding"])
 
     # Time to insight: incident resolved -> its first published analysis.
     analyses["published_at"] = _ts(analyses["published_at"]).set_axis(analyses.index)
@@ -206,13 +207,6 @@ def _row(
         "facilitators": int(facilitated.nunique()),
         "busiest_facilitator_share": _share(int(counts.iloc[0]) if len(counts) else 0, len(facilitated)),
     }
-
-
-# Every answer the metrics read (with the repeats' incidents, the gate's and the overdue findings'),
-# largest first: read side by side before computing (CachedReads.prefetch). One after the other, a
-# server's first call of each waited for its planning in turn (kb metrics, Neo4j, 10,000 incidents).
-READS = ("evidence_followups", "loop_findings", "loop_work_items", "loop_analyses", "incidents", "loop_roadmap_trace")
-READS_EVERY_INCIDENT = ("loop_gate_judged",)
 
 
 def loop_metrics(

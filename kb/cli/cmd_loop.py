@@ -456,10 +456,14 @@ def metrics(
 ) -> None:
     """Loop metrics per period: repeat rate, time to insight and remediation, roadmap traceability,
     gate completion, age of open findings, facilitation spread (see the README for definitions)."""
-    from kb.analysis.metrics import loop_metrics
+    from kb.analysis.metric_reads import begin_metric_reads
 
     with open_kb(engine, db, read_only=True) as kbase:
-        frame = loop_metrics(kbase, by=by.value, as_of=_as_of(as_of), policy=_policy())
+        when, policy = _as_of(as_of), _policy()  # a wrong option fails before any read begins
+        reads = begin_metric_reads(kbase)  # a server reads while pandas and the analysis load
+        from kb.analysis.metrics import loop_metrics
+
+        frame = loop_metrics(reads, by=by.value, as_of=when, policy=policy)
     if fmt is Format.TABLE:
         frame, hidden = _latest_periods(_readable(frame), console.width)
         if hidden:

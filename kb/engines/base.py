@@ -89,7 +89,7 @@ class Engine(ABC):
     def read_many(self, queries: Sequence[tuple[str, Params | None]]) -> Iterator[pd.DataFrame]:
         """`read` of each query, in the given order, each made when it is asked for. An engine that
         can run them side by side does (a server plans and runs one while this process makes the
-        frame of another)."""
+        frame of another), and may begin them when called, before any answer is asked for."""
         for cypher, params in queries:
             yield self.read(cypher, params)
 
