@@ -121,8 +121,7 @@ class KnowledgeBase:
         """`query` as rows of plain Python values (timestamps as UTC datetimes, null as None), without
         a DataFrame. `every_incident`: over every incident, without the query's `$keys` filter."""
         unrecorded_read()
-        columns, rows = self.engine.read_rows(self._query_text(name, every_incident), params)
-        return [dict(zip(columns, row, strict=True)) for row in rows]
+        return self.engine.read_records(self._query_text(name, every_incident), params)
 
     def query_rows_many(
         self, names: Sequence[str], every_incident: bool = False, **params: Any
@@ -131,12 +130,9 @@ class KnowledgeBase:
         where the engine can (Engine.read_rows_many)."""
         unrecorded_read()
         texts = [self._query_text(name, every_incident) for name in names]
-        answers = self.engine.read_rows_many([(text, params) for text in texts])
         # (an answer's rows are made dicts as it comes: no more of them held at once than before)
-        return {
-            name: [dict(zip(columns, row, strict=True)) for row in rows]
-            for name, (columns, rows) in zip(names, answers, strict=True)
-        }
+        answers = self.engine.read_records_many([(text, params) for text in texts])
+        return dict(zip(names, answers, strict=True))
 
     def _query_text(self, name: str, every_incident: bool) -> str:
         """The named query's text; `every_incident`: without its `WHERE x IN $keys` line."""

@@ -133,6 +133,13 @@ def test_each_sentence_is_judged_and_quoted_on_its_own() -> None:
         ("Operator error", "Operator error"),
         ("The engineer ran the migration without a dry run", "The engineer"),
         ("jonas forgot to drain the node", "forgot"),
+        # each kind of error words, in any case (an ASCII statement without one is not searched)
+        ("USER ERRORS in the rollout", "USER ERRORS"),
+        ("A Mistake By the release tooling", "Mistake By"),
+        ("The developer's FAULT: a wrong flag", "developer's FAULT"),
+        ("The operator's mistake in the runbook", "operator's mistake"),
+        ("A person's Error in the flag", "person's Error"),
+        ("Pilot error — the dashboard lied", "Pilot error"),  # (not ASCII: searched as it is)
     ],
 )
 def test_names_a_person_as_cause(statement: str, words: str) -> None:

@@ -104,3 +104,49 @@ def test_validated_packets_keep_their_order_and_drop_their_data() -> None:
     keys = [d["incident"]["id"] for d in data]
     read = _validated(data)
     assert [p.key for p in read] == keys and data == []
+
+
+def _records(kb: KnowledgeBase, text: str, params: dict[str, Any]) -> list[list[Any]]:
+    """`read_records` as a `read_rows` row per dict, for `_typed` to compare."""
+    columns = kb.engine.read_rows(text, params)[0]
+    records = kb.engine.read_records(text, params)
+    assert all(list(r) == columns for r in records)  # every column, in order
+    return [[r[c] for c in columns] for r in records]
+
+
+@pytest.mark.usefixtures("every_result_through_arrow")
+def test_every_catalogue_query_reads_the_same_records_through_arrow(ladybug_kb: KnowledgeBase) -> None:
+    """`read_records` makes its dicts from Arrow's columns (no row lists): the values of the rows."""
+    ladybug_kb.ingest_packets(_packets())
+    keys = [str(r["incident"]) for r in ladybug_kb.query_rows("incidents")]
+    for name in catalogue.names():
+        text = catalogue.query_text(name, "ladybug")
+        params = _params(text, keys)
+        got = sorted((_typed(r) for r in _records(ladybug_kb, text, params)), key=repr)
+        want = sorted((_typed(r) for r in _row_by_row(ladybug_kb, text, params)), key=repr)
+        assert got == want, name
+    got = _records(ladybug_kb, CASES, {})
+    assert [_typed(r) for r in got] == [_typed(r) for r in _row_by_row(ladybug_kb, CASES, {})]
+    assert got[0][2].tzinfo is UTC
+    assert ladybug_kb.engine.read_records(CASES.replace("ORDER BY k", "ORDER BY k LIMIT 0")) == []
+
+
+@pytest.mark.usefixtures("every_result_through_arrow")
+def test_records_are_the_rows_as_dicts_on_both_engines(any_kb: KnowledgeBase) -> None:
+    """`read_records(_many)` and the KnowledgeBase's `query_rows(_many)` are `read_rows` as dicts, in order."""
+    any_kb.ingest_packets(_packets())
+    texts = [CASES, CASES.replace("ORDER BY k", "ORDER BY k DESC"), CASES.replace("ORDER BY k", "ORDER BY k LIMIT 0")]
+    wanted = []
+    for text in texts:
+        columns, rows = any_kb.engine.read_rows(text)
+        wanted.append([dict(zip(columns, row, strict=True)) for row in rows])
+        assert any_kb.engine.read_records(text) == wanted[-1]
+    assert wanted[0] and wanted[0] == wanted[1][::-1]
+    assert list(any_kb.engine.read_records_many([(t, None) for t in texts])) == wanted
+    keys = [str(r["incident"]) for r in any_kb.query_rows("incidents")]
+    columns, rows = any_kb.engine.read_rows(catalogue.query_text("packet_timeline", any_kb.dialect), {"keys": keys})
+    # (rows of equal sort keys may come in another order from one read to the next)
+    timeline = sorted((dict(zip(columns, row, strict=True)) for row in rows), key=repr)
+    assert timeline and sorted(any_kb.query_rows("packet_timeline", keys=keys), key=repr) == timeline
+    many = any_kb.query_rows_many(["packet_timeline", "incidents"], keys=keys)
+    assert sorted(many["packet_timeline"], key=repr) == timeline

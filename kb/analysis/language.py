@@ -376,7 +376,7 @@ _TERM_WORDS = ("error", "careless", "negligen", "sloppy", "reckless", "incompete
 def _term_hit(sentence: str) -> BlameHit | None:
     if sentence.isascii():
         lower = sentence.lower()
-        if not any(w in lower for w in _TERM_WORDS):
+        if not _any_in(_TERM_WORDS, lower):
             return None
     if not _ANY_BLAME_TERM.search(sentence):
         return None
@@ -398,8 +398,14 @@ _ERROR_AS_CAUSE = re.compile(
 )
 
 
+_ERROR_WORDS = ("error", "mistake", "fault")
+"""A word each match of _ERROR_AS_CAUSE holds (in lower case): an ASCII statement with none has none."""
+
+
 @lru_cache(maxsize=1 << 16)
 def _error_as_cause(statement: str) -> str | None:
+    if statement.isascii() and not _any_in(_ERROR_WORDS, statement.lower()):
+        return None
     m = _ERROR_AS_CAUSE.search(statement)
     return m.group(0) if m and not _negated(statement, m.start()) else None
 

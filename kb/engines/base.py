@@ -102,6 +102,18 @@ class Engine(ABC):
         for cypher, params in queries:
             yield self.read_rows(cypher, params)
 
+    def read_records(self, cypher: str, params: Params | None = None) -> list[dict[str, Any]]:
+        """`read_rows` as a dict per row (column name -> value). An engine that gets a result column
+        by column makes the dicts from the columns, without a list per row first."""
+        columns, rows = self.read_rows(cypher, params)
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def read_records_many(self, queries: Sequence[tuple[str, Params | None]]) -> Iterator[list[dict[str, Any]]]:
+        """`read_records` of each query, in the given order, each made when it is asked for. An engine
+        that reads side by side (`read_rows_many`) does so here too."""
+        for cypher, params in queries:
+            yield self.read_records(cypher, params)
+
     @abstractmethod
     def write(self, statements: Sequence[Statement]) -> None:
         """Run write statements in one transaction: all of them or none."""

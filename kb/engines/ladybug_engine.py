@@ -185,7 +185,22 @@ class LadybugEngine(Engine):
             self.write(ddl)
 
     def read_rows(self, cypher: str, params: Params | None = None) -> tuple[list[str], list[list[Any]]]:
-        # A big result column by column through Arrow where that gives the same rows (kb.engines.ladybug_rows).
+        columns, rows = self._read_columns_or_rows(cypher, params)
+        if isinstance(rows, arrow_reads.Columns):
+            return columns, arrow_reads.rows_of(rows)
+        return columns, rows
+
+    def read_records(self, cypher: str, params: Params | None = None) -> list[dict[str, Any]]:
+        columns, rows = self._read_columns_or_rows(cypher, params)
+        if isinstance(rows, arrow_reads.Columns):
+            return arrow_reads.records_of(columns, rows)  # (no list per row on the way: kb check --all's reads)
+        return [dict(zip(columns, row, strict=True)) for row in rows]
+
+    def _read_columns_or_rows(
+        self, cypher: str, params: Params | None
+    ) -> tuple[list[str], arrow_reads.Columns | list[list[Any]]]:
+        """The result's column names and its values: a big one column by column through Arrow where that
+        gives the same values (kb.engines.ladybug_rows), else its rows."""
         with self._lock:
             result = self._execute(cypher, params)
             columns = result.get_column_names()
@@ -193,9 +208,9 @@ class LadybugEngine(Engine):
                 types = result.get_column_data_types()
                 if arrow_reads.convertible(columns, types):
                     columnar.pyarrow_module()  # (Arrow's buffers from the system allocator, before the first)
-                    rows = arrow_reads.arrow_rows(types, result.get_as_arrow())
-                    if rows is not None:
-                        return columns, rows
+                    values = arrow_reads.arrow_columns(types, result.get_as_arrow())
+                    if values is not None:
+                        return columns, values
                     result = self._execute(cypher, params)  # (a column not as expected: row by row)
             rows = result.get_all()
         return columns, native_rows(rows)

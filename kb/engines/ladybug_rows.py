@@ -44,9 +44,17 @@ def convertible(columns: list[str], types: list[str]) -> bool:
     return len(set(columns)) == len(columns) and all(t in _PLAIN or t == _TIMESTAMP for t in types)
 
 
-def arrow_rows(types: list[str], table: pa.Table) -> list[list[Any]] | None:
-    """`native_rows(get_all())` of the result `table` holds: None when a column is not as expected."""
-    columns: list[list[Any]] = []
+class Columns(list[list[Any]]):
+    """A result's values column by column (`arrow_columns`), each a list of a value per row."""
+
+    num_rows: int = 0
+
+
+def arrow_columns(types: list[str], table: pa.Table) -> Columns | None:
+    """The values of the result `table` holds, a list per column, as `native_rows(get_all())` gives them;
+    None when a column is not as expected."""
+    columns = Columns()
+    columns.num_rows = table.num_rows
     for kind, column in zip(types, table.columns, strict=True):
         if kind == _TIMESTAMP:
             values = _timestamps(column)
@@ -55,9 +63,22 @@ def arrow_rows(types: list[str], table: pa.Table) -> list[list[Any]] | None:
             columns.append(values)
         else:
             columns.append(column.to_pylist())
+    return columns
+
+
+def rows_of(columns: Columns) -> list[list[Any]]:
+    """`native_rows(get_all())` of a result from its `arrow_columns`."""
     if not columns:
-        return [[] for _ in range(table.num_rows)]
+        return [[] for _ in range(columns.num_rows)]
     return [list(row) for row in zip(*columns, strict=True)]
+
+
+def records_of(names: list[str], columns: Columns) -> list[dict[str, Any]]:
+    """A dict per row (name -> value) of a result from its `arrow_columns`, made straight from the
+    columns: a list per row first (`rows_of`) cost ~1 CPU s of `kb check --all` at 10,000 incidents."""
+    if not columns:
+        return [{} for _ in range(columns.num_rows)]
+    return [dict(zip(names, row, strict=False)) for row in zip(*columns, strict=True)]  # (a column per name)
 
 
 def _timestamps(column: pa.ChunkedArray) -> list[datetime | None] | None:
@@ -72,4 +93,13 @@ def _timestamps(column: pa.ChunkedArray) -> list[datetime | None] | None:
     return [None if us is None else epoch + step(microseconds=us) for us in column.cast(pa.int64()).to_pylist()]
 
 
-__all__ = ["ARROW_FROM_ROWS", "LOAD_ARROW_FROM_ROWS", "arrow_rows", "convertible", "through_arrow"]
+__all__ = [
+    "ARROW_FROM_ROWS",
+    "LOAD_ARROW_FROM_ROWS",
+    "Columns",
+    "arrow_columns",
+    "convertible",
+    "records_of",
+    "rows_of",
+    "through_arrow",
+]

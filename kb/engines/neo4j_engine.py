@@ -244,6 +244,10 @@ class Neo4jEngine(Engine):
         then, so up to every answer of the batch may be in memory at once (as a list of them would)."""
         yield from _side_by_side(self.read_rows, queries)
 
+    def read_records_many(self, queries: Sequence[tuple[str, Params | None]]) -> Iterator[list[dict[str, Any]]]:
+        """`read_records` of each query, side by side as `read_rows_many` reads them."""
+        yield from _side_by_side(self.read_records, queries)
+
     def read_many(self, queries: Sequence[tuple[str, Params | None]]) -> Iterator[pd.DataFrame]:
         """`read` of each query, side by side as `read_rows_many` reads them, begun when called (not
         when the first answer is asked for): a caller that starts them and then imports what computes
