@@ -143,9 +143,12 @@ def test_report_rejects_a_malformed_quarter(tmp_path: Path) -> None:
 
 
 def test_report_on_an_empty_knowledge_base_fails_clearly(tmp_path: Path) -> None:
-    result = runner.invoke(
-        app, ["report", "--quarter", "2026Q3", "--out", str(tmp_path / "r"), "--db", str(tmp_path / "g.lbug")]
-    )
+    db = str(tmp_path / "g.lbug")
+    argv = ["report", "--quarter", "2026Q3", "--out", str(tmp_path / "r"), "--db", db]
+    missing = runner.invoke(app, argv)  # (no database there yet: said so, nothing created)
+    assert missing.exit_code == 2 and "no Ladybug database at" in _output(missing)
+    assert runner.invoke(app, ["init", "--db", db]).exit_code == 0
+    result = runner.invoke(app, argv)
     assert result.exit_code == 1
     assert "holds no incident" in _output(result)
 
