@@ -439,7 +439,8 @@ class KnowledgeBase:
 
     # -- the tools' writes (each carries its origin; a packet re-ingest keeps them) ---------
     def link_themes(self, rows: Sequence[dict[str, Any]], origin: str = enrich.SUGGESTED_ORIGIN) -> None:
-        """INSTANCE_OF edges from rows of {factor, theme, confidence}, in one transaction."""
+        """INSTANCE_OF edges from rows of {factor, theme, confidence}, in one transaction (on a server
+        at most kb.graph.enrich.THEME_LINKS_PER_TRANSACTION a transaction)."""
         enrich.link_themes(self.engine, rows, origin)
 
     def replace_mentions(
@@ -453,7 +454,8 @@ class KnowledgeBase:
         self, themes: Sequence[dict[str, Any]], links: Sequence[dict[str, Any]], origin: str = enrich.LEARNED_ORIGIN
     ) -> None:
         """Merge Theme nodes {slug, name, description} and their INSTANCE_OF links {factor, theme,
-        confidence} of `origin`, in one transaction."""
+        confidence} of `origin`, in one transaction (on a server the nodes and links in transactions of at
+        most kb.graph.enrich.THEME_LINKS_PER_TRANSACTION links)."""
         enrich.add_themes(self.engine, themes, links, origin)
 
     def replace_related(

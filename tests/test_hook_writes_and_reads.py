@@ -205,3 +205,51 @@ def test_each_incident_s_rows_go_with_its_group() -> None:
     assert enrich._incident_groups(mentioned, mentions, related, links, size=5) == [
         (mentioned, mentions, related, links)
     ]
+
+
+def _theme_links(kbase: KnowledgeBase) -> list[tuple[Any, ...]]:
+    got = kbase.cypher(
+        "MATCH (f:Factor)-[e:INSTANCE_OF]->(t:Theme) WHERE e.origin IN ['learned', 'suggested'] "
+        "RETURN f.key AS f, t.slug AS t, t.name AS name, e.confidence AS c, e.origin AS origin"
+    )
+    return sorted((r.f, r.t, r.name, float(r.c), r.origin) for r in got.itertuples(index=False))
+
+
+def _counted(write: Any, calls: list[int]) -> Any:
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return write(*args, **kwargs)
+
+    return counted
+
+
+def test_a_server_writes_theme_links_a_bounded_number_per_transaction(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Accepting or learning themes for a large corpus must not overflow a server's transaction memory
+    (as one transaction of ~600,000 links did): the links go a bounded number per transaction, the
+    Theme nodes with the first, and the graph is the one a single transaction leaves."""
+    graphs, writes, factors = [], [], []
+    for size in (2, 10**6):
+        kbase = fresh_kb(request, "neo4j")
+        try:
+            kbase.ingest_packets(packets(), run_hooks=False)
+            factors = sorted(kbase.cypher("MATCH (f:Factor) RETURN f.key AS key")["key"].tolist())
+            assert len(factors) > 2 * 3  # more than three transactions of two
+            themes = [{"slug": f"learned-{n}", "name": f"learned {n}", "description": "d"} for n in range(3)]
+            learned = [{"factor": f, "theme": f"learned-{n % 3}", "confidence": 1.0} for n, f in enumerate(factors)]
+            suggested = [{"factor": f, "theme": "learned-0", "confidence": 0.5} for f in factors[:5]]
+            monkeypatch.setattr(enrich, "THEME_LINKS_PER_TRANSACTION", size)
+            seen: list[int] = []
+            monkeypatch.setattr(kbase.engine, "write", _counted(kbase.engine.write, seen))
+            kbase.add_themes(themes, learned, "learned")
+            kbase.link_themes(suggested)
+            writes.append(len(seen))
+            graphs.append(_theme_links(kbase))
+        finally:
+            kbase.close()
+    assert graphs[0] == graphs[1]
+    assert {r[0] for r in graphs[0]} == set(factors)  # every factor linked: no group dropped
+    assert {r[1] for r in graphs[0]} == {"learned-0", "learned-1", "learned-2"}
+    assert {r[4] for r in graphs[0]} == {"learned", "suggested"}
+    assert writes[1] == 2 and writes[0] > 4  # one transaction each, against several

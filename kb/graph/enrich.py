@@ -73,12 +73,31 @@ def _related_rows(rows: Sequence[dict[str, Any]], origin: str) -> list[dict[str,
 
 
 def link_themes(engine: Engine, rows: Sequence[dict[str, Any]], origin: str = SUGGESTED_ORIGIN) -> None:
-    """Write INSTANCE_OF edges from rows of {factor, theme, confidence}, in one transaction."""
+    """Write INSTANCE_OF edges from rows of {factor, theme, confidence}: in one transaction, or on a
+    server at most THEME_LINKS_PER_TRANSACTION a transaction (`_write_theme_links`)."""
+    _write_theme_links(engine, [], rows, origin)
+
+
+THEME_LINKS_PER_TRANSACTION = 50_000
+"""Where each write is a server's transaction (not Engine.pinned_snapshot), theme links are merged this
+many a transaction: ~600,000 link rows in one transaction overflowed Neo4j's transaction memory of a
+1 GB heap (INCIDENTS_PER_TRANSACTION), and accepting every theme of 100,000 incidents' ~380,000
+factors could write as many. The links are merges: after a crash between two transactions, the same
+command again writes the rest and leaves what one transaction leaves."""
+
+
+def _write_theme_links(engine: Engine, first: list[Statement], links: Sequence[dict[str, Any]], origin: str) -> None:
+    """`first` (the Theme nodes the links need) and the INSTANCE_OF merges of `links`, with them in
+    the first transaction."""
     cypher = rel_merge(engine, REL_BY_TYPE["INSTANCE_OF"], "Factor", "Theme")
     full = [
-        {"src": r["factor"], "dst": r["theme"], "confidence": float(r["confidence"]), "origin": origin} for r in rows
+        {"src": r["factor"], "dst": r["theme"], "confidence": float(r["confidence"]), "origin": origin} for r in links
     ]
-    engine.write([(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)])
+    per_transaction = len(full) if engine.pinned_snapshot else THEME_LINKS_PER_TRANSACTION
+    groups = list(_chunks(full, per_transaction)) if full else [[]]
+    for n, group in enumerate(groups):
+        statements = first if n == 0 else []
+        engine.write(statements + [(cypher, {"rows": chunk}) for chunk in _chunks(group, ROWS_PER_STATEMENT)])
 
 
 TEXT_ORIGIN = "text"
@@ -267,14 +286,10 @@ def add_themes(
     engine: Engine, themes: Sequence[dict[str, Any]], links: Sequence[dict[str, Any]], origin: str = LEARNED_ORIGIN
 ) -> None:
     """Merge Theme nodes ({slug, name, description}) and write INSTANCE_OF links ({factor, theme,
-    confidence}) of `origin`, in one transaction."""
-    statements: list[Statement] = [
+    confidence}) of `origin`: in one transaction, or on a server the nodes with the first
+    THEME_LINKS_PER_TRANSACTION links, then the rest that many a transaction."""
+    nodes: list[Statement] = [
         (node_merge(engine, NODE_BY_LABEL["Theme"]), {"rows": chunk})
         for chunk in _chunks(list(themes), ROWS_PER_STATEMENT)
     ]
-    cypher = rel_merge(engine, REL_BY_TYPE["INSTANCE_OF"], "Factor", "Theme")
-    full = [
-        {"src": r["factor"], "dst": r["theme"], "confidence": float(r["confidence"]), "origin": origin} for r in links
-    ]
-    statements += [(cypher, {"rows": chunk}) for chunk in _chunks(full, ROWS_PER_STATEMENT)]
-    engine.write(statements)
+    _write_theme_links(engine, nodes, links, origin)
