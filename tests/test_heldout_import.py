@@ -150,7 +150,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
         # no timeline: "On Wednesday, 2023-01-25 at 09:15 UTC, we deployed ..." (front matter date
         # 2023-02-08 is the post's)
         "started": "2023-01-25 09:15",
-        "anchors": {},  # "by 9:40 UTC traffic had returned to normal" (prose) is not read
+        # "by 9:40 UTC traffic had returned to normal levels.": told only in prose
+        "anchors": {"mitigated_at": "2023-01-25 09:40", "resolved_at": "2023-01-25 09:40"},
         "events": 0,
         "factors": 4,  # Root Cause of the Outage: 4 paragraphs
         "findings": 0,  # its three lessons sit under "Postmortem", no action heading: not read
@@ -158,8 +159,14 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "moj/2024-07-25-incident.md": {
         "title": "Incident on 2024-07-25",
         "started": "2024-07-25 12:10",  # no zone stated: UTC assumed
-        # "Repaired declared: 15:18" under Key events is not read (mitigated_at comes out 16:19)
-        "anchors": {"resolved_at": "2024-07-25 16:19"},
+        # Key events: "First deteceted: 12:10" (sic), "Incident declared: 14:54", "Repaired
+        # declared: 15:18", "Resolved 16:19" (no colon)
+        "anchors": {
+            "detected_at": "2024-07-25 12:10",
+            "acknowledged_at": "2024-07-25 14:54",
+            "mitigated_at": "2024-07-25 15:18",
+            "resolved_at": "2024-07-25 16:19",
+        },
         "events": 18,  # "- **Context**:" and its dated items: no Timeline heading
         "factors": 0,  # no cause section
         "findings": 4,  # "- **Review actions**:" with issue links

@@ -187,6 +187,12 @@ def reads_as_mitigation(text: str) -> bool:
     return bool(_MITIGATED.search(_NEGATED.sub(" ", text)))
 
 
+def mitigation_position(text: str) -> int | None:
+    """Where `text` says the service came back (as reads_as_mitigation reads it), else None."""
+    m = _MITIGATED.search(_NEGATED.sub(lambda n: " " * len(n.group(0)), text))
+    return m.start() if m else None
+
+
 def reads_as_acknowledgement(text: str) -> bool:
     return bool(_ACKNOWLEDGED.search(text))
 

@@ -120,17 +120,18 @@ MONTHS = {
 _MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 
 # A date: ISO (with a tolerated 5-digit typo year; "2024.03.04" too), D Month [YYYY],
-# Month D[, YYYY], Month YYYY, D/M/YYYY or M/D/YYYY (the order a value above 12 shows).
+# Month D[, YYYY], Month YYYY, D/M/YYYY or M/D/YYYY (the order a value above 12 shows), also
+# with a two-digit year ("01/03/24", "5-26-21": 20YY).
 DATE_RE = re.compile(
     rf"(?P<iso>(?P<y>\d{{4,5}})[-.](?P<m>\d{{1,2}})[-.](?P<d>\d{{1,2}}))(?![\d])"
     rf"|(?P<dmy>(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\.?\s(?:of\s)?(?P<m2>{_MONTH_WORD})(?:,?\s(?P<y2>\d{{4}}))?)"
     rf"|(?P<mdy>(?P<m3>{_MONTH_WORD})\s(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])(?:,?\s(?P<y3>\d{{4}}))?)"
     rf"|(?P<my>(?P<m5>{_MONTH_WORD})\s(?P<y5>\d{{4}}))"
-    rf"|(?P<num>(?P<d4>\d{{1,2}})/(?P<m4>\d{{1,2}})/(?P<y4>\d{{4}}))"
-    rf"|(?P<dnum>(?<![\d-])(?P<d6>\d{{1,2}})-(?P<m6>\d{{1,2}})-(?P<y6>\d{{4}})(?![\d-]))",
+    rf"|(?P<num>(?<![\d/.])(?P<d4>\d{{1,2}})/(?P<m4>\d{{1,2}})/(?P<y4>\d{{4}}|\d{{2}}(?![\d/.])))"
+    rf"|(?P<dnum>(?<![\d-])(?P<d6>\d{{1,2}})-(?P<m6>\d{{1,2}})-(?P<y6>\d{{4}}|\d{{2}})(?![\d-]))",
     re.IGNORECASE,
 )
-_NUMERIC = re.compile(r"(?<![\d/-])(\d{1,2})([/-])(\d{1,2})\2\d{4}(?![\d/-])")
+_NUMERIC = re.compile(r"(?<![\d/-])(\d{1,2})([/-])(\d{1,2})\2(?:\d{4}|\d{2})(?![\d/-])")
 _MONTH_FIRST: ContextVar[bool] = ContextVar("month_first", default=False)
 
 
@@ -286,13 +287,16 @@ def parse_date(text: str, default_year: int | None = None) -> ParsedDate | None:
         return ParsedDate(day, True, f"{m.group(0)!r} gives no day: the 1st assumed", day_known=False)
     if m.group("num") or m.group("dnum"):
         written = m.group("num") or m.group("dnum")
-        first, second = (
-            (int(m.group("d4")), int(m.group("m4"))) if m.group("num") else (int(m.group("d6")), int(m.group("m6")))
+        first, second, year = (
+            (int(m.group("d4")), int(m.group("m4")), m.group("y4"))
+            if m.group("num")
+            else (int(m.group("d6")), int(m.group("m6")), m.group("y6"))
         )
         ambiguous = first <= 12 and second <= 12 and first != second
         # 03/14/2024 can only be March 14th; 01-10-2024 is January 10th where the document's other dates show that order
         us = second > 12 >= first or (ambiguous and _MONTH_FIRST.get())
-        day = _dateutil(written.replace("-", "/"), dayfirst=not us)
+        full_year = int(year) if len(year) == 4 else 2000 + int(year)  # "24" in a post-mortem is 2024
+        day = _dateutil(f"{first}/{second}/{full_year}", dayfirst=not us)
         if day is None:
             return None
         if ambiguous:

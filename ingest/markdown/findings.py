@@ -142,3 +142,19 @@ def finding_from_row(header: list[str], row: list[str], col: int | None) -> dict
     if not work:
         out["work_title"] = statement
     return out
+
+
+# A sentence that announces the actions rather than being one: "The following actions were
+# agreed:", "Here are some of the lessons we have taken.", "We will do the following."
+_LEAD_IN = re.compile(
+    r"(?::\s*$)|\b(?:the following|as follows|here (?:are|is)|listed below|below (?:are|is)|"
+    r"(?:are|is) (?:listed )?below)\b",
+    re.IGNORECASE,
+)
+_LEAD_IN_MAX = 300  # a long paragraph that mentions "the following" is an action in its own right
+
+
+def introduces_what_follows(paragraph: str) -> bool:
+    """A paragraph that introduces the actions after it (one short sentence that points ahead)."""
+    text = paragraph.strip()
+    return len(text) <= _LEAD_IN_MAX and "\n" not in text and bool(_LEAD_IN.search(text))

@@ -59,7 +59,8 @@ from ingest.markdown.dates import (
     stated_zone,
     zone_from_text,
 )
-from ingest.markdown.findings import finding_from_item, finding_from_row
+from ingest.markdown.findings import finding_from_item, finding_from_row, introduces_what_follows
+from ingest.markdown.prose_end import prose_mitigation
 from ingest.markdown.sections import Document, Section, normalise, split
 from ingest.markdown.templates import HEADINGS, looks_like_template, recognise
 from ingest.markdown.timeline import Entry, TimelineResult, parse_timeline, stamp
@@ -311,6 +312,12 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
                 "(a timeline with dates, or a 'Date:' line)"
             )
     anchors["started_at"] = started
+    if anchors["mitigated_at"] is None and anchors["resolved_at"] is None:
+        restored = prose_mitigation(doc, started, zone, default_year)
+        if restored is not None:
+            anchors["mitigated_at"] = anchors["resolved_at"] = restored[0]
+            notes.append(f"mitigated_at: the instant the prose says service came back ({restored[1]!r})")
+            report.notes.append(notes[-1])
     _drop_out_of_order(anchors, notes)
 
     severity, sev_note = _severity(doc, text)
@@ -428,6 +435,12 @@ def _anchors(
             )
     elif ordered:
         out["started_at"] = ordered[0].at
+    detected = labelled.get("detected_at")
+    if detected is not None and out["started_at"] is not None and out["started_at"] > detected:
+        # The document says when it was first detected: the incident began by then, at its
+        # earliest row if that is no later ("First detected: 13:42", a stated TTR from elsewhere).
+        out["started_at"] = min([detected] + [e.at for e in ordered[:1]])
+        notes.append(f"started_at: no later than the labelled detection ({detected:%Y-%m-%d %H:%M} UTC)")
     started = out["started_at"]
 
     def after(e: Entry) -> bool:
@@ -452,7 +465,9 @@ def _anchors(
         out["mitigated_at"] = started + stats.time_to_recovery
     else:
         out["mitigated_at"] = next((e.at for e in entries if after(e) and reads_as_mitigation(e.text)), None)
-    out["acknowledged_at"] = next((e.at for e in entries if after(e) and reads_as_acknowledgement(e.text)), None)
+    out["acknowledged_at"] = labelled.get("acknowledged_at") or next(
+        (e.at for e in entries if after(e) and reads_as_acknowledgement(e.text)), None
+    )
     resolutions = [e.at for e in entries if after(e) and reads_as_resolution(e.text)]
     out["resolved_at"] = labelled.get("resolved_at") or (max(resolutions) if resolutions else out["mitigated_at"])
     if out["mitigated_at"] is None and labelled.get("resolved_at") is None and resolutions:
@@ -484,6 +499,7 @@ _LABELS = {
     "mitigated_at": ("recovery", "recovered", "mitigated", "mitigation time", "time mitigated"),
     "resolved_at": ("resolved", "resolution time", "time resolved", "end time"),
     "started_at": ("started", "start time", "impact start", "impact began"),
+    "acknowledged_at": ("acknowledged",),
 }
 
 
@@ -648,6 +664,7 @@ _STAT_KEYS = {
     "ttd": ("time to detection", "time to detect", "ttd", "detection time"),
     "ttr": (
         "time to recovery",
+        "time to repair",
         "time to resolve",
         "time to resolution",
         "time to mitigation",
@@ -932,9 +949,10 @@ def _findings(doc: Document, factors: list[dict[str, Any]], report: FileReport) 
                 finding_from_item(item.full, item.links, item.block.checked, bold_lead(item)) for item in items
             ]
         else:
-            findings += [
-                finding_from_item(p, urls(p), None, None) for p in paragraphs(s.blocks) if not _NO_CONTENT.fullmatch(p)
-            ]
+            texts = [p for p in paragraphs(s.blocks) if not _NO_CONTENT.fullmatch(p)]
+            while len(texts) > 1 and introduces_what_follows(texts[0]):
+                texts.pop(0)  # "The following actions were agreed:" introduces the actions, is none
+            findings += [finding_from_item(p, urls(p), None, None) for p in texts]
     out = []
     for i, f in enumerate((f for f in findings if f and f["statement"].strip(" -")), start=1):
         work = f.pop("work", [])
