@@ -25,8 +25,30 @@ _MOMENT_WORDS: dict[str, tuple[str, ...]] = {
 }
 _WORD_ANCHOR = {w: anchor for anchor, words in _MOMENT_WORDS.items() for w in words}
 _QUALIFIERS = frozenset(
-    "first initially initial fully time date datetime timestamp at on of when was is incident issue outage "
-    "impact problem service services the".split()
+    (
+        "first",
+        "initially",
+        "initial",
+        "fully",
+        "time",
+        "date",
+        "datetime",
+        "timestamp",
+        "at",
+        "on",
+        "of",
+        "when",
+        "was",
+        "is",
+        "incident",
+        "issue",
+        "outage",
+        "impact",
+        "problem",
+        "service",
+        "services",
+        "the",
+    )
 )
 _FUZZY_MIN = 90  # "deteceted" -> detected (94); "restarted" is not "started" (87.5)
 _BARE = re.compile(r"(?P<name>[A-Za-z][A-Za-z ]{1,40}?)\s+(?=[\d~])")

@@ -157,13 +157,14 @@ _MITIGATED = re.compile(
     r"\b(mitigated|mitigation (complete|done)|service restored|traffic restored|restored|"
     r"restoring service|back to normal|returns? to normal|returned to normal|recovered|back online|"
     r"(?:all )?systems? (?:verified )?operational|verified operational|all healthy|"
-    r"working again|all good|solved the issue|fixes the issue|hub online)\b",
+    r"working again|all good|solved the issue|fixes the issue|hub online|"
+    r"recovery\b[^.;]{0,60}\b(?:is |was |has been )?completed?)\b",
     re.IGNORECASE,
 )
 _DETECTED = re.compile(
     r"\b(alerts?|alerted|alarms?|paged|pager|incoming reports?|a report|reports? from|reported|"
     r"reporting|triggered|ticket|declared|declares|notice|noticed|notices|detected|detects|warning|"
-    r"fires|fired|observed|acknowledged|received|comes in)\b",
+    r"fires|fired|observed|acknowledged|received|comes in|flagged|notified that|(?:was|were|been|got) notified)\b",
     re.IGNORECASE,
 )
 

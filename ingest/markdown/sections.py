@@ -75,6 +75,9 @@ ROLES: dict[str, tuple[str, ...]] = {
         "preventive actions",
         "review actions",
         "action plan",
+        "future work",
+        "future works",
+        "looking forward",
     ),
     "lessons": (
         "lessons learned",
