@@ -1,7 +1,7 @@
 """Held-out post-mortems: real documents of other organisations (mybinder.org, Flutter, Berkeley
 DataHub: BSD-3; the Rust infrastructure and crates.io teams: MIT/Apache-2.0; the Ministry of
-Justice Cloud Platform's incident log: MIT; see each folder's NOTICE), in templates the importer
-was not written for.
+Justice Cloud Platform's incident log, Optimism and Kroma: MIT; see each folder's NOTICE), in
+templates the importer was not written for.
 
 Every expectation below was read off the document by hand: its title, the start it states (in
 the zone it states), the end it marks, its timeline rows, its cause statements and its actions.
@@ -170,6 +170,42 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "events": 18,  # "- **Context**:" and its dated items: no Timeline heading
         "factors": 0,  # no cause section
         "findings": 4,  # "- **Review actions**:" with issue links
+    },
+    "optimism/2022-05-31-drop-1.md": {
+        "title": "Retrospective: OP Drop #1",
+        # "All times listed in PST": the first row is a bare "`May 31`" (no time); the first timed
+        # row is 07:35 PST
+        "started": "2022-05-31 15:35",
+        "anchors": {
+            "detected_at": "2022-05-31 15:55",  # 07:55 "Some Discord users notice"
+            "resolved_at": "2022-05-31 22:57",  # "resolved at 2:57 pm PST"; "Status page is set to resolved"
+        },
+        "events": 48,
+        "factors": 11,  # the Leadup paragraph and the 10 causes listed per service under Causes
+        "findings": 11,  # checkbox items under three sub-headings of Action Items
+    },
+    "optimism/2023-04-26-transaction-delays.md": {
+        "title": "Public 4/26 Transaction Delays Post-Mortem",
+        # no timeline: "On April 26, 2023 between the hours of 1900 and 2100 UTC, OP Mainnet
+        # experienced degraded service"
+        "started": "2023-04-26 19:00",
+        "anchors": {"mitigated_at": "2023-04-26 21:00", "resolved_at": "2023-04-26 21:00"},
+        "events": 0,
+        "factors": 5,  # Leadup's 2 bullets, Causes' 3 paragraphs (its graph is no statement)
+        # "Going forward, we will do the following" sits under "Recovery and Lessons Learned":
+        # read as lessons, not actions (left as found)
+        "findings": 0,
+    },
+    "kroma/2024-04-01-tx-receipts-validation-skip-incident.md": {
+        "title": "2024-04-01 Chain Halt due to Transaction Receipts Validation Skip Post-Mortem",
+        "started": "2024-04-01 02:51",  # "- 2024-04-01 0251: wrong block generated at 9029744"
+        "anchors": {
+            "detected_at": "2024-04-01 02:58",  # "notified that block generation was halted"
+            "mitigated_at": "2024-04-01 06:11",  # "recovery of Kroma mainnet ... completed"
+        },
+        "events": 8,
+        "factors": 2,  # Causes: 2 paragraphs
+        "findings": 2,  # "# Future works": one paragraph under each of its two sub-headings
     },
 }
 
