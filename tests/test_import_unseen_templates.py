@@ -361,3 +361,35 @@ def test_a_date_only_first_row_gives_way_to_the_first_timed_row_of_its_day() -> 
     assert p is not None
     assert p.timeline[0].at == _utc("2022-05-31 08:00")  # the row stays, at 00:00 PST
     assert p.incident.started_at == _utc("2022-05-31 15:35")
+
+
+def test_the_start_is_no_later_than_the_labelled_first_detection() -> None:
+    # the stated durations land on no row: the start would be the first row reading as impact
+    # (14:03 "errors"), after the labelled detection
+    text = _KEY_EVENTS.replace("4h 12m", "3h 21m").replace("Team noticed a disk alert", "Planned change applied")
+    text = text.replace("image pull errors", "image pull errors, unable to start pods")
+    p = import_text(text, Path("moj.md")).packet
+    assert p is not None
+    assert p.incident.started_at == _utc("2023-09-18 13:42")
+    assert p.incident.detected_at == _utc("2023-09-18 13:42")
+
+
+def test_a_year_month_word_day_date_field_dates_time_only_rows() -> None:
+    text = (
+        "# Upgrade\n\n- Date: 2025-Feb-07\n- Impact: validators halted\n\n## Timeline\n\n"
+        "- 15:06 UTC: a release is agreed\n- 19:36 UTC: the release is out\n"
+    )
+    p = import_text(text, Path("upgrade.md")).packet
+    assert p is not None
+    assert [e.at for e in p.timeline] == [_utc("2025-02-07 15:06"), _utc("2025-02-07 19:36")]
+
+
+def test_a_stated_time_to_repair_mitigates() -> None:
+    text = (
+        "# Outage\n\n## Stats\n\n- Time to repair: 30m\n- Time to resolve: 2h\n\n## Timeline\n\n"
+        "- 2024-05-01 10:00 disk full, uploads failing\n- 2024-05-01 10:30 old files deleted\n"
+        "- 2024-05-01 12:00 follow-up done\n"
+    )
+    p = import_text(text, Path("outage.md")).packet
+    assert p is not None
+    assert p.incident.mitigated_at == _utc("2024-05-01 10:30")  # repair, not the 2h resolution

@@ -76,7 +76,6 @@ ROLES: dict[str, tuple[str, ...]] = {
         "review actions",
         "action plan",
         "future work",
-        "future works",
         "looking forward",
     ),
     "lessons": (
