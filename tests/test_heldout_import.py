@@ -192,9 +192,10 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "anchors": {"mitigated_at": "2023-04-26 21:00", "resolved_at": "2023-04-26 21:00"},
         "events": 0,
         "factors": 5,  # Leadup's 2 bullets, Causes' 3 paragraphs (its graph is no statement)
-        # "Going forward, we will do the following" sits under "Recovery and Lessons Learned":
-        # read as lessons, not actions (left as found)
-        "findings": 0,
+        # no action heading: "Going forward, we will do the following in an effort to avoid similar
+        # issues:" and its 2 items under "Recovery and Lessons Learned" (the Bedrock list after
+        # "Specifically:" describes, it promises nothing)
+        "findings": 2,
     },
     "kroma/2024-04-01-tx-receipts-validation-skip-incident.md": {
         "title": "2024-04-01 Chain Halt due to Transaction Receipts Validation Skip Post-Mortem",

@@ -393,3 +393,33 @@ def test_a_stated_time_to_repair_mitigates() -> None:
     p = import_text(text, Path("outage.md")).packet
     assert p is not None
     assert p.incident.mitigated_at == _utc("2024-05-01 10:30")  # repair, not the 2h resolution
+
+
+def test_a_promised_list_outside_an_action_heading_holds_the_actions() -> None:
+    text = (
+        "# Delays\n\n## Summary\n\nOn 2023-04-26 at 19:00 UTC the replica fell behind.\n\n"
+        "## Recovery and Lessons Learned\n\nThe issue resolved itself. We did not communicate. Going forward, "
+        "we will do the following in an effort to avoid similar issues:\n\n- Add monitoring for replica lag.\n"
+        "- Increase rate limits.\n\nBedrock fixes these issues. Specifically:\n\n- There will be no more polling.\n"
+    )
+    p = import_text(text, Path("delays.md")).packet
+    assert p is not None
+    assert [f.statement for a in p.analyses for f in a.findings] == [
+        "Add monitoring for replica lag.",
+        "Increase rate limits.",
+    ]
+    with_heading = text + "\n## Action items\n\n- Upgrade to Bedrock.\n"  # an action heading wins
+    q = import_text(with_heading, Path("delays.md")).packet
+    assert q is not None
+    assert [f.statement for a in q.analyses for f in a.findings] == ["Upgrade to Bedrock."]
+
+
+def test_a_report_of_success_is_no_detection() -> None:
+    text = (
+        "# Upgrade\n\n## Timeline\n\n- 2025-02-07 19:36 UTC: the release is out\n"
+        "- 2025-02-07 19:47 UTC: Hypha reports fresh state swap test passes\n"
+        "- 2025-02-08 01:17 UTC: First validator reports an apphash\n\n## Root cause\n\nHaste.\n"
+    )
+    p = import_text(text, Path("upgrade.md")).packet
+    assert p is not None
+    assert p.incident.detected_at == _utc("2025-02-08 01:17")

@@ -171,7 +171,9 @@ _DETECTED = re.compile(
 
 _NOT_DETECTED = re.compile(
     r"\b(?:nobody|no one|not|never|without|n't|before)\s(?:\w+\s){0,2}?"
-    r"(?:noticed|detected|alerted|reported|observed)\b",
+    r"(?:noticed|detected|alerted|reported|observed)\b|"
+    # a report of success is no detection: "Hypha reports fresh state swap test passes"
+    r"\breport(?:s|ed)?\b(?:\s[\w-]+){0,8}?\s(?:tests?\s)?(?:pass|passes|passed|succeeds|succeeded)\b",
     re.IGNORECASE,
 )
 

@@ -158,3 +158,16 @@ def introduces_what_follows(paragraph: str) -> bool:
     """A paragraph that introduces the actions after it (one short sentence that points ahead)."""
     text = paragraph.strip()
     return len(text) <= _LEAD_IN_MAX and "\n" not in text and bool(_LEAD_IN.search(text))
+
+
+# "Going forward, we will do the following in an effort to avoid similar issues:" then a list:
+# actions promised outside an action-items heading.
+_PROMISE = re.compile(
+    r"\b(?:we will|we'll|we are going to|we plan to|going forward|moving forward|next steps?)\b", re.IGNORECASE
+)
+
+
+def promises_what_follows(paragraph: str) -> bool:
+    """A paragraph whose last sentence commits to the list after it and ends with a colon."""
+    last = re.split(r"(?<=[.!?])\s+", paragraph.strip())[-1]
+    return last.endswith(":") and bool(_PROMISE.search(last))

@@ -34,7 +34,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ingest.markdown.blocks import Block, bold_lead, bullets, paragraphs, tables, urls
+from ingest.markdown.blocks import Block, Item, bold_lead, bullets, paragraphs, tables, urls
 from ingest.markdown.classify import (
     event_kind,
     guess_category,
@@ -56,7 +56,12 @@ from ingest.markdown.dates import (
     shows_month_first,
     stated_zone,
 )
-from ingest.markdown.findings import finding_from_item, finding_from_row, introduces_what_follows
+from ingest.markdown.findings import (
+    finding_from_item,
+    finding_from_row,
+    introduces_what_follows,
+    promises_what_follows,
+)
 from ingest.markdown.prose_times import prose_mitigation, prose_window
 from ingest.markdown.sections import Document, Section, normalise, split
 from ingest.markdown.templates import HEADINGS, looks_like_template, recognise
@@ -930,6 +935,10 @@ def _findings(doc: Document, factors: list[dict[str, Any]], report: FileReport) 
             while len(texts) > 1 and introduces_what_follows(texts[0]):
                 texts.pop(0)  # "The following actions were agreed:" introduces the actions, is none
             findings += [finding_from_item(p, urls(p), None, None) for p in texts]
+    if not doc.by_role("action_items"):
+        findings += [
+            finding_from_item(item.full, item.links, item.block.checked, bold_lead(item)) for item in _promised(doc)
+        ]
     out = []
     for i, f in enumerate((f for f in findings if f and f["statement"].strip(" -")), start=1):
         work = f.pop("work", [])
@@ -951,6 +960,18 @@ def _findings(doc: Document, factors: list[dict[str, Any]], report: FileReport) 
         report.not_recognised.append("action items section without items")
     else:
         report.not_recognised.append("no action items")
+    return out
+
+
+def _promised(doc: Document) -> list[Item]:
+    """Without an action-items heading: the list right after a lead-in that promises it ("Going
+    forward, we will do the following:"), in any section."""
+    out: list[Item] = []
+    for s in doc.sections:
+        for i, b in enumerate(s.blocks):
+            if b.kind == "paragraph" and promises_what_follows(" ".join(b.text.split())):
+                run = list(itertools.takewhile(lambda x: x.kind == "item", s.blocks[i + 1 :]))
+                out += bullets(run)
     return out
 
 
