@@ -1,7 +1,7 @@
 """Held-out post-mortems: real documents of other organisations (mybinder.org, Flutter, Berkeley
 DataHub: BSD-3; the Rust infrastructure and crates.io teams: MIT/Apache-2.0; the Ministry of
-Justice Cloud Platform's incident log: MIT; see each folder's NOTICE), in templates the importer
-was not written for.
+Justice Cloud Platform's incident log, Optimism and Kroma: MIT; see each folder's NOTICE), in
+templates the importer was not written for.
 
 Every expectation below was read off the document by hand: its title, the start it states (in
 the zone it states), the end it marks, its timeline rows, its cause statements and its actions.
@@ -150,7 +150,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
         # no timeline: "On Wednesday, 2023-01-25 at 09:15 UTC, we deployed ..." (front matter date
         # 2023-02-08 is the post's)
         "started": "2023-01-25 09:15",
-        "anchors": {},  # "by 9:40 UTC traffic had returned to normal" (prose) is not read
+        # "by 9:40 UTC traffic had returned to normal levels.": told only in prose
+        "anchors": {"mitigated_at": "2023-01-25 09:40", "resolved_at": "2023-01-25 09:40"},
         "events": 0,
         "factors": 4,  # Root Cause of the Outage: 4 paragraphs
         "findings": 0,  # its three lessons sit under "Postmortem", no action heading: not read
@@ -158,11 +159,54 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "moj/2024-07-25-incident.md": {
         "title": "Incident on 2024-07-25",
         "started": "2024-07-25 12:10",  # no zone stated: UTC assumed
-        # "Repaired declared: 15:18" under Key events is not read (mitigated_at comes out 16:19)
-        "anchors": {"resolved_at": "2024-07-25 16:19"},
+        # Key events: "First deteceted: 12:10" (sic), "Incident declared: 14:54", "Repaired
+        # declared: 15:18", "Resolved 16:19" (no colon)
+        "anchors": {
+            "detected_at": "2024-07-25 12:10",
+            "acknowledged_at": "2024-07-25 14:54",
+            "mitigated_at": "2024-07-25 15:18",
+            "resolved_at": "2024-07-25 16:19",
+        },
         "events": 18,  # "- **Context**:" and its dated items: no Timeline heading
         "factors": 0,  # no cause section
         "findings": 4,  # "- **Review actions**:" with issue links
+    },
+    "optimism/2022-05-31-drop-1.md": {
+        "title": "Retrospective: OP Drop #1",
+        # "All times listed in PST": the first row is a bare "`May 31`" (no time); the first timed
+        # row is 07:35 PST
+        "started": "2022-05-31 15:35",
+        "anchors": {
+            "detected_at": "2022-05-31 15:55",  # 07:55 "Some Discord users notice"
+            "resolved_at": "2022-05-31 22:57",  # "resolved at 2:57 pm PST"; "Status page is set to resolved"
+        },
+        "events": 48,
+        "factors": 11,  # the Leadup paragraph and the 10 causes listed per service under Causes
+        "findings": 11,  # checkbox items under three sub-headings of Action Items
+    },
+    "optimism/2023-04-26-transaction-delays.md": {
+        "title": "Public 4/26 Transaction Delays Post-Mortem",
+        # no timeline: "On April 26, 2023 between the hours of 1900 and 2100 UTC, OP Mainnet
+        # experienced degraded service"
+        "started": "2023-04-26 19:00",
+        "anchors": {"mitigated_at": "2023-04-26 21:00", "resolved_at": "2023-04-26 21:00"},
+        "events": 0,
+        "factors": 5,  # Leadup's 2 bullets, Causes' 3 paragraphs (its graph is no statement)
+        # no action heading: "Going forward, we will do the following in an effort to avoid similar
+        # issues:" and its 2 items under "Recovery and Lessons Learned" (the Bedrock list after
+        # "Specifically:" describes, it promises nothing)
+        "findings": 2,
+    },
+    "kroma/2024-04-01-tx-receipts-validation-skip-incident.md": {
+        "title": "2024-04-01 Chain Halt due to Transaction Receipts Validation Skip Post-Mortem",
+        "started": "2024-04-01 02:51",  # "- 2024-04-01 0251: wrong block generated at 9029744"
+        "anchors": {
+            "detected_at": "2024-04-01 02:58",  # "notified that block generation was halted"
+            "mitigated_at": "2024-04-01 06:11",  # "recovery of Kroma mainnet ... completed"
+        },
+        "events": 8,
+        "factors": 2,  # Causes: 2 paragraphs
+        "findings": 2,  # "# Future works": one paragraph under each of its two sub-headings
     },
 }
 

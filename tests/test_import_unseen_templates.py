@@ -137,3 +137,289 @@ def test_an_ambiguous_dashed_date_without_evidence_is_read_day_first_and_said_so
     assert result.packet is not None
     assert result.packet.timeline[0].at == _utc("2024-10-02 03:32")  # 1 October, 19:32 PST (taken at its word)
     assert any("'01-10-2024' read day first" in n for n in result.report.notes)
+
+
+# Round 2 (h24). The Ministry of Justice log's "Key events" labels, in miniature (invented text).
+_KEY_EVENTS = """### Incident on 2023-09-18 - Lack of disk space
+
+- **Key events**
+  - First detected: 2023-09-18 13:42
+  - Incident declared: 2023-09-18 15:12
+  - Repaired: 2023-09-18 17:54
+  - Resolved 2023-09-20 19:18
+
+- **Time to repair**: 4h 12m
+
+- **Time to resolve**: 35h 36m
+
+- **Impact**: Deployments might not be scheduled.
+
+- **Context**:
+  - 2023-09-18 13:42 Team noticed a disk alert
+  - 2023-09-18 14:03 User reported image pull errors
+  - 2023-09-18 17:54 Incident repaired
+  - 2023-09-20 19:18 All nodes drained
+
+- **Review actions**:
+  - Update the runbook
+"""
+
+
+def test_key_event_labels_are_read_by_their_words() -> None:
+    # "First detected", "Incident declared", "Repaired", and "Resolved" without a colon
+    p = import_text(_KEY_EVENTS, Path("moj.md")).packet
+    assert p is not None
+    i = p.incident
+    assert (i.started_at, i.detected_at, i.acknowledged_at, i.mitigated_at, i.resolved_at) == (
+        _utc("2023-09-18 13:42"),  # "Time to repair" 4h 12m lands 13:42 on the 17:54 row
+        _utc("2023-09-18 13:42"),
+        _utc("2023-09-18 15:12"),
+        _utc("2023-09-18 17:54"),
+        _utc("2023-09-20 19:18"),
+    )
+
+
+def test_a_misspelled_label_and_one_naming_two_moments() -> None:
+    text = _KEY_EVENTS.replace("First detected", "First deteceted").replace("Repaired:", "Repaired declared:")
+    p = import_text(text, Path("moj.md")).packet
+    assert p is not None
+    assert p.incident.detected_at == _utc("2023-09-18 13:42")
+    assert p.incident.mitigated_at == _utc("2023-09-18 17:54")
+
+
+def test_durations_and_prose_after_a_label_are_no_instants() -> None:
+    from ingest.markdown.anchor_labels import anchor_label, bare_label
+
+    assert anchor_label("Time to resolve") is None
+    assert anchor_label("Restarted") is None  # not "started"
+    assert bare_label("Detected 3 out of 5 nodes failing") is None
+    assert bare_label("Resolved 2023-09-20 19:18 after draining every node of the cluster") is None
+
+
+def test_two_digit_years() -> None:
+    text = "# Website outage 5-26-21\n\n## Timeline\n\n- 04:49 PM UTC branch renamed\n- 05:45 PM UTC site recovered\n"
+    p = import_text(text, Path("outage.md")).packet
+    assert p is not None
+    assert p.incident.started_at == _utc("2021-05-26 16:49")
+    slashed = "# Outage\n\n## Timeline\n\n- 14/03/24 10:15 disk full\n- 14/03/24 10:40 disk cleaned, service restored\n"
+    q = import_text(slashed, Path("outage.md")).packet
+    assert q is not None
+    assert [e.at for e in q.timeline] == [_utc("2024-03-14 10:15"), _utc("2024-03-14 10:40")]
+
+
+def test_mitigation_told_only_in_prose() -> None:
+    text = (
+        "# DNS outage\n\nOn Wednesday, 2023-01-25 at 09:15 UTC, we deployed changes. Around 9:30 UTC, "
+        "the record started to propagate again and by 9:40 UTC traffic had returned to normal levels.\n\n"
+        "## Root cause\n\nTerraform removed the record.\n"
+    )
+    result = import_text(text, Path("dns.md"))
+    assert result.packet is not None
+    assert result.packet.incident.started_at == _utc("2023-01-25 09:15")
+    assert result.packet.incident.mitigated_at == _utc("2023-01-25 09:40")  # the time before "returned to normal"
+    hedged = text.replace("traffic had returned to normal levels", "traffic appears to have recovered")
+    p = import_text(hedged, Path("dns.md")).packet
+    assert p is not None and p.incident.mitigated_at is None
+
+
+def test_a_lead_in_sentence_under_an_action_heading_is_no_action() -> None:
+    text = (
+        "# Outage\n\nDate: 2024-01-02\n\n## Improvements\n\nThe following actions were agreed:\n\n"
+        "Improve our monitoring.\n\nReduce the release time.\n"
+    )
+    p = import_text(text, Path("outage.md")).packet
+    assert p is not None
+    assert [f.statement for a in p.analyses for f in a.findings] == [
+        "Improve our monitoring.",
+        "Reduce the release time.",
+    ]
+
+
+# Cosmos Hub's incident template (no licence found: local only), in miniature: a "YYYY-Mon-D"
+# date field, 24-hour times without a colon, day headings above timeline tables.
+_HUB = """# Patch upgrade
+
+- Date: 2025-Feb-07
+- Summary: a patch broke consensus.
+
+## Timeline
+- Feb 7 1506 UTC: a patch release is agreed.
+- 2309 UTC: validators are told to upgrade.
+- Feb 8 0117 UTC: first validator reports an apphash
+- Feb 9 1924 UTC: another validator reports an apphash
+"""
+
+_HUB_TABLES = """# Long block times
+
+- Date: 2025-DEC-5
+
+# Timeline
+
+## Nov 26
+
+| Time (UTC) | Event |
+| ---------- | ----- |
+| 22:11      | First spam block is committed |
+| 22:13      | Hypha receives alert for validator downtime |
+
+## Dec 4
+
+| Time (UTC) | Event |
+| ---------- | ----- |
+| 19:12      | First spam block is committed |
+"""
+
+
+def test_four_digit_times_before_a_zone_and_a_year_is_not_one() -> None:
+    p = import_text(_HUB, Path("0207_upgrade.md")).packet
+    assert p is not None
+    assert [e.at for e in p.timeline] == [
+        _utc("2025-02-07 15:06"),
+        _utc("2025-02-07 23:09"),
+        _utc("2025-02-08 01:17"),
+        _utc("2025-02-09 19:24"),  # "Feb 9 1924 UTC" is no date in 1924
+    ]
+
+
+def test_timeline_tables_take_the_day_heading_above_them() -> None:
+    p = import_text(_HUB_TABLES, Path("1126_block_times.md")).packet
+    assert p is not None
+    assert [e.at for e in p.timeline] == [
+        _utc("2025-11-26 22:11"),
+        _utc("2025-11-26 22:13"),
+        _utc("2025-12-04 19:12"),
+    ]
+
+
+def test_a_time_right_after_a_date_needs_no_colon() -> None:
+    text = (
+        "# Chain halt\n\n## Timeline (UTC)\n\n- 2024-04-01 0251: wrong block generated\n"
+        "- 2024-04-01 0611: recovery completed\n\n## Causes\n\nThe sequencer skipped a deposit.\n"
+    )
+    p = import_text(text, Path("halt.md")).packet
+    assert p is not None
+    assert [e.at for e in p.timeline] == [_utc("2024-04-01 02:51"), _utc("2024-04-01 06:11")]
+    assert p.incident.mitigated_at == _utc("2024-04-01 06:11")  # "recovery completed"
+    counted = "# Load\n\n## Summary\n\nOn 2024-04-01 1900 users were affected.\n\n## Root cause\n\nA spike.\n"
+    q = import_text(counted, Path("load.md")).packet
+    assert q is not None and q.incident.started_at == _utc("2024-04-01 00:00")  # 1900 users: no time
+
+
+def test_a_window_stated_in_the_summary() -> None:
+    text = (
+        "# Delays\n\n# Incident Summary\n\nOn April 26, 2023 between the hours of 1900 and 2100 UTC, the chain "
+        "was degraded.\n\n# Causes\n\nA replica fell behind.\n"
+    )
+    p = import_text(text, Path("delays.md")).packet
+    assert p is not None
+    assert (p.incident.started_at, p.incident.mitigated_at) == (_utc("2023-04-26 19:00"), _utc("2023-04-26 21:00"))
+
+
+# The Titan relay's post-mortem (no licence found: local only), in miniature.
+_RELAY = """# Post-Mortem: High Missed Block Rate Incident on 28/11/2024
+
+## Timeline
+
+| **Time (UTC)** | **Event** |
+|----------------|-----------|
+| **05:52** | Terrence flagged an unusually high missed block rate. |
+| **07:39** | Builder was shutdown. |
+
+## Root Cause
+
+![simulator load](load.png)
+
+The simulator was under heavy load and became unresponsive.
+
+## Looking Forward
+
+1. **Simulator Load Handling**
+   - Conducting stress tests.
+
+2. **Bug bounty**
+   - We will establish a bug bounty program.
+"""
+
+
+def test_looking_forward_holds_actions_flagged_detects_and_a_figure_is_no_cause() -> None:
+    p = import_text(_RELAY, Path("post_mortem_28_nov.md")).packet
+    assert p is not None
+    assert p.incident.started_at == _utc("2024-11-28 05:52")
+    assert p.incident.detected_at == _utc("2024-11-28 05:52")
+    assert [f.statement for a in p.analyses for f in a.factors] == [
+        "The simulator was under heavy load and became unresponsive."
+    ]
+    assert len([f for a in p.analyses for f in a.findings]) == 2
+
+
+def test_a_date_only_first_row_gives_way_to_the_first_timed_row_of_its_day() -> None:
+    text = (
+        "# Airdrop\n\n## Timeline\nAll times listed in PST.\n\n- `May 31, 2022` team deploys the contract\n"
+        "- `07:35` team funds the contract\n- `08:09` backend stops responding\n"
+    )
+    p = import_text(text, Path("drop.md")).packet
+    assert p is not None
+    assert p.timeline[0].at == _utc("2022-05-31 08:00")  # the row stays, at 00:00 PST
+    assert p.incident.started_at == _utc("2022-05-31 15:35")
+
+
+def test_the_start_is_no_later_than_the_labelled_first_detection() -> None:
+    # the stated durations land on no row: the start would be the first row reading as impact
+    # (14:03 "errors"), after the labelled detection
+    text = _KEY_EVENTS.replace("4h 12m", "3h 21m").replace("Team noticed a disk alert", "Planned change applied")
+    text = text.replace("image pull errors", "image pull errors, unable to start pods")
+    p = import_text(text, Path("moj.md")).packet
+    assert p is not None
+    assert p.incident.started_at == _utc("2023-09-18 13:42")
+    assert p.incident.detected_at == _utc("2023-09-18 13:42")
+
+
+def test_a_year_month_word_day_date_field_dates_time_only_rows() -> None:
+    text = (
+        "# Upgrade\n\n- Date: 2025-Feb-07\n- Impact: validators halted\n\n## Timeline\n\n"
+        "- 15:06 UTC: a release is agreed\n- 19:36 UTC: the release is out\n"
+    )
+    p = import_text(text, Path("upgrade.md")).packet
+    assert p is not None
+    assert [e.at for e in p.timeline] == [_utc("2025-02-07 15:06"), _utc("2025-02-07 19:36")]
+
+
+def test_a_stated_time_to_repair_mitigates() -> None:
+    text = (
+        "# Outage\n\n## Stats\n\n- Time to repair: 30m\n- Time to resolve: 2h\n\n## Timeline\n\n"
+        "- 2024-05-01 10:00 disk full, uploads failing\n- 2024-05-01 10:30 old files deleted\n"
+        "- 2024-05-01 12:00 follow-up done\n"
+    )
+    p = import_text(text, Path("outage.md")).packet
+    assert p is not None
+    assert p.incident.mitigated_at == _utc("2024-05-01 10:30")  # repair, not the 2h resolution
+
+
+def test_a_promised_list_outside_an_action_heading_holds_the_actions() -> None:
+    text = (
+        "# Delays\n\n## Summary\n\nOn 2023-04-26 at 19:00 UTC the replica fell behind.\n\n"
+        "## Recovery and Lessons Learned\n\nThe issue resolved itself. We did not communicate. Going forward, "
+        "we will do the following in an effort to avoid similar issues:\n\n- Add monitoring for replica lag.\n"
+        "- Increase rate limits.\n\nBedrock fixes these issues. Specifically:\n\n- There will be no more polling.\n"
+    )
+    p = import_text(text, Path("delays.md")).packet
+    assert p is not None
+    assert [f.statement for a in p.analyses for f in a.findings] == [
+        "Add monitoring for replica lag.",
+        "Increase rate limits.",
+    ]
+    with_heading = text + "\n## Action items\n\n- Upgrade to Bedrock.\n"  # an action heading wins
+    q = import_text(with_heading, Path("delays.md")).packet
+    assert q is not None
+    assert [f.statement for a in q.analyses for f in a.findings] == ["Upgrade to Bedrock."]
+
+
+def test_a_report_of_success_is_no_detection() -> None:
+    text = (
+        "# Upgrade\n\n## Timeline\n\n- 2025-02-07 19:36 UTC: the release is out\n"
+        "- 2025-02-07 19:47 UTC: Hypha reports fresh state swap test passes\n"
+        "- 2025-02-08 01:17 UTC: First validator reports an apphash\n\n## Root cause\n\nHaste.\n"
+    )
+    p = import_text(text, Path("upgrade.md")).packet
+    assert p is not None
+    assert p.incident.detected_at == _utc("2025-02-08 01:17")

@@ -189,6 +189,10 @@ def inline(src: str, refs: Mapping[str, str] | None = None) -> Inline:
                 if j + 1 < n and src[j + 1] == "(":
                     k = close_par[j + 2] if j + 2 <= n else n
                     if k < n and newline[j] >= k:
+                        if i and src[i - 1] == "!" and out and out[-1] == "!":
+                            out.pop()  # "![graph](lag.png)": a figure, neither words nor a reference
+                            i = k + 1
+                            continue
                         url = src[j + 2 : k].strip().split(" ", 1)[0].strip("<>")
                         if url:
                             links.append(url)

@@ -157,20 +157,23 @@ _MITIGATED = re.compile(
     r"\b(mitigated|mitigation (complete|done)|service restored|traffic restored|restored|"
     r"restoring service|back to normal|returns? to normal|returned to normal|recovered|back online|"
     r"(?:all )?systems? (?:verified )?operational|verified operational|all healthy|"
-    r"working again|all good|solved the issue|fixes the issue|hub online)\b",
+    r"working again|all good|solved the issue|fixes the issue|hub online|"
+    r"recovery\b[^.;]{0,60}\b(?:is |was |has been )?completed?)\b",
     re.IGNORECASE,
 )
 _DETECTED = re.compile(
     r"\b(alerts?|alerted|alarms?|paged|pager|incoming reports?|a report|reports? from|reported|"
     r"reporting|triggered|ticket|declared|declares|notice|noticed|notices|detected|detects|warning|"
-    r"fires|fired|observed|acknowledged|received|comes in)\b",
+    r"fires|fired|observed|acknowledged|received|comes in|flagged|notified that|(?:was|were|been|got) notified)\b",
     re.IGNORECASE,
 )
 
 
 _NOT_DETECTED = re.compile(
     r"\b(?:nobody|no one|not|never|without|n't|before)\s(?:\w+\s){0,2}?"
-    r"(?:noticed|detected|alerted|reported|observed)\b",
+    r"(?:noticed|detected|alerted|reported|observed)\b|"
+    # a report of success is no detection: "Hypha reports fresh state swap test passes"
+    r"\breport(?:s|ed)?\b(?:\s[\w-]+){0,8}?\s(?:tests?\s)?(?:pass|passes|passed|succeeds|succeeded)\b",
     re.IGNORECASE,
 )
 
@@ -185,6 +188,12 @@ _ACKNOWLEDGED = re.compile(r"\backnowledg", re.IGNORECASE)
 
 def reads_as_mitigation(text: str) -> bool:
     return bool(_MITIGATED.search(_NEGATED.sub(" ", text)))
+
+
+def mitigation_position(text: str) -> int | None:
+    """Where `text` says the service came back (as reads_as_mitigation reads it), else None."""
+    m = _MITIGATED.search(_NEGATED.sub(lambda n: " " * len(n.group(0)), text))
+    return m.start() if m else None
 
 
 def reads_as_acknowledgement(text: str) -> bool:

@@ -119,18 +119,23 @@ MONTHS = {
 }
 _MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 
-# A date: ISO (with a tolerated 5-digit typo year; "2024.03.04" too), D Month [YYYY],
-# Month D[, YYYY], Month YYYY, D/M/YYYY or M/D/YYYY (the order a value above 12 shows).
+# A year written in words' company: 19xx or 20xx, not followed by a zone ("Feb 7 1506 UTC",
+# "Feb 9 1924 UTC" are February 7th at 15:06 and 9th at 19:24).
+_YEAR_WORD = rf"(?:19|20)\d{{2}}(?!\d)(?!\s?(?-i:{_ZONE_WORD})(?![A-Za-z0-9]))"
+# A date: ISO (with a tolerated 5-digit typo year; "2024.03.04" too), YYYY-Mon-D ("2025-Feb-07"), D Month [YYYY],
+# Month D[, YYYY], Month YYYY, D/M/YYYY or M/D/YYYY (the order a value above 12 shows), also
+# with a two-digit year ("01/03/24", "5-26-21": 20YY).
 DATE_RE = re.compile(
     rf"(?P<iso>(?P<y>\d{{4,5}})[-.](?P<m>\d{{1,2}})[-.](?P<d>\d{{1,2}}))(?![\d])"
-    rf"|(?P<dmy>(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\.?\s(?:of\s)?(?P<m2>{_MONTH_WORD})(?:,?\s(?P<y2>\d{{4}}))?)"
-    rf"|(?P<mdy>(?P<m3>{_MONTH_WORD})\s(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])(?:,?\s(?P<y3>\d{{4}}))?)"
-    rf"|(?P<my>(?P<m5>{_MONTH_WORD})\s(?P<y5>\d{{4}}))"
-    rf"|(?P<num>(?P<d4>\d{{1,2}})/(?P<m4>\d{{1,2}})/(?P<y4>\d{{4}}))"
-    rf"|(?P<dnum>(?<![\d-])(?P<d6>\d{{1,2}})-(?P<m6>\d{{1,2}})-(?P<y6>\d{{4}})(?![\d-]))",
+    rf"|(?P<ymd>(?P<y7>{_YEAR_WORD})[-/ ](?P<m7>{_MONTH_WORD})[-/ ](?P<d7>\d{{1,2}})(?!\d))"
+    rf"|(?P<dmy>(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\.?\s(?:of\s)?(?P<m2>{_MONTH_WORD})(?:,?\s(?P<y2>{_YEAR_WORD}))?)"
+    rf"|(?P<mdy>(?P<m3>{_MONTH_WORD})\s(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])(?:,?\s(?P<y3>{_YEAR_WORD}))?)"
+    rf"|(?P<my>(?P<m5>{_MONTH_WORD})\s(?P<y5>{_YEAR_WORD}))"
+    rf"|(?P<num>(?<![\d/.])(?P<d4>\d{{1,2}})/(?P<m4>\d{{1,2}})/(?P<y4>\d{{4}}|\d{{2}}(?![\d/.])))"
+    rf"|(?P<dnum>(?<![\d-])(?P<d6>\d{{1,2}})-(?P<m6>\d{{1,2}})-(?P<y6>\d{{4}}|\d{{2}})(?![\d-]))",
     re.IGNORECASE,
 )
-_NUMERIC = re.compile(r"(?<![\d/-])(\d{1,2})([/-])(\d{1,2})\2\d{4}(?![\d/-])")
+_NUMERIC = re.compile(r"(?<![\d/-])(\d{1,2})([/-])(\d{1,2})\2(?:\d{4}|\d{2})(?![\d/-])")
 _MONTH_FIRST: ContextVar[bool] = ContextVar("month_first", default=False)
 
 
@@ -279,6 +284,8 @@ def parse_date(text: str, default_year: int | None = None) -> ParsedDate | None:
             year = int(y[:4])
             note = f"year {y!r} read as {year}"
         return _make(year, mo, d, True, note)
+    if m.group("ymd"):
+        return _make(int(m.group("y7")), _month(m.group("m7")), int(m.group("d7")), True, None)
     if m.group("my"):
         day = _dateutil(f"1 {m.group('m5')} {m.group('y5')}", dayfirst=True)
         if day is None:
@@ -286,13 +293,16 @@ def parse_date(text: str, default_year: int | None = None) -> ParsedDate | None:
         return ParsedDate(day, True, f"{m.group(0)!r} gives no day: the 1st assumed", day_known=False)
     if m.group("num") or m.group("dnum"):
         written = m.group("num") or m.group("dnum")
-        first, second = (
-            (int(m.group("d4")), int(m.group("m4"))) if m.group("num") else (int(m.group("d6")), int(m.group("m6")))
+        first, second, written_year = (
+            (int(m.group("d4")), int(m.group("m4")), m.group("y4"))
+            if m.group("num")
+            else (int(m.group("d6")), int(m.group("m6")), m.group("y6"))
         )
         ambiguous = first <= 12 and second <= 12 and first != second
         # 03/14/2024 can only be March 14th; 01-10-2024 is January 10th where the document's other dates show that order
         us = second > 12 >= first or (ambiguous and _MONTH_FIRST.get())
-        day = _dateutil(written.replace("-", "/"), dayfirst=not us)
+        full_year = int(written_year) + (0 if len(written_year) == 4 else 2000)  # "24" in a post-mortem is 2024
+        day = _dateutil(f"{first}/{second}/{full_year}", dayfirst=not us)
         if day is None:
             return None
         if ambiguous:
@@ -324,6 +334,19 @@ def _make(year: int, month: int, day: int, has_year: bool, note: str | None) -> 
         return ParsedDate(date(year, month, day), has_year, note)
     except ValueError:
         return None
+
+
+# A 24-hour time without a separator ("0251", "1506 UTC"): read only right after a date or
+# right before a zone, where a four-digit number can be nothing else.
+_MILITARY = re.compile(r"(?P<h>[01]\d|2[0-3])(?P<mi>[0-5]\d)(?!\d)(?![:.,/-]\d)")
+
+
+def military_time(text: str, after_date: bool) -> tuple[time, int] | None:
+    """(time, characters read) for "0251" at the start of `text`, else None."""
+    m = _MILITARY.match(text)
+    if m is None or not (after_date or ZONE_RE.match(text[m.end() :].lstrip())):
+        return None
+    return time(int(m.group("h")), int(m.group("mi"))), m.end()
 
 
 @dataclass(frozen=True)

@@ -142,3 +142,32 @@ def finding_from_row(header: list[str], row: list[str], col: int | None) -> dict
     if not work:
         out["work_title"] = statement
     return out
+
+
+# A sentence that announces the actions rather than being one: "The following actions were
+# agreed:", "Here are some of the lessons we have taken.", "We will do the following."
+_LEAD_IN = re.compile(
+    r"(?::\s*$)|\b(?:the following|as follows|here (?:are|is)|listed below|below (?:are|is)|"
+    r"(?:are|is) (?:listed )?below)\b",
+    re.IGNORECASE,
+)
+_LEAD_IN_MAX = 300  # a long paragraph that mentions "the following" is an action in its own right
+
+
+def introduces_what_follows(paragraph: str) -> bool:
+    """A paragraph that introduces the actions after it (one short sentence that points ahead)."""
+    text = paragraph.strip()
+    return len(text) <= _LEAD_IN_MAX and "\n" not in text and bool(_LEAD_IN.search(text))
+
+
+# "Going forward, we will do the following in an effort to avoid similar issues:" then a list:
+# actions promised outside an action-items heading.
+_PROMISE = re.compile(
+    r"\b(?:we will|we'll|we are going to|we plan to|going forward|moving forward|next steps?)\b", re.IGNORECASE
+)
+
+
+def promises_what_follows(paragraph: str) -> bool:
+    """A paragraph whose last sentence commits to the list after it and ends with a colon."""
+    last = re.split(r"(?<=[.!?])\s+", paragraph.strip())[-1]
+    return last.endswith(":") and bool(_PROMISE.search(last))

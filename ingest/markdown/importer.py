@@ -34,7 +34,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ingest.markdown.blocks import Block, bold_lead, bullets, paragraphs, tables, urls
+from ingest.markdown.blocks import Block, Item, bold_lead, bullets, paragraphs, tables, urls
 from ingest.markdown.classify import (
     event_kind,
     guess_category,
@@ -48,18 +48,21 @@ from ingest.markdown.classify import (
 from ingest.markdown.dates import (
     DATE_RE,
     UTC_ASSUMED,
-    ZONE_RE,
     Zone,
     combine,
     numeric_dates_month_first,
     parse_date,
     parse_duration,
-    parse_time,
     shows_month_first,
     stated_zone,
-    zone_from_text,
 )
-from ingest.markdown.findings import finding_from_item, finding_from_row
+from ingest.markdown.findings import (
+    finding_from_item,
+    finding_from_row,
+    introduces_what_follows,
+    promises_what_follows,
+)
+from ingest.markdown.prose_times import prose_mitigation, prose_window
 from ingest.markdown.sections import Document, Section, normalise, split
 from ingest.markdown.templates import HEADINGS, looks_like_template, recognise
 from ingest.markdown.timeline import Entry, TimelineResult, parse_timeline, stamp
@@ -295,11 +298,15 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
     anchors = _anchors(doc, entries, kinds, stats, zone, doc_day, default_year, notes)
     started = anchors["started_at"]
     if started is None and not entries:
-        prose = _prose_start(doc, zone, default_year)
-        if prose is not None:
-            started, written = prose
-            notes.append(f"no timeline timestamps; started_at is the instant the summary states ({written!r})")
+        window = prose_window(doc, zone, default_year)
+        if window is not None:
+            started = window.start
+            notes.append(f"no timeline timestamps; started_at is the instant the summary states ({window.written!r})")
             report.notes.append(notes[-1])
+            if window.end is not None and anchors["mitigated_at"] is None and anchors["resolved_at"] is None:
+                anchors["mitigated_at"] = anchors["resolved_at"] = window.end
+                notes.append("mitigated_at: the end of the window the summary states")
+                report.notes.append(notes[-1])
     if started is None:
         if doc_day:
             started = combine(doc_day, time(0, 0), zone)
@@ -311,6 +318,12 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
                 "(a timeline with dates, or a 'Date:' line)"
             )
     anchors["started_at"] = started
+    if anchors["mitigated_at"] is None and anchors["resolved_at"] is None:
+        restored = prose_mitigation(doc, started, zone, default_year)
+        if restored is not None:
+            anchors["mitigated_at"] = anchors["resolved_at"] = restored[0]
+            notes.append(f"mitigated_at: the instant the prose says service came back ({restored[1]!r})")
+            report.notes.append(notes[-1])
     _drop_out_of_order(anchors, notes)
 
     severity, sev_note = _severity(doc, text)
@@ -427,7 +440,13 @@ def _anchors(
                 f"stats durations measured from the row where impact began ({out['started_at']:%Y-%m-%d %H:%M} UTC)"
             )
     elif ordered:
-        out["started_at"] = ordered[0].at
+        out["started_at"] = _first_instant(ordered)
+    detected = labelled.get("detected_at")
+    if detected is not None and out["started_at"] is not None and out["started_at"] > detected:
+        # The document says when it was first detected: the incident began by then, at its
+        # earliest row if that is no later ("First detected: 13:42", a stated TTR from elsewhere).
+        out["started_at"] = min([detected] + [e.at for e in ordered[:1]])
+        notes.append(f"started_at: no later than the labelled detection ({detected:%Y-%m-%d %H:%M} UTC)")
     started = out["started_at"]
 
     def after(e: Entry) -> bool:
@@ -452,7 +471,9 @@ def _anchors(
         out["mitigated_at"] = started + stats.time_to_recovery
     else:
         out["mitigated_at"] = next((e.at for e in entries if after(e) and reads_as_mitigation(e.text)), None)
-    out["acknowledged_at"] = next((e.at for e in entries if after(e) and reads_as_acknowledgement(e.text)), None)
+    out["acknowledged_at"] = labelled.get("acknowledged_at") or next(
+        (e.at for e in entries if after(e) and reads_as_acknowledgement(e.text)), None
+    )
     resolutions = [e.at for e in entries if after(e) and reads_as_resolution(e.text)]
     out["resolved_at"] = labelled.get("resolved_at") or (max(resolutions) if resolutions else out["mitigated_at"])
     if out["mitigated_at"] is None and labelled.get("resolved_at") is None and resolutions:
@@ -462,6 +483,17 @@ def _anchors(
         out["mitigated_at"] = entries[-1].at
         notes.append("mitigated_at: the timeline's last entry, a repair (no entry says the service was restored)")
     return out
+
+
+def _first_instant(ordered: list[Entry]) -> datetime:
+    """The earliest row's instant; a row with a date but no time ("`May 31` team deploys the
+    contract", placed at 00:00) gives way to the first timed row of the same day."""
+    first = ordered[0]
+    if first.precision == "day":
+        timed = next((e for e in ordered if e.precision != "day" and e.day == first.day), None)
+        if timed is not None:
+            return timed.at
+    return first.at
 
 
 def _impact_row(entries: list[Entry], stats: Stats) -> datetime | None:
@@ -484,6 +516,7 @@ _LABELS = {
     "mitigated_at": ("recovery", "recovered", "mitigated", "mitigation time", "time mitigated"),
     "resolved_at": ("resolved", "resolution time", "time resolved", "end time"),
     "started_at": ("started", "start time", "impact start", "impact began"),
+    "acknowledged_at": ("acknowledged",),
 }
 
 
@@ -555,41 +588,6 @@ def _file_name_day(file: Path) -> date | None:
 
 
 _FILE_DATE = re.compile(r"(?<!\d)(?:19[89]\d|20\d\d)-\d{2}-\d{2}(?!\d)")
-# After a date in prose, the time it gives: "2023-01-25 at 09:15 UTC", "Sept 30 @ 22:16:01 UTC",
-# "17 June 2023, 18h05 UTC" (hours "h" minutes), "March 12, 2025, around 15:57:18 UTC".
-_PROSE_TIME = re.compile(
-    r"[ ,]{0,3}(?:at |@ |around |about |approximately |~)?"
-    r"(?:(?P<h>\d{1,2})h(?P<mi>\d{2})(?![\d:])|(?P<clock>\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?)(?![\d:]))",
-    re.IGNORECASE,
-)
-_PROSE_SOURCES = ("summary", "what_happened")
-
-
-def _prose_start(doc: Document, zone: Zone, default_year: int | None) -> tuple[datetime, str] | None:
-    """A document without timeline timestamps often states the start in its first lines ("On
-    2023-01-25 at 09:15 UTC we deployed ..."): the first date followed by a time, read in the
-    zone written after it (else the document's)."""
-    for source in (doc.preamble, *(doc.text(role) for role in _PROSE_SOURCES)):
-        for m in itertools.islice(DATE_RE.finditer(source), 50):
-            parsed = parse_date(m.group(0), default_year)
-            t = _PROSE_TIME.match(source, m.end())
-            if not (parsed and parsed.day and parsed.day_known and t):
-                continue
-            if t.group("clock"):
-                pt = parse_time(t.group("clock"))
-                at = pt.value if pt else None
-            else:
-                hour, minute = int(t.group("h")), int(t.group("mi"))
-                at = time(hour, minute) if hour < 24 and minute < 60 else None
-            if at is None:
-                continue
-            after = ZONE_RE.match(source[t.end() :].lstrip(" ("))
-            stated = zone_from_text(after.group(0)) if after else None
-            use = stated if stated is not None and stated.problem is None else zone
-            return combine(parsed.day, at, use), source[m.start() : t.end()].strip()
-    return None
-
-
 _YEAR = re.compile(r"(?<!\d)(19[89]\d|20\d\d)(?!\d)")
 
 
@@ -648,6 +646,7 @@ _STAT_KEYS = {
     "ttd": ("time to detection", "time to detect", "ttd", "detection time"),
     "ttr": (
         "time to recovery",
+        "time to repair",
         "time to resolve",
         "time to resolution",
         "time to mitigation",
@@ -932,9 +931,14 @@ def _findings(doc: Document, factors: list[dict[str, Any]], report: FileReport) 
                 finding_from_item(item.full, item.links, item.block.checked, bold_lead(item)) for item in items
             ]
         else:
-            findings += [
-                finding_from_item(p, urls(p), None, None) for p in paragraphs(s.blocks) if not _NO_CONTENT.fullmatch(p)
-            ]
+            texts = [p for p in paragraphs(s.blocks) if not _NO_CONTENT.fullmatch(p)]
+            while len(texts) > 1 and introduces_what_follows(texts[0]):
+                texts.pop(0)  # "The following actions were agreed:" introduces the actions, is none
+            findings += [finding_from_item(p, urls(p), None, None) for p in texts]
+    if not doc.by_role("action_items"):
+        findings += [
+            finding_from_item(item.full, item.links, item.block.checked, bold_lead(item)) for item in _promised(doc)
+        ]
     out = []
     for i, f in enumerate((f for f in findings if f and f["statement"].strip(" -")), start=1):
         work = f.pop("work", [])
@@ -956,6 +960,18 @@ def _findings(doc: Document, factors: list[dict[str, Any]], report: FileReport) 
         report.not_recognised.append("action items section without items")
     else:
         report.not_recognised.append("no action items")
+    return out
+
+
+def _promised(doc: Document) -> list[Item]:
+    """Without an action-items heading: the list right after a lead-in that promises it ("Going
+    forward, we will do the following:"), in any section."""
+    out: list[Item] = []
+    for s in doc.sections:
+        for i, b in enumerate(s.blocks):
+            if b.kind == "paragraph" and promises_what_follows(" ".join(b.text.split())):
+                run = list(itertools.takewhile(lambda x: x.kind == "item", s.blocks[i + 1 :]))
+                out += bullets(run)
     return out
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from ingest.markdown.anchor_labels import anchor_label, bare_label
 from ingest.markdown.blocks import Block, front_matter, inline, parse
 
 ROLES: dict[str, tuple[str, ...]] = {
@@ -74,6 +75,8 @@ ROLES: dict[str, tuple[str, ...]] = {
         "preventive actions",
         "review actions",
         "action plan",
+        "future work",
+        "looking forward",
     ),
     "lessons": (
         "lessons learned",
@@ -111,6 +114,7 @@ META_FIELDS = (
     "time to detection",
     "time to detect",
     "time to recovery",
+    "time to repair",
     "time to resolve",
     "time to resolution",
     "time to mitigation",
@@ -138,7 +142,7 @@ _FUZZY_MIN = 86  # rapidfuzz ratio for a misspelled heading ("Contributing Facot
 _PEOPLE = re.compile(r"(attendees|participants|people involved) ?: ?", re.IGNORECASE)
 _FIELD = re.compile(r"(?P<name>[A-Za-z][\w '’/?&()-]{0,40}?) ?:(?:\s|$)")
 _DATE_OR_TIME_HEAD = re.compile(
-    r"(?:~|±|≈)?\s?\d{1,2}[:.](?:\d{2}|\?\?)|\d{4,5}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}/\d{1,2}/\d{4}|\d{1,2}(?:st|nd|rd|th)?\s[A-Za-z]{3}|"
+    r"(?:~|±|≈)?\s?\d{1,2}[:.](?:\d{2}|\?\?)|\d{4,5}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}/\d{1,2}/(?:\d{4}|\d{2})\b|\d{1,2}-\d{1,2}-(?:\d{4}|\d{2})\b|\d{1,2}(?:st|nd|rd|th)?\s[A-Za-z]{3}|"
     r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)"
     r"\.?,?\s|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s\d",
     re.IGNORECASE,
@@ -334,7 +338,7 @@ def _fields(b: Block, container: Section, sections: list[Section], meta: dict[st
         f = _FIELD.match(line[:60]) if b.kind == "paragraph" or ":" in line[:45] else None
         if f:
             name, rest = f.group("name").strip(), line[f.end() :].strip()
-            key = meta_name(name)
+            key = meta_name(name) or anchor_label(name)
             if key and rest and _DATE_OR_TIME_HEAD.match(rest):
                 meta.setdefault(key, rest)  # "Recovery: 2024-03-14 15:32" is a label, not a section
                 continue
@@ -356,6 +360,9 @@ def _fields(b: Block, container: Section, sections: list[Section], meta: dict[st
                 container = Section(name, 7, b.line, None, inline=True)
                 sections.append(container)
                 continue
+        elif bare := bare_label(line):
+            meta.setdefault(*bare)  # "Resolved 2023-09-20 19:18" among "First detected: ..." lines
+            continue
         keep.append(raw)
     flush()
     return container

@@ -22,6 +22,7 @@ from ingest.markdown.dates import (
     ZONE_RE,
     Zone,
     combine,
+    military_time,
     parse_date,
     parse_time,
     stated_zone,
@@ -100,6 +101,11 @@ def stamp(text: str, default_year: int | None) -> Stamp | None:
     t = TIME_RE.match(s)
     at = end = None
     precision = "day"
+    military = military_time(s, after_date=day is not None) if t is None else None
+    if military is not None:
+        at, length = military
+        precision = "exact"
+        s = s[length:]
     if t:
         pt = parse_time(t.group(0))
         at = pt.value if pt else None
@@ -120,7 +126,7 @@ def stamp(text: str, default_year: int | None) -> Stamp | None:
                 pt2 = parse_time(t2.group(0))
                 end = pt2.value if pt2 else None
                 s = s[r.end() + t2.end() :]
-    if day is None and t is None:
+    if day is None and t is None and military is None:
         return None
     written = head[: len(head) - len(s)].strip(" \t*_|,")
     zone = None
@@ -185,14 +191,17 @@ def parse_timeline(
     if section_zone.problem:
         result.notes.append(section_zone.problem)
     clock = _Clock(section_zone, default_day, result)
-    found = [t for t in tables(blocks) if _time_column(t) is not None]
-    for table in found:
-        result.shape = "table"
-        _from_table(table, clock, default_year, result)
     current: Entry | None = None
     dated: tuple[date, str] | None = None  # a date heading whose text has no time yet
     for b in blocks:
-        if b.kind == "table" or (b.kind == "code" and not _stamped_lines(b.text, default_year)):
+        if b.kind == "table":
+            # in document order: "## Nov 26" then a table of times is that day's
+            for table in (t for t in tables([b]) if _time_column(t) is not None):
+                result.shape = "table"
+                _from_table(table, clock, default_year, result)
+                current, dated = None, None
+            continue
+        if b.kind == "code" and not _stamped_lines(b.text, default_year):
             continue
         lines = b.text.split("\n")
         for i, raw in enumerate(lines):
