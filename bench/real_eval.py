@@ -14,9 +14,15 @@ into markdown text with pypdf first, unless `kb import` has a pdf command), then
   printed UNJUDGED, and the next sample of not yet judged firings is listed (--show-unjudged);
 - what `kb clusters`, `kb hotspots`, `kb themes suggest`, `kb metrics` and `kb audit` say.
 
+Then the same figures for a third organisation, HELD OUT: the Ministry of Justice Cloud Platform
+incident log (bench/real_eval/moj/, 33 incidents, MIT), imported into a knowledge base of its own
+(so the two organisations above are measured exactly as before). It was labelled by reading before
+any analysis ran on it and nothing is tuned on it: it checks what was tuned on the other two.
+
     python bench/real_eval.py [--data ../shared/data] [--keep DIR] [--json]
 
-Labels: bench/real_eval/labels.yaml (groups and repeats, with a reason each).
+Labels: bench/real_eval/labels.yaml (groups and repeats, with a reason each); for MoJ
+bench/real_eval/labels_moj.yaml and bench/real_eval/lint_judgements_moj.yaml.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ sys.path.insert(0, str(ROOT))
 import kb  # noqa: E402
 
 HERE = Path(__file__).resolve().parent / "real_eval"
+HELD_OUT = HERE / "moj"
+"""The held-out organisation's documents (one file per incident of the MoJ incident log)."""
 FLOORS = {"recall_at_5": 0.85, "repeat_precision": 0.8, "lint_rule_precision": 0.8}
 PDF_HEADINGS = {
     "Overview": "Summary",
@@ -130,6 +138,36 @@ def import_corpus(data: Path, work: Path) -> Path:
     return db
 
 
+def import_held_out(work: Path) -> tuple[Path, dict[str, Any]]:
+    """Import the held-out MoJ documents into their own database; say how many imported and why
+    the others did not (the importer's per-file report)."""
+    db = work / "db-moj"
+    r = _kb(
+        "import",
+        "markdown",
+        str(HELD_OUT),
+        "--out",
+        str(work / "packets" / "moj"),
+        "--ingest",
+        "--db",
+        str(db),
+        "--format",
+        "json",
+    )
+    if r.returncode not in (0, 1):
+        raise SystemExit(f"kb import markdown {HELD_OUT} failed:\n{r.stderr[-2000:]}")
+    reports = json.loads(r.stdout)
+    status: dict[str, int] = defaultdict(int)
+    for rep in reports:
+        status[str(rep.get("status"))] += 1
+    not_imported = [
+        f"{Path(str(rep.get('file'))).stem}: {rep.get('status')} ({rep.get('reason')})"
+        for rep in reports
+        if rep.get("status") in ("failed", "template")
+    ]
+    return db, {"files": len(reports), "status": dict(sorted(status.items())), "not_imported": not_imported}
+
+
 def doc_name(source_file: object) -> str:
     return Path(str(source_file)).stem if source_file else ""
 
@@ -147,7 +185,7 @@ def key_map(kbase: kb.KnowledgeBase) -> dict[str, str]:
 def org_map(kbase: kb.KnowledgeBase) -> dict[str, str]:
     """Incident key -> organisation (the data folder its document came from): the held-out split."""
     df = kbase.cypher("MATCH (i:Incident) RETURN i.key AS key, i.source_file AS file")
-    orgs = {"postmortems-dfds": "dfds", "incident-reports-2i2c": "2i2c"}
+    orgs = {"postmortems-dfds": "dfds", "incident-reports-2i2c": "2i2c", HELD_OUT.name: "moj"}
     return {str(k): orgs.get(Path(str(f)).parent.name, "other") for k, f in zip(df["key"], df["file"], strict=True)}
 
 
@@ -256,7 +294,12 @@ def firing_id(doc: str, rule: str, location: str, level: str) -> str:
     return f"{doc} | {rule} | {location} | {level}"
 
 
-def lint_scores(kbase: kb.KnowledgeBase, keys: dict[str, str], orgs: dict[str, str]) -> dict[str, Any]:
+def lint_scores(
+    kbase: kb.KnowledgeBase,
+    keys: dict[str, str],
+    orgs: dict[str, str],
+    judged_file: Path = HERE / "lint_judgements.yaml",
+) -> dict[str, Any]:
     """Each rule's precision over the judged firings that fire now, by organisation too.
 
     A judgement applies to a firing by (doc, rule, location, level); one that also records
@@ -265,7 +308,6 @@ def lint_scores(kbase: kb.KnowledgeBase, keys: dict[str, str], orgs: dict[str, s
     from kb.lint import lint_graph  # noqa: PLC0415
 
     name_of = {v: k for k, v in keys.items()}
-    judged_file = HERE / "lint_judgements.yaml"
     judged: dict[str, tuple[bool, str | None]] = {}
     if judged_file.exists():
         for row in yaml.safe_load(judged_file.read_text()) or []:
@@ -372,41 +414,20 @@ def other_commands(kbase: kb.KnowledgeBase) -> dict[str, Any]:
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
-    if not (ROOT.parent / "shared" / "data").exists():
-        ap.set_defaults(data=Path("/work/shared/data"))
-    ap.add_argument("--keep", type=Path, help="Work in this folder (kept) instead of a temporary one.")
-    ap.add_argument("--json", action="store_true", help="Print the figures as JSON.")
-    ap.add_argument(
-        "--show-unjudged",
-        type=int,
-        default=0,
-        help="List up to N lint firings of the judged sample that have no judgement yet.",
-    )
-    args = ap.parse_args()
-    labels = yaml.safe_load((HERE / "labels.yaml").read_text())
-    with tempfile.TemporaryDirectory(prefix="kb-real-eval-") as tmp:
-        work = args.keep or Path(tmp)
-        if args.keep and (work / "db").exists():
-            raise SystemExit(f"{work}/db exists: give an empty --keep folder")
-        db = import_corpus(args.data, work)
-        with kb.connect(db=db) as kbase:
-            keys = key_map(kbase)
-            orgs = org_map(kbase)
-            result: dict[str, Any] = {
-                "documents": len(keys),
-                "similar": similar_recall(kbase, labels, keys),
-                "repeats": repeat_scores(kbase, labels, keys, orgs),
-                "lint": lint_scores(kbase, keys, orgs),
-                "commands": other_commands(kbase),
-            }
-    if args.json:
-        print(json.dumps(result, indent=2, default=str))
-        return
+def evaluate(kbase: kb.KnowledgeBase, labels: dict[str, Any], judged_file: Path) -> dict[str, Any]:
+    keys = key_map(kbase)
+    orgs = org_map(kbase)
+    return {
+        "documents": len(keys),
+        "similar": similar_recall(kbase, labels, keys),
+        "repeats": repeat_scores(kbase, labels, keys, orgs),
+        "lint": lint_scores(kbase, keys, orgs, judged_file),
+        "commands": other_commands(kbase),
+    }
+
+
+def print_figures(result: dict[str, Any], show_unjudged: int) -> None:
     s, r, lint = result["similar"], result["repeats"], result["lint"]
-    print(f"real corpus: {result['documents']} incidents imported")
     print(
         f"kb similar  recall@5 {s['recall_at_5']:.3f} over {s['members']} group members (floor {FLOORS['recall_at_5']})"
     )
@@ -451,10 +472,53 @@ def main() -> None:
         f"    unjudged firings: {len(lint['unjudged'])}; next sample to judge ({SAMPLE} per rule): "
         f"{len(lint['sample_unjudged'])}"
     )
-    for u in lint["sample_unjudged"][: args.show_unjudged]:
+    for u in lint["sample_unjudged"][:show_unjudged]:
         print(f"      - {u}")
     for name, value in result["commands"].items():
         print(f"{name}: {value}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    if not (ROOT.parent / "shared" / "data").exists():
+        ap.set_defaults(data=Path("/work/shared/data"))
+    ap.add_argument("--keep", type=Path, help="Work in this folder (kept) instead of a temporary one.")
+    ap.add_argument("--json", action="store_true", help="Print the figures as JSON.")
+    ap.add_argument(
+        "--show-unjudged",
+        type=int,
+        default=0,
+        help="List up to N lint firings of the judged sample that have no judgement yet.",
+    )
+    args = ap.parse_args()
+    labels = yaml.safe_load((HERE / "labels.yaml").read_text())
+    labels_moj = yaml.safe_load((HERE / "labels_moj.yaml").read_text())
+    with tempfile.TemporaryDirectory(prefix="kb-real-eval-") as tmp:
+        work = args.keep or Path(tmp)
+        if args.keep and (work / "db").exists():
+            raise SystemExit(f"{work}/db exists: give an empty --keep folder")
+        db = import_corpus(args.data, work)
+        with kb.connect(db=db) as kbase:
+            result = evaluate(kbase, labels, HERE / "lint_judgements.yaml")
+        db_moj, imported = import_held_out(work)
+        with kb.connect(db=db_moj) as kbase:
+            result["moj"] = {"import": imported, **evaluate(kbase, labels_moj, HERE / "lint_judgements_moj.yaml")}
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+        return
+    print(f"real corpus: {result['documents']} incidents imported")
+    print_figures(result, args.show_unjudged)
+    moj = result["moj"]
+    print()
+    print(
+        f"HELD-OUT organisation MoJ (Ministry of Justice Cloud Platform incident log; labelled before any "
+        f"analysis ran, never tuned on), its own knowledge base: {moj['documents']} incidents from "
+        f"{moj['import']['files']} files (import status {moj['import']['status']})"
+    )
+    for line in moj["import"]["not_imported"]:
+        print(f"    not imported: {line}")
+    print_figures(moj, args.show_unjudged)
 
 
 if __name__ == "__main__":
