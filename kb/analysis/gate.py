@@ -9,6 +9,7 @@ and done findings need nothing more.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,8 @@ QUICK_WIN, MAJOR_PROJECT, FILL_IN, THANKLESS, UNRATED = (
     "unrated",
 )
 COMPLETE, OPEN = "complete", "open"
+STATUS_COLUMNS = ["incident", "started_at", "findings", "agreed", "unsettled", "status", "reason"]
+"""gate_status's columns."""
 
 
 def quadrant(impact: object, effort: object, rules: GateRules = DEFAULT_RULES) -> str:
@@ -104,14 +107,24 @@ def _judged_findings(kbase: Queryable, incidents: Sequence[str] | None, rules: G
     else:
         keys = list(incidents) if incidents is not None else kbase.query("incidents")["incident"].tolist()
         df = kbase.query(query, keys=keys)
-    df["work_items"] = df["work_items"].map(lambda v: list(v) if v is not None else [])
-    df["objectives"] = df["objectives"].map(lambda v: list(v) if v is not None else [])
+    # Through Python lists: Series.map calls through pandas' machinery per cell (~0.1 CPU s at 10,000 incidents).
+    df["work_items"] = _lists_or_empty(df["work_items"].tolist())
+    df["objectives"] = _lists_or_empty(df["objectives"].tolist())
     df["quadrant"] = _quadrants(df["impact"], df["effort"], rules)
     disposition, problem = _judged(df)
     df["disposition"] = disposition
     df["problem"] = problem
     df["needs_work_item"] = (df["status"] == "agreed") & df["problem"].notna()
     return df
+
+
+def _lists_or_empty(values: list[Any]) -> np.ndarray:
+    """Each value as a list, [] for a null: an object column of lists, as `Series.map` made it (filled
+    cell by cell: numpy would make a 2-D array of lists of one length)."""
+    out = np.empty(len(values), dtype=object)
+    for pos, v in enumerate(values):
+        out[pos] = list(v) if v is not None else []
+    return out
 
 
 def _quadrants(impact: pd.Series, effort: pd.Series, rules: GateRules) -> list[str]:
@@ -130,9 +143,12 @@ def _judged(df: pd.DataFrame) -> tuple[list[str], list[str | None]]:
     if df.empty:
         return [], []
     status = df["status"].to_numpy(dtype=object)
-    tracked = df["work_items"].map(len).to_numpy() > 0
-    okr = df["objectives"].map(len).to_numpy() > 0
-    reason = df["deferred_reason"].map(lambda r: isinstance(r, str) and bool(r.strip())).to_numpy(dtype=bool)
+    # Over Python lists: iterating an Arrow string column converts each value on its own.
+    tracked = np.fromiter((len(v) > 0 for v in df["work_items"].tolist()), dtype=bool, count=len(df))
+    okr = np.fromiter((len(v) > 0 for v in df["objectives"].tolist()), dtype=bool, count=len(df))
+    reason = np.fromiter(
+        (isinstance(r, str) and bool(r.strip()) for r in df["deferred_reason"].tolist()), dtype=bool, count=len(df)
+    )
     quick = df["quadrant"].to_numpy(dtype=object) == QUICK_WIN
     fixed = {"rejected": "rejected", "done": "done", "proposed": "undecided", "deferred": "deferred"}
     disposition = [
@@ -170,47 +186,52 @@ def gate_status(
     if incidents is not None:
         all_incidents = all_incidents[all_incidents["incident"].isin(list(incidents))]
     keys = all_incidents["incident"].tolist()
-    analysed = set(kbase.query("loop_analyses")["incident"])
+    analysed = set(kbase.query("loop_analyses")["incident"].tolist())
     findings = _judged_findings(kbase, keys if incidents is not None else None, rules, "loop_gate_judged")
     # Per incident, in the findings' order: how many, how many agreed, and the unsettled ones
     # (grouped by column: a loop over the rows and then the incidents took seconds at 10,000).
-    by = findings["incident"]
-    count = by.value_counts().to_dict()
-    agreed = (findings["status"] == "agreed").groupby(by).sum().to_dict()
+    # Counted over Python lists: grouping and to_dict over an Arrow string column converted each key
+    # on its own (~0.1 CPU s at 10,000 incidents).
+    by = findings["incident"].tolist()
+    count = Counter(by)
+    agreed = Counter(key for key, status in zip(by, findings["status"].tolist(), strict=True) if status == "agreed")
     listed: dict[object, list[str]] = {}
     bad = findings[findings["problem"].notna()]
-    for key, local_id, problem in zip(bad["incident"], bad["local_id"], bad["problem"], strict=True):
+    for key, local_id, problem in zip(*(bad[c].tolist() for c in ("incident", "local_id", "problem")), strict=True):
         listed.setdefault(key, []).append(f"{local_id}: {problem}")
     severities = all_incidents["severity"].tolist()
     exempt = {s: not policy.for_severity(s).gate for s in set(severities)}
-    rows = []
-    for inc, started, severity in zip(
-        all_incidents["incident"].tolist(), all_incidents["started_at"].tolist(), severities, strict=True
-    ):
+    found: list[int] = []
+    unsettled: list[int] = []
+    reasons: list[str | None] = []
+    for inc, severity in zip(keys, severities, strict=True):
         mine = listed.get(inc, [])
-        found = int(count.get(inc, 0))
+        found.append(count.get(inc, 0))
+        unsettled.append(len(mine))
         if exempt[severity]:
             reason: str | None = None  # the severity policy exempts it (e.g. a SEV5 typo fix)
         elif inc not in analysed:
             reason = "no analysis recorded"
-        elif not found:
+        elif not found[-1]:
             reason = "the analysis produced no findings"
         elif mine:
             reason = f"{len(mine)} finding(s) not settled: " + "; ".join(mine)
         else:
             reason = None
-        rows.append(
-            {
-                "incident": inc,
-                "started_at": started,
-                "findings": found,
-                "agreed": int(agreed.get(inc, 0)),
-                "unsettled": len(mine),
-                "status": OPEN if reason else COMPLETE,
-                "reason": reason,
-            }
-        )
-    return pd.DataFrame(rows, columns=["incident", "started_at", "findings", "agreed", "unsettled", "status", "reason"])
+        reasons.append(reason)
+    if not keys:
+        return pd.DataFrame([], columns=STATUS_COLUMNS)
+    # From column lists, not a dict per row: the same dtypes, without pandas reading 10,000 dicts.
+    columns = {
+        "incident": keys,
+        "started_at": all_incidents["started_at"].tolist(),
+        "findings": found,
+        "agreed": [agreed.get(inc, 0) for inc in keys],
+        "unsettled": unsettled,
+        "status": [OPEN if reason else COMPLETE for reason in reasons],
+        "reason": reasons,
+    }
+    return pd.DataFrame(columns, columns=STATUS_COLUMNS)
 
 
 def matrix(findings: pd.DataFrame) -> pd.DataFrame:
