@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ingest.markdown import import_text
-from kb.model import EventPacket
+from kb.model import DocumentPart, EventPacket
 
 LABELLED_LOG = """\
 ### Outage on 2022-03-14 - Widget queue stalled
@@ -55,30 +55,45 @@ def test_a_labelled_part_the_importer_does_not_know_is_kept_in_the_summary_and_r
 
 def test_an_unknown_heading_and_the_text_before_the_first_heading_are_kept() -> None:
     text = (
-        "Filed by the on-call team; see the tracker for the raw chat log.\n\n"
-        "# Cache eviction storm\n\n## Summary\n\nThe cache evicted hot keys on 2023-05-02 at 14:00 UTC.\n\n"
+        "Filed by the on-call team; see the tracker for the raw chat log. All times are in CET.\n\n"
+        "# Cache eviction storm\n\n## Summary\n\nThe cache evicted hot keys on 2023-05-02 at 14:00.\n\n"
         "## Odds and ends\n\nThe eviction policy was last changed in 2019.\n\n"
+        "## Hypotheses we ruled out\n\nA failing memory module: the hardware checks were clean.\n\n"
         "```\nlog line that is not imported\n```\n"
     )
     p, recognised, _ = _import(text, "cache.md")
     summary = p.incident.summary or ""
     assert "Odds and ends: The eviction policy was last changed in 2019." in summary
     assert "Filed by the on-call team; see the tracker for the raw chat log." in summary
-    assert "log line" not in summary
+    assert "log line" not in summary and "All times" not in summary  # a code block; the zone, read as such
     assert any("Odds and ends" in r and "kept in the summary" in r for r in recognised)
+    # what the document rules out is no evidence about the incident: read, said, not imported
+    assert "memory module" not in summary
+    assert (
+        "section 'Hypotheses we ruled out': read but not imported (hypotheses the document rules out are no "
+        "evidence about the incident)"
+    ) in import_text(text, Path("cache.md")).report.not_recognised
+    assert "section '(text before the first heading)': 'All times are in CET.' read as the time zone" in recognised
+    assert p.incident.started_at == datetime(2023, 5, 2, 13, 0, tzinfo=UTC)  # 14:00 CET
 
 
 def test_a_labelled_cause_becomes_a_factor() -> None:
     p, _, _ = _import(LABELLED_LOG)
-    statements = [f.statement for a in p.analyses for f in a.factors]
-    assert statements == ["The widget broker ran out of file handles after a config push halved its limit"]
+    # "Problem" states what failed: a factor, read as material (like a "what went wrong" line)
+    factors = [(f.statement, f.read_from) for a in p.analyses for f in a.factors]
+    assert factors == [
+        ("The widget broker ran out of file handles after a config push halved its limit", DocumentPart.WENT_WRONG)
+    ]
     text = (
         "# Disk full\n\nDate: 2023-01-02\n\n- **Trigger**: A log rotation job was disabled\n\n"
         "- **Cause**: Logs filled the root volume\n"
     )
     p, _, _ = _import(text, "disk.md")
-    statements = sorted(f.statement for a in p.analyses for f in a.factors)
-    assert statements == ["Logs filled the root volume", "Trigger: A log rotation job was disabled"]
+    factors = sorted((f.statement, f.read_from) for a in p.analyses for f in a.factors)
+    assert factors == [
+        ("Logs filled the root volume", DocumentPart.FACTORS),
+        ("Trigger: A log rotation job was disabled", DocumentPart.TRIGGER),
+    ]
 
 
 def test_labelled_instants_are_timeline_rows_with_their_kinds() -> None:

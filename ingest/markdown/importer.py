@@ -349,10 +349,11 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
 
     summary = _summary(doc, report)
     loose = set(map(id, _dated_items(doc, default_year))) if timeline.shape == _LOOSE_SHAPE else set()
-    other, where = unmapped_text(doc, skip=loose)
+    other, where, not_kept = unmapped_text(doc, skip=loose)
     if other:
         summary = "\n\n".join(p for p in (summary, other) if p)
-        report.recognised += where
+    report.recognised += where
+    report.not_recognised += not_kept
     impact = _plain(doc, "impact")
     if impact:
         report.recognised.append("impact")
@@ -1092,15 +1093,19 @@ def _participants(doc: Document, report: FileReport) -> list[dict[str, Any]]:
     return list(people.values())
 
 
-_NOT_IMPORTED = {"lessons": "lessons learned", "messaging": "messaging", "supporting": "supporting information"}
+_NOT_IMPORTED = {
+    "lessons": "lessons learned has no place in an Event Packet",
+    "messaging": "messaging has no place in an Event Packet",
+    "supporting": "supporting information has no place in an Event Packet",
+    # Kept out of the text the analyses read: what it names (a database, NFS) was not this incident.
+    "ruled_out": "hypotheses the document rules out are no evidence about the incident",
+}
 
 
 def _report_other_sections(doc: Document, report: FileReport) -> None:
     for s in doc.sections:
         if s.role in _NOT_IMPORTED and s.text:
-            report.not_recognised.append(
-                f"section {s.title!r}: read but not imported ({_NOT_IMPORTED[s.role]} has no place in an Event Packet)"
-            )
+            report.not_recognised.append(f"section {s.title!r}: read but not imported ({_NOT_IMPORTED[s.role]})")
 
 
 def _list(value: str | None) -> list[str]:

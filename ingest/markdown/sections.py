@@ -36,12 +36,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "fault",
         "leadup",
         "lead up",
-        # A labelled part that states the mechanism ("- **Identified**: Pod OOMKilled ...",
-        # "Cause: ...", "Problem: ..."); with a date or time after it "Identified" is an instant.
-        "cause",
-        "identified",
-        "problem",
-        "mechanism",
+        "cause",  # "- **Cause**: ...": a cause stated as such
     ),
     "went_wrong": (
         "what went wrong",
@@ -55,6 +50,12 @@ ROLES: dict[str, tuple[str, ...]] = {
         "what did not work",
         "where we got unlucky",
         "what could have gone better",
+        # A labelled part that states what failed ("- **Identified**: Pod OOMKilled ...", "Problem:
+        # ..."): material for an analysis, as a "what went wrong" line is. With a date or time after
+        # it, "Identified" is an instant instead (anchor_labels).
+        "identified",
+        "problem",
+        "mechanism",
     ),
     "five_whys": ("five whys", "5 whys", "the five whys", "root cause identification the five whys"),
     "trigger": ("trigger",),
@@ -93,6 +94,8 @@ ROLES: dict[str, tuple[str, ...]] = {
         "how did we do",
         "learnings",
     ),
+    # What the document rules out: read, said, not imported (importer._NOT_IMPORTED)
+    "ruled_out": ("hypotheses", "ruled out", "red herrings", "red herring", "dead ends"),
     "timeline": ("timeline", "chronology", "sequence of events", "time line", "follow up timeline"),
     "stats": ("stats", "statistics", "metadata", "incident metadata"),
     "responders": ("responders", "participants", "attendees", "people involved", "owner of review process"),

@@ -18,14 +18,17 @@ from ingest.markdown.sections import Document, Section
 
 TOP = "(text before the first heading)"
 _TIMES = re.compile(r"\btimes?\b", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _ZONE_STATEMENT_MAX = 160  # "All times listed in this report are in Pacific Time (US & Canada)."
 
 
-def unmapped_text(doc: Document, skip: set[int]) -> tuple[str, list[str]]:
-    """(the text of the sections without a role, each labelled by its title, the report's lines
-    saying where it went). `skip`: ids of blocks already read as timeline rows."""
+def unmapped_text(doc: Document, skip: set[int]) -> tuple[str, list[str], list[str]]:
+    """(the text of the sections without a role, each labelled by its title; the report's lines
+    saying where it went; its lines naming what was left out). `skip`: ids of blocks already read
+    as timeline rows."""
     parts: list[str] = []
     where: list[str] = []
+    not_kept: list[str] = []
     for s in doc.sections:
         if s.role is not None:
             continue
@@ -35,8 +38,13 @@ def unmapped_text(doc: Document, skip: set[int]) -> tuple[str, list[str]]:
             body = "\n".join(texts)
             parts.append(f"{label}: {body}" if label else body)
             where.append(f"section {s.title!r}: no field of its own, kept in the summary ({len(texts)} part(s))")
-        where += [f"section {s.title!r}: {n}" for n in left_out]
-    return "\n\n".join(parts), where
+        for n in left_out:
+            (where if n.endswith("read as the time zone") else not_kept).append(f"section {s.title!r}: {n}")
+    return "\n\n".join(parts), where, not_kept
+
+
+def _states_zone(sentence: str) -> bool:
+    return len(sentence) <= _ZONE_STATEMENT_MAX and bool(_TIMES.search(sentence)) and stated_zone(sentence) is not None
 
 
 def _texts(s: Section, skip: set[int]) -> tuple[list[str], list[str]]:
@@ -58,10 +66,11 @@ def _texts(s: Section, skip: set[int]) -> tuple[list[str], list[str]]:
         flush()
         text = " ".join(b.text.split())
         if b.kind in ("paragraph", "quote") and text:
-            if len(text) <= _ZONE_STATEMENT_MAX and _TIMES.search(text) and stated_zone(text) is not None:
-                left_out.append(f"{text[:80]!r} read as the time zone")
-            else:
-                texts.append(text)
+            zone = [x for x in _SENTENCE.split(text) if _states_zone(x)]
+            left_out += [f"{x[:80]!r} read as the time zone" for x in zone]
+            rest = " ".join(x for x in _SENTENCE.split(text) if x not in zone)
+            if rest:
+                texts.append(rest)
         elif b.kind == "table":
             texts += [" | ".join(row) for row in [b.header, *b.rows] if any(c.strip() for c in row)]
         elif b.kind == "code" and text:
