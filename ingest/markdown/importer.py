@@ -2,8 +2,12 @@
 
 Rules (the README repeats them):
 - started_at: a labelled impact start (PagerDuty's IMPACT TIME), else the row a stated
-  TTD/TTR is measured from (where impact began), else the earliest timeline entry, else
-  the document's date (00:00 in its zone).
+  TTD/TTR is measured from (where impact began), else the earliest timeline entry (labelled
+  instants, "First detected 2021-09-04 22:05", are the rows of a document with no other
+  timeline, and then an earlier instant in the title or summary wins), else an instant the
+  title or opening prose states, else the document's date (00:00 in its zone).
+- Text mapped to no field (a "- **Context**:" part, an unknown heading) is kept in the summary
+  under its title, and the report says so (ingest.markdown.unmapped).
 - Times are read in the zone the document states (any IANA name, abbreviations, zones in
   words), else UTC; the report says which. An unknown zone is a note, not a failure.
 - detected/mitigated/resolved: labels first (Discovery:, Recovery:, IMPACT TIME's end),
