@@ -168,7 +168,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "resolved_at": "2024-07-25 16:19",
         },
         "events": 18,  # "- **Context**:" and its dated items: no Timeline heading
-        "factors": 0,  # no cause section
+        "factors": 1,  # "- **Identified**: User reported that Elasticsearch was no longer receiving logs"
         "findings": 4,  # "- **Review actions**:" with issue links
     },
     "optimism/2022-05-31-drop-1.md": {

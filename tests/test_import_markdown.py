@@ -275,7 +275,9 @@ def test_heading_fallback_with_dates_without_a_year_and_an_iana_zone() -> None:
     ]
     assert [f.addresses for f in p.analyses[0].findings] == [["f3"], ["f2"]]
     assert p.analyses[0].findings[0].owner == "storage team"  # "(storage team)" after the action
-    assert "section 'Misc': not recognised" in report.not_recognised
+    # A section the importer maps to no field is kept in the summary, and the report says so.
+    assert "section 'Misc': no field of its own, kept in the summary (1 part(s))" in report.recognised
+    assert p.incident.summary is not None and p.incident.summary.endswith("Misc: Nothing else to add.")
 
 
 def test_dates_times_zones_and_durations() -> None:

@@ -17,8 +17,18 @@ from ingest.markdown.timeline import stamp
 
 # The anchor each naming word gives; keys are the meta names importer._LABELS reads.
 _MOMENT_WORDS: dict[str, tuple[str, ...]] = {
-    "started": ("start", "started", "starts", "began", "begin", "beginning", "onset"),
-    "detected": ("detected", "detection", "discovered", "discovery", "noticed", "identified", "alerted", "reported"),
+    "started": ("start", "started", "starts", "began", "begin", "beginning", "onset", "occurs", "occurred", "happened"),
+    "detected": (
+        "detected",
+        "detection",
+        "discovered",
+        "discovery",
+        "noticed",
+        "identified",
+        "alerted",
+        "reported",
+        "aware",
+    ),
     "acknowledged": ("acknowledged", "acknowledgement", "acknowledgment", "declared"),
     "mitigated": ("mitigated", "mitigation", "repaired", "repair", "recovered", "recovery", "restored", "fixed"),
     "resolved": ("resolved", "resolution", "closed", "ended", "end"),
@@ -45,6 +55,11 @@ _QUALIFIERS = frozenset(
         "outage",
         "impact",
         "problem",
+        "fault",
+        "failure",
+        "error",
+        "team",
+        "became",
         "service",
         "services",
         "the",

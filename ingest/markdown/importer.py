@@ -2,8 +2,12 @@
 
 Rules (the README repeats them):
 - started_at: a labelled impact start (PagerDuty's IMPACT TIME), else the row a stated
-  TTD/TTR is measured from (where impact began), else the earliest timeline entry, else
-  the document's date (00:00 in its zone).
+  TTD/TTR is measured from (where impact began), else the earliest timeline entry (labelled
+  instants, "First detected 2021-09-04 22:05", are the rows of a document with no other
+  timeline, and then an earlier instant in the title or summary wins), else an instant the
+  title or opening prose states, else the document's date (00:00 in its zone).
+- Text mapped to no field (a "- **Context**:" part, an unknown heading) is kept in the summary
+  under its title, and the report says so (ingest.markdown.unmapped).
 - Times are read in the zone the document states (any IANA name, abbreviations, zones in
   words), else UTC; the report says which. An unknown zone is a note, not a failure.
 - detected/mitigated/resolved: labels first (Discovery:, Recovery:, IMPACT TIME's end),
@@ -62,10 +66,13 @@ from ingest.markdown.findings import (
     introduces_what_follows,
     promises_what_follows,
 )
+from ingest.markdown.instant_rows import SHAPE as INSTANTS_SHAPE
+from ingest.markdown.instant_rows import instant_rows
 from ingest.markdown.prose_times import prose_mitigation, prose_window
 from ingest.markdown.sections import Document, Section, normalise, split
 from ingest.markdown.templates import HEADINGS, looks_like_template, recognise
 from ingest.markdown.timeline import Entry, TimelineResult, parse_timeline, stamp
+from ingest.markdown.unmapped import unmapped_text
 from kb.model import DocumentPart, EventKind, EventPacket, FindingStatus, Method, Role, slugify
 
 SOURCE = "markdown"
@@ -291,12 +298,23 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
     report.stats = stats
 
     entries = timeline.entries
-    kinds = [event_kind(e.text, i == 0) for i, e in enumerate(entries)]
+    kinds = [EventKind(e.kind) if e.kind else event_kind(e.text, i == 0) for i, e in enumerate(entries)]
     events = [
         {"at": e.at, "kind": k.value, "text": e.text, "source": SOURCE} for e, k in zip(entries, kinds, strict=True)
     ]
     anchors = _anchors(doc, entries, kinds, stats, zone, doc_day, default_year, notes)
     started = anchors["started_at"]
+    if started is not None and timeline.shape == INSTANTS_SHAPE:
+        # The rows are the labelled instants alone: the title or summary may state an earlier one
+        # ("Incident on 2021-07-12 15:24", "First detected 2021-07-12 15:44"): the earliest wins.
+        window = prose_window(doc, zone, default_year, preamble=False)
+        first = min(entries, key=lambda e: e.at)
+        said = f"{first.text} {first.written}" if started == first.at else None
+        if window is not None and window.start < started:
+            started, said = window.start, window.written
+        if said is not None:
+            notes.append(f"started_at: the earliest instant the document states ({said!r})")
+            report.notes.append(notes[-1])
     if started is None and not entries:
         window = prose_window(doc, zone, default_year)
         if window is not None:
@@ -334,6 +352,12 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
     report.incident = ident
 
     summary = _summary(doc, report)
+    loose = set(map(id, _dated_items(doc, default_year))) if timeline.shape == _LOOSE_SHAPE else set()
+    other, where, not_kept = unmapped_text(doc, skip=loose)
+    if other:
+        summary = "\n\n".join(p for p in (summary, other) if p)
+    report.recognised += where
+    report.not_recognised += not_kept
     impact = _plain(doc, "impact")
     if impact:
         report.recognised.append("impact")
@@ -612,7 +636,13 @@ def _timeline(doc: Document, zone: Zone, day: date | None, year: int | None, rep
         if loose:
             part = parse_timeline(loose, zone, day, year)
             result.entries, result.notes, result.zones_used = part.entries, part.notes, part.zones_used
-            result.shape = "dated list items outside a timeline section"
+            result.shape = _LOOSE_SHAPE
+    if not result.entries and doc.instants:
+        rows, row_notes = instant_rows(doc.instants, zone, day, year)
+        if rows:
+            result.entries, result.notes = rows, row_notes
+            result.zones_used = {zone.name if zone.stated else "UTC (assumed)"}
+            result.shape = INSTANTS_SHAPE
     if not sections and not result.entries:
         report.not_recognised.append("no timeline section")
     elif result.entries:
@@ -625,6 +655,7 @@ def _timeline(doc: Document, zone: Zone, day: date | None, year: int | None, rep
 
 
 _MIN_LOOSE_ITEMS = 2
+_LOOSE_SHAPE = "dated list items outside a timeline section"
 
 
 def _dated_items(doc: Document, year: int | None) -> list[Block]:
@@ -819,8 +850,8 @@ def _factors(doc: Document, report: FileReport) -> tuple[list[dict[str, Any]], l
         for s in doc.sections:
             if s.role is None:  # "## Conclusion: This was caused by two factors: 1. ... 2. ..."
                 read += [(st, DocumentPart.FACTORS) for _, items in _cause_lists(s) for st in items]
-    for s in doc.by_role("trigger"):
-        read += [(f"Trigger: {p}", DocumentPart.TRIGGER) for p in paragraphs(s.blocks)]
+    for s in doc.by_role("trigger"):  # "Trigger: ..." as a paragraph or a list item ("- **Trigger**: ...")
+        read += [(f"Trigger: {p}", DocumentPart.TRIGGER) for p in _statements(s)]
     statements: dict[str, DocumentPart] = {}
     for st, part in read:
         if st.strip(" -"):
@@ -1066,17 +1097,19 @@ def _participants(doc: Document, report: FileReport) -> list[dict[str, Any]]:
     return list(people.values())
 
 
-_NOT_IMPORTED = {"lessons": "lessons learned", "messaging": "messaging", "supporting": "supporting information"}
+_NOT_IMPORTED = {
+    "lessons": "lessons learned has no place in an Event Packet",
+    "messaging": "messaging has no place in an Event Packet",
+    "supporting": "supporting information has no place in an Event Packet",
+    # Kept out of the text the analyses read: what it names (a database, NFS) was not this incident.
+    "ruled_out": "hypotheses the document rules out are no evidence about the incident",
+}
 
 
 def _report_other_sections(doc: Document, report: FileReport) -> None:
     for s in doc.sections:
         if s.role in _NOT_IMPORTED and s.text:
-            report.not_recognised.append(
-                f"section {s.title!r}: read but not imported ({_NOT_IMPORTED[s.role]} has no place in an Event Packet)"
-            )
-        elif s.role is None and s.text:
-            report.not_recognised.append(f"section {s.title!r}: not recognised")
+            report.not_recognised.append(f"section {s.title!r}: read but not imported ({_NOT_IMPORTED[s.role]})")
 
 
 def _list(value: str | None) -> list[str]:

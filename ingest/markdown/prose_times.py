@@ -41,27 +41,37 @@ class ProseWindow:
     written: str
 
 
-def prose_window(doc: Document, zone: Zone, default_year: int | None) -> ProseWindow | None:
-    """The first date in the opening prose followed by a time (or a window of two), read in the
-    zone written after it (else the document's)."""
-    for source in (doc.preamble, *(doc.text(role) for role in _PROSE_SOURCES)):
-        for m in itertools.islice(DATE_RE.finditer(source), 50):
-            parsed = parse_date(m.group(0), default_year)
-            t = _PROSE_TIME.match(source, m.end())
-            if not (parsed and parsed.day and parsed.day_known and t):
-                continue
-            written_zone = ZONE_RE.match(source[t.end() :].lstrip(" ("))
-            if (t.group("mil") or _is_military(t.group("end"))) and written_zone is None:
-                continue  # "1900" without a zone may be a count or a year
-            at = _clock(t)
-            if at is None:
-                continue
-            stated = zone_from_text(written_zone.group(0)) if written_zone else None
-            use = stated if stated is not None and stated.problem is None else zone
-            start = combine(parsed.day, at, use)
-            end_at = _time_of(t.group("end")) if t.group("end") else None
-            end = _after(combine(parsed.day, end_at, use), start) if end_at else None
-            return ProseWindow(start, end, source[m.start() : t.end()].strip())
+def prose_window(doc: Document, zone: Zone, default_year: int | None, *, preamble: bool = True) -> ProseWindow | None:
+    """The earliest of the instants the title and the opening prose state: in each, the first date
+    followed by a time (or a window of two), read in the zone written after it (else the document's).
+    preamble=False: the title and the summary only (text under other labels may tell of earlier
+    events: "On the 1st of November AWS sent an email ...")."""
+    found = [
+        w
+        for source in (doc.title or "", doc.preamble if preamble else "", *(doc.text(r) for r in _PROSE_SOURCES))
+        if (w := _first_window(source, zone, default_year))
+    ]
+    return min(found, key=lambda w: w.start) if found else None
+
+
+def _first_window(source: str, zone: Zone, default_year: int | None) -> ProseWindow | None:
+    for m in itertools.islice(DATE_RE.finditer(source), 50):
+        parsed = parse_date(m.group(0), default_year)
+        t = _PROSE_TIME.match(source, m.end())
+        if not (parsed and parsed.day and parsed.day_known and t):
+            continue
+        written_zone = ZONE_RE.match(source[t.end() :].lstrip(" ("))
+        if (t.group("mil") or _is_military(t.group("end"))) and written_zone is None:
+            continue  # "1900" without a zone may be a count or a year
+        at = _clock(t)
+        if at is None:
+            continue
+        stated = zone_from_text(written_zone.group(0)) if written_zone else None
+        use = stated if stated is not None and stated.problem is None else zone
+        start = combine(parsed.day, at, use)
+        end_at = _time_of(t.group("end")) if t.group("end") else None
+        end = _after(combine(parsed.day, end_at, use), start) if end_at else None
+        return ProseWindow(start, end, source[m.start() : t.end()].strip())
     return None
 
 

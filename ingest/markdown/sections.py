@@ -36,6 +36,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "fault",
         "leadup",
         "lead up",
+        "cause",  # "- **Cause**: ...": a cause stated as such
     ),
     "went_wrong": (
         "what went wrong",
@@ -49,11 +50,17 @@ ROLES: dict[str, tuple[str, ...]] = {
         "what did not work",
         "where we got unlucky",
         "what could have gone better",
+        # A labelled part that states what failed ("- **Identified**: Pod OOMKilled ...", "Problem:
+        # ..."): material for an analysis, as a "what went wrong" line is. With a date or time after
+        # it, "Identified" is an instant instead (anchor_labels).
+        "identified",
+        "problem",
+        "mechanism",
     ),
     "five_whys": ("five whys", "5 whys", "the five whys", "root cause identification the five whys"),
     "trigger": ("trigger",),
     "resolution": ("resolution", "mitigation", "recovery", "how was it fixed"),
-    "detection": ("detection", "how was it detected"),
+    "detection": ("detection", "how was it detected", "how was it identified", "how it was identified"),
     "action_items": (
         "action items",
         "action item",
@@ -87,6 +94,8 @@ ROLES: dict[str, tuple[str, ...]] = {
         "how did we do",
         "learnings",
     ),
+    # What the document rules out: read, said, not imported (importer._NOT_IMPORTED)
+    "ruled_out": ("hypotheses", "ruled out", "red herrings", "red herring", "dead ends"),
     "timeline": ("timeline", "chronology", "sequence of events", "time line", "follow up timeline"),
     "stats": ("stats", "statistics", "metadata", "incident metadata"),
     "responders": ("responders", "participants", "attendees", "people involved", "owner of review process"),
@@ -216,6 +225,9 @@ class Document:
     notes: list[str] = field(default_factory=list)
     preamble: str = ""
     """Text before the first role-bearing section (zones, dates stated up front)."""
+    instants: list[tuple[str, str, int]] = field(default_factory=list)
+    """Labelled instants in document order, (label, the instant as written, line): "First detected",
+    "2021-09-04 22:05"; the first of each anchor is also in meta."""
 
     def by_role(self, role: str) -> list[Section]:
         return [s for s in self.sections if s.role == role]
@@ -249,6 +261,7 @@ def _front_meta(fields: dict[str, Any]) -> dict[str, str]:
 def assemble(blocks: list[Block], meta: dict[str, str] | None = None) -> Document:
     """Blocks (from markdown or a PDF) -> a title, sections and metadata."""
     meta = dict(meta or {})
+    instants: list[tuple[str, str, int]] = []
     title: str | None = meta.get("title")
     top = Section("(text before the first heading)", 0, 1, None)
     sections = [top]
@@ -278,7 +291,7 @@ def assemble(blocks: list[Block], meta: dict[str, str] | None = None) -> Documen
             sections.append(container)
             continue
         if b.kind in ("paragraph", "item") and (container.role is None or container.inline):
-            container = _fields(b, container, sections, meta)
+            container = _fields(b, container, sections, meta, instants)
             continue
         people = _PEOPLE.match(b.text[:40]) if b.kind == "paragraph" else None
         if people and container.role not in ("responders", "timeline"):
@@ -289,7 +302,9 @@ def assemble(blocks: list[Block], meta: dict[str, str] | None = None) -> Documen
     if title is None:
         title = _untitled(blocks)
     preamble = "\n".join(s.text for s in sections if s.role is None)
-    return Document(title, [s for s in sections if s is not top or s.blocks], meta, preamble=preamble)
+    return Document(
+        title, [s for s in sections if s is not top or s.blocks], meta, preamble=preamble, instants=instants
+    )
 
 
 def _untitled(blocks: list[Block]) -> str | None:
@@ -312,9 +327,13 @@ def _untitled(blocks: list[Block]) -> str | None:
     return None
 
 
-def _fields(b: Block, container: Section, sections: list[Section], meta: dict[str, str]) -> Section:
+def _fields(
+    b: Block, container: Section, sections: list[Section], meta: dict[str, str], instants: list[tuple[str, str, int]]
+) -> Section:
     """Lines of a paragraph outside role sections: "Root Causes: ..." opens an inline section,
-    "Date: ..." is metadata; the others stay text of the current section."""
+    "Date: ..." is metadata, "First detected: 2021-09-04 22:05" a labelled instant; the others
+    stay text of the current section. In a nested list item only a bold label opens a section:
+    "- **Context**:" then "  - Timeline: [link] for the incident" is context, not a timeline."""
     keep: list[str] = []
 
     def flush() -> None:
@@ -333,7 +352,7 @@ def _fields(b: Block, container: Section, sections: list[Section], meta: dict[st
             )
             keep.clear()
 
-    for raw in b.text.split("\n"):
+    for n, raw in enumerate(b.text.split("\n")):
         line = raw.strip()
         f = _FIELD.match(line[:60]) if b.kind == "paragraph" or ":" in line[:45] else None
         if f:
@@ -341,8 +360,13 @@ def _fields(b: Block, container: Section, sections: list[Section], meta: dict[st
             key = meta_name(name) or anchor_label(name)
             if key and rest and _DATE_OR_TIME_HEAD.match(rest):
                 meta.setdefault(key, rest)  # "Recovery: 2024-03-14 15:32" is a label, not a section
+                if anchor_label(name):
+                    instants.append((name, rest, b.line))
                 continue
             role = role_of(name)
+            if role and b.kind == "item" and b.level > 0 and not b.bold_lead:
+                keep.append(raw)  # "  - Timeline: [link]" under a labelled item: its content
+                continue
             if role:
                 flush()
                 container = Section(name, 7, b.line, role, inline=True)
@@ -354,14 +378,19 @@ def _fields(b: Block, container: Section, sections: list[Section], meta: dict[st
             if key and rest:
                 meta.setdefault(key, rest)
                 continue
-            if not rest and not key and container.inline:
-                # "- **Context**:" after "- **Impact**: ...": a new labelled part, not more impact
+            bold_label = n == 0 and (b.bold_lead or "").rstrip(": ") == name
+            if not key and container.inline and (not rest or bold_label):
+                # "- **Context**:" (or "- **Context**: text") after "- **Impact**: ...": a new
+                # labelled part, not more impact
                 flush()
                 container = Section(name, 7, b.line, None, inline=True)
                 sections.append(container)
+                if rest:
+                    keep.append(rest)
                 continue
         elif bare := bare_label(line):
             meta.setdefault(*bare)  # "Resolved 2023-09-20 19:18" among "First detected: ..." lines
+            instants.append((line.strip()[: len(line.strip()) - len(bare[1])].strip(), bare[1], b.line))
             continue
         keep.append(raw)
     flush()

@@ -50,6 +50,8 @@ class Entry:
     precision: str = "exact"
     """exact | approximate | hour (minutes unknown) | unknown (time not written) | day (no time given)"""
     written: str = ""
+    kind: str | None = None
+    """The event kind the row's label states (a labelled instant: "Repaired" is a repair); None: read from its text."""
 
 
 @dataclass
