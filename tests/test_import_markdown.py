@@ -390,3 +390,12 @@ def test_cli_import_twice_changes_nothing(tmp_path: Path) -> None:
     with kb.connect(engine="ladybug", db=db) as kbase:
         assert _counts(kbase) == first
     assert first["Finding"] == 28 and first["Incident"] == 10
+
+
+def test_a_five_digit_typo_year_is_read_as_the_four_digits_that_make_a_year() -> None:
+    from ingest.markdown.dates import parse_date
+
+    first = parse_date("20202-01-16 11:00")  # a digit typed twice at the end
+    last = parse_date("First detected 22025-03-18 09:36")  # ... at the start: 2202 is no year here
+    assert first is not None and first.day == date(2020, 1, 16) and first.note == "year '20202' read as 2020"
+    assert last is not None and last.day == date(2025, 3, 18) and last.note == "year '22025' read as 2025"

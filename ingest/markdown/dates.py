@@ -125,6 +125,8 @@ _YEAR_WORD = rf"(?:19|20)\d{{2}}(?!\d)(?!\s?(?-i:{_ZONE_WORD})(?![A-Za-z0-9]))"
 # A date: ISO (with a tolerated 5-digit typo year; "2024.03.04" too), YYYY-Mon-D ("2025-Feb-07"), D Month [YYYY],
 # Month D[, YYYY], Month YYYY, D/M/YYYY or M/D/YYYY (the order a value above 12 shows), also
 # with a two-digit year ("01/03/24", "5-26-21": 20YY).
+TYPO_YEARS = (1970, 2100)
+"""The years a five-digit typo year may stand for (its first or last four digits)."""
 DATE_RE = re.compile(
     rf"(?P<iso>(?P<y>\d{{4,5}})[-.](?P<m>\d{{1,2}})[-.](?P<d>\d{{1,2}}))(?![\d])"
     rf"|(?P<ymd>(?P<y7>{_YEAR_WORD})[-/ ](?P<m7>{_MONTH_WORD})[-/ ](?P<d7>\d{{1,2}})(?!\d))"
@@ -280,8 +282,9 @@ def parse_date(text: str, default_year: int | None = None) -> ParsedDate | None:
         y, mo, d = m.group("y"), int(m.group("m")), int(m.group("d"))
         year = int(y)
         if len(y) == 5:
-            # "20202-01-16": a doubled digit. Keep the first four, say so.
-            year = int(y[:4])
+            # A typed digit too many: "20202-01-16" (the first four), "22025-03-18" (the last four:
+            # 2202 is no year a post-mortem names). Say so.
+            year = next((int(c) for c in (y[:4], y[1:]) if TYPO_YEARS[0] <= int(c) <= TYPO_YEARS[1]), int(y[:4]))
             note = f"year {y!r} read as {year}"
         return _make(year, mo, d, True, note)
     if m.group("ymd"):
