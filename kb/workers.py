@@ -27,20 +27,40 @@ def cores() -> int:
 
 def send(stream: IO[bytes], obj: object) -> None:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(len(data).to_bytes(8, "little") + data)
-    stream.flush()
+    _write_all(stream.fileno(), len(data).to_bytes(8, "little") + data)
 
 
 def receive(stream: IO[bytes]) -> object:
     """The next message; EOFError when the other end closed (a worker that died, the caller done)."""
-    header = stream.read(8)
-    if len(header) < 8:
-        raise EOFError("worker closed its output")
-    size = int.from_bytes(header, "little")
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError("worker closed its output")
-    return pickle.loads(data)  # noqa: S301 - from our own worker process
+    fd = stream.fileno()
+    size = int.from_bytes(_read_exactly(fd, 8), "little")
+    return pickle.loads(_read_exactly(fd, size))  # noqa: S301 - from our own worker process
+
+
+# Messages go through the pipes' file descriptors, not the buffered streams around them: with the
+# buffered ones, a worker stopped and continued again and again (as a sampling profiler does) once
+# in a while sent a message whose end never arrived, and the caller waited for it until the deadline
+# (tests/test_lint_workers.py). Each call here is one system call, its short count looped over.
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    parts = []
+    while size > 0:
+        part = os.read(fd, min(size, _READ_AT_MOST))
+        if not part:
+            raise EOFError("worker closed its output")
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
+_READ_AT_MOST = 1 << 20
 
 
 def messages(stream: IO[bytes]) -> Iterator[object]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -120,3 +121,42 @@ def test_no_worker_started_lints_here(demo: KnowledgeBase, monkeypatch: pytest.M
     monkeypatch.setattr(pipes, "start", lambda *_: None)
     assert _every(demo) == in_process
     assert answered == [False]
+
+
+def test_workers_paused_again_and_again_answer_in_time(demo: KnowledgeBase, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers stopped and continued every few milliseconds, as a sampling profiler does (the pool once
+    hung under `py-spy --subprocesses`): they answer, with the same results, well before the deadline."""
+    in_process = _every(demo)
+    answered = _workers_answers(monkeypatch)
+    start, stop = lint_workers.LintWorkers.__init__, lint_workers.LintWorkers.stop
+    pausing: list[threading.Event] = []
+
+    def sampled(self: lint_workers.LintWorkers, setup: lint_workers.Setup) -> None:
+        start(self, setup)
+        done = threading.Event()
+        pausing.append(done)
+
+        def pause_all() -> None:
+            while not done.is_set():
+                for worker in self.workers:
+                    if worker.poll() is None:
+                        worker.send_signal(signal.SIGSTOP)
+                        time.sleep(0.002)
+                        worker.send_signal(signal.SIGCONT)
+                time.sleep(0.003)
+
+        threading.Thread(target=pause_all, daemon=True).start()
+
+    def stopped(self: lint_workers.LintWorkers) -> None:
+        pausing[-1].set()
+        stop(self)
+
+    monkeypatch.setattr(lint_workers.LintWorkers, "__init__", sampled)
+    monkeypatch.setattr(lint_workers.LintWorkers, "stop", stopped)
+    monkeypatch.setattr(lint_workers, "DEADLINE_SECONDS", 20.0)
+    monkeypatch.setattr(lint_workers, "DEADLINE_SECONDS_PER_PACKET", 0.0)
+    for _ in range(3):
+        started = time.monotonic()
+        assert _every(demo) == in_process
+        assert time.monotonic() - started < 20
+    assert answered == [True, True, True]

@@ -311,13 +311,29 @@ def _reading(sentence: str) -> _Reading:
         clause = re.split(r"[,:;]|\b(?:and|but|because|so|when|which)\b", sentence[: m.start()])[-1]
         if clause.strip() and not _HUMANISH.search(clause) and not _ROLE_RE.search(clause):
             clause_tokens = frozenset(t.lower() for t in _TOKEN.findall(clause))
-    return _Reading(
-        _term_hit(sentence),
-        counterfactual,
-        clause_tokens,
-        bool(_ROLE_RE.search(sentence)),
-        lower,
-    )
+    return _Reading(_term_hit(sentence), counterfactual, clause_tokens, _names_a_role(sentence, lower), lower)
+
+
+_ROLE_WORDS = (
+    "call", "engineer", "dev", "operator", "admin", "sre", "dba", "intern", "hire", "contractor", "lead",
+    "commander", "technician", "employee", "colleague", "manager", "reviewer", "approver", "deployer",
+    "person", "individual", "member", "some",
+)  # fmt: skip
+"""A word (in lower case) each match of _ROLE_RE holds, but for one that is "he" or "she" alone: a
+role of _ROLE ("on-call", "new hire", "release manager" ...), "someone" or "somebody"."""
+_NOT_TOKEN = bytes(c if chr(c).isascii() and (chr(c).isalnum() or chr(c) in "_-") else 32 for c in range(256))
+"""Each byte of an ASCII text that _ROLE_REF's [\w-] does not match made a space."""
+
+
+def _names_a_role(sentence: str, lower: str | None) -> bool:
+    """`_ROLE_RE.search(sentence)`: an ASCII sentence (`lower`, else None) with none of _ROLE_WORDS and
+    neither "he" nor "she" as a whole token cannot match; the pattern's scan of every position was
+    the costliest step of reading a sentence, and most sentences name no role."""
+    if lower is not None and not _any_in(_ROLE_WORDS, lower):
+        padded = b" " + lower.encode().translate(_NOT_TOKEN) + b" "
+        if b" he " not in padded and b" she " not in padded:
+            return False
+    return bool(_ROLE_RE.search(sentence))
 
 
 @lru_cache(maxsize=1 << 16)
