@@ -40,7 +40,7 @@ def receive(stream: IO[bytes]) -> object:
 # Messages go through the pipes' file descriptors, not the buffered streams around them: with the
 # buffered ones, a worker stopped and continued again and again (as a sampling profiler does) once
 # in a while sent a message whose end never arrived, and the caller waited for it until the deadline
-# (tests/test_lint_workers.py). Each call here is one system call, its short count looped over.
+# (tests/test_worker_pipes.py). Each call here is one system call, its short count looped over.
 
 
 def _write_all(fd: int, data: bytes) -> None:
