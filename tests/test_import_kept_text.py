@@ -124,3 +124,19 @@ def test_started_at_is_the_earliest_stated_instant_never_the_midnight_of_the_dat
     # Without a timeline or labels, the title's instant, not 00:00 of the document's date.
     p, _, _ = _import("### Outage on 2022-03-14 07:55 - Widgets\n\n- **Impact**: none\n\n- **Problem**: a bug\n")
     assert p.incident.started_at == _utc(2022, 3, 14, 7, 55)
+
+
+def test_a_placeholder_action_is_no_finding_and_a_done_marker_in_any_case_finishes_one() -> None:
+    none_left = LABELLED_LOG.replace("  - Alert on file handle usage above 80%", "  - N/A")
+    p, _, _ = _import(none_left)
+    assert [f for a in p.analyses for f in a.findings] == []
+    marked = LABELLED_LOG.replace(
+        "  - Alert on file handle usage above 80%",
+        "  - Alert on file handle usage above 80% (Done)\n  - Raise the limit once we are done with the migration",
+    )
+    p, _, _ = _import(marked)
+    findings = [f for a in p.analyses for f in a.findings]
+    assert [(f.statement[:20], str(f.status)) for f in findings] == [
+        ("Alert on file handle", "done"),
+        ("Raise the limit once", "agreed"),  # "done" in a sentence is no marker
+    ]

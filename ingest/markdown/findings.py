@@ -85,13 +85,19 @@ def _first_sentence(text: str) -> str:
     return (m.group(1) if m else text)[:200]
 
 
+_PLACEHOLDER = re.compile(r"(?:n/?a|none|nothing|tbd|tbc|no (?:review )?actions?(?: needed| required)?|[-–—?]+)[.!]?", re.I)
+"""An action-items entry that says there is none ("N/A", "None.", "-"): no finding."""
+_DONE_MARK = re.compile(r"(?i:\((?:done|completed?|fixed)\))|\bDONE\b|✅")
+"""A finished action: "(done)" in any case, a shouted DONE (a lower-case "done" in a sentence is not)."""
+
+
 def finding_from_item(
     text: str, links: list[str], checked: bool | None, lead: tuple[str, str] | None
 ) -> dict[str, Any]:
     statement = " ".join(text.split())
-    if not statement:
+    if not statement or _PLACEHOLDER.fullmatch(statement):
         return {}
-    done = bool(checked) or bool(re.search(r"\((?:done|completed?|fixed)\)|\bDONE\b|✅", statement[:2000]))
+    done = bool(checked) or bool(_DONE_MARK.search(statement[:2000]))
     out: dict[str, Any] = {"statement": statement[:2000]}
     owner = _owner(statement[:2000])
     if owner:
