@@ -140,3 +140,26 @@ def test_a_placeholder_action_is_no_finding_and_a_done_marker_in_any_case_finish
         ("Alert on file handle", "done"),
         ("Raise the limit once", "agreed"),  # "done" in a sentence is no marker
     ]
+
+
+def test_a_document_whose_text_outgrows_a_text_field_still_imports() -> None:
+    """A text field holds at most MAX_TEXT characters, and an 8 MB document is accepted: a longer
+    summary (kept text), impact or timeline row is cut and said, not a rejected document."""
+    from kb.model.documents import MAX_TEXT
+
+    big = ("The cache node restarted and the queue grew. " * 30 + "\n\n") * 800
+    head = "# Cache outage\n\n## Summary\n\nOn 2024-01-01 10:00 UTC the cache failed.\n\n"
+    for text, field in (
+        (head + "## Odds and ends\n\n" + big, "incident.summary"),
+        (head + "## Impact\n\n" + big, "incident.customer_impact"),
+        ("# Cache outage\n\n## Timeline\n\n- 2024-01-01 10:00 " + big.replace("\n", " ") + "\n", "timeline.0.text"),
+    ):
+        assert len(text) > MAX_TEXT
+        result = import_text(text, Path("2024-01-01-cache.md"))
+        assert result.packet is not None, result.report.reason
+        cut = f"{field}: the text past 1,000,000 characters (the most a text field holds)"
+        assert cut in result.report.not_recognised and cut in result.packet.provenance.notes
+        got = result.packet.model_dump()
+        for part in field.split("."):
+            got = got[int(part)] if part.isdigit() else got[part]
+        assert len(got) == MAX_TEXT and got.endswith("…")

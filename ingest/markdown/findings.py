@@ -85,7 +85,9 @@ def _first_sentence(text: str) -> str:
     return (m.group(1) if m else text)[:200]
 
 
-_PLACEHOLDER = re.compile(r"(?:n/?a|none|nothing|tbd|tbc|no (?:review )?actions?(?: needed| required)?|[-–—?]+)[.!]?", re.I)
+_PLACEHOLDER = re.compile(
+    r"(?:n/?a|none|nothing|tbd|tbc|no (?:review )?actions?(?: needed| required)?|[-–—?]+)[.!]?", re.IGNORECASE
+)
 """An action-items entry that says there is none ("N/A", "None.", "-"): no finding."""
 _DONE_MARK = re.compile(r"(?i:\((?:done|completed?|fixed)\))|\bDONE\b|✅")
 """A finished action: "(done)" in any case, a shouted DONE (a lower-case "done" in a sentence is not)."""

@@ -74,6 +74,7 @@ from ingest.markdown.templates import HEADINGS, looks_like_template, recognise
 from ingest.markdown.timeline import Entry, TimelineResult, parse_timeline, stamp
 from ingest.markdown.unmapped import unmapped_text
 from kb.model import DocumentPart, EventKind, EventPacket, FindingStatus, Method, Role, slugify
+from kb.model.documents import MAX_TEXT
 
 SOURCE = "markdown"
 # Quarto (.qmd) and R Markdown (.rmd) documents are markdown with YAML front matter
@@ -390,32 +391,50 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
         )
     if whys:
         analyses.append(whys)
-    packet = EventPacket.model_validate(
-        {
-            "incident": {
-                "id": ident,
-                "title": (doc.title or _title_from_file(file))[:300],
-                "severity": severity,
-                "services": _list(
-                    doc.meta.get("services") or doc.meta.get("service") or doc.meta.get("affected services")
-                ),
-                "teams": _list(doc.meta.get("teams") or doc.meta.get("team")),
-                **anchors,
-                "customer_impact": impact or None,
-                "summary": summary or None,
-                "tags": sorted(set(tags + _list(doc.meta.get("tags")))),
-            },
-            "provenance": {"source": SOURCE, "file": str(file), "imported": True, "reviewed": False, "notes": notes},
-            "timeline": events,
-            "participants": participants,
-            "analyses": analyses,
-        }
-    )
+    fields = {
+        "incident": {
+            "id": ident,
+            "title": (doc.title or _title_from_file(file))[:300],
+            "severity": severity,
+            "services": _list(doc.meta.get("services") or doc.meta.get("service") or doc.meta.get("affected services")),
+            "teams": _list(doc.meta.get("teams") or doc.meta.get("team")),
+            **anchors,
+            "customer_impact": impact or None,
+            "summary": summary or None,
+            "tags": sorted(set(tags + _list(doc.meta.get("tags")))),
+        },
+        "provenance": {"source": SOURCE, "file": str(file), "imported": True, "reviewed": False, "notes": notes},
+        "timeline": events,
+        "participants": participants,
+        "analyses": analyses,
+    }
+    # A text field holds at most MAX_TEXT characters: a longer part is cut, said, and the document
+    # still imports.
+    for field in _clip_texts(fields):
+        cut = f"{field}: the text past {MAX_TEXT:,} characters (the most a text field holds)"
+        notes.append(cut)
+        report.not_recognised.append(cut)
+    packet = EventPacket.model_validate(fields)
     report.timeline_events = len(events)
     report.factors = len(factors) + len(whys.get("factors", []))
     report.findings = len(findings)
     report.notes += timeline.notes
     return packet
+
+
+def _clip_texts(value: Any, path: str = "") -> list[str]:
+    """Cut every string in `value` (nested dicts and lists, changed in place) to MAX_TEXT characters;
+    the paths of those cut."""
+    cut: list[str] = []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        where = f"{path}.{key}" if path else str(key)
+        if isinstance(item, str) and len(item) > MAX_TEXT:
+            value[key] = item[: MAX_TEXT - 1] + "…"
+            cut.append(where)
+        elif isinstance(item, dict | list):
+            cut += _clip_texts(item, where)
+    return cut
 
 
 _IMPACT_WORDS = re.compile(
