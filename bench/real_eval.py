@@ -108,20 +108,7 @@ def import_corpus(data: Path, work: Path) -> Path:
             (pdf_dir / f"{pdf.stem}.md").write_text(pdf_as_markdown(pdf))
         folders.append(pdf_dir)
     for folder in folders:
-        r = _kb(
-            "import",
-            "markdown",
-            str(folder),
-            "--out",
-            str(work / "packets" / folder.name),
-            "--ingest",
-            "--db",
-            str(db),
-            "--format",
-            "json",
-        )
-        if r.returncode not in (0, 1):
-            raise SystemExit(f"kb import markdown {folder} failed:\n{r.stderr[-2000:]}")
+        _import_markdown(folder, work / "packets" / folder.name, db)
     if has_pdf:
         r = _kb(
             "import",
@@ -138,25 +125,20 @@ def import_corpus(data: Path, work: Path) -> Path:
     return db
 
 
+def _import_markdown(folder: Path, out: Path, db: Path) -> subprocess.CompletedProcess[str]:
+    """`kb import markdown FOLDER --out OUT --ingest --db DB --format json`; exit 1 (some files not
+    imported) is an answer, anything else stops the evaluation."""
+    r = _kb("import", "markdown", str(folder), "--out", str(out), "--ingest", "--db", str(db), "--format", "json")
+    if r.returncode not in (0, 1):
+        raise SystemExit(f"kb import markdown {folder} failed:\n{r.stderr[-2000:]}")
+    return r
+
+
 def import_held_out(work: Path) -> tuple[Path, dict[str, Any]]:
     """Import the held-out MoJ documents into their own database; say how many imported and why
     the others did not (the importer's per-file report)."""
     db = work / "db-moj"
-    r = _kb(
-        "import",
-        "markdown",
-        str(HELD_OUT),
-        "--out",
-        str(work / "packets" / "moj"),
-        "--ingest",
-        "--db",
-        str(db),
-        "--format",
-        "json",
-    )
-    if r.returncode not in (0, 1):
-        raise SystemExit(f"kb import markdown {HELD_OUT} failed:\n{r.stderr[-2000:]}")
-    reports = json.loads(r.stdout)
+    reports = json.loads(_import_markdown(HELD_OUT, work / "packets" / "moj", db).stdout)
     status: dict[str, int] = defaultdict(int)
     for rep in reports:
         status[str(rep.get("status"))] += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ingest.markdown import import_text
 from kb.model import DocumentPart, EventPacket
@@ -159,7 +160,7 @@ def test_a_document_whose_text_outgrows_a_text_field_still_imports() -> None:
         assert result.packet is not None, result.report.reason
         cut = f"{field}: the text past 1,000,000 characters (the most a text field holds)"
         assert cut in result.report.not_recognised and cut in result.packet.provenance.notes
-        got = result.packet.model_dump()
+        got: Any = result.packet.model_dump()
         for part in field.split("."):
             got = got[int(part)] if part.isdigit() else got[part]
         assert len(got) == MAX_TEXT and got.endswith("…")

@@ -410,8 +410,8 @@ def _build_doc(doc: Document, text: str, file: Path, report: FileReport) -> Even
     }
     # A text field holds at most MAX_TEXT characters: a longer part is cut, said, and the document
     # still imports.
-    for field in _clip_texts(fields):
-        cut = f"{field}: the text past {MAX_TEXT:,} characters (the most a text field holds)"
+    for clipped in _clip_texts(fields):
+        cut = f"{clipped}: the text past {MAX_TEXT:,} characters (the most a text field holds)"
         notes.append(cut)
         report.not_recognised.append(cut)
     packet = EventPacket.model_validate(fields)
