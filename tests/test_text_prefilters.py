@@ -4,12 +4,11 @@ what the costly one answers (the role pattern's search, a path's stem)."""
 from __future__ import annotations
 
 import itertools
-from pathlib import PurePath
 
 import pytest
 
 from kb.analysis import language
-from kb.analysis.repeat_evidence import _names, _stem
+from kb.analysis.repeat_evidence import _names
 
 ROLE_SENTENCES = [
     "The on-call engineer restarted the pods.",
@@ -59,14 +58,6 @@ def test_the_role_prefilter_on_generated_sentences() -> None:
     for parts in itertools.product(pieces, repeat=3):
         s = "".join(parts)
         assert language._names_a_role(s, s.lower()) == bool(language._ROLE_RE.search(s)), s
-
-
-def test_stem_is_the_paths_stem() -> None:
-    alphabet = ["a", ".", "/", "-", " ", "x.md", "..", "\\"]
-    for k in range(6):
-        for parts in itertools.product(alphabet, repeat=k):
-            path = "".join(parts)
-            assert _stem(path) == PurePath(path).stem, path
 
 
 def test_names_of_a_report() -> None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from functools import lru_cache
-from pathlib import PurePath, PurePosixPath
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from kb.graph.catalogue import Queryable
@@ -99,22 +99,9 @@ def _names_of(key: str, source_file: str | None) -> frozenset[str]:
     # (cached: `kb check --all` asks twice for every incident's, ~0.6 CPU s at 10,000)
     out = {key.lower()}
     if source_file:
-        stem = _stem(source_file).lower()
+        stem = PurePath(source_file).stem.lower()
         out |= {stem, stem.split(" - ")[0].strip()}
     return frozenset(n for n in out if len(n) >= 6 and any(map(str.isdigit, n)))
-
-
-_POSIX = isinstance(PurePath(), PurePosixPath)
-
-
-def _stem(path: str) -> str:
-    """`PurePath(path).stem`, without making a path when its last part is a plain name (a posix path
-    drops empty and "." parts only, so a last part that is neither is its name)."""
-    name = path.rpartition("/")[2] if _POSIX else ""
-    if not name or name == ".":
-        return PurePath(path).stem
-    i = name.rfind(".")
-    return name[:i] if 0 < i < len(name) - 1 else name
 
 
 class TokenNames:
