@@ -423,3 +423,100 @@ def test_a_report_of_success_is_no_detection() -> None:
     p = import_text(text, Path("upgrade.md")).packet
     assert p is not None
     assert p.incident.detected_at == _utc("2025-02-08 01:17")
+
+
+# Fourth round (cheqd, Cumulo, LeapDAO, ECAD Infra's Celestia report): miniatures of their shapes.
+
+
+def test_offset_rows_count_from_the_last_clock_row_and_are_approximate() -> None:
+    text = (
+        "# Upgrade RCA\n\n## Timeline (UTC)\n\n| **Time (UTC)** | **Event** |\n| --- | --- |\n"
+        "| May 28 2025, 11:30 AM UTC | Upgrade executed; network halts |\n"
+        "| \\[+1 hrs] | Consensus failure confirmed |\n| \\[+6.5 hrs] | Consensus fails again |\n"
+        "| \\[+7.5 hrs] | Network resumes block production |\n| T+22h | Testnet restored |\n"
+        "| \\[+2 Business Days Later] | Fixes staged |\n\n## Root Cause\n\nUneven tree heights.\n"
+    )
+    result = import_text(text, Path("rca.md"))
+    p = result.packet
+    assert p is not None
+    assert [e.at for e in p.timeline] == [
+        _utc("2025-05-28 11:30"),
+        _utc("2025-05-28 12:30"),
+        _utc("2025-05-28 18:00"),
+        _utc("2025-05-28 19:00"),
+        _utc("2025-05-29 09:30"),
+    ]
+    assert p.timeline[2].text == "(approximate time [+6.5 hrs]) Consensus fails again"
+    assert p.incident.mitigated_at == _utc("2025-05-28 19:00")  # "resumes block production"
+    assert p.incident.resolved_at == _utc("2025-05-29 09:30")
+    assert any("Business Days" in s for s in result.report.not_recognised)  # said, not placed
+
+
+def test_a_labelled_impact_window_starts_and_mitigates() -> None:
+    text = (
+        "# Technical Incident Report\n\n**Incident Date:** 11 December 2025  \n"
+        "**Impact Window:** **02:00–02:08 CET** (01:00–01:08 UTC)  \n**Severity:** Medium\n\n"
+        "## Timeline (CET)\n\n### 01:58–02:00 CET\nOperating normally.\n\n### 02:05–02:08 CET\nGradual recovery.\n\n"
+        "## Root Cause\n\nRegional routing degradation.\n\n## Preventive Enhancements\n\n- Track proposal latency\n"
+        "- Deploy gossip health checks\n\n## Recommendations\n\n- Alert on round timeouts\n"
+    )
+    p = import_text(text, Path("story.md")).packet
+    assert p is not None
+    assert (p.incident.started_at, p.incident.mitigated_at) == (_utc("2025-12-11 01:00"), _utc("2025-12-11 01:08"))
+    assert [f.statement for a in p.analyses for f in a.findings] == [
+        "Track proposal latency",
+        "Deploy gossip health checks",
+        "Alert on round timeouts",
+    ]
+
+
+def test_a_day_range_dates_rows_a_repeated_zone_is_dropped_and_seconds_are_the_same_minute() -> None:
+    text = (
+        "# Validator Incident Report\n## August 18-19, 2025 - Two Issues\n\n"
+        "## INCIDENT 2\n\n### Timeline\n\n- **23:15 UTC / 16:15 PDT**: Degradation begins\n"
+        "- **00:33:20-00:33:24 UTC / 17:33:20-17:33:24 PDT**: Service restart\n"
+        "- **02:43 UTC / 19:43 PDT**: Issue resolves naturally without intervention\n\n"
+        "## INCIDENT 1\n\n### Timeline\n\n- **15:25 UTC / 08:25 PDT**: First slow rounds\n"
+        "- **17:55:08 UTC / 10:55:08 PDT**: Service terminated\n- **17:55 UTC / 10:55 PDT**: New process started\n"
+        "- **17:55+ UTC / 10:55+ PDT**: Durations reduced\n\n## Root Cause\n\nNetwork coordination.\n"
+    )
+    p = import_text(text, Path("celestia.md")).packet
+    assert p is not None
+    assert [(e.at, e.text) for e in p.timeline] == [
+        (_utc("2025-08-18 23:15"), "Degradation begins"),
+        (_utc("2025-08-19 00:33:20"), "Service restart"),
+        (_utc("2025-08-19 02:43"), "Issue resolves naturally without intervention"),
+        (_utc("2025-08-18 15:25"), "First slow rounds"),
+        (_utc("2025-08-18 17:55:08"), "Service terminated"),
+        (_utc("2025-08-18 17:55"), "New process started"),
+        (_utc("2025-08-18 17:55"), "Durations reduced"),
+    ]
+    assert p.incident.started_at == _utc("2025-08-18 15:25")
+    assert p.incident.mitigated_at == _utc("2025-08-19 02:43")
+
+
+def test_a_log_excerpt_sets_no_start_the_sentence_after_the_opening_date_does() -> None:
+    text = (
+        "# v1.x Upgrade RCA\n\n## Summary of events\n\nOn Monday 30th January, the team initiated a major "
+        "upgrade ([changelog](../2023/1.x.md)).\n\nFollowing the proposal, At roughly 09:30 GMT, the network "
+        "halted. Validators reported errors:\n\n```log\nJan 30 13:01:32 host cosmovisor: INF Timed out\n```\n\n"
+        "## Root cause\n\nA pruning bug in 2023.\n"
+    )
+    p = import_text(text, Path("v1.md")).packet
+    assert p is not None
+    assert p.incident.started_at == _utc("2023-01-30 09:30")
+
+
+def test_a_title_s_earlier_date_dates_a_blog_post_s_incident() -> None:
+    text = (
+        "---\ntitle: 'Mainnet postmortem report for incident on 17th June 2019'\ndate: 2019-07-02 15:00:00\n---\n\n"
+        "## What happened on 17th June 2019\n\nThe validator stopped producing blocks.\n\n"
+        "## What we learned\n\n- Never run two validators with the same keys.\n"
+    )
+    p = import_text(text, Path("post.md")).packet
+    assert p is not None
+    assert p.incident.started_at == _utc("2019-06-17 00:00")
+    late = text.replace("date: 2019-07-02", "date: 2019-12-02")  # more than 90 days later: another story
+    q = import_text(late, Path("post.md")).packet
+    assert q is not None
+    assert q.incident.started_at == _utc("2019-12-02 00:00")

@@ -157,7 +157,8 @@ _MITIGATED = re.compile(
     r"\b(mitigated|mitigation (complete|done)|service restored|traffic restored|restored|"
     r"restoring service|back to normal|returns? to normal|returned to normal|recovered|back online|"
     r"(?:all )?systems? (?:verified )?operational|verified operational|all healthy|"
-    r"working again|all good|solved the issue|fixes the issue|hub online|"
+    r"working again|signing again|all good|solved the issue|fixes the issue|hub online|"
+    r"(?:issue|problem|outage|incident) resolves|resum(?:es|ed|ing) (?:block production|producing blocks)|"
     r"recovery\b[^.;]{0,60}\b(?:is |was |has been )?completed?)\b",
     re.IGNORECASE,
 )

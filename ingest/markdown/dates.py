@@ -123,7 +123,8 @@ _MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.
 # "Feb 9 1924 UTC" are February 7th at 15:06 and 9th at 19:24).
 _YEAR_WORD = rf"(?:19|20)\d{{2}}(?!\d)(?!\s?(?-i:{_ZONE_WORD})(?![A-Za-z0-9]))"
 # A date: ISO (with a tolerated 5-digit typo year; "2024.03.04" too), YYYY-Mon-D ("2025-Feb-07"), D Month [YYYY],
-# Month D[, YYYY], Month YYYY, D/M/YYYY or M/D/YYYY (the order a value above 12 shows), also
+# Month D[, YYYY] (of a range of days, "August 18-19, 2025", the first),
+# Month YYYY, D/M/YYYY or M/D/YYYY (the order a value above 12 shows), also
 # with a two-digit year ("01/03/24", "5-26-21": 20YY).
 TYPO_YEARS = (1970, 2100)
 """The years a five-digit typo year may stand for (its first or last four digits)."""
@@ -131,7 +132,8 @@ DATE_RE = re.compile(
     rf"(?P<iso>(?P<y>\d{{4,5}})[-.](?P<m>\d{{1,2}})[-.](?P<d>\d{{1,2}}))(?![\d])"
     rf"|(?P<ymd>(?P<y7>{_YEAR_WORD})[-/ ](?P<m7>{_MONTH_WORD})[-/ ](?P<d7>\d{{1,2}})(?!\d))"
     rf"|(?P<dmy>(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\.?\s(?:of\s)?(?P<m2>{_MONTH_WORD})(?:,?\s(?P<y2>{_YEAR_WORD}))?)"
-    rf"|(?P<mdy>(?P<m3>{_MONTH_WORD})\s(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:])(?:,?\s(?P<y3>{_YEAR_WORD}))?)"
+    rf"|(?P<mdy>(?P<m3>{_MONTH_WORD})\s(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?"
+    rf"(?:\s?[-–]\s?\d{{1,2}}(?:st|nd|rd|th)?)?(?![\d:])(?:,?\s(?P<y3>{_YEAR_WORD}))?)"
     rf"|(?P<my>(?P<m5>{_MONTH_WORD})\s(?P<y5>{_YEAR_WORD}))"
     rf"|(?P<num>(?<![\d/.])(?P<d4>\d{{1,2}})/(?P<m4>\d{{1,2}})/(?P<y4>\d{{4}}|\d{{2}}(?![\d/.])))"
     rf"|(?P<dnum>(?<![\d-])(?P<d6>\d{{1,2}})-(?P<m6>\d{{1,2}})-(?P<y6>\d{{4}}|\d{{2}})(?![\d-]))",
@@ -314,7 +316,10 @@ def parse_date(text: str, default_year: int | None = None) -> ParsedDate | None:
     y = m.group("y2") if m.group("dmy") else m.group("y3")
     if not y and default_year is None:
         return ParsedDate(None, False, "date without a year and no year in the document")
-    words = m.group(0) if y else f"{m.group(0)} {default_year}"
+    if m.group("dmy"):
+        words = m.group(0) if y else f"{m.group(0)} {default_year}"
+    else:
+        words = f"{m.group('m3')} {m.group('d3')} {y or default_year}"  # a day range's first day
     day = _dateutil(re.sub(r"\bof\b", " ", words), dayfirst=bool(m.group("dmy")))
     if day is None:
         return None

@@ -575,7 +575,7 @@ def _labelled_instants(fields: dict[str, str], zone: Zone, day: date | None, yea
         d = st.day or day
         return combine(d, st.at, st.zone or zone) if d else None
 
-    impact = fields.get("impact time")
+    impact = fields.get("impact time") or fields.get("impact window")
     if impact and " to " in impact:
         start, _, end = impact.partition(" to ")
         a, b = instant(start), instant(end)
@@ -583,6 +583,8 @@ def _labelled_instants(fields: dict[str, str], zone: Zone, day: date | None, yea
             out["started_at"] = a
         if b and (a is None or b >= a):
             out["mitigated_at"] = b
+    elif impact and (window := _window(impact, zone, day, year)):
+        out["started_at"], out["mitigated_at"] = window  # "Impact Window: 02:00–02:08 CET"
     for anchor, names in _LABELS.items():
         for n in names:
             value = fields.get(n)
@@ -591,6 +593,17 @@ def _labelled_instants(fields: dict[str, str], zone: Zone, day: date | None, yea
                 if at:
                     out[anchor] = at
     return out
+
+
+def _window(value: str, zone: Zone, day: date | None, year: int | None) -> tuple[datetime, datetime] | None:
+    """ "02:00–02:08 CET", "2025-12-11 02:00-02:08": a labelled window's start and end (past
+    midnight when the end is the earlier time)."""
+    st = stamp(value, year)
+    d = (st.day or day) if st else None
+    if st is None or st.at is None or st.end is None or d is None:
+        return None
+    start, end = combine(d, st.at, st.zone or zone), combine(d, st.end, st.zone or zone)
+    return start, end if end >= start else end + timedelta(days=1)
 
 
 _ORDER = ("started_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at")
@@ -609,18 +622,30 @@ def _drop_out_of_order(anchors: dict[str, datetime | None], notes: list[str]) ->
         anchors["resolved_at"] = mitigated
 
 
+_TITLE_DATE_BEFORE = timedelta(days=90)
+
+
 def _document_day(doc: Document, text: str) -> date | None:
     for key in ("date", "start time", "started"):
         if key in doc.meta:
             parsed = parse_date(doc.meta[key])
             if parsed and parsed.day:
-                return parsed.day
+                return _title_day_before(doc.title, parsed.day) or parsed.day
     for source in (doc.title or "", doc.text("summary"), doc.text("what_happened"), doc.preamble, text):
         for m in itertools.islice(DATE_RE.finditer(source), 200):
             parsed = parse_date(m.group(0))
             if parsed and parsed.day and parsed.has_year and parsed.day_known:
                 return parsed.day
     return None
+
+
+def _title_day_before(title: str | None, dated: date) -> date | None:
+    """A title that names an earlier full date ("... for incident on 17th June 2019") than the
+    document's date (a blog post's, 2019-07-02): the incident's day, if within 90 days of it."""
+    parsed = parse_date(title or "")
+    if parsed is None or parsed.day is None or not (parsed.has_year and parsed.day_known):
+        return None
+    return parsed.day if dated - _TITLE_DATE_BEFORE <= parsed.day < dated else None
 
 
 def _file_name_day(file: Path) -> date | None:

@@ -48,16 +48,16 @@ def prose_window(doc: Document, zone: Zone, default_year: int | None, *, preambl
     events: "On the 1st of November AWS sent an email ...")."""
     found = [
         w
-        for source in (doc.title or "", doc.preamble if preamble else "", *(doc.text(r) for r in _PROSE_SOURCES))
+        for source in (doc.title or "", doc.prose(None) if preamble else "", *(doc.prose(r) for r in _PROSE_SOURCES))
         if (w := _first_window(source, zone, default_year))
     ]
     return min(found, key=lambda w: w.start) if found else None
 
 
 def _first_window(source: str, zone: Zone, default_year: int | None) -> ProseWindow | None:
-    for m in itertools.islice(DATE_RE.finditer(source), 50):
+    for i, m in enumerate(itertools.islice(DATE_RE.finditer(source), 50)):
         parsed = parse_date(m.group(0), default_year)
-        t = _PROSE_TIME.match(source, m.end())
+        t = _PROSE_TIME.match(source, m.end()) or (_next_sentence_time(source, m.end()) if i == 0 else None)
         if not (parsed and parsed.day and parsed.day_known and t):
             continue
         written_zone = ZONE_RE.match(source[t.end() :].lstrip(" ("))
@@ -71,7 +71,24 @@ def _first_window(source: str, zone: Zone, default_year: int | None) -> ProseWin
         start = combine(parsed.day, at, use)
         end_at = _time_of(t.group("end")) if t.group("end") else None
         end = _after(combine(parsed.day, end_at, use), start) if end_at else None
-        return ProseWindow(start, end, source[m.start() : t.end()].strip())
+        near = t.start() <= m.end() + 3
+        return ProseWindow(
+            start, end, source[m.start() : t.end()].strip() if near else f"{m.group(0)} ... {t.group(0).strip()}"
+        )
+    return None
+
+
+def _next_sentence_time(source: str, after: int) -> re.Match[str] | None:
+    """The opening date's time told in the rest of its sentence or the next one, with its zone
+    ("On Monday 30th January, the team initiated the upgrade. ... At roughly 09:30 GMT, the
+    network halted"); no other date may come between."""
+    ends = [e.start() for e in itertools.islice(_SENTENCE_END.finditer(source, after), 2)]
+    reach = source[after : ends[-1] if len(ends) == 2 else len(source)]
+    if DATE_RE.search(reach):
+        return None
+    for c in re.finditer(_CLOCK, reach):
+        if ZONE_RE.match(reach[c.end() :].lstrip(" (")):
+            return _PROSE_TIME.match(source, after + c.start())
     return None
 
 

@@ -80,6 +80,9 @@ ROLES: dict[str, tuple[str, ...]] = {
         "systemic improvements",
         "improvements",
         "preventive actions",
+        "preventive measures",
+        "preventive enhancements",
+        "recommendations",
         "review actions",
         "action plan",
         "future work",
@@ -134,6 +137,7 @@ META_FIELDS = (
     "start time",
     "end time",
     "impact time",
+    "impact window",
     "attendees",
     "participants",
     "tags",
@@ -212,6 +216,13 @@ class Section:
         return "\n".join(b.text if b.kind != "table" else " ".join(b.header) for b in self.blocks).strip()
 
     @property
+    def prose(self) -> str:
+        """The text without code blocks: a log excerpt's timestamps are not what the author states."""
+        return "\n".join(
+            b.text if b.kind != "table" else " ".join(b.header) for b in self.blocks if b.kind != "code"
+        ).strip()
+
+    @property
     def lines(self) -> list[str]:
         return [line for b in self.blocks for line in b.text.split("\n")]
 
@@ -234,6 +245,10 @@ class Document:
 
     def text(self, role: str) -> str:
         return "\n\n".join(s.text for s in self.by_role(role) if s.text)
+
+    def prose(self, role: str | None) -> str:
+        """The text of the sections with `role` (None: the preamble's), without code blocks."""
+        return "\n\n".join(s.prose for s in self.sections if s.role == role and s.prose)
 
 
 def split(markdown: str) -> Document:

@@ -37,6 +37,12 @@ _ALL_ON_DAY = re.compile(
     r"\b(?:unless|except where) (?:otherwise )?(?:noted|stated|specified|mentioned)\b", re.IGNORECASE
 )
 _TIMES_NOTE = re.compile(r"\(?[^()]{0,40}\btimes?\b[^()]{0,60}\)?", re.IGNORECASE)
+# A row stamped by its distance from the clock time before it: "[+6.5 hrs]", "T+22h", "+45 min".
+_OFFSET = re.compile(
+    r"\\?\[?\s?(?:T\s?)?\+\s?(?P<n>\d{1,3}(?:\.\d{1,2})?)\s?(?P<unit>h|hrs?|hours?|m|mins?|minutes?)\.?\s?\\?\](?=\s|$|[:|-])"
+    r"|(?:T\s?)?\+\s?(?P<n2>\d{1,3}(?:\.\d{1,2})?)\s?(?P<unit2>h|hrs?|hours?|m|mins?|minutes?)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -75,12 +81,50 @@ class Stamp:
     rest: str
     notes: list[str]
     written: str
+    offset: timedelta | None = None
+    """A row stamped "[+6.5 hrs]": its distance from the last row with a clock time."""
+
+
+def _offset_stamp(head: str) -> Stamp | None:
+    m = _OFFSET.match(head)
+    if m is None:
+        return None
+    amount = float(m.group("n") or m.group("n2"))
+    hours = (m.group("unit") or m.group("unit2")).lower().startswith("h")
+    offset = timedelta(hours=amount) if hours else timedelta(minutes=amount)
+    written = m.group(0).replace("\\", "").strip()
+    return Stamp(None, None, "approximate", None, None, head[m.end() :].strip(_SEP).strip(), [], written, offset)
+
+
+def _repeated_in_another_zone(s: str) -> int:
+    """Length of " / 16:15 PDT" (or " (16:15-17:30 PDT)") after a stamp that named its zone: the
+    same instant told again in another zone, not part of the event's text; 0 when none."""
+    t = re.match(r"\s*[/(]\s*", s)
+    if t is None:
+        return 0
+    first = TIME_RE.match(s, t.end())
+    if first is None or first.group("approx") or not (first.group("h") or first.group("h2")):
+        return 0
+    at = first.end() + (s[first.end() : first.end() + 1] == "+")
+    r = _RANGE.match(s, at)
+    second = TIME_RE.match(s, r.end()) if r else None
+    if second is not None:
+        at = second.end() + (s[second.end() : second.end() + 1] == "+")
+    z = ZONE_RE.match(s, at + len(s[at:]) - len(s[at:].lstrip()))
+    if z is None:
+        return 0
+    return z.end() + (s[z.end() : z.end() + 1] == ")")
 
 
 def stamp(text: str, default_year: int | None) -> Stamp | None:
     """Split a leading date/time/zone off `text`; None when it does not start with one."""
     head = text[:_STAMP_SPAN].strip().lstrip("*_ ")
     tail = text[_STAMP_SPAN:] if len(text) > _STAMP_SPAN else ""
+    if head[:1] in "[\\T+":
+        offset = _offset_stamp(head)
+        if offset is not None:
+            offset.rest = (offset.rest + tail).strip()
+            return offset
     s = head
     w = _WEEKDAY.match(s)
     if w:
@@ -128,6 +172,8 @@ def stamp(text: str, default_year: int | None) -> Stamp | None:
                 pt2 = parse_time(t2.group(0))
                 end = pt2.value if pt2 else None
                 s = s[r.end() + t2.end() :]
+        if s[:1] == "+" and not s[1:2].isdigit():
+            s = s[1:]  # "17:55+ UTC": from then on ("14:00+02:00" is an offset)
     if day is None and t is None and military is None:
         return None
     written = head[: len(head) - len(s)].strip(" \t*_|,")
@@ -136,6 +182,7 @@ def stamp(text: str, default_year: int | None) -> Stamp | None:
     if z:
         zone = zone_from_text(z.group(0))
         s = s.lstrip(" (")[z.end() :].lstrip(")")
+        s = s[_repeated_in_another_zone(s) :]
     return Stamp(day, at, precision, end, zone, (s + tail).strip(_SEP).strip(), notes, written)
 
 
@@ -155,6 +202,8 @@ class _Clock:
         self.result = result
 
     def place(self, st: Stamp, where: str) -> Entry | None:
+        if st.offset is not None:
+            return self._offset(st, where)
         zone = st.zone or self.zone
         day = st.day or self.day
         if st.day and not self.stated_day:
@@ -170,8 +219,9 @@ class _Clock:
         for n in st.notes:
             self.result.notes.append(f"{where}: {n}")
         value = combine(day, at, zone)
-        if st.day is None and st.at is not None and self.last is not None and value < self.last:
-            # A time-only line earlier than the one before it: past midnight.
+        if st.day is None and st.at is not None and self.last is not None and value < _minute(self.last):
+            # A time-only line earlier than the one before it: past midnight ("17:55" after
+            # "17:55:08" is the same minute).
             day = day + timedelta(days=1)
             self.day = day
             value = combine(day, at, zone)
@@ -180,6 +230,20 @@ class _Clock:
             self.last = value
         self.result.zones_used.add(zone.name if zone.stated else "UTC (assumed)")
         return Entry(value, st.rest, 0, day, st.precision, st.written)
+
+    def _offset(self, st: Stamp, where: str) -> Entry | None:
+        """ "[+6.5 hrs]": counted from the last row with a clock time (offsets do not add up)."""
+        assert st.offset is not None
+        if self.last is None:
+            self.result.skipped.append(f"{where}: {st.written!r} counts from no clock time before it")
+            return None
+        value = self.last + st.offset
+        self.result.notes.append(f"{where}: {st.written} after the last clock time; approximate")
+        return Entry(value, st.rest, 0, value.astimezone(self.zone.tz).date(), "approximate", st.written)
+
+
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
 
 
 def parse_timeline(
