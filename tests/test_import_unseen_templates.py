@@ -520,3 +520,96 @@ def test_a_title_s_earlier_date_dates_a_blog_post_s_incident() -> None:
     q = import_text(late, Path("post.md")).packet
     assert q is not None
     assert q.incident.started_at == _utc("2019-12-02 00:00")
+
+
+# Fifth round: the causes of the fourth round's documents, in miniature.
+
+
+def _causes(text: str) -> list[str]:
+    p = import_text(text, Path("rca.md")).packet
+    assert p is not None
+    return [f.statement for a in p.analyses for f in a.factors]
+
+
+def test_numbered_headings_under_a_diagnosis_are_one_cause_each() -> None:
+    text = (
+        "# v1.x Upgrade RCA\n\n**Date**: 30th January 2023\n\n## Diagnosis\n\n"
+        "By the end of the day, we identified three types of issues we encountered:\n\n"
+        "### 1. An upstream pruning bug\n\nThe store height did not equal the historic height.\n\n"
+        "### 2. Leftover legacy binaries\n\nSome validators still had v0.6 in /usr/bin.\n\n"
+        "## Lessons learnt\n\n### 1. Test upgrades on a copy of mainnet\n\nWe should.\n"
+    )
+    assert _causes(text) == [
+        "An upstream pruning bug: The store height did not equal the historic height.",
+        "Leftover legacy binaries: Some validators still had v0.6 in /usr/bin.",
+    ]
+
+
+def test_a_heading_that_only_mentions_a_diagnosis_is_no_cause_section() -> None:
+    text = (
+        "# Outage\n\nDate: 2025-01-02\n\n## Summary\n\nThe hub failed, caused by an ingress update.\n\n"
+        "## The diagnosis process was fairly quick!\n\n## What went wrong\n\nNo comments added\n"
+    )
+    assert _causes(text) == ["The hub failed, caused by an ingress update."]
+
+
+def test_the_evidence_a_root_cause_section_lists_is_no_cause() -> None:
+    text = (
+        "# Incident Report\n\n**Incident Date:** 11 December 2025\n\n## 5. Root Cause\n\n"
+        "**External Internet Routing Degradation — Regional (St. Louis, USA)**\n\n"
+        "The incident was caused by a degradation in upstream routing.\n\n"
+        "This conclusion is supported by the following observations:\n\n"
+        "- Physical connectivity remained intact\n- No local faults were detected\n\n"
+        "This class of event leaves no trace on the local server.\n"
+    )
+    assert _causes(text) == [
+        "External Internet Routing Degradation — Regional (St. Louis, USA)",
+        "The incident was caused by a degradation in upstream routing.",
+    ]
+
+
+def test_a_hypothesis_heading_names_the_cause_its_evidence_and_reasoning_are_not() -> None:
+    text = (
+        "# Validator Incident Report\n\nAugust 18, 2025\n\n### Our Analysis\n\n"
+        "#### Root Cause Hypothesis: Distributed Validator Updates\n"
+        "**Evidence Supporting This:**\n- **Timing**: Issue started with the v5.0.2 rollout\n"
+        "- **Network Pattern**: 40+ missing validators\n\n"
+        "**Why This Makes Sense:**\n- Validators updating at once would cause peer churn\n\n"
+        "#### Resolution Mechanism: Fresh Peer Connections\n**Evidence Supporting This:**\n- Restarted\n"
+    )
+    causes = _causes(text)
+    assert causes == ["Distributed Validator Updates"]
+    assert "Evidence Supporting This" not in causes
+
+
+def test_an_item_labelled_as_an_effect_under_a_root_cause_is_no_cause() -> None:
+    text = (
+        "# Upgrade RCA\n\nDate: May 28 2025\n\n## 3. Root Cause\n\n### 1. State inconsistency\n\n"
+        "* **Impact:** Upgrade failed.\n* **Root Cause:** Legacy inconsistencies in the state tree.\n"
+        "* **Outcome:** Validators halted until patched binaries were released.\n"
+    )
+    assert _causes(text) == ["Root Cause: Legacy inconsistencies in the state tree."]
+
+
+def test_a_cause_told_only_in_the_narrative_is_read() -> None:
+    text = (
+        "---\ntitle: 'Mainnet postmortem for 17th June 2019'\ndate: 2019-07-02\n---\n\n"
+        "## What happened on 17th June 2019\n\nWe got notified that validator-a stopped producing blocks.\n\n"
+        "The problem was that the nodes still had connection issues, leading to a fork.\n\n"
+        "## What we learned\n\n- Never run two validators with the same keys.\n"
+    )
+    assert _causes(text) == ["The problem was that the nodes still had connection issues, leading to a fork."]
+
+
+def test_a_generic_first_heading_gives_way_to_the_descriptive_one_under_it() -> None:
+    text = (
+        "# 🛰️ Cumulo — Technical Incident Report\n## Network Degradation Event Affecting a Validator\n\n"
+        "**Incident Date:** 11 December 2025\n\n## 1. Summary\n\nA stall.\n"
+    )
+    p = import_text(text, Path("story.md")).packet
+    assert p is not None
+    assert p.incident.title == "Network Degradation Event Affecting a Validator"
+    named = text.replace("# 🛰️ Cumulo — Technical", "# Celestia Validator")  # a title that names its subject
+    q = import_text(named, Path("story.md")).packet
+    assert q is not None
+    assert q.incident.title == "Celestia Validator Incident Report"

@@ -39,6 +39,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ingest.markdown.blocks import Block, Item, bold_lead, bullets, paragraphs, tables, urls
+from ingest.markdown.causes import NO_CONTENT, cause_statements, item_statements
 from ingest.markdown.classify import (
     event_kind,
     guess_category,
@@ -856,25 +857,13 @@ def _summary(doc: Document, report: FileReport) -> str:
     return "\n\n".join(parts)
 
 
-_NO_CONTENT = re.compile(r"(?:no comments? added|none|n/?a|nothing|-|tbd|\?)\.?", re.IGNORECASE)
 _ROOT_CAUSE = re.compile(
     r"\b(?:root cause|due to|caused by|was caused|causing|because|resulted in|"
-    r"leading to|triggering|relates to|we determined that|found out that|"
-    r"the cause (?:was|is))\b",
+    r"leading to|triggering|relates to|we determined that|found out that|revealed that|"
+    r"the (?:cause|problem) (?:was|is))\b",
     re.IGNORECASE,
 )
 _CAUSE_LIST = re.compile(r"\b(?:factors|causes|reasons)\s?:$", re.IGNORECASE)
-
-
-def _statements(s: Section) -> list[str]:
-    """A section's items (with their sub-items), or its paragraphs when it has no list."""
-    items = bullets(s.blocks)
-    paras = [p for p in paragraphs(s.blocks) if not _NO_CONTENT.fullmatch(p)]
-    if items:
-        # Prose around a list counts when it names a factor in bold ("the lack of **X** ... biggest factor").
-        bold = [b for blk in s.blocks if blk.kind == "paragraph" for b in blk.bold]
-        return [c for p in paras if (c := _bold_clause(bold, p))] + [i.full for i in items]
-    return paras
 
 
 def _factors(doc: Document, report: FileReport) -> tuple[list[dict[str, Any]], list[dict[str, str]], dict[str, Any]]:
@@ -885,17 +874,21 @@ def _factors(doc: Document, report: FileReport) -> tuple[list[dict[str, Any]], l
     # as such is its analysis; a summary's root-cause prose or a "what went wrong" line is material
     # for one (the review lint tells them apart).
     read: list[tuple[str, DocumentPart]] = []
-    for role, part in (("factors", DocumentPart.FACTORS), ("went_wrong", DocumentPart.WENT_WRONG)):
-        for s in doc.by_role(role):
-            read += [(st, part) for st in _statements(s)]
+    for s in doc.by_role("factors"):
+        read += [(st, DocumentPart.FACTORS) for st in cause_statements(s)]
+    for s in doc.by_role("went_wrong"):
+        read += [(st, DocumentPart.WENT_WRONG) for st in item_statements(s.blocks)]
     if not doc.by_role("factors"):
         for s in doc.by_role("summary"):
             read += [(st, DocumentPart.SUMMARY) for st in _summary_causes(s)]
         for s in doc.sections:
             if s.role is None:  # "## Conclusion: This was caused by two factors: 1. ... 2. ..."
                 read += [(st, DocumentPart.FACTORS) for _, items in _cause_lists(s) for st in items]
+    if not read:  # a cause told only in the narrative ("What happened": "..., leading to a fork")
+        for s in doc.by_role("what_happened"):
+            read += [(st, DocumentPart.SUMMARY) for st in _summary_causes(s)]
     for s in doc.by_role("trigger"):  # "Trigger: ..." as a paragraph or a list item ("- **Trigger**: ...")
-        read += [(f"Trigger: {p}", DocumentPart.TRIGGER) for p in _statements(s)]
+        read += [(f"Trigger: {p}", DocumentPart.TRIGGER) for p in item_statements(s.blocks)]
     statements: dict[str, DocumentPart] = {}
     for st, part in read:
         if st.strip(" -"):
@@ -981,14 +974,6 @@ def _five_whys(doc: Document) -> dict[str, Any]:
     return {"id": "five-whys", "method": Method.FIVE_WHYS.value, "factors": factors, "influences": influences}
 
 
-def _bold_clause(bold: list[str], para: str) -> str | None:
-    """The clause of a prose paragraph that holds a bold phrase, or None without one."""
-    for clause in re.split(r"(?<=[.;:,]) ", para):
-        if any(b and b in clause for b in bold):
-            return clause.rstrip(" ,;:")
-    return None
-
-
 def _findings(doc: Document, factors: list[dict[str, Any]], report: FileReport) -> list[dict[str, Any]]:
     findings: list[dict[str, Any]] = []
     for s in doc.by_role("action_items"):
@@ -1006,7 +991,7 @@ def _findings(doc: Document, factors: list[dict[str, Any]], report: FileReport) 
                 finding_from_item(item.full, item.links, item.block.checked, bold_lead(item)) for item in items
             ]
         else:
-            texts = [p for p in paragraphs(s.blocks) if not _NO_CONTENT.fullmatch(p)]
+            texts = [p for p in paragraphs(s.blocks) if not NO_CONTENT.fullmatch(p)]
             while len(texts) > 1 and introduces_what_follows(texts[0]):
                 texts.pop(0)  # "The following actions were agreed:" introduces the actions, is none
             findings += [finding_from_item(p, urls(p), None, None) for p in texts]

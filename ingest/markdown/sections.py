@@ -37,6 +37,7 @@ ROLES: dict[str, tuple[str, ...]] = {
         "leadup",
         "lead up",
         "cause",  # "- **Cause**: ...": a cause stated as such
+        "diagnosis",  # "## Diagnosis" / "### 1. <the issue found>": what the investigation found wrong
     ),
     "went_wrong": (
         "what went wrong",
@@ -151,6 +152,8 @@ META_FIELDS = (
     "started",
     "owner of review process",
 )
+_AT_START = ("diagnosis",)
+"""Keywords that give a role only as the heading's first word: "The diagnosis process was quick!" is no cause."""
 _FUZZY_MIN = 86  # rapidfuzz ratio for a misspelled heading ("Contributing Facotrs" -> 94)
 _PEOPLE = re.compile(r"(attendees|participants|people involved) ?: ?", re.IGNORECASE)
 _FIELD = re.compile(r"(?P<name>[A-Za-z][\w '’/?&()-]{0,40}?) ?:(?:\s|$)")
@@ -177,7 +180,8 @@ def role_of(title: str) -> str | None:
     best: tuple[int, str] | None = None
     for role, words in ROLES.items():
         for w in words:
-            hit = norm == w or norm.startswith(w + " ") or (len(w) > 8 and f" {w}" in f" {norm}")
+            inside = len(w) > 8 and w not in _AT_START and f" {w}" in f" {norm}"
+            hit = norm == w or norm.startswith(w + " ") or inside
             if hit and (best is None or len(w) > best[0]):
                 best = (len(w), role)
     if best:
@@ -282,13 +286,17 @@ def assemble(blocks: list[Block], meta: dict[str, str] | None = None) -> Documen
     sections = [top]
     container = top
     open_headings: list[Section] = []
+    after_title = False
     for b in blocks:
+        subtitle, after_title = after_title, False
         if b.kind == "heading":
             text = b.text
             role = role_of(text)
             if title is None and b.level == 1 and role is None:
-                title = text
+                title, after_title = text, True
                 continue
+            if subtitle and b.level == 2 and role is None and title and _generic_title(title):
+                title = text  # "# Cumulo — Technical Incident Report" / "## Network Degradation Event ..."
             if role is None and container.role == "timeline" and _DATE_OR_TIME_HEAD.match(text):
                 container.blocks.append(b)  # "## May 12", "### 08:52 PM" inside a timeline
                 continue
@@ -320,6 +328,19 @@ def assemble(blocks: list[Block], meta: dict[str, str] | None = None) -> Documen
     return Document(
         title, [s for s in sections if s is not top or s.blocks], meta, preamble=preamble, instants=instants
     )
+
+
+_REPORT_WORDS = re.compile(
+    r"\b(?:technical|incident|outage|post ?mortem|postmortem|report|rca|review|retrospective|analysis)\b"
+)
+
+
+def _generic_title(title: str) -> bool:
+    """A title that only says what kind of document this is, with at most one name ("Cumulo —
+    Technical Incident Report"): a heading right under it says what happened."""
+    norm = normalise(title)
+    rest = _REPORT_WORDS.sub(" ", norm).split()
+    return norm != " ".join(rest) and len(rest) <= 1
 
 
 def _untitled(blocks: list[Block]) -> str | None:
