@@ -115,7 +115,7 @@ def test_dates_and_weekdays_are_never_learned_entities(any_kb: KnowledgeBase) ->
             f"DOC-{n:02d}",
             3 * n,
             "July Monday outage of the zephyr hub" if n < 2 else f"Outage {n} of the storage {n}",
-            "On a Monday in July the zephyr hub failed; zephyr came back Monday evening, July 14."
+            "On a Monday in July the Zephyr hub failed; Zephyr came back Monday evening, July 14."
             if n < 2
             else f"Report {n}: the storage hosts stopped answering.",
             [f"Factor {n}"],
