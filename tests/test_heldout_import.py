@@ -1,6 +1,7 @@
 """Held-out post-mortems: real documents of other organisations (mybinder.org, Flutter, Berkeley
 DataHub: BSD-3; the Rust infrastructure and crates.io teams: MIT/Apache-2.0; the Ministry of
-Justice Cloud Platform's incident log, Optimism and Kroma: MIT; see each folder's NOTICE), in
+Justice Cloud Platform's incident log, Optimism, Kroma and the F# compiler docs: MIT; Envoy's
+security post-mortems: Apache-2.0; see each folder's NOTICE), in
 templates the importer was not written for.
 
 Every expectation below was read off the document by hand: its title, the start it states (in
@@ -208,6 +209,30 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "factors": 2,  # Causes: 2 paragraphs
         "findings": 2,  # "# Future works": one paragraph under each of its two sub-headings
     },
+    "envoy/cve-2019-15225.md": {
+        "title": "Security postmortem for CVE-2019-15225, CVE-2019-15226",
+        "started": "2019-07-25 07:00",  # "2019-07-25:" (All times US/Pacific), no time given
+        "anchors": {},
+        "events": 15,  # one per bullet under each date line; "11:20 AM v1.11.2 pushed" is its own
+        "factors": 11,  # Root Causes: 2 paragraphs; What went wrong: 9 items
+        "findings": 4,  # Action Items: 4 issue links
+    },
+    "envoy/cve-2021-29492.md": {
+        "title": "Security postmortem for CVE-2021-29492",
+        "started": "2021-01-20 08:00",
+        "anchors": {},
+        "events": 9,  # 7 date lines, two of them with two bullets
+        "factors": 3,  # Root Causes: 1 paragraph; What went wrong: 2 items
+        "findings": 1,
+    },
+    "fsharp/regression-fs0229-bstream-misalignment.md": {
+        "title": "Regression: FS0229 B-Stream Misalignment in TypedTreePickle",
+        "started": "2024-07-01 00:00",  # the timeline table's first row, dated "Jul 2024" only
+        "anchors": {},  # no end stated: the last row (Sep 2024) is when the bug surfaced
+        "events": 3,
+        "factors": 8,
+        "findings": 0,
+    },
 }
 
 
@@ -369,3 +394,28 @@ def test_dated_items_under_a_bold_label_are_the_timeline_and_review_actions_the_
     # the impact statement stays the impact: the "Context" rows are not appended to it
     assert p.incident.customer_impact == "- Elasticsearch and Opensearch did not recieve logs"
     assert [f.statement for f in _findings(p)][-1] == "High priority alerts for Elasticsearch and Opensearch"
+
+
+def test_month_only_table_dates_import_marked_and_end_nothing() -> None:
+    # F#'s regression timeline dates its rows "Jul 2024", "Aug 2024", "Sep 2024": the document
+    # imports (it failed with "no date anywhere"), each row says it is placed on the month's 1st,
+    # and its last row (a change landing, read as a repair) does not mitigate: within the month is unknown.
+    p = import_file(HELDOUT / "fsharp/regression-fs0229-bstream-misalignment.md").packet
+    assert p is not None
+    assert [e.at for e in p.timeline] == [_utc("2024-07-01"), _utc("2024-08-01"), _utc("2024-09-01")]
+    assert all(e.text.startswith("(month only: ") for e in p.timeline)
+    assert p.incident.mitigated_at is None and p.incident.resolved_at is None
+
+
+def test_each_bullet_under_a_date_line_is_a_row() -> None:
+    p = import_file(HELDOUT / "envoy/cve-2019-15225.md").packet
+    assert p is not None
+    day = [(e.at, e.text) for e in p.timeline if e.at.date().isoformat() == "2019-10-08"]
+    # "2019-10-08:" then an untimed bullet, "11:20 AM v1.11.2 pushed", and an untimed bullet after it
+    assert [t for _, t in day] == [
+        "CVE-2019-15226 Some last minute patch fixup to have staged branches pass on CI. Patches "
+        "scheduled for public release.",
+        "v1.11.2 pushed",
+        "CVE-2019-15226 CVE updated on publication",
+    ]
+    assert [a for a, _ in day] == [_utc("2019-10-08 07:00"), _utc("2019-10-08 18:20"), _utc("2019-10-08 18:20")]

@@ -613,3 +613,26 @@ def test_a_generic_first_heading_gives_way_to_the_descriptive_one_under_it() -> 
     q = import_text(named, Path("story.md")).packet
     assert q is not None
     assert q.incident.title == "Celestia Validator Incident Report"
+
+
+_WIRE_LIKE = """# 2023-01-04 - Outage of the website
+
+## Timeline
+
+*2023-01-04 05:13*: The website monitor triggered an alert.<br />
+\\\\\\\\
+*2023-01-04/06:34*: The provider blocked the attacking address.<br />
+\\\\\\\\
+*2023-01-04 07:20*: The provider told us the site is reliably available again.\\\\
+"""
+
+
+def test_a_slash_between_date_and_time_line_break_backslashes_and_available_again() -> None:
+    # Wire's security responses (no licence found): "2023-01-04/11:34" stamps, rows separated by
+    # "<br />" and a line of escaped backslashes, "is reliably available again" as the end.
+    p = import_text(_WIRE_LIKE, Path("wire.md")).packet
+    assert p is not None
+    assert [e.at for e in p.timeline] == [_utc("2023-01-04 05:13"), _utc("2023-01-04 06:34"), _utc("2023-01-04 07:20")]
+    assert not any(e.text.endswith("\\") for e in p.timeline)
+    assert p.timeline[1].text.startswith("The provider blocked")
+    assert p.incident.resolved_at == _utc("2023-01-04 07:20")

@@ -132,7 +132,7 @@ _RESOLVED = re.compile(
     r"service restored|all healthy|incident (ends|ended|closed|resolved)|"
     r"end of (?:the )?(?:outage|impact|incident)|(?:outage|impact) (?:ends|ended|is over|was over)|"
     r"incident (?:was )?over|"
-    r"(?:outage|incident) to an end)\b",
+    r"(?:outage|incident) to an end|(?:is|was|are|were|became|becomes) (?:\w+ )?available again)\b",
     re.IGNORECASE,
 )
 
@@ -157,7 +157,8 @@ _MITIGATED = re.compile(
     r"\b(mitigated|mitigation (complete|done)|service restored|traffic restored|restored|"
     r"restoring service|back to normal|returns? to normal|returned to normal|recovered|back online|"
     r"(?:all )?systems? (?:verified )?operational|verified operational|all healthy|"
-    r"working again|signing again|all good|solved the issue|fixes the issue|hub online|"
+    r"working again|signing again|(?:is|was|are|were|became|becomes) (?:\w+ )?available again|"
+    r"all good|solved the issue|fixes the issue|hub online|"
     r"(?:issue|problem|outage|incident) resolves|resum(?:es|ed|ing) (?:block production|producing blocks)|"
     r"recovery\b[^.;]{0,60}\b(?:is |was |has been )?completed?)\b",
     re.IGNORECASE,

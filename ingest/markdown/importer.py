@@ -522,7 +522,13 @@ def _anchors(
     out["resolved_at"] = labelled.get("resolved_at") or (max(resolutions) if resolutions else out["mitigated_at"])
     if out["mitigated_at"] is None and labelled.get("resolved_at") is None and resolutions:
         out["mitigated_at"] = min(resolutions)
-    if out["mitigated_at"] is None and entries and kinds[-1] is EventKind.REPAIR and len(entries) > 1:
+    if (
+        out["mitigated_at"] is None
+        and entries
+        and kinds[-1] is EventKind.REPAIR
+        and len(entries) > 1
+        and entries[-1].precision != "month"  # "Sep 2024: change merged": when, within a month, is unknown
+    ):
         # Nothing says "restored", and the timeline ends on a repair ("Pod killed, releasing file watches").
         out["mitigated_at"] = entries[-1].at
         notes.append("mitigated_at: the timeline's last entry, a repair (no entry says the service was restored)")

@@ -54,7 +54,8 @@ class Entry:
     day: date | None = None
     """The local day the document placed it on."""
     precision: str = "exact"
-    """exact | approximate | hour (minutes unknown) | unknown (time not written) | day (no time given)"""
+    """exact | approximate | hour (minutes unknown) | unknown (time not written) | day (no time
+    given) | month (a table's date cell names only a month: "Jul 2024")"""
     written: str = ""
     kind: str | None = None
     """The event kind the row's label states (a labelled instant: "Repaired" is a repair); None: read from its text."""
@@ -142,6 +143,8 @@ def stamp(text: str, default_year: int | None) -> Stamp | None:
         if day is None and parsed.note:
             return Stamp(None, None, "day", None, None, s[m.end() :].strip(_SEP), notes, m.group(0))
         s = s[m.end() :].lstrip(" ,T")
+        if s[:1] == "/" and s[1:2].isdigit():
+            s = s[1:]  # "2023-01-04/11:34"
         if s[:3].lower() == "at ":
             s = s[3:]
     t = TIME_RE.match(s)
@@ -186,7 +189,12 @@ def stamp(text: str, default_year: int | None) -> Stamp | None:
     return Stamp(day, at, precision, end, zone, (s + tail).strip(_SEP).strip(), notes, written)
 
 
-_MARK = {"approximate": "(approximate time {w}) ", "hour": "(minutes unknown: {w}) ", "unknown": "(time unknown: {w}) "}
+_MARK = {
+    "month": "(month only: {w}) ",
+    "approximate": "(approximate time {w}) ",
+    "hour": "(minutes unknown: {w}) ",
+    "unknown": "(time unknown: {w}) ",
+}
 
 
 class _Clock:
@@ -259,7 +267,10 @@ def parse_timeline(
     clock = _Clock(section_zone, default_day, result)
     current: Entry | None = None
     dated: tuple[date, str] | None = None  # a date heading whose text has no time yet
+    day_items: tuple[date, str, int] | None = None  # a date line whose entries are list items
     for b in blocks:
+        if b.kind != "item":
+            day_items = None
         if b.kind == "table":
             # in document order: "## Nov 26" then a table of times is that day's
             for table in (t for t in tables([b]) if _time_column(t) is not None):
@@ -293,6 +304,20 @@ def parse_timeline(
             if st is None and current is None and dated is not None:
                 # "### 2019-09-18" then prose, no time: an event of that day, not background
                 st = Stamp(dated[0], None, "day", None, None, text, [], dated[1])
+                if b.kind == "item":
+                    day_items = (dated[0], dated[1], b.level)
+            elif (
+                st is None
+                and i == 0
+                and day_items is not None
+                and b.level <= day_items[2]
+                and (item := _day_item(day_items, text, result, f"line {b.line}")) is not None
+            ):
+                # "2019-10-08:" then "* a", "* 11:20 b", "* c": each item of the day is an event
+                item.line = b.line
+                result.entries.append(item)
+                current = item
+                continue
             if st is not None:
                 dated = None
             if st is None:
@@ -311,12 +336,39 @@ def parse_timeline(
     _fill_unknown(result)
     result.entries = [e for e in result.entries if e.text or e.precision != "day"]
     for e in result.entries:
+        e.text = e.text.rstrip("\\ ")  # "text<br />" then a line "\\\\": line-break backslashes
         if not e.text:
             e.text = "(no text)"
         mark = _MARK.get(e.precision)
         if mark:
             e.text = mark.format(w=e.written) + e.text
     return result
+
+
+def _month_only(cell: str) -> Stamp | None:
+    """A table's date cell that names only a month ("Jul 2024", the month a change landed): the
+    row is placed on the 1st and marked, rather than the document failing for want of a date.
+    Only a whole cell: in a line of prose a month is background, not a stamp."""
+    m = DATE_RE.fullmatch(cell.strip(" *_"))
+    parsed = parse_date(m.group(0)) if m and m.group("my") else None
+    if m is None or parsed is None or parsed.day is None:
+        return None
+    return Stamp(parsed.day, None, "month", None, None, "", [parsed.note] if parsed.note else [], m.group(0))
+
+
+def _day_item(day_items: tuple[date, str, int], text: str, result: TimelineResult, where: str) -> Entry | None:
+    """An untimed list item under a date line after the day's first: at 00:00 of the day, or
+    with the timed entry before it on that day (the document's order). None when the entry
+    before it is of another day (a time past midnight moved on): the item continues it."""
+    day, written, _ = day_items
+    before = result.entries[-1] if result.entries and result.entries[-1].day == day else None
+    if before is None:
+        return None
+    if before.precision != "day":
+        result.notes.append(f"{where}: no time given; placed with the entry before it")
+        return Entry(before.at, text, 0, day, "exact", before.written)
+    result.notes.append(f"{where}: no time given; placed at 00:00 of {day.isoformat()}")
+    return Entry(before.at, text, 0, day, "day", written)
 
 
 def _stamped_lines(text: str, default_year: int | None) -> bool:
@@ -380,7 +432,7 @@ def _from_table(table: Table, clock: _Clock, default_year: int | None, result: T
         text = row[ecol] if ecol < len(row) else ""
         if not when and not text:
             continue
-        st = stamp(when, default_year)
+        st = stamp(when, default_year) or _month_only(when)
         if st is None or not text:
             result.skipped.append(
                 f"row {no}: {when!r} is not a date or time" if st is None else f"row {no}: no event text"
