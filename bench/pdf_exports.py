@@ -146,7 +146,8 @@ def render(source: Path, style: str) -> str:
             rows = "".join(f"<tr><th>{k}</th><td>{html.escape(str(v))}</td></tr>" for k, v in dated)
             head += f"<table>{rows}</table>"
         head += "<p>Created by Incident Review Bot, last modified on Mar 03, 2026</p>"
-        if not first_h1:
+        if not head.startswith("<h1>"):  # the page title comes first, then its metadata
+            page = re.sub(r"<h1>.*?</h1>", "", page, count=1, flags=re.DOTALL)
             head = f"<h1>{html.escape(shown)}</h1>" + head
     else:
         head += "".join(f"<p>{k}: {html.escape(str(v))}</p>" for k, v in dated)
