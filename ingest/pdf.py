@@ -6,8 +6,10 @@ IMPACT TIME and DURATION with their values, "*All times listed in this report ar
 Didn't Go So Well?, Action Items, Timeline). In the timeline a date line ("Aug 30, 2022")
 sets the day and every line that starts with a 12-hour time starts an entry; the lines below
 it are its text. Page headers and footers ("Postmortem Report - ... PagerDuty", "1 of 3
-20.02.2026, 14:50") are dropped; URLs broken over two lines are joined. Any other PDF is read
-the same way by the headings it has.
+20.02.2026, 14:50") are dropped; URLs broken over two lines are joined. Any other PDF (a
+word processor's, a wiki's, a browser's print) is read by its headings too, after general rules:
+running headers and footers dropped, ligatures as letters, its timeline lines given to the
+markdown timeline reader, a short line ending a block (bullets drawn as shapes leave no text).
 """
 
 from __future__ import annotations
