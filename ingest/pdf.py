@@ -196,7 +196,8 @@ def read_pdf(data: bytes) -> tuple[Document, str]:
     if title:
         meta["title"] = title
     role: str | None = None
-    width = _line_width(lines)
+    # (PagerDuty's exports were tuned with the longest line as the measure: kept as it was)
+    width = max((len(x) for x in lines), default=80) if pagerduty else _line_width(lines)
     current: Block | None = None
     for no, line in enumerate(lines[i:], start=i + 1):
         low = line.lower()
@@ -207,7 +208,7 @@ def read_pdf(data: bytes) -> tuple[Document, str]:
             and role_of(named)
             and not _TIME_LINE.match(named)
             and named[:1].isupper()
-            and (current is None or _ended(current, width, pagerduty, line))
+            and (current is None or _heading_may_follow(current, width, pagerduty, line))
         ):
             role = role_of(named)
             current = Block("heading", named.rstrip("?").strip() + ("?" if named.endswith("?") else ""), 2, no)
@@ -252,6 +253,14 @@ def _line_width(lines: list[str]) -> int:
     a line of a table is not the measure)."""
     lengths = sorted(len(x) for x in lines)
     return lengths[len(lengths) * 9 // 10] if lengths else 80
+
+
+def _heading_may_follow(block: Block, width: int, pagerduty: bool, following: str) -> bool:
+    """Whether a heading may start after the block: in a PagerDuty export, after a heading or a
+    sentence's end (as before other PDFs were read); in other PDFs where the block has ended."""
+    if pagerduty:
+        return block.kind == "heading" or block.text.rstrip().endswith((".", ":", "!", "?"))
+    return _ended(block, width, pagerduty, following)
 
 
 def _ended(block: Block, width: int, pagerduty: bool, following: str) -> bool:
