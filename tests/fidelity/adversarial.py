@@ -4,6 +4,8 @@ huge tables), inside an otherwise valid post-mortem so every stage of the import
 
 from __future__ import annotations
 
+from tests.pdf_pages import pdf_file
+
 SIZE = 1_000_000
 _HEAD = (
     "# Adversarial\n\n## Summary\n\nOn 2024-01-01 something broke.\n\n## Timeline\n\n| Time | Event |\n| --- | --- |\n"
@@ -77,13 +79,4 @@ def pdf(size: int = SIZE) -> bytes:
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return pdf_file(objects)
